@@ -1,0 +1,9 @@
+DROP TABLE attachments;
+DROP TABLE report_events;
+DROP TABLE reports;
+DROP TABLE report_counters;
+DROP TABLE routing_zones;
+DROP TABLE categories;
+DROP TABLE offices;
+DROP TABLE holidays;
+DROP TABLE municipalities;

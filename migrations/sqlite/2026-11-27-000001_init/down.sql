@@ -1,0 +1,13 @@
+DROP TABLE attachments;
+DROP TABLE report_events;
+DROP TRIGGER reports_rtree_delete;
+DROP TRIGGER reports_rtree_move;
+DROP TRIGGER reports_rtree_insert;
+DROP TABLE reports_rtree;
+DROP TABLE reports;
+DROP TABLE report_counters;
+DROP TABLE routing_zones;
+DROP TABLE categories;
+DROP TABLE offices;
+DROP TABLE holidays;
+DROP TABLE municipalities;

@@ -1,0 +1,144 @@
+//! Configuration: built-in defaults, then an optional TOML file
+//! (`SEGNALA_CONFIG`, default `segnala.toml` if present), then `SEGNALA_*`
+//! environment variables. Secrets may come from `*_FILE` variables.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// `sqlite://data/segnala.db` (default) or `postgres://user@host/db`.
+    pub database_url: String,
+    /// Connections in the read pool (PostgreSQL: the whole pool).
+    pub database_pool_size: u32,
+    /// Where attachments, generated secrets and mail files live.
+    pub data_dir: PathBuf,
+    /// Address to listen on.
+    pub bind: String,
+    /// Public base URL, for links sent to citizens.
+    pub public_base_url: String,
+    /// `text` or `json` logs.
+    pub log_format: String,
+    /// HTTP worker threads (0: one per core).
+    pub workers: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            database_url: "sqlite://data/segnala.db".into(),
+            database_pool_size: 8,
+            data_dir: PathBuf::from("data"),
+            bind: "127.0.0.1:8080".into(),
+            public_base_url: "http://127.0.0.1:8080".into(),
+            log_format: "text".into(),
+            workers: 0,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {source}")]
+    Read { path: String, source: std::io::Error },
+    #[error("invalid configuration file {path}: {message}")]
+    Parse { path: String, message: String },
+    #[error("invalid value for {name}: {message}")]
+    Env { name: String, message: String },
+}
+
+impl Config {
+    /// Loads from the process environment.
+    pub fn load() -> Result<Self, ConfigError> {
+        Self::from_env(|k| std::env::var(k).ok())
+    }
+
+    /// Loads with `env` as the environment (testable).
+    pub fn from_env(env: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let explicit = env("SEGNALA_CONFIG");
+        let path = explicit.clone().unwrap_or_else(|| "segnala.toml".into());
+        let mut config = if explicit.is_some() || Path::new(&path).exists() {
+            let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read { path: path.clone(), source })?;
+            toml::from_str(&text).map_err(|e| ConfigError::Parse { path: path.clone(), message: e.to_string() })?
+        } else {
+            Config::default()
+        };
+        // A value from NAME, or the contents of the file named by NAME_FILE.
+        let var = |name: &str| -> Result<Option<String>, ConfigError> {
+            if let Some(v) = env(name) {
+                return Ok(Some(v));
+            }
+            match env(&format!("{name}_FILE")) {
+                None => Ok(None),
+                Some(file) => std::fs::read_to_string(&file)
+                    .map(|s| Some(s.trim().to_string()))
+                    .map_err(|source| ConfigError::Read { path: file, source }),
+            }
+        };
+        fn number<T: std::str::FromStr>(name: &str, v: String) -> Result<T, ConfigError> {
+            v.parse().map_err(|_| ConfigError::Env { name: name.into(), message: format!("`{v}` is not a number") })
+        }
+        if let Some(v) = var("SEGNALA_DATABASE_URL")? {
+            config.database_url = v;
+        }
+        if let Some(v) = var("SEGNALA_DATABASE_POOL_SIZE")? {
+            config.database_pool_size = number("SEGNALA_DATABASE_POOL_SIZE", v)?;
+        }
+        if let Some(v) = var("SEGNALA_DATA_DIR")? {
+            config.data_dir = PathBuf::from(v);
+        }
+        if let Some(v) = var("SEGNALA_BIND")? {
+            config.bind = v;
+        }
+        if let Some(v) = var("SEGNALA_PUBLIC_BASE_URL")? {
+            config.public_base_url = v;
+        }
+        if let Some(v) = var("SEGNALA_LOG_FORMAT")? {
+            if v != "text" && v != "json" {
+                return Err(ConfigError::Env { name: "SEGNALA_LOG_FORMAT".into(), message: "must be `text` or `json`".into() });
+            }
+            config.log_format = v;
+        }
+        if let Some(v) = var("SEGNALA_WORKERS")? {
+            config.workers = number("SEGNALA_WORKERS", v)?;
+        }
+        Ok(config)
+    }
+
+    pub fn attachments_dir(&self) -> PathBuf {
+        self.data_dir.join("attachments")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    #[test]
+    fn defaults_run_with_nothing_configured() {
+        let c = Config::from_env(|_| None).unwrap();
+        assert_eq!(c.database_url, "sqlite://data/segnala.db");
+        assert_eq!(c.bind, "127.0.0.1:8080");
+    }
+
+    #[test]
+    fn env_and_file_variables() {
+        let dir = std::env::temp_dir().join(format!("segnala-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let secret = dir.join("db-url");
+        std::fs::write(&secret, "postgres://u@h/db\n").unwrap();
+        let env: HashMap<&str, String> = [
+            ("SEGNALA_DATABASE_URL_FILE", secret.display().to_string()),
+            ("SEGNALA_WORKERS", "3".to_string()),
+        ]
+        .into();
+        let c = Config::from_env(|k| env.get(k).cloned()).unwrap();
+        assert_eq!(c.database_url, "postgres://u@h/db");
+        assert_eq!(c.workers, 3);
+        let bad: HashMap<&str, String> = [("SEGNALA_WORKERS", "many".to_string())].into();
+        assert!(Config::from_env(|k| bad.get(k).cloned()).is_err());
+    }
+}

@@ -1,0 +1,11 @@
+//! Pure rules of the product: no database, no network, no clock.
+//!
+//! Everything here takes plain data (and `now` where time matters) and returns
+//! decisions, so it is unit-tested without any I/O.
+
+pub mod calendar;
+pub mod holidays;
+pub mod report;
+pub mod routing;
+pub mod territory;
+pub mod validate;

@@ -1,0 +1,455 @@
+//! The report: its workflow (state machine), its vocabulary (channels, contact
+//! preferences, languages, timeline event kinds) and the validation of a new one.
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{DateTime, Duration, Utc};
+
+use super::validate::{self, FieldError};
+
+macro_rules! string_enum {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident = $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result { f.write_str(self.as_str()) }
+        }
+
+        impl FromStr for $name {
+            type Err = UnknownValue;
+            fn from_str(s: &str) -> Result<Self, UnknownValue> {
+                match s { $($text => Ok($name::$variant),)+ _ => Err(UnknownValue(s.to_string())) }
+            }
+        }
+    };
+}
+
+/// A string that names no known value of an enumeration.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown value `{0}`")]
+pub struct UnknownValue(pub String);
+
+string_enum! {
+    /// Where a report is in its workflow.
+    Status {
+        New = "new",
+        TakenIn = "taken_in",
+        InProgress = "in_progress",
+        Resolved = "resolved",
+        Closed = "closed",
+        Rejected = "rejected",
+        NotCompetent = "not_competent",
+    }
+}
+
+string_enum! {
+    /// How the report reached the municipality.
+    Channel { Web = "web", Counter = "counter", Phone = "phone", Email = "email", Open311 = "open311" }
+}
+
+string_enum! {
+    /// How the citizen wants to be kept informed.
+    ContactPreference { Email = "email", Phone = "phone", None = "none" }
+}
+
+string_enum! {
+    /// The citizen's language for messages.
+    Language { It = "it", En = "en" }
+}
+
+string_enum! {
+    /// Why a report was rejected.
+    RejectionReason { NotMunicipal = "not_municipal", Invalid = "invalid", Duplicate = "duplicate" }
+}
+
+string_enum! {
+    /// What a timeline event records.
+    EventKind {
+        Created = "created",
+        Routed = "routed",
+        TakenIn = "taken_in",
+        StatusChanged = "status_changed",
+        PublicMessage = "public_message",
+        InternalNote = "internal_note",
+        CategoryChanged = "category_changed",
+        Escalated = "escalated",
+        AttachmentAdded = "attachment_added",
+        Reopened = "reopened",
+        Confirmed = "confirmed",
+        Notified = "notified",
+        CallbackLogged = "callback_logged",
+    }
+}
+
+string_enum! {
+    /// Who caused an event.
+    ActorKind { Citizen = "citizen", User = "user", System = "system", Integration = "integration" }
+}
+
+/// Who did something to a report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    pub kind: ActorKind,
+    pub id: Option<String>,
+}
+
+impl Actor {
+    pub fn citizen() -> Self {
+        Self { kind: ActorKind::Citizen, id: None }
+    }
+    pub fn system() -> Self {
+        Self { kind: ActorKind::System, id: None }
+    }
+    pub fn user(id: impl Into<String>) -> Self {
+        Self { kind: ActorKind::User, id: Some(id.into()) }
+    }
+}
+
+impl Status {
+    /// Open311 sees only `open` and `closed`.
+    pub fn is_open(self) -> bool {
+        matches!(self, Status::New | Status::TakenIn | Status::InProgress | Status::NotCompetent)
+    }
+
+    /// The statuses in which an office is working the report (the "nearby" search
+    /// shows these: a citizen may follow one instead of filing a duplicate).
+    pub const ACTIVE: [Status; 3] = [Status::New, Status::TakenIn, Status::InProgress];
+}
+
+impl EventKind {
+    /// Whether the event appears on the public timeline.
+    pub fn is_public(self) -> bool {
+        !matches!(self, EventKind::InternalNote | EventKind::Escalated | EventKind::Notified | EventKind::CallbackLogged)
+    }
+}
+
+/// A transition that the workflow does not allow.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("a report cannot go from `{from}` to `{to}`")]
+pub struct TransitionNotAllowed {
+    pub from: Status,
+    pub to: Status,
+}
+
+/// Checks one step of the workflow:
+///
+/// `new → taken_in → in_progress → resolved → closed`, a quick fix straight from
+/// `taken_in` to `resolved`; `rejected` and `not_competent` from any open working
+/// state; `resolved → in_progress` when the citizen reopens; `not_competent → new`
+/// when a supervisor re-routes the report.
+pub fn check_transition(from: Status, to: Status) -> Result<(), TransitionNotAllowed> {
+    use Status::*;
+    let allowed = matches!(
+        (from, to),
+        (New, TakenIn)
+            | (TakenIn, InProgress)
+            | (TakenIn, Resolved)
+            | (InProgress, Resolved)
+            | (Resolved, Closed)
+            | (Resolved, InProgress)
+            | (New | TakenIn | InProgress, Rejected)
+            | (New | TakenIn | InProgress, NotCompetent)
+            | (NotCompetent, New)
+    );
+    if allowed {
+        Ok(())
+    } else {
+        Err(TransitionNotAllowed { from, to })
+    }
+}
+
+/// The public code of a report: `PI-2026-000123`.
+pub fn format_code(prefix: &str, year: i32, seq: i64) -> String {
+    format!("{prefix}-{year}-{seq:06}")
+}
+
+/// The expected completion date shown to the citizen: the category's resolution
+/// target counted from when the report was received.
+pub fn expected_resolution(received_at: DateTime<Utc>, target_days: i32) -> DateTime<Utc> {
+    received_at + Duration::days(i64::from(target_days.max(0)))
+}
+
+/// What arrives to create a report, before validation.
+#[derive(Debug, Clone, Default)]
+pub struct ReportDraft {
+    pub category: String,
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub lat: f64,
+    pub lon: f64,
+    pub address: Option<String>,
+    pub reporter_name: Option<String>,
+    pub reporter_email: Option<String>,
+    pub reporter_phone: Option<String>,
+    pub contact: Option<String>,
+    pub language: Option<String>,
+    pub channel: Option<String>,
+    pub received_at: Option<DateTime<Utc>>,
+}
+
+/// Who is filing: a citizen on the web form, or staff on behalf of a citizen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Filer {
+    Citizen,
+    OnBehalf,
+    Integration,
+}
+
+/// A new report that passed validation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ValidReport {
+    pub category: String,
+    pub title: Option<String>,
+    pub description: String,
+    pub lat: f64,
+    pub lon: f64,
+    pub address: Option<String>,
+    pub reporter_name: Option<String>,
+    pub reporter_email: Option<String>,
+    pub reporter_phone: Option<String>,
+    pub contact: ContactPreference,
+    pub language: Language,
+    pub channel: Channel,
+    pub received_at: DateTime<Utc>,
+}
+
+pub const TITLE_MAX: usize = 120;
+pub const DESCRIPTION_MAX: usize = 4000;
+pub const ADDRESS_MAX: usize = 300;
+pub const NAME_MAX: usize = 200;
+/// How far back an operator may date a report the citizen phoned in.
+pub const RECEIVED_AT_MAX_AGE_DAYS: i64 = 7;
+
+fn ok<T>(errors: &mut Vec<FieldError>, r: Result<T, FieldError>) -> Option<T> {
+    r.map_err(|e| errors.push(e)).ok()
+}
+
+/// Validates a new report, collecting every field error at once so that a form
+/// can show them all next to their fields.
+pub fn validate_new_report(draft: &ReportDraft, filer: Filer, now: DateTime<Utc>) -> Result<ValidReport, Vec<FieldError>> {
+    let mut errors = Vec::new();
+
+    let category = ok(&mut errors, validate::required_text("category", Some(&draft.category), 64));
+    let title = ok(&mut errors, validate::optional_text("title", draft.title.as_deref(), TITLE_MAX)).flatten();
+    let description = ok(&mut errors, validate::required_text("description", draft.description.as_deref(), DESCRIPTION_MAX));
+    let coords = ok(&mut errors, validate::coordinates(draft.lat, draft.lon));
+    let address = ok(&mut errors, validate::optional_text("address", draft.address.as_deref(), ADDRESS_MAX)).flatten();
+    let name = ok(&mut errors, validate::optional_text("reporter.name", draft.reporter_name.as_deref(), NAME_MAX)).flatten();
+    let email = draft
+        .reporter_email
+        .as_deref()
+        .filter(|e| !e.trim().is_empty())
+        .and_then(|e| ok(&mut errors, validate::email(e)));
+    let phone = draft
+        .reporter_phone
+        .as_deref()
+        .filter(|p| !p.trim().is_empty())
+        .and_then(|p| ok(&mut errors, validate::phone(p)));
+    let language = match draft.language.as_deref() {
+        None => Some(Language::It),
+        Some(l) => ok(&mut errors, l.parse().map_err(|_| FieldError::new("language", "invalid_language", "language must be `it` or `en`"))),
+    };
+    let contact = match draft.contact.as_deref() {
+        None if email.is_some() => Some(ContactPreference::Email),
+        None if phone.is_some() => Some(ContactPreference::Phone),
+        None => Some(ContactPreference::None),
+        Some(c) => match c.parse::<ContactPreference>() {
+            Err(_) => ok(&mut errors, Err(FieldError::new("reporter.contact", "invalid_contact", "contact must be `email`, `phone` or `none`"))),
+            Ok(ContactPreference::Email) if email.is_none() && draft.reporter_email.is_none() => ok(&mut errors, Err(FieldError::new(
+                "reporter.email",
+                "required",
+                "an email address is needed to be kept informed by email",
+            ))),
+            Ok(ContactPreference::Phone) if phone.is_none() && draft.reporter_phone.is_none() => ok(&mut errors, Err(FieldError::new(
+                "reporter.phone",
+                "required",
+                "a phone number is needed to be called back",
+            ))),
+            Ok(c) => Some(c),
+        },
+    };
+
+    let channel = match (filer, draft.channel.as_deref()) {
+        (Filer::Citizen, None) => Some(Channel::Web),
+        (Filer::Integration, None) => Some(Channel::Open311),
+        (Filer::OnBehalf, None) => ok(&mut errors, Err(FieldError::new("channel", "required", "channel is required for reports entered on behalf of a citizen"))),
+        (Filer::OnBehalf, Some(c)) => match c.parse::<Channel>() {
+            Ok(ch @ (Channel::Counter | Channel::Phone | Channel::Email)) => Some(ch),
+            _ => ok(&mut errors, Err(FieldError::new("channel", "invalid_channel", "channel must be `counter`, `phone` or `email`"))),
+        },
+        (_, Some(_)) => ok(&mut errors, Err(FieldError::new("channel", "staff_only", "only staff entering a report on behalf of a citizen may set channel"))),
+    };
+    let received_at = match (filer, draft.received_at) {
+        (_, None) => Some(now),
+        (Filer::OnBehalf, Some(at)) if at > now + Duration::minutes(1) => {
+            ok(&mut errors, Err(FieldError::new("received_at", "in_future", "received_at cannot be in the future")))
+        }
+        (Filer::OnBehalf, Some(at)) if at < now - Duration::days(RECEIVED_AT_MAX_AGE_DAYS) => ok(&mut errors, Err(FieldError::new(
+            "received_at",
+            "too_old",
+            format!("received_at can be at most {RECEIVED_AT_MAX_AGE_DAYS} days in the past"),
+        ))),
+        (Filer::OnBehalf, Some(at)) => Some(at.min(now)),
+        (_, Some(_)) => ok(&mut errors, Err(FieldError::new("received_at", "staff_only", "only staff entering a report on behalf of a citizen may set received_at"))),
+    };
+
+    match (category, description, coords, language, contact, channel, received_at) {
+        (Some(category), Some(description), Some((lat, lon)), Some(language), Some(contact), Some(channel), Some(received_at))
+            if errors.is_empty() =>
+        {
+            Ok(ValidReport {
+                category,
+                title,
+                description,
+                lat,
+                lon,
+                address,
+                reporter_name: name,
+                reporter_email: email,
+                reporter_phone: phone,
+                contact,
+                language,
+                channel,
+                received_at,
+            })
+        }
+        _ => Err(errors),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_pair_of_statuses_is_decided() {
+        use Status::*;
+        let allowed = [
+            (New, TakenIn),
+            (New, Rejected),
+            (New, NotCompetent),
+            (TakenIn, InProgress),
+            (TakenIn, Resolved),
+            (TakenIn, Rejected),
+            (TakenIn, NotCompetent),
+            (InProgress, Resolved),
+            (InProgress, Rejected),
+            (InProgress, NotCompetent),
+            (Resolved, Closed),
+            (Resolved, InProgress),
+            (NotCompetent, New),
+        ];
+        let mut count = 0;
+        for &from in Status::ALL {
+            for &to in Status::ALL {
+                let expected = allowed.contains(&(from, to));
+                assert_eq!(check_transition(from, to).is_ok(), expected, "{from} → {to}");
+                count += 1;
+            }
+        }
+        assert_eq!(count, 49);
+    }
+
+    #[test]
+    fn terminal_states_go_nowhere() {
+        for &to in Status::ALL {
+            assert!(check_transition(Status::Closed, to).is_err());
+            assert!(check_transition(Status::Rejected, to).is_err());
+        }
+    }
+
+    #[test]
+    fn codes_are_zero_padded() {
+        assert_eq!(format_code("PI", 2026, 123), "PI-2026-000123");
+        assert_eq!(format_code("PI", 2026, 1_234_567), "PI-2026-1234567");
+    }
+
+    fn now() -> DateTime<Utc> {
+        "2026-12-04T15:00:00Z".parse().unwrap()
+    }
+
+    fn draft() -> ReportDraft {
+        ReportDraft {
+            category: "buche".into(),
+            description: Some("Buca profonda davanti al civico 12".into()),
+            lat: 43.7167,
+            lon: 10.4,
+            reporter_email: Some("mario@example.it".into()),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_citizen_report_defaults_sensibly() {
+        let r = validate_new_report(&draft(), Filer::Citizen, now()).unwrap();
+        assert_eq!(r.channel, Channel::Web);
+        assert_eq!(r.contact, ContactPreference::Email);
+        assert_eq!(r.language, Language::It);
+        assert_eq!(r.received_at, now());
+    }
+
+    #[test]
+    fn all_errors_are_reported_together() {
+        let d = ReportDraft {
+            category: "".into(),
+            description: Some(" ".into()),
+            lat: f64::NAN,
+            reporter_email: Some("nope".into()),
+            reporter_phone: Some("12".into()),
+            ..Default::default()
+        };
+        let errs = validate_new_report(&d, Filer::Citizen, now()).unwrap_err();
+        let fields: Vec<_> = errs.iter().map(|e| e.field).collect();
+        assert_eq!(fields, ["category", "description", "lat", "reporter.email", "reporter.phone"]);
+    }
+
+    #[test]
+    fn citizens_cannot_backdate_or_pick_a_channel() {
+        let mut d = draft();
+        d.channel = Some("phone".into());
+        d.received_at = Some(now() - Duration::hours(1));
+        let errs = validate_new_report(&d, Filer::Citizen, now()).unwrap_err();
+        assert!(errs.iter().all(|e| e.code == "staff_only"));
+        assert_eq!(errs.len(), 2);
+    }
+
+    #[test]
+    fn on_behalf_entry_rules() {
+        let mut d = draft();
+        d.reporter_email = None;
+        d.reporter_phone = Some("333 1234567".into());
+        d.channel = Some("phone".into());
+        d.received_at = Some(now() - Duration::hours(2));
+        let r = validate_new_report(&d, Filer::OnBehalf, now()).unwrap();
+        assert_eq!(r.contact, ContactPreference::Phone);
+        assert_eq!(r.received_at, now() - Duration::hours(2));
+
+        d.received_at = Some(now() + Duration::hours(1));
+        assert_eq!(validate_new_report(&d, Filer::OnBehalf, now()).unwrap_err()[0].code, "in_future");
+        d.received_at = Some(now() - Duration::days(8));
+        assert_eq!(validate_new_report(&d, Filer::OnBehalf, now()).unwrap_err()[0].code, "too_old");
+        d.received_at = None;
+        d.channel = Some("web".into());
+        assert_eq!(validate_new_report(&d, Filer::OnBehalf, now()).unwrap_err()[0].code, "invalid_channel");
+    }
+
+    #[test]
+    fn contact_preference_needs_the_matching_detail() {
+        let mut d = draft();
+        d.contact = Some("phone".into());
+        assert_eq!(validate_new_report(&d, Filer::Citizen, now()).unwrap_err()[0].field, "reporter.phone");
+        d.contact = Some("none".into());
+        assert_eq!(validate_new_report(&d, Filer::Citizen, now()).unwrap().contact, ContactPreference::None);
+    }
+}

@@ -1,0 +1,179 @@
+//! One error type for the whole service and its one JSON envelope:
+//! `{"error": {"code": "...", "message": "...", "details": ...}}`.
+//!
+//! Codes are stable and machine-readable; a 500 never leaks internal detail (the
+//! cause is logged once, here, where it becomes a response).
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::domain::report::TransitionNotAllowed;
+use crate::domain::validate::FieldError;
+
+pub type AppResult<T> = Result<T, AppError>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// 400: the request could not be understood (malformed JSON, bad query string).
+    #[error("{message}")]
+    BadRequest { code: &'static str, message: String },
+    /// 422: understood, but some fields are invalid.
+    #[error("some fields are invalid")]
+    Validation(Vec<FieldError>),
+    /// 422: a business rule refuses the request.
+    #[error("{message}")]
+    Unprocessable { code: &'static str, message: String, details: Option<Value> },
+    #[error("{message}")]
+    NotFound { code: &'static str, message: String },
+    #[error("{message}")]
+    Unauthorized { code: &'static str, message: String },
+    #[error("{message}")]
+    Forbidden { code: &'static str, message: String },
+    #[error("{message}")]
+    Conflict { code: &'static str, message: String, details: Option<Value> },
+    #[error("{message}")]
+    PayloadTooLarge { code: &'static str, message: String },
+    #[error("{message}")]
+    UnsupportedMediaType { code: &'static str, message: String },
+    #[error("service unavailable: {0}")]
+    Unavailable(String),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl AppError {
+    pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
+        Self::BadRequest { code, message: message.into() }
+    }
+    pub fn unprocessable(code: &'static str, message: impl Into<String>) -> Self {
+        Self::Unprocessable { code, message: message.into(), details: None }
+    }
+    pub fn not_found(code: &'static str, message: impl Into<String>) -> Self {
+        Self::NotFound { code, message: message.into() }
+    }
+    pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
+        Self::Conflict { code, message: message.into(), details: None }
+    }
+    pub fn field(field: &'static str, code: &'static str, message: impl Into<String>) -> Self {
+        Self::Validation(vec![FieldError::new(field, code, message)])
+    }
+    pub fn internal(cause: impl std::fmt::Display) -> Self {
+        Self::Internal(cause.to_string())
+    }
+
+    /// The stable machine-readable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::BadRequest { code, .. }
+            | Self::Unprocessable { code, .. }
+            | Self::NotFound { code, .. }
+            | Self::Unauthorized { code, .. }
+            | Self::Forbidden { code, .. }
+            | Self::Conflict { code, .. }
+            | Self::PayloadTooLarge { code, .. }
+            | Self::UnsupportedMediaType { code, .. } => code,
+            Self::Validation(_) => "validation_failed",
+            Self::Unavailable(_) => "service_unavailable",
+            Self::Internal(_) => "internal_error",
+        }
+    }
+
+    fn details(&self) -> Option<Value> {
+        match self {
+            Self::Validation(fields) => Some(Value::Array(
+                fields
+                    .iter()
+                    .map(|f| serde_json::json!({"field": f.field, "code": f.code, "message": f.message}))
+                    .collect(),
+            )),
+            Self::Unprocessable { details, .. } | Self::Conflict { details, .. } => details.clone(),
+            _ => None,
+        }
+    }
+
+    fn public_message(&self) -> String {
+        match self {
+            Self::Validation(fields) => match fields.as_slice() {
+                [one] => one.message.clone(),
+                _ => "some fields are invalid".to_string(),
+            },
+            Self::Unavailable(_) => "the service is temporarily unavailable, please retry".to_string(),
+            Self::Internal(_) => "an internal error occurred".to_string(),
+            other => other.to_string(),
+        }
+    }
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ErrorEnvelope {
+    pub error: ErrorBody,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    /// Stable machine-readable code, e.g. `report_not_found`.
+    pub code: String,
+    /// Human-readable explanation.
+    pub message: String,
+    /// Extra structure: for `validation_failed`, the list of `{field, code, message}`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub details: Option<Value>,
+}
+
+impl ResponseError for AppError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            Self::Validation(_) | Self::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::NotFound { .. } => StatusCode::NOT_FOUND,
+            Self::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
+            Self::Forbidden { .. } => StatusCode::FORBIDDEN,
+            Self::Conflict { .. } => StatusCode::CONFLICT,
+            Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        match self {
+            Self::Internal(cause) => tracing::error!(error.cause = %cause, "request failed"),
+            Self::Unavailable(cause) => tracing::warn!(error.cause = %cause, "service unavailable"),
+            _ => {}
+        }
+        HttpResponse::build(self.status_code()).json(ErrorEnvelope {
+            error: ErrorBody { code: self.code().to_string(), message: self.public_message(), details: self.details() },
+        })
+    }
+}
+
+impl From<diesel::result::Error> for AppError {
+    fn from(e: diesel::result::Error) -> Self {
+        Self::Internal(format!("database: {e}"))
+    }
+}
+
+impl From<diesel::r2d2::PoolError> for AppError {
+    fn from(e: diesel::r2d2::PoolError) -> Self {
+        Self::Unavailable(format!("database pool: {e}"))
+    }
+}
+
+impl From<TransitionNotAllowed> for AppError {
+    fn from(e: TransitionNotAllowed) -> Self {
+        Self::Conflict {
+            code: "transition_not_allowed",
+            message: e.to_string(),
+            details: Some(serde_json::json!({"from": e.from, "to": e.to})),
+        }
+    }
+}
+
+impl From<actix_web::error::BlockingError> for AppError {
+    fn from(e: actix_web::error::BlockingError) -> Self {
+        Self::Internal(format!("blocking task: {e}"))
+    }
+}

@@ -1,0 +1,315 @@
+//! A municipality's catalogue: its offices, its categories (two levels) and its
+//! routing zones.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::schema::{categories, offices, routing_zones};
+use super::{new_id, DbConn};
+use crate::domain::routing::{CategoryRoute, Zone};
+use crate::domain::territory;
+use crate::error::{AppError, AppResult};
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = offices)]
+pub struct OfficeRow {
+    pub id: String,
+    pub municipality_id: String,
+    pub code: String,
+    pub name: String,
+    pub kind: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub webhook_url: Option<String>,
+    pub webhook_secret: Option<String>,
+    pub active: bool,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewOffice {
+    pub municipality_id: String,
+    pub code: String,
+    pub name: String,
+    pub kind: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+}
+
+pub const OFFICE_KINDS: [&str; 2] = ["internal", "company"];
+
+fn check_code(code: &str) -> AppResult<()> {
+    let ok = !code.is_empty()
+        && code.len() <= 64
+        && code.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
+    if ok {
+        Ok(())
+    } else {
+        Err(AppError::field("code", "invalid_code", "codes are 1-64 lower-case letters, digits, `-` or `_`"))
+    }
+}
+
+pub fn insert_office(conn: &mut DbConn, o: &NewOffice, now: NaiveDateTime) -> AppResult<OfficeRow> {
+    check_code(&o.code)?;
+    if !OFFICE_KINDS.contains(&o.kind.as_str()) {
+        return Err(AppError::field("kind", "invalid_kind", "office kind must be `internal` or `company`"));
+    }
+    if office_by_code(conn, &o.municipality_id, &o.code)?.is_some() {
+        return Err(AppError::conflict("office_exists", format!("office `{}` already exists", o.code)));
+    }
+    let row = OfficeRow {
+        id: new_id(),
+        municipality_id: o.municipality_id.clone(),
+        code: o.code.clone(),
+        name: o.name.clone(),
+        kind: o.kind.clone(),
+        email: o.email.clone(),
+        phone: o.phone.clone(),
+        webhook_url: None,
+        webhook_secret: None,
+        active: true,
+        created_at: now,
+    };
+    diesel::insert_into(offices::table).values(&row).execute(conn)?;
+    Ok(row)
+}
+
+pub fn office_by_code(conn: &mut DbConn, municipality_id: &str, code: &str) -> AppResult<Option<OfficeRow>> {
+    Ok(offices::table
+        .filter(offices::municipality_id.eq(municipality_id))
+        .filter(offices::code.eq(code))
+        .select(OfficeRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn offices_by_ids(conn: &mut DbConn, ids: &[String]) -> AppResult<Vec<OfficeRow>> {
+    Ok(offices::table.filter(offices::id.eq_any(ids)).select(OfficeRow::as_select()).load(conn)?)
+}
+
+pub fn list_offices(conn: &mut DbConn, municipality_id: &str) -> AppResult<Vec<OfficeRow>> {
+    Ok(offices::table
+        .filter(offices::municipality_id.eq(municipality_id))
+        .order(offices::name)
+        .select(OfficeRow::as_select())
+        .load(conn)?)
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = categories)]
+pub struct CategoryRow {
+    pub id: String,
+    pub municipality_id: String,
+    pub code: String,
+    pub name_it: String,
+    pub name_en: String,
+    pub description_it: Option<String>,
+    pub description_en: Option<String>,
+    pub parent_id: Option<String>,
+    pub default_office_id: Option<String>,
+    pub take_in_sla_hours: i32,
+    pub resolution_target_days: i32,
+    pub deadline_mode: Option<String>,
+    pub triage: bool,
+    pub active: bool,
+    pub public: bool,
+    pub sort_order: i32,
+    pub created_at: NaiveDateTime,
+}
+
+impl CategoryRow {
+    pub fn name(&self, language: &str) -> &str {
+        if language == "en" {
+            &self.name_en
+        } else {
+            &self.name_it
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct NewCategory {
+    pub municipality_id: String,
+    pub code: String,
+    pub name_it: String,
+    pub name_en: String,
+    pub description_it: Option<String>,
+    pub description_en: Option<String>,
+    pub parent_code: Option<String>,
+    pub default_office_code: Option<String>,
+    pub take_in_sla_hours: Option<i32>,
+    pub resolution_target_days: Option<i32>,
+    pub triage: bool,
+    pub sort_order: i32,
+}
+
+pub fn insert_category(conn: &mut DbConn, c: &NewCategory, now: NaiveDateTime) -> AppResult<CategoryRow> {
+    check_code(&c.code)?;
+    if category_by_code(conn, &c.municipality_id, &c.code)?.is_some() {
+        return Err(AppError::conflict("category_exists", format!("category `{}` already exists", c.code)));
+    }
+    let parent = match &c.parent_code {
+        None => None,
+        Some(code) => {
+            let parent = category_by_code(conn, &c.municipality_id, code)?
+                .ok_or_else(|| AppError::field("parent", "unknown_category", format!("no category `{code}`")))?;
+            if parent.parent_id.is_some() {
+                return Err(AppError::field("parent", "too_deep", "categories have two levels: the parent must be top-level"));
+            }
+            Some(parent.id)
+        }
+    };
+    let office = match &c.default_office_code {
+        None => None,
+        Some(code) => Some(
+            office_by_code(conn, &c.municipality_id, code)?
+                .ok_or_else(|| AppError::field("office", "unknown_office", format!("no office `{code}`")))?
+                .id,
+        ),
+    };
+    let sla = c.take_in_sla_hours.unwrap_or(24);
+    let target = c.resolution_target_days.unwrap_or(30);
+    if !(1..=24 * 30).contains(&sla) || !(1..=3650).contains(&target) {
+        return Err(AppError::field("sla", "out_of_range", "SLA hours must be 1-720 and target days 1-3650"));
+    }
+    let row = CategoryRow {
+        id: new_id(),
+        municipality_id: c.municipality_id.clone(),
+        code: c.code.clone(),
+        name_it: c.name_it.clone(),
+        name_en: c.name_en.clone(),
+        description_it: c.description_it.clone(),
+        description_en: c.description_en.clone(),
+        parent_id: parent,
+        default_office_id: office,
+        take_in_sla_hours: sla,
+        resolution_target_days: target,
+        deadline_mode: None,
+        triage: c.triage,
+        active: true,
+        public: true,
+        sort_order: c.sort_order,
+        created_at: now,
+    };
+    diesel::insert_into(categories::table).values(&row).execute(conn)?;
+    Ok(row)
+}
+
+pub fn category_by_code(conn: &mut DbConn, municipality_id: &str, code: &str) -> AppResult<Option<CategoryRow>> {
+    Ok(categories::table
+        .filter(categories::municipality_id.eq(municipality_id))
+        .filter(categories::code.eq(code))
+        .select(CategoryRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn categories_by_ids(conn: &mut DbConn, ids: &[String]) -> AppResult<Vec<CategoryRow>> {
+    Ok(categories::table.filter(categories::id.eq_any(ids)).select(CategoryRow::as_select()).load(conn)?)
+}
+
+/// Whether any municipality has a category with this code.
+pub fn category_code_exists(conn: &mut DbConn, code: &str) -> AppResult<bool> {
+    Ok(diesel::select(diesel::dsl::exists(categories::table.filter(categories::code.eq(code)))).get_result(conn)?)
+}
+
+/// The categories a citizen may pick, parents first, in display order.
+pub fn public_categories(conn: &mut DbConn, municipality_id: &str) -> AppResult<Vec<CategoryRow>> {
+    Ok(categories::table
+        .filter(categories::municipality_id.eq(municipality_id))
+        .filter(categories::active.eq(true))
+        .filter(categories::public.eq(true))
+        .order((categories::sort_order, categories::name_it))
+        .select(CategoryRow::as_select())
+        .load(conn)?)
+}
+
+/// Whether the category groups others (then a report must pick one of those).
+pub fn has_children(conn: &mut DbConn, category_id: &str) -> AppResult<bool> {
+    Ok(diesel::select(diesel::dsl::exists(
+        categories::table
+            .filter(categories::parent_id.eq(category_id))
+            .filter(categories::active.eq(true)),
+    ))
+    .get_result(conn)?)
+}
+
+/// The category as routing needs it (with its parent's default office).
+pub fn category_route(conn: &mut DbConn, category: &CategoryRow) -> AppResult<CategoryRoute> {
+    let parent_default_office_id = match &category.parent_id {
+        None => None,
+        Some(parent) => categories::table
+            .find(parent)
+            .select(categories::default_office_id)
+            .first::<Option<String>>(conn)
+            .optional()?
+            .flatten(),
+    };
+    Ok(CategoryRoute {
+        id: category.id.clone(),
+        parent_id: category.parent_id.clone(),
+        default_office_id: category.default_office_id.clone(),
+        parent_default_office_id,
+    })
+}
+
+#[derive(Debug, Clone)]
+pub struct NewZone {
+    pub municipality_id: String,
+    pub name: String,
+    pub geometry: serde_json::Value,
+    pub category_code: Option<String>,
+    pub office_code: String,
+    pub priority: i32,
+}
+
+pub fn insert_zone(conn: &mut DbConn, z: &NewZone, now: NaiveDateTime) -> AppResult<String> {
+    territory::parse_geometry(&z.geometry).map_err(|e| AppError::unprocessable("invalid_geometry", e.to_string()))?;
+    let office = office_by_code(conn, &z.municipality_id, &z.office_code)?
+        .ok_or_else(|| AppError::field("office", "unknown_office", format!("no office `{}`", z.office_code)))?;
+    let category = match &z.category_code {
+        None => None,
+        Some(code) => Some(
+            category_by_code(conn, &z.municipality_id, code)?
+                .ok_or_else(|| AppError::field("category", "unknown_category", format!("no category `{code}`")))?
+                .id,
+        ),
+    };
+    let id = new_id();
+    diesel::insert_into(routing_zones::table)
+        .values((
+            routing_zones::id.eq(&id),
+            routing_zones::municipality_id.eq(&z.municipality_id),
+            routing_zones::name.eq(&z.name),
+            routing_zones::boundary.eq(z.geometry.to_string()),
+            routing_zones::category_id.eq(category),
+            routing_zones::office_id.eq(&office.id),
+            routing_zones::priority.eq(z.priority),
+            routing_zones::created_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(id)
+}
+
+/// The municipality's routing zones, parsed for the routing function.
+pub fn zones(conn: &mut DbConn, municipality_id: &str) -> AppResult<Vec<Zone>> {
+    let rows: Vec<(String, String, String, Option<String>, String, i32)> = routing_zones::table
+        .filter(routing_zones::municipality_id.eq(municipality_id))
+        .select((
+            routing_zones::id,
+            routing_zones::name,
+            routing_zones::boundary,
+            routing_zones::category_id,
+            routing_zones::office_id,
+            routing_zones::priority,
+        ))
+        .load(conn)?;
+    rows.into_iter()
+        .map(|(id, name, boundary, category_id, office_id, priority)| {
+            let value: serde_json::Value =
+                serde_json::from_str(&boundary).map_err(|e| AppError::internal(format!("zone {id}: {e}")))?;
+            let shape = territory::parse_geometry(&value).map_err(|e| AppError::internal(format!("zone {id}: {e}")))?;
+            Ok(Zone { id, name, shape, category_id, office_id, priority })
+        })
+        .collect()
+}

@@ -1,0 +1,212 @@
+//! Storage: diesel over SQLite (embedded default) or PostgreSQL (production),
+//! chosen at run time from the database URL. One module per aggregate; every
+//! query of the service lives here. Backend-specific SQL is confined to
+//! [`spatial`] and to the `match` arms on [`DbConn`] in this file.
+
+pub mod attachments;
+pub mod catalog;
+pub mod events;
+pub mod explain;
+pub mod municipalities;
+pub mod reports;
+pub mod schema;
+pub mod spatial;
+
+use std::path::Path;
+use std::time::Duration;
+
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
+use diesel::{Connection, PgConnection, SqliteConnection};
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+use crate::error::{AppError, AppResult};
+
+/// A connection to either backend.
+#[derive(diesel::MultiConnection)]
+pub enum DbConn {
+    Pg(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+pub type DbPool = Pool<ConnectionManager<DbConn>>;
+pub type PooledConn = PooledConnection<ConnectionManager<DbConn>>;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// Busy timeout for SQLite: how long a writer from another process waits.
+const SQLITE_BUSY_TIMEOUT_MS: u32 = 5_000;
+
+/// Sets the per-connection SQLite PRAGMAs. `batch_execute`, because a
+/// multi-statement `sql_query` would apply only the first one.
+#[derive(Debug)]
+struct SqlitePragmas;
+
+impl CustomizeConnection<DbConn, diesel::r2d2::Error> for SqlitePragmas {
+    fn on_acquire(&self, conn: &mut DbConn) -> Result<(), diesel::r2d2::Error> {
+        if let DbConn::Sqlite(c) = conn {
+            c.batch_execute(&format!(
+                "PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}; PRAGMA journal_mode = WAL; \
+                 PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;"
+            ))
+            .map_err(diesel::r2d2::Error::QueryError)?;
+        }
+        Ok(())
+    }
+}
+
+/// The database: a read pool and a write pool. On SQLite all writes go through
+/// one connection (a pool of one), which removes lock contention between
+/// writers; PostgreSQL shares one normal pool for both.
+#[derive(Clone)]
+pub struct Store {
+    read: DbPool,
+    write: DbPool,
+    backend: Backend,
+}
+
+impl Store {
+    /// Opens the database at `url`: `sqlite://path`, `sqlite:path` or a plain
+    /// path for SQLite; `postgres://…` or `postgresql://…` for PostgreSQL.
+    pub fn open(url: &str, pool_size: u32) -> AppResult<Self> {
+        let pool_size = pool_size.max(1);
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let pool = Pool::builder()
+                .max_size(pool_size)
+                .connection_timeout(Duration::from_secs(10))
+                .build(ConnectionManager::<DbConn>::new(url))
+                .map_err(|e| AppError::Unavailable(format!("cannot connect to PostgreSQL: {e}")))?;
+            return Ok(Self { read: pool.clone(), write: pool, backend: Backend::Postgres });
+        }
+        let path = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+            .unwrap_or(url);
+        if let Some(parent) = Path::new(path).parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent)
+                .map_err(|e| AppError::internal(format!("cannot create {}: {e}", parent.display())))?;
+        }
+        let build = |size: u32| {
+            Pool::builder()
+                .max_size(size)
+                .connection_timeout(Duration::from_secs(30))
+                .connection_customizer(Box::new(SqlitePragmas))
+                .build(ConnectionManager::<DbConn>::new(path))
+                .map_err(|e| AppError::Unavailable(format!("cannot open SQLite database {path}: {e}")))
+        };
+        let write = build(1)?;
+        // Check that we really got SQLite (a bad URL could be taken for something else).
+        if !matches!(&mut *write.get()?, DbConn::Sqlite(_)) {
+            return Err(AppError::internal(format!("`{url}` is not a SQLite database")));
+        }
+        let read = build(pool_size)?;
+        Ok(Self { read, write, backend: Backend::Sqlite })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Applies pending migrations (idempotent; safe with several instances).
+    pub fn migrate(&self) -> AppResult<Vec<String>> {
+        let mut conn = self.write.get()?;
+        let applied = match &mut *conn {
+            DbConn::Sqlite(c) => c
+                .run_pending_migrations(SQLITE_MIGRATIONS)
+                .map(|v| v.iter().map(ToString::to_string).collect())
+                .map_err(|e| AppError::internal(format!("migration failed: {e}")))?,
+            DbConn::Pg(c) => {
+                // Several instances starting together must not migrate twice.
+                c.batch_execute("SELECT pg_advisory_lock(727001)")?;
+                let result = c
+                    .run_pending_migrations(POSTGRES_MIGRATIONS)
+                    .map(|v| v.iter().map(ToString::to_string).collect::<Vec<String>>())
+                    .map_err(|e| AppError::internal(format!("migration failed: {e}")));
+                c.batch_execute("SELECT pg_advisory_unlock(727001)")?;
+                result?
+            }
+        };
+        Ok(applied)
+    }
+
+    /// Runs `f` on a read connection.
+    pub fn read<T>(&self, f: impl FnOnce(&mut DbConn) -> AppResult<T>) -> AppResult<T> {
+        let mut conn = self.read.get()?;
+        f(&mut conn)
+    }
+
+    /// Runs `f` in one write transaction: `BEGIN IMMEDIATE` on SQLite (the write
+    /// lock is taken up front, so the transaction never fails half-way on a
+    /// lock upgrade), a normal transaction on PostgreSQL. Commits on `Ok`,
+    /// rolls back on `Err`.
+    pub fn write<T>(&self, f: impl FnOnce(&mut DbConn) -> AppResult<T>) -> AppResult<T> {
+        let mut conn = self.write.get()?;
+        let conn: &mut DbConn = &mut conn;
+        match conn {
+            DbConn::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
+            DbConn::Pg(c) => AnsiTransactionManager::begin_transaction(c)?,
+        }
+        match f(conn) {
+            Ok(value) => {
+                <DbConn as Connection>::TransactionManager::commit_transaction(conn)?;
+                Ok(value)
+            }
+            Err(e) => {
+                if let Err(rollback) = <DbConn as Connection>::TransactionManager::rollback_transaction(conn) {
+                    tracing::error!(error.cause = %rollback, "rollback failed");
+                }
+                Err(e)
+            }
+        }
+    }
+
+    /// Whether the database answers.
+    pub fn ping(&self) -> AppResult<()> {
+        self.read(|c| Ok(c.batch_execute("SELECT 1")?))
+    }
+
+    /// The PRAGMAs of a pooled read connection, as `(name, value)` (SQLite only).
+    pub fn sqlite_pragmas(&self) -> AppResult<Vec<(String, String)>> {
+        use diesel::sql_types::Text;
+        use diesel::RunQueryDsl;
+        #[derive(diesel::QueryableByName)]
+        struct Row {
+            #[diesel(sql_type = Text)]
+            value: String,
+        }
+        self.read(|conn| {
+            let DbConn::Sqlite(c) = conn else {
+                return Ok(Vec::new());
+            };
+            let mut out = Vec::new();
+            for name in ["journal_mode", "synchronous", "foreign_keys", "busy_timeout"] {
+                let row: Row = diesel::sql_query(format!("SELECT CAST({name} AS TEXT) AS value FROM pragma_{name}"))
+                    .get_result(c)?;
+                out.push((name.to_string(), row.value));
+            }
+            Ok(out)
+        })
+    }
+}
+
+/// Naive UTC, as stored.
+pub fn naive(t: chrono::DateTime<chrono::Utc>) -> chrono::NaiveDateTime {
+    t.naive_utc()
+}
+
+/// Stored naive UTC back to an instant.
+pub fn utc(t: chrono::NaiveDateTime) -> chrono::DateTime<chrono::Utc> {
+    t.and_utc()
+}
+
+/// A new random id for text-keyed rows.
+pub fn new_id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}

@@ -1,0 +1,230 @@
+//! Municipalities: their territory (boundary), calendar and holidays, and the
+//! in-memory territory index used to find which comune a point belongs to.
+
+use std::sync::{Arc, Mutex};
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+use super::schema::{holidays, municipalities};
+use super::DbConn;
+use crate::domain::calendar::{parse_office_hours, parse_weekdays, Calendar, DeadlineMode};
+use crate::domain::territory::{self, Area, Territory};
+use crate::error::{AppError, AppResult};
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = municipalities)]
+pub struct MunicipalityRow {
+    pub id: String,
+    pub name: String,
+    pub code_prefix: String,
+    pub boundary: String,
+    pub min_lon: f64,
+    pub min_lat: f64,
+    pub max_lon: f64,
+    pub max_lat: f64,
+    pub timezone: String,
+    pub working_weekdays: String,
+    pub office_hours: String,
+    pub deadline_mode: String,
+    pub reopen_days: i32,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// A municipality without its (large) boundary.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = municipalities)]
+pub struct MunicipalitySummary {
+    pub id: String,
+    pub name: String,
+    pub code_prefix: String,
+    pub min_lon: f64,
+    pub min_lat: f64,
+    pub max_lon: f64,
+    pub max_lat: f64,
+    pub timezone: String,
+    pub deadline_mode: String,
+    pub reopen_days: i32,
+}
+
+impl MunicipalitySummary {
+    pub fn deadline_mode(&self) -> DeadlineMode {
+        self.deadline_mode.parse().unwrap_or(DeadlineMode::WorkingDays)
+    }
+}
+
+/// What an import brings.
+#[derive(Debug, Clone)]
+pub struct ImportedMunicipality {
+    pub id: String,
+    pub name: String,
+    pub code_prefix: String,
+    pub geometry: serde_json::Value,
+}
+
+/// Inserts or replaces a municipality's name, prefix and boundary (calendar
+/// settings are kept on re-import).
+pub fn upsert(conn: &mut DbConn, m: &ImportedMunicipality, now: NaiveDateTime) -> AppResult<MunicipalitySummary> {
+    let shape = territory::parse_geometry(&m.geometry)
+        .map_err(|e| AppError::unprocessable("invalid_geometry", e.to_string()))?;
+    let [min_lon, min_lat, max_lon, max_lat] =
+        territory::bbox(&shape).ok_or_else(|| AppError::unprocessable("invalid_geometry", "empty geometry"))?;
+    if m.code_prefix.is_empty() || m.code_prefix.len() > 8 || !m.code_prefix.chars().all(|c| c.is_ascii_alphanumeric()) {
+        return Err(AppError::unprocessable("invalid_prefix", "the code prefix must be 1-8 letters or digits"));
+    }
+    let taken: Option<String> = municipalities::table
+        .filter(municipalities::code_prefix.eq(&m.code_prefix))
+        .filter(municipalities::id.ne(&m.id))
+        .select(municipalities::name)
+        .first(conn)
+        .optional()?;
+    if let Some(other) = taken {
+        return Err(AppError::conflict(
+            "prefix_taken",
+            format!("the code prefix {} is already used by {other}", m.code_prefix),
+        ));
+    }
+    let boundary = m.geometry.to_string();
+    let existing = find(conn, &m.id)?;
+    if existing.is_some() {
+        diesel::update(municipalities::table.find(&m.id))
+            .set((
+                municipalities::name.eq(&m.name),
+                municipalities::code_prefix.eq(&m.code_prefix),
+                municipalities::boundary.eq(&boundary),
+                municipalities::min_lon.eq(min_lon),
+                municipalities::min_lat.eq(min_lat),
+                municipalities::max_lon.eq(max_lon),
+                municipalities::max_lat.eq(max_lat),
+                municipalities::updated_at.eq(now),
+            ))
+            .execute(conn)?;
+    } else {
+        diesel::insert_into(municipalities::table)
+            .values(MunicipalityRow {
+                id: m.id.clone(),
+                name: m.name.clone(),
+                code_prefix: m.code_prefix.clone(),
+                boundary,
+                min_lon,
+                min_lat,
+                max_lon,
+                max_lat,
+                timezone: "Europe/Rome".into(),
+                working_weekdays: "1,2,3,4,5".into(),
+                office_hours: "09:00-13:15,14:15-17:00".into(),
+                deadline_mode: DeadlineMode::WorkingDays.as_str().into(),
+                reopen_days: 30,
+                created_at: now,
+                updated_at: now,
+            })
+            .execute(conn)?;
+    }
+    find(conn, &m.id)?.ok_or_else(|| AppError::internal("municipality vanished after upsert"))
+}
+
+pub fn find(conn: &mut DbConn, id: &str) -> AppResult<Option<MunicipalitySummary>> {
+    Ok(municipalities::table
+        .find(id)
+        .select(MunicipalitySummary::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn list(conn: &mut DbConn) -> AppResult<Vec<MunicipalitySummary>> {
+    Ok(municipalities::table
+        .select(MunicipalitySummary::as_select())
+        .order(municipalities::name)
+        .load(conn)?)
+}
+
+/// Adds (or renames) a municipal holiday or extra closure; `reopened` marks a
+/// national holiday that is a working day here after all.
+pub fn set_holiday(conn: &mut DbConn, municipality_id: &str, date: NaiveDate, name: &str, reopened: bool) -> AppResult<()> {
+    let kind = if reopened { "reopened" } else { "closure" };
+    diesel::delete(holidays::table.find((municipality_id, date))).execute(conn)?;
+    diesel::insert_into(holidays::table)
+        .values((
+            holidays::municipality_id.eq(municipality_id),
+            holidays::date.eq(date),
+            holidays::name.eq(name),
+            holidays::kind.eq(kind),
+        ))
+        .execute(conn)?;
+    touch(conn, municipality_id)
+}
+
+pub fn remove_holiday(conn: &mut DbConn, municipality_id: &str, date: NaiveDate) -> AppResult<bool> {
+    let n = diesel::delete(holidays::table.find((municipality_id, date))).execute(conn)?;
+    Ok(n > 0)
+}
+
+fn touch(conn: &mut DbConn, municipality_id: &str) -> AppResult<()> {
+    diesel::update(municipalities::table.find(municipality_id))
+        .set(municipalities::updated_at.eq(chrono::Utc::now().naive_utc()))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The municipality's working calendar, holidays included.
+pub fn calendar(conn: &mut DbConn, municipality_id: &str) -> AppResult<Calendar> {
+    let (tz, weekdays, hours): (String, String, String) = municipalities::table
+        .find(municipality_id)
+        .select((municipalities::timezone, municipalities::working_weekdays, municipalities::office_hours))
+        .first(conn)?;
+    let rows: Vec<(NaiveDate, String)> = holidays::table
+        .filter(holidays::municipality_id.eq(municipality_id))
+        .select((holidays::date, holidays::kind))
+        .load(conn)?;
+    let tz = tz
+        .parse::<chrono_tz::Tz>()
+        .map_err(|_| AppError::internal(format!("municipality {municipality_id}: bad timezone {tz}")))?;
+    let invalid = |e: crate::domain::calendar::CalendarError| AppError::internal(format!("municipality {municipality_id}: {e}"));
+    let calendar = Calendar::new(tz, parse_weekdays(&weekdays).map_err(invalid)?, parse_office_hours(&hours).map_err(invalid)?)
+        .map_err(invalid)?
+        .with_closures(rows.iter().filter(|(_, k)| k == "closure").map(|(d, _)| *d))
+        .with_reopened(rows.iter().filter(|(_, k)| k == "reopened").map(|(d, _)| *d));
+    Ok(calendar)
+}
+
+/// Every municipality's boundary, parsed.
+pub fn load_areas(conn: &mut DbConn) -> AppResult<Vec<Area>> {
+    let rows: Vec<(String, String, String)> = municipalities::table
+        .select((municipalities::id, municipalities::name, municipalities::boundary))
+        .load(conn)?;
+    rows.into_iter()
+        .map(|(id, name, boundary)| {
+            let value: serde_json::Value = serde_json::from_str(&boundary)
+                .map_err(|e| AppError::internal(format!("municipality {id}: stored boundary is not JSON: {e}")))?;
+            let shape = territory::parse_geometry(&value)
+                .map_err(|e| AppError::internal(format!("municipality {id}: stored boundary: {e}")))?;
+            Ok(Area { id, name, shape })
+        })
+        .collect()
+}
+
+type Version = (i64, Option<NaiveDateTime>);
+
+/// The territory index, rebuilt only when the municipalities change: a cheap
+/// `COUNT`/`MAX` per lookup keeps every instance current without restarts.
+#[derive(Default)]
+pub struct TerritoryCache {
+    current: Mutex<Option<(Version, Arc<Territory>)>>,
+}
+
+impl TerritoryCache {
+    pub fn get(&self, conn: &mut DbConn) -> AppResult<Arc<Territory>> {
+        let version: Version = municipalities::table
+            .select((diesel::dsl::count_star(), diesel::dsl::max(municipalities::updated_at)))
+            .first(conn)?;
+        if let Some((v, t)) = self.current.lock().map_err(AppError::internal)?.as_ref() {
+            if *v == version {
+                return Ok(Arc::clone(t));
+            }
+        }
+        let territory = Arc::new(Territory::new(load_areas(conn)?));
+        *self.current.lock().map_err(AppError::internal)? = Some((version, Arc::clone(&territory)));
+        Ok(territory)
+    }
+}

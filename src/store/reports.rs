@@ -1,0 +1,314 @@
+//! Reports: creation (code, routing, deadline and events in one transaction),
+//! lookups by code and by tracking token, map and nearby queries, and workflow
+//! transitions.
+
+use chrono::{DateTime, Datelike, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+
+use super::catalog::{self, CategoryRow};
+use super::events::{self, NewEvent};
+use super::municipalities::{self, MunicipalitySummary};
+use super::schema::{report_counters, reports};
+use super::spatial::{self, Bbox};
+use super::{naive, DbConn};
+use crate::domain::calendar::DeadlineMode;
+use crate::domain::report::{self, check_transition, Actor, EventKind, Status, ValidReport};
+use crate::domain::routing::{self, MatchedRule};
+use crate::error::{AppError, AppResult};
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = reports)]
+pub struct ReportRow {
+    pub id: i64,
+    pub code: String,
+    pub municipality_id: String,
+    pub category_id: String,
+    pub office_id: Option<String>,
+    pub status: String,
+    pub title: String,
+    pub description: String,
+    pub lat: f64,
+    pub lon: f64,
+    pub address: Option<String>,
+    pub channel: String,
+    pub reporter_name: Option<String>,
+    pub reporter_email: Option<String>,
+    pub reporter_phone: Option<String>,
+    pub contact_preference: String,
+    pub language: String,
+    pub entered_by: Option<String>,
+    pub tracking_token_hash: String,
+    pub received_at: NaiveDateTime,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub take_in_due_at: Option<NaiveDateTime>,
+    pub taken_in_at: Option<NaiveDateTime>,
+    pub expected_resolution_at: Option<NaiveDateTime>,
+    pub escalated_at: Option<NaiveDateTime>,
+    pub escalation_level: i32,
+    pub resolved_at: Option<NaiveDateTime>,
+    pub closed_at: Option<NaiveDateTime>,
+    pub duplicate_of: Option<i64>,
+}
+
+impl ReportRow {
+    pub fn status(&self) -> AppResult<Status> {
+        self.status
+            .parse()
+            .map_err(|_| AppError::internal(format!("report {}: unknown stored status {}", self.code, self.status)))
+    }
+}
+
+/// A fresh tracking token and its hash. The token is shown once; only the hash is stored.
+pub fn new_tracking_token() -> (String, String) {
+    let mut bytes = [0u8; 24];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    let token = hex::encode(bytes);
+    let hash = hash_token(&token);
+    (token, hash)
+}
+
+pub fn hash_token(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// What `create` needs beyond the validated report.
+pub struct CreateReport<'a> {
+    pub report: &'a ValidReport,
+    pub municipality: &'a MunicipalitySummary,
+    pub category: &'a CategoryRow,
+    pub token_hash: String,
+    pub entered_by: Option<String>,
+    pub actor: Actor,
+    pub now: DateTime<Utc>,
+}
+
+/// Creates a report in the caller's write transaction: allocates the next
+/// gap-free public code of the municipality and year, routes it, computes the
+/// take-in deadline, and writes the `created` and `routed` events.
+pub fn create(conn: &mut DbConn, c: CreateReport<'_>) -> AppResult<ReportRow> {
+    let r = c.report;
+    let calendar = municipalities::calendar(conn, &c.municipality.id)?;
+    let local_year = c.now.with_timezone(&calendar.timezone()).year();
+
+    // The counter row is locked (PostgreSQL) or the database is (SQLite) until
+    // commit, so concurrent creations get consecutive numbers, and a rollback
+    // gives the number back: no gaps, no duplicates.
+    ensure_counter(conn, &c.municipality.id, local_year)?;
+    diesel::update(report_counters::table.find((&c.municipality.id, local_year)))
+        .set(report_counters::last_value.eq(report_counters::last_value + 1))
+        .execute(conn)?;
+    let seq: i64 = report_counters::table
+        .find((&c.municipality.id, local_year))
+        .select(report_counters::last_value)
+        .first(conn)?;
+    let code = report::format_code(&c.municipality.code_prefix, local_year, seq);
+
+    let route = catalog::category_route(conn, c.category)?;
+    let zones = catalog::zones(conn, &c.municipality.id)?;
+    let decision = routing::route(&route, r.lat, r.lon, &zones);
+    let mode = c
+        .category
+        .deadline_mode
+        .as_deref()
+        .and_then(|m| m.parse::<DeadlineMode>().ok())
+        .unwrap_or_else(|| c.municipality.deadline_mode());
+    // The take-in clock runs from when the citizen actually reported.
+    let due = decision
+        .office_id
+        .as_ref()
+        .map(|_| calendar.deadline(r.received_at, c.category.take_in_sla_hours.max(0) as u32, mode));
+    let expected = report::expected_resolution(r.received_at, c.category.resolution_target_days);
+    let title = r.title.clone().unwrap_or_else(|| c.category.name(r.language.as_str()).to_string());
+    let now = naive(c.now);
+
+    diesel::insert_into(reports::table)
+        .values((
+            reports::code.eq(&code),
+            reports::municipality_id.eq(&c.municipality.id),
+            reports::category_id.eq(&c.category.id),
+            reports::office_id.eq(&decision.office_id),
+            reports::status.eq(Status::New.as_str()),
+            reports::title.eq(&title),
+            reports::description.eq(&r.description),
+            reports::lat.eq(r.lat),
+            reports::lon.eq(r.lon),
+            reports::address.eq(&r.address),
+            reports::channel.eq(r.channel.as_str()),
+            reports::reporter_name.eq(&r.reporter_name),
+            reports::reporter_email.eq(&r.reporter_email),
+            reports::reporter_phone.eq(&r.reporter_phone),
+            reports::contact_preference.eq(r.contact.as_str()),
+            reports::language.eq(r.language.as_str()),
+            reports::entered_by.eq(&c.entered_by),
+            reports::tracking_token_hash.eq(&c.token_hash),
+            reports::received_at.eq(naive(r.received_at)),
+            reports::created_at.eq(now),
+            reports::updated_at.eq(now),
+            reports::take_in_due_at.eq(due.map(naive)),
+            reports::expected_resolution_at.eq(Some(naive(expected))),
+            reports::escalation_level.eq(0),
+        ))
+        .execute(conn)?;
+    let row = by_code(conn, &code)?.ok_or_else(|| AppError::internal("report vanished after insert"))?;
+
+    let mut created = NewEvent::new(row.id, now, &c.actor, EventKind::Created)
+        .status(None, Status::New)
+        .data(serde_json::json!({"channel": r.channel, "received_at": r.received_at}));
+    if r.channel != report::Channel::Web {
+        created = created.message(format!("segnalazione ricevuta tramite {}", r.channel));
+    }
+    events::append(conn, created)?;
+    let routed = NewEvent::new(row.id, now, &Actor::system(), EventKind::Routed).data(serde_json::json!({
+        "office_id": decision.office_id,
+        "matched": decision.rule,
+        "deadline_mode": mode.as_str(),
+        "take_in_due_at": due,
+    }));
+    events::append(conn, routed)?;
+    if decision.rule == MatchedRule::Unrouted {
+        tracing::warn!(report.code = %code, "no office is competent for the category: report left for triage");
+    }
+    Ok(row)
+}
+
+/// Creates the year's counter at zero unless it exists; with two first reports
+/// of the year racing on PostgreSQL, the second waits and then does nothing.
+fn ensure_counter(conn: &mut DbConn, municipality_id: &str, year: i32) -> AppResult<()> {
+    let row = (
+        report_counters::municipality_id.eq(municipality_id),
+        report_counters::year.eq(year),
+        report_counters::last_value.eq(0i64),
+    );
+    // Backend-specific: the "insert unless present" spelling differs.
+    match conn {
+        DbConn::Sqlite(c) => diesel::insert_or_ignore_into(report_counters::table).values(row).execute(c)?,
+        DbConn::Pg(c) => diesel::insert_into(report_counters::table)
+            .values(row)
+            .on_conflict_do_nothing()
+            .execute(c)?,
+    };
+    Ok(())
+}
+
+pub fn by_code(conn: &mut DbConn, code: &str) -> AppResult<Option<ReportRow>> {
+    Ok(reports::table
+        .filter(reports::code.eq(code))
+        .select(ReportRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn by_token_hash(conn: &mut DbConn, hash: &str) -> AppResult<Option<ReportRow>> {
+    Ok(reports::table
+        .filter(reports::tracking_token_hash.eq(hash))
+        .select(ReportRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn by_ids(conn: &mut DbConn, ids: &[i64]) -> AppResult<Vec<ReportRow>> {
+    let mut rows: Vec<ReportRow> = reports::table
+        .filter(reports::id.eq_any(ids))
+        .select(ReportRow::as_select())
+        .load(conn)?;
+    // Keep the order of `ids`.
+    rows.sort_by_key(|r| ids.iter().position(|id| *id == r.id));
+    Ok(rows)
+}
+
+/// Filters of the public map/list.
+#[derive(Debug, Clone)]
+pub struct ListFilter {
+    pub bbox: Bbox,
+    pub statuses: Vec<Status>,
+    pub category_ids: Option<Vec<String>>,
+    /// Only reports with a smaller id (the cursor of the previous page).
+    pub before_id: Option<i64>,
+    pub limit: i64,
+}
+
+/// One page of the map/list, newest first; ordered by id, so pages are stable
+/// while new reports arrive.
+pub fn list_in_bbox(conn: &mut DbConn, filter: &ListFilter) -> AppResult<Vec<ReportRow>> {
+    let ids = spatial::bbox_ids(conn, filter)?;
+    by_ids(conn, &ids)
+}
+
+/// A report near a point, with its distance.
+pub struct Nearby {
+    pub report: ReportRow,
+    pub distance_m: f64,
+}
+
+/// Active reports within `radius_m` of a point, closest first.
+pub fn nearby(
+    conn: &mut DbConn,
+    lat: f64,
+    lon: f64,
+    radius_m: f64,
+    category_ids: Option<Vec<String>>,
+    limit: usize,
+) -> AppResult<Vec<Nearby>> {
+    let mut candidates = spatial::nearby_candidates(conn, lat, lon, radius_m, category_ids)?;
+    candidates.retain(|c| c.distance_m <= radius_m);
+    candidates.sort_by(|a, b| a.distance_m.total_cmp(&b.distance_m).then(b.id.cmp(&a.id)));
+    candidates.truncate(limit);
+    let ids: Vec<i64> = candidates.iter().map(|c| c.id).collect();
+    let rows = by_ids(conn, &ids)?;
+    Ok(rows
+        .into_iter()
+        .zip(candidates)
+        .map(|(report, c)| Nearby { report, distance_m: c.distance_m })
+        .collect())
+}
+
+/// A workflow step requested by someone.
+#[derive(Debug, Clone)]
+pub struct Transition {
+    pub to: Status,
+    pub actor: Actor,
+    pub public_message: Option<String>,
+    pub internal_note: Option<String>,
+    pub data: Option<serde_json::Value>,
+    pub now: DateTime<Utc>,
+}
+
+/// Applies a transition in the caller's write transaction: re-reads the
+/// report, checks the step with the domain, updates status and timestamps and
+/// writes the events. Returns the updated report.
+pub fn apply_transition(conn: &mut DbConn, report_id: i64, t: &Transition) -> AppResult<ReportRow> {
+    let current: ReportRow = reports::table.find(report_id).select(ReportRow::as_select()).first(conn)?;
+    let from = current.status()?;
+    check_transition(from, t.to)?;
+    let now = naive(t.now);
+    let changed = diesel::update(reports::table.find(report_id).filter(reports::status.eq(from.as_str())))
+        .set((reports::status.eq(t.to.as_str()), reports::updated_at.eq(now)))
+        .execute(conn)?;
+    if changed != 1 {
+        // Only reachable on PostgreSQL when another transaction won the race.
+        return Err(AppError::conflict("concurrent_update", "the report changed meanwhile, please reload"));
+    }
+    let target = reports::table.find(report_id);
+    match t.to {
+        Status::TakenIn => diesel::update(target).set(reports::taken_in_at.eq(Some(now))).execute(conn)?,
+        Status::Resolved => diesel::update(target).set(reports::resolved_at.eq(Some(now))).execute(conn)?,
+        Status::Closed | Status::Rejected => diesel::update(target).set(reports::closed_at.eq(Some(now))).execute(conn)?,
+        _ => 0,
+    };
+    let kind = if t.to == Status::TakenIn { EventKind::TakenIn } else { EventKind::StatusChanged };
+    let mut event = NewEvent::new(report_id, now, &t.actor, kind).status(Some(from), t.to);
+    if let Some(m) = &t.public_message {
+        event = event.message(m.clone());
+    }
+    if let Some(d) = &t.data {
+        event = event.data(d.clone());
+    }
+    events::append(conn, event)?;
+    if let Some(note) = &t.internal_note {
+        events::append(conn, NewEvent::new(report_id, now, &t.actor, EventKind::InternalNote).message(note.clone()))?;
+    }
+    Ok(reports::table.find(report_id).select(ReportRow::as_select()).first(conn)?)
+}

@@ -1,0 +1,176 @@
+//! The diesel schema, in types portable between SQLite and PostgreSQL.
+//! Keep in step with `migrations/sqlite` and `migrations/postgres`.
+
+diesel::table! {
+    municipalities (id) {
+        id -> Text,
+        name -> Text,
+        code_prefix -> Text,
+        boundary -> Text,
+        min_lon -> Double,
+        min_lat -> Double,
+        max_lon -> Double,
+        max_lat -> Double,
+        timezone -> Text,
+        working_weekdays -> Text,
+        office_hours -> Text,
+        deadline_mode -> Text,
+        reopen_days -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    holidays (municipality_id, date) {
+        municipality_id -> Text,
+        date -> Date,
+        name -> Text,
+        kind -> Text,
+    }
+}
+
+diesel::table! {
+    offices (id) {
+        id -> Text,
+        municipality_id -> Text,
+        code -> Text,
+        name -> Text,
+        kind -> Text,
+        email -> Nullable<Text>,
+        phone -> Nullable<Text>,
+        webhook_url -> Nullable<Text>,
+        webhook_secret -> Nullable<Text>,
+        active -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    categories (id) {
+        id -> Text,
+        municipality_id -> Text,
+        code -> Text,
+        name_it -> Text,
+        name_en -> Text,
+        description_it -> Nullable<Text>,
+        description_en -> Nullable<Text>,
+        parent_id -> Nullable<Text>,
+        default_office_id -> Nullable<Text>,
+        take_in_sla_hours -> Integer,
+        resolution_target_days -> Integer,
+        deadline_mode -> Nullable<Text>,
+        triage -> Bool,
+        active -> Bool,
+        public -> Bool,
+        sort_order -> Integer,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    routing_zones (id) {
+        id -> Text,
+        municipality_id -> Text,
+        name -> Text,
+        boundary -> Text,
+        category_id -> Nullable<Text>,
+        office_id -> Text,
+        priority -> Integer,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    report_counters (municipality_id, year) {
+        municipality_id -> Text,
+        year -> Integer,
+        last_value -> BigInt,
+    }
+}
+
+diesel::table! {
+    reports (id) {
+        id -> BigInt,
+        code -> Text,
+        municipality_id -> Text,
+        category_id -> Text,
+        office_id -> Nullable<Text>,
+        status -> Text,
+        title -> Text,
+        description -> Text,
+        lat -> Double,
+        lon -> Double,
+        address -> Nullable<Text>,
+        channel -> Text,
+        reporter_name -> Nullable<Text>,
+        reporter_email -> Nullable<Text>,
+        reporter_phone -> Nullable<Text>,
+        contact_preference -> Text,
+        language -> Text,
+        entered_by -> Nullable<Text>,
+        tracking_token_hash -> Text,
+        received_at -> Timestamp,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        take_in_due_at -> Nullable<Timestamp>,
+        taken_in_at -> Nullable<Timestamp>,
+        expected_resolution_at -> Nullable<Timestamp>,
+        escalated_at -> Nullable<Timestamp>,
+        escalation_level -> Integer,
+        resolved_at -> Nullable<Timestamp>,
+        closed_at -> Nullable<Timestamp>,
+        duplicate_of -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    report_events (id) {
+        id -> BigInt,
+        report_id -> BigInt,
+        at -> Timestamp,
+        actor_kind -> Text,
+        actor_id -> Nullable<Text>,
+        kind -> Text,
+        from_status -> Nullable<Text>,
+        to_status -> Nullable<Text>,
+        public -> Bool,
+        message -> Nullable<Text>,
+        data -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    attachments (id) {
+        id -> Text,
+        report_id -> BigInt,
+        kind -> Text,
+        content_type -> Text,
+        size_bytes -> BigInt,
+        sha256 -> Text,
+        width -> Nullable<Integer>,
+        height -> Nullable<Integer>,
+        original_name -> Nullable<Text>,
+        uploaded_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(offices -> municipalities (municipality_id));
+diesel::joinable!(categories -> municipalities (municipality_id));
+diesel::joinable!(reports -> categories (category_id));
+diesel::joinable!(reports -> offices (office_id));
+diesel::joinable!(report_events -> reports (report_id));
+diesel::joinable!(attachments -> reports (report_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    municipalities,
+    holidays,
+    offices,
+    categories,
+    routing_zones,
+    report_counters,
+    reports,
+    report_events,
+    attachments,
+);
