@@ -1,1 +1,340 @@
-fn main() {}
+//! The `segnala` command line: `serve`, `migrate`, `demo`, and the admin
+//! commands for municipalities, offices, categories and routing zones.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use chrono::{NaiveDate, Utc};
+use clap::{Parser, Subcommand};
+
+use segnala::config::Config;
+use segnala::domain::territory::pick_feature;
+use segnala::error::{AppError, AppResult};
+use segnala::http::{self, AppState};
+use segnala::store::catalog::{self, NewCategory, NewOffice, NewZone};
+use segnala::store::municipalities::{self, ImportedMunicipality};
+use segnala::store::{naive, Store};
+
+#[derive(Parser)]
+#[command(name = "segnala", version, about = "Citizens' reports for Italian municipalities")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Apply migrations and serve HTTP (the default).
+    Serve,
+    /// Apply pending database migrations.
+    Migrate,
+    /// Set up the demo municipality (Pisa) unless present, and print what it holds.
+    Demo,
+    /// Print the OpenAPI document (as committed in api-spec/openapi.json).
+    Openapi,
+    /// Municipalities and their calendars.
+    #[command(subcommand)]
+    Municipality(MunicipalityCmd),
+    /// Offices of a municipality.
+    #[command(subcommand)]
+    Office(OfficeCmd),
+    /// Categories of a municipality.
+    #[command(subcommand)]
+    Category(CategoryCmd),
+    /// Routing zones (polygon → office override).
+    #[command(subcommand)]
+    Zone(ZoneCmd),
+}
+
+#[derive(Subcommand)]
+enum MunicipalityCmd {
+    /// Import (or update) a comune's boundary from a GeoJSON file, picked by ISTAT code.
+    Import {
+        #[arg(long)]
+        geojson: PathBuf,
+        #[arg(long)]
+        istat: String,
+        #[arg(long)]
+        name: Option<String>,
+        /// Prefix of report codes (default: the province acronym, or the cadastral code if taken).
+        #[arg(long)]
+        prefix: Option<String>,
+    },
+    /// List served municipalities.
+    List,
+    /// Add a municipal holiday or closure (`--reopened`: a national holiday that is worked).
+    Holiday {
+        #[arg(long)]
+        istat: String,
+        #[arg(long)]
+        date: NaiveDate,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        reopened: bool,
+        /// Remove the date instead.
+        #[arg(long)]
+        remove: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum OfficeCmd {
+    Add {
+        #[arg(long)]
+        municipality: String,
+        #[arg(long)]
+        code: String,
+        #[arg(long)]
+        name: String,
+        /// `internal` or `company`.
+        #[arg(long, default_value = "internal")]
+        kind: String,
+        #[arg(long)]
+        email: Option<String>,
+        #[arg(long)]
+        phone: Option<String>,
+    },
+    List {
+        #[arg(long)]
+        municipality: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum CategoryCmd {
+    Add {
+        #[arg(long)]
+        municipality: String,
+        #[arg(long)]
+        code: String,
+        #[arg(long)]
+        name_it: String,
+        #[arg(long)]
+        name_en: String,
+        #[arg(long)]
+        parent: Option<String>,
+        /// Default office code.
+        #[arg(long)]
+        office: Option<String>,
+        #[arg(long)]
+        sla_hours: Option<i32>,
+        #[arg(long)]
+        target_days: Option<i32>,
+        /// "Altro / non so": the supervisor checks it.
+        #[arg(long)]
+        triage: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum ZoneCmd {
+    Add {
+        #[arg(long)]
+        municipality: String,
+        #[arg(long)]
+        name: String,
+        /// A GeoJSON Polygon/MultiPolygon, Feature, or FeatureCollection (first feature).
+        #[arg(long)]
+        geojson: PathBuf,
+        /// Only for this category (default: every category).
+        #[arg(long)]
+        category: Option<String>,
+        #[arg(long)]
+        office: String,
+        #[arg(long, default_value_t = 0)]
+        priority: i32,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let config = match Config::load() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("segnala: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    init_tracing(&config);
+    match run(cli.command.unwrap_or(Command::Serve), config) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("segnala: {} ({})", e, e.code());
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_tracing(config: &Config) {
+    use tracing_subscriber::fmt::format::FmtSpan;
+    let filter = tracing_subscriber::EnvFilter::try_from_env("SEGNALA_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,actix_server=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_span_events(FmtSpan::CLOSE);
+    if config.log_format == "json" {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+fn open(config: &Config) -> AppResult<Store> {
+    let store = Store::open(&config.database_url, config.database_pool_size)?;
+    for m in store.migrate()? {
+        tracing::info!(migration = %m, "migration applied");
+    }
+    Ok(store)
+}
+
+fn read_json(path: &PathBuf) -> AppResult<serde_json::Value> {
+    let text = std::fs::read_to_string(path).map_err(|e| AppError::bad_request("unreadable_file", format!("{}: {e}", path.display())))?;
+    serde_json::from_str(&text).map_err(|e| AppError::bad_request("invalid_geojson", format!("{}: {e}", path.display())))
+}
+
+fn run(command: Command, config: Config) -> AppResult<()> {
+    let now = naive(Utc::now());
+    match command {
+        Command::Openapi => {
+            print!("{}", http::openapi::document());
+            Ok(())
+        }
+        Command::Migrate => {
+            let store = Store::open(&config.database_url, 1)?;
+            let applied = store.migrate()?;
+            println!("{} migration(s) applied", applied.len());
+            Ok(())
+        }
+        Command::Serve => serve(config),
+        Command::Demo => {
+            let store = open(&config)?;
+            let demo = segnala::demo::setup(&store)?;
+            println!(
+                "Demo municipality: {} ({}), {} categories, offices:",
+                demo.municipality,
+                if demo.created { "created" } else { "already present" },
+                demo.categories
+            );
+            for (code, name) in demo.offices {
+                println!("  {code:16} {name}");
+            }
+            Ok(())
+        }
+        Command::Municipality(cmd) => {
+            let store = open(&config)?;
+            match cmd {
+                MunicipalityCmd::Import { geojson, istat, name, prefix } => {
+                    let doc = read_json(&geojson)?;
+                    let picked = pick_feature(&doc, &istat).map_err(|e| AppError::unprocessable("invalid_geojson", e.to_string()))?;
+                    let name = name.or(picked.name.clone()).ok_or_else(|| AppError::bad_request("name_required", "the file names no comune: pass --name"))?;
+                    let m = store.write(|conn| {
+                        let prefix = match prefix {
+                            Some(p) => p,
+                            None => default_prefix(conn, &istat, &picked)?,
+                        };
+                        municipalities::upsert(conn, &ImportedMunicipality { id: istat.clone(), name, code_prefix: prefix, geometry: picked.geometry.clone() }, now)
+                    })?;
+                    println!("{} {} imported (codes {}-YYYY-NNNNNN)", m.id, m.name, m.code_prefix);
+                    Ok(())
+                }
+                MunicipalityCmd::List => {
+                    for m in store.read(municipalities::list)? {
+                        println!("{}  {:4}  {}", m.id, m.code_prefix, m.name);
+                    }
+                    Ok(())
+                }
+                MunicipalityCmd::Holiday { istat, date, name, reopened, remove } => store.write(|conn| {
+                    municipalities::find(conn, &istat)?.ok_or_else(|| AppError::not_found("municipality_not_found", format!("no municipality {istat}")))?;
+                    if remove {
+                        municipalities::remove_holiday(conn, &istat, date)?;
+                    } else {
+                        municipalities::set_holiday(conn, &istat, date, &name, reopened)?;
+                    }
+                    Ok(())
+                }),
+            }
+        }
+        Command::Office(cmd) => {
+            let store = open(&config)?;
+            match cmd {
+                OfficeCmd::Add { municipality, code, name, kind, email, phone } => {
+                    let o = store.write(|conn| catalog::insert_office(conn, &NewOffice { municipality_id: municipality, code, name, kind, email, phone }, now))?;
+                    println!("office {} added", o.code);
+                    Ok(())
+                }
+                OfficeCmd::List { municipality } => {
+                    for o in store.read(|c| catalog::list_offices(c, &municipality))? {
+                        println!("{:16} {:8} {}", o.code, o.kind, o.name);
+                    }
+                    Ok(())
+                }
+            }
+        }
+        Command::Category(CategoryCmd::Add { municipality, code, name_it, name_en, parent, office, sla_hours, target_days, triage }) => {
+            let store = open(&config)?;
+            let c = store.write(|conn| {
+                catalog::insert_category(
+                    conn,
+                    &NewCategory {
+                        municipality_id: municipality,
+                        code,
+                        name_it,
+                        name_en,
+                        parent_code: parent,
+                        default_office_code: office,
+                        take_in_sla_hours: sla_hours,
+                        resolution_target_days: target_days,
+                        triage,
+                        ..Default::default()
+                    },
+                    now,
+                )
+            })?;
+            println!("category {} added", c.code);
+            Ok(())
+        }
+        Command::Zone(ZoneCmd::Add { municipality, name, geojson, category, office, priority }) => {
+            let store = open(&config)?;
+            let doc = read_json(&geojson)?;
+            let geometry = match doc.get("type").and_then(|t| t.as_str()) {
+                Some("FeatureCollection") => doc.pointer("/features/0/geometry").cloned(),
+                Some("Feature") => doc.get("geometry").cloned(),
+                _ => Some(doc),
+            }
+            .ok_or_else(|| AppError::bad_request("invalid_geojson", "no geometry in the file"))?;
+            let id = store.write(|conn| {
+                catalog::insert_zone(conn, &NewZone { municipality_id: municipality, name, geometry, category_code: category, office_code: office, priority }, now)
+            })?;
+            println!("zone {id} added");
+            Ok(())
+        }
+    }
+}
+
+/// The province acronym if no other served comune uses it, else the cadastral code.
+fn default_prefix(conn: &mut segnala::store::DbConn, istat: &str, picked: &segnala::domain::territory::PickedFeature) -> AppResult<String> {
+    let taken: Vec<String> = municipalities::list(conn)?
+        .into_iter()
+        .filter(|m| m.id != istat)
+        .map(|m| m.code_prefix)
+        .collect();
+    [picked.province.clone(), picked.catasto.clone()]
+        .into_iter()
+        .flatten()
+        .find(|p| !taken.contains(p))
+        .ok_or_else(|| AppError::bad_request("prefix_required", "choose a code prefix with --prefix"))
+}
+
+fn serve(config: Config) -> AppResult<()> {
+    let store = open(&config)?;
+    let listener = std::net::TcpListener::bind(&config.bind)
+        .map_err(|e| AppError::internal(format!("cannot listen on {}: {e}", config.bind)))?;
+    let workers = config.workers;
+    tracing::info!(http.bind = %config.bind, db.backend = ?store.backend(), "segnala listening");
+    let state = AppState::new(store, config);
+    actix_web::rt::System::new().block_on(async move {
+        http::server(state, listener, workers)
+            .map_err(|e| AppError::internal(format!("server: {e}")))?
+            .await
+            .map_err(|e| AppError::internal(format!("server: {e}")))
+    })
+}

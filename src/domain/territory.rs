@@ -72,6 +72,54 @@ fn parse_ring(ring: &Value) -> Result<LineString<f64>, GeometryError> {
     Ok(LineString::new(coords))
 }
 
+/// A comune picked from a GeoJSON file.
+#[derive(Debug, Clone)]
+pub struct PickedFeature {
+    pub name: Option<String>,
+    /// Province acronym (e.g. `PI`), a natural code prefix.
+    pub province: Option<String>,
+    /// Cadastral code (e.g. `G702`), a prefix that is unique nationwide.
+    pub catasto: Option<String>,
+    pub geometry: Value,
+}
+
+/// Picks the comune with ISTAT code `istat` from a FeatureCollection (property
+/// `com_istat_code`, or `istat`), a single Feature, or a bare geometry.
+pub fn pick_feature(doc: &Value, istat: &str) -> Result<PickedFeature, GeometryError> {
+    let prop = |f: &Value, k: &str| f.get("properties").and_then(|p| p.get(k)).and_then(Value::as_str).map(str::to_string);
+    let from_feature = |f: &Value| -> Result<PickedFeature, GeometryError> {
+        let geometry = f.get("geometry").cloned().ok_or_else(|| GeometryError("the feature has no geometry".into()))?;
+        parse_geometry(&geometry)?;
+        Ok(PickedFeature {
+            name: prop(f, "name"),
+            province: prop(f, "prov_acr"),
+            catasto: prop(f, "com_catasto_code"),
+            geometry,
+        })
+    };
+    match doc.get("type").and_then(Value::as_str) {
+        Some("FeatureCollection") => {
+            let features = doc
+                .get("features")
+                .and_then(Value::as_array)
+                .ok_or_else(|| GeometryError("the FeatureCollection has no features".into()))?;
+            let feature = features
+                .iter()
+                .find(|f| {
+                    prop(f, "com_istat_code").as_deref() == Some(istat) || prop(f, "istat").as_deref() == Some(istat)
+                })
+                .ok_or_else(|| GeometryError(format!("no feature with ISTAT code {istat} in the file")))?;
+            from_feature(feature)
+        }
+        Some("Feature") => from_feature(doc),
+        Some("Polygon" | "MultiPolygon") => {
+            parse_geometry(doc)?;
+            Ok(PickedFeature { name: None, province: None, catasto: None, geometry: doc.clone() })
+        }
+        _ => Err(GeometryError("expected a GeoJSON FeatureCollection, Feature or (Multi)Polygon".into())),
+    }
+}
+
 /// Bounding box `(min_lon, min_lat, max_lon, max_lat)` of a shape.
 pub fn bbox(shape: &MultiPolygon<f64>) -> Option<[f64; 4]> {
     shape.bounding_rect().map(|r| [r.min().x, r.min().y, r.max().x, r.max().y])

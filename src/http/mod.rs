@@ -1,1 +1,154 @@
+//! The HTTP layer: thin handlers (one module per resource, one function per
+//! action) that parse, call the domain and the store, and shape responses.
 
+pub mod attachments;
+pub mod categories;
+pub mod dto;
+pub mod health;
+pub mod municipalities;
+pub mod openapi;
+pub mod reports;
+pub mod web;
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_web::dev::{Server, Service};
+use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
+use actix_web::{web as aweb, App, HttpRequest, HttpServer};
+use tracing_actix_web::TracingLogger;
+
+use crate::config::Config;
+use crate::error::{AppError, AppResult};
+use crate::store::municipalities::TerritoryCache;
+use crate::store::{DbConn, Store};
+
+/// Largest JSON body accepted (a report description is at most 4000 characters).
+pub const JSON_LIMIT: usize = 64 * 1024;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub territory: Arc<TerritoryCache>,
+    pub config: Arc<Config>,
+    pub metrics: Arc<health::Metrics>,
+}
+
+impl AppState {
+    pub fn new(store: Store, config: Config) -> Self {
+        Self {
+            store,
+            territory: Arc::new(TerritoryCache::default()),
+            config: Arc::new(config),
+            metrics: Arc::new(health::Metrics::default()),
+        }
+    }
+
+    /// Runs a read on the blocking pool.
+    pub async fn read<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut DbConn) -> AppResult<T> + Send + 'static,
+    ) -> AppResult<T> {
+        let store = self.store.clone();
+        aweb::block(move || store.read(f)).await?
+    }
+
+    /// Runs a write transaction on the blocking pool.
+    pub async fn write<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut DbConn) -> AppResult<T> + Send + 'static,
+    ) -> AppResult<T> {
+        let store = self.store.clone();
+        aweb::block(move || store.write(f)).await?
+    }
+}
+
+fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
+    let app = match &err {
+        JsonPayloadError::OverflowKnownLength { .. } | JsonPayloadError::Overflow { .. } => AppError::PayloadTooLarge {
+            code: "payload_too_large",
+            message: format!("the request body is larger than {} KiB", JSON_LIMIT / 1024),
+        },
+        JsonPayloadError::ContentType => AppError::UnsupportedMediaType {
+            code: "unsupported_media_type",
+            message: "send the body as application/json".into(),
+        },
+        JsonPayloadError::Deserialize(e) if e.is_data() => AppError::Unprocessable {
+            code: "invalid_body",
+            message: format!("the body does not match the expected shape: {e}"),
+            details: None,
+        },
+        JsonPayloadError::Deserialize(e) => AppError::bad_request("malformed_json", format!("the body is not valid JSON: {e}")),
+        other => AppError::bad_request("malformed_body", other.to_string()),
+    };
+    app.into()
+}
+
+fn query_error(err: QueryPayloadError, _req: &HttpRequest) -> actix_web::Error {
+    AppError::bad_request("invalid_query", format!("invalid query string: {err}")).into()
+}
+
+fn path_error(err: PathError, _req: &HttpRequest) -> actix_web::Error {
+    AppError::not_found("not_found", format!("no such resource: {err}")).into()
+}
+
+async fn not_found(req: HttpRequest) -> AppResult<actix_web::HttpResponse> {
+    Err(AppError::not_found("not_found", format!("no route for {} {}", req.method(), req.path())))
+}
+
+/// Registers every route and extractor configuration.
+pub fn configure(cfg: &mut aweb::ServiceConfig) {
+    cfg.app_data(aweb::JsonConfig::default().limit(JSON_LIMIT).error_handler(json_error))
+        .app_data(aweb::QueryConfig::default().error_handler(query_error))
+        .app_data(aweb::PathConfig::default().error_handler(path_error))
+        .service(
+            aweb::scope("/api/v1")
+                .service(municipalities::list)
+                .service(categories::list)
+                .service(reports::list::list)
+                .service(reports::nearby::nearby)
+                .service(reports::create::create)
+                .service(reports::read::read)
+                .service(reports::citizen::reopen)
+                .service(reports::citizen::confirm)
+                .service(attachments::upload)
+                .service(attachments::download),
+        )
+        .service(health::healthz)
+        .service(health::readyz)
+        .service(health::metrics)
+        .configure(openapi::configure)
+        .configure(web::configure)
+        .default_service(aweb::to(not_found));
+}
+
+/// Builds the server on an already-bound listener (port 0 in tests).
+pub fn server(state: AppState, listener: TcpListener, workers: usize) -> std::io::Result<Server> {
+    let data = aweb::Data::new(state);
+    let mut server = HttpServer::new(move || {
+        let metrics = data.metrics.clone();
+        App::new()
+            .app_data(data.clone())
+            .wrap_fn(move |req, srv| {
+                let metrics = metrics.clone();
+                let started = std::time::Instant::now();
+                let fut = srv.call(req);
+                async move {
+                    let res = fut.await;
+                    let status = match &res {
+                        Ok(r) => r.status().as_u16(),
+                        Err(e) => e.as_response_error().status_code().as_u16(),
+                    };
+                    metrics.observe(status, started.elapsed());
+                    res
+                }
+            })
+            .wrap(TracingLogger::<health::PathOnlySpan>::new())
+            .configure(configure)
+    });
+    if workers > 0 {
+        server = server.workers(workers);
+    }
+    Ok(server.listen(listener)?.run())
+}

@@ -313,3 +313,8 @@ pub fn zones(conn: &mut DbConn, municipality_id: &str) -> AppResult<Vec<Zone>> {
         })
         .collect()
 }
+
+/// Ids of the categories with these codes, in any municipality.
+pub fn category_ids_by_codes(conn: &mut DbConn, codes: &[String]) -> AppResult<Vec<String>> {
+    Ok(categories::table.filter(categories::code.eq_any(codes)).select(categories::id).load(conn)?)
+}

@@ -196,9 +196,11 @@ impl Store {
     }
 }
 
-/// Naive UTC, as stored.
+/// Naive UTC, as stored: truncated to microseconds, which both backends keep.
 pub fn naive(t: chrono::DateTime<chrono::Utc>) -> chrono::NaiveDateTime {
-    t.naive_utc()
+    use chrono::Timelike;
+    let t = t.naive_utc();
+    t.with_nanosecond(t.nanosecond() / 1_000 * 1_000).unwrap_or(t)
 }
 
 /// Stored naive UTC back to an instant.

@@ -116,10 +116,8 @@ pub fn create(conn: &mut DbConn, c: CreateReport<'_>) -> AppResult<ReportRow> {
         .and_then(|m| m.parse::<DeadlineMode>().ok())
         .unwrap_or_else(|| c.municipality.deadline_mode());
     // The take-in clock runs from when the citizen actually reported.
-    let due = decision
-        .office_id
-        .as_ref()
-        .map(|_| calendar.deadline(r.received_at, c.category.take_in_sla_hours.max(0) as u32, mode));
+    // Unrouted reports keep the clock too: triage must happen in time.
+    let due = Some(calendar.deadline(r.received_at, c.category.take_in_sla_hours.max(0) as u32, mode));
     let expected = report::expected_resolution(r.received_at, c.category.resolution_target_days);
     let title = r.title.clone().unwrap_or_else(|| c.category.name(r.language.as_str()).to_string());
     let now = naive(c.now);
@@ -273,6 +271,8 @@ pub struct Transition {
     pub public_message: Option<String>,
     pub internal_note: Option<String>,
     pub data: Option<serde_json::Value>,
+    /// The event kind, when more specific than `taken_in`/`status_changed`.
+    pub kind: Option<EventKind>,
     pub now: DateTime<Utc>,
 }
 
@@ -298,7 +298,7 @@ pub fn apply_transition(conn: &mut DbConn, report_id: i64, t: &Transition) -> Ap
         Status::Closed | Status::Rejected => diesel::update(target).set(reports::closed_at.eq(Some(now))).execute(conn)?,
         _ => 0,
     };
-    let kind = if t.to == Status::TakenIn { EventKind::TakenIn } else { EventKind::StatusChanged };
+    let kind = t.kind.unwrap_or(if t.to == Status::TakenIn { EventKind::TakenIn } else { EventKind::StatusChanged });
     let mut event = NewEvent::new(report_id, now, &t.actor, kind).status(Some(from), t.to);
     if let Some(m) = &t.public_message {
         event = event.message(m.clone());

@@ -76,6 +76,11 @@ impl RawQuery {
         self
     }
     fn bind_list(&mut self, values: impl IntoIterator<Item = Bind>) -> &mut Self {
+        let values: Vec<Bind> = values.into_iter().collect();
+        if values.is_empty() {
+            // `IN ()` is not SQL; `IN (NULL)` matches nothing on both backends.
+            return self.push("(NULL)");
+        }
         self.push("(");
         for (i, v) in values.into_iter().enumerate() {
             if i > 0 {

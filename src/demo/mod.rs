@@ -1,0 +1,139 @@
+//! `segnala demo`: a ready-to-try Pisa, with real boundary, offices (one a
+//! municipal company), two-level categories and a routing zone. Idempotent.
+//!
+//! The boundary is ISTAT's, via openpolis/geojson-italy (CC-BY 4.0,
+//! "ISTAT, openpolis").
+
+use chrono::{NaiveDate, Utc};
+use serde_json::{json, Value};
+
+use crate::domain::territory::pick_feature;
+use crate::error::{AppError, AppResult};
+use crate::store::catalog::{self, NewCategory, NewOffice, NewZone};
+use crate::store::municipalities::{self, ImportedMunicipality};
+use crate::store::{naive, Store};
+
+pub const PISA_ISTAT: &str = "050026";
+const PISA_BOUNDARY: &str = include_str!("pisa-050026.geojson");
+
+/// What the demo contains, for printing.
+pub struct DemoSummary {
+    pub created: bool,
+    pub municipality: String,
+    pub offices: Vec<(String, String)>,
+    pub categories: usize,
+}
+
+/// `(code, name, kind, email)`
+const OFFICES: &[(&str, &str, &str, &str)] = &[
+    ("manutenzioni", "Manutenzione strade e infrastrutture", "internal", "manutenzioni@comune.pisa.example"),
+    ("illuminazione", "Illuminazione pubblica", "internal", "illuminazione@comune.pisa.example"),
+    ("verde", "Verde pubblico e tutela animali", "internal", "verde@comune.pisa.example"),
+    ("polizia-locale", "Polizia Locale", "internal", "polizialocale@comune.pisa.example"),
+    ("igiene-urbana", "Società igiene urbana (partecipata)", "company", "segnalazioni@igieneurbana.example"),
+    ("ente-parco", "Ente Parco San Rossore", "company", "parco@sanrossore.example"),
+    ("urp", "Ufficio Relazioni con il Pubblico", "internal", "urp@comune.pisa.example"),
+];
+
+/// `(code, parent, name_it, name_en, office, sla hours, target days, triage)`
+#[allow(clippy::type_complexity)]
+const CATEGORIES: &[(&str, Option<&str>, &str, &str, Option<&str>, i32, i32, bool)] = &[
+    ("strade", None, "Strade e marciapiedi", "Roads and pavements", Some("manutenzioni"), 24, 30, false),
+    ("buche", Some("strade"), "Buche e dissesti stradali", "Potholes and road damage", Some("manutenzioni"), 24, 20, false),
+    ("marciapiedi", Some("strade"), "Marciapiedi danneggiati", "Damaged pavements", Some("manutenzioni"), 24, 30, false),
+    ("illuminazione", None, "Illuminazione pubblica", "Street lighting", Some("illuminazione"), 24, 10, false),
+    ("rifiuti", None, "Rifiuti e pulizia", "Waste and cleaning", Some("igiene-urbana"), 24, 7, false),
+    ("rifiuti-abbandonati", Some("rifiuti"), "Rifiuti abbandonati", "Abandoned waste", None, 24, 5, false),
+    ("cassonetti", Some("rifiuti"), "Cassonetti pieni o danneggiati", "Full or damaged bins", None, 24, 5, false),
+    ("verde", None, "Verde pubblico (alberi, aiuole, parchi)", "Public green (trees, flower beds, parks)", Some("verde"), 24, 30, false),
+    ("segnaletica", None, "Segnaletica stradale", "Road signs", Some("polizia-locale"), 24, 15, false),
+    ("arredo-urbano", None, "Arredo urbano (panchine, giochi, fontanelle)", "Street furniture (benches, playgrounds, fountains)", Some("manutenzioni"), 24, 30, false),
+    ("animali", None, "Animali (randagi, carcasse, infestazioni)", "Animals (strays, carcasses, pests)", Some("verde"), 24, 7, false),
+    ("graffiti", None, "Graffiti e atti vandalici", "Graffiti and vandalism", Some("manutenzioni"), 24, 45, false),
+    ("altro", None, "Altro / non so", "Other / not sure", Some("urp"), 24, 30, true),
+];
+
+/// Imports Pisa with its offices, categories, San Ranieri and a routing zone,
+/// unless it is already there.
+pub fn setup(store: &Store) -> AppResult<DemoSummary> {
+    let doc: Value = serde_json::from_str(PISA_BOUNDARY).map_err(AppError::internal)?;
+    let picked = pick_feature(&doc, PISA_ISTAT).map_err(AppError::internal)?;
+    let now = naive(Utc::now());
+    store.write(|conn| {
+        if let Some(m) = municipalities::find(conn, PISA_ISTAT)? {
+            let offices = catalog::list_offices(conn, &m.id)?;
+            if !offices.is_empty() {
+                return Ok(DemoSummary {
+                    created: false,
+                    municipality: m.name,
+                    offices: offices.into_iter().map(|o| (o.code, o.name)).collect(),
+                    categories: catalog::public_categories(conn, PISA_ISTAT)?.len(),
+                });
+            }
+        }
+        let m = municipalities::upsert(
+            conn,
+            &ImportedMunicipality { id: PISA_ISTAT.into(), name: "Pisa".into(), code_prefix: "PI".into(), geometry: picked.geometry.clone() },
+            now,
+        )?;
+        for year in 2026..=2030 {
+            if let Some(date) = NaiveDate::from_ymd_opt(year, 6, 17) {
+                municipalities::set_holiday(conn, &m.id, date, "San Ranieri, patrono di Pisa", false)?;
+            }
+        }
+        for (code, name, kind, email) in OFFICES {
+            catalog::insert_office(
+                conn,
+                &NewOffice {
+                    municipality_id: m.id.clone(),
+                    code: (*code).into(),
+                    name: (*name).into(),
+                    kind: (*kind).into(),
+                    email: Some((*email).into()),
+                    phone: Some("+39050910111".into()),
+                },
+                now,
+            )?;
+        }
+        for (i, (code, parent, it, en, office, sla, days, triage)) in CATEGORIES.iter().enumerate() {
+            catalog::insert_category(
+                conn,
+                &NewCategory {
+                    municipality_id: m.id.clone(),
+                    code: (*code).into(),
+                    name_it: (*it).into(),
+                    name_en: (*en).into(),
+                    parent_code: parent.map(Into::into),
+                    default_office_code: office.map(Into::into),
+                    take_in_sla_hours: Some(*sla),
+                    resolution_target_days: Some(*days),
+                    triage: *triage,
+                    sort_order: if *triage { 1000 } else { i as i32 },
+                    ..Default::default()
+                },
+                now,
+            )?;
+        }
+        // The San Rossore estate: its green is the park authority's.
+        catalog::insert_zone(
+            conn,
+            &NewZone {
+                municipality_id: m.id.clone(),
+                name: "Tenuta di San Rossore".into(),
+                geometry: json!({"type": "Polygon", "coordinates": [[
+                    [10.275, 43.695], [10.345, 43.695], [10.345, 43.745], [10.275, 43.745], [10.275, 43.695]
+                ]]}),
+                category_code: Some("verde".into()),
+                office_code: "ente-parco".into(),
+                priority: 0,
+            },
+            now,
+        )?;
+        Ok(DemoSummary {
+            created: true,
+            municipality: m.name,
+            offices: OFFICES.iter().map(|(c, n, _, _)| ((*c).into(), (*n).into())).collect(),
+            categories: CATEGORIES.len(),
+        })
+    })
+}

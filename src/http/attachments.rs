@@ -1,0 +1,156 @@
+//! Photos and documents: `POST /api/v1/reports/{code}/attachments` (multipart,
+//! one `file` part, with the tracking token) and `GET /api/v1/attachments/{id}`.
+
+use actix_multipart::Multipart;
+use actix_web::http::header::{ContentDisposition, DispositionParam, DispositionType};
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use chrono::Utc;
+use futures_util::StreamExt;
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+
+use super::dto::{attachment_view, AttachmentView};
+use super::reports::{find_by_code, token_matches};
+use super::AppState;
+use crate::error::{AppError, AppResult};
+use crate::media::{self, MediaError};
+use crate::store::{attachments, naive, reports};
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TokenQuery {
+    /// The report's tracking token (or the `X-Tracking-Token` header).
+    pub token: Option<String>,
+}
+
+fn token_from(req: &HttpRequest, q: &TokenQuery) -> Option<String> {
+    q.token.clone().or_else(|| {
+        req.headers()
+            .get("X-Tracking-Token")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    })
+}
+
+/// The multipart body, for the OpenAPI document.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct UploadForm {
+    /// JPEG, PNG or WebP image (≤ 10 MB, 5 per report) or PDF (≤ 10 MB, 3 per report).
+    #[schema(value_type = String, format = Binary)]
+    file: Vec<u8>,
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/reports/{code}/attachments",
+    tag = "reports",
+    params(("code" = String, Path, description = "Public code"), TokenQuery),
+    request_body(content = UploadForm, content_type = "multipart/form-data"),
+    responses(
+        (status = 201, description = "Stored (images re-encoded without metadata)", body = AttachmentView),
+        (status = 400, description = "No `file` part, or an unexpected part", body = crate::error::ErrorEnvelope),
+        (status = 403, description = "Missing or wrong token", body = crate::error::ErrorEnvelope),
+        (status = 404, description = "No such report", body = crate::error::ErrorEnvelope),
+        (status = 413, description = "Larger than 10 MB", body = crate::error::ErrorEnvelope),
+        (status = 415, description = "Not a JPEG, PNG, WebP or PDF", body = crate::error::ErrorEnvelope),
+        (status = 422, description = "Unreadable image, or the report has all it may have", body = crate::error::ErrorEnvelope),
+    )
+)]
+#[post("/reports/{code}/attachments")]
+pub async fn upload(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    code: web::Path<String>,
+    q: web::Query<TokenQuery>,
+    mut payload: Multipart,
+) -> AppResult<HttpResponse> {
+    let code = code.into_inner();
+    let token = token_from(&req, &q).ok_or(AppError::Forbidden {
+        code: "token_required",
+        message: "attaching files needs the report's tracking token".into(),
+    })?;
+    let report = state.read(move |conn| find_by_code(conn, &code)).await?;
+    if !token_matches(&report, &token) {
+        return Err(AppError::Forbidden { code: "invalid_token", message: "the tracking token does not match this report".into() });
+    }
+
+    let mut file: Option<(Vec<u8>, Option<String>)> = None;
+    while let Some(part) = payload.next().await {
+        let mut field = part.map_err(|e| AppError::bad_request("malformed_multipart", e.to_string()))?;
+        let name = field.name().unwrap_or_default().to_string();
+        if name != "file" {
+            return Err(AppError::bad_request("unexpected_field", format!("unexpected part `{name}`: send one part named `file`")));
+        }
+        if file.is_some() {
+            return Err(AppError::bad_request("too_many_files", "send one file per request"));
+        }
+        let filename = field
+            .content_disposition()
+            .and_then(|cd| cd.get_filename())
+            .map(|f| f.chars().filter(|c| !c.is_control()).take(200).collect::<String>());
+        let mut bytes = Vec::new();
+        while let Some(chunk) = field.next().await {
+            let chunk = chunk.map_err(|e| AppError::bad_request("malformed_multipart", e.to_string()))?;
+            if bytes.len() + chunk.len() > media::MAX_FILE_BYTES {
+                return Err(AppError::PayloadTooLarge { code: "file_too_large", message: "a file can be at most 10 MB".into() });
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        file = Some((bytes, filename));
+    }
+    let (bytes, filename) = file.ok_or_else(|| AppError::bad_request("file_required", "send the file in a part named `file`"))?;
+    let processed = web::block(move || media::process(&bytes)).await?.map_err(|e| match e {
+        MediaError::Unsupported => AppError::UnsupportedMediaType { code: "unsupported_file_type", message: e.to_string() },
+        MediaError::Corrupt(_) => AppError::unprocessable("unreadable_image", e.to_string()),
+    })?;
+    let store = state.store.clone();
+    let dir = state.config.attachments_dir();
+    let row = web::block(move || attachments::add(&store, &dir, report.id, processed, filename, "citizen", naive(Utc::now()))).await??;
+    Ok(HttpResponse::Created().json(attachment_view(&row)))
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/attachments/{id}",
+    tag = "reports",
+    params(("id" = String, Path, description = "Attachment id"), TokenQuery),
+    responses(
+        (status = 200, description = "The file: images inline, PDFs as a download"),
+        (status = 404, description = "No such attachment (or a document without its token)", body = crate::error::ErrorEnvelope),
+    )
+)]
+#[get("/attachments/{id}")]
+pub async fn download(state: web::Data<AppState>, req: HttpRequest, id: web::Path<String>, q: web::Query<TokenQuery>) -> AppResult<HttpResponse> {
+    let id = id.into_inner();
+    let token = token_from(&req, &q);
+    let not_found = || AppError::not_found("attachment_not_found", "no such attachment");
+    let (row, report) = state
+        .read(move |conn| {
+            let row = attachments::find(conn, &id)?.ok_or_else(not_found)?;
+            let report = reports::by_ids(conn, &[row.report_id])?.pop().ok_or_else(not_found)?;
+            Ok((row, report))
+        })
+        .await?;
+    let is_document = row.kind == "document";
+    // Documents may carry personal data: only the citizen (token) gets them.
+    if is_document && !token.as_deref().is_some_and(|t| token_matches(&report, t)) {
+        return Err(not_found());
+    }
+    let path = row.path(&state.config.attachments_dir());
+    let bytes = web::block(move || std::fs::read(path)).await?.map_err(|e| AppError::internal(format!("attachment file: {e}")))?;
+    let mut resp = HttpResponse::Ok();
+    resp.content_type(row.content_type.as_str())
+        .insert_header(("X-Content-Type-Options", "nosniff"))
+        .insert_header(("Content-Security-Policy", "default-src 'none'; sandbox"));
+    if is_document {
+        resp.insert_header(("Cache-Control", "private, no-store"));
+        resp.insert_header(ContentDisposition {
+            disposition: DispositionType::Attachment,
+            parameters: vec![DispositionParam::Filename(format!("{}-{}.pdf", report.code, &row.id[..8]))],
+        });
+    } else {
+        resp.insert_header(("Cache-Control", "public, max-age=86400, immutable"));
+    }
+    Ok(resp.body(bytes))
+}

@@ -1,0 +1,213 @@
+//! Response shapes shared by several handlers, and their construction from
+//! stored rows. Public shapes never carry personal data (name, email, phone).
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::domain::report::{EventKind, Status};
+use crate::store::attachments::AttachmentRow;
+use crate::store::catalog::{CategoryRow, OfficeRow};
+use crate::store::events::EventRow;
+use crate::store::reports::ReportRow;
+use crate::store::utc;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CategoryRef {
+    pub code: String,
+    pub name_it: String,
+    pub name_en: String,
+}
+
+impl From<&CategoryRow> for CategoryRef {
+    fn from(c: &CategoryRow) -> Self {
+        Self { code: c.code.clone(), name_it: c.name_it.clone(), name_en: c.name_en.clone() }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OfficeRef {
+    pub code: String,
+    pub name: String,
+    /// `internal` or `company` (a municipal company).
+    pub kind: String,
+}
+
+impl From<&OfficeRow> for OfficeRef {
+    fn from(o: &OfficeRow) -> Self {
+        Self { code: o.code.clone(), name: o.name.clone(), kind: o.kind.clone() }
+    }
+}
+
+/// A report on the map or in a list.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReportSummary {
+    pub code: String,
+    pub status: Status,
+    pub title: String,
+    pub category: CategoryRef,
+    pub lat: f64,
+    pub lon: f64,
+    pub address: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+pub fn summary(r: &ReportRow, categories: &HashMap<String, CategoryRow>) -> Option<ReportSummary> {
+    let category = categories.get(&r.category_id)?;
+    Some(ReportSummary {
+        code: r.code.clone(),
+        status: r.status.parse().ok()?,
+        title: r.title.clone(),
+        category: category.into(),
+        lat: r.lat,
+        lon: r.lon,
+        address: r.address.clone(),
+        created_at: utc(r.created_at),
+        updated_at: utc(r.updated_at),
+    })
+}
+
+/// One step of the timeline.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TimelineEntry {
+    pub at: DateTime<Utc>,
+    pub kind: EventKind,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub from_status: Option<Status>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub to_status: Option<Status>,
+    /// The public message to the citizen, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
+pub fn timeline_entry(e: &EventRow) -> Option<TimelineEntry> {
+    Some(TimelineEntry {
+        at: utc(e.at),
+        kind: e.kind.parse().ok()?,
+        from_status: e.from_status.as_deref().and_then(|s| s.parse().ok()),
+        to_status: e.to_status.as_deref().and_then(|s| s.parse().ok()),
+        message: e.message.clone(),
+    })
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AttachmentView {
+    pub id: String,
+    /// `image` or `document`.
+    pub kind: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+    pub width: Option<i32>,
+    pub height: Option<i32>,
+    /// Where to download it (documents need the tracking token appended).
+    pub url: String,
+}
+
+pub fn attachment_view(a: &AttachmentRow) -> AttachmentView {
+    AttachmentView {
+        id: a.id.clone(),
+        kind: a.kind.clone(),
+        content_type: a.content_type.clone(),
+        size_bytes: a.size_bytes,
+        width: a.width,
+        height: a.height,
+        url: format!("/api/v1/attachments/{}", a.id),
+    }
+}
+
+/// The citizen's own details, shown only with the tracking token.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReporterView {
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    /// `email`, `phone` or `none`.
+    pub contact: String,
+}
+
+/// One report as the public (or, with `reporter`, its citizen) sees it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReportView {
+    pub code: String,
+    pub status: Status,
+    /// The Open311 view of the status: `open` or `closed`.
+    pub open311_status: String,
+    pub title: String,
+    pub description: String,
+    pub category: CategoryRef,
+    /// The office in charge (none while it waits in the supervisor's triage).
+    pub office: Option<OfficeRef>,
+    pub lat: f64,
+    pub lon: f64,
+    pub address: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// By when an office must take it in charge.
+    pub take_in_due_at: Option<DateTime<Utc>>,
+    /// When it was taken in charge (presa in carico).
+    pub taken_in_at: Option<DateTime<Utc>>,
+    /// Expected completion, from the category's resolution target.
+    pub expected_resolution_at: Option<DateTime<Utc>>,
+    pub resolved_at: Option<DateTime<Utc>>,
+    pub closed_at: Option<DateTime<Utc>>,
+    pub photos: Vec<AttachmentView>,
+    pub timeline: Vec<TimelineEntry>,
+    /// Only with the tracking token.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reporter: Option<ReporterView>,
+    /// PDF documents: only with the tracking token.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub documents: Option<Vec<AttachmentView>>,
+}
+
+/// Everything needed to show one report.
+pub struct ReportBundle {
+    pub report: ReportRow,
+    pub category: CategoryRow,
+    pub office: Option<OfficeRow>,
+    pub events: Vec<EventRow>,
+    pub attachments: Vec<AttachmentRow>,
+}
+
+pub fn report_view(b: &ReportBundle, with_personal_data: bool) -> ReportView {
+    let r = &b.report;
+    let status: Status = r.status.parse().unwrap_or(Status::New);
+    let (photos, documents): (Vec<_>, Vec<_>) = b.attachments.iter().partition(|a| a.kind == "image");
+    ReportView {
+        code: r.code.clone(),
+        status,
+        open311_status: if status.is_open() { "open" } else { "closed" }.into(),
+        title: r.title.clone(),
+        description: r.description.clone(),
+        category: (&b.category).into(),
+        office: b.office.as_ref().map(Into::into),
+        lat: r.lat,
+        lon: r.lon,
+        address: r.address.clone(),
+        created_at: utc(r.created_at),
+        updated_at: utc(r.updated_at),
+        take_in_due_at: r.take_in_due_at.map(utc),
+        taken_in_at: r.taken_in_at.map(utc),
+        expected_resolution_at: r.expected_resolution_at.map(utc),
+        resolved_at: r.resolved_at.map(utc),
+        closed_at: r.closed_at.map(utc),
+        photos: photos.into_iter().map(attachment_view).collect(),
+        timeline: b
+            .events
+            .iter()
+            .filter(|e| e.public)
+            .filter_map(timeline_entry)
+            .collect(),
+        reporter: with_personal_data.then(|| ReporterView {
+            name: r.reporter_name.clone(),
+            email: r.reporter_email.clone(),
+            phone: r.reporter_phone.clone(),
+            contact: r.contact_preference.clone(),
+        }),
+        documents: with_personal_data.then(|| documents.into_iter().map(attachment_view).collect()),
+    }
+}

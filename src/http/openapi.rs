@@ -1,0 +1,55 @@
+//! The OpenAPI 3.1 document, generated from the handlers, committed as
+//! `api-spec/openapi.json` (a test fails when it drifts), and served with
+//! interactive docs at `/api/docs/`.
+
+use actix_web::{web, HttpResponse};
+use utoipa::OpenApi;
+use utoipa_swagger_ui::SwaggerUi;
+
+use super::{attachments, categories, health, municipalities, reports};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "segnala",
+        description = "Citizens' reports for Italian municipalities: intake, territorial routing, the 24-working-hour take-in rule, notifications. Errors always use the envelope `{\"error\": {\"code\", \"message\", \"details\"}}`.",
+        license(name = "AGPL-3.0-or-later")
+    ),
+    paths(
+        municipalities::list,
+        categories::list,
+        reports::create::create,
+        reports::read::read,
+        reports::list::list,
+        reports::nearby::nearby,
+        reports::citizen::confirm,
+        reports::citizen::reopen,
+        attachments::upload,
+        attachments::download,
+        health::healthz,
+        health::readyz,
+        health::metrics,
+    ),
+    components(schemas(crate::error::ErrorEnvelope, crate::error::ErrorBody)),
+    tags(
+        (name = "territory", description = "Served municipalities and their categories"),
+        (name = "reports", description = "Filing and following reports"),
+        (name = "operations", description = "Health and metrics"),
+    )
+)]
+pub struct ApiDoc;
+
+/// The document as committed in `api-spec/openapi.json`.
+pub fn document() -> String {
+    let mut json = ApiDoc::openapi().to_pretty_json().expect("the OpenAPI document serialises");
+    json.push('\n');
+    json
+}
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(SwaggerUi::new("/api/docs/{_:.*}").url("/api/openapi.json", ApiDoc::openapi()))
+        .route(
+            "/api/docs",
+            web::get().to(|| async { HttpResponse::PermanentRedirect().insert_header(("Location", "/api/docs/")).finish() }),
+        );
+}

@@ -1,0 +1,98 @@
+//! The citizen's answers after a fix: `POST /api/v1/reports/{code}/confirm`
+//! (it is fixed: close it) and `/reopen` (it is not: back to the office),
+//! both with the tracking token, the latter within the municipality's window.
+
+use actix_web::{post, web, HttpResponse};
+use chrono::{Duration, Utc};
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use super::{bundle, find_by_code, token_matches};
+use crate::domain::report::{Actor, EventKind, Status};
+use crate::domain::validate;
+use crate::error::{AppError, AppResult};
+use crate::http::dto::{report_view, ReportView};
+use crate::http::AppState;
+use crate::store::reports::{apply_transition, Transition};
+use crate::store::{municipalities, utc};
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CitizenAction {
+    /// The tracking token given at creation.
+    pub token: String,
+    /// What the citizen wants to say (required to reopen).
+    pub message: Option<String>,
+}
+
+async fn act(state: web::Data<AppState>, code: String, body: CitizenAction, to: Status) -> AppResult<HttpResponse> {
+    let message = validate::optional_text("message", body.message.as_deref(), 2000).map_err(|e| AppError::Validation(vec![e]))?;
+    if to == Status::InProgress && message.is_none() {
+        return Err(AppError::field("message", "required", "say what is still wrong"));
+    }
+    let view = state
+        .write(move |conn| {
+            let report = find_by_code(conn, &code)?;
+            if !token_matches(&report, &body.token) {
+                return Err(AppError::Forbidden { code: "invalid_token", message: "the tracking token does not match this report".into() });
+            }
+            let now = Utc::now();
+            if to == Status::InProgress {
+                let window = municipalities::find(conn, &report.municipality_id)?.map(|m| m.reopen_days).unwrap_or(30);
+                if let Some(resolved) = report.resolved_at.map(utc) {
+                    if now > resolved + Duration::days(i64::from(window)) {
+                        return Err(AppError::conflict(
+                            "reopen_window_closed",
+                            format!("a report can be reopened within {window} days of its resolution"),
+                        ));
+                    }
+                }
+            }
+            let kind = if to == Status::Closed { EventKind::Confirmed } else { EventKind::Reopened };
+            let updated = apply_transition(
+                conn,
+                report.id,
+                &Transition { to, actor: Actor::citizen(), public_message: message, internal_note: None, data: None, kind: Some(kind), now },
+            )?;
+            Ok(report_view(&bundle(conn, updated, false)?, true))
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/reports/{code}/confirm",
+    tag = "reports",
+    params(("code" = String, Path, description = "Public code")),
+    request_body = CitizenAction,
+    responses(
+        (status = 200, description = "Closed", body = ReportView),
+        (status = 403, description = "Wrong token", body = crate::error::ErrorEnvelope),
+        (status = 404, description = "No such report", body = crate::error::ErrorEnvelope),
+        (status = 409, description = "Not resolved", body = crate::error::ErrorEnvelope),
+    )
+)]
+#[post("/reports/{code}/confirm")]
+pub async fn confirm(state: web::Data<AppState>, code: web::Path<String>, body: web::Json<CitizenAction>) -> AppResult<HttpResponse> {
+    act(state, code.into_inner(), body.into_inner(), Status::Closed).await
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/reports/{code}/reopen",
+    tag = "reports",
+    params(("code" = String, Path, description = "Public code")),
+    request_body = CitizenAction,
+    responses(
+        (status = 200, description = "Back to the office", body = ReportView),
+        (status = 403, description = "Wrong token", body = crate::error::ErrorEnvelope),
+        (status = 404, description = "No such report", body = crate::error::ErrorEnvelope),
+        (status = 409, description = "Not resolved, or the window has closed", body = crate::error::ErrorEnvelope),
+        (status = 422, description = "No message", body = crate::error::ErrorEnvelope),
+    )
+)]
+#[post("/reports/{code}/reopen")]
+pub async fn reopen(state: web::Data<AppState>, code: web::Path<String>, body: web::Json<CitizenAction>) -> AppResult<HttpResponse> {
+    act(state, code.into_inner(), body.into_inner(), Status::InProgress).await
+}

@@ -1,0 +1,172 @@
+//! `POST /api/v1/reports`: a citizen (or, with the staff issue, an operator on
+//! a citizen's behalf) files a report.
+
+use actix_web::{post, web, HttpResponse};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::locate;
+use crate::domain::report::{validate_new_report, Actor, Filer, ReportDraft, Status};
+use crate::domain::validate::FieldError;
+use crate::error::{AppError, AppResult};
+use crate::http::dto::{CategoryRef, OfficeRef};
+use crate::http::AppState;
+use crate::store::reports::{self, CreateReport};
+use crate::store::{catalog, municipalities, utc};
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReporterInput {
+    pub name: Option<String>,
+    pub email: Option<String>,
+    /// Italian formats with or without +39 are accepted.
+    pub phone: Option<String>,
+    /// How to be kept informed: `email`, `phone` or `none` (default: email if
+    /// given, else phone if given, else none).
+    pub contact: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateReportRequest {
+    /// Category code, valid in the comune of the point.
+    pub category: String,
+    /// Short title; defaults to the category's name.
+    pub title: Option<String>,
+    /// What is wrong (at most 4000 characters).
+    pub description: Option<String>,
+    pub lat: f64,
+    pub lon: f64,
+    pub address: Option<String>,
+    pub reporter: Option<ReporterInput>,
+    /// `it` (default) or `en`.
+    pub language: Option<String>,
+    /// Staff only: `counter`, `phone` or `email`.
+    pub channel: Option<String>,
+    /// Staff only: when the citizen actually reported (at most 7 days ago).
+    pub received_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CreatedReport {
+    /// Public code, e.g. `PI-2026-000123`.
+    pub code: String,
+    pub status: Status,
+    /// Shown only now: the key to follow the report and see one's own data.
+    pub tracking_token: String,
+    /// The private follow-up link for the citizen.
+    pub follow_up_url: String,
+    pub municipality: String,
+    pub category: CategoryRef,
+    pub title: String,
+    pub office: Option<OfficeRef>,
+    pub take_in_due_at: Option<DateTime<Utc>>,
+    pub expected_resolution_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/reports",
+    tag = "reports",
+    request_body = CreateReportRequest,
+    responses(
+        (status = 201, description = "Report filed and routed", body = CreatedReport),
+        (status = 400, description = "Malformed JSON", body = crate::error::ErrorEnvelope),
+        (status = 413, description = "Body too large", body = crate::error::ErrorEnvelope),
+        (status = 415, description = "Not JSON", body = crate::error::ErrorEnvelope),
+        (status = 422, description = "Invalid fields, unknown category, or outside the territory", body = crate::error::ErrorEnvelope),
+    )
+)]
+#[post("/reports")]
+pub async fn create(state: web::Data<AppState>, body: web::Json<CreateReportRequest>) -> AppResult<HttpResponse> {
+    let body = body.into_inner();
+    let reporter = body.reporter.unwrap_or(ReporterInput { name: None, email: None, phone: None, contact: None });
+    let draft = ReportDraft {
+        category: body.category,
+        title: body.title,
+        description: body.description,
+        lat: body.lat,
+        lon: body.lon,
+        address: body.address,
+        reporter_name: reporter.name,
+        reporter_email: reporter.email,
+        reporter_phone: reporter.phone,
+        contact: reporter.contact,
+        language: body.language,
+        channel: body.channel,
+        received_at: body.received_at,
+    };
+    let now = Utc::now();
+    let valid = validate_new_report(&draft, Filer::Citizen, now).map_err(AppError::Validation)?;
+    let (token, token_hash) = reports::new_tracking_token();
+    let st = state.clone();
+    let created = state
+        .write(move |conn| {
+            let place = locate(&st, conn, valid.lat, valid.lon)?;
+            let municipality = municipalities::find(conn, &place.id)?
+                .ok_or_else(|| AppError::internal("located municipality vanished"))?;
+            let category = match catalog::category_by_code(conn, &municipality.id, &valid.category)? {
+                Some(c) if c.active && c.public => c,
+                Some(_) => return Err(unknown_category(&valid.category, "is no longer offered")),
+                None if catalog::category_code_exists(conn, &valid.category)? => {
+                    return Err(AppError::Validation(vec![FieldError::new(
+                        "category",
+                        "category_not_in_municipality",
+                        format!("category `{}` is not offered in {}", valid.category, municipality.name),
+                    )]))
+                }
+                None => return Err(unknown_category(&valid.category, "does not exist")),
+            };
+            if catalog::has_children(conn, &category.id)? {
+                return Err(AppError::Validation(vec![FieldError::new(
+                    "category",
+                    "category_is_group",
+                    format!("`{}` is a group: choose one of its categories", category.code),
+                )]));
+            }
+            let row = reports::create(
+                conn,
+                CreateReport {
+                    report: &valid,
+                    municipality: &municipality,
+                    category: &category,
+                    token_hash,
+                    entered_by: None,
+                    actor: Actor::citizen(),
+                    now,
+                },
+            )?;
+            let office = match &row.office_id {
+                Some(id) => catalog::offices_by_ids(conn, std::slice::from_ref(id))?.pop(),
+                None => None,
+            };
+            Ok((row, category, office))
+        })
+        .await?;
+    let (row, category, office) = created;
+    state.metrics.report_created();
+    tracing::info!(report.code = %row.code, report.municipality = %row.municipality_id, "report created");
+    let base = state.config.public_base_url.trim_end_matches('/');
+    let body = CreatedReport {
+        follow_up_url: format!("{base}/segnalazioni/{}?token={token}", row.code),
+        code: row.code,
+        status: Status::New,
+        tracking_token: token,
+        municipality: row.municipality_id,
+        category: (&category).into(),
+        title: row.title,
+        office: office.as_ref().map(Into::into),
+        take_in_due_at: row.take_in_due_at.map(utc),
+        expected_resolution_at: row.expected_resolution_at.map(utc),
+        created_at: utc(row.created_at),
+    };
+    Ok(HttpResponse::Created()
+        .insert_header(("Location", format!("/api/v1/reports/{}", body.code)))
+        .json(body))
+}
+
+fn unknown_category(code: &str, why: &str) -> AppError {
+    AppError::Validation(vec![FieldError::new("category", "unknown_category", format!("category `{code}` {why}"))])
+}

@@ -1,0 +1,125 @@
+//! `GET /api/v1/reports?bbox=…`: the public map and list, newest first, with
+//! stable cursor pagination. No personal data.
+
+use actix_web::{get, web, HttpResponse};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::categories_of;
+use crate::domain::report::Status;
+use crate::error::{AppError, AppResult};
+use crate::http::dto::{summary, ReportSummary};
+use crate::http::AppState;
+use crate::store::reports::{self, ListFilter};
+use crate::store::spatial::Bbox;
+
+pub const DEFAULT_LIMIT: i64 = 50;
+pub const MAX_LIMIT: i64 = 200;
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListQuery {
+    /// `minLon,minLat,maxLon,maxLat` (WGS84).
+    pub bbox: Option<String>,
+    /// Comma-separated statuses (default: all but `rejected`).
+    pub status: Option<String>,
+    /// Comma-separated category codes.
+    pub category: Option<String>,
+    /// Page size, 1–200 (default 50).
+    pub limit: Option<i64>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ReportPage {
+    pub items: Vec<ReportSummary>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+pub fn parse_bbox(s: &str) -> AppResult<Bbox> {
+    let bad = || AppError::bad_request("invalid_bbox", "bbox must be minLon,minLat,maxLon,maxLat in degrees, min < max");
+    let parts: Vec<f64> = s.split(',').map(|p| p.trim().parse::<f64>()).collect::<Result<_, _>>().map_err(|_| bad())?;
+    let [min_lon, min_lat, max_lon, max_lat] = parts[..] else {
+        return Err(bad());
+    };
+    let ok = parts.iter().all(|v| v.is_finite())
+        && (-180.0..=180.0).contains(&min_lon)
+        && (-180.0..=180.0).contains(&max_lon)
+        && (-90.0..=90.0).contains(&min_lat)
+        && (-90.0..=90.0).contains(&max_lat)
+        && min_lon < max_lon
+        && min_lat < max_lat;
+    if ok {
+        Ok(Bbox { min_lon, min_lat, max_lon, max_lat })
+    } else {
+        Err(bad())
+    }
+}
+
+pub fn parse_statuses(s: Option<&str>) -> AppResult<Vec<Status>> {
+    match s {
+        None => Ok(Status::ALL.iter().copied().filter(|s| *s != Status::Rejected).collect()),
+        Some(items) => items
+            .split(',')
+            .map(|p| p.trim().parse::<Status>())
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| AppError::bad_request("invalid_status", format!("{e}: statuses are {}", status_names()))),
+    }
+}
+
+fn status_names() -> String {
+    Status::ALL.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+}
+
+pub fn parse_codes(s: Option<&str>) -> Option<Vec<String>> {
+    s.map(|items| items.split(',').map(|p| p.trim().to_string()).filter(|p| !p.is_empty()).collect())
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/reports",
+    tag = "reports",
+    params(ListQuery),
+    responses(
+        (status = 200, description = "One page of reports in the box, newest first", body = ReportPage),
+        (status = 400, description = "Missing or invalid bbox, status, limit or cursor", body = crate::error::ErrorEnvelope),
+    )
+)]
+#[get("/reports")]
+pub async fn list(state: web::Data<AppState>, q: web::Query<ListQuery>) -> AppResult<HttpResponse> {
+    let q = q.into_inner();
+    let bbox = parse_bbox(q.bbox.as_deref().ok_or_else(|| AppError::bad_request("bbox_required", "the bbox parameter is required"))?)?;
+    let statuses = parse_statuses(q.status.as_deref())?;
+    let limit = q.limit.unwrap_or(DEFAULT_LIMIT);
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        return Err(AppError::bad_request("invalid_limit", format!("limit must be between 1 and {MAX_LIMIT}")));
+    }
+    let before_id = match q.cursor.as_deref() {
+        None | Some("") => None,
+        Some(c) => Some(
+            c.parse::<i64>()
+                .ok()
+                .filter(|v| *v > 0)
+                .ok_or_else(|| AppError::bad_request("invalid_cursor", "the cursor is not one this API returned"))?,
+        ),
+    };
+    let codes = parse_codes(q.category.as_deref());
+    let page = state
+        .read(move |conn| {
+            let category_ids = match codes {
+                None => None,
+                Some(codes) => Some(crate::store::catalog::category_ids_by_codes(conn, &codes)?),
+            };
+            let filter = ListFilter { bbox, statuses, category_ids, before_id, limit: limit + 1 };
+            let mut rows = reports::list_in_bbox(conn, &filter)?;
+            let more = rows.len() as i64 > limit;
+            rows.truncate(limit as usize);
+            let categories = categories_of(conn, &rows)?;
+            let next_cursor = if more { rows.last().map(|r| r.id.to_string()) } else { None };
+            Ok(ReportPage { items: rows.iter().filter_map(|r| summary(r, &categories)).collect(), next_cursor })
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(page))
+}

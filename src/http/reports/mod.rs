@@ -1,0 +1,77 @@
+//! `/api/v1/reports`: intake, public reads, map and nearby queries, the
+//! citizen's follow-up actions.
+
+pub mod citizen;
+pub mod create;
+pub mod list;
+pub mod nearby;
+pub mod read;
+
+use std::collections::HashMap;
+
+use super::dto::ReportBundle;
+use super::AppState;
+use crate::error::{AppError, AppResult};
+use crate::store::reports::ReportRow;
+use crate::store::{attachments, catalog, events, DbConn};
+
+/// The served comune a point lies in, as `(istat, name)`.
+pub struct Located {
+    pub id: String,
+    pub name: String,
+}
+
+/// Finds the comune of a point, or a 422 `outside_territory` naming the nearest.
+pub fn locate(state: &AppState, conn: &mut DbConn, lat: f64, lon: f64) -> AppResult<Located> {
+    let territory = state.territory.get(conn)?;
+    if let Some(area) = territory.locate(lat, lon) {
+        return Ok(Located { id: area.id.clone(), name: area.name.clone() });
+    }
+    let (message, details) = match territory.nearest(lat, lon) {
+        Some((area, metres)) => (
+            format!(
+                "the point is outside the territory served here; the nearest served municipality is {} ({:.1} km away)",
+                area.name,
+                metres / 1000.0
+            ),
+            Some(serde_json::json!({"nearest": {"istat_code": area.id, "name": area.name, "distance_m": metres.round()}})),
+        ),
+        None => ("no municipality is served here yet".to_string(), None),
+    };
+    Err(AppError::Unprocessable { code: "outside_territory", message, details })
+}
+
+/// Loads a report with everything its view needs.
+pub fn bundle(conn: &mut DbConn, report: ReportRow, all_events: bool) -> AppResult<ReportBundle> {
+    let category = catalog::categories_by_ids(conn, std::slice::from_ref(&report.category_id))?
+        .pop()
+        .ok_or_else(|| AppError::internal(format!("report {}: missing category", report.code)))?;
+    let office = match &report.office_id {
+        Some(id) => catalog::offices_by_ids(conn, std::slice::from_ref(id))?.pop(),
+        None => None,
+    };
+    let events = events::timeline(conn, report.id, all_events)?;
+    let attachments = attachments::for_report(conn, report.id)?;
+    Ok(ReportBundle { report, category, office, events, attachments })
+}
+
+/// Categories of a set of reports, by id.
+pub fn categories_of(conn: &mut DbConn, reports: &[ReportRow]) -> AppResult<HashMap<String, catalog::CategoryRow>> {
+    let mut ids: Vec<String> = reports.iter().map(|r| r.category_id.clone()).collect();
+    ids.sort();
+    ids.dedup();
+    Ok(catalog::categories_by_ids(conn, &ids)?.into_iter().map(|c| (c.id.clone(), c)).collect())
+}
+
+/// Finds a report by code, or 404 `report_not_found`.
+pub fn find_by_code(conn: &mut DbConn, code: &str) -> AppResult<ReportRow> {
+    crate::store::reports::by_code(conn, code)?
+        .ok_or_else(|| AppError::not_found("report_not_found", format!("no report {code}")))
+}
+
+/// Checks a citizen's tracking token against the report (constant time).
+pub fn token_matches(report: &ReportRow, token: &str) -> bool {
+    let given = crate::store::reports::hash_token(token);
+    let stored = report.tracking_token_hash.as_bytes();
+    given.len() == stored.len() && given.as_bytes().iter().zip(stored).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
+}

@@ -1,0 +1,47 @@
+//! `GET /api/v1/reports/{code}`: one report. Public view without personal
+//! data; with the citizen's `?token=` also their own details and documents.
+
+use actix_web::{get, web, HttpResponse};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::{bundle, find_by_code, token_matches};
+use crate::error::{AppError, AppResult};
+use crate::http::dto::{report_view, ReportView};
+use crate::http::AppState;
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ReadQuery {
+    /// The tracking token given at creation.
+    pub token: Option<String>,
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/reports/{code}",
+    tag = "reports",
+    params(("code" = String, Path, description = "Public code, e.g. PI-2026-000123"), ReadQuery),
+    responses(
+        (status = 200, description = "The report with its public timeline", body = ReportView),
+        (status = 403, description = "Wrong tracking token", body = crate::error::ErrorEnvelope),
+        (status = 404, description = "No such report", body = crate::error::ErrorEnvelope),
+    )
+)]
+#[get("/reports/{code}")]
+pub async fn read(state: web::Data<AppState>, code: web::Path<String>, q: web::Query<ReadQuery>) -> AppResult<HttpResponse> {
+    let code = code.into_inner();
+    let token = q.into_inner().token;
+    let view = state
+        .read(move |conn| {
+            let report = find_by_code(conn, &code)?;
+            let personal = match &token {
+                None => false,
+                Some(t) if token_matches(&report, t) => true,
+                Some(_) => return Err(AppError::Forbidden { code: "invalid_token", message: "the tracking token does not match this report".into() }),
+            };
+            Ok(report_view(&bundle(conn, report, false)?, personal))
+        })
+        .await?;
+    Ok(HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(view))
+}
