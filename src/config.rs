@@ -42,7 +42,10 @@ impl Default for Config {
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read {path}: {source}")]
-    Read { path: String, source: std::io::Error },
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("invalid configuration file {path}: {message}")]
     Parse { path: String, message: String },
     #[error("invalid value for {name}: {message}")]
@@ -60,8 +63,14 @@ impl Config {
         let explicit = env("SEGNALA_CONFIG");
         let path = explicit.clone().unwrap_or_else(|| "segnala.toml".into());
         let mut config = if explicit.is_some() || Path::new(&path).exists() {
-            let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read { path: path.clone(), source })?;
-            toml::from_str(&text).map_err(|e| ConfigError::Parse { path: path.clone(), message: e.to_string() })?
+            let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read {
+                path: path.clone(),
+                source,
+            })?;
+            toml::from_str(&text).map_err(|e| ConfigError::Parse {
+                path: path.clone(),
+                message: e.to_string(),
+            })?
         } else {
             Config::default()
         };
@@ -78,7 +87,10 @@ impl Config {
             }
         };
         fn number<T: std::str::FromStr>(name: &str, v: String) -> Result<T, ConfigError> {
-            v.parse().map_err(|_| ConfigError::Env { name: name.into(), message: format!("`{v}` is not a number") })
+            v.parse().map_err(|_| ConfigError::Env {
+                name: name.into(),
+                message: format!("`{v}` is not a number"),
+            })
         }
         if let Some(v) = var("SEGNALA_DATABASE_URL")? {
             config.database_url = v;
@@ -97,7 +109,10 @@ impl Config {
         }
         if let Some(v) = var("SEGNALA_LOG_FORMAT")? {
             if v != "text" && v != "json" {
-                return Err(ConfigError::Env { name: "SEGNALA_LOG_FORMAT".into(), message: "must be `text` or `json`".into() });
+                return Err(ConfigError::Env {
+                    name: "SEGNALA_LOG_FORMAT".into(),
+                    message: "must be `text` or `json`".into(),
+                });
             }
             config.log_format = v;
         }

@@ -24,7 +24,11 @@ pub enum AppError {
     Validation(Vec<FieldError>),
     /// 422: a business rule refuses the request.
     #[error("{message}")]
-    Unprocessable { code: &'static str, message: String, details: Option<Value> },
+    Unprocessable {
+        code: &'static str,
+        message: String,
+        details: Option<Value>,
+    },
     #[error("{message}")]
     NotFound { code: &'static str, message: String },
     #[error("{message}")]
@@ -32,7 +36,11 @@ pub enum AppError {
     #[error("{message}")]
     Forbidden { code: &'static str, message: String },
     #[error("{message}")]
-    Conflict { code: &'static str, message: String, details: Option<Value> },
+    Conflict {
+        code: &'static str,
+        message: String,
+        details: Option<Value>,
+    },
     #[error("{message}")]
     PayloadTooLarge { code: &'static str, message: String },
     #[error("{message}")]
@@ -45,16 +53,30 @@ pub enum AppError {
 
 impl AppError {
     pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
-        Self::BadRequest { code, message: message.into() }
+        Self::BadRequest {
+            code,
+            message: message.into(),
+        }
     }
     pub fn unprocessable(code: &'static str, message: impl Into<String>) -> Self {
-        Self::Unprocessable { code, message: message.into(), details: None }
+        Self::Unprocessable {
+            code,
+            message: message.into(),
+            details: None,
+        }
     }
     pub fn not_found(code: &'static str, message: impl Into<String>) -> Self {
-        Self::NotFound { code, message: message.into() }
+        Self::NotFound {
+            code,
+            message: message.into(),
+        }
     }
     pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
-        Self::Conflict { code, message: message.into(), details: None }
+        Self::Conflict {
+            code,
+            message: message.into(),
+            details: None,
+        }
     }
     pub fn field(field: &'static str, code: &'static str, message: impl Into<String>) -> Self {
         Self::Validation(vec![FieldError::new(field, code, message)])
@@ -99,7 +121,9 @@ impl AppError {
                 [one] => one.message.clone(),
                 _ => "some fields are invalid".to_string(),
             },
-            Self::Unavailable(_) => "the service is temporarily unavailable, please retry".to_string(),
+            Self::Unavailable(_) => {
+                "the service is temporarily unavailable, please retry".to_string()
+            }
             Self::Internal(_) => "an internal error occurred".to_string(),
             other => other.to_string(),
         }
@@ -145,7 +169,11 @@ impl ResponseError for AppError {
             _ => {}
         }
         HttpResponse::build(self.status_code()).json(ErrorEnvelope {
-            error: ErrorBody { code: self.code().to_string(), message: self.public_message(), details: self.details() },
+            error: ErrorBody {
+                code: self.code().to_string(),
+                message: self.public_message(),
+                details: self.details(),
+            },
         })
     }
 }

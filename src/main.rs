@@ -16,7 +16,11 @@ use segnala::store::municipalities::{self, ImportedMunicipality};
 use segnala::store::{naive, Store};
 
 #[derive(Parser)]
-#[command(name = "segnala", version, about = "Citizens' reports for Italian municipalities")]
+#[command(
+    name = "segnala",
+    version,
+    about = "Citizens' reports for Italian municipalities"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -170,7 +174,9 @@ fn init_tracing(config: &Config) {
     use tracing_subscriber::fmt::format::FmtSpan;
     let filter = tracing_subscriber::EnvFilter::try_from_env("SEGNALA_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,actix_server=warn"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_span_events(FmtSpan::CLOSE);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_span_events(FmtSpan::CLOSE);
     if config.log_format == "json" {
         builder.json().init();
     } else {
@@ -187,8 +193,11 @@ fn open(config: &Config) -> AppResult<Store> {
 }
 
 fn read_json(path: &PathBuf) -> AppResult<serde_json::Value> {
-    let text = std::fs::read_to_string(path).map_err(|e| AppError::bad_request("unreadable_file", format!("{}: {e}", path.display())))?;
-    serde_json::from_str(&text).map_err(|e| AppError::bad_request("invalid_geojson", format!("{}: {e}", path.display())))
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        AppError::bad_request("unreadable_file", format!("{}: {e}", path.display()))
+    })?;
+    serde_json::from_str(&text)
+        .map_err(|e| AppError::bad_request("invalid_geojson", format!("{}: {e}", path.display())))
 }
 
 fn run(command: Command, config: Config) -> AppResult<()> {
@@ -211,7 +220,11 @@ fn run(command: Command, config: Config) -> AppResult<()> {
             println!(
                 "Demo municipality: {} ({}), {} categories, offices:",
                 demo.municipality,
-                if demo.created { "created" } else { "already present" },
+                if demo.created {
+                    "created"
+                } else {
+                    "already present"
+                },
                 demo.categories
             );
             for (code, name) in demo.offices {
@@ -222,18 +235,41 @@ fn run(command: Command, config: Config) -> AppResult<()> {
         Command::Municipality(cmd) => {
             let store = open(&config)?;
             match cmd {
-                MunicipalityCmd::Import { geojson, istat, name, prefix } => {
+                MunicipalityCmd::Import {
+                    geojson,
+                    istat,
+                    name,
+                    prefix,
+                } => {
                     let doc = read_json(&geojson)?;
-                    let picked = pick_feature(&doc, &istat).map_err(|e| AppError::unprocessable("invalid_geojson", e.to_string()))?;
-                    let name = name.or(picked.name.clone()).ok_or_else(|| AppError::bad_request("name_required", "the file names no comune: pass --name"))?;
+                    let picked = pick_feature(&doc, &istat)
+                        .map_err(|e| AppError::unprocessable("invalid_geojson", e.to_string()))?;
+                    let name = name.or(picked.name.clone()).ok_or_else(|| {
+                        AppError::bad_request(
+                            "name_required",
+                            "the file names no comune: pass --name",
+                        )
+                    })?;
                     let m = store.write(|conn| {
                         let prefix = match prefix {
                             Some(p) => p,
                             None => default_prefix(conn, &istat, &picked)?,
                         };
-                        municipalities::upsert(conn, &ImportedMunicipality { id: istat.clone(), name, code_prefix: prefix, geometry: picked.geometry.clone() }, now)
+                        municipalities::upsert(
+                            conn,
+                            &ImportedMunicipality {
+                                id: istat.clone(),
+                                name,
+                                code_prefix: prefix,
+                                geometry: picked.geometry.clone(),
+                            },
+                            now,
+                        )
                     })?;
-                    println!("{} {} imported (codes {}-YYYY-NNNNNN)", m.id, m.name, m.code_prefix);
+                    println!(
+                        "{} {} imported (codes {}-YYYY-NNNNNN)",
+                        m.id, m.name, m.code_prefix
+                    );
                     Ok(())
                 }
                 MunicipalityCmd::List => {
@@ -242,8 +278,19 @@ fn run(command: Command, config: Config) -> AppResult<()> {
                     }
                     Ok(())
                 }
-                MunicipalityCmd::Holiday { istat, date, name, reopened, remove } => store.write(|conn| {
-                    municipalities::find(conn, &istat)?.ok_or_else(|| AppError::not_found("municipality_not_found", format!("no municipality {istat}")))?;
+                MunicipalityCmd::Holiday {
+                    istat,
+                    date,
+                    name,
+                    reopened,
+                    remove,
+                } => store.write(|conn| {
+                    municipalities::find(conn, &istat)?.ok_or_else(|| {
+                        AppError::not_found(
+                            "municipality_not_found",
+                            format!("no municipality {istat}"),
+                        )
+                    })?;
                     if remove {
                         municipalities::remove_holiday(conn, &istat, date)?;
                     } else {
@@ -256,8 +303,28 @@ fn run(command: Command, config: Config) -> AppResult<()> {
         Command::Office(cmd) => {
             let store = open(&config)?;
             match cmd {
-                OfficeCmd::Add { municipality, code, name, kind, email, phone } => {
-                    let o = store.write(|conn| catalog::insert_office(conn, &NewOffice { municipality_id: municipality, code, name, kind, email, phone }, now))?;
+                OfficeCmd::Add {
+                    municipality,
+                    code,
+                    name,
+                    kind,
+                    email,
+                    phone,
+                } => {
+                    let o = store.write(|conn| {
+                        catalog::insert_office(
+                            conn,
+                            &NewOffice {
+                                municipality_id: municipality,
+                                code,
+                                name,
+                                kind,
+                                email,
+                                phone,
+                            },
+                            now,
+                        )
+                    })?;
                     println!("office {} added", o.code);
                     Ok(())
                 }
@@ -269,7 +336,17 @@ fn run(command: Command, config: Config) -> AppResult<()> {
                 }
             }
         }
-        Command::Category(CategoryCmd::Add { municipality, code, name_it, name_en, parent, office, sla_hours, target_days, triage }) => {
+        Command::Category(CategoryCmd::Add {
+            municipality,
+            code,
+            name_it,
+            name_en,
+            parent,
+            office,
+            sla_hours,
+            target_days,
+            triage,
+        }) => {
             let store = open(&config)?;
             let c = store.write(|conn| {
                 catalog::insert_category(
@@ -292,7 +369,14 @@ fn run(command: Command, config: Config) -> AppResult<()> {
             println!("category {} added", c.code);
             Ok(())
         }
-        Command::Zone(ZoneCmd::Add { municipality, name, geojson, category, office, priority }) => {
+        Command::Zone(ZoneCmd::Add {
+            municipality,
+            name,
+            geojson,
+            category,
+            office,
+            priority,
+        }) => {
             let store = open(&config)?;
             let doc = read_json(&geojson)?;
             let geometry = match doc.get("type").and_then(|t| t.as_str()) {
@@ -302,7 +386,18 @@ fn run(command: Command, config: Config) -> AppResult<()> {
             }
             .ok_or_else(|| AppError::bad_request("invalid_geojson", "no geometry in the file"))?;
             let id = store.write(|conn| {
-                catalog::insert_zone(conn, &NewZone { municipality_id: municipality, name, geometry, category_code: category, office_code: office, priority }, now)
+                catalog::insert_zone(
+                    conn,
+                    &NewZone {
+                        municipality_id: municipality,
+                        name,
+                        geometry,
+                        category_code: category,
+                        office_code: office,
+                        priority,
+                    },
+                    now,
+                )
             })?;
             println!("zone {id} added");
             Ok(())
@@ -311,7 +406,11 @@ fn run(command: Command, config: Config) -> AppResult<()> {
 }
 
 /// The province acronym if no other served comune uses it, else the cadastral code.
-fn default_prefix(conn: &mut segnala::store::DbConn, istat: &str, picked: &segnala::domain::territory::PickedFeature) -> AppResult<String> {
+fn default_prefix(
+    conn: &mut segnala::store::DbConn,
+    istat: &str,
+    picked: &segnala::domain::territory::PickedFeature,
+) -> AppResult<String> {
     let taken: Vec<String> = municipalities::list(conn)?
         .into_iter()
         .filter(|m| m.id != istat)
@@ -321,7 +420,9 @@ fn default_prefix(conn: &mut segnala::store::DbConn, istat: &str, picked: &segna
         .into_iter()
         .flatten()
         .find(|p| !taken.contains(p))
-        .ok_or_else(|| AppError::bad_request("prefix_required", "choose a code prefix with --prefix"))
+        .ok_or_else(|| {
+            AppError::bad_request("prefix_required", "choose a code prefix with --prefix")
+        })
 }
 
 fn serve(config: Config) -> AppResult<()> {

@@ -114,17 +114,20 @@ fn reencode(bytes: &[u8], format: ImageFormat) -> Result<Processed, MediaError> 
     let mut out = Vec::new();
     let (content_type, extension) = match format {
         ImageFormat::Png => {
-            img.write_with_encoder(PngEncoder::new(&mut out)).map_err(corrupt)?;
+            img.write_with_encoder(PngEncoder::new(&mut out))
+                .map_err(corrupt)?;
             ("image/png", "png")
         }
         ImageFormat::WebP => {
             let rgba = DynamicImage::ImageRgba8(img.to_rgba8());
-            rgba.write_with_encoder(WebPEncoder::new_lossless(&mut out)).map_err(corrupt)?;
+            rgba.write_with_encoder(WebPEncoder::new_lossless(&mut out))
+                .map_err(corrupt)?;
             ("image/webp", "webp")
         }
         _ => {
             let rgb = DynamicImage::ImageRgb8(img.to_rgb8());
-            rgb.write_with_encoder(JpegEncoder::new_with_quality(&mut out, 85)).map_err(corrupt)?;
+            rgb.write_with_encoder(JpegEncoder::new_with_quality(&mut out, 85))
+                .map_err(corrupt)?;
             ("image/jpeg", "jpg")
         }
     };
@@ -145,7 +148,8 @@ mod tests {
     fn jpeg_with_exif() -> Vec<u8> {
         let img = DynamicImage::new_rgb8(40, 30);
         let mut plain = Vec::new();
-        img.write_with_encoder(JpegEncoder::new_with_quality(&mut plain, 90)).unwrap();
+        img.write_with_encoder(JpegEncoder::new_with_quality(&mut plain, 90))
+            .unwrap();
         // Splice an APP1 Exif segment (with a recognisable GPS marker) after SOI.
         let payload = b"Exif\0\0MM\0*\0\0\0\x08GPSLatitude=43.7167";
         let mut out = plain[..2].to_vec();
@@ -170,11 +174,20 @@ mod tests {
     #[test]
     fn types_are_sniffed_not_trusted() {
         assert_eq!(process(b"GIF89a...").unwrap_err(), MediaError::Unsupported);
-        assert_eq!(process(b"<html>hello</html>").unwrap_err(), MediaError::Unsupported);
-        assert!(matches!(process(&[0xFF, 0xD8, 0xFF, 0, 1, 2]).unwrap_err(), MediaError::Corrupt(_)));
+        assert_eq!(
+            process(b"<html>hello</html>").unwrap_err(),
+            MediaError::Unsupported
+        );
+        assert!(matches!(
+            process(&[0xFF, 0xD8, 0xFF, 0, 1, 2]).unwrap_err(),
+            MediaError::Corrupt(_)
+        ));
         let pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n";
         assert_eq!(process(pdf).unwrap().kind, Kind::Document);
-        assert_eq!(process(b"%PDF-1.4 truncated").unwrap_err(), MediaError::Unsupported);
+        assert_eq!(
+            process(b"%PDF-1.4 truncated").unwrap_err(),
+            MediaError::Unsupported
+        );
     }
 
     #[test]
@@ -184,7 +197,8 @@ mod tests {
         img.write_with_encoder(PngEncoder::new(&mut png)).unwrap();
         assert_eq!(process(&png).unwrap().content_type, "image/png");
         let mut webp = Vec::new();
-        img.write_with_encoder(WebPEncoder::new_lossless(&mut webp)).unwrap();
+        img.write_with_encoder(WebPEncoder::new_lossless(&mut webp))
+            .unwrap();
         let p = process(&webp).unwrap();
         assert_eq!((p.content_type, p.width), ("image/webp", Some(10)));
     }

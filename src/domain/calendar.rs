@@ -12,7 +12,8 @@ use std::fmt;
 use std::str::FromStr;
 
 use chrono::{
-    DateTime, Datelike, Duration, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Timelike, Utc,
+    DateTime, Datelike, Duration, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone,
+    Timelike, Utc,
 };
 use chrono_tz::Tz;
 
@@ -79,16 +80,22 @@ impl Calendar {
         office_hours: Vec<(NaiveTime, NaiveTime)>,
     ) -> Result<Self, CalendarError> {
         if !working_weekdays.iter().any(|w| *w) {
-            return Err(CalendarError("at least one working weekday is required".into()));
+            return Err(CalendarError(
+                "at least one working weekday is required".into(),
+            ));
         }
         if office_hours.is_empty() {
-            return Err(CalendarError("at least one office-hours range is required".into()));
+            return Err(CalendarError(
+                "at least one office-hours range is required".into(),
+            ));
         }
         let mut sorted = office_hours.clone();
         sorted.sort();
         for (i, (start, end)) in sorted.iter().enumerate() {
             if start >= end {
-                return Err(CalendarError(format!("office hours {start}-{end}: start must precede end")));
+                return Err(CalendarError(format!(
+                    "office hours {start}-{end}: start must precede end"
+                )));
             }
             if i > 0 && sorted[i - 1].1 > *start {
                 return Err(CalendarError("office-hours ranges overlap".into()));
@@ -128,11 +135,13 @@ impl Calendar {
     }
 
     pub fn is_holiday(&self, date: NaiveDate) -> bool {
-        self.closures.contains(&date) || (is_national_holiday(date) && !self.reopened.contains(&date))
+        self.closures.contains(&date)
+            || (is_national_holiday(date) && !self.reopened.contains(&date))
     }
 
     pub fn is_working_day(&self, date: NaiveDate) -> bool {
-        self.working_weekdays[date.weekday().num_days_from_monday() as usize] && !self.is_holiday(date)
+        self.working_weekdays[date.weekday().num_days_from_monday() as usize]
+            && !self.is_holiday(date)
     }
 
     /// The instant `hours` SLA hours after `start`.
@@ -184,12 +193,21 @@ impl Calendar {
     }
 
     /// The spans of a day that count, as UTC instants.
-    fn day_spans(&self, date: NaiveDate, mode: DeadlineMode) -> Vec<(DateTime<Utc>, DateTime<Utc>)> {
+    fn day_spans(
+        &self,
+        date: NaiveDate,
+        mode: DeadlineMode,
+    ) -> Vec<(DateTime<Utc>, DateTime<Utc>)> {
         match mode {
             DeadlineMode::BusinessHours => self
                 .office_hours
                 .iter()
-                .map(|(s, e)| (self.local_to_utc(date.and_time(*s)), self.local_to_utc(date.and_time(*e))))
+                .map(|(s, e)| {
+                    (
+                        self.local_to_utc(date.and_time(*s)),
+                        self.local_to_utc(date.and_time(*e)),
+                    )
+                })
                 .collect(),
             _ => {
                 let next = date.succ_opt().expect("date within chrono's range");
@@ -210,7 +228,10 @@ impl Calendar {
             LocalResult::None => {
                 // Step minute by minute (from the whole minute) to the first local
                 // time that exists: that is the end of the gap.
-                let mut probe = local.date().and_hms_opt(local.hour(), local.minute(), 0).unwrap_or(local);
+                let mut probe = local
+                    .date()
+                    .and_hms_opt(local.hour(), local.minute(), 0)
+                    .unwrap_or(local);
                 for _ in 0..(4 * 60) {
                     probe += Duration::minutes(1);
                     if let Some(t) = self.tz.from_local_datetime(&probe).earliest() {
@@ -229,13 +250,14 @@ pub fn parse_office_hours(s: &str) -> Result<Vec<(NaiveTime, NaiveTime)>, Calend
         .map(str::trim)
         .filter(|part| !part.is_empty())
         .map(|part| {
-            let (a, b) = part
-                .split_once('-')
-                .ok_or_else(|| CalendarError(format!("office hours `{part}`: expected HH:MM-HH:MM")))?;
+            let (a, b) = part.split_once('-').ok_or_else(|| {
+                CalendarError(format!("office hours `{part}`: expected HH:MM-HH:MM"))
+            })?;
             let parse = |t: &str| {
                 let t = t.trim();
-                NaiveTime::parse_from_str(t, "%H:%M")
-                    .map_err(|_| CalendarError(format!("office hours `{part}`: `{t}` is not HH:MM")))
+                NaiveTime::parse_from_str(t, "%H:%M").map_err(|_| {
+                    CalendarError(format!("office hours `{part}`: `{t}` is not HH:MM"))
+                })
             };
             Ok((parse(a)?, parse(b)?))
         })
@@ -259,7 +281,11 @@ pub fn parse_weekdays(s: &str) -> Result<[bool; 7], CalendarError> {
             .parse()
             .ok()
             .filter(|n| (1..=7).contains(n))
-            .ok_or_else(|| CalendarError(format!("weekday `{part}`: expected 1 (Monday) to 7 (Sunday)")))?;
+            .ok_or_else(|| {
+                CalendarError(format!(
+                    "weekday `{part}`: expected 1 (Monday) to 7 (Sunday)"
+                ))
+            })?;
         days[n - 1] = true;
     }
     Ok(days)
@@ -272,7 +298,12 @@ mod tests {
 
     fn rome(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
         let cal = Calendar::italian_default();
-        cal.local_to_utc(NaiveDate::from_ymd_opt(y, m, d).unwrap().and_hms_opt(h, min, 0).unwrap())
+        cal.local_to_utc(
+            NaiveDate::from_ymd_opt(y, m, d)
+                .unwrap()
+                .and_hms_opt(h, min, 0)
+                .unwrap(),
+        )
     }
 
     fn pisa() -> Calendar {
@@ -313,8 +344,14 @@ mod tests {
     fn thursday_before_easter_2027() {
         // Thu 25 March 09:00 + 24 h → Fri 26 09:00; + 48 h → Tue 30 09:00 (Easter Monday 29).
         let cal = pisa();
-        assert_eq!(cal.deadline(rome(2027, 3, 25, 9, 0), 24, DeadlineMode::WorkingDays), rome(2027, 3, 26, 9, 0));
-        assert_eq!(cal.deadline(rome(2027, 3, 25, 9, 0), 48, DeadlineMode::WorkingDays), rome(2027, 3, 30, 9, 0));
+        assert_eq!(
+            cal.deadline(rome(2027, 3, 25, 9, 0), 24, DeadlineMode::WorkingDays),
+            rome(2027, 3, 26, 9, 0)
+        );
+        assert_eq!(
+            cal.deadline(rome(2027, 3, 25, 9, 0), 48, DeadlineMode::WorkingDays),
+            rome(2027, 3, 30, 9, 0)
+        );
     }
 
     #[test]
@@ -335,7 +372,12 @@ mod tests {
 
     #[test]
     fn a_seven_day_calendar_counts_the_dst_sunday_as_real_hours() {
-        let cal = Calendar::new(chrono_tz::Europe::Rome, [true; 7], parse_office_hours("09:00-17:00").unwrap()).unwrap();
+        let cal = Calendar::new(
+            chrono_tz::Europe::Rome,
+            [true; 7],
+            parse_office_hours("09:00-17:00").unwrap(),
+        )
+        .unwrap();
         // Sunday 25 October 2026 has 25 hours.
         let due = cal.deadline(rome(2026, 10, 25, 0, 0), 25, DeadlineMode::WorkingDays);
         assert_eq!(due, rome(2026, 10, 26, 0, 0));
@@ -344,9 +386,19 @@ mod tests {
     #[test]
     fn nonexistent_local_time_maps_to_the_end_of_the_gap() {
         let cal = pisa();
-        let t = cal.local_to_utc(NaiveDate::from_ymd_opt(2027, 3, 28).unwrap().and_hms_opt(2, 30, 0).unwrap());
+        let t = cal.local_to_utc(
+            NaiveDate::from_ymd_opt(2027, 3, 28)
+                .unwrap()
+                .and_hms_opt(2, 30, 0)
+                .unwrap(),
+        );
         assert_eq!(t, rome(2027, 3, 28, 3, 0));
-        let amb = cal.local_to_utc(NaiveDate::from_ymd_opt(2026, 10, 25).unwrap().and_hms_opt(2, 30, 0).unwrap());
+        let amb = cal.local_to_utc(
+            NaiveDate::from_ymd_opt(2026, 10, 25)
+                .unwrap()
+                .and_hms_opt(2, 30, 0)
+                .unwrap(),
+        );
         assert_eq!(amb.hour(), 0, "the earlier 02:30 is CEST, 00:30 UTC");
     }
 
@@ -376,11 +428,27 @@ mod tests {
     fn parse_and_validate() {
         assert!(parse_office_hours("09:00-13:15,14:15-17:00").is_ok());
         assert!(parse_office_hours("9-13").is_err());
-        assert!(Calendar::new(chrono_tz::Europe::Rome, [false; 7], parse_office_hours("09:00-10:00").unwrap()).is_err());
-        assert!(Calendar::new(chrono_tz::Europe::Rome, [true; 7], parse_office_hours("09:00-12:00,11:00-13:00").unwrap()).is_err());
-        assert_eq!(parse_weekdays("1,2,3,4,5,6").unwrap(), [true, true, true, true, true, true, false]);
+        assert!(Calendar::new(
+            chrono_tz::Europe::Rome,
+            [false; 7],
+            parse_office_hours("09:00-10:00").unwrap()
+        )
+        .is_err());
+        assert!(Calendar::new(
+            chrono_tz::Europe::Rome,
+            [true; 7],
+            parse_office_hours("09:00-12:00,11:00-13:00").unwrap()
+        )
+        .is_err());
+        assert_eq!(
+            parse_weekdays("1,2,3,4,5,6").unwrap(),
+            [true, true, true, true, true, true, false]
+        );
         assert!(parse_weekdays("0").is_err());
-        assert_eq!("business_hours".parse::<DeadlineMode>().unwrap(), DeadlineMode::BusinessHours);
+        assert_eq!(
+            "business_hours".parse::<DeadlineMode>().unwrap(),
+            DeadlineMode::BusinessHours
+        );
     }
 
     fn any_start() -> impl Strategy<Value = DateTime<Utc>> {
@@ -389,7 +457,11 @@ mod tests {
     }
 
     fn any_mode() -> impl Strategy<Value = DeadlineMode> {
-        prop_oneof![Just(DeadlineMode::WorkingDays), Just(DeadlineMode::BusinessHours), Just(DeadlineMode::Calendar)]
+        prop_oneof![
+            Just(DeadlineMode::WorkingDays),
+            Just(DeadlineMode::BusinessHours),
+            Just(DeadlineMode::Calendar)
+        ]
     }
 
     proptest! {

@@ -64,21 +64,41 @@ mod tests {
 
     #[test]
     fn easter_dates_match_the_almanac() {
-        for (y, m, d) in [(2024, 3, 31), (2025, 4, 20), (2026, 4, 5), (2027, 3, 28), (2038, 4, 25)] {
-            assert_eq!(easter_sunday(y), NaiveDate::from_ymd_opt(y, m, d).unwrap(), "{y}");
+        for (y, m, d) in [
+            (2024, 3, 31),
+            (2025, 4, 20),
+            (2026, 4, 5),
+            (2027, 3, 28),
+            (2038, 4, 25),
+        ] {
+            assert_eq!(
+                easter_sunday(y),
+                NaiveDate::from_ymd_opt(y, m, d).unwrap(),
+                "{y}"
+            );
         }
     }
 
     #[test]
     fn easter_monday_2027_is_a_holiday() {
-        assert!(is_national_holiday(NaiveDate::from_ymd_opt(2027, 3, 29).unwrap()));
-        assert!(!is_national_holiday(NaiveDate::from_ymd_opt(2027, 3, 30).unwrap()));
+        assert!(is_national_holiday(
+            NaiveDate::from_ymd_opt(2027, 3, 29).unwrap()
+        ));
+        assert!(!is_national_holiday(
+            NaiveDate::from_ymd_opt(2027, 3, 30).unwrap()
+        ));
     }
 
     #[test]
     fn immacolata_and_san_francesco() {
-        assert!(is_national_holiday(NaiveDate::from_ymd_opt(2026, 12, 8).unwrap()));
-        assert!(is_national_holiday(NaiveDate::from_ymd_opt(2026, 10, 4).unwrap()));
-        assert!(!is_national_holiday(NaiveDate::from_ymd_opt(2025, 10, 4).unwrap()));
+        assert!(is_national_holiday(
+            NaiveDate::from_ymd_opt(2026, 12, 8).unwrap()
+        ));
+        assert!(is_national_holiday(
+            NaiveDate::from_ymd_opt(2026, 10, 4).unwrap()
+        ));
+        assert!(!is_national_holiday(
+            NaiveDate::from_ymd_opt(2025, 10, 4).unwrap()
+        ));
     }
 }

@@ -106,20 +106,32 @@ pub struct Actor {
 
 impl Actor {
     pub fn citizen() -> Self {
-        Self { kind: ActorKind::Citizen, id: None }
+        Self {
+            kind: ActorKind::Citizen,
+            id: None,
+        }
     }
     pub fn system() -> Self {
-        Self { kind: ActorKind::System, id: None }
+        Self {
+            kind: ActorKind::System,
+            id: None,
+        }
     }
     pub fn user(id: impl Into<String>) -> Self {
-        Self { kind: ActorKind::User, id: Some(id.into()) }
+        Self {
+            kind: ActorKind::User,
+            id: Some(id.into()),
+        }
     }
 }
 
 impl Status {
     /// Open311 sees only `open` and `closed`.
     pub fn is_open(self) -> bool {
-        matches!(self, Status::New | Status::TakenIn | Status::InProgress | Status::NotCompetent)
+        matches!(
+            self,
+            Status::New | Status::TakenIn | Status::InProgress | Status::NotCompetent
+        )
     }
 
     /// The statuses in which an office is working the report (the "nearby" search
@@ -130,7 +142,13 @@ impl Status {
 impl EventKind {
     /// Whether the event appears on the public timeline.
     pub fn is_public(self) -> bool {
-        !matches!(self, EventKind::InternalNote | EventKind::Escalated | EventKind::Notified | EventKind::CallbackLogged)
+        !matches!(
+            self,
+            EventKind::InternalNote
+                | EventKind::Escalated
+                | EventKind::Notified
+                | EventKind::CallbackLogged
+        )
     }
 }
 
@@ -237,15 +255,37 @@ fn ok<T>(errors: &mut Vec<FieldError>, r: Result<T, FieldError>) -> Option<T> {
 
 /// Validates a new report, collecting every field error at once so that a form
 /// can show them all next to their fields.
-pub fn validate_new_report(draft: &ReportDraft, filer: Filer, now: DateTime<Utc>) -> Result<ValidReport, Vec<FieldError>> {
+pub fn validate_new_report(
+    draft: &ReportDraft,
+    filer: Filer,
+    now: DateTime<Utc>,
+) -> Result<ValidReport, Vec<FieldError>> {
     let mut errors = Vec::new();
 
-    let category = ok(&mut errors, validate::required_text("category", Some(&draft.category), 64));
-    let title = ok(&mut errors, validate::optional_text("title", draft.title.as_deref(), TITLE_MAX)).flatten();
-    let description = ok(&mut errors, validate::required_text("description", draft.description.as_deref(), DESCRIPTION_MAX));
+    let category = ok(
+        &mut errors,
+        validate::required_text("category", Some(&draft.category), 64),
+    );
+    let title = ok(
+        &mut errors,
+        validate::optional_text("title", draft.title.as_deref(), TITLE_MAX),
+    )
+    .flatten();
+    let description = ok(
+        &mut errors,
+        validate::required_text("description", draft.description.as_deref(), DESCRIPTION_MAX),
+    );
     let coords = ok(&mut errors, validate::coordinates(draft.lat, draft.lon));
-    let address = ok(&mut errors, validate::optional_text("address", draft.address.as_deref(), ADDRESS_MAX)).flatten();
-    let name = ok(&mut errors, validate::optional_text("reporter.name", draft.reporter_name.as_deref(), NAME_MAX)).flatten();
+    let address = ok(
+        &mut errors,
+        validate::optional_text("address", draft.address.as_deref(), ADDRESS_MAX),
+    )
+    .flatten();
+    let name = ok(
+        &mut errors,
+        validate::optional_text("reporter.name", draft.reporter_name.as_deref(), NAME_MAX),
+    )
+    .flatten();
     let email = draft
         .reporter_email
         .as_deref()
@@ -258,24 +298,50 @@ pub fn validate_new_report(draft: &ReportDraft, filer: Filer, now: DateTime<Utc>
         .and_then(|p| ok(&mut errors, validate::phone(p)));
     let language = match draft.language.as_deref() {
         None => Some(Language::It),
-        Some(l) => ok(&mut errors, l.parse().map_err(|_| FieldError::new("language", "invalid_language", "language must be `it` or `en`"))),
+        Some(l) => ok(
+            &mut errors,
+            l.parse().map_err(|_| {
+                FieldError::new(
+                    "language",
+                    "invalid_language",
+                    "language must be `it` or `en`",
+                )
+            }),
+        ),
     };
     let contact = match draft.contact.as_deref() {
         None if email.is_some() => Some(ContactPreference::Email),
         None if phone.is_some() => Some(ContactPreference::Phone),
         None => Some(ContactPreference::None),
         Some(c) => match c.parse::<ContactPreference>() {
-            Err(_) => ok(&mut errors, Err(FieldError::new("reporter.contact", "invalid_contact", "contact must be `email`, `phone` or `none`"))),
-            Ok(ContactPreference::Email) if email.is_none() && draft.reporter_email.is_none() => ok(&mut errors, Err(FieldError::new(
-                "reporter.email",
-                "required",
-                "an email address is needed to be kept informed by email",
-            ))),
-            Ok(ContactPreference::Phone) if phone.is_none() && draft.reporter_phone.is_none() => ok(&mut errors, Err(FieldError::new(
-                "reporter.phone",
-                "required",
-                "a phone number is needed to be called back",
-            ))),
+            Err(_) => ok(
+                &mut errors,
+                Err(FieldError::new(
+                    "reporter.contact",
+                    "invalid_contact",
+                    "contact must be `email`, `phone` or `none`",
+                )),
+            ),
+            Ok(ContactPreference::Email) if email.is_none() && draft.reporter_email.is_none() => {
+                ok(
+                    &mut errors,
+                    Err(FieldError::new(
+                        "reporter.email",
+                        "required",
+                        "an email address is needed to be kept informed by email",
+                    )),
+                )
+            }
+            Ok(ContactPreference::Phone) if phone.is_none() && draft.reporter_phone.is_none() => {
+                ok(
+                    &mut errors,
+                    Err(FieldError::new(
+                        "reporter.phone",
+                        "required",
+                        "a phone number is needed to be called back",
+                    )),
+                )
+            }
             Ok(c) => Some(c),
         },
     };
@@ -283,47 +349,95 @@ pub fn validate_new_report(draft: &ReportDraft, filer: Filer, now: DateTime<Utc>
     let channel = match (filer, draft.channel.as_deref()) {
         (Filer::Citizen, None) => Some(Channel::Web),
         (Filer::Integration, None) => Some(Channel::Open311),
-        (Filer::OnBehalf, None) => ok(&mut errors, Err(FieldError::new("channel", "required", "channel is required for reports entered on behalf of a citizen"))),
+        (Filer::OnBehalf, None) => ok(
+            &mut errors,
+            Err(FieldError::new(
+                "channel",
+                "required",
+                "channel is required for reports entered on behalf of a citizen",
+            )),
+        ),
         (Filer::OnBehalf, Some(c)) => match c.parse::<Channel>() {
             Ok(ch @ (Channel::Counter | Channel::Phone | Channel::Email)) => Some(ch),
-            _ => ok(&mut errors, Err(FieldError::new("channel", "invalid_channel", "channel must be `counter`, `phone` or `email`"))),
+            _ => ok(
+                &mut errors,
+                Err(FieldError::new(
+                    "channel",
+                    "invalid_channel",
+                    "channel must be `counter`, `phone` or `email`",
+                )),
+            ),
         },
-        (_, Some(_)) => ok(&mut errors, Err(FieldError::new("channel", "staff_only", "only staff entering a report on behalf of a citizen may set channel"))),
+        (_, Some(_)) => ok(
+            &mut errors,
+            Err(FieldError::new(
+                "channel",
+                "staff_only",
+                "only staff entering a report on behalf of a citizen may set channel",
+            )),
+        ),
     };
     let received_at = match (filer, draft.received_at) {
         (_, None) => Some(now),
-        (Filer::OnBehalf, Some(at)) if at > now + Duration::minutes(1) => {
-            ok(&mut errors, Err(FieldError::new("received_at", "in_future", "received_at cannot be in the future")))
-        }
-        (Filer::OnBehalf, Some(at)) if at < now - Duration::days(RECEIVED_AT_MAX_AGE_DAYS) => ok(&mut errors, Err(FieldError::new(
-            "received_at",
-            "too_old",
-            format!("received_at can be at most {RECEIVED_AT_MAX_AGE_DAYS} days in the past"),
-        ))),
+        (Filer::OnBehalf, Some(at)) if at > now + Duration::minutes(1) => ok(
+            &mut errors,
+            Err(FieldError::new(
+                "received_at",
+                "in_future",
+                "received_at cannot be in the future",
+            )),
+        ),
+        (Filer::OnBehalf, Some(at)) if at < now - Duration::days(RECEIVED_AT_MAX_AGE_DAYS) => ok(
+            &mut errors,
+            Err(FieldError::new(
+                "received_at",
+                "too_old",
+                format!("received_at can be at most {RECEIVED_AT_MAX_AGE_DAYS} days in the past"),
+            )),
+        ),
         (Filer::OnBehalf, Some(at)) => Some(at.min(now)),
-        (_, Some(_)) => ok(&mut errors, Err(FieldError::new("received_at", "staff_only", "only staff entering a report on behalf of a citizen may set received_at"))),
+        (_, Some(_)) => ok(
+            &mut errors,
+            Err(FieldError::new(
+                "received_at",
+                "staff_only",
+                "only staff entering a report on behalf of a citizen may set received_at",
+            )),
+        ),
     };
 
-    match (category, description, coords, language, contact, channel, received_at) {
-        (Some(category), Some(description), Some((lat, lon)), Some(language), Some(contact), Some(channel), Some(received_at))
-            if errors.is_empty() =>
-        {
-            Ok(ValidReport {
-                category,
-                title,
-                description,
-                lat,
-                lon,
-                address,
-                reporter_name: name,
-                reporter_email: email,
-                reporter_phone: phone,
-                contact,
-                language,
-                channel,
-                received_at,
-            })
-        }
+    match (
+        category,
+        description,
+        coords,
+        language,
+        contact,
+        channel,
+        received_at,
+    ) {
+        (
+            Some(category),
+            Some(description),
+            Some((lat, lon)),
+            Some(language),
+            Some(contact),
+            Some(channel),
+            Some(received_at),
+        ) if errors.is_empty() => Ok(ValidReport {
+            category,
+            title,
+            description,
+            lat,
+            lon,
+            address,
+            reporter_name: name,
+            reporter_email: email,
+            reporter_phone: phone,
+            contact,
+            language,
+            channel,
+            received_at,
+        }),
         _ => Err(errors),
     }
 }
@@ -354,7 +468,11 @@ mod tests {
         for &from in Status::ALL {
             for &to in Status::ALL {
                 let expected = allowed.contains(&(from, to));
-                assert_eq!(check_transition(from, to).is_ok(), expected, "{from} → {to}");
+                assert_eq!(
+                    check_transition(from, to).is_ok(),
+                    expected,
+                    "{from} → {to}"
+                );
                 count += 1;
             }
         }
@@ -411,7 +529,16 @@ mod tests {
         };
         let errs = validate_new_report(&d, Filer::Citizen, now()).unwrap_err();
         let fields: Vec<_> = errs.iter().map(|e| e.field).collect();
-        assert_eq!(fields, ["category", "description", "lat", "reporter.email", "reporter.phone"]);
+        assert_eq!(
+            fields,
+            [
+                "category",
+                "description",
+                "lat",
+                "reporter.email",
+                "reporter.phone"
+            ]
+        );
     }
 
     #[test]
@@ -436,20 +563,37 @@ mod tests {
         assert_eq!(r.received_at, now() - Duration::hours(2));
 
         d.received_at = Some(now() + Duration::hours(1));
-        assert_eq!(validate_new_report(&d, Filer::OnBehalf, now()).unwrap_err()[0].code, "in_future");
+        assert_eq!(
+            validate_new_report(&d, Filer::OnBehalf, now()).unwrap_err()[0].code,
+            "in_future"
+        );
         d.received_at = Some(now() - Duration::days(8));
-        assert_eq!(validate_new_report(&d, Filer::OnBehalf, now()).unwrap_err()[0].code, "too_old");
+        assert_eq!(
+            validate_new_report(&d, Filer::OnBehalf, now()).unwrap_err()[0].code,
+            "too_old"
+        );
         d.received_at = None;
         d.channel = Some("web".into());
-        assert_eq!(validate_new_report(&d, Filer::OnBehalf, now()).unwrap_err()[0].code, "invalid_channel");
+        assert_eq!(
+            validate_new_report(&d, Filer::OnBehalf, now()).unwrap_err()[0].code,
+            "invalid_channel"
+        );
     }
 
     #[test]
     fn contact_preference_needs_the_matching_detail() {
         let mut d = draft();
         d.contact = Some("phone".into());
-        assert_eq!(validate_new_report(&d, Filer::Citizen, now()).unwrap_err()[0].field, "reporter.phone");
+        assert_eq!(
+            validate_new_report(&d, Filer::Citizen, now()).unwrap_err()[0].field,
+            "reporter.phone"
+        );
         d.contact = Some("none".into());
-        assert_eq!(validate_new_report(&d, Filer::Citizen, now()).unwrap().contact, ContactPreference::None);
+        assert_eq!(
+            validate_new_report(&d, Filer::Citizen, now())
+                .unwrap()
+                .contact,
+            ContactPreference::None
+        );
     }
 }

@@ -31,9 +31,16 @@ pub struct Zone {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "rule", rename_all = "snake_case")]
 pub enum MatchedRule {
-    Zone { zone_id: String, zone_name: String },
-    CategoryDefault { category_id: String },
-    ParentCategoryDefault { category_id: String },
+    Zone {
+        zone_id: String,
+        zone_name: String,
+    },
+    CategoryDefault {
+        category_id: String,
+    },
+    ParentCategoryDefault {
+        category_id: String,
+    },
     /// No office is competent: the report waits in the supervisor's triage.
     Unrouted,
 }
@@ -59,26 +66,41 @@ pub fn route(category: &CategoryRoute, lat: f64, lon: f64, zones: &[Zone]) -> Ro
         .iter()
         .filter_map(|z| specificity(z).map(|s| (s, z)))
         .filter(|(_, z)| z.shape.contains(&point))
-        .min_by(|(sa, a), (sb, b)| sa.cmp(sb).then(b.priority.cmp(&a.priority)).then(a.id.cmp(&b.id)));
+        .min_by(|(sa, a), (sb, b)| {
+            sa.cmp(sb)
+                .then(b.priority.cmp(&a.priority))
+                .then(a.id.cmp(&b.id))
+        });
     if let Some((_, zone)) = best {
         return RouteDecision {
             office_id: Some(zone.office_id.clone()),
-            rule: MatchedRule::Zone { zone_id: zone.id.clone(), zone_name: zone.name.clone() },
+            rule: MatchedRule::Zone {
+                zone_id: zone.id.clone(),
+                zone_name: zone.name.clone(),
+            },
         };
     }
     if let Some(office) = &category.default_office_id {
         return RouteDecision {
             office_id: Some(office.clone()),
-            rule: MatchedRule::CategoryDefault { category_id: category.id.clone() },
+            rule: MatchedRule::CategoryDefault {
+                category_id: category.id.clone(),
+            },
         };
     }
-    if let (Some(office), Some(parent)) = (&category.parent_default_office_id, &category.parent_id) {
+    if let (Some(office), Some(parent)) = (&category.parent_default_office_id, &category.parent_id)
+    {
         return RouteDecision {
             office_id: Some(office.clone()),
-            rule: MatchedRule::ParentCategoryDefault { category_id: parent.clone() },
+            rule: MatchedRule::ParentCategoryDefault {
+                category_id: parent.clone(),
+            },
         };
     }
-    RouteDecision { office_id: None, rule: MatchedRule::Unrouted }
+    RouteDecision {
+        office_id: None,
+        rule: MatchedRule::Unrouted,
+    }
 }
 
 #[cfg(test)]
@@ -101,37 +123,90 @@ mod tests {
     }
 
     fn zone(id: &str, category: Option<&str>, office: &str, priority: i32) -> Zone {
-        Zone { id: id.into(), name: id.into(), shape: square(10.0, 43.0, 1.0), category_id: category.map(Into::into), office_id: office.into(), priority }
+        Zone {
+            id: id.into(),
+            name: id.into(),
+            shape: square(10.0, 43.0, 1.0),
+            category_id: category.map(Into::into),
+            office_id: office.into(),
+            priority,
+        }
     }
 
     #[test]
     fn default_office_outside_every_zone() {
         let d = route(&buche(), 50.0, 50.0, &[zone("z", None, "x", 0)]);
         assert_eq!(d.office_id.as_deref(), Some("manutenzioni"));
-        assert_eq!(d.rule, MatchedRule::CategoryDefault { category_id: "buche".into() });
+        assert_eq!(
+            d.rule,
+            MatchedRule::CategoryDefault {
+                category_id: "buche".into()
+            }
+        );
     }
 
     #[test]
     fn the_most_specific_zone_wins() {
-        let zones = [zone("all", None, "a", 9), zone("parent", Some("strade"), "p", 0), zone("own", Some("buche"), "o", 0), zone("other", Some("verde"), "v", 99)];
-        assert_eq!(route(&buche(), 43.5, 10.5, &zones).office_id.as_deref(), Some("o"));
-        assert_eq!(route(&buche(), 43.5, 10.5, &zones[..2]).office_id.as_deref(), Some("p"));
-        assert_eq!(route(&buche(), 43.5, 10.5, &zones[..1]).office_id.as_deref(), Some("a"));
-        assert_eq!(route(&buche(), 43.5, 10.5, &zones[3..]).office_id.as_deref(), Some("manutenzioni"));
+        let zones = [
+            zone("all", None, "a", 9),
+            zone("parent", Some("strade"), "p", 0),
+            zone("own", Some("buche"), "o", 0),
+            zone("other", Some("verde"), "v", 99),
+        ];
+        assert_eq!(
+            route(&buche(), 43.5, 10.5, &zones).office_id.as_deref(),
+            Some("o")
+        );
+        assert_eq!(
+            route(&buche(), 43.5, 10.5, &zones[..2])
+                .office_id
+                .as_deref(),
+            Some("p")
+        );
+        assert_eq!(
+            route(&buche(), 43.5, 10.5, &zones[..1])
+                .office_id
+                .as_deref(),
+            Some("a")
+        );
+        assert_eq!(
+            route(&buche(), 43.5, 10.5, &zones[3..])
+                .office_id
+                .as_deref(),
+            Some("manutenzioni")
+        );
     }
 
     #[test]
     fn priority_then_id_break_ties() {
-        let zones = [zone("b", None, "low", 1), zone("a", None, "high", 5), zone("c", None, "high-too", 5)];
-        assert_eq!(route(&buche(), 43.5, 10.5, &zones).office_id.as_deref(), Some("high"));
+        let zones = [
+            zone("b", None, "low", 1),
+            zone("a", None, "high", 5),
+            zone("c", None, "high-too", 5),
+        ];
+        assert_eq!(
+            route(&buche(), 43.5, 10.5, &zones).office_id.as_deref(),
+            Some("high")
+        );
     }
 
     #[test]
     fn parent_default_then_unrouted() {
         let mut c = buche();
         c.default_office_id = None;
-        assert_eq!(route(&c, 0.0, 0.0, &[]).rule, MatchedRule::ParentCategoryDefault { category_id: "strade".into() });
+        assert_eq!(
+            route(&c, 0.0, 0.0, &[]).rule,
+            MatchedRule::ParentCategoryDefault {
+                category_id: "strade".into()
+            }
+        );
         c.parent_default_office_id = None;
-        assert_eq!(route(&c, 0.0, 0.0, &[]), RouteDecision { office_id: None, rule: MatchedRule::Unrouted });
+        assert_eq!(
+            route(&c, 0.0, 0.0, &[]),
+            RouteDecision {
+                office_id: None,
+                rule: MatchedRule::Unrouted
+            }
+        );
     }
 }

@@ -2,7 +2,10 @@
 //! R-tree of bounding boxes so that a deployment serving a whole province only
 //! tests the few polygons whose box contains the point.
 
-use geo::{BoundingRect, Closest, Contains, Coord, Distance, Haversine, HaversineClosestPoint, LineString, MultiPolygon, Point, Polygon};
+use geo::{
+    BoundingRect, Closest, Contains, Coord, Distance, Haversine, HaversineClosestPoint, LineString,
+    MultiPolygon, Point, Polygon,
+};
 use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::RTree;
 use serde_json::Value;
@@ -14,7 +17,10 @@ pub struct GeometryError(pub String);
 
 /// Parses a GeoJSON `Polygon` or `MultiPolygon` geometry (WGS84 lon/lat), holes included.
 pub fn parse_geometry(geometry: &Value) -> Result<MultiPolygon<f64>, GeometryError> {
-    let kind = geometry.get("type").and_then(Value::as_str).unwrap_or_default();
+    let kind = geometry
+        .get("type")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
     let coords = geometry
         .get("coordinates")
         .ok_or_else(|| GeometryError("geometry has no coordinates".into()))?;
@@ -32,7 +38,9 @@ pub fn parse_geometry(geometry: &Value) -> Result<MultiPolygon<f64>, GeometryErr
             }
             Ok(MultiPolygon::new(polys))
         }
-        other => Err(GeometryError(format!("expected a Polygon or MultiPolygon geometry, found `{other}`"))),
+        other => Err(GeometryError(format!(
+            "expected a Polygon or MultiPolygon geometry, found `{other}`"
+        ))),
     }
 }
 
@@ -58,8 +66,14 @@ fn parse_ring(ring: &Value) -> Result<LineString<f64>, GeometryError> {
             let lon = p.get(0).and_then(Value::as_f64);
             let lat = p.get(1).and_then(Value::as_f64);
             match (lon, lat) {
-                (Some(x), Some(y)) if (-180.0..=180.0).contains(&x) && (-90.0..=90.0).contains(&y) => Ok(Coord { x, y }),
-                _ => Err(GeometryError("a position must be [lon, lat] in WGS84 degrees".into())),
+                (Some(x), Some(y))
+                    if (-180.0..=180.0).contains(&x) && (-90.0..=90.0).contains(&y) =>
+                {
+                    Ok(Coord { x, y })
+                }
+                _ => Err(GeometryError(
+                    "a position must be [lon, lat] in WGS84 degrees".into(),
+                )),
             }
         })
         .collect::<Result<Vec<_>, _>>()?;
@@ -67,7 +81,9 @@ fn parse_ring(ring: &Value) -> Result<LineString<f64>, GeometryError> {
         return Err(GeometryError("a ring needs at least 4 positions".into()));
     }
     if coords.first() != coords.last() {
-        return Err(GeometryError("a ring must be closed (first position = last)".into()));
+        return Err(GeometryError(
+            "a ring must be closed (first position = last)".into(),
+        ));
     }
     Ok(LineString::new(coords))
 }
@@ -86,9 +102,17 @@ pub struct PickedFeature {
 /// Picks the comune with ISTAT code `istat` from a FeatureCollection (property
 /// `com_istat_code`, or `istat`), a single Feature, or a bare geometry.
 pub fn pick_feature(doc: &Value, istat: &str) -> Result<PickedFeature, GeometryError> {
-    let prop = |f: &Value, k: &str| f.get("properties").and_then(|p| p.get(k)).and_then(Value::as_str).map(str::to_string);
+    let prop = |f: &Value, k: &str| {
+        f.get("properties")
+            .and_then(|p| p.get(k))
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    };
     let from_feature = |f: &Value| -> Result<PickedFeature, GeometryError> {
-        let geometry = f.get("geometry").cloned().ok_or_else(|| GeometryError("the feature has no geometry".into()))?;
+        let geometry = f
+            .get("geometry")
+            .cloned()
+            .ok_or_else(|| GeometryError("the feature has no geometry".into()))?;
         parse_geometry(&geometry)?;
         Ok(PickedFeature {
             name: prop(f, "name"),
@@ -106,23 +130,35 @@ pub fn pick_feature(doc: &Value, istat: &str) -> Result<PickedFeature, GeometryE
             let feature = features
                 .iter()
                 .find(|f| {
-                    prop(f, "com_istat_code").as_deref() == Some(istat) || prop(f, "istat").as_deref() == Some(istat)
+                    prop(f, "com_istat_code").as_deref() == Some(istat)
+                        || prop(f, "istat").as_deref() == Some(istat)
                 })
-                .ok_or_else(|| GeometryError(format!("no feature with ISTAT code {istat} in the file")))?;
+                .ok_or_else(|| {
+                    GeometryError(format!("no feature with ISTAT code {istat} in the file"))
+                })?;
             from_feature(feature)
         }
         Some("Feature") => from_feature(doc),
         Some("Polygon" | "MultiPolygon") => {
             parse_geometry(doc)?;
-            Ok(PickedFeature { name: None, province: None, catasto: None, geometry: doc.clone() })
+            Ok(PickedFeature {
+                name: None,
+                province: None,
+                catasto: None,
+                geometry: doc.clone(),
+            })
         }
-        _ => Err(GeometryError("expected a GeoJSON FeatureCollection, Feature or (Multi)Polygon".into())),
+        _ => Err(GeometryError(
+            "expected a GeoJSON FeatureCollection, Feature or (Multi)Polygon".into(),
+        )),
     }
 }
 
 /// Bounding box `(min_lon, min_lat, max_lon, max_lat)` of a shape.
 pub fn bbox(shape: &MultiPolygon<f64>) -> Option<[f64; 4]> {
-    shape.bounding_rect().map(|r| [r.min().x, r.min().y, r.max().x, r.max().y])
+    shape
+        .bounding_rect()
+        .map(|r| [r.min().x, r.min().y, r.max().x, r.max().y])
 }
 
 /// One served comune.
@@ -145,9 +181,16 @@ impl Territory {
         let boxes = areas
             .iter()
             .enumerate()
-            .filter_map(|(i, a)| bbox(&a.shape).map(|b| GeomWithData::new(Rectangle::from_corners([b[0], b[1]], [b[2], b[3]]), i)))
+            .filter_map(|(i, a)| {
+                bbox(&a.shape).map(|b| {
+                    GeomWithData::new(Rectangle::from_corners([b[0], b[1]], [b[2], b[3]]), i)
+                })
+            })
             .collect();
-        Self { areas, index: RTree::bulk_load(boxes) }
+        Self {
+            areas,
+            index: RTree::bulk_load(boxes),
+        }
     }
 
     pub fn is_empty(&self) -> bool {
@@ -195,7 +238,11 @@ mod tests {
             [[0.0, 0.0], [4.0, 0.0], [4.0, 4.0], [0.0, 4.0], [0.0, 0.0]],
             [[1.0, 1.0], [2.0, 1.0], [2.0, 2.0], [1.0, 2.0], [1.0, 1.0]]
         ]});
-        let t = Territory::new(vec![Area { id: "a".into(), name: "A".into(), shape: parse_geometry(&g).unwrap() }]);
+        let t = Territory::new(vec![Area {
+            id: "a".into(),
+            name: "A".into(),
+            shape: parse_geometry(&g).unwrap(),
+        }]);
         assert!(t.locate(0.5, 0.5).is_some());
         assert!(t.locate(1.5, 1.5).is_none(), "inside the hole");
     }
@@ -203,8 +250,16 @@ mod tests {
     #[test]
     fn the_point_picks_the_comune_and_the_nearest_is_named() {
         let t = Territory::new(vec![
-            Area { id: "a".into(), name: "A".into(), shape: parse_geometry(&square(10.0, 43.0, 0.1)).unwrap() },
-            Area { id: "b".into(), name: "B".into(), shape: parse_geometry(&square(10.2, 43.0, 0.1)).unwrap() },
+            Area {
+                id: "a".into(),
+                name: "A".into(),
+                shape: parse_geometry(&square(10.0, 43.0, 0.1)).unwrap(),
+            },
+            Area {
+                id: "b".into(),
+                name: "B".into(),
+                shape: parse_geometry(&square(10.2, 43.0, 0.1)).unwrap(),
+            },
         ]);
         assert_eq!(t.locate(43.05, 10.05).unwrap().id, "a");
         assert_eq!(t.locate(43.05, 10.25).unwrap().id, "b");
@@ -217,8 +272,17 @@ mod tests {
     #[test]
     fn bad_geometries_are_refused() {
         assert!(parse_geometry(&json!({"type": "Point", "coordinates": [1, 2]})).is_err());
-        assert!(parse_geometry(&json!({"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [0, 0]]]})).is_err());
-        assert!(parse_geometry(&json!({"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 1]]]})).is_err());
-        assert!(parse_geometry(&json!({"type": "Polygon", "coordinates": [[[0, 0], [200, 0], [1, 1], [0, 0]]]})).is_err());
+        assert!(parse_geometry(
+            &json!({"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [0, 0]]]})
+        )
+        .is_err());
+        assert!(parse_geometry(
+            &json!({"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 1]]]})
+        )
+        .is_err());
+        assert!(parse_geometry(
+            &json!({"type": "Polygon", "coordinates": [[[0, 0], [200, 0], [1, 1], [0, 0]]]})
+        )
+        .is_err());
     }
 }

@@ -11,26 +11,48 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(field: &'static str, code: &'static str, message: impl Into<String>) -> Self {
-        Self { field, code, message: message.into() }
+        Self {
+            field,
+            code,
+            message: message.into(),
+        }
     }
 }
 
 /// Trims `value` and checks its length in characters; empty becomes `None`.
-pub fn optional_text(field: &'static str, value: Option<&str>, max_chars: usize) -> Result<Option<String>, FieldError> {
+pub fn optional_text(
+    field: &'static str,
+    value: Option<&str>,
+    max_chars: usize,
+) -> Result<Option<String>, FieldError> {
     let Some(v) = value.map(str::trim).filter(|v| !v.is_empty()) else {
         return Ok(None);
     };
     if v.chars().count() > max_chars {
-        return Err(FieldError::new(field, "too_long", format!("{field} must be at most {max_chars} characters")));
+        return Err(FieldError::new(
+            field,
+            "too_long",
+            format!("{field} must be at most {max_chars} characters"),
+        ));
     }
-    if v.chars().any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t') {
-        return Err(FieldError::new(field, "invalid_characters", format!("{field} contains control characters")));
+    if v.chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
+    {
+        return Err(FieldError::new(
+            field,
+            "invalid_characters",
+            format!("{field} contains control characters"),
+        ));
     }
     Ok(Some(v.to_string()))
 }
 
 /// Like [`optional_text`], but the value must be present.
-pub fn required_text(field: &'static str, value: Option<&str>, max_chars: usize) -> Result<String, FieldError> {
+pub fn required_text(
+    field: &'static str,
+    value: Option<&str>,
+    max_chars: usize,
+) -> Result<String, FieldError> {
     optional_text(field, value, max_chars)?
         .ok_or_else(|| FieldError::new(field, "required", format!("{field} is required")))
 }
@@ -38,20 +60,38 @@ pub fn required_text(field: &'static str, value: Option<&str>, max_chars: usize)
 /// A plausible email address, lower-cased domain. Deliberately simple: one `@`,
 /// a non-empty local part, a dotted domain of letters, digits and hyphens.
 pub fn email(value: &str) -> Result<String, FieldError> {
-    let err = || FieldError::new("reporter.email", "invalid_email", "not a valid email address");
+    let err = || {
+        FieldError::new(
+            "reporter.email",
+            "invalid_email",
+            "not a valid email address",
+        )
+    };
     let v = value.trim();
     if v.len() > 254 || v.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err(err());
     }
     let (local, domain) = v.split_once('@').ok_or_else(err)?;
-    if local.is_empty() || local.len() > 64 || domain.contains('@') || local.starts_with('.') || local.ends_with('.') {
+    if local.is_empty()
+        || local.len() > 64
+        || domain.contains('@')
+        || local.starts_with('.')
+        || local.ends_with('.')
+    {
         return Err(err());
     }
     let labels: Vec<&str> = domain.split('.').collect();
     let label_ok = |l: &&str| {
-        !l.is_empty() && l.len() <= 63 && !l.starts_with('-') && !l.ends_with('-') && l.chars().all(|c| c.is_alphanumeric() || c == '-')
+        !l.is_empty()
+            && l.len() <= 63
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+            && l.chars().all(|c| c.is_alphanumeric() || c == '-')
     };
-    if labels.len() < 2 || !labels.iter().all(label_ok) || labels.last().is_some_and(|tld| tld.len() < 2) {
+    if labels.len() < 2
+        || !labels.iter().all(label_ok)
+        || labels.last().is_some_and(|tld| tld.len() < 2)
+    {
         return Err(err());
     }
     Ok(format!("{local}@{}", domain.to_lowercase()))
@@ -109,10 +149,18 @@ pub fn phone(value: &str) -> Result<String, FieldError> {
 /// Latitude and longitude: finite and in range.
 pub fn coordinates(lat: f64, lon: f64) -> Result<(f64, f64), FieldError> {
     if !lat.is_finite() || !(-90.0..=90.0).contains(&lat) {
-        return Err(FieldError::new("lat", "invalid_coordinates", "lat must be a number between -90 and 90"));
+        return Err(FieldError::new(
+            "lat",
+            "invalid_coordinates",
+            "lat must be a number between -90 and 90",
+        ));
     }
     if !lon.is_finite() || !(-180.0..=180.0).contains(&lon) {
-        return Err(FieldError::new("lon", "invalid_coordinates", "lon must be a number between -180 and 180"));
+        return Err(FieldError::new(
+            "lon",
+            "invalid_coordinates",
+            "lon must be a number between -180 and 180",
+        ));
     }
     Ok((lat, lon))
 }
@@ -134,15 +182,37 @@ mod tests {
         ] {
             assert_eq!(phone(input).as_deref(), Ok(want), "{input}");
         }
-        for bad in ["", "abc", "12345", "333 12", "+39 12345678", "800-CALL-NOW", "3331234567890", "+1"] {
+        for bad in [
+            "",
+            "abc",
+            "12345",
+            "333 12",
+            "+39 12345678",
+            "800-CALL-NOW",
+            "3331234567890",
+            "+1",
+        ] {
             assert!(phone(bad).is_err(), "{bad}");
         }
     }
 
     #[test]
     fn emails() {
-        assert_eq!(email(" Mario.Rossi@Comune.Pisa.IT ").unwrap(), "Mario.Rossi@comune.pisa.it");
-        for bad in ["", "mario", "mario@", "@pisa.it", "mario@pisa", "ma rio@pisa.it", "a@b@c.it", "m@-pisa.it", "m@pisa.i"] {
+        assert_eq!(
+            email(" Mario.Rossi@Comune.Pisa.IT ").unwrap(),
+            "Mario.Rossi@comune.pisa.it"
+        );
+        for bad in [
+            "",
+            "mario",
+            "mario@",
+            "@pisa.it",
+            "mario@pisa",
+            "ma rio@pisa.it",
+            "a@b@c.it",
+            "m@-pisa.it",
+            "m@pisa.i",
+        ] {
             assert!(email(bad).is_err(), "{bad}");
         }
     }
@@ -150,7 +220,10 @@ mod tests {
     #[test]
     fn texts() {
         assert_eq!(optional_text("t", Some("  "), 5).unwrap(), None);
-        assert_eq!(optional_text("t", Some(" àèìòù "), 5).unwrap().as_deref(), Some("àèìòù"));
+        assert_eq!(
+            optional_text("t", Some(" àèìòù "), 5).unwrap().as_deref(),
+            Some("àèìòù")
+        );
         assert!(optional_text("t", Some("abcdef"), 5).is_err());
         assert!(optional_text("t", Some("a\u{0}b"), 5).is_err());
         assert!(required_text("t", None, 5).is_err());

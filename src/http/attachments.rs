@@ -72,41 +72,78 @@ pub async fn upload(
     })?;
     let report = state.read(move |conn| find_by_code(conn, &code)).await?;
     if !token_matches(&report, &token) {
-        return Err(AppError::Forbidden { code: "invalid_token", message: "the tracking token does not match this report".into() });
+        return Err(AppError::Forbidden {
+            code: "invalid_token",
+            message: "the tracking token does not match this report".into(),
+        });
     }
 
     let mut file: Option<(Vec<u8>, Option<String>)> = None;
     while let Some(part) = payload.next().await {
-        let mut field = part.map_err(|e| AppError::bad_request("malformed_multipart", e.to_string()))?;
+        let mut field =
+            part.map_err(|e| AppError::bad_request("malformed_multipart", e.to_string()))?;
         let name = field.name().unwrap_or_default().to_string();
         if name != "file" {
-            return Err(AppError::bad_request("unexpected_field", format!("unexpected part `{name}`: send one part named `file`")));
+            return Err(AppError::bad_request(
+                "unexpected_field",
+                format!("unexpected part `{name}`: send one part named `file`"),
+            ));
         }
         if file.is_some() {
-            return Err(AppError::bad_request("too_many_files", "send one file per request"));
+            return Err(AppError::bad_request(
+                "too_many_files",
+                "send one file per request",
+            ));
         }
         let filename = field
             .content_disposition()
             .and_then(|cd| cd.get_filename())
-            .map(|f| f.chars().filter(|c| !c.is_control()).take(200).collect::<String>());
+            .map(|f| {
+                f.chars()
+                    .filter(|c| !c.is_control())
+                    .take(200)
+                    .collect::<String>()
+            });
         let mut bytes = Vec::new();
         while let Some(chunk) = field.next().await {
-            let chunk = chunk.map_err(|e| AppError::bad_request("malformed_multipart", e.to_string()))?;
+            let chunk =
+                chunk.map_err(|e| AppError::bad_request("malformed_multipart", e.to_string()))?;
             if bytes.len() + chunk.len() > media::MAX_FILE_BYTES {
-                return Err(AppError::PayloadTooLarge { code: "file_too_large", message: "a file can be at most 10 MB".into() });
+                return Err(AppError::PayloadTooLarge {
+                    code: "file_too_large",
+                    message: "a file can be at most 10 MB".into(),
+                });
             }
             bytes.extend_from_slice(&chunk);
         }
         file = Some((bytes, filename));
     }
-    let (bytes, filename) = file.ok_or_else(|| AppError::bad_request("file_required", "send the file in a part named `file`"))?;
-    let processed = web::block(move || media::process(&bytes)).await?.map_err(|e| match e {
-        MediaError::Unsupported => AppError::UnsupportedMediaType { code: "unsupported_file_type", message: e.to_string() },
-        MediaError::Corrupt(_) => AppError::unprocessable("unreadable_image", e.to_string()),
+    let (bytes, filename) = file.ok_or_else(|| {
+        AppError::bad_request("file_required", "send the file in a part named `file`")
     })?;
+    let processed = web::block(move || media::process(&bytes))
+        .await?
+        .map_err(|e| match e {
+            MediaError::Unsupported => AppError::UnsupportedMediaType {
+                code: "unsupported_file_type",
+                message: e.to_string(),
+            },
+            MediaError::Corrupt(_) => AppError::unprocessable("unreadable_image", e.to_string()),
+        })?;
     let store = state.store.clone();
     let dir = state.config.attachments_dir();
-    let row = web::block(move || attachments::add(&store, &dir, report.id, processed, filename, "citizen", naive(Utc::now()))).await??;
+    let row = web::block(move || {
+        attachments::add(
+            &store,
+            &dir,
+            report.id,
+            processed,
+            filename,
+            "citizen",
+            naive(Utc::now()),
+        )
+    })
+    .await??;
     Ok(HttpResponse::Created().json(attachment_view(&row)))
 }
 
@@ -121,14 +158,21 @@ pub async fn upload(
     )
 )]
 #[get("/attachments/{id}")]
-pub async fn download(state: web::Data<AppState>, req: HttpRequest, id: web::Path<String>, q: web::Query<TokenQuery>) -> AppResult<HttpResponse> {
+pub async fn download(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    id: web::Path<String>,
+    q: web::Query<TokenQuery>,
+) -> AppResult<HttpResponse> {
     let id = id.into_inner();
     let token = token_from(&req, &q);
     let not_found = || AppError::not_found("attachment_not_found", "no such attachment");
     let (row, report) = state
         .read(move |conn| {
             let row = attachments::find(conn, &id)?.ok_or_else(not_found)?;
-            let report = reports::by_ids(conn, &[row.report_id])?.pop().ok_or_else(not_found)?;
+            let report = reports::by_ids(conn, &[row.report_id])?
+                .pop()
+                .ok_or_else(not_found)?;
             Ok((row, report))
         })
         .await?;
@@ -138,7 +182,9 @@ pub async fn download(state: web::Data<AppState>, req: HttpRequest, id: web::Pat
         return Err(not_found());
     }
     let path = row.path(&state.config.attachments_dir());
-    let bytes = web::block(move || std::fs::read(path)).await?.map_err(|e| AppError::internal(format!("attachment file: {e}")))?;
+    let bytes = web::block(move || std::fs::read(path))
+        .await?
+        .map_err(|e| AppError::internal(format!("attachment file: {e}")))?;
     let mut resp = HttpResponse::Ok();
     resp.content_type(row.content_type.as_str())
         .insert_header(("X-Content-Type-Options", "nosniff"))
@@ -147,7 +193,11 @@ pub async fn download(state: web::Data<AppState>, req: HttpRequest, id: web::Pat
         resp.insert_header(("Cache-Control", "private, no-store"));
         resp.insert_header(ContentDisposition {
             disposition: DispositionType::Attachment,
-            parameters: vec![DispositionParam::Filename(format!("{}-{}.pdf", report.code, &row.id[..8]))],
+            parameters: vec![DispositionParam::Filename(format!(
+                "{}-{}.pdf",
+                report.code,
+                &row.id[..8]
+            ))],
         });
     } else {
         resp.insert_header(("Cache-Control", "public, max-age=86400, immutable"));

@@ -58,27 +58,48 @@ pub struct CategoriesResponse {
     )
 )]
 #[get("/categories")]
-pub async fn list(state: web::Data<AppState>, q: web::Query<CategoriesQuery>) -> AppResult<HttpResponse> {
+pub async fn list(
+    state: web::Data<AppState>,
+    q: web::Query<CategoriesQuery>,
+) -> AppResult<HttpResponse> {
     let municipality_id = match (&q.municipality, q.lat, q.lon) {
         (Some(m), None, None) => m.clone(),
         (None, Some(lat), Some(lon)) => {
             validate::coordinates(lat, lon).map_err(|e| AppError::Validation(vec![e]))?;
             let territory = state.clone();
-            state.read(move |c| locate(&territory, c, lat, lon)).await?.id
+            state
+                .read(move |c| locate(&territory, c, lat, lon))
+                .await?
+                .id
         }
-        _ => return Err(AppError::bad_request("invalid_query", "give either `lat` and `lon`, or `municipality`")),
+        _ => {
+            return Err(AppError::bad_request(
+                "invalid_query",
+                "give either `lat` and `lon`, or `municipality`",
+            ))
+        }
     };
     let body = state
         .read(move |conn| {
-            let m = municipalities::find(conn, &municipality_id)?
-                .ok_or_else(|| AppError::not_found("municipality_not_found", format!("no municipality {municipality_id}")))?;
+            let m = municipalities::find(conn, &municipality_id)?.ok_or_else(|| {
+                AppError::not_found(
+                    "municipality_not_found",
+                    format!("no municipality {municipality_id}"),
+                )
+            })?;
             let rows = catalog::public_categories(conn, &m.id)?;
-            let by_id: std::collections::HashMap<_, _> = rows.iter().map(|c| (c.id.clone(), c.code.clone())).collect();
+            let by_id: std::collections::HashMap<_, _> = rows
+                .iter()
+                .map(|c| (c.id.clone(), c.code.clone()))
+                .collect();
             let mut parents: Vec<_> = rows.iter().filter(|c| c.parent_id.is_none()).collect();
             parents.sort_by_key(|c| (c.sort_order, c.name_it.clone()));
             let mut categories = Vec::new();
             for parent in parents {
-                let children: Vec<_> = rows.iter().filter(|c| c.parent_id.as_ref() == Some(&parent.id)).collect();
+                let children: Vec<_> = rows
+                    .iter()
+                    .filter(|c| c.parent_id.as_ref() == Some(&parent.id))
+                    .collect();
                 for c in std::iter::once(parent).chain(children.iter().copied()) {
                     let is_group = c.parent_id.is_none() && !children.is_empty();
                     categories.push(CategoryView {
@@ -95,7 +116,11 @@ pub async fn list(state: web::Data<AppState>, q: web::Query<CategoriesQuery>) ->
                     });
                 }
             }
-            Ok(CategoriesResponse { municipality: m.id, municipality_name: m.name, categories })
+            Ok(CategoriesResponse {
+                municipality: m.id,
+                municipality_name: m.name,
+                categories,
+            })
         })
         .await?;
     Ok(HttpResponse::Ok().json(body))

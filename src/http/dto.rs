@@ -23,7 +23,11 @@ pub struct CategoryRef {
 
 impl From<&CategoryRow> for CategoryRef {
     fn from(c: &CategoryRow) -> Self {
-        Self { code: c.code.clone(), name_it: c.name_it.clone(), name_en: c.name_en.clone() }
+        Self {
+            code: c.code.clone(),
+            name_it: c.name_it.clone(),
+            name_en: c.name_en.clone(),
+        }
     }
 }
 
@@ -37,7 +41,11 @@ pub struct OfficeRef {
 
 impl From<&OfficeRow> for OfficeRef {
     fn from(o: &OfficeRow) -> Self {
-        Self { code: o.code.clone(), name: o.name.clone(), kind: o.kind.clone() }
+        Self {
+            code: o.code.clone(),
+            name: o.name.clone(),
+            kind: o.kind.clone(),
+        }
     }
 }
 
@@ -176,7 +184,8 @@ pub struct ReportBundle {
 pub fn report_view(b: &ReportBundle, with_personal_data: bool) -> ReportView {
     let r = &b.report;
     let status: Status = r.status.parse().unwrap_or(Status::New);
-    let (photos, documents): (Vec<_>, Vec<_>) = b.attachments.iter().partition(|a| a.kind == "image");
+    let (photos, documents): (Vec<_>, Vec<_>) =
+        b.attachments.iter().partition(|a| a.kind == "image");
     ReportView {
         code: r.code.clone(),
         status,

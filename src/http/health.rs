@@ -27,7 +27,8 @@ impl Metrics {
         let class = usize::from((status / 100).clamp(1, 5)) - 1;
         self.by_class[class].fetch_add(1, Ordering::Relaxed);
         self.requests.fetch_add(1, Ordering::Relaxed);
-        self.duration_micros.fetch_add(elapsed.as_micros() as u64, Ordering::Relaxed);
+        self.duration_micros
+            .fetch_add(elapsed.as_micros() as u64, Ordering::Relaxed);
     }
 
     pub fn report_created(&self) {
@@ -39,18 +40,30 @@ impl Metrics {
         out.push_str("# HELP segnala_http_requests_total HTTP requests served, by status class.\n");
         out.push_str("# TYPE segnala_http_requests_total counter\n");
         for (i, counter) in self.by_class.iter().enumerate() {
-            out.push_str(&format!("segnala_http_requests_total{{class=\"{}xx\"}} {}\n", i + 1, counter.load(Ordering::Relaxed)));
+            out.push_str(&format!(
+                "segnala_http_requests_total{{class=\"{}xx\"}} {}\n",
+                i + 1,
+                counter.load(Ordering::Relaxed)
+            ));
         }
-        out.push_str("# HELP segnala_http_request_duration_seconds Time spent serving HTTP requests.\n");
+        out.push_str(
+            "# HELP segnala_http_request_duration_seconds Time spent serving HTTP requests.\n",
+        );
         out.push_str("# TYPE segnala_http_request_duration_seconds summary\n");
         out.push_str(&format!(
             "segnala_http_request_duration_seconds_sum {}\n",
             self.duration_micros.load(Ordering::Relaxed) as f64 / 1e6
         ));
-        out.push_str(&format!("segnala_http_request_duration_seconds_count {}\n", self.requests.load(Ordering::Relaxed)));
+        out.push_str(&format!(
+            "segnala_http_request_duration_seconds_count {}\n",
+            self.requests.load(Ordering::Relaxed)
+        ));
         out.push_str("# HELP segnala_reports_created_total Reports filed through this instance.\n");
         out.push_str("# TYPE segnala_reports_created_total counter\n");
-        out.push_str(&format!("segnala_reports_created_total {}\n", self.reports_created.load(Ordering::Relaxed)));
+        out.push_str(&format!(
+            "segnala_reports_created_total {}\n",
+            self.reports_created.load(Ordering::Relaxed)
+        ));
         out
     }
 }
@@ -69,7 +82,10 @@ impl RootSpanBuilder for PathOnlySpan {
         )
     }
 
-    fn on_request_end<B: MessageBody>(span: Span, outcome: &Result<ServiceResponse<B>, actix_web::Error>) {
+    fn on_request_end<B: MessageBody>(
+        span: Span,
+        outcome: &Result<ServiceResponse<B>, actix_web::Error>,
+    ) {
         let status = match outcome {
             Ok(r) => r.status().as_u16(),
             Err(e) => e.as_response_error().status_code().as_u16(),
@@ -96,7 +112,9 @@ pub async fn readyz(state: web::Data<AppState>) -> AppResult<HttpResponse> {
     web::block(move || store.ping())
         .await?
         .map_err(|e| crate::error::AppError::Unavailable(e.to_string()))?;
-    Ok(HttpResponse::Ok().content_type("text/plain").body("ready\n"))
+    Ok(HttpResponse::Ok()
+        .content_type("text/plain")
+        .body("ready\n"))
 }
 
 #[utoipa::path(get, path = "/metrics", tag = "operations", responses((status = 200, description = "Prometheus text format")))]

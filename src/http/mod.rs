@@ -66,10 +66,12 @@ impl AppState {
 
 fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
     let app = match &err {
-        JsonPayloadError::OverflowKnownLength { .. } | JsonPayloadError::Overflow { .. } => AppError::PayloadTooLarge {
-            code: "payload_too_large",
-            message: format!("the request body is larger than {} KiB", JSON_LIMIT / 1024),
-        },
+        JsonPayloadError::OverflowKnownLength { .. } | JsonPayloadError::Overflow { .. } => {
+            AppError::PayloadTooLarge {
+                code: "payload_too_large",
+                message: format!("the request body is larger than {} KiB", JSON_LIMIT / 1024),
+            }
+        }
         JsonPayloadError::ContentType => AppError::UnsupportedMediaType {
             code: "unsupported_media_type",
             message: "send the body as application/json".into(),
@@ -79,7 +81,9 @@ fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
             message: format!("the body does not match the expected shape: {e}"),
             details: None,
         },
-        JsonPayloadError::Deserialize(e) => AppError::bad_request("malformed_json", format!("the body is not valid JSON: {e}")),
+        JsonPayloadError::Deserialize(e) => {
+            AppError::bad_request("malformed_json", format!("the body is not valid JSON: {e}"))
+        }
         other => AppError::bad_request("malformed_body", other.to_string()),
     };
     app.into()
@@ -94,33 +98,40 @@ fn path_error(err: PathError, _req: &HttpRequest) -> actix_web::Error {
 }
 
 async fn not_found(req: HttpRequest) -> AppResult<actix_web::HttpResponse> {
-    Err(AppError::not_found("not_found", format!("no route for {} {}", req.method(), req.path())))
+    Err(AppError::not_found(
+        "not_found",
+        format!("no route for {} {}", req.method(), req.path()),
+    ))
 }
 
 /// Registers every route and extractor configuration.
 pub fn configure(cfg: &mut aweb::ServiceConfig) {
-    cfg.app_data(aweb::JsonConfig::default().limit(JSON_LIMIT).error_handler(json_error))
-        .app_data(aweb::QueryConfig::default().error_handler(query_error))
-        .app_data(aweb::PathConfig::default().error_handler(path_error))
-        .service(
-            aweb::scope("/api/v1")
-                .service(municipalities::list)
-                .service(categories::list)
-                .service(reports::list::list)
-                .service(reports::nearby::nearby)
-                .service(reports::create::create)
-                .service(reports::read::read)
-                .service(reports::citizen::reopen)
-                .service(reports::citizen::confirm)
-                .service(attachments::upload)
-                .service(attachments::download),
-        )
-        .service(health::healthz)
-        .service(health::readyz)
-        .service(health::metrics)
-        .configure(openapi::configure)
-        .configure(web::configure)
-        .default_service(aweb::to(not_found));
+    cfg.app_data(
+        aweb::JsonConfig::default()
+            .limit(JSON_LIMIT)
+            .error_handler(json_error),
+    )
+    .app_data(aweb::QueryConfig::default().error_handler(query_error))
+    .app_data(aweb::PathConfig::default().error_handler(path_error))
+    .service(
+        aweb::scope("/api/v1")
+            .service(municipalities::list)
+            .service(categories::list)
+            .service(reports::list::list)
+            .service(reports::nearby::nearby)
+            .service(reports::create::create)
+            .service(reports::read::read)
+            .service(reports::citizen::reopen)
+            .service(reports::citizen::confirm)
+            .service(attachments::upload)
+            .service(attachments::download),
+    )
+    .service(health::healthz)
+    .service(health::readyz)
+    .service(health::metrics)
+    .configure(openapi::configure)
+    .configure(web::configure)
+    .default_service(aweb::to(not_found));
 }
 
 /// Builds the server on an already-bound listener (port 0 in tests).

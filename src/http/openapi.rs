@@ -13,7 +13,7 @@ use super::{attachments, categories, health, municipalities, reports};
     info(
         title = "segnala",
         description = "Citizens' reports for Italian municipalities: intake, territorial routing, the 24-working-hour take-in rule, notifications. Errors always use the envelope `{\"error\": {\"code\", \"message\", \"details\"}}`.",
-        license(name = "AGPL-3.0-or-later")
+        license(name = "MIT")
     ),
     paths(
         municipalities::list,
@@ -41,7 +41,9 @@ pub struct ApiDoc;
 
 /// The document as committed in `api-spec/openapi.json`.
 pub fn document() -> String {
-    let mut json = ApiDoc::openapi().to_pretty_json().expect("the OpenAPI document serialises");
+    let mut json = ApiDoc::openapi()
+        .to_pretty_json()
+        .expect("the OpenAPI document serialises");
     json.push('\n');
     json
 }
@@ -50,6 +52,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(SwaggerUi::new("/api/docs/{_:.*}").url("/api/openapi.json", ApiDoc::openapi()))
         .route(
             "/api/docs",
-            web::get().to(|| async { HttpResponse::PermanentRedirect().insert_header(("Location", "/api/docs/")).finish() }),
+            web::get().to(|| async {
+                HttpResponse::PermanentRedirect()
+                    .insert_header(("Location", "/api/docs/"))
+                    .finish()
+            }),
         );
 }

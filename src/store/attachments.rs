@@ -56,10 +56,12 @@ pub fn add(
     now: NaiveDateTime,
 ) -> AppResult<AttachmentRow> {
     let id = new_id();
-    std::fs::create_dir_all(dir).map_err(|e| AppError::internal(format!("attachments dir: {e}")))?;
+    std::fs::create_dir_all(dir)
+        .map_err(|e| AppError::internal(format!("attachments dir: {e}")))?;
     let path = dir.join(format!("{id}.{}", file.extension));
     let tmp = dir.join(format!(".{id}.tmp"));
-    write_durably(&tmp, &path, &file.bytes).map_err(|e| AppError::internal(format!("writing attachment: {e}")))?;
+    write_durably(&tmp, &path, &file.bytes)
+        .map_err(|e| AppError::internal(format!("writing attachment: {e}")))?;
     let row = AttachmentRow {
         id,
         report_id,
@@ -110,9 +112,14 @@ pub fn add(
             .execute(conn)?;
         super::events::append(
             conn,
-            super::events::NewEvent::new(report_id, now, &actor_of(uploaded_by), crate::domain::report::EventKind::AttachmentAdded)
-                .data(serde_json::json!({"attachment_id": row.id, "kind": row.kind}))
-                .public(file.kind == Kind::Image),
+            super::events::NewEvent::new(
+                report_id,
+                now,
+                &actor_of(uploaded_by),
+                crate::domain::report::EventKind::AttachmentAdded,
+            )
+            .data(serde_json::json!({"attachment_id": row.id, "kind": row.kind}))
+            .public(file.kind == Kind::Image),
         )?;
         Ok(())
     });
@@ -148,5 +155,9 @@ pub fn for_report(conn: &mut DbConn, report_id: i64) -> AppResult<Vec<Attachment
 }
 
 pub fn find(conn: &mut DbConn, id: &str) -> AppResult<Option<AttachmentRow>> {
-    Ok(attachments::table.find(id).select(AttachmentRow::as_select()).first(conn).optional()?)
+    Ok(attachments::table
+        .find(id)
+        .select(AttachmentRow::as_select())
+        .first(conn)
+        .optional()?)
 }

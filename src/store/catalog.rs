@@ -41,21 +41,34 @@ pub const OFFICE_KINDS: [&str; 2] = ["internal", "company"];
 fn check_code(code: &str) -> AppResult<()> {
     let ok = !code.is_empty()
         && code.len() <= 64
-        && code.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
+        && code
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
     if ok {
         Ok(())
     } else {
-        Err(AppError::field("code", "invalid_code", "codes are 1-64 lower-case letters, digits, `-` or `_`"))
+        Err(AppError::field(
+            "code",
+            "invalid_code",
+            "codes are 1-64 lower-case letters, digits, `-` or `_`",
+        ))
     }
 }
 
 pub fn insert_office(conn: &mut DbConn, o: &NewOffice, now: NaiveDateTime) -> AppResult<OfficeRow> {
     check_code(&o.code)?;
     if !OFFICE_KINDS.contains(&o.kind.as_str()) {
-        return Err(AppError::field("kind", "invalid_kind", "office kind must be `internal` or `company`"));
+        return Err(AppError::field(
+            "kind",
+            "invalid_kind",
+            "office kind must be `internal` or `company`",
+        ));
     }
     if office_by_code(conn, &o.municipality_id, &o.code)?.is_some() {
-        return Err(AppError::conflict("office_exists", format!("office `{}` already exists", o.code)));
+        return Err(AppError::conflict(
+            "office_exists",
+            format!("office `{}` already exists", o.code),
+        ));
     }
     let row = OfficeRow {
         id: new_id(),
@@ -70,11 +83,17 @@ pub fn insert_office(conn: &mut DbConn, o: &NewOffice, now: NaiveDateTime) -> Ap
         active: true,
         created_at: now,
     };
-    diesel::insert_into(offices::table).values(&row).execute(conn)?;
+    diesel::insert_into(offices::table)
+        .values(&row)
+        .execute(conn)?;
     Ok(row)
 }
 
-pub fn office_by_code(conn: &mut DbConn, municipality_id: &str, code: &str) -> AppResult<Option<OfficeRow>> {
+pub fn office_by_code(
+    conn: &mut DbConn,
+    municipality_id: &str,
+    code: &str,
+) -> AppResult<Option<OfficeRow>> {
     Ok(offices::table
         .filter(offices::municipality_id.eq(municipality_id))
         .filter(offices::code.eq(code))
@@ -84,7 +103,10 @@ pub fn office_by_code(conn: &mut DbConn, municipality_id: &str, code: &str) -> A
 }
 
 pub fn offices_by_ids(conn: &mut DbConn, ids: &[String]) -> AppResult<Vec<OfficeRow>> {
-    Ok(offices::table.filter(offices::id.eq_any(ids)).select(OfficeRow::as_select()).load(conn)?)
+    Ok(offices::table
+        .filter(offices::id.eq_any(ids))
+        .select(OfficeRow::as_select())
+        .load(conn)?)
 }
 
 pub fn list_offices(conn: &mut DbConn, municipality_id: &str) -> AppResult<Vec<OfficeRow>> {
@@ -143,18 +165,34 @@ pub struct NewCategory {
     pub sort_order: i32,
 }
 
-pub fn insert_category(conn: &mut DbConn, c: &NewCategory, now: NaiveDateTime) -> AppResult<CategoryRow> {
+pub fn insert_category(
+    conn: &mut DbConn,
+    c: &NewCategory,
+    now: NaiveDateTime,
+) -> AppResult<CategoryRow> {
     check_code(&c.code)?;
     if category_by_code(conn, &c.municipality_id, &c.code)?.is_some() {
-        return Err(AppError::conflict("category_exists", format!("category `{}` already exists", c.code)));
+        return Err(AppError::conflict(
+            "category_exists",
+            format!("category `{}` already exists", c.code),
+        ));
     }
     let parent = match &c.parent_code {
         None => None,
         Some(code) => {
-            let parent = category_by_code(conn, &c.municipality_id, code)?
-                .ok_or_else(|| AppError::field("parent", "unknown_category", format!("no category `{code}`")))?;
+            let parent = category_by_code(conn, &c.municipality_id, code)?.ok_or_else(|| {
+                AppError::field(
+                    "parent",
+                    "unknown_category",
+                    format!("no category `{code}`"),
+                )
+            })?;
             if parent.parent_id.is_some() {
-                return Err(AppError::field("parent", "too_deep", "categories have two levels: the parent must be top-level"));
+                return Err(AppError::field(
+                    "parent",
+                    "too_deep",
+                    "categories have two levels: the parent must be top-level",
+                ));
             }
             Some(parent.id)
         }
@@ -163,14 +201,20 @@ pub fn insert_category(conn: &mut DbConn, c: &NewCategory, now: NaiveDateTime) -
         None => None,
         Some(code) => Some(
             office_by_code(conn, &c.municipality_id, code)?
-                .ok_or_else(|| AppError::field("office", "unknown_office", format!("no office `{code}`")))?
+                .ok_or_else(|| {
+                    AppError::field("office", "unknown_office", format!("no office `{code}`"))
+                })?
                 .id,
         ),
     };
     let sla = c.take_in_sla_hours.unwrap_or(24);
     let target = c.resolution_target_days.unwrap_or(30);
     if !(1..=24 * 30).contains(&sla) || !(1..=3650).contains(&target) {
-        return Err(AppError::field("sla", "out_of_range", "SLA hours must be 1-720 and target days 1-3650"));
+        return Err(AppError::field(
+            "sla",
+            "out_of_range",
+            "SLA hours must be 1-720 and target days 1-3650",
+        ));
     }
     let row = CategoryRow {
         id: new_id(),
@@ -191,11 +235,17 @@ pub fn insert_category(conn: &mut DbConn, c: &NewCategory, now: NaiveDateTime) -
         sort_order: c.sort_order,
         created_at: now,
     };
-    diesel::insert_into(categories::table).values(&row).execute(conn)?;
+    diesel::insert_into(categories::table)
+        .values(&row)
+        .execute(conn)?;
     Ok(row)
 }
 
-pub fn category_by_code(conn: &mut DbConn, municipality_id: &str, code: &str) -> AppResult<Option<CategoryRow>> {
+pub fn category_by_code(
+    conn: &mut DbConn,
+    municipality_id: &str,
+    code: &str,
+) -> AppResult<Option<CategoryRow>> {
     Ok(categories::table
         .filter(categories::municipality_id.eq(municipality_id))
         .filter(categories::code.eq(code))
@@ -205,12 +255,18 @@ pub fn category_by_code(conn: &mut DbConn, municipality_id: &str, code: &str) ->
 }
 
 pub fn categories_by_ids(conn: &mut DbConn, ids: &[String]) -> AppResult<Vec<CategoryRow>> {
-    Ok(categories::table.filter(categories::id.eq_any(ids)).select(CategoryRow::as_select()).load(conn)?)
+    Ok(categories::table
+        .filter(categories::id.eq_any(ids))
+        .select(CategoryRow::as_select())
+        .load(conn)?)
 }
 
 /// Whether any municipality has a category with this code.
 pub fn category_code_exists(conn: &mut DbConn, code: &str) -> AppResult<bool> {
-    Ok(diesel::select(diesel::dsl::exists(categories::table.filter(categories::code.eq(code)))).get_result(conn)?)
+    Ok(diesel::select(diesel::dsl::exists(
+        categories::table.filter(categories::code.eq(code)),
+    ))
+    .get_result(conn)?)
 }
 
 /// The categories a citizen may pick, parents first, in display order.
@@ -264,14 +320,26 @@ pub struct NewZone {
 }
 
 pub fn insert_zone(conn: &mut DbConn, z: &NewZone, now: NaiveDateTime) -> AppResult<String> {
-    territory::parse_geometry(&z.geometry).map_err(|e| AppError::unprocessable("invalid_geometry", e.to_string()))?;
-    let office = office_by_code(conn, &z.municipality_id, &z.office_code)?
-        .ok_or_else(|| AppError::field("office", "unknown_office", format!("no office `{}`", z.office_code)))?;
+    territory::parse_geometry(&z.geometry)
+        .map_err(|e| AppError::unprocessable("invalid_geometry", e.to_string()))?;
+    let office = office_by_code(conn, &z.municipality_id, &z.office_code)?.ok_or_else(|| {
+        AppError::field(
+            "office",
+            "unknown_office",
+            format!("no office `{}`", z.office_code),
+        )
+    })?;
     let category = match &z.category_code {
         None => None,
         Some(code) => Some(
             category_by_code(conn, &z.municipality_id, code)?
-                .ok_or_else(|| AppError::field("category", "unknown_category", format!("no category `{code}`")))?
+                .ok_or_else(|| {
+                    AppError::field(
+                        "category",
+                        "unknown_category",
+                        format!("no category `{code}`"),
+                    )
+                })?
                 .id,
         ),
     };
@@ -306,15 +374,26 @@ pub fn zones(conn: &mut DbConn, municipality_id: &str) -> AppResult<Vec<Zone>> {
         .load(conn)?;
     rows.into_iter()
         .map(|(id, name, boundary, category_id, office_id, priority)| {
-            let value: serde_json::Value =
-                serde_json::from_str(&boundary).map_err(|e| AppError::internal(format!("zone {id}: {e}")))?;
-            let shape = territory::parse_geometry(&value).map_err(|e| AppError::internal(format!("zone {id}: {e}")))?;
-            Ok(Zone { id, name, shape, category_id, office_id, priority })
+            let value: serde_json::Value = serde_json::from_str(&boundary)
+                .map_err(|e| AppError::internal(format!("zone {id}: {e}")))?;
+            let shape = territory::parse_geometry(&value)
+                .map_err(|e| AppError::internal(format!("zone {id}: {e}")))?;
+            Ok(Zone {
+                id,
+                name,
+                shape,
+                category_id,
+                office_id,
+                priority,
+            })
         })
         .collect()
 }
 
 /// Ids of the categories with these codes, in any municipality.
 pub fn category_ids_by_codes(conn: &mut DbConn, codes: &[String]) -> AppResult<Vec<String>> {
-    Ok(categories::table.filter(categories::code.eq_any(codes)).select(categories::id).load(conn)?)
+    Ok(categories::table
+        .filter(categories::code.eq_any(codes))
+        .select(categories::id)
+        .load(conn)?)
 }

@@ -42,7 +42,17 @@ pub struct NewEvent {
 
 impl NewEvent {
     pub fn new(report_id: i64, at: NaiveDateTime, actor: &Actor, kind: EventKind) -> Self {
-        Self { report_id, at, actor: actor.clone(), kind, from: None, to: None, message: None, data: None, public: None }
+        Self {
+            report_id,
+            at,
+            actor: actor.clone(),
+            kind,
+            from: None,
+            to: None,
+            message: None,
+            data: None,
+            public: None,
+        }
     }
     pub fn status(mut self, from: Option<Status>, to: Status) -> Self {
         self.from = from;

@@ -83,15 +83,23 @@ impl Store {
                 .connection_timeout(Duration::from_secs(10))
                 .build(ConnectionManager::<DbConn>::new(url))
                 .map_err(|e| AppError::Unavailable(format!("cannot connect to PostgreSQL: {e}")))?;
-            return Ok(Self { read: pool.clone(), write: pool, backend: Backend::Postgres });
+            return Ok(Self {
+                read: pool.clone(),
+                write: pool,
+                backend: Backend::Postgres,
+            });
         }
         let path = url
             .strip_prefix("sqlite://")
             .or_else(|| url.strip_prefix("sqlite:"))
             .unwrap_or(url);
-        if let Some(parent) = Path::new(path).parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent)
-                .map_err(|e| AppError::internal(format!("cannot create {}: {e}", parent.display())))?;
+        if let Some(parent) = Path::new(path)
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+        {
+            std::fs::create_dir_all(parent).map_err(|e| {
+                AppError::internal(format!("cannot create {}: {e}", parent.display()))
+            })?;
         }
         let build = |size: u32| {
             Pool::builder()
@@ -99,15 +107,23 @@ impl Store {
                 .connection_timeout(Duration::from_secs(30))
                 .connection_customizer(Box::new(SqlitePragmas))
                 .build(ConnectionManager::<DbConn>::new(path))
-                .map_err(|e| AppError::Unavailable(format!("cannot open SQLite database {path}: {e}")))
+                .map_err(|e| {
+                    AppError::Unavailable(format!("cannot open SQLite database {path}: {e}"))
+                })
         };
         let write = build(1)?;
         // Check that we really got SQLite (a bad URL could be taken for something else).
         if !matches!(&mut *write.get()?, DbConn::Sqlite(_)) {
-            return Err(AppError::internal(format!("`{url}` is not a SQLite database")));
+            return Err(AppError::internal(format!(
+                "`{url}` is not a SQLite database"
+            )));
         }
         let read = build(pool_size)?;
-        Ok(Self { read, write, backend: Backend::Sqlite })
+        Ok(Self {
+            read,
+            write,
+            backend: Backend::Sqlite,
+        })
     }
 
     pub fn backend(&self) -> Backend {
@@ -150,7 +166,9 @@ impl Store {
         let mut conn = self.write.get()?;
         let conn: &mut DbConn = &mut conn;
         match conn {
-            DbConn::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
+            DbConn::Sqlite(c) => {
+                AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?
+            }
             DbConn::Pg(c) => AnsiTransactionManager::begin_transaction(c)?,
         }
         match f(conn) {
@@ -159,7 +177,9 @@ impl Store {
                 Ok(value)
             }
             Err(e) => {
-                if let Err(rollback) = <DbConn as Connection>::TransactionManager::rollback_transaction(conn) {
+                if let Err(rollback) =
+                    <DbConn as Connection>::TransactionManager::rollback_transaction(conn)
+                {
                     tracing::error!(error.cause = %rollback, "rollback failed");
                 }
                 Err(e)
@@ -186,9 +206,16 @@ impl Store {
                 return Ok(Vec::new());
             };
             let mut out = Vec::new();
-            for name in ["journal_mode", "synchronous", "foreign_keys", "busy_timeout"] {
-                let row: Row = diesel::sql_query(format!("SELECT CAST({name} AS TEXT) AS value FROM pragma_{name}"))
-                    .get_result(c)?;
+            for (name, column) in [
+                ("journal_mode", "journal_mode"),
+                ("synchronous", "synchronous"),
+                ("foreign_keys", "foreign_keys"),
+                ("busy_timeout", "timeout"),
+            ] {
+                let row: Row = diesel::sql_query(format!(
+                    "SELECT CAST({column} AS TEXT) AS value FROM pragma_{name}"
+                ))
+                .get_result(c)?;
                 out.push((name.to_string(), row.value));
             }
             Ok(out)
@@ -200,7 +227,8 @@ impl Store {
 pub fn naive(t: chrono::DateTime<chrono::Utc>) -> chrono::NaiveDateTime {
     use chrono::Timelike;
     let t = t.naive_utc();
-    t.with_nanosecond(t.nanosecond() / 1_000 * 1_000).unwrap_or(t)
+    t.with_nanosecond(t.nanosecond() / 1_000 * 1_000)
+        .unwrap_or(t)
 }
 
 /// Stored naive UTC back to an instant.

@@ -50,7 +50,9 @@ pub struct MunicipalitySummary {
 
 impl MunicipalitySummary {
     pub fn deadline_mode(&self) -> DeadlineMode {
-        self.deadline_mode.parse().unwrap_or(DeadlineMode::WorkingDays)
+        self.deadline_mode
+            .parse()
+            .unwrap_or(DeadlineMode::WorkingDays)
     }
 }
 
@@ -65,13 +67,23 @@ pub struct ImportedMunicipality {
 
 /// Inserts or replaces a municipality's name, prefix and boundary (calendar
 /// settings are kept on re-import).
-pub fn upsert(conn: &mut DbConn, m: &ImportedMunicipality, now: NaiveDateTime) -> AppResult<MunicipalitySummary> {
+pub fn upsert(
+    conn: &mut DbConn,
+    m: &ImportedMunicipality,
+    now: NaiveDateTime,
+) -> AppResult<MunicipalitySummary> {
     let shape = territory::parse_geometry(&m.geometry)
         .map_err(|e| AppError::unprocessable("invalid_geometry", e.to_string()))?;
-    let [min_lon, min_lat, max_lon, max_lat] =
-        territory::bbox(&shape).ok_or_else(|| AppError::unprocessable("invalid_geometry", "empty geometry"))?;
-    if m.code_prefix.is_empty() || m.code_prefix.len() > 8 || !m.code_prefix.chars().all(|c| c.is_ascii_alphanumeric()) {
-        return Err(AppError::unprocessable("invalid_prefix", "the code prefix must be 1-8 letters or digits"));
+    let [min_lon, min_lat, max_lon, max_lat] = territory::bbox(&shape)
+        .ok_or_else(|| AppError::unprocessable("invalid_geometry", "empty geometry"))?;
+    if m.code_prefix.is_empty()
+        || m.code_prefix.len() > 8
+        || !m.code_prefix.chars().all(|c| c.is_ascii_alphanumeric())
+    {
+        return Err(AppError::unprocessable(
+            "invalid_prefix",
+            "the code prefix must be 1-8 letters or digits",
+        ));
     }
     let taken: Option<String> = municipalities::table
         .filter(municipalities::code_prefix.eq(&m.code_prefix))
@@ -82,7 +94,10 @@ pub fn upsert(conn: &mut DbConn, m: &ImportedMunicipality, now: NaiveDateTime) -
     if let Some(other) = taken {
         return Err(AppError::conflict(
             "prefix_taken",
-            format!("the code prefix {} is already used by {other}", m.code_prefix),
+            format!(
+                "the code prefix {} is already used by {other}",
+                m.code_prefix
+            ),
         ));
     }
     let boundary = m.geometry.to_string();
@@ -141,7 +156,13 @@ pub fn list(conn: &mut DbConn) -> AppResult<Vec<MunicipalitySummary>> {
 
 /// Adds (or renames) a municipal holiday or extra closure; `reopened` marks a
 /// national holiday that is a working day here after all.
-pub fn set_holiday(conn: &mut DbConn, municipality_id: &str, date: NaiveDate, name: &str, reopened: bool) -> AppResult<()> {
+pub fn set_holiday(
+    conn: &mut DbConn,
+    municipality_id: &str,
+    date: NaiveDate,
+    name: &str,
+    reopened: bool,
+) -> AppResult<()> {
     let kind = if reopened { "reopened" } else { "closure" };
     diesel::delete(holidays::table.find((municipality_id, date))).execute(conn)?;
     diesel::insert_into(holidays::table)
@@ -155,7 +176,11 @@ pub fn set_holiday(conn: &mut DbConn, municipality_id: &str, date: NaiveDate, na
     touch(conn, municipality_id)
 }
 
-pub fn remove_holiday(conn: &mut DbConn, municipality_id: &str, date: NaiveDate) -> AppResult<bool> {
+pub fn remove_holiday(
+    conn: &mut DbConn,
+    municipality_id: &str,
+    date: NaiveDate,
+) -> AppResult<bool> {
     let n = diesel::delete(holidays::table.find((municipality_id, date))).execute(conn)?;
     Ok(n > 0)
 }
@@ -171,34 +196,56 @@ fn touch(conn: &mut DbConn, municipality_id: &str) -> AppResult<()> {
 pub fn calendar(conn: &mut DbConn, municipality_id: &str) -> AppResult<Calendar> {
     let (tz, weekdays, hours): (String, String, String) = municipalities::table
         .find(municipality_id)
-        .select((municipalities::timezone, municipalities::working_weekdays, municipalities::office_hours))
+        .select((
+            municipalities::timezone,
+            municipalities::working_weekdays,
+            municipalities::office_hours,
+        ))
         .first(conn)?;
     let rows: Vec<(NaiveDate, String)> = holidays::table
         .filter(holidays::municipality_id.eq(municipality_id))
         .select((holidays::date, holidays::kind))
         .load(conn)?;
-    let tz = tz
-        .parse::<chrono_tz::Tz>()
-        .map_err(|_| AppError::internal(format!("municipality {municipality_id}: bad timezone {tz}")))?;
-    let invalid = |e: crate::domain::calendar::CalendarError| AppError::internal(format!("municipality {municipality_id}: {e}"));
-    let calendar = Calendar::new(tz, parse_weekdays(&weekdays).map_err(invalid)?, parse_office_hours(&hours).map_err(invalid)?)
-        .map_err(invalid)?
-        .with_closures(rows.iter().filter(|(_, k)| k == "closure").map(|(d, _)| *d))
-        .with_reopened(rows.iter().filter(|(_, k)| k == "reopened").map(|(d, _)| *d));
+    let tz = tz.parse::<chrono_tz::Tz>().map_err(|_| {
+        AppError::internal(format!("municipality {municipality_id}: bad timezone {tz}"))
+    })?;
+    let invalid = |e: crate::domain::calendar::CalendarError| {
+        AppError::internal(format!("municipality {municipality_id}: {e}"))
+    };
+    let calendar = Calendar::new(
+        tz,
+        parse_weekdays(&weekdays).map_err(invalid)?,
+        parse_office_hours(&hours).map_err(invalid)?,
+    )
+    .map_err(invalid)?
+    .with_closures(rows.iter().filter(|(_, k)| k == "closure").map(|(d, _)| *d))
+    .with_reopened(
+        rows.iter()
+            .filter(|(_, k)| k == "reopened")
+            .map(|(d, _)| *d),
+    );
     Ok(calendar)
 }
 
 /// Every municipality's boundary, parsed.
 pub fn load_areas(conn: &mut DbConn) -> AppResult<Vec<Area>> {
     let rows: Vec<(String, String, String)> = municipalities::table
-        .select((municipalities::id, municipalities::name, municipalities::boundary))
+        .select((
+            municipalities::id,
+            municipalities::name,
+            municipalities::boundary,
+        ))
         .load(conn)?;
     rows.into_iter()
         .map(|(id, name, boundary)| {
-            let value: serde_json::Value = serde_json::from_str(&boundary)
-                .map_err(|e| AppError::internal(format!("municipality {id}: stored boundary is not JSON: {e}")))?;
-            let shape = territory::parse_geometry(&value)
-                .map_err(|e| AppError::internal(format!("municipality {id}: stored boundary: {e}")))?;
+            let value: serde_json::Value = serde_json::from_str(&boundary).map_err(|e| {
+                AppError::internal(format!(
+                    "municipality {id}: stored boundary is not JSON: {e}"
+                ))
+            })?;
+            let shape = territory::parse_geometry(&value).map_err(|e| {
+                AppError::internal(format!("municipality {id}: stored boundary: {e}"))
+            })?;
             Ok(Area { id, name, shape })
         })
         .collect()
@@ -216,7 +263,10 @@ pub struct TerritoryCache {
 impl TerritoryCache {
     pub fn get(&self, conn: &mut DbConn) -> AppResult<Arc<Territory>> {
         let version: Version = municipalities::table
-            .select((diesel::dsl::count_star(), diesel::dsl::max(municipalities::updated_at)))
+            .select((
+                diesel::dsl::count_star(),
+                diesel::dsl::max(municipalities::updated_at),
+            ))
             .first(conn)?;
         if let Some((v, t)) = self.current.lock().map_err(AppError::internal)?.as_ref() {
             if *v == version {

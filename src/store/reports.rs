@@ -55,9 +55,12 @@ pub struct ReportRow {
 
 impl ReportRow {
     pub fn status(&self) -> AppResult<Status> {
-        self.status
-            .parse()
-            .map_err(|_| AppError::internal(format!("report {}: unknown stored status {}", self.code, self.status)))
+        self.status.parse().map_err(|_| {
+            AppError::internal(format!(
+                "report {}: unknown stored status {}",
+                self.code, self.status
+            ))
+        })
     }
 }
 
@@ -117,9 +120,16 @@ pub fn create(conn: &mut DbConn, c: CreateReport<'_>) -> AppResult<ReportRow> {
         .unwrap_or_else(|| c.municipality.deadline_mode());
     // The take-in clock runs from when the citizen actually reported.
     // Unrouted reports keep the clock too: triage must happen in time.
-    let due = Some(calendar.deadline(r.received_at, c.category.take_in_sla_hours.max(0) as u32, mode));
+    let due = Some(calendar.deadline(
+        r.received_at,
+        c.category.take_in_sla_hours.max(0) as u32,
+        mode,
+    ));
     let expected = report::expected_resolution(r.received_at, c.category.resolution_target_days);
-    let title = r.title.clone().unwrap_or_else(|| c.category.name(r.language.as_str()).to_string());
+    let title = r
+        .title
+        .clone()
+        .unwrap_or_else(|| c.category.name(r.language.as_str()).to_string());
     let now = naive(c.now);
 
     diesel::insert_into(reports::table)
@@ -150,7 +160,8 @@ pub fn create(conn: &mut DbConn, c: CreateReport<'_>) -> AppResult<ReportRow> {
             reports::escalation_level.eq(0),
         ))
         .execute(conn)?;
-    let row = by_code(conn, &code)?.ok_or_else(|| AppError::internal("report vanished after insert"))?;
+    let row =
+        by_code(conn, &code)?.ok_or_else(|| AppError::internal("report vanished after insert"))?;
 
     let mut created = NewEvent::new(row.id, now, &c.actor, EventKind::Created)
         .status(None, Status::New)
@@ -159,12 +170,13 @@ pub fn create(conn: &mut DbConn, c: CreateReport<'_>) -> AppResult<ReportRow> {
         created = created.message(format!("segnalazione ricevuta tramite {}", r.channel));
     }
     events::append(conn, created)?;
-    let routed = NewEvent::new(row.id, now, &Actor::system(), EventKind::Routed).data(serde_json::json!({
-        "office_id": decision.office_id,
-        "matched": decision.rule,
-        "deadline_mode": mode.as_str(),
-        "take_in_due_at": due,
-    }));
+    let routed =
+        NewEvent::new(row.id, now, &Actor::system(), EventKind::Routed).data(serde_json::json!({
+            "office_id": decision.office_id,
+            "matched": decision.rule,
+            "deadline_mode": mode.as_str(),
+            "take_in_due_at": due,
+        }));
     events::append(conn, routed)?;
     if decision.rule == MatchedRule::Unrouted {
         tracing::warn!(report.code = %code, "no office is competent for the category: report left for triage");
@@ -182,7 +194,9 @@ fn ensure_counter(conn: &mut DbConn, municipality_id: &str, year: i32) -> AppRes
     );
     // Backend-specific: the "insert unless present" spelling differs.
     match conn {
-        DbConn::Sqlite(c) => diesel::insert_or_ignore_into(report_counters::table).values(row).execute(c)?,
+        DbConn::Sqlite(c) => diesel::insert_or_ignore_into(report_counters::table)
+            .values(row)
+            .execute(c)?,
         DbConn::Pg(c) => diesel::insert_into(report_counters::table)
             .values(row)
             .on_conflict_do_nothing()
@@ -259,7 +273,10 @@ pub fn nearby(
     Ok(rows
         .into_iter()
         .zip(candidates)
-        .map(|(report, c)| Nearby { report, distance_m: c.distance_m })
+        .map(|(report, c)| Nearby {
+            report,
+            distance_m: c.distance_m,
+        })
         .collect())
 }
 
@@ -280,25 +297,48 @@ pub struct Transition {
 /// report, checks the step with the domain, updates status and timestamps and
 /// writes the events. Returns the updated report.
 pub fn apply_transition(conn: &mut DbConn, report_id: i64, t: &Transition) -> AppResult<ReportRow> {
-    let current: ReportRow = reports::table.find(report_id).select(ReportRow::as_select()).first(conn)?;
+    let current: ReportRow = reports::table
+        .find(report_id)
+        .select(ReportRow::as_select())
+        .first(conn)?;
     let from = current.status()?;
     check_transition(from, t.to)?;
     let now = naive(t.now);
-    let changed = diesel::update(reports::table.find(report_id).filter(reports::status.eq(from.as_str())))
-        .set((reports::status.eq(t.to.as_str()), reports::updated_at.eq(now)))
-        .execute(conn)?;
+    let changed = diesel::update(
+        reports::table
+            .find(report_id)
+            .filter(reports::status.eq(from.as_str())),
+    )
+    .set((
+        reports::status.eq(t.to.as_str()),
+        reports::updated_at.eq(now),
+    ))
+    .execute(conn)?;
     if changed != 1 {
         // Only reachable on PostgreSQL when another transaction won the race.
-        return Err(AppError::conflict("concurrent_update", "the report changed meanwhile, please reload"));
+        return Err(AppError::conflict(
+            "concurrent_update",
+            "the report changed meanwhile, please reload",
+        ));
     }
     let target = reports::table.find(report_id);
     match t.to {
-        Status::TakenIn => diesel::update(target).set(reports::taken_in_at.eq(Some(now))).execute(conn)?,
-        Status::Resolved => diesel::update(target).set(reports::resolved_at.eq(Some(now))).execute(conn)?,
-        Status::Closed | Status::Rejected => diesel::update(target).set(reports::closed_at.eq(Some(now))).execute(conn)?,
+        Status::TakenIn => diesel::update(target)
+            .set(reports::taken_in_at.eq(Some(now)))
+            .execute(conn)?,
+        Status::Resolved => diesel::update(target)
+            .set(reports::resolved_at.eq(Some(now)))
+            .execute(conn)?,
+        Status::Closed | Status::Rejected => diesel::update(target)
+            .set(reports::closed_at.eq(Some(now)))
+            .execute(conn)?,
         _ => 0,
     };
-    let kind = t.kind.unwrap_or(if t.to == Status::TakenIn { EventKind::TakenIn } else { EventKind::StatusChanged });
+    let kind = t.kind.unwrap_or(if t.to == Status::TakenIn {
+        EventKind::TakenIn
+    } else {
+        EventKind::StatusChanged
+    });
     let mut event = NewEvent::new(report_id, now, &t.actor, kind).status(Some(from), t.to);
     if let Some(m) = &t.public_message {
         event = event.message(m.clone());
@@ -308,7 +348,13 @@ pub fn apply_transition(conn: &mut DbConn, report_id: i64, t: &Transition) -> Ap
     }
     events::append(conn, event)?;
     if let Some(note) = &t.internal_note {
-        events::append(conn, NewEvent::new(report_id, now, &t.actor, EventKind::InternalNote).message(note.clone()))?;
+        events::append(
+            conn,
+            NewEvent::new(report_id, now, &t.actor, EventKind::InternalNote).message(note.clone()),
+        )?;
     }
-    Ok(reports::table.find(report_id).select(ReportRow::as_select()).first(conn)?)
+    Ok(reports::table
+        .find(report_id)
+        .select(ReportRow::as_select())
+        .first(conn)?)
 }

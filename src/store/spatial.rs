@@ -60,7 +60,11 @@ struct RawQuery {
 
 impl RawQuery {
     fn new(pg: bool) -> Self {
-        Self { sql: String::new(), binds: Vec::new(), pg }
+        Self {
+            sql: String::new(),
+            binds: Vec::new(),
+            pg,
+        }
     }
     fn push(&mut self, sql: &str) -> &mut Self {
         self.sql.push_str(sql);
@@ -108,7 +112,10 @@ macro_rules! load_raw {
 }
 
 fn status_binds(statuses: &[Status]) -> Vec<Bind> {
-    statuses.iter().map(|s| Bind::Text(s.as_str().to_string())).collect()
+    statuses
+        .iter()
+        .map(|s| Bind::Text(s.as_str().to_string()))
+        .collect()
 }
 
 fn bbox_query(pg: bool, f: &ListFilter) -> RawQuery {
@@ -144,15 +151,22 @@ fn bbox_query(pg: bool, f: &ListFilter) -> RawQuery {
             .push(" AND ")
             .bind(Bind::F64(b.max_lat));
     }
-    q.push(" AND r.status IN ").bind_list(status_binds(&f.statuses));
+    q.push(" AND r.status IN ")
+        .bind_list(status_binds(&f.statuses));
     if let Some(categories) = &f.category_ids {
-        q.push(" AND r.category_id IN ").bind_list(categories.iter().cloned().map(Bind::Text));
+        q.push(" AND r.category_id IN ")
+            .bind_list(categories.iter().cloned().map(Bind::Text));
     }
     if let Some(before) = f.before_id {
-        q.push(if pg { " AND r.id < " } else { " AND t.id < " }).bind(Bind::I64(before));
+        q.push(if pg { " AND r.id < " } else { " AND t.id < " })
+            .bind(Bind::I64(before));
     }
-    q.push(if pg { " ORDER BY r.id DESC LIMIT " } else { " ORDER BY t.id DESC LIMIT " })
-        .bind(Bind::I64(f.limit));
+    q.push(if pg {
+        " ORDER BY r.id DESC LIMIT "
+    } else {
+        " ORDER BY t.id DESC LIMIT "
+    })
+    .bind(Bind::I64(f.limit));
     q
 }
 
@@ -171,7 +185,13 @@ pub fn bbox_ids(conn: &mut DbConn, f: &ListFilter) -> AppResult<Vec<i64>> {
     Ok(rows.into_iter().map(|r| r.id).collect())
 }
 
-fn nearby_query(pg: bool, lat: f64, lon: f64, radius_m: f64, category_ids: &Option<Vec<String>>) -> RawQuery {
+fn nearby_query(
+    pg: bool,
+    lat: f64,
+    lon: f64,
+    radius_m: f64,
+    category_ids: &Option<Vec<String>>,
+) -> RawQuery {
     let filter = ListFilter {
         bbox: Bbox::around(lat, lon, radius_m),
         statuses: Status::ACTIVE.to_vec(),
@@ -180,7 +200,11 @@ fn nearby_query(pg: bool, lat: f64, lon: f64, radius_m: f64, category_ids: &Opti
         limit: NEARBY_CANDIDATES,
     };
     let mut q = bbox_query(pg, &filter);
-    q.sql = q.sql.replacen("SELECT r.id AS id", "SELECT r.id AS id, r.lat AS lat, r.lon AS lon", 1);
+    q.sql = q.sql.replacen(
+        "SELECT r.id AS id",
+        "SELECT r.id AS id, r.lat AS lat, r.lon AS lon",
+        1,
+    );
     q
 }
 
@@ -209,13 +233,24 @@ pub fn nearby_candidates(
     category_ids: Option<Vec<String>>,
 ) -> AppResult<Vec<Candidate>> {
     let rows: Vec<PointRow> = match conn {
-        DbConn::Sqlite(c) => load_raw!(c, Sqlite, &nearby_query(false, lat, lon, radius_m, &category_ids))?,
-        DbConn::Pg(c) => load_raw!(c, Pg, &nearby_query(true, lat, lon, radius_m, &category_ids))?,
+        DbConn::Sqlite(c) => load_raw!(
+            c,
+            Sqlite,
+            &nearby_query(false, lat, lon, radius_m, &category_ids)
+        )?,
+        DbConn::Pg(c) => load_raw!(
+            c,
+            Pg,
+            &nearby_query(true, lat, lon, radius_m, &category_ids)
+        )?,
     };
     let origin = Point::new(lon, lat);
     Ok(rows
         .into_iter()
-        .map(|r| Candidate { id: r.id, distance_m: Haversine.distance(origin, Point::new(r.lon, r.lat)) })
+        .map(|r| Candidate {
+            id: r.id,
+            distance_m: Haversine.distance(origin, Point::new(r.lon, r.lat)),
+        })
         .collect())
 }
 
@@ -254,6 +289,11 @@ pub fn explain_bbox(conn: &mut DbConn, f: &ListFilter) -> AppResult<Vec<String>>
 }
 
 /// The query plan of the nearby query (for the index tests).
-pub fn explain_nearby(conn: &mut DbConn, lat: f64, lon: f64, radius_m: f64) -> AppResult<Vec<String>> {
+pub fn explain_nearby(
+    conn: &mut DbConn,
+    lat: f64,
+    lon: f64,
+    radius_m: f64,
+) -> AppResult<Vec<String>> {
     explain(conn, |pg| nearby_query(pg, lat, lon, radius_m, &None))
 }

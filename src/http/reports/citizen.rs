@@ -25,34 +25,63 @@ pub struct CitizenAction {
     pub message: Option<String>,
 }
 
-async fn act(state: web::Data<AppState>, code: String, body: CitizenAction, to: Status) -> AppResult<HttpResponse> {
-    let message = validate::optional_text("message", body.message.as_deref(), 2000).map_err(|e| AppError::Validation(vec![e]))?;
+async fn act(
+    state: web::Data<AppState>,
+    code: String,
+    body: CitizenAction,
+    to: Status,
+) -> AppResult<HttpResponse> {
+    let message = validate::optional_text("message", body.message.as_deref(), 2000)
+        .map_err(|e| AppError::Validation(vec![e]))?;
     if to == Status::InProgress && message.is_none() {
-        return Err(AppError::field("message", "required", "say what is still wrong"));
+        return Err(AppError::field(
+            "message",
+            "required",
+            "say what is still wrong",
+        ));
     }
     let view = state
         .write(move |conn| {
             let report = find_by_code(conn, &code)?;
             if !token_matches(&report, &body.token) {
-                return Err(AppError::Forbidden { code: "invalid_token", message: "the tracking token does not match this report".into() });
+                return Err(AppError::Forbidden {
+                    code: "invalid_token",
+                    message: "the tracking token does not match this report".into(),
+                });
             }
             let now = Utc::now();
             if to == Status::InProgress {
-                let window = municipalities::find(conn, &report.municipality_id)?.map(|m| m.reopen_days).unwrap_or(30);
+                let window = municipalities::find(conn, &report.municipality_id)?
+                    .map(|m| m.reopen_days)
+                    .unwrap_or(30);
                 if let Some(resolved) = report.resolved_at.map(utc) {
                     if now > resolved + Duration::days(i64::from(window)) {
                         return Err(AppError::conflict(
                             "reopen_window_closed",
-                            format!("a report can be reopened within {window} days of its resolution"),
+                            format!(
+                                "a report can be reopened within {window} days of its resolution"
+                            ),
                         ));
                     }
                 }
             }
-            let kind = if to == Status::Closed { EventKind::Confirmed } else { EventKind::Reopened };
+            let kind = if to == Status::Closed {
+                EventKind::Confirmed
+            } else {
+                EventKind::Reopened
+            };
             let updated = apply_transition(
                 conn,
                 report.id,
-                &Transition { to, actor: Actor::citizen(), public_message: message, internal_note: None, data: None, kind: Some(kind), now },
+                &Transition {
+                    to,
+                    actor: Actor::citizen(),
+                    public_message: message,
+                    internal_note: None,
+                    data: None,
+                    kind: Some(kind),
+                    now,
+                },
             )?;
             Ok(report_view(&bundle(conn, updated, false)?, true))
         })
@@ -74,7 +103,11 @@ async fn act(state: web::Data<AppState>, code: String, body: CitizenAction, to: 
     )
 )]
 #[post("/reports/{code}/confirm")]
-pub async fn confirm(state: web::Data<AppState>, code: web::Path<String>, body: web::Json<CitizenAction>) -> AppResult<HttpResponse> {
+pub async fn confirm(
+    state: web::Data<AppState>,
+    code: web::Path<String>,
+    body: web::Json<CitizenAction>,
+) -> AppResult<HttpResponse> {
     act(state, code.into_inner(), body.into_inner(), Status::Closed).await
 }
 
@@ -93,6 +126,16 @@ pub async fn confirm(state: web::Data<AppState>, code: web::Path<String>, body: 
     )
 )]
 #[post("/reports/{code}/reopen")]
-pub async fn reopen(state: web::Data<AppState>, code: web::Path<String>, body: web::Json<CitizenAction>) -> AppResult<HttpResponse> {
-    act(state, code.into_inner(), body.into_inner(), Status::InProgress).await
+pub async fn reopen(
+    state: web::Data<AppState>,
+    code: web::Path<String>,
+    body: web::Json<CitizenAction>,
+) -> AppResult<HttpResponse> {
+    act(
+        state,
+        code.into_inner(),
+        body.into_inner(),
+        Status::InProgress,
+    )
+    .await
 }

@@ -80,9 +80,17 @@ pub struct CreatedReport {
     )
 )]
 #[post("/reports")]
-pub async fn create(state: web::Data<AppState>, body: web::Json<CreateReportRequest>) -> AppResult<HttpResponse> {
+pub async fn create(
+    state: web::Data<AppState>,
+    body: web::Json<CreateReportRequest>,
+) -> AppResult<HttpResponse> {
     let body = body.into_inner();
-    let reporter = body.reporter.unwrap_or(ReporterInput { name: None, email: None, phone: None, contact: None });
+    let reporter = body.reporter.unwrap_or(ReporterInput {
+        name: None,
+        email: None,
+        phone: None,
+        contact: None,
+    });
     let draft = ReportDraft {
         category: body.category,
         title: body.title,
@@ -107,14 +115,18 @@ pub async fn create(state: web::Data<AppState>, body: web::Json<CreateReportRequ
             let place = locate(&st, conn, valid.lat, valid.lon)?;
             let municipality = municipalities::find(conn, &place.id)?
                 .ok_or_else(|| AppError::internal("located municipality vanished"))?;
-            let category = match catalog::category_by_code(conn, &municipality.id, &valid.category)? {
+            let category = match catalog::category_by_code(conn, &municipality.id, &valid.category)?
+            {
                 Some(c) if c.active && c.public => c,
                 Some(_) => return Err(unknown_category(&valid.category, "is no longer offered")),
                 None if catalog::category_code_exists(conn, &valid.category)? => {
                     return Err(AppError::Validation(vec![FieldError::new(
                         "category",
                         "category_not_in_municipality",
-                        format!("category `{}` is not offered in {}", valid.category, municipality.name),
+                        format!(
+                            "category `{}` is not offered in {}",
+                            valid.category, municipality.name
+                        ),
                     )]))
                 }
                 None => return Err(unknown_category(&valid.category, "does not exist")),
@@ -123,7 +135,10 @@ pub async fn create(state: web::Data<AppState>, body: web::Json<CreateReportRequ
                 return Err(AppError::Validation(vec![FieldError::new(
                     "category",
                     "category_is_group",
-                    format!("`{}` is a group: choose one of its categories", category.code),
+                    format!(
+                        "`{}` is a group: choose one of its categories",
+                        category.code
+                    ),
                 )]));
             }
             let row = reports::create(
@@ -168,5 +183,9 @@ pub async fn create(state: web::Data<AppState>, body: web::Json<CreateReportRequ
 }
 
 fn unknown_category(code: &str, why: &str) -> AppError {
-    AppError::Validation(vec![FieldError::new("category", "unknown_category", format!("category `{code}` {why}"))])
+    AppError::Validation(vec![FieldError::new(
+        "category",
+        "unknown_category",
+        format!("category `{code}` {why}"),
+    )])
 }

@@ -39,8 +39,17 @@ pub struct ReportPage {
 }
 
 pub fn parse_bbox(s: &str) -> AppResult<Bbox> {
-    let bad = || AppError::bad_request("invalid_bbox", "bbox must be minLon,minLat,maxLon,maxLat in degrees, min < max");
-    let parts: Vec<f64> = s.split(',').map(|p| p.trim().parse::<f64>()).collect::<Result<_, _>>().map_err(|_| bad())?;
+    let bad = || {
+        AppError::bad_request(
+            "invalid_bbox",
+            "bbox must be minLon,minLat,maxLon,maxLat in degrees, min < max",
+        )
+    };
+    let parts: Vec<f64> = s
+        .split(',')
+        .map(|p| p.trim().parse::<f64>())
+        .collect::<Result<_, _>>()
+        .map_err(|_| bad())?;
     let [min_lon, min_lat, max_lon, max_lat] = parts[..] else {
         return Err(bad());
     };
@@ -52,7 +61,12 @@ pub fn parse_bbox(s: &str) -> AppResult<Bbox> {
         && min_lon < max_lon
         && min_lat < max_lat;
     if ok {
-        Ok(Bbox { min_lon, min_lat, max_lon, max_lat })
+        Ok(Bbox {
+            min_lon,
+            min_lat,
+            max_lon,
+            max_lat,
+        })
     } else {
         Err(bad())
     }
@@ -60,21 +74,40 @@ pub fn parse_bbox(s: &str) -> AppResult<Bbox> {
 
 pub fn parse_statuses(s: Option<&str>) -> AppResult<Vec<Status>> {
     match s {
-        None => Ok(Status::ALL.iter().copied().filter(|s| *s != Status::Rejected).collect()),
+        None => Ok(Status::ALL
+            .iter()
+            .copied()
+            .filter(|s| *s != Status::Rejected)
+            .collect()),
         Some(items) => items
             .split(',')
             .map(|p| p.trim().parse::<Status>())
             .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| AppError::bad_request("invalid_status", format!("{e}: statuses are {}", status_names()))),
+            .map_err(|e| {
+                AppError::bad_request(
+                    "invalid_status",
+                    format!("{e}: statuses are {}", status_names()),
+                )
+            }),
     }
 }
 
 fn status_names() -> String {
-    Status::ALL.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+    Status::ALL
+        .iter()
+        .map(|s| s.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 pub fn parse_codes(s: Option<&str>) -> Option<Vec<String>> {
-    s.map(|items| items.split(',').map(|p| p.trim().to_string()).filter(|p| !p.is_empty()).collect())
+    s.map(|items| {
+        items
+            .split(',')
+            .map(|p| p.trim().to_string())
+            .filter(|p| !p.is_empty())
+            .collect()
+    })
 }
 
 #[utoipa::path(
@@ -90,20 +123,22 @@ pub fn parse_codes(s: Option<&str>) -> Option<Vec<String>> {
 #[get("/reports")]
 pub async fn list(state: web::Data<AppState>, q: web::Query<ListQuery>) -> AppResult<HttpResponse> {
     let q = q.into_inner();
-    let bbox = parse_bbox(q.bbox.as_deref().ok_or_else(|| AppError::bad_request("bbox_required", "the bbox parameter is required"))?)?;
+    let bbox = parse_bbox(q.bbox.as_deref().ok_or_else(|| {
+        AppError::bad_request("bbox_required", "the bbox parameter is required")
+    })?)?;
     let statuses = parse_statuses(q.status.as_deref())?;
     let limit = q.limit.unwrap_or(DEFAULT_LIMIT);
     if !(1..=MAX_LIMIT).contains(&limit) {
-        return Err(AppError::bad_request("invalid_limit", format!("limit must be between 1 and {MAX_LIMIT}")));
+        return Err(AppError::bad_request(
+            "invalid_limit",
+            format!("limit must be between 1 and {MAX_LIMIT}"),
+        ));
     }
     let before_id = match q.cursor.as_deref() {
         None | Some("") => None,
-        Some(c) => Some(
-            c.parse::<i64>()
-                .ok()
-                .filter(|v| *v > 0)
-                .ok_or_else(|| AppError::bad_request("invalid_cursor", "the cursor is not one this API returned"))?,
-        ),
+        Some(c) => Some(c.parse::<i64>().ok().filter(|v| *v > 0).ok_or_else(|| {
+            AppError::bad_request("invalid_cursor", "the cursor is not one this API returned")
+        })?),
     };
     let codes = parse_codes(q.category.as_deref());
     let page = state
@@ -112,13 +147,29 @@ pub async fn list(state: web::Data<AppState>, q: web::Query<ListQuery>) -> AppRe
                 None => None,
                 Some(codes) => Some(crate::store::catalog::category_ids_by_codes(conn, &codes)?),
             };
-            let filter = ListFilter { bbox, statuses, category_ids, before_id, limit: limit + 1 };
+            let filter = ListFilter {
+                bbox,
+                statuses,
+                category_ids,
+                before_id,
+                limit: limit + 1,
+            };
             let mut rows = reports::list_in_bbox(conn, &filter)?;
             let more = rows.len() as i64 > limit;
             rows.truncate(limit as usize);
             let categories = categories_of(conn, &rows)?;
-            let next_cursor = if more { rows.last().map(|r| r.id.to_string()) } else { None };
-            Ok(ReportPage { items: rows.iter().filter_map(|r| summary(r, &categories)).collect(), next_cursor })
+            let next_cursor = if more {
+                rows.last().map(|r| r.id.to_string())
+            } else {
+                None
+            };
+            Ok(ReportPage {
+                items: rows
+                    .iter()
+                    .filter_map(|r| summary(r, &categories))
+                    .collect(),
+                next_cursor,
+            })
         })
         .await?;
     Ok(HttpResponse::Ok().json(page))

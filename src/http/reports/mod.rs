@@ -25,7 +25,10 @@ pub struct Located {
 pub fn locate(state: &AppState, conn: &mut DbConn, lat: f64, lon: f64) -> AppResult<Located> {
     let territory = state.territory.get(conn)?;
     if let Some(area) = territory.locate(lat, lon) {
-        return Ok(Located { id: area.id.clone(), name: area.name.clone() });
+        return Ok(Located {
+            id: area.id.clone(),
+            name: area.name.clone(),
+        });
     }
     let (message, details) = match territory.nearest(lat, lon) {
         Some((area, metres)) => (
@@ -38,7 +41,11 @@ pub fn locate(state: &AppState, conn: &mut DbConn, lat: f64, lon: f64) -> AppRes
         ),
         None => ("no municipality is served here yet".to_string(), None),
     };
-    Err(AppError::Unprocessable { code: "outside_territory", message, details })
+    Err(AppError::Unprocessable {
+        code: "outside_territory",
+        message,
+        details,
+    })
 }
 
 /// Loads a report with everything its view needs.
@@ -52,15 +59,27 @@ pub fn bundle(conn: &mut DbConn, report: ReportRow, all_events: bool) -> AppResu
     };
     let events = events::timeline(conn, report.id, all_events)?;
     let attachments = attachments::for_report(conn, report.id)?;
-    Ok(ReportBundle { report, category, office, events, attachments })
+    Ok(ReportBundle {
+        report,
+        category,
+        office,
+        events,
+        attachments,
+    })
 }
 
 /// Categories of a set of reports, by id.
-pub fn categories_of(conn: &mut DbConn, reports: &[ReportRow]) -> AppResult<HashMap<String, catalog::CategoryRow>> {
+pub fn categories_of(
+    conn: &mut DbConn,
+    reports: &[ReportRow],
+) -> AppResult<HashMap<String, catalog::CategoryRow>> {
     let mut ids: Vec<String> = reports.iter().map(|r| r.category_id.clone()).collect();
     ids.sort();
     ids.dedup();
-    Ok(catalog::categories_by_ids(conn, &ids)?.into_iter().map(|c| (c.id.clone(), c)).collect())
+    Ok(catalog::categories_by_ids(conn, &ids)?
+        .into_iter()
+        .map(|c| (c.id.clone(), c))
+        .collect())
 }
 
 /// Finds a report by code, or 404 `report_not_found`.
@@ -73,5 +92,11 @@ pub fn find_by_code(conn: &mut DbConn, code: &str) -> AppResult<ReportRow> {
 pub fn token_matches(report: &ReportRow, token: &str) -> bool {
     let given = crate::store::reports::hash_token(token);
     let stored = report.tracking_token_hash.as_bytes();
-    given.len() == stored.len() && given.as_bytes().iter().zip(stored).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
+    given.len() == stored.len()
+        && given
+            .as_bytes()
+            .iter()
+            .zip(stored)
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0
 }

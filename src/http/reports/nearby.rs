@@ -53,16 +53,26 @@ pub struct NearbyResponse {
     )
 )]
 #[get("/reports/nearby")]
-pub async fn nearby(state: web::Data<AppState>, q: web::Query<NearbyQuery>) -> AppResult<HttpResponse> {
+pub async fn nearby(
+    state: web::Data<AppState>,
+    q: web::Query<NearbyQuery>,
+) -> AppResult<HttpResponse> {
     let q = q.into_inner();
-    validate::coordinates(q.lat, q.lon).map_err(|e| AppError::bad_request("invalid_coordinates", e.message))?;
+    validate::coordinates(q.lat, q.lon)
+        .map_err(|e| AppError::bad_request("invalid_coordinates", e.message))?;
     let radius = q.radius_m.unwrap_or(DEFAULT_RADIUS_M);
     if !radius.is_finite() || !(1.0..=MAX_RADIUS_M).contains(&radius) {
-        return Err(AppError::bad_request("invalid_radius", format!("radius_m must be between 1 and {MAX_RADIUS_M}")));
+        return Err(AppError::bad_request(
+            "invalid_radius",
+            format!("radius_m must be between 1 and {MAX_RADIUS_M}"),
+        ));
     }
     let limit = q.limit.unwrap_or(20);
     if !(1..=MAX_LIMIT).contains(&limit) {
-        return Err(AppError::bad_request("invalid_limit", format!("limit must be between 1 and {MAX_LIMIT}")));
+        return Err(AppError::bad_request(
+            "invalid_limit",
+            format!("limit must be between 1 and {MAX_LIMIT}"),
+        ));
     }
     let codes = parse_codes(q.category.as_deref());
     let body = state
@@ -77,7 +87,10 @@ pub async fn nearby(state: web::Data<AppState>, q: web::Query<NearbyQuery>) -> A
             let items = found
                 .iter()
                 .filter_map(|n| {
-                    summary(&n.report, &categories).map(|report| NearbyReport { report, distance_m: n.distance_m.round() })
+                    summary(&n.report, &categories).map(|report| NearbyReport {
+                        report,
+                        distance_m: n.distance_m.round(),
+                    })
                 })
                 .collect();
             Ok(NearbyResponse { items })

@@ -29,7 +29,11 @@ pub struct ReadQuery {
     )
 )]
 #[get("/reports/{code}")]
-pub async fn read(state: web::Data<AppState>, code: web::Path<String>, q: web::Query<ReadQuery>) -> AppResult<HttpResponse> {
+pub async fn read(
+    state: web::Data<AppState>,
+    code: web::Path<String>,
+    q: web::Query<ReadQuery>,
+) -> AppResult<HttpResponse> {
     let code = code.into_inner();
     let token = q.into_inner().token;
     let view = state
@@ -38,10 +42,17 @@ pub async fn read(state: web::Data<AppState>, code: web::Path<String>, q: web::Q
             let personal = match &token {
                 None => false,
                 Some(t) if token_matches(&report, t) => true,
-                Some(_) => return Err(AppError::Forbidden { code: "invalid_token", message: "the tracking token does not match this report".into() }),
+                Some(_) => {
+                    return Err(AppError::Forbidden {
+                        code: "invalid_token",
+                        message: "the tracking token does not match this report".into(),
+                    })
+                }
             };
             Ok(report_view(&bundle(conn, report, false)?, personal))
         })
         .await?;
-    Ok(HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(view))
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(view))
 }

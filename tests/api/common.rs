@@ -1,0 +1,311 @@
+//! The test harness: every test gets its own database (a SQLite file, or a
+//! PostgreSQL database created for it and dropped afterwards) and its own
+//! server on a free loopback port. `SEGNALA_TEST_BACKEND` picks the backend
+//! (`sqlite`, the default, or `postgres`, with `SEGNALA_TEST_PG_URL`).
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+
+use actix_web::dev::ServerHandle;
+use chrono::Utc;
+use diesel::connection::SimpleConnection;
+use diesel::{Connection, PgConnection};
+use serde_json::{json, Value};
+
+use segnala::config::Config;
+use segnala::domain::territory::pick_feature;
+use segnala::http::{self, AppState};
+use segnala::store::catalog::{self, NewCategory, NewOffice};
+use segnala::store::municipalities::{self, ImportedMunicipality};
+use segnala::store::{naive, Backend, Store};
+
+pub const PISA: &str = "050026";
+pub const BAGNO_A_RIPOLI: &str = "048001";
+/// Piazza dei Miracoli, Pisa.
+pub const PISA_CENTRE: (f64, f64) = (43.7230, 10.3966);
+/// Cascina's centre, next to Pisa.
+pub const CASCINA: (f64, f64) = (43.6761, 10.5555);
+/// Bagno a Ripoli's town hall area.
+pub const BAGNO_A_RIPOLI_CENTRE: (f64, f64) = (43.7490, 11.3225);
+
+pub fn shared_data() -> PathBuf {
+    std::env::var("SEGNALA_SHARED_DATA")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data"))
+}
+
+pub fn backend() -> Backend {
+    match std::env::var("SEGNALA_TEST_BACKEND").as_deref() {
+        Ok("postgres") => Backend::Postgres,
+        Ok("sqlite") | Err(_) => Backend::Sqlite,
+        Ok(other) => panic!("SEGNALA_TEST_BACKEND={other}: expected sqlite or postgres"),
+    }
+}
+
+/// A database of its own, removed on drop.
+pub struct TestDb {
+    pub url: String,
+    pub dir: tempdir::TempDir,
+    pg: Option<(String, String)>,
+}
+
+pub mod tempdir {
+    use std::path::{Path, PathBuf};
+
+    /// A directory removed on drop.
+    pub struct TempDir(PathBuf);
+
+    impl TempDir {
+        pub fn new(prefix: &str) -> Self {
+            let path =
+                std::env::temp_dir().join(format!("{prefix}-{}", uuid::Uuid::new_v4().simple()));
+            std::fs::create_dir_all(&path).expect("temp dir");
+            Self(path)
+        }
+        pub fn path(&self) -> &Path {
+            &self.0
+        }
+    }
+
+    impl Drop for TempDir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+}
+
+impl TestDb {
+    pub fn new() -> Self {
+        let dir = tempdir::TempDir::new("segnala-test");
+        match backend() {
+            Backend::Sqlite => {
+                let url = format!("sqlite://{}", dir.path().join("segnala.db").display());
+                Self { url, dir, pg: None }
+            }
+            Backend::Postgres => {
+                let admin = std::env::var("SEGNALA_TEST_PG_URL")
+                    .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into());
+                let name = format!("segnala_test_{}", uuid::Uuid::new_v4().simple());
+                let mut conn = PgConnection::establish(&format!("{admin}/postgres"))
+                    .unwrap_or_else(|e| panic!("PostgreSQL at {admin} is required for SEGNALA_TEST_BACKEND=postgres: {e}"));
+                conn.batch_execute(&format!("CREATE DATABASE {name}"))
+                    .expect("create test database");
+                Self {
+                    url: format!("{admin}/{name}"),
+                    dir,
+                    pg: Some((admin, name)),
+                }
+            }
+        }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some((admin, name)) = &self.pg {
+            if let Ok(mut conn) = PgConnection::establish(&format!("{admin}/postgres")) {
+                let _ = conn.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+            }
+        }
+    }
+}
+
+/// A running service on its own database.
+pub struct TestApp {
+    pub base: String,
+    pub store: Store,
+    pub config: Config,
+    pub client: reqwest::Client,
+    handle: ServerHandle,
+    // Dropped last: the database outlives the server.
+    _db: TestDb,
+}
+
+impl TestApp {
+    /// Pisa as `segnala demo` sets it up.
+    pub async fn pisa() -> Self {
+        let app = Self::empty().await;
+        segnala::demo::setup(&app.store).expect("demo setup");
+        app
+    }
+
+    /// Pisa and Bagno a Ripoli, each with its own offices and categories.
+    pub async fn pisa_and_bagno_a_ripoli() -> Self {
+        let app = Self::pisa().await;
+        app.import(BAGNO_A_RIPOLI, "province-048-firenze.geojson", "BR");
+        let now = naive(Utc::now());
+        app.store
+            .write(|c| {
+                catalog::insert_office(
+                    c,
+                    &NewOffice {
+                        municipality_id: BAGNO_A_RIPOLI.into(),
+                        code: "lavori-pubblici".into(),
+                        name: "Lavori pubblici Bagno a Ripoli".into(),
+                        kind: "internal".into(),
+                        email: None,
+                        phone: None,
+                    },
+                    now,
+                )?;
+                for (code, it, en) in [
+                    ("buche", "Buche", "Potholes"),
+                    ("frane", "Frane e smottamenti", "Landslides"),
+                ] {
+                    catalog::insert_category(
+                        c,
+                        &NewCategory {
+                            municipality_id: BAGNO_A_RIPOLI.into(),
+                            code: code.into(),
+                            name_it: it.into(),
+                            name_en: en.into(),
+                            default_office_code: Some("lavori-pubblici".into()),
+                            ..Default::default()
+                        },
+                        now,
+                    )?;
+                }
+                Ok(())
+            })
+            .expect("Bagno a Ripoli catalogue");
+        app
+    }
+
+    /// No municipality at all.
+    pub async fn empty() -> Self {
+        let db = TestDb::new();
+        let config = Config {
+            database_url: db.url.clone(),
+            database_pool_size: 4,
+            data_dir: db.dir.path().join("data"),
+            public_base_url: "http://segnala.test".into(),
+            ..Config::default()
+        };
+        let store =
+            Store::open(&config.database_url, config.database_pool_size).expect("open store");
+        store.migrate().expect("migrate");
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let base = format!("http://{}", listener.local_addr().expect("addr"));
+        let state = AppState::new(store.clone(), config.clone());
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            actix_web::rt::System::new().block_on(async move {
+                let server = http::server(state, listener, 2).expect("server");
+                tx.send(server.handle()).expect("handle");
+                let _ = server.await;
+            })
+        });
+        let handle = rx.recv().expect("server started");
+        Self {
+            base,
+            store,
+            config,
+            client: reqwest::Client::new(),
+            handle,
+            _db: db,
+        }
+    }
+
+    /// Imports a comune from the shared boundary files.
+    pub fn import(&self, istat: &str, file: &str, prefix: &str) {
+        let text = std::fs::read_to_string(shared_data().join("boundaries").join(file))
+            .expect("boundary file");
+        let doc: Value = serde_json::from_str(&text).expect("geojson");
+        let picked = pick_feature(&doc, istat).expect("feature");
+        let now = naive(Utc::now());
+        self.store
+            .write(|c| {
+                municipalities::upsert(
+                    c,
+                    &ImportedMunicipality {
+                        id: istat.into(),
+                        name: picked.name.clone().unwrap_or_default(),
+                        code_prefix: prefix.into(),
+                        geometry: picked.geometry.clone(),
+                    },
+                    now,
+                )
+            })
+            .expect("import");
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub async fn get(&self, path: &str) -> (u16, Value) {
+        let resp = self
+            .client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request");
+        let status = resp.status().as_u16();
+        (status, resp.json().await.unwrap_or(Value::Null))
+    }
+
+    pub async fn post(&self, path: &str, body: &Value) -> (u16, Value) {
+        let resp = self
+            .client
+            .post(self.url(path))
+            .json(body)
+            .send()
+            .await
+            .expect("request");
+        let status = resp.status().as_u16();
+        (status, resp.json().await.unwrap_or(Value::Null))
+    }
+
+    /// Files a valid report at a point and returns the 201 body.
+    pub async fn file(&self, category: &str, (lat, lon): (f64, f64)) -> Value {
+        let (status, body) = self
+            .post("/api/v1/reports", &report(category, lat, lon))
+            .await;
+        assert_eq!(status, 201, "{body}");
+        body
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        // Stop accepting and let the server thread end; the database goes after.
+        let _ = futures_executor_stop(self.handle.clone());
+    }
+}
+
+fn futures_executor_stop(handle: ServerHandle) -> std::thread::JoinHandle<()> {
+    std::thread::spawn(move || {
+        actix_web::rt::System::new().block_on(handle.stop(false));
+    })
+}
+
+/// A valid report body.
+pub fn report(category: &str, lat: f64, lon: f64) -> Value {
+    json!({
+        "category": category,
+        "description": "Buca profonda davanti al civico 12, pericolosa per le biciclette",
+        "lat": lat,
+        "lon": lon,
+        "address": "Via Roma 12",
+        "reporter": {"name": "Maria Bianchi", "email": "maria.bianchi@example.it", "phone": "333 1234567"}
+    })
+}
+
+/// Asserts that no personal data of [`report`] appears in a JSON text.
+pub fn assert_no_personal_data(body: &Value) {
+    let text = body.to_string();
+    for secret in [
+        "Maria",
+        "Bianchi",
+        "maria.bianchi",
+        "3331234567",
+        "333 1234567",
+        "reporter",
+    ] {
+        assert!(
+            !text.contains(secret),
+            "personal data `{secret}` leaked: {text}"
+        );
+    }
+}

@@ -1,0 +1,238 @@
+//! Filing a report: the point picks the comune, the category the office.
+
+use serde_json::json;
+
+use crate::common::*;
+
+#[tokio::test]
+async fn a_point_in_pisa_centre_routes_to_pisa_and_its_office() {
+    let app = TestApp::pisa().await;
+    let created = app.file("buche", PISA_CENTRE).await;
+    let year = chrono::Utc::now().format("%Y").to_string();
+    assert_eq!(created["code"], format!("PI-{year}-000001"));
+    assert_eq!(created["municipality"], PISA);
+    assert_eq!(created["status"], "new");
+    assert_eq!(created["office"]["code"], "manutenzioni");
+    assert_eq!(
+        created["title"], "Buche e dissesti stradali",
+        "title defaults to the category name"
+    );
+    assert!(created["take_in_due_at"].is_string());
+    assert!(created["expected_resolution_at"].is_string());
+    let token = created["tracking_token"].as_str().unwrap();
+    assert!(token.len() >= 32);
+    assert!(created["follow_up_url"]
+        .as_str()
+        .unwrap()
+        .starts_with("http://segnala.test/segnalazioni/PI-"));
+
+    // The public view: what the national model requires, and no personal data.
+    let (status, public) = app
+        .get(&format!(
+            "/api/v1/reports/{}",
+            created["code"].as_str().unwrap()
+        ))
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(public["status"], "new");
+    assert_eq!(
+        public["office"]["name"],
+        "Manutenzione strade e infrastrutture"
+    );
+    assert!(public.get("expected_resolution_at").is_some() && public.get("taken_in_at").is_some());
+    assert_no_personal_data(&public);
+    let kinds: Vec<_> = public["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["created", "routed"]);
+
+    // With the token, the citizen sees their own data.
+    let (status, own) = app
+        .get(&format!(
+            "/api/v1/reports/{}?token={token}",
+            created["code"].as_str().unwrap()
+        ))
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(own["reporter"]["email"], "maria.bianchi@example.it");
+    assert_eq!(own["reporter"]["phone"], "+393331234567");
+    assert_eq!(own["reporter"]["contact"], "email");
+    let (status, wrong) = app
+        .get(&format!(
+            "/api/v1/reports/{}?token=deadbeef",
+            created["code"].as_str().unwrap()
+        ))
+        .await;
+    assert_eq!(
+        (status, wrong["error"]["code"].as_str()),
+        (403, Some("invalid_token"))
+    );
+}
+
+#[tokio::test]
+async fn a_point_in_cascina_is_refused_when_only_pisa_is_served() {
+    let app = TestApp::pisa().await;
+    let (status, body) = app
+        .post("/api/v1/reports", &report("buche", CASCINA.0, CASCINA.1))
+        .await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["error"]["code"], "outside_territory");
+    assert!(
+        body["error"]["message"].as_str().unwrap().contains("Pisa"),
+        "{body}"
+    );
+    assert_eq!(body["error"]["details"]["nearest"]["istat_code"], PISA);
+    let (status, body) = app
+        .get(&format!(
+            "/api/v1/categories?lat={}&lon={}",
+            CASCINA.0, CASCINA.1
+        ))
+        .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (422, Some("outside_territory"))
+    );
+}
+
+#[tokio::test]
+async fn with_two_comuni_each_point_goes_to_its_own_comune_and_offices() {
+    let app = TestApp::pisa_and_bagno_a_ripoli().await;
+    let pisa = app.file("buche", PISA_CENTRE).await;
+    let bagno = app.file("buche", BAGNO_A_RIPOLI_CENTRE).await;
+    assert_eq!(pisa["municipality"], PISA);
+    assert_eq!(bagno["municipality"], BAGNO_A_RIPOLI);
+    assert_eq!(pisa["office"]["code"], "manutenzioni");
+    assert_eq!(bagno["office"]["code"], "lavori-pubblici");
+    assert!(bagno["code"].as_str().unwrap().starts_with("BR-"));
+    assert!(
+        bagno["code"].as_str().unwrap().ends_with("-000001"),
+        "codes count per comune"
+    );
+
+    // A category that exists only in the other comune.
+    let (status, body) = app
+        .post(
+            "/api/v1/reports",
+            &report("frane", PISA_CENTRE.0, PISA_CENTRE.1),
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert_eq!(
+        body["error"]["details"][0]["code"],
+        "category_not_in_municipality"
+    );
+    // Categories offered at each point.
+    let (_, cats) = app
+        .get(&format!(
+            "/api/v1/categories?lat={}&lon={}",
+            BAGNO_A_RIPOLI_CENTRE.0, BAGNO_A_RIPOLI_CENTRE.1
+        ))
+        .await;
+    assert_eq!(cats["municipality"], BAGNO_A_RIPOLI);
+    assert_eq!(cats["categories"].as_array().unwrap().len(), 2);
+    let (status, list) = app.get("/api/v1/municipalities").await;
+    assert_eq!(status, 200);
+    assert_eq!(list.as_array().unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn categories_are_checked() {
+    let app = TestApp::pisa().await;
+    let (status, body) = app
+        .post(
+            "/api/v1/reports",
+            &report("nonexistent", PISA_CENTRE.0, PISA_CENTRE.1),
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"]["details"][0]["code"].as_str()),
+        (422, Some("unknown_category"))
+    );
+    let (status, body) = app
+        .post(
+            "/api/v1/reports",
+            &report("strade", PISA_CENTRE.0, PISA_CENTRE.1),
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"]["details"][0]["code"].as_str()),
+        (422, Some("category_is_group"))
+    );
+    // Two levels, groups flagged as not selectable.
+    let (_, cats) = app
+        .get(&format!("/api/v1/categories?municipality={PISA}"))
+        .await;
+    let cats = cats["categories"].as_array().unwrap();
+    assert!(cats.len() >= 8);
+    let strade = cats.iter().find(|c| c["code"] == "strade").unwrap();
+    assert_eq!(strade["selectable"], false);
+    let buche = cats.iter().find(|c| c["code"] == "buche").unwrap();
+    assert_eq!(
+        (buche["parent"].as_str(), buche["selectable"].as_bool()),
+        (Some("strade"), Some(true))
+    );
+    let (status, _) = app.get("/api/v1/categories?municipality=999999").await;
+    assert_eq!(status, 404);
+    let (status, _) = app.get("/api/v1/categories").await;
+    assert_eq!(status, 400);
+}
+
+#[tokio::test]
+async fn routing_zones_override_the_default_office_and_the_rule_is_recorded() {
+    let app = TestApp::pisa().await;
+    // Inside the San Rossore estate: green goes to the park, potholes do not.
+    let park = (43.7200, 10.3100);
+    let verde = app.file("verde", park).await;
+    assert_eq!(verde["office"]["code"], "ente-parco");
+    let buche = app.file("buche", park).await;
+    assert_eq!(buche["office"]["code"], "manutenzioni");
+    let centre = app.file("verde", PISA_CENTRE).await;
+    assert_eq!(centre["office"]["code"], "verde");
+    // A subcategory inherits its parent's office.
+    let rifiuti = app.file("rifiuti-abbandonati", PISA_CENTRE).await;
+    assert_eq!(rifiuti["office"]["code"], "igiene-urbana");
+
+    let matched = app
+        .store
+        .read(|c| {
+            let r = segnala::store::reports::by_code(c, verde["code"].as_str().unwrap())?.unwrap();
+            segnala::store::events::timeline(c, r.id, true)
+        })
+        .unwrap();
+    let routed = matched.iter().find(|e| e.kind == "routed").unwrap();
+    let data: serde_json::Value = serde_json::from_str(routed.data.as_deref().unwrap()).unwrap();
+    assert_eq!(data["matched"]["rule"], "zone");
+    assert_eq!(data["matched"]["zone_name"], "Tenuta di San Rossore");
+}
+
+#[tokio::test]
+async fn phone_only_and_anonymous_reports_are_accepted() {
+    let app = TestApp::pisa().await;
+    let (status, body) = app
+        .post(
+            "/api/v1/reports",
+            &json!({"category": "illuminazione", "description": "Lampione spento", "lat": PISA_CENTRE.0, "lon": PISA_CENTRE.1,
+                    "reporter": {"name": "Giuseppe Verdi", "phone": "+39 050 910111"}, "language": "en"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(
+        body["title"], "Street lighting",
+        "the default title follows the language"
+    );
+    let (_, own) = app
+        .get(&format!(
+            "/api/v1/reports/{}?token={}",
+            body["code"].as_str().unwrap(),
+            body["tracking_token"].as_str().unwrap()
+        ))
+        .await;
+    assert_eq!(own["reporter"]["contact"], "phone");
+    let (status, body) = app
+        .post("/api/v1/reports", &json!({"category": "graffiti", "description": "Scritte sul muro", "lat": PISA_CENTRE.0, "lon": PISA_CENTRE.1}))
+        .await;
+    assert_eq!(status, 201, "{body}");
+}

@@ -1,0 +1,170 @@
+//! The workflow through the store (one transaction per transition, with its
+//! events) and the citizen's confirm/reopen through HTTP.
+
+use chrono::Utc;
+use serde_json::json;
+
+use segnala::domain::report::{Actor, Status};
+use segnala::error::AppError;
+use segnala::store::events::timeline;
+use segnala::store::reports::{apply_transition, by_code, Transition};
+
+use crate::common::*;
+use crate::listing::transition;
+
+fn step(
+    app: &TestApp,
+    code: &str,
+    to: Status,
+    message: Option<&str>,
+    note: Option<&str>,
+) -> Result<(), AppError> {
+    app.store.write(|c| {
+        let r = by_code(c, code)?.unwrap();
+        apply_transition(
+            c,
+            r.id,
+            &Transition {
+                to,
+                actor: Actor::user("u-office"),
+                public_message: message.map(Into::into),
+                internal_note: note.map(Into::into),
+                data: None,
+                kind: None,
+                now: Utc::now(),
+            },
+        )?;
+        Ok(())
+    })
+}
+
+#[tokio::test]
+async fn a_report_moves_through_the_workflow_and_every_step_is_recorded() {
+    let app = TestApp::pisa().await;
+    let code = app.file("buche", PISA_CENTRE).await["code"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    step(
+        &app,
+        &code,
+        Status::TakenIn,
+        Some("Presa in carico dalla squadra strade"),
+        Some("mandare Rossi"),
+    )
+    .unwrap();
+    step(&app, &code, Status::InProgress, None, None).unwrap();
+    // Forbidden: back to new, and nothing changes.
+    let err = step(&app, &code, Status::New, Some("x"), None).unwrap_err();
+    assert_eq!(err.code(), "transition_not_allowed");
+    step(&app, &code, Status::Resolved, Some("Buca chiusa"), None).unwrap();
+
+    let (_, public) = app.get(&format!("/api/v1/reports/{code}")).await;
+    assert_eq!(public["status"], "resolved");
+    assert!(public["taken_in_at"].is_string() && public["resolved_at"].is_string());
+    let entries = public["timeline"].as_array().unwrap();
+    let kinds: Vec<_> = entries
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "created",
+            "routed",
+            "taken_in",
+            "status_changed",
+            "status_changed"
+        ]
+    );
+    assert_eq!(
+        entries[2]["message"],
+        "Presa in carico dalla squadra strade"
+    );
+    assert!(
+        !public.to_string().contains("mandare Rossi"),
+        "internal notes are never public"
+    );
+
+    // Staff see everything, with actors.
+    let all = app
+        .store
+        .read(|c| {
+            let id = by_code(c, &code)?.unwrap().id;
+            timeline(c, id, true)
+        })
+        .unwrap();
+    let note = all.iter().find(|e| e.kind == "internal_note").unwrap();
+    assert_eq!(
+        (note.actor_kind.as_str(), note.actor_id.as_deref()),
+        ("user", Some("u-office"))
+    );
+    assert_eq!(all.len(), 6);
+}
+
+#[tokio::test]
+async fn the_citizen_confirms_or_reopens_with_the_token() {
+    let app = TestApp::pisa().await;
+    let created = app.file("buche", PISA_CENTRE).await;
+    let code = created["code"].as_str().unwrap();
+    let token = created["tracking_token"].as_str().unwrap();
+
+    // Not resolved yet: 409.
+    let (status, body) = app
+        .post(
+            &format!("/api/v1/reports/{code}/confirm"),
+            &json!({"token": token}),
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (409, Some("transition_not_allowed"))
+    );
+    transition(&app, code, &[Status::TakenIn, Status::Resolved]);
+    let (status, body) = app
+        .post(
+            &format!("/api/v1/reports/{code}/reopen"),
+            &json!({"token": "wrong", "message": "no"}),
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (403, Some("invalid_token"))
+    );
+    let (status, body) = app
+        .post(
+            &format!("/api/v1/reports/{code}/reopen"),
+            &json!({"token": token}),
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (422, Some("validation_failed"))
+    );
+    let (status, body) = app
+        .post(
+            &format!("/api/v1/reports/{code}/reopen"),
+            &json!({"token": token, "message": "La buca è ancora lì"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["status"], "in_progress");
+    assert_eq!(
+        body["timeline"].as_array().unwrap().last().unwrap()["kind"],
+        "reopened"
+    );
+
+    transition(&app, code, &[Status::Resolved]);
+    let (status, body) = app
+        .post(
+            &format!("/api/v1/reports/{code}/confirm"),
+            &json!({"token": token}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        (body["status"].as_str(), body["open311_status"].as_str()),
+        (Some("closed"), Some("closed"))
+    );
+    assert!(body["closed_at"].is_string());
+}

@@ -1,0 +1,193 @@
+//! The public map/list with cursor pagination, and the nearby search.
+
+use std::collections::HashSet;
+
+use chrono::Utc;
+use segnala::domain::report::{Actor, Status};
+use segnala::store::reports::{apply_transition, by_code, Transition};
+
+use crate::common::*;
+
+fn offset(p: (f64, f64), metres_north: f64) -> (f64, f64) {
+    (p.0 + metres_north / 111_195.0, p.1)
+}
+
+pub fn transition(app: &TestApp, code: &str, steps: &[Status]) {
+    app.store
+        .write(|c| {
+            let r = by_code(c, code)?.unwrap();
+            for to in steps {
+                apply_transition(
+                    c,
+                    r.id,
+                    &Transition {
+                        to: *to,
+                        actor: Actor::user("office-test"),
+                        public_message: None,
+                        internal_note: None,
+                        data: None,
+                        kind: None,
+                        now: Utc::now(),
+                    },
+                )?;
+            }
+            Ok(())
+        })
+        .unwrap();
+}
+
+#[tokio::test]
+async fn pages_are_stable_newest_first_and_complete() {
+    let app = TestApp::pisa().await;
+    let mut filed = Vec::new();
+    for i in 0..7 {
+        filed.push(
+            app.file("buche", offset(PISA_CENTRE, i as f64 * 10.0))
+                .await["code"]
+                .as_str()
+                .unwrap()
+                .to_string(),
+        );
+    }
+    let bbox = "10.3,43.6,10.5,43.8";
+    let (status, first) = app
+        .get(&format!("/api/v1/reports?bbox={bbox}&limit=3"))
+        .await;
+    assert_eq!(status, 200);
+    let codes = |page: &serde_json::Value| -> Vec<String> {
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["code"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(
+        codes(&first),
+        vec![filed[6].clone(), filed[5].clone(), filed[4].clone()]
+    );
+    assert_no_personal_data(&first);
+    // A report filed between two pages does not shift the next page.
+    app.file("buche", PISA_CENTRE).await;
+    let cursor = first["next_cursor"].as_str().unwrap();
+    let (_, second) = app
+        .get(&format!(
+            "/api/v1/reports?bbox={bbox}&limit=3&cursor={cursor}"
+        ))
+        .await;
+    assert_eq!(
+        codes(&second),
+        vec![filed[3].clone(), filed[2].clone(), filed[1].clone()]
+    );
+    let cursor = second["next_cursor"].as_str().unwrap();
+    let (_, third) = app
+        .get(&format!(
+            "/api/v1/reports?bbox={bbox}&limit=3&cursor={cursor}"
+        ))
+        .await;
+    assert_eq!(codes(&third), vec![filed[0].clone()]);
+    assert!(third["next_cursor"].is_null());
+    let all: HashSet<_> = [codes(&first), codes(&second), codes(&third)]
+        .concat()
+        .into_iter()
+        .collect();
+    assert_eq!(all.len(), 7);
+
+    // Outside the box: nothing. Filters by status and category.
+    let (_, none) = app.get("/api/v1/reports?bbox=11.0,43.0,11.1,43.1").await;
+    assert!(none["items"].as_array().unwrap().is_empty());
+    transition(&app, &filed[0], &[Status::TakenIn]);
+    let (_, taken) = app
+        .get(&format!("/api/v1/reports?bbox={bbox}&status=taken_in"))
+        .await;
+    assert_eq!(codes(&taken), vec![filed[0].clone()]);
+    app.file("illuminazione", PISA_CENTRE).await;
+    let (_, lights) = app
+        .get(&format!(
+            "/api/v1/reports?bbox={bbox}&category=illuminazione"
+        ))
+        .await;
+    assert_eq!(lights["items"].as_array().unwrap().len(), 1);
+    let (_, nothing) = app
+        .get(&format!(
+            "/api/v1/reports?bbox={bbox}&category=no-such-category"
+        ))
+        .await;
+    assert!(nothing["items"].as_array().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn rejected_reports_stay_off_the_map_by_default() {
+    let app = TestApp::pisa().await;
+    let code = app.file("buche", PISA_CENTRE).await["code"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    transition(&app, &code, &[Status::Rejected]);
+    let (_, page) = app.get("/api/v1/reports?bbox=10.3,43.6,10.5,43.8").await;
+    assert!(page["items"].as_array().unwrap().is_empty());
+    let (_, page) = app
+        .get("/api/v1/reports?bbox=10.3,43.6,10.5,43.8&status=rejected")
+        .await;
+    assert_eq!(page["items"].as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn nearby_finds_open_reports_within_the_radius_closest_first() {
+    let app = TestApp::pisa().await;
+    let at_60 = app.file("buche", offset(PISA_CENTRE, 60.0)).await["code"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let at_20 = app.file("buche", offset(PISA_CENTRE, 20.0)).await["code"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let _at_400 = app.file("buche", offset(PISA_CENTRE, 400.0)).await;
+    let lamp_10 = app.file("illuminazione", offset(PISA_CENTRE, 10.0)).await["code"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let resolved_5 = app.file("buche", offset(PISA_CENTRE, 5.0)).await["code"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    transition(&app, &resolved_5, &[Status::TakenIn, Status::Resolved]);
+
+    let (status, near) = app
+        .get(&format!(
+            "/api/v1/reports/nearby?lat={}&lon={}&radius_m=100",
+            PISA_CENTRE.0, PISA_CENTRE.1
+        ))
+        .await;
+    assert_eq!(status, 200);
+    let items = near["items"].as_array().unwrap();
+    let codes: Vec<_> = items.iter().map(|r| r["code"].as_str().unwrap()).collect();
+    assert_eq!(codes, [lamp_10.as_str(), at_20.as_str(), at_60.as_str()]);
+    let d: Vec<f64> = items
+        .iter()
+        .map(|r| r["distance_m"].as_f64().unwrap())
+        .collect();
+    assert!(
+        (9.0..=11.0).contains(&d[0])
+            && (19.0..=21.0).contains(&d[1])
+            && (59.0..=61.0).contains(&d[2]),
+        "{d:?}"
+    );
+    assert_no_personal_data(&near);
+
+    let (_, only_buche) = app
+        .get(&format!(
+            "/api/v1/reports/nearby?lat={}&lon={}&radius_m=1000&category=buche",
+            PISA_CENTRE.0, PISA_CENTRE.1
+        ))
+        .await;
+    assert_eq!(only_buche["items"].as_array().unwrap().len(), 3);
+    let (_, limited) = app
+        .get(&format!(
+            "/api/v1/reports/nearby?lat={}&lon={}&radius_m=1000&limit=1",
+            PISA_CENTRE.0, PISA_CENTRE.1
+        ))
+        .await;
+    assert_eq!(limited["items"][0]["code"], lamp_10.as_str());
+}

@@ -1,0 +1,13 @@
+//! Integration tests: the real HTTP app against a real database, run once per
+//! backend (`SEGNALA_TEST_BACKEND=sqlite|postgres`).
+
+mod common;
+
+mod attachments;
+mod bad_input;
+mod codes;
+mod intake;
+mod lifecycle;
+mod listing;
+mod ops;
+mod storage;
