@@ -23,6 +23,17 @@ pub struct Config {
     pub log_format: String,
     /// HTTP worker threads (0: one per core).
     pub workers: usize,
+    /// HS256 secret for staff tokens (at least 32 characters). Without one, a
+    /// secret is generated in the data directory: fine for one instance only.
+    pub jwt_secret: Option<String>,
+    /// Lifetime of a staff token.
+    pub jwt_ttl_seconds: i64,
+    /// Anonymous reports accepted per client IP per hour.
+    pub reports_per_ip_per_hour: i32,
+    /// Take the client IP from `X-Forwarded-For` (only behind a trusted proxy).
+    pub trust_forwarded_for: bool,
+    /// Days after closure before the reporter's name, email and phone are erased.
+    pub retention_days: i64,
 }
 
 impl Default for Config {
@@ -35,6 +46,11 @@ impl Default for Config {
             public_base_url: "http://127.0.0.1:8080".into(),
             log_format: "text".into(),
             workers: 0,
+            jwt_secret: None,
+            jwt_ttl_seconds: 1800,
+            reports_per_ip_per_hour: 20,
+            trust_forwarded_for: false,
+            retention_days: 365,
         }
     }
 }
@@ -118,6 +134,21 @@ impl Config {
         }
         if let Some(v) = var("SEGNALA_WORKERS")? {
             config.workers = number("SEGNALA_WORKERS", v)?;
+        }
+        if let Some(v) = var("SEGNALA_JWT_SECRET")? {
+            config.jwt_secret = Some(v);
+        }
+        if let Some(v) = var("SEGNALA_JWT_TTL_SECONDS")? {
+            config.jwt_ttl_seconds = number("SEGNALA_JWT_TTL_SECONDS", v)?;
+        }
+        if let Some(v) = var("SEGNALA_REPORTS_PER_IP_PER_HOUR")? {
+            config.reports_per_ip_per_hour = number("SEGNALA_REPORTS_PER_IP_PER_HOUR", v)?;
+        }
+        if let Some(v) = var("SEGNALA_TRUST_FORWARDED_FOR")? {
+            config.trust_forwarded_for = matches!(v.as_str(), "1" | "true" | "yes");
+        }
+        if let Some(v) = var("SEGNALA_RETENTION_DAYS")? {
+            config.retention_days = number("SEGNALA_RETENTION_DAYS", v)?;
         }
         Ok(config)
     }

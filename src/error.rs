@@ -45,6 +45,13 @@ pub enum AppError {
     PayloadTooLarge { code: &'static str, message: String },
     #[error("{message}")]
     UnsupportedMediaType { code: &'static str, message: String },
+    /// 429, with `Retry-After`.
+    #[error("{message}")]
+    RateLimited {
+        code: &'static str,
+        message: String,
+        retry_after: i64,
+    },
     #[error("service unavailable: {0}")]
     Unavailable(String),
     #[error("internal error: {0}")]
@@ -95,7 +102,8 @@ impl AppError {
             | Self::Forbidden { code, .. }
             | Self::Conflict { code, .. }
             | Self::PayloadTooLarge { code, .. }
-            | Self::UnsupportedMediaType { code, .. } => code,
+            | Self::UnsupportedMediaType { code, .. }
+            | Self::RateLimited { code, .. } => code,
             Self::Validation(_) => "validation_failed",
             Self::Unavailable(_) => "service_unavailable",
             Self::Internal(_) => "internal_error",
@@ -157,6 +165,7 @@ impl ResponseError for AppError {
             Self::Conflict { .. } => StatusCode::CONFLICT,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -168,7 +177,17 @@ impl ResponseError for AppError {
             Self::Unavailable(cause) => tracing::warn!(error.cause = %cause, "service unavailable"),
             _ => {}
         }
-        HttpResponse::build(self.status_code()).json(ErrorEnvelope {
+        let mut response = HttpResponse::build(self.status_code());
+        match self {
+            Self::RateLimited { retry_after, .. } => {
+                response.insert_header(("Retry-After", retry_after.to_string()));
+            }
+            Self::Unauthorized { .. } => {
+                response.insert_header(("WWW-Authenticate", "Bearer"));
+            }
+            _ => {}
+        }
+        response.json(ErrorEnvelope {
             error: ErrorBody {
                 code: self.code().to_string(),
                 message: self.public_message(),

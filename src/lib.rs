@@ -3,10 +3,12 @@
 //! `domain` holds the pure rules, `store` every query, `http` the thin web
 //! layer, `media` the processing of uploads; `main.rs` is only the CLI.
 
+pub mod auth;
 pub mod config;
 pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod http;
+pub mod jobs;
 pub mod media;
 pub mod store;

@@ -48,6 +48,60 @@ enum Command {
     /// Routing zones (polygon → office override).
     #[command(subcommand)]
     Zone(ZoneCmd),
+    /// Staff accounts.
+    #[command(subcommand)]
+    User(UserCmd),
+    /// Data protection.
+    #[command(subcommand)]
+    Retention(RetentionCmd),
+}
+
+#[derive(Subcommand)]
+enum UserCmd {
+    /// Add a staff account; the password is read from SEGNALA_NEW_PASSWORD or stdin.
+    Add {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        name: String,
+        /// `urp`, `office`, `supervisor` or `admin`.
+        #[arg(long)]
+        role: String,
+        #[arg(long)]
+        municipality: String,
+        /// Office codes (for `office`), comma-separated.
+        #[arg(long, value_delimiter = ',')]
+        offices: Vec<String>,
+    },
+    /// Set a new password (read from SEGNALA_NEW_PASSWORD or stdin); ends existing sessions.
+    Passwd {
+        #[arg(long)]
+        username: String,
+    },
+    /// Disable an account; ends existing sessions.
+    Disable {
+        #[arg(long)]
+        username: String,
+    },
+    /// Enable a disabled account.
+    Enable {
+        #[arg(long)]
+        username: String,
+    },
+    List {
+        #[arg(long)]
+        municipality: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum RetentionCmd {
+    /// Erase reporters' name, email and phone from reports closed more than N days ago.
+    Run {
+        /// Default: the configured retention (365 days).
+        #[arg(long)]
+        days: Option<i64>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -214,9 +268,18 @@ fn run(command: Command, config: Config) -> AppResult<()> {
             Ok(())
         }
         Command::Serve => serve(config),
+        Command::User(cmd) => user_command(cmd, &config),
+        Command::Retention(RetentionCmd::Run { days }) => {
+            let store = open(&config)?;
+            let days = days.unwrap_or(config.retention_days);
+            let n = segnala::jobs::retention(&store, days, Utc::now())?;
+            println!("{n} report(s) anonymised (closed more than {days} days ago)");
+            Ok(())
+        }
         Command::Demo => {
             let store = open(&config)?;
             let demo = segnala::demo::setup(&store)?;
+            let accounts = segnala::demo::setup_accounts(&store, &config.data_dir)?;
             println!(
                 "Demo municipality: {} ({}), {} categories, offices:",
                 demo.municipality,
@@ -229,6 +292,13 @@ fn run(command: Command, config: Config) -> AppResult<()> {
             );
             for (code, name) in demo.offices {
                 println!("  {code:16} {name}");
+            }
+            println!(
+                "Demo staff accounts (sign in at /staff; kept in {}):",
+                config.data_dir.join("demo-accounts.txt").display()
+            );
+            for (user, password, role) in accounts {
+                println!("  {role:11} {user:16} {password}");
             }
             Ok(())
         }
@@ -405,6 +475,127 @@ fn run(command: Command, config: Config) -> AppResult<()> {
     }
 }
 
+fn new_password() -> AppResult<String> {
+    if let Ok(p) = std::env::var("SEGNALA_NEW_PASSWORD") {
+        return Ok(p);
+    }
+    eprint!("new password: ");
+    let mut line = String::new();
+    std::io::stdin()
+        .read_line(&mut line)
+        .map_err(AppError::internal)?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_string())
+}
+
+fn user_command(cmd: UserCmd, config: &Config) -> AppResult<()> {
+    use segnala::store::users::{self, NewUser, UserUpdate};
+    let store = open(config)?;
+    let now = naive(Utc::now());
+    let find = |username: &str| -> AppResult<users::User> {
+        store
+            .read(|c| users::by_username(c, username))?
+            .ok_or_else(|| AppError::not_found("user_not_found", format!("no user {username}")))
+    };
+    match cmd {
+        UserCmd::Add {
+            username,
+            name,
+            role,
+            municipality,
+            offices,
+        } => {
+            let role = role.parse().map_err(|_| {
+                AppError::field(
+                    "role",
+                    "invalid_role",
+                    "role is urp, office, supervisor or admin",
+                )
+            })?;
+            let hash = segnala::auth::hash_password(&new_password()?)?;
+            let user = store.write(|c| {
+                municipalities::find(c, &municipality)?.ok_or_else(|| {
+                    AppError::not_found(
+                        "municipality_not_found",
+                        format!("no municipality {municipality}"),
+                    )
+                })?;
+                users::create(
+                    c,
+                    &NewUser {
+                        username,
+                        display_name: name,
+                        password_hash: hash,
+                        role,
+                        municipality_id: municipality,
+                        office_codes: offices,
+                    },
+                    now,
+                )
+            })?;
+            println!("user {} ({}) added", user.row.username, user.row.role);
+        }
+        UserCmd::Passwd { username } => {
+            let user = find(&username)?;
+            let hash = segnala::auth::hash_password(&new_password()?)?;
+            store.write(|c| {
+                users::update(
+                    c,
+                    &user.row.id,
+                    &UserUpdate {
+                        password_hash: Some(hash),
+                        ..Default::default()
+                    },
+                    now,
+                )
+            })?;
+            println!("password changed for {username}; existing sessions ended");
+        }
+        UserCmd::Disable { username } => {
+            let user = find(&username)?;
+            store.write(|c| {
+                users::update(
+                    c,
+                    &user.row.id,
+                    &UserUpdate {
+                        active: Some(false),
+                        ..Default::default()
+                    },
+                    now,
+                )
+            })?;
+            println!("{username} disabled; existing sessions ended");
+        }
+        UserCmd::Enable { username } => {
+            let user = find(&username)?;
+            store.write(|c| {
+                users::update(
+                    c,
+                    &user.row.id,
+                    &UserUpdate {
+                        active: Some(true),
+                        ..Default::default()
+                    },
+                    now,
+                )
+            })?;
+            println!("{username} enabled");
+        }
+        UserCmd::List { municipality } => {
+            for u in store.read(|c| users::list(c, &municipality))? {
+                let offices: Vec<_> = u.offices.iter().map(|(_, code)| code.as_str()).collect();
+                println!(
+                    "{:20} {:11} {:8} {}",
+                    u.row.username,
+                    u.row.role,
+                    if u.row.active { "active" } else { "disabled" },
+                    offices.join(",")
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
 /// The province acronym if no other served comune uses it, else the cadastral code.
 fn default_prefix(
     conn: &mut segnala::store::DbConn,
@@ -431,7 +622,8 @@ fn serve(config: Config) -> AppResult<()> {
         .map_err(|e| AppError::internal(format!("cannot listen on {}: {e}", config.bind)))?;
     let workers = config.workers;
     tracing::info!(http.bind = %config.bind, db.backend = ?store.backend(), "segnala listening");
-    let state = AppState::new(store, config);
+    segnala::jobs::spawn(store.clone(), config.retention_days);
+    let state = AppState::new(store, config)?;
     actix_web::rt::System::new().block_on(async move {
         http::server(state, listener, workers)
             .map_err(|e| AppError::internal(format!("server: {e}")))?

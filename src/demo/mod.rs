@@ -289,3 +289,114 @@ pub fn setup(store: &Store) -> AppResult<DemoSummary> {
         })
     })
 }
+
+/// `(username, display name, role, office codes)` of the demo accounts.
+const ACCOUNTS: &[(&str, &str, crate::domain::permissions::Role, &[&str])] = &[
+    (
+        "urp",
+        "Operatore URP",
+        crate::domain::permissions::Role::Urp,
+        &[],
+    ),
+    (
+        "ufficio-strade",
+        "Ufficio Manutenzione strade",
+        crate::domain::permissions::Role::Office,
+        &["manutenzioni"],
+    ),
+    (
+        "ufficio-verde",
+        "Ufficio Verde pubblico",
+        crate::domain::permissions::Role::Office,
+        &["verde"],
+    ),
+    (
+        "supervisore",
+        "Referente segnalazioni",
+        crate::domain::permissions::Role::Supervisor,
+        &[],
+    ),
+    (
+        "admin",
+        "Amministratore tecnico",
+        crate::domain::permissions::Role::Admin,
+        &[],
+    ),
+];
+
+/// Creates one demo account per role (random passwords, kept with mode 0600 in
+/// `data_dir/demo-accounts.txt` so that `scripts/run` can print them again) and
+/// returns `(username, password, role)`.
+pub fn setup_accounts(
+    store: &Store,
+    data_dir: &std::path::Path,
+) -> AppResult<Vec<(String, String, String)>> {
+    use crate::store::users::{self, NewUser};
+    let file = data_dir.join("demo-accounts.txt");
+    let mut known: Vec<(String, String, String)> = std::fs::read_to_string(&file)
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| {
+            let mut parts = l.split('\t');
+            Some((
+                parts.next()?.to_string(),
+                parts.next()?.to_string(),
+                parts.next()?.to_string(),
+            ))
+        })
+        .collect();
+    let now = naive(Utc::now());
+    for (username, name, role, offices) in ACCOUNTS {
+        if store.read(|c| users::by_username(c, username))?.is_some() {
+            continue;
+        }
+        let password = random_password();
+        let hash = crate::auth::hash_password(&password)?;
+        store.write(|c| {
+            users::create(
+                c,
+                &NewUser {
+                    username: (*username).into(),
+                    display_name: (*name).into(),
+                    password_hash: hash,
+                    role: *role,
+                    municipality_id: PISA_ISTAT.into(),
+                    office_codes: offices.iter().map(|o| (*o).to_string()).collect(),
+                },
+                now,
+            )
+        })?;
+        known.retain(|(u, _, _)| u != username);
+        known.push(((*username).into(), password, role.as_str().into()));
+    }
+    let text: String = known
+        .iter()
+        .map(|(u, p, r)| format!("{u}\t{p}\t{r}\n"))
+        .collect();
+    std::fs::create_dir_all(data_dir).map_err(AppError::internal)?;
+    crate::auth::write_private(&file, &text).map_err(AppError::internal)?;
+    Ok(known)
+}
+
+fn random_password() -> String {
+    use rand::Rng;
+    const WORDS: &[&str] = &[
+        "torre",
+        "arno",
+        "piazza",
+        "ponte",
+        "lungarno",
+        "duomo",
+        "battistero",
+        "mura",
+        "vela",
+        "tirrenia",
+    ];
+    let mut rng = rand::thread_rng();
+    format!(
+        "{}-{}-{:04}",
+        WORDS[rng.gen_range(0..WORDS.len())],
+        WORDS[rng.gen_range(0..WORDS.len())],
+        rng.gen_range(0..10_000)
+    )
+}

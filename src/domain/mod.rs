@@ -5,7 +5,9 @@
 
 pub mod calendar;
 pub mod holidays;
+pub mod permissions;
 pub mod report;
 pub mod routing;
+pub mod stats;
 pub mod territory;
 pub mod validate;

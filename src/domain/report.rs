@@ -89,6 +89,9 @@ string_enum! {
         Confirmed = "confirmed",
         Notified = "notified",
         CallbackLogged = "callback_logged",
+        Reassigned = "reassigned",
+        PersonalDataViewed = "personal_data_viewed",
+        Anonymised = "anonymised",
     }
 }
 
@@ -148,6 +151,9 @@ impl EventKind {
                 | EventKind::Escalated
                 | EventKind::Notified
                 | EventKind::CallbackLogged
+                | EventKind::Reassigned
+                | EventKind::PersonalDataViewed
+                | EventKind::Anonymised
         )
     }
 }

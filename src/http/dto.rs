@@ -162,6 +162,8 @@ pub struct ReportView {
     pub expected_resolution_at: Option<DateTime<Utc>>,
     pub resolved_at: Option<DateTime<Utc>>,
     pub closed_at: Option<DateTime<Utc>>,
+    /// When rejected as a duplicate: the code of the report to follow instead.
+    pub duplicate_of: Option<String>,
     pub photos: Vec<AttachmentView>,
     pub timeline: Vec<TimelineEntry>,
     /// Only with the tracking token.
@@ -179,6 +181,7 @@ pub struct ReportBundle {
     pub office: Option<OfficeRow>,
     pub events: Vec<EventRow>,
     pub attachments: Vec<AttachmentRow>,
+    pub duplicate_of: Option<String>,
 }
 
 pub fn report_view(b: &ReportBundle, with_personal_data: bool) -> ReportView {
@@ -204,6 +207,7 @@ pub fn report_view(b: &ReportBundle, with_personal_data: bool) -> ReportView {
         expected_resolution_at: r.expected_resolution_at.map(utc),
         resolved_at: r.resolved_at.map(utc),
         closed_at: r.closed_at.map(utc),
+        duplicate_of: b.duplicate_of.clone(),
         photos: photos.into_iter().map(attachment_view).collect(),
         timeline: b
             .events

@@ -1,13 +1,17 @@
 //! The HTTP layer: thin handlers (one module per resource, one function per
 //! action) that parse, call the domain and the store, and shape responses.
 
+pub mod admin;
 pub mod attachments;
+pub mod auth;
 pub mod categories;
 pub mod dto;
 pub mod health;
 pub mod municipalities;
 pub mod openapi;
 pub mod reports;
+pub mod staff;
+pub mod stats;
 pub mod web;
 
 use std::net::TcpListener;
@@ -33,16 +37,18 @@ pub struct AppState {
     pub territory: Arc<TerritoryCache>,
     pub config: Arc<Config>,
     pub metrics: Arc<health::Metrics>,
+    pub keys: Arc<crate::auth::Keys>,
 }
 
 impl AppState {
-    pub fn new(store: Store, config: Config) -> Self {
-        Self {
+    pub fn new(store: Store, config: Config) -> AppResult<Self> {
+        Ok(Self {
             store,
             territory: Arc::new(TerritoryCache::default()),
+            keys: Arc::new(crate::auth::Keys::from_config(&config)?),
             config: Arc::new(config),
             metrics: Arc::new(health::Metrics::default()),
-        }
+        })
     }
 
     /// Runs a read on the blocking pool.
@@ -115,6 +121,8 @@ pub fn configure(cfg: &mut aweb::ServiceConfig) {
     .app_data(aweb::PathConfig::default().error_handler(path_error))
     .service(
         aweb::scope("/api/v1")
+            .service(auth::login)
+            .service(auth::me)
             .service(municipalities::list)
             .service(categories::list)
             .service(reports::list::list)
@@ -123,6 +131,17 @@ pub fn configure(cfg: &mut aweb::ServiceConfig) {
             .service(reports::read::read)
             .service(reports::citizen::reopen)
             .service(reports::citizen::confirm)
+            .service(reports::workflow::transition)
+            .service(reports::workflow::note)
+            .service(reports::workflow::reassign)
+            .service(reports::workflow::duplicate)
+            .service(staff::queue)
+            .service(staff::triage)
+            .service(staff::detail)
+            .service(stats::offices)
+            .service(admin::list_users)
+            .service(admin::create_user)
+            .service(admin::update_user)
             .service(attachments::upload)
             .service(attachments::download),
     )

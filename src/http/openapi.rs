@@ -6,7 +6,27 @@ use actix_web::{web, HttpResponse};
 use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 
-use super::{attachments, categories, health, municipalities, reports};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+
+use super::{admin, attachments, auth, categories, health, municipalities, reports, staff, stats};
+
+/// Staff endpoints take `Authorization: Bearer <JWT>` from `/api/v1/auth/login`.
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+    }
+}
 
 #[derive(OpenApi)]
 #[openapi(
@@ -26,14 +46,30 @@ use super::{attachments, categories, health, municipalities, reports};
         reports::citizen::reopen,
         attachments::upload,
         attachments::download,
+        auth::login,
+        auth::me,
+        staff::queue,
+        staff::triage,
+        staff::detail,
+        reports::workflow::transition,
+        reports::workflow::note,
+        reports::workflow::reassign,
+        reports::workflow::duplicate,
+        stats::offices,
+        admin::list_users,
+        admin::create_user,
+        admin::update_user,
         health::healthz,
         health::readyz,
         health::metrics,
     ),
     components(schemas(crate::error::ErrorEnvelope, crate::error::ErrorBody)),
+    modifiers(&BearerAuth),
     tags(
         (name = "territory", description = "Served municipalities and their categories"),
         (name = "reports", description = "Filing and following reports"),
+        (name = "staff", description = "URP, office and supervisor work (Bearer token)"),
+        (name = "admin", description = "Staff accounts (admin)"),
         (name = "operations", description = "Health and metrics"),
     )
 )]

@@ -8,9 +8,12 @@ pub mod catalog;
 pub mod events;
 pub mod explain;
 pub mod municipalities;
+pub mod queues;
+pub mod rate_limits;
 pub mod reports;
 pub mod schema;
 pub mod spatial;
+pub mod users;
 
 use std::path::Path;
 use std::time::Duration;

@@ -12,7 +12,7 @@ use super::events::{self, NewEvent};
 use super::municipalities::{self, MunicipalitySummary};
 use super::schema::{report_counters, reports};
 use super::spatial::{self, Bbox};
-use super::{naive, DbConn};
+use super::{naive, utc, DbConn};
 use crate::domain::calendar::DeadlineMode;
 use crate::domain::report::{self, check_transition, Actor, EventKind, Status, ValidReport};
 use crate::domain::routing::{self, MatchedRule};
@@ -51,6 +51,7 @@ pub struct ReportRow {
     pub resolved_at: Option<NaiveDateTime>,
     pub closed_at: Option<NaiveDateTime>,
     pub duplicate_of: Option<i64>,
+    pub anonymised_at: Option<NaiveDateTime>,
 }
 
 impl ReportRow {
@@ -322,6 +323,16 @@ pub fn apply_transition(conn: &mut DbConn, report_id: i64, t: &Transition) -> Ap
         ));
     }
     let target = reports::table.find(report_id);
+    let mut data = t.data.clone();
+    if t.to == Status::NotCompetent {
+        // Handed back: it leaves the office (recorded on the event) for triage.
+        diesel::update(target)
+            .set(reports::office_id.eq(None::<String>))
+            .execute(conn)?;
+        let mut d = data.unwrap_or_else(|| serde_json::json!({}));
+        d["from_office_id"] = serde_json::json!(current.office_id);
+        data = Some(d);
+    }
     match t.to {
         Status::TakenIn => diesel::update(target)
             .set(reports::taken_in_at.eq(Some(now)))
@@ -343,8 +354,8 @@ pub fn apply_transition(conn: &mut DbConn, report_id: i64, t: &Transition) -> Ap
     if let Some(m) = &t.public_message {
         event = event.message(m.clone());
     }
-    if let Some(d) = &t.data {
-        event = event.data(d.clone());
+    if let Some(d) = data {
+        event = event.data(d);
     }
     events::append(conn, event)?;
     if let Some(note) = &t.internal_note {
@@ -357,4 +368,252 @@ pub fn apply_transition(conn: &mut DbConn, report_id: i64, t: &Transition) -> Ap
         .find(report_id)
         .select(ReportRow::as_select())
         .first(conn)?)
+}
+
+/// A supervisor's re-routing.
+pub struct Reassign<'a> {
+    pub category: Option<&'a CategoryRow>,
+    /// An explicit office; otherwise routing decides for the (new) category.
+    pub office_id: Option<String>,
+    pub reason: String,
+    pub actor: Actor,
+    pub now: DateTime<Utc>,
+}
+
+/// Re-routes a report in the caller's write transaction: new category and/or
+/// office, back to `new` with a fresh take-in deadline (the new office gets its
+/// full time), both offices recorded on the events.
+pub fn reassign(conn: &mut DbConn, report_id: i64, r: Reassign<'_>) -> AppResult<ReportRow> {
+    let current: ReportRow = reports::table
+        .find(report_id)
+        .select(ReportRow::as_select())
+        .first(conn)?;
+    let from = current.status()?;
+    if !matches!(
+        from,
+        Status::New | Status::TakenIn | Status::InProgress | Status::NotCompetent
+    ) {
+        return Err(AppError::conflict(
+            "cannot_reassign",
+            format!("a {from} report cannot be re-routed"),
+        ));
+    }
+    let old_category =
+        catalog::categories_by_ids(conn, std::slice::from_ref(&current.category_id))?
+            .pop()
+            .ok_or_else(|| AppError::internal("report without category"))?;
+    let category = r.category.cloned().unwrap_or_else(|| old_category.clone());
+    let municipality = municipalities::find(conn, &current.municipality_id)?
+        .ok_or_else(|| AppError::internal("report without municipality"))?;
+    let (office_id, matched) = match r.office_id {
+        Some(office) => (Some(office), serde_json::json!({"rule": "supervisor"})),
+        None => {
+            let route = catalog::category_route(conn, &category)?;
+            let zones = catalog::zones(conn, &municipality.id)?;
+            let decision = routing::route(&route, current.lat, current.lon, &zones);
+            (
+                decision.office_id,
+                serde_json::to_value(&decision.rule).unwrap_or_default(),
+            )
+        }
+    };
+    let calendar = municipalities::calendar(conn, &municipality.id)?;
+    let mode = category
+        .deadline_mode
+        .as_deref()
+        .and_then(|m| m.parse::<DeadlineMode>().ok())
+        .unwrap_or_else(|| municipality.deadline_mode());
+    let due = calendar.deadline(r.now, category.take_in_sla_hours.max(0) as u32, mode);
+    let now = naive(r.now);
+    diesel::update(reports::table.find(report_id))
+        .set((
+            reports::category_id.eq(&category.id),
+            reports::office_id.eq(&office_id),
+            reports::status.eq(Status::New.as_str()),
+            reports::take_in_due_at.eq(Some(naive(due))),
+            reports::taken_in_at.eq(None::<NaiveDateTime>),
+            reports::escalation_level.eq(0),
+            reports::escalated_at.eq(None::<NaiveDateTime>),
+            reports::expected_resolution_at.eq(Some(naive(report::expected_resolution(
+                utc(current.received_at),
+                category.resolution_target_days,
+            )))),
+            reports::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    if category.id != old_category.id {
+        events::append(
+            conn,
+            NewEvent::new(report_id, now, &r.actor, EventKind::CategoryChanged)
+                .message(format!(
+                    "Categoria aggiornata: {} → {}",
+                    old_category.name_it, category.name_it
+                ))
+                .data(serde_json::json!({"from": old_category.code, "to": category.code})),
+        )?;
+    }
+    if from != Status::New {
+        events::append(
+            conn,
+            NewEvent::new(report_id, now, &r.actor, EventKind::StatusChanged)
+                .status(Some(from), Status::New),
+        )?;
+    }
+    events::append(
+        conn,
+        NewEvent::new(report_id, now, &r.actor, EventKind::Reassigned)
+            .message(r.reason.clone())
+            .data(serde_json::json!({
+                "from_office_id": current.office_id,
+                "to_office_id": office_id,
+                "from_category": old_category.code,
+                "to_category": category.code,
+            })),
+    )?;
+    events::append(
+        conn,
+        NewEvent::new(report_id, now, &Actor::system(), EventKind::Routed).data(
+            serde_json::json!({
+                "office_id": office_id,
+                "matched": matched,
+                "deadline_mode": mode.as_str(),
+                "take_in_due_at": due,
+            }),
+        ),
+    )?;
+    Ok(reports::table
+        .find(report_id)
+        .select(ReportRow::as_select())
+        .first(conn)?)
+}
+
+/// Marks `report_id` as a duplicate of `original` (rejected, reason duplicate);
+/// its citizen is pointed to the original.
+pub fn mark_duplicate(
+    conn: &mut DbConn,
+    report_id: i64,
+    original: &ReportRow,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> AppResult<ReportRow> {
+    let current: ReportRow = reports::table
+        .find(report_id)
+        .select(ReportRow::as_select())
+        .first(conn)?;
+    if original.id == current.id || original.duplicate_of == Some(current.id) {
+        return Err(AppError::unprocessable(
+            "invalid_duplicate",
+            "a report cannot duplicate itself",
+        ));
+    }
+    if original.municipality_id != current.municipality_id {
+        return Err(AppError::unprocessable(
+            "invalid_duplicate",
+            "the original is in another municipality",
+        ));
+    }
+    diesel::update(reports::table.find(report_id))
+        .set(reports::duplicate_of.eq(Some(original.id)))
+        .execute(conn)?;
+    apply_transition(
+        conn,
+        report_id,
+        &Transition {
+            to: Status::Rejected,
+            actor: actor.clone(),
+            public_message: Some(format!(
+                "La segnalazione era già stata fatta: segui {} per gli aggiornamenti. / Already reported: follow {}.",
+                original.code, original.code
+            )),
+            internal_note: None,
+            data: Some(serde_json::json!({"reason": "duplicate", "duplicate_of": original.code})),
+            kind: None,
+            now,
+        },
+    )
+}
+
+/// Erases the reporter's name, email and phone from reports closed before
+/// `closed_before`, keeping the report and its statistics. Returns how many.
+pub fn anonymise_closed(
+    conn: &mut DbConn,
+    closed_before: NaiveDateTime,
+    now: NaiveDateTime,
+    batch: i64,
+) -> AppResult<usize> {
+    let ids: Vec<i64> = reports::table
+        .filter(reports::closed_at.lt(closed_before))
+        .filter(reports::anonymised_at.is_null())
+        .select(reports::id)
+        .limit(batch)
+        .load(conn)?;
+    for id in &ids {
+        diesel::update(reports::table.find(id))
+            .set((
+                reports::reporter_name.eq(None::<String>),
+                reports::reporter_email.eq(None::<String>),
+                reports::reporter_phone.eq(None::<String>),
+                reports::anonymised_at.eq(Some(now)),
+            ))
+            .execute(conn)?;
+        events::append(
+            conn,
+            NewEvent::new(*id, now, &Actor::system(), EventKind::Anonymised),
+        )?;
+    }
+    Ok(ids.len())
+}
+
+/// What the office statistics need of one report.
+#[derive(Debug, Clone, Queryable)]
+pub struct StatRow {
+    pub office_id: Option<String>,
+    pub code: String,
+    pub status: String,
+    pub received_at: NaiveDateTime,
+    pub taken_in_at: Option<NaiveDateTime>,
+    pub take_in_due_at: Option<NaiveDateTime>,
+}
+
+/// Reports of a municipality received in `[from, to)`.
+pub fn received_between(
+    conn: &mut DbConn,
+    municipality_id: &str,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+) -> AppResult<Vec<StatRow>> {
+    Ok(reports::table
+        .filter(reports::municipality_id.eq(municipality_id))
+        .filter(reports::created_at.ge(from))
+        .filter(reports::created_at.lt(to))
+        .select((
+            reports::office_id,
+            reports::code,
+            reports::status,
+            reports::received_at,
+            reports::taken_in_at,
+            reports::take_in_due_at,
+        ))
+        .load(conn)?)
+}
+
+/// Every open report of a municipality (the backlog), whenever received.
+pub fn open_backlog(conn: &mut DbConn, municipality_id: &str) -> AppResult<Vec<StatRow>> {
+    let open: Vec<&str> = Status::ALL
+        .iter()
+        .filter(|s| s.is_open())
+        .map(|s| s.as_str())
+        .collect();
+    Ok(reports::table
+        .filter(reports::municipality_id.eq(municipality_id))
+        .filter(reports::status.eq_any(open))
+        .select((
+            reports::office_id,
+            reports::code,
+            reports::status,
+            reports::received_at,
+            reports::taken_in_at,
+            reports::take_in_due_at,
+        ))
+        .load(conn)?)
 }

@@ -121,6 +121,7 @@ diesel::table! {
         resolved_at -> Nullable<Timestamp>,
         closed_at -> Nullable<Timestamp>,
         duplicate_of -> Nullable<BigInt>,
+        anonymised_at -> Nullable<Timestamp>,
     }
 }
 
@@ -156,6 +157,40 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    users (id) {
+        id -> Text,
+        username -> Text,
+        display_name -> Text,
+        password_hash -> Text,
+        role -> Text,
+        municipality_id -> Text,
+        active -> Bool,
+        token_version -> Integer,
+        failed_logins -> Integer,
+        locked_until -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    user_offices (user_id, office_id) {
+        user_id -> Text,
+        office_id -> Text,
+    }
+}
+
+diesel::table! {
+    rate_limits (key) {
+        key -> Text,
+        window_start -> Timestamp,
+        count -> Integer,
+    }
+}
+
+diesel::joinable!(user_offices -> users (user_id));
+
 diesel::joinable!(offices -> municipalities (municipality_id));
 diesel::joinable!(categories -> municipalities (municipality_id));
 diesel::joinable!(reports -> categories (category_id));
@@ -173,4 +208,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     reports,
     report_events,
     attachments,
+    users,
+    user_offices,
+    rate_limits,
 );

@@ -14,10 +14,12 @@ use diesel::{Connection, PgConnection};
 use serde_json::{json, Value};
 
 use segnala::config::Config;
+use segnala::domain::permissions::Role;
 use segnala::domain::territory::pick_feature;
 use segnala::http::{self, AppState};
 use segnala::store::catalog::{self, NewCategory, NewOffice};
 use segnala::store::municipalities::{self, ImportedMunicipality};
+use segnala::store::users::{self, NewUser};
 use segnala::store::{naive, Backend, Store};
 
 pub const PISA: &str = "050026";
@@ -174,20 +176,35 @@ impl TestApp {
 
     /// No municipality at all.
     pub async fn empty() -> Self {
+        Self::empty_with(|_| {}).await
+    }
+
+    /// Pisa, with a configuration tweak.
+    pub async fn pisa_with(tweak: impl FnOnce(&mut Config)) -> Self {
+        let app = Self::empty_with(tweak).await;
+        segnala::demo::setup(&app.store).expect("demo setup");
+        app
+    }
+
+    /// No municipality, with a configuration tweak.
+    pub async fn empty_with(tweak: impl FnOnce(&mut Config)) -> Self {
         let db = TestDb::new();
-        let config = Config {
+        let mut config = Config {
             database_url: db.url.clone(),
             database_pool_size: 4,
             data_dir: db.dir.path().join("data"),
             public_base_url: "http://segnala.test".into(),
+            // Tests file many reports from one address; the limit has its own test.
+            reports_per_ip_per_hour: 100_000,
             ..Config::default()
         };
+        tweak(&mut config);
         let store =
             Store::open(&config.database_url, config.database_pool_size).expect("open store");
         store.migrate().expect("migrate");
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("addr"));
-        let state = AppState::new(store.clone(), config.clone());
+        let state = AppState::new(store.clone(), config.clone()).expect("state");
         let (tx, rx) = mpsc::channel();
         std::thread::spawn(move || {
             actix_web::rt::System::new().block_on(async move {
@@ -232,6 +249,72 @@ impl TestApp {
 
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
+    }
+
+    /// Creates a staff account in `municipality` and returns its password.
+    pub fn user(&self, username: &str, role: Role, municipality: &str, offices: &[&str]) -> String {
+        let password = format!("{username}-password-123");
+        let hash = segnala::auth::hash_password(&password).expect("hash");
+        self.store
+            .write(|c| {
+                users::create(
+                    c,
+                    &NewUser {
+                        username: username.into(),
+                        display_name: username.into(),
+                        password_hash: hash,
+                        role,
+                        municipality_id: municipality.into(),
+                        office_codes: offices.iter().map(|o| o.to_string()).collect(),
+                    },
+                    naive(Utc::now()),
+                )
+            })
+            .expect("create user");
+        password
+    }
+
+    /// Signs in and returns the Bearer token.
+    pub async fn login(&self, username: &str, password: &str) -> String {
+        let (status, body) = self
+            .post(
+                "/api/v1/auth/login",
+                &json!({"username": username, "password": password}),
+            )
+            .await;
+        assert_eq!(status, 200, "login {username}: {body}");
+        body["access_token"].as_str().expect("token").to_string()
+    }
+
+    /// A user of `role` (in Pisa), signed in.
+    pub async fn staff(&self, username: &str, role: Role, offices: &[&str]) -> String {
+        let password = self.user(username, role, PISA, offices);
+        self.login(username, &password).await
+    }
+
+    pub async fn get_as(&self, token: &str, path: &str) -> (u16, Value) {
+        let resp = self
+            .client
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("request");
+        let status = resp.status().as_u16();
+        (status, resp.json().await.unwrap_or(Value::Null))
+    }
+
+    pub async fn post_as(&self, token: &str, path: &str, body: &Value) -> (u16, Value) {
+        let resp = self
+            .client
+            .post(self.url(path))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .expect("request");
+        let status = resp.status().as_u16();
+        (status, resp.json().await.unwrap_or(Value::Null))
     }
 
     pub async fn get(&self, path: &str) -> (u16, Value) {

@@ -10,4 +10,5 @@ mod intake;
 mod lifecycle;
 mod listing;
 mod ops;
+mod staff;
 mod storage;

@@ -5,6 +5,7 @@ use chrono::Utc;
 use diesel::prelude::*;
 use segnala::domain::report::Status;
 use segnala::store::explain::plan;
+use segnala::store::queues::{self, QueueFilter, QueueScope, TriageFilter};
 use segnala::store::reports::{hash_token, ListFilter};
 use segnala::store::schema::reports;
 use segnala::store::spatial::{explain_bbox, explain_nearby, Bbox};
@@ -176,6 +177,43 @@ async fn hot_queries_are_served_by_indexes() {
         "nearby must use {spatial_index}:\n{}",
         nearby.join("\n")
     );
+
+    let (office, _): (Option<String>, ()) = app
+        .store
+        .read(|c| {
+            Ok((
+                segnala::store::catalog::office_by_code(c, PISA, "manutenzioni")?.map(|o| o.id),
+                (),
+            ))
+        })
+        .unwrap();
+    let queue = QueueFilter {
+        scope: QueueScope::Offices(vec![office.unwrap()]),
+        statuses: vec![Status::New, Status::TakenIn, Status::InProgress],
+        category_ids: None,
+        office_id: None,
+        overdue_at: None,
+        after: None,
+        limit: 51,
+    };
+    let municipality_queue = QueueFilter {
+        scope: QueueScope::Municipality(PISA.into()),
+        ..queue.clone()
+    };
+    let triage = TriageFilter {
+        municipality_id: PISA.into(),
+        triage_categories: vec!["x".into()],
+        after: None,
+        limit: 51,
+    };
+    for (what, f) in [
+        ("office queue", &queue),
+        ("municipality queue", &municipality_queue),
+    ] {
+        let plans = with_conn(&app, |c| queues::explain(c, f, &triage).unwrap());
+        assert_indexed(what, &plans[0]);
+        assert_indexed("triage", &plans[1]);
+    }
 
     // And the answers agree with the data.
     let (_, page) = app.get("/api/v1/reports?bbox=10.30,43.60,10.3031,43.6031&status=new,taken_in,in_progress,resolved,closed,rejected,not_competent&limit=200").await;

@@ -1,19 +1,22 @@
-//! `POST /api/v1/reports`: a citizen (or, with the staff issue, an operator on
-//! a citizen's behalf) files a report.
+//! `POST /api/v1/reports`: a citizen files a report, or an URP operator (or a
+//! supervisor), signed in, files one on a citizen's behalf with the channel
+//! and the time the citizen actually called.
 
-use actix_web::{post, web, HttpResponse};
-use chrono::{DateTime, Utc};
+use actix_web::{post, web, HttpRequest, HttpResponse};
+use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::locate;
+use crate::domain::permissions::{Action, Scope};
 use crate::domain::report::{validate_new_report, Actor, Filer, ReportDraft, Status};
 use crate::domain::validate::FieldError;
 use crate::error::{AppError, AppResult};
+use crate::http::auth::{client_ip, MaybeStaff};
 use crate::http::dto::{CategoryRef, OfficeRef};
 use crate::http::AppState;
 use crate::store::reports::{self, CreateReport};
-use crate::store::{catalog, municipalities, utc};
+use crate::store::{catalog, municipalities, naive, rate_limits, utc};
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -76,12 +79,17 @@ pub struct CreatedReport {
         (status = 400, description = "Malformed JSON", body = crate::error::ErrorEnvelope),
         (status = 413, description = "Body too large", body = crate::error::ErrorEnvelope),
         (status = 415, description = "Not JSON", body = crate::error::ErrorEnvelope),
+        (status = 401, description = "A staff token was sent but is not valid", body = crate::error::ErrorEnvelope),
+        (status = 403, description = "Staff who may not file on behalf of citizens here", body = crate::error::ErrorEnvelope),
         (status = 422, description = "Invalid fields, unknown category, or outside the territory", body = crate::error::ErrorEnvelope),
+        (status = 429, description = "Too many anonymous reports from this address (see Retry-After)", body = crate::error::ErrorEnvelope),
     )
 )]
 #[post("/reports")]
 pub async fn create(
     state: web::Data<AppState>,
+    req: HttpRequest,
+    staff: MaybeStaff,
     body: web::Json<CreateReportRequest>,
 ) -> AppResult<HttpResponse> {
     let body = body.into_inner();
@@ -107,12 +115,49 @@ pub async fn create(
         received_at: body.received_at,
     };
     let now = Utc::now();
-    let valid = validate_new_report(&draft, Filer::Citizen, now).map_err(AppError::Validation)?;
+    let staff = staff.0;
+    let filer = if staff.is_some() {
+        Filer::OnBehalf
+    } else {
+        Filer::Citizen
+    };
+    let valid = validate_new_report(&draft, filer, now).map_err(AppError::Validation)?;
+    let rate_key = format!(
+        "report:{}",
+        client_ip(&req, state.config.trust_forwarded_for)
+    );
+    let max_per_hour = state.config.reports_per_ip_per_hour;
     let (token, token_hash) = reports::new_tracking_token();
     let st = state.clone();
     let created = state
         .write(move |conn| {
             let place = locate(&st, conn, valid.lat, valid.lon)?;
+            let (actor, entered_by) = match &staff {
+                Some(s) => {
+                    s.require(
+                        Action::CreateOnBehalf,
+                        Scope::municipality(&place.id),
+                        "not_found",
+                    )?;
+                    (Actor::user(&s.actor.user_id), Some(s.actor.user_id.clone()))
+                }
+                None => {
+                    // Anonymous filing is limited per client address.
+                    let window = Duration::hours(1);
+                    if let Some(retry) =
+                        rate_limits::check(conn, &rate_key, window, max_per_hour, naive(now))?
+                    {
+                        return Err(AppError::RateLimited {
+                            code: "too_many_reports",
+                            message: "too many reports from this address: please retry later"
+                                .into(),
+                            retry_after: retry,
+                        });
+                    }
+                    rate_limits::hit(conn, &rate_key, window, naive(now))?;
+                    (Actor::citizen(), None)
+                }
+            };
             let municipality = municipalities::find(conn, &place.id)?
                 .ok_or_else(|| AppError::internal("located municipality vanished"))?;
             let category = match catalog::category_by_code(conn, &municipality.id, &valid.category)?
@@ -148,8 +193,8 @@ pub async fn create(
                     municipality: &municipality,
                     category: &category,
                     token_hash,
-                    entered_by: None,
-                    actor: Actor::citizen(),
+                    entered_by,
+                    actor,
                     now,
                 },
             )?;

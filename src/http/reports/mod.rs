@@ -6,6 +6,7 @@ pub mod create;
 pub mod list;
 pub mod nearby;
 pub mod read;
+pub mod workflow;
 
 use std::collections::HashMap;
 
@@ -59,12 +60,19 @@ pub fn bundle(conn: &mut DbConn, report: ReportRow, all_events: bool) -> AppResu
     };
     let events = events::timeline(conn, report.id, all_events)?;
     let attachments = attachments::for_report(conn, report.id)?;
+    let duplicate_of = match report.duplicate_of {
+        Some(id) => crate::store::reports::by_ids(conn, &[id])?
+            .pop()
+            .map(|r| r.code),
+        None => None,
+    };
     Ok(ReportBundle {
         report,
         category,
         office,
         events,
         attachments,
+        duplicate_of,
     })
 }
 

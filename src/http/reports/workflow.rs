@@ -1,0 +1,324 @@
+//! The staff's actions on a report: `POST …/transitions` (office,
+//! supervisor), `…/notes` (internal notes), `…/reassign` and `…/duplicate`
+//! (supervisor). Each is one transaction with its events and its actor.
+
+use actix_web::{post, web, HttpResponse};
+use chrono::Utc;
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use super::{bundle, find_by_code};
+use crate::domain::permissions::{Action, Scope};
+use crate::domain::report::{Actor, EventKind, RejectionReason, Status};
+use crate::domain::validate;
+use crate::error::{AppError, AppResult};
+use crate::http::auth::Staff;
+use crate::http::dto::{report_view, ReportView};
+use crate::http::AppState;
+use crate::store::events::{self, NewEvent};
+use crate::store::reports::{self, apply_transition, Reassign, Transition};
+use crate::store::{catalog, naive};
+
+const MESSAGE_MAX: usize = 4000;
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TransitionRequest {
+    /// The new status.
+    pub to: Status,
+    /// Shown to the citizen (and sent to them once notifications land).
+    pub public_message: Option<String>,
+    /// Staff only.
+    pub internal_note: Option<String>,
+    /// Required when `to` is `rejected`.
+    pub reason: Option<RejectionReason>,
+}
+
+fn text(field: &'static str, v: Option<String>) -> AppResult<Option<String>> {
+    validate::optional_text(field, v.as_deref(), MESSAGE_MAX)
+        .map_err(|e| AppError::Validation(vec![e]))
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/reports/{code}/transitions",
+    tag = "staff",
+    security(("bearer" = [])),
+    params(("code" = String, Path, description = "Public code")),
+    request_body = TransitionRequest,
+    responses(
+        (status = 200, description = "Moved", body = ReportView),
+        (status = 403, description = "The role cannot move workflows (URP, admin)", body = crate::error::ErrorEnvelope),
+        (status = 404, description = "No such report, or another office's", body = crate::error::ErrorEnvelope),
+        (status = 409, description = "The workflow does not allow it", body = crate::error::ErrorEnvelope),
+        (status = 422, description = "Missing rejection reason", body = crate::error::ErrorEnvelope),
+    )
+)]
+#[post("/reports/{code}/transitions")]
+pub async fn transition(
+    state: web::Data<AppState>,
+    staff: Staff,
+    code: web::Path<String>,
+    body: web::Json<TransitionRequest>,
+) -> AppResult<HttpResponse> {
+    let body = body.into_inner();
+    let public_message = text("public_message", body.public_message)?;
+    let internal_note = text("internal_note", body.internal_note)?;
+    if body.to == Status::Rejected && body.reason.is_none() {
+        return Err(AppError::field(
+            "reason",
+            "required",
+            "say why: not_municipal, invalid or duplicate",
+        ));
+    }
+    if body.to == Status::Closed {
+        return Err(AppError::field(
+            "to",
+            "citizen_only",
+            "a report is closed by its citizen's confirmation",
+        ));
+    }
+    let code = code.into_inner();
+    let view = state
+        .write(move |conn| {
+            let report = find_by_code(conn, &code)?;
+            staff.require(
+                Action::Transition,
+                Scope::report(&report.municipality_id, report.office_id.as_deref()),
+                "report_not_found",
+            )?;
+            let updated = apply_transition(
+                conn,
+                report.id,
+                &Transition {
+                    to: body.to,
+                    actor: Actor::user(&staff.actor.user_id),
+                    public_message,
+                    internal_note,
+                    data: body.reason.map(|r| serde_json::json!({"reason": r})),
+                    kind: None,
+                    now: Utc::now(),
+                },
+            )?;
+            Ok(report_view(&bundle(conn, updated, false)?, false))
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NoteRequest {
+    pub text: String,
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/reports/{code}/notes",
+    tag = "staff",
+    security(("bearer" = [])),
+    params(("code" = String, Path, description = "Public code")),
+    request_body = NoteRequest,
+    responses(
+        (status = 201, description = "Internal note added"),
+        (status = 404, description = "No such report, or another office's", body = crate::error::ErrorEnvelope),
+    )
+)]
+#[post("/reports/{code}/notes")]
+pub async fn note(
+    state: web::Data<AppState>,
+    staff: Staff,
+    code: web::Path<String>,
+    body: web::Json<NoteRequest>,
+) -> AppResult<HttpResponse> {
+    let note = validate::required_text("text", Some(&body.text), MESSAGE_MAX)
+        .map_err(|e| AppError::Validation(vec![e]))?;
+    let code = code.into_inner();
+    state
+        .write(move |conn| {
+            let report = find_by_code(conn, &code)?;
+            staff.require(
+                Action::AddNote,
+                Scope::report(&report.municipality_id, report.office_id.as_deref()),
+                "report_not_found",
+            )?;
+            events::append(
+                conn,
+                NewEvent::new(
+                    report.id,
+                    naive(Utc::now()),
+                    &Actor::user(&staff.actor.user_id),
+                    EventKind::InternalNote,
+                )
+                .message(note),
+            )
+        })
+        .await?;
+    Ok(HttpResponse::Created().finish())
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReassignRequest {
+    /// New category code (routing then picks the office, unless `office` is given).
+    pub category: Option<String>,
+    /// New office code.
+    pub office: Option<String>,
+    /// Why (internal).
+    pub reason: String,
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/reports/{code}/reassign",
+    tag = "staff",
+    security(("bearer" = [])),
+    params(("code" = String, Path, description = "Public code")),
+    request_body = ReassignRequest,
+    responses(
+        (status = 200, description = "Re-routed with a new take-in deadline", body = ReportView),
+        (status = 403, description = "Not a supervisor", body = crate::error::ErrorEnvelope),
+        (status = 404, description = "No such report", body = crate::error::ErrorEnvelope),
+        (status = 409, description = "Already resolved, closed or rejected", body = crate::error::ErrorEnvelope),
+        (status = 422, description = "Unknown category or office, or no reason", body = crate::error::ErrorEnvelope),
+    )
+)]
+#[post("/reports/{code}/reassign")]
+pub async fn reassign(
+    state: web::Data<AppState>,
+    staff: Staff,
+    code: web::Path<String>,
+    body: web::Json<ReassignRequest>,
+) -> AppResult<HttpResponse> {
+    let body = body.into_inner();
+    let reason = validate::required_text("reason", Some(&body.reason), 1000)
+        .map_err(|e| AppError::Validation(vec![e]))?;
+    if body.category.is_none() && body.office.is_none() {
+        return Err(AppError::field(
+            "category",
+            "required",
+            "give a new category, a new office, or both",
+        ));
+    }
+    let code = code.into_inner();
+    let view = state
+        .write(move |conn| {
+            let report = find_by_code(conn, &code)?;
+            staff.require(
+                Action::Reassign,
+                Scope::report(&report.municipality_id, report.office_id.as_deref()),
+                "report_not_found",
+            )?;
+            let category = match &body.category {
+                None => None,
+                Some(c) => {
+                    let row = catalog::category_by_code(conn, &report.municipality_id, c)?
+                        .filter(|c| c.active)
+                        .ok_or_else(|| {
+                            AppError::field(
+                                "category",
+                                "unknown_category",
+                                format!("no category `{c}` here"),
+                            )
+                        })?;
+                    if catalog::has_children(conn, &row.id)? {
+                        return Err(AppError::field(
+                            "category",
+                            "category_is_group",
+                            "choose a category, not a group",
+                        ));
+                    }
+                    Some(row)
+                }
+            };
+            let office_id = match &body.office {
+                None => None,
+                Some(o) => Some(
+                    catalog::office_by_code(conn, &report.municipality_id, o)?
+                        .filter(|o| o.active)
+                        .ok_or_else(|| {
+                            AppError::field(
+                                "office",
+                                "unknown_office",
+                                format!("no office `{o}` here"),
+                            )
+                        })?
+                        .id,
+                ),
+            };
+            let updated = reports::reassign(
+                conn,
+                report.id,
+                Reassign {
+                    category: category.as_ref(),
+                    office_id,
+                    reason,
+                    actor: Actor::user(&staff.actor.user_id),
+                    now: Utc::now(),
+                },
+            )?;
+            Ok(report_view(&bundle(conn, updated, false)?, false))
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DuplicateRequest {
+    /// Code of the original report.
+    pub of: String,
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/reports/{code}/duplicate",
+    tag = "staff",
+    security(("bearer" = [])),
+    params(("code" = String, Path, description = "Public code of the duplicate")),
+    request_body = DuplicateRequest,
+    responses(
+        (status = 200, description = "Rejected as a duplicate; its citizen is pointed to the original", body = ReportView),
+        (status = 403, description = "Not a supervisor", body = crate::error::ErrorEnvelope),
+        (status = 404, description = "No such report", body = crate::error::ErrorEnvelope),
+        (status = 409, description = "Already closed", body = crate::error::ErrorEnvelope),
+    )
+)]
+#[post("/reports/{code}/duplicate")]
+pub async fn duplicate(
+    state: web::Data<AppState>,
+    staff: Staff,
+    code: web::Path<String>,
+    body: web::Json<DuplicateRequest>,
+) -> AppResult<HttpResponse> {
+    let code = code.into_inner();
+    let original_code = body.into_inner().of;
+    let view = state
+        .write(move |conn| {
+            let report = find_by_code(conn, &code)?;
+            staff.require(
+                Action::MarkDuplicate,
+                Scope::report(&report.municipality_id, report.office_id.as_deref()),
+                "report_not_found",
+            )?;
+            let original = crate::store::reports::by_code(conn, &original_code)?
+                .filter(|o| o.municipality_id == report.municipality_id)
+                .ok_or_else(|| {
+                    AppError::field(
+                        "of",
+                        "unknown_report",
+                        format!("no report {original_code} here"),
+                    )
+                })?;
+            let updated = reports::mark_duplicate(
+                conn,
+                report.id,
+                &original,
+                &Actor::user(&staff.actor.user_id),
+                Utc::now(),
+            )?;
+            Ok(report_view(&bundle(conn, updated, false)?, false))
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(view))
+}

@@ -1,0 +1,335 @@
+//! The staff's queues: `GET /api/v1/staff/reports` (the caller's queue, scoped
+//! by role), `GET /api/v1/staff/triage` (supervisor), and
+//! `GET /api/v1/staff/reports/{code}` (full view; reading personal data is
+//! itself an audit event).
+
+use actix_web::{get, web, HttpResponse};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::auth::Staff;
+use super::dto::{report_view, CategoryRef, OfficeRef, ReportView, TimelineEntry};
+use super::reports::{bundle, categories_of, find_by_code};
+use super::AppState;
+use crate::domain::permissions::{Action, Role, Scope};
+use crate::domain::report::{Actor, EventKind, Status};
+use crate::error::{AppError, AppResult};
+use crate::store::events::{self, NewEvent};
+use crate::store::queues::{self, QueueFilter, QueueScope};
+use crate::store::reports::ReportRow;
+use crate::store::{catalog, naive, utc};
+
+pub const DEFAULT_LIMIT: i64 = 50;
+pub const MAX_LIMIT: i64 = 200;
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct QueueQuery {
+    /// Comma-separated statuses (default: `new,taken_in,in_progress`).
+    pub status: Option<String>,
+    /// Comma-separated category codes.
+    pub category: Option<String>,
+    /// Only this office (code).
+    pub office: Option<String>,
+    /// Only reports past their take-in deadline.
+    pub overdue: Option<bool>,
+    pub limit: Option<i64>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// One line of a staff queue (no personal data: that is in the detail view).
+#[derive(Serialize, ToSchema)]
+pub struct QueueItem {
+    pub code: String,
+    pub status: Status,
+    pub title: String,
+    pub category: CategoryRef,
+    pub office: Option<OfficeRef>,
+    pub channel: String,
+    pub address: Option<String>,
+    pub received_at: DateTime<Utc>,
+    pub take_in_due_at: Option<DateTime<Utc>>,
+    /// Seconds left before the take-in deadline (negative when overdue).
+    pub seconds_to_due: Option<i64>,
+    pub overdue: bool,
+    pub escalation_level: i32,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct QueuePage {
+    pub items: Vec<QueueItem>,
+    pub next_cursor: Option<String>,
+}
+
+fn parse_cursor(c: Option<&str>) -> AppResult<Option<(chrono::NaiveDateTime, i64)>> {
+    let Some(c) = c.filter(|c| !c.is_empty()) else {
+        return Ok(None);
+    };
+    let bad = || AppError::bad_request("invalid_cursor", "the cursor is not one this API returned");
+    let (micros, id) = c.split_once('_').ok_or_else(bad)?;
+    let micros: i64 = micros.parse().map_err(|_| bad())?;
+    let id: i64 = id.parse().map_err(|_| bad())?;
+    let at = DateTime::from_timestamp_micros(micros).ok_or_else(bad)?;
+    Ok(Some((at.naive_utc(), id)))
+}
+
+fn cursor_of(r: &ReportRow) -> Option<String> {
+    r.take_in_due_at
+        .map(|d| format!("{}_{}", d.and_utc().timestamp_micros(), r.id))
+}
+
+fn page(
+    conn: &mut crate::store::DbConn,
+    rows: Vec<ReportRow>,
+    limit: i64,
+    now: DateTime<Utc>,
+) -> AppResult<QueuePage> {
+    let more = rows.len() as i64 > limit;
+    let rows: Vec<ReportRow> = rows.into_iter().take(limit as usize).collect();
+    let categories = categories_of(conn, &rows)?;
+    let mut office_ids: Vec<String> = rows.iter().filter_map(|r| r.office_id.clone()).collect();
+    office_ids.sort();
+    office_ids.dedup();
+    let offices = catalog::offices_by_ids(conn, &office_ids)?;
+    let next_cursor = if more {
+        rows.last().and_then(cursor_of)
+    } else {
+        None
+    };
+    let items = rows
+        .iter()
+        .filter_map(|r| {
+            let due = r.take_in_due_at.map(utc);
+            let status: Status = r.status.parse().ok()?;
+            Some(QueueItem {
+                code: r.code.clone(),
+                status,
+                title: r.title.clone(),
+                category: categories.get(&r.category_id)?.into(),
+                office: r
+                    .office_id
+                    .as_ref()
+                    .and_then(|id| offices.iter().find(|o| &o.id == id))
+                    .map(Into::into),
+                channel: r.channel.clone(),
+                address: r.address.clone(),
+                received_at: utc(r.received_at),
+                take_in_due_at: due,
+                seconds_to_due: due.map(|d| (d - now).num_seconds()),
+                overdue: status == Status::New && due.is_some_and(|d| d < now),
+                escalation_level: r.escalation_level,
+            })
+        })
+        .collect();
+    Ok(QueuePage { items, next_cursor })
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/staff/reports",
+    tag = "staff",
+    security(("bearer" = [])),
+    params(QueueQuery),
+    responses(
+        (status = 200, description = "The caller's queue by take-in deadline: an office sees only its own reports", body = QueuePage),
+        (status = 401, description = "No valid token", body = crate::error::ErrorEnvelope),
+    )
+)]
+#[get("/staff/reports")]
+pub async fn queue(
+    state: web::Data<AppState>,
+    staff: Staff,
+    q: web::Query<QueueQuery>,
+) -> AppResult<HttpResponse> {
+    let q = q.into_inner();
+    let statuses = match q.status.as_deref() {
+        None => vec![Status::New, Status::TakenIn, Status::InProgress],
+        Some(s) => super::reports::list::parse_statuses(Some(s))?,
+    };
+    let limit = q.limit.unwrap_or(DEFAULT_LIMIT);
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        return Err(AppError::bad_request(
+            "invalid_limit",
+            format!("limit must be between 1 and {MAX_LIMIT}"),
+        ));
+    }
+    let after = parse_cursor(q.cursor.as_deref())?;
+    let scope = match staff.role() {
+        Role::Office => QueueScope::Offices(staff.actor.office_ids.clone()),
+        Role::Urp | Role::Supervisor => {
+            QueueScope::Municipality(staff.actor.municipality_id.clone())
+        }
+        Role::Admin => {
+            return Err(AppError::Forbidden {
+                code: "forbidden",
+                message: "admins have no report queue".into(),
+            })
+        }
+    };
+    let municipality = staff.actor.municipality_id.clone();
+    let now = Utc::now();
+    let body = state
+        .read(move |conn| {
+            let office_id = match &q.office {
+                None => None,
+                Some(code) => Some(
+                    catalog::office_by_code(conn, &municipality, code)?
+                        .map(|o| o.id)
+                        .unwrap_or_default(),
+                ),
+            };
+            let category_ids = match super::reports::list::parse_codes(q.category.as_deref()) {
+                None => None,
+                Some(codes) => Some(catalog::category_ids_by_codes(conn, &codes)?),
+            };
+            let filter = QueueFilter {
+                scope,
+                statuses,
+                category_ids,
+                office_id,
+                overdue_at: q.overdue.unwrap_or(false).then(|| naive(now)),
+                after,
+                limit: limit + 1,
+            };
+            let rows = queues::queue(conn, &filter)?;
+            page(conn, rows, limit, now)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(body))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/staff/triage",
+    tag = "staff",
+    security(("bearer" = [])),
+    params(PageQuery),
+    responses(
+        (status = 200, description = "Reports handed back as not competent, with no competent office, or filed as altro / non so", body = QueuePage),
+        (status = 403, description = "Not a supervisor", body = crate::error::ErrorEnvelope),
+    )
+)]
+#[get("/staff/triage")]
+pub async fn triage(
+    state: web::Data<AppState>,
+    staff: Staff,
+    q: web::Query<PageQuery>,
+) -> AppResult<HttpResponse> {
+    staff.require(
+        Action::Supervise,
+        Scope::municipality(&staff.actor.municipality_id),
+        "not_found",
+    )?;
+    let limit = q.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT);
+    let after = parse_cursor(q.cursor.as_deref())?;
+    let municipality = staff.actor.municipality_id.clone();
+    let now = Utc::now();
+    let body = state
+        .read(move |conn| {
+            let rows = queues::triage(conn, &municipality, after, limit + 1)?;
+            page(conn, rows, limit, now)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(body))
+}
+
+/// A report as staff see it: everything, internal notes included.
+#[derive(Serialize, ToSchema)]
+pub struct StaffReportView {
+    #[serde(flatten)]
+    pub report: ReportView,
+    pub channel: String,
+    pub received_at: DateTime<Utc>,
+    pub escalation_level: i32,
+    /// The full timeline, internal notes and audit events included.
+    pub events: Vec<StaffEvent>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct StaffEvent {
+    #[serde(flatten)]
+    pub entry: TimelineEntry,
+    pub public: bool,
+    /// `citizen`, `user`, `system` or `integration`.
+    pub actor_kind: String,
+    pub actor_id: Option<String>,
+    pub data: Option<serde_json::Value>,
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/staff/reports/{code}",
+    tag = "staff",
+    security(("bearer" = [])),
+    params(("code" = String, Path, description = "Public code")),
+    responses(
+        (status = 200, description = "The full report; reading the citizen's data is recorded", body = StaffReportView),
+        (status = 404, description = "No such report, or not yours to see", body = crate::error::ErrorEnvelope),
+    )
+)]
+#[get("/staff/reports/{code}")]
+pub async fn detail(
+    state: web::Data<AppState>,
+    staff: Staff,
+    code: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let code = code.into_inner();
+    let view = state
+        .write(move |conn| {
+            let report = find_by_code(conn, &code)?;
+            let scope = Scope::report(&report.municipality_id, report.office_id.as_deref());
+            staff.require(Action::ViewReport, scope, "report_not_found")?;
+            let personal = staff
+                .require(Action::ViewPersonalData, scope, "report_not_found")
+                .is_ok();
+            let has_personal = report.reporter_name.is_some()
+                || report.reporter_email.is_some()
+                || report.reporter_phone.is_some();
+            if personal && has_personal {
+                let now = naive(Utc::now());
+                events::append(
+                    conn,
+                    NewEvent::new(
+                        report.id,
+                        now,
+                        &Actor::user(&staff.actor.user_id),
+                        EventKind::PersonalDataViewed,
+                    ),
+                )?;
+            }
+            let b = bundle(conn, report, true)?;
+            let events = b
+                .events
+                .iter()
+                .filter_map(|e| {
+                    Some(StaffEvent {
+                        entry: super::dto::timeline_entry(e)?,
+                        public: e.public,
+                        actor_kind: e.actor_kind.clone(),
+                        actor_id: e.actor_id.clone(),
+                        data: e.data.as_deref().and_then(|d| serde_json::from_str(d).ok()),
+                    })
+                })
+                .collect();
+            Ok(StaffReportView {
+                channel: b.report.channel.clone(),
+                received_at: utc(b.report.received_at),
+                escalation_level: b.report.escalation_level,
+                report: report_view(&b, personal),
+                events,
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(view))
+}

@@ -1,0 +1,246 @@
+//! `GET /api/v1/stats/offices?from=&to=`: per office, received, taken in,
+//! taken in within the deadline, median and 90th-percentile take-in time, open
+//! backlog and the oldest open report. JSON, or CSV with `format=csv`.
+
+use actix_web::{get, web, HttpResponse};
+use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::auth::Staff;
+use super::dto::OfficeRef;
+use super::AppState;
+use crate::domain::permissions::{Action, Scope};
+use crate::domain::stats::{by_office, ReportFacts};
+use crate::error::{AppError, AppResult};
+use crate::store::reports::{self, StatRow};
+use crate::store::{catalog, municipalities, naive, utc};
+
+/// The longest period one call may cover.
+pub const MAX_DAYS: i64 = 366;
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct StatsQuery {
+    /// First day (YYYY-MM-DD, local) or instant (RFC 3339); default 30 days ago.
+    pub from: Option<String>,
+    /// Day after the last (YYYY-MM-DD) or instant; default now.
+    pub to: Option<String>,
+    /// `json` (default) or `csv`.
+    pub format: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct OfficeStatsView {
+    /// The office (none: reports waiting in triage).
+    pub office: Option<OfficeRef>,
+    pub received: u64,
+    pub taken_in: u64,
+    pub taken_in_within_deadline: u64,
+    pub within_deadline_pct: Option<f64>,
+    pub median_take_in_hours: Option<f64>,
+    pub p90_take_in_hours: Option<f64>,
+    pub open_backlog: u64,
+    pub overdue_now: u64,
+    pub oldest_open_code: Option<String>,
+    pub oldest_open_received_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct OfficeStatsResponse {
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+    pub offices: Vec<OfficeStatsView>,
+}
+
+fn facts(rows: Vec<StatRow>) -> Vec<ReportFacts> {
+    rows.into_iter()
+        .filter_map(|r| {
+            Some(ReportFacts {
+                office_id: r.office_id,
+                code: r.code,
+                status: r.status.parse().ok()?,
+                received_at: utc(r.received_at),
+                taken_in_at: r.taken_in_at.map(utc),
+                take_in_due_at: r.take_in_due_at.map(utc),
+            })
+        })
+        .collect()
+}
+
+fn parse_bound(s: &str, tz: chrono_tz::Tz) -> AppResult<DateTime<Utc>> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    let day = NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| {
+        AppError::bad_request(
+            "invalid_date",
+            format!("`{s}` is neither YYYY-MM-DD nor RFC 3339"),
+        )
+    })?;
+    tz.from_local_datetime(&day.and_time(NaiveTime::MIN))
+        .earliest()
+        .map(|t| t.with_timezone(&Utc))
+        .ok_or_else(|| AppError::bad_request("invalid_date", format!("`{s}` has no midnight here")))
+}
+
+fn hours(seconds: Option<i64>) -> Option<f64> {
+    seconds.map(|s| (s as f64 / 360.0).round() / 10.0)
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/stats/offices",
+    tag = "staff",
+    security(("bearer" = [])),
+    params(StatsQuery),
+    responses(
+        (status = 200, description = "Per-office workload (JSON, or text/csv with format=csv)", body = OfficeStatsResponse),
+        (status = 400, description = "Bad dates or a period over 366 days", body = crate::error::ErrorEnvelope),
+        (status = 403, description = "Not a supervisor", body = crate::error::ErrorEnvelope),
+    )
+)]
+#[get("/stats/offices")]
+pub async fn offices(
+    state: web::Data<AppState>,
+    staff: Staff,
+    q: web::Query<StatsQuery>,
+) -> AppResult<HttpResponse> {
+    staff.require(
+        Action::Supervise,
+        Scope::municipality(&staff.actor.municipality_id),
+        "not_found",
+    )?;
+    let q = q.into_inner();
+    let csv = match q.format.as_deref() {
+        None | Some("json") => false,
+        Some("csv") => true,
+        Some(other) => {
+            return Err(AppError::bad_request(
+                "invalid_format",
+                format!("format `{other}`: use json or csv"),
+            ))
+        }
+    };
+    let now = Utc::now();
+    let tz = chrono_tz::Europe::Rome;
+    let to =
+        q.to.as_deref()
+            .map(|s| parse_bound(s, tz))
+            .transpose()?
+            .unwrap_or(now);
+    let from = q
+        .from
+        .as_deref()
+        .map(|s| parse_bound(s, tz))
+        .transpose()?
+        .unwrap_or(to - Duration::days(30));
+    if from >= to {
+        return Err(AppError::bad_request(
+            "invalid_period",
+            "`from` must come before `to`",
+        ));
+    }
+    if to - from > Duration::days(MAX_DAYS) {
+        return Err(AppError::bad_request(
+            "period_too_long",
+            format!("at most {MAX_DAYS} days per call"),
+        ));
+    }
+    let municipality = staff.actor.municipality_id.clone();
+    let (offices, received, open) = state
+        .read(move |conn| {
+            municipalities::find(conn, &municipality)?
+                .ok_or_else(|| AppError::internal("staff without municipality"))?;
+            Ok((
+                catalog::list_offices(conn, &municipality)?,
+                reports::received_between(conn, &municipality, naive(from), naive(to))?,
+                reports::open_backlog(conn, &municipality)?,
+            ))
+        })
+        .await?;
+    let mut stats = by_office(&facts(received), &facts(open), now);
+    let mut rows: Vec<OfficeStatsView> = Vec::new();
+    let mut push = |office: Option<OfficeRef>, s: crate::domain::stats::OfficeStats| {
+        rows.push(OfficeStatsView {
+            office,
+            received: s.received,
+            taken_in: s.taken_in,
+            taken_in_within_deadline: s.taken_in_within_deadline,
+            within_deadline_pct: s.within_deadline_pct,
+            median_take_in_hours: hours(s.median_take_in_seconds),
+            p90_take_in_hours: hours(s.p90_take_in_seconds),
+            open_backlog: s.open_backlog,
+            overdue_now: s.overdue_now,
+            oldest_open_code: s.oldest_open.as_ref().map(|(c, _)| c.clone()),
+            oldest_open_received_at: s.oldest_open.map(|(_, at)| at),
+        })
+    };
+    for office in &offices {
+        push(
+            Some(office.into()),
+            stats.remove(&Some(office.id.clone())).unwrap_or_default(),
+        );
+    }
+    if let Some(triage) = stats.remove(&None) {
+        push(None, triage);
+    }
+    if !csv {
+        return Ok(HttpResponse::Ok().json(OfficeStatsResponse {
+            from,
+            to,
+            offices: rows,
+        }));
+    }
+    let mut out = String::from(
+        "office_code,office_name,received,taken_in,taken_in_within_deadline,within_deadline_pct,median_take_in_hours,p90_take_in_hours,open_backlog,overdue_now,oldest_open_code,oldest_open_received_at\r\n",
+    );
+    let opt = |v: Option<f64>| v.map(|v| v.to_string()).unwrap_or_default();
+    for r in rows {
+        let (code, name) = r
+            .office
+            .map(|o| (o.code, o.name))
+            .unwrap_or(("".into(), "(triage)".into()));
+        out.push_str(&format!(
+            "{},{},{},{},{},{},{},{},{},{},{},{}\r\n",
+            csv_field(&code),
+            csv_field(&name),
+            r.received,
+            r.taken_in,
+            r.taken_in_within_deadline,
+            opt(r.within_deadline_pct),
+            opt(r.median_take_in_hours),
+            opt(r.p90_take_in_hours),
+            r.open_backlog,
+            r.overdue_now,
+            r.oldest_open_code.unwrap_or_default(),
+            r.oldest_open_received_at
+                .map(|t| t.to_rfc3339())
+                .unwrap_or_default(),
+        ));
+    }
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            "Content-Disposition",
+            format!(
+                "attachment; filename=\"uffici-{}.csv\"",
+                from.format("%Y%m%d")
+            ),
+        ))
+        .body(out))
+}
+
+/// Quotes a CSV field when needed, and defuses spreadsheet formulas.
+fn csv_field(s: &str) -> String {
+    let s = if s.starts_with(['=', '+', '-', '@']) {
+        format!("'{s}")
+    } else {
+        s.to_string()
+    };
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s
+    }
+}

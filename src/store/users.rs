@@ -1,0 +1,313 @@
+//! Staff accounts: role, municipality, offices, password hash, the token
+//! version that invalidates issued tokens, and the per-account lockout.
+
+use chrono::{Duration, NaiveDateTime};
+use diesel::prelude::*;
+
+use super::schema::{offices, user_offices, users};
+use super::{new_id, DbConn};
+use crate::domain::permissions::{Role, StaffActor};
+use crate::error::{AppError, AppResult};
+
+/// Failed logins before an account is locked.
+pub const LOCK_AFTER_FAILURES: i32 = 5;
+/// How long a locked account stays locked.
+pub const LOCK_MINUTES: i64 = 15;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = users)]
+pub struct UserRow {
+    pub id: String,
+    pub username: String,
+    pub display_name: String,
+    pub password_hash: String,
+    pub role: String,
+    pub municipality_id: String,
+    pub active: bool,
+    pub token_version: i32,
+    pub failed_logins: i32,
+    pub locked_until: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// A user with their offices.
+#[derive(Debug, Clone)]
+pub struct User {
+    pub row: UserRow,
+    /// `(id, code)` of each office.
+    pub offices: Vec<(String, String)>,
+}
+
+impl User {
+    pub fn role(&self) -> AppResult<Role> {
+        self.row
+            .role
+            .parse()
+            .map_err(|_| AppError::internal(format!("user {}: bad role", self.row.id)))
+    }
+
+    pub fn actor(&self) -> AppResult<StaffActor> {
+        Ok(StaffActor {
+            user_id: self.row.id.clone(),
+            role: self.role()?,
+            municipality_id: self.row.municipality_id.clone(),
+            office_ids: self.offices.iter().map(|(id, _)| id.clone()).collect(),
+        })
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub username: String,
+    pub display_name: String,
+    pub password_hash: String,
+    pub role: Role,
+    pub municipality_id: String,
+    pub office_codes: Vec<String>,
+}
+
+fn check_username(username: &str) -> AppResult<()> {
+    let ok = (3..=64).contains(&username.len())
+        && username
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | '@'));
+    if ok {
+        Ok(())
+    } else {
+        Err(AppError::field(
+            "username",
+            "invalid_username",
+            "usernames are 3-64 letters, digits, `.`, `-`, `_` or `@`",
+        ))
+    }
+}
+
+fn office_ids(
+    conn: &mut DbConn,
+    municipality_id: &str,
+    codes: &[String],
+) -> AppResult<Vec<String>> {
+    let found: Vec<(String, String)> = offices::table
+        .filter(offices::municipality_id.eq(municipality_id))
+        .filter(offices::code.eq_any(codes))
+        .select((offices::id, offices::code))
+        .load(conn)?;
+    if let Some(missing) = codes
+        .iter()
+        .find(|c| !found.iter().any(|(_, code)| code == *c))
+    {
+        return Err(AppError::field(
+            "offices",
+            "unknown_office",
+            format!("no office `{missing}` in this municipality"),
+        ));
+    }
+    Ok(found.into_iter().map(|(id, _)| id).collect())
+}
+
+pub fn create(conn: &mut DbConn, u: &NewUser, now: NaiveDateTime) -> AppResult<User> {
+    check_username(&u.username)?;
+    if u.display_name.trim().is_empty() {
+        return Err(AppError::field(
+            "display_name",
+            "required",
+            "a display name is required",
+        ));
+    }
+    if u.role == Role::Office && u.office_codes.is_empty() {
+        return Err(AppError::field(
+            "offices",
+            "required",
+            "office staff belong to at least one office",
+        ));
+    }
+    if by_username(conn, &u.username)?.is_some() {
+        return Err(AppError::conflict(
+            "username_taken",
+            format!("the username {} is taken", u.username),
+        ));
+    }
+    let ids = office_ids(conn, &u.municipality_id, &u.office_codes)?;
+    let id = new_id();
+    diesel::insert_into(users::table)
+        .values((
+            users::id.eq(&id),
+            users::username.eq(&u.username),
+            users::display_name.eq(u.display_name.trim()),
+            users::password_hash.eq(&u.password_hash),
+            users::role.eq(u.role.as_str()),
+            users::municipality_id.eq(&u.municipality_id),
+            users::active.eq(true),
+            users::token_version.eq(0),
+            users::failed_logins.eq(0),
+            users::created_at.eq(now),
+            users::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    set_offices(conn, &id, &ids)?;
+    by_id(conn, &id)?.ok_or_else(|| AppError::internal("user vanished after insert"))
+}
+
+fn set_offices(conn: &mut DbConn, user_id: &str, office_ids: &[String]) -> AppResult<()> {
+    diesel::delete(user_offices::table.filter(user_offices::user_id.eq(user_id))).execute(conn)?;
+    for office in office_ids {
+        diesel::insert_into(user_offices::table)
+            .values((
+                user_offices::user_id.eq(user_id),
+                user_offices::office_id.eq(office),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+fn with_offices(conn: &mut DbConn, row: UserRow) -> AppResult<User> {
+    let offices: Vec<(String, String)> = user_offices::table
+        .inner_join(offices::table.on(offices::id.eq(user_offices::office_id)))
+        .filter(user_offices::user_id.eq(&row.id))
+        .select((offices::id, offices::code))
+        .order(offices::code)
+        .load(conn)?;
+    Ok(User { row, offices })
+}
+
+pub fn by_id(conn: &mut DbConn, id: &str) -> AppResult<Option<User>> {
+    match users::table
+        .find(id)
+        .select(UserRow::as_select())
+        .first(conn)
+        .optional()?
+    {
+        Some(row) => Ok(Some(with_offices(conn, row)?)),
+        None => Ok(None),
+    }
+}
+
+pub fn by_username(conn: &mut DbConn, username: &str) -> AppResult<Option<User>> {
+    match users::table
+        .filter(users::username.eq(username))
+        .select(UserRow::as_select())
+        .first(conn)
+        .optional()?
+    {
+        Some(row) => Ok(Some(with_offices(conn, row)?)),
+        None => Ok(None),
+    }
+}
+
+pub fn list(conn: &mut DbConn, municipality_id: &str) -> AppResult<Vec<User>> {
+    let rows: Vec<UserRow> = users::table
+        .filter(users::municipality_id.eq(municipality_id))
+        .order(users::username)
+        .select(UserRow::as_select())
+        .load(conn)?;
+    rows.into_iter().map(|r| with_offices(conn, r)).collect()
+}
+
+/// What an update may change; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct UserUpdate {
+    pub display_name: Option<String>,
+    pub role: Option<Role>,
+    pub office_codes: Option<Vec<String>>,
+    pub active: Option<bool>,
+    pub password_hash: Option<String>,
+}
+
+/// Applies an update. Disabling, changing the password or the role bumps the
+/// token version, so tokens issued before stop working at once.
+pub fn update(conn: &mut DbConn, id: &str, u: &UserUpdate, now: NaiveDateTime) -> AppResult<User> {
+    let user =
+        by_id(conn, id)?.ok_or_else(|| AppError::not_found("user_not_found", "no such user"))?;
+    let invalidate = u.password_hash.is_some()
+        || u.active == Some(false)
+        || u.role.is_some_and(|r| r.as_str() != user.row.role);
+    if let Some(name) = &u.display_name {
+        diesel::update(users::table.find(id))
+            .set(users::display_name.eq(name.trim()))
+            .execute(conn)?;
+    }
+    if let Some(role) = u.role {
+        diesel::update(users::table.find(id))
+            .set(users::role.eq(role.as_str()))
+            .execute(conn)?;
+    }
+    if let Some(active) = u.active {
+        diesel::update(users::table.find(id))
+            .set(users::active.eq(active))
+            .execute(conn)?;
+    }
+    if let Some(hash) = &u.password_hash {
+        diesel::update(users::table.find(id))
+            .set((
+                users::password_hash.eq(hash),
+                users::failed_logins.eq(0),
+                users::locked_until.eq(None::<NaiveDateTime>),
+            ))
+            .execute(conn)?;
+    }
+    if let Some(codes) = &u.office_codes {
+        let ids = office_ids(conn, &user.row.municipality_id, codes)?;
+        set_offices(conn, id, &ids)?;
+    }
+    let role_now: Role = u.role.unwrap_or(user.role()?);
+    if role_now == Role::Office
+        && u.office_codes
+            .as_ref()
+            .map_or(user.offices.is_empty(), |c| c.is_empty())
+    {
+        return Err(AppError::field(
+            "offices",
+            "required",
+            "office staff belong to at least one office",
+        ));
+    }
+    let version = if invalidate {
+        user.row.token_version + 1
+    } else {
+        user.row.token_version
+    };
+    diesel::update(users::table.find(id))
+        .set((users::token_version.eq(version), users::updated_at.eq(now)))
+        .execute(conn)?;
+    by_id(conn, id)?.ok_or_else(|| AppError::internal("user vanished after update"))
+}
+
+/// Counts a failed login; the account locks after [`LOCK_AFTER_FAILURES`].
+/// Returns the failures so far.
+pub fn record_failure(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> AppResult<i32> {
+    let failures: i32 = users::table
+        .find(id)
+        .select(users::failed_logins)
+        .first(conn)?;
+    let failures = failures + 1;
+    let locked = (failures >= LOCK_AFTER_FAILURES).then(|| now + Duration::minutes(LOCK_MINUTES));
+    diesel::update(users::table.find(id))
+        .set((
+            users::failed_logins.eq(if locked.is_some() { 0 } else { failures }),
+            users::locked_until.eq(locked),
+        ))
+        .execute(conn)?;
+    Ok(failures)
+}
+
+pub fn record_success(conn: &mut DbConn, id: &str) -> AppResult<()> {
+    diesel::update(users::table.find(id))
+        .set((
+            users::failed_logins.eq(0),
+            users::locked_until.eq(None::<NaiveDateTime>),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The supervisors of a municipality (escalation and triage notices).
+pub fn supervisors(conn: &mut DbConn, municipality_id: &str) -> AppResult<Vec<UserRow>> {
+    Ok(users::table
+        .filter(users::municipality_id.eq(municipality_id))
+        .filter(users::role.eq(Role::Supervisor.as_str()))
+        .filter(users::active.eq(true))
+        .select(UserRow::as_select())
+        .load(conn)?)
+}
