@@ -34,6 +34,11 @@ pub struct Config {
     pub trust_forwarded_for: bool,
     /// Days after closure before the reporter's name, email and phone are erased.
     pub retention_days: i64,
+    /// How often each `serve` process sweeps for overdue reports.
+    pub sweep_interval_seconds: u64,
+    /// SLA hours after the take-in deadline before the second escalation
+    /// level (e.g. to the head of department); 0 disables it.
+    pub escalation_level2_hours: u32,
 }
 
 impl Default for Config {
@@ -51,6 +56,8 @@ impl Default for Config {
             reports_per_ip_per_hour: 20,
             trust_forwarded_for: false,
             retention_days: 365,
+            sweep_interval_seconds: 60,
+            escalation_level2_hours: 24,
         }
     }
 }
@@ -147,10 +154,23 @@ impl Config {
         if let Some(v) = var("SEGNALA_TRUST_FORWARDED_FOR")? {
             config.trust_forwarded_for = matches!(v.as_str(), "1" | "true" | "yes");
         }
+        if let Some(v) = var("SEGNALA_SWEEP_INTERVAL_SECONDS")? {
+            config.sweep_interval_seconds = number("SEGNALA_SWEEP_INTERVAL_SECONDS", v)?;
+        }
+        if let Some(v) = var("SEGNALA_ESCALATION_LEVEL2_HOURS")? {
+            config.escalation_level2_hours = number("SEGNALA_ESCALATION_LEVEL2_HOURS", v)?;
+        }
         if let Some(v) = var("SEGNALA_RETENTION_DAYS")? {
             config.retention_days = number("SEGNALA_RETENTION_DAYS", v)?;
         }
         Ok(config)
+    }
+
+    pub fn escalation_policy(&self) -> crate::store::escalations::Policy {
+        crate::store::escalations::Policy {
+            level2_after_hours: (self.escalation_level2_hours > 0)
+                .then_some(self.escalation_level2_hours),
+        }
     }
 
     pub fn attachments_dir(&self) -> PathBuf {

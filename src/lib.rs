@@ -4,6 +4,7 @@
 //! layer, `media` the processing of uploads; `main.rs` is only the CLI.
 
 pub mod auth;
+pub mod bench;
 pub mod config;
 pub mod demo;
 pub mod domain;

@@ -48,9 +48,18 @@ enum Command {
     /// Routing zones (polygon → office override).
     #[command(subcommand)]
     Zone(ZoneCmd),
+    /// Escalate every report past its take-in deadline (for cron and tests).
+    Sweep {
+        /// Sweep as if it were this instant (RFC 3339), instead of now.
+        #[arg(long)]
+        at: Option<chrono::DateTime<chrono::FixedOffset>>,
+    },
     /// Staff accounts.
     #[command(subcommand)]
     User(UserCmd),
+    /// Benchmarks (run through scripts/bench, on a scratch database).
+    #[command(subcommand, hide = true)]
+    Bench(BenchCmd),
     /// Data protection.
     #[command(subcommand)]
     Retention(RetentionCmd),
@@ -91,6 +100,17 @@ enum UserCmd {
     List {
         #[arg(long)]
         municipality: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum BenchCmd {
+    /// Idle sweep over many reports, then the escalation of many overdue ones.
+    Sla {
+        #[arg(long, default_value_t = 1_000_000)]
+        reports: i64,
+        #[arg(long, default_value_t = 10_000)]
+        overdue: i64,
     },
 }
 
@@ -269,6 +289,20 @@ fn run(command: Command, config: Config) -> AppResult<()> {
         }
         Command::Serve => serve(config),
         Command::User(cmd) => user_command(cmd, &config),
+        Command::Bench(BenchCmd::Sla { reports, overdue }) => {
+            let store = open(&config)?;
+            segnala::bench::sla(&store, reports, overdue)
+        }
+        Command::Sweep { at } => {
+            let store = open(&config)?;
+            let now = at.map(|t| t.with_timezone(&Utc)).unwrap_or_else(Utc::now);
+            let outcome = segnala::jobs::sweep(&store, now, config.escalation_policy())?;
+            println!(
+                "{} report(s) escalated to level 1, {} to level 2",
+                outcome.level1, outcome.level2
+            );
+            Ok(())
+        }
         Command::Retention(RetentionCmd::Run { days }) => {
             let store = open(&config)?;
             let days = days.unwrap_or(config.retention_days);
@@ -622,7 +656,14 @@ fn serve(config: Config) -> AppResult<()> {
         .map_err(|e| AppError::internal(format!("cannot listen on {}: {e}", config.bind)))?;
     let workers = config.workers;
     tracing::info!(http.bind = %config.bind, db.backend = ?store.backend(), "segnala listening");
-    segnala::jobs::spawn(store.clone(), config.retention_days);
+    segnala::jobs::spawn(
+        store.clone(),
+        segnala::jobs::Schedule {
+            sweep_every: std::time::Duration::from_secs(config.sweep_interval_seconds.max(1)),
+            policy: config.escalation_policy(),
+            retention_days: config.retention_days,
+        },
+    );
     let state = AppState::new(store, config)?;
     actix_web::rt::System::new().block_on(async move {
         http::server(state, listener, workers)

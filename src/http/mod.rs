@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod attachments;
 pub mod auth;
+pub mod calendar;
 pub mod categories;
 pub mod dto;
 pub mod health;
@@ -137,6 +138,12 @@ pub fn configure(cfg: &mut aweb::ServiceConfig) {
             .service(reports::workflow::duplicate)
             .service(staff::queue)
             .service(staff::triage)
+            .service(staff::escalations)
+            .service(calendar::get_calendar)
+            .service(calendar::put_calendar)
+            .service(calendar::add_holiday)
+            .service(calendar::remove_holiday)
+            .service(calendar::update_category)
             .service(staff::detail)
             .service(stats::offices)
             .service(admin::list_users)

@@ -8,7 +8,9 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 
-use super::{admin, attachments, auth, categories, health, municipalities, reports, staff, stats};
+use super::{
+    admin, attachments, auth, calendar, categories, health, municipalities, reports, staff, stats,
+};
 
 /// Staff endpoints take `Authorization: Bearer <JWT>` from `/api/v1/auth/login`.
 struct BearerAuth;
@@ -50,6 +52,12 @@ impl utoipa::Modify for BearerAuth {
         auth::me,
         staff::queue,
         staff::triage,
+        staff::escalations,
+        calendar::get_calendar,
+        calendar::put_calendar,
+        calendar::add_holiday,
+        calendar::remove_holiday,
+        calendar::update_category,
         staff::detail,
         reports::workflow::transition,
         reports::workflow::note,

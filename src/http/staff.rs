@@ -333,3 +333,47 @@ pub async fn detail(
         .insert_header(("Cache-Control", "no-store"))
         .json(view))
 }
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/staff/escalations",
+    tag = "staff",
+    security(("bearer" = [])),
+    params(PageQuery),
+    responses(
+        (status = 200, description = "Reports still waiting to be taken in charge past their deadline, most overdue first", body = QueuePage),
+        (status = 403, description = "Not a supervisor", body = crate::error::ErrorEnvelope),
+    )
+)]
+#[get("/staff/escalations")]
+pub async fn escalations(
+    state: web::Data<AppState>,
+    staff: Staff,
+    q: web::Query<PageQuery>,
+) -> AppResult<HttpResponse> {
+    staff.require(
+        Action::Supervise,
+        Scope::municipality(&staff.actor.municipality_id),
+        "not_found",
+    )?;
+    let limit = q.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT);
+    let after = parse_cursor(q.cursor.as_deref())?;
+    let municipality = staff.actor.municipality_id.clone();
+    let now = Utc::now();
+    let body = state
+        .read(move |conn| {
+            let filter = QueueFilter {
+                scope: QueueScope::Municipality(municipality),
+                statuses: vec![Status::New],
+                category_ids: None,
+                office_id: None,
+                overdue_at: Some(naive(now)),
+                after,
+                limit: limit + 1,
+            };
+            let rows = queues::queue(conn, &filter)?;
+            page(conn, rows, limit, now)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(body))
+}

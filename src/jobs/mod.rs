@@ -1,13 +1,13 @@
-//! Background work: the retention job (and, with the SLA issue, the escalation
-//! sweeper). Each runs inside every `segnala serve` and as a CLI command for
-//! cron; each is safe to run on several instances at once.
+//! Background work: the escalation sweeper and the retention job. Each runs
+//! inside every `segnala serve` and as a CLI command for cron (`segnala
+//! sweep`, `segnala retention run`); each is safe on several instances at once.
 
 use std::time::Duration as StdDuration;
 
 use chrono::{DateTime, Duration, Utc};
 
 use crate::error::AppResult;
-use crate::store::{naive, rate_limits, reports, Store};
+use crate::store::{escalations, naive, rate_limits, reports, Store};
 
 /// Erases reporters' personal data from reports closed more than `days` ago,
 /// in batches. Returns how many reports were anonymised.
@@ -26,18 +26,75 @@ pub fn retention(store: &Store, days: i64, now: DateTime<Utc>) -> AppResult<usiz
     Ok(total)
 }
 
-/// Starts the periodic jobs of a `serve` process on their own thread.
-pub fn spawn(store: Store, retention_days: i64) {
-    std::thread::Builder::new()
-        .name("segnala-jobs".into())
+/// What the periodic jobs of a `serve` process need.
+#[derive(Debug, Clone, Copy)]
+pub struct Schedule {
+    pub sweep_every: StdDuration,
+    pub policy: escalations::Policy,
+    pub retention_days: i64,
+}
+
+/// Starts the periodic jobs of a `serve` process on their own threads.
+pub fn spawn(store: Store, schedule: Schedule) {
+    let sweeper = store.clone();
+    let started = std::thread::Builder::new()
+        .name("segnala-sweeper".into())
         .spawn(move || loop {
-            match retention(&store, retention_days, Utc::now()) {
+            match sweep(&sweeper, Utc::now(), schedule.policy) {
+                Ok(o) if o.total() == 0 => {}
+                Ok(o) => tracing::info!(
+                    escalated.level1 = o.level1,
+                    escalated.level2 = o.level2,
+                    "reports escalated"
+                ),
+                Err(e) => tracing::error!(error.cause = %e, "escalation sweep failed"),
+            }
+            std::thread::sleep(schedule.sweep_every);
+        });
+    if let Err(e) = started {
+        tracing::error!(error.cause = %e, "cannot start the escalation sweeper");
+    }
+    let started = std::thread::Builder::new()
+        .name("segnala-retention".into())
+        .spawn(move || loop {
+            match retention(&store, schedule.retention_days, Utc::now()) {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(reports = n, "retention: reporters' personal data erased"),
                 Err(e) => tracing::error!(error.cause = %e, "retention job failed"),
             }
             std::thread::sleep(StdDuration::from_secs(6 * 3600));
-        })
-        .map(|_| ())
-        .unwrap_or_else(|e| tracing::error!(error.cause = %e, "cannot start the background jobs"));
+        });
+    if let Err(e) = started {
+        tracing::error!(error.cause = %e, "cannot start the retention job");
+    }
+}
+
+/// Reports escalated per transaction.
+pub const SWEEP_BATCH: i64 = 500;
+
+/// Escalates every report whose next escalation is due at `now`, batch by
+/// batch, each batch one transaction. Safe to run concurrently anywhere.
+pub fn sweep(
+    store: &Store,
+    now: DateTime<Utc>,
+    policy: escalations::Policy,
+) -> AppResult<escalations::Outcome> {
+    let mut total = escalations::Outcome::default();
+    // The common case, nothing due, costs one indexed read and no write lock.
+    if store.read(|c| escalations::due(c, now, 1))?.is_empty() {
+        return Ok(total);
+    }
+    loop {
+        let (outcome, _found) =
+            store.write(|c| escalations::escalate_batch(c, now, policy, SWEEP_BATCH))?;
+        total.level1 += outcome.level1;
+        total.level2 += outcome.level2;
+        // Go on while batches escalate something: a report escalated to level 1
+        // may already be due for level 2. Levels only go up, so this ends; a
+        // batch that another sweeper emptied under us ends this run too.
+        if outcome.total() == 0 {
+            break;
+        }
+    }
+    Ok(total)
 }

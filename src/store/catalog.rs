@@ -397,3 +397,54 @@ pub fn category_ids_by_codes(conn: &mut DbConn, codes: &[String]) -> AppResult<V
         .select(categories::id)
         .load(conn)?)
 }
+
+/// Changes to a category; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct CategoryChanges {
+    pub take_in_sla_hours: Option<i32>,
+    pub resolution_target_days: Option<i32>,
+    /// `Some(None)`: back to the municipality's default mode.
+    pub deadline_mode: Option<Option<String>>,
+    pub active: Option<bool>,
+    pub default_office_id: Option<String>,
+}
+
+pub fn update_category(conn: &mut DbConn, id: &str, c: &CategoryChanges) -> AppResult<()> {
+    if c.take_in_sla_hours.is_some_and(|h| !(1..=720).contains(&h))
+        || c.resolution_target_days
+            .is_some_and(|d| !(1..=3650).contains(&d))
+    {
+        return Err(AppError::field(
+            "take_in_sla_hours",
+            "out_of_range",
+            "SLA hours must be 1-720 and target days 1-3650",
+        ));
+    }
+    let target = categories::table.find(id);
+    if let Some(h) = c.take_in_sla_hours {
+        diesel::update(target)
+            .set(categories::take_in_sla_hours.eq(h))
+            .execute(conn)?;
+    }
+    if let Some(d) = c.resolution_target_days {
+        diesel::update(target)
+            .set(categories::resolution_target_days.eq(d))
+            .execute(conn)?;
+    }
+    if let Some(mode) = &c.deadline_mode {
+        diesel::update(target)
+            .set(categories::deadline_mode.eq(mode))
+            .execute(conn)?;
+    }
+    if let Some(active) = c.active {
+        diesel::update(target)
+            .set(categories::active.eq(active))
+            .execute(conn)?;
+    }
+    if let Some(office) = &c.default_office_id {
+        diesel::update(target)
+            .set(categories::default_office_id.eq(Some(office)))
+            .execute(conn)?;
+    }
+    Ok(())
+}

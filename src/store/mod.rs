@@ -5,6 +5,7 @@
 
 pub mod attachments;
 pub mod catalog;
+pub mod escalations;
 pub mod events;
 pub mod explain;
 pub mod municipalities;
@@ -12,6 +13,7 @@ pub mod queues;
 pub mod rate_limits;
 pub mod reports;
 pub mod schema;
+pub mod seed;
 pub mod spatial;
 pub mod users;
 

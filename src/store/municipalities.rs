@@ -278,3 +278,64 @@ impl TerritoryCache {
         Ok(territory)
     }
 }
+
+/// A municipality's calendar settings as stored.
+#[derive(Debug, Clone, Queryable)]
+pub struct CalendarSettings {
+    pub timezone: String,
+    pub working_weekdays: String,
+    pub office_hours: String,
+    pub deadline_mode: String,
+    pub reopen_days: i32,
+}
+
+pub fn calendar_settings(conn: &mut DbConn, municipality_id: &str) -> AppResult<CalendarSettings> {
+    municipalities::table
+        .find(municipality_id)
+        .select((
+            municipalities::timezone,
+            municipalities::working_weekdays,
+            municipalities::office_hours,
+            municipalities::deadline_mode,
+            municipalities::reopen_days,
+        ))
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| {
+            AppError::not_found(
+                "municipality_not_found",
+                format!("no municipality {municipality_id}"),
+            )
+        })
+}
+
+pub fn set_calendar_settings(
+    conn: &mut DbConn,
+    municipality_id: &str,
+    s: &CalendarSettings,
+    now: NaiveDateTime,
+) -> AppResult<()> {
+    diesel::update(municipalities::table.find(municipality_id))
+        .set((
+            municipalities::timezone.eq(&s.timezone),
+            municipalities::working_weekdays.eq(&s.working_weekdays),
+            municipalities::office_hours.eq(&s.office_hours),
+            municipalities::deadline_mode.eq(&s.deadline_mode),
+            municipalities::reopen_days.eq(s.reopen_days),
+            municipalities::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Municipal holidays and closures: `(date, name, kind)`.
+pub fn holidays(
+    conn: &mut DbConn,
+    municipality_id: &str,
+) -> AppResult<Vec<(NaiveDate, String, String)>> {
+    Ok(holidays::table
+        .filter(holidays::municipality_id.eq(municipality_id))
+        .order(holidays::date)
+        .select((holidays::date, holidays::name, holidays::kind))
+        .load(conn)?)
+}

@@ -52,6 +52,7 @@ pub struct ReportRow {
     pub closed_at: Option<NaiveDateTime>,
     pub duplicate_of: Option<i64>,
     pub anonymised_at: Option<NaiveDateTime>,
+    pub next_escalation_at: Option<NaiveDateTime>,
 }
 
 impl ReportRow {
@@ -157,6 +158,7 @@ pub fn create(conn: &mut DbConn, c: CreateReport<'_>) -> AppResult<ReportRow> {
             reports::created_at.eq(now),
             reports::updated_at.eq(now),
             reports::take_in_due_at.eq(due.map(naive)),
+            reports::next_escalation_at.eq(due.map(naive)),
             reports::expected_resolution_at.eq(Some(naive(expected))),
             reports::escalation_level.eq(0),
         ))
@@ -431,6 +433,7 @@ pub fn reassign(conn: &mut DbConn, report_id: i64, r: Reassign<'_>) -> AppResult
             reports::office_id.eq(&office_id),
             reports::status.eq(Status::New.as_str()),
             reports::take_in_due_at.eq(Some(naive(due))),
+            reports::next_escalation_at.eq(Some(naive(due))),
             reports::taken_in_at.eq(None::<NaiveDateTime>),
             reports::escalation_level.eq(0),
             reports::escalated_at.eq(None::<NaiveDateTime>),

@@ -122,6 +122,7 @@ diesel::table! {
         closed_at -> Nullable<Timestamp>,
         duplicate_of -> Nullable<BigInt>,
         anonymised_at -> Nullable<Timestamp>,
+        next_escalation_at -> Nullable<Timestamp>,
     }
 }
 

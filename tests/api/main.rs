@@ -10,5 +10,6 @@ mod intake;
 mod lifecycle;
 mod listing;
 mod ops;
+mod sla;
 mod staff;
 mod storage;

@@ -215,6 +215,21 @@ async fn hot_queries_are_served_by_indexes() {
         assert_indexed("triage", &plans[1]);
     }
 
+    let sweep = with_conn(&app, |c| {
+        plan(
+            c,
+            segnala::store::escalations::due_query(Utc::now().naive_utc(), 500).select(reports::id),
+        )
+        .unwrap()
+    });
+    assert_indexed("escalation sweep", &sweep);
+    let sweep_index = "reports_sweep";
+    assert!(
+        sweep.join("\n").contains(sweep_index),
+        "the sweep must use {sweep_index}:\n{}",
+        sweep.join("\n")
+    );
+
     // And the answers agree with the data.
     let (_, page) = app.get("/api/v1/reports?bbox=10.30,43.60,10.3031,43.6031&status=new,taken_in,in_progress,resolved,closed,rejected,not_competent&limit=200").await;
     assert_eq!(

@@ -1,0 +1,350 @@
+//! The municipal calendar, for admins: `GET/PUT /api/v1/admin/calendar`
+//! (time zone, working weekdays, office hours, default deadline mode),
+//! `POST /api/v1/admin/holidays`, `DELETE /api/v1/admin/holidays/{date}`, and
+//! `PATCH /api/v1/admin/categories/{code}` (SLA hours, deadline mode, target).
+
+use actix_web::{delete, get, patch, post, put, web, HttpResponse};
+use chrono::{Datelike, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::auth::Staff;
+use super::AppState;
+use crate::domain::calendar::{
+    format_office_hours, parse_office_hours, parse_weekdays, Calendar, DeadlineMode,
+};
+use crate::domain::holidays::national_holidays;
+use crate::domain::permissions::{Action, Scope};
+use crate::error::{AppError, AppResult};
+use crate::store::municipalities::{self, CalendarSettings};
+use crate::store::{catalog, naive};
+
+#[derive(Serialize, ToSchema)]
+pub struct HolidayView {
+    pub date: NaiveDate,
+    pub name: String,
+    /// `national`, `closure` (municipal) or `reopened` (a national holiday worked here).
+    pub kind: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CalendarView {
+    pub timezone: String,
+    /// ISO weekdays, 1 = Monday … 7 = Sunday.
+    pub working_weekdays: Vec<u32>,
+    /// e.g. `09:00-13:15,14:15-17:00`.
+    pub office_hours: String,
+    /// `working_days`, `business_hours` or `calendar`.
+    pub deadline_mode: String,
+    /// Days after resolution during which a citizen may reopen.
+    pub reopen_days: i32,
+    /// This year's and next year's holidays, national and municipal.
+    pub holidays: Vec<HolidayView>,
+}
+
+fn view(conn: &mut crate::store::DbConn, municipality_id: &str) -> AppResult<CalendarView> {
+    let settings = municipalities::calendar_settings(conn, municipality_id)?;
+    let local = municipalities::holidays(conn, municipality_id)?;
+    let year = Utc::now().year();
+    let mut holidays: Vec<HolidayView> = (year..=year + 1)
+        .flat_map(national_holidays)
+        .filter(|(d, _)| !local.iter().any(|(ld, _, _)| ld == d))
+        .map(|(date, name)| HolidayView {
+            date,
+            name: name.to_string(),
+            kind: "national".into(),
+        })
+        .collect();
+    holidays.extend(
+        local
+            .into_iter()
+            .map(|(date, name, kind)| HolidayView { date, name, kind }),
+    );
+    holidays.sort_by_key(|h| h.date);
+    let weekdays = parse_weekdays(&settings.working_weekdays).map_err(AppError::internal)?;
+    Ok(CalendarView {
+        timezone: settings.timezone,
+        working_weekdays: (1..=7).filter(|d| weekdays[(*d - 1) as usize]).collect(),
+        office_hours: settings.office_hours,
+        deadline_mode: settings.deadline_mode,
+        reopen_days: settings.reopen_days,
+        holidays,
+    })
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/calendar",
+    tag = "admin",
+    security(("bearer" = [])),
+    responses((status = 200, description = "The municipality's calendar", body = CalendarView), (status = 403, description = "Not an admin or supervisor", body = crate::error::ErrorEnvelope))
+)]
+#[get("/admin/calendar")]
+pub async fn get_calendar(state: web::Data<AppState>, staff: Staff) -> AppResult<HttpResponse> {
+    let scope_ok = staff.require(
+        Action::Administer,
+        Scope::municipality(&staff.actor.municipality_id),
+        "not_found",
+    );
+    scope_ok.or_else(|_| {
+        staff.require(
+            Action::Supervise,
+            Scope::municipality(&staff.actor.municipality_id),
+            "not_found",
+        )
+    })?;
+    let m = staff.actor.municipality_id.clone();
+    Ok(HttpResponse::Ok().json(state.read(move |c| view(c, &m)).await?))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CalendarUpdate {
+    /// IANA time zone, e.g. `Europe/Rome`.
+    pub timezone: Option<String>,
+    /// ISO weekdays, 1 = Monday … 7 = Sunday.
+    pub working_weekdays: Option<Vec<u32>>,
+    pub office_hours: Option<String>,
+    pub deadline_mode: Option<String>,
+    pub reopen_days: Option<i32>,
+}
+
+/// Validates an update against the current settings; pure.
+fn merged(current: CalendarSettings, u: CalendarUpdate) -> AppResult<CalendarSettings> {
+    let invalid = |field: &'static str, e: String| AppError::field(field, "invalid_calendar", e);
+    let mut s = current;
+    if let Some(tz) = u.timezone {
+        tz.parse::<chrono_tz::Tz>()
+            .map_err(|_| invalid("timezone", format!("unknown time zone `{tz}`")))?;
+        s.timezone = tz;
+    }
+    if let Some(days) = u.working_weekdays {
+        let text = days
+            .iter()
+            .map(|d| d.to_string())
+            .collect::<Vec<_>>()
+            .join(",");
+        parse_weekdays(&text).map_err(|e| invalid("working_weekdays", e.to_string()))?;
+        s.working_weekdays = text;
+    }
+    if let Some(hours) = u.office_hours {
+        let parsed =
+            parse_office_hours(&hours).map_err(|e| invalid("office_hours", e.to_string()))?;
+        s.office_hours = format_office_hours(&parsed);
+    }
+    if let Some(mode) = u.deadline_mode {
+        mode.parse::<DeadlineMode>()
+            .map_err(|e| invalid("deadline_mode", e.to_string()))?;
+        s.deadline_mode = mode;
+    }
+    if let Some(days) = u.reopen_days {
+        if !(0..=365).contains(&days) {
+            return Err(invalid("reopen_days", "reopen_days must be 0-365".into()));
+        }
+        s.reopen_days = days;
+    }
+    // The whole must make a valid calendar.
+    let tz = s
+        .timezone
+        .parse::<chrono_tz::Tz>()
+        .map_err(|_| invalid("timezone", "bad time zone".into()))?;
+    Calendar::new(
+        tz,
+        parse_weekdays(&s.working_weekdays)
+            .map_err(|e| invalid("working_weekdays", e.to_string()))?,
+        parse_office_hours(&s.office_hours).map_err(|e| invalid("office_hours", e.to_string()))?,
+    )
+    .map_err(|e| invalid("working_weekdays", e.to_string()))?;
+    Ok(s)
+}
+
+#[utoipa::path(
+    put,
+    path = "/api/v1/admin/calendar",
+    tag = "admin",
+    security(("bearer" = [])),
+    request_body = CalendarUpdate,
+    responses(
+        (status = 200, description = "Updated; new deadlines follow it (existing ones are kept)", body = CalendarView),
+        (status = 403, description = "Not an admin", body = crate::error::ErrorEnvelope),
+        (status = 422, description = "Invalid calendar", body = crate::error::ErrorEnvelope),
+    )
+)]
+#[put("/admin/calendar")]
+pub async fn put_calendar(
+    state: web::Data<AppState>,
+    staff: Staff,
+    body: web::Json<CalendarUpdate>,
+) -> AppResult<HttpResponse> {
+    staff.require(
+        Action::Administer,
+        Scope::municipality(&staff.actor.municipality_id),
+        "not_found",
+    )?;
+    let m = staff.actor.municipality_id.clone();
+    let update = body.into_inner();
+    let v = state
+        .write(move |c| {
+            let settings = merged(municipalities::calendar_settings(c, &m)?, update)?;
+            municipalities::set_calendar_settings(c, &m, &settings, naive(Utc::now()))?;
+            view(c, &m)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(v))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HolidayRequest {
+    pub date: NaiveDate,
+    pub name: String,
+    /// A national holiday that is a working day here (a change in the law).
+    #[serde(default)]
+    pub reopened: bool,
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/holidays",
+    tag = "admin",
+    security(("bearer" = [])),
+    request_body = HolidayRequest,
+    responses((status = 201, description = "Added (or renamed)", body = CalendarView), (status = 403, description = "Not an admin", body = crate::error::ErrorEnvelope))
+)]
+#[post("/admin/holidays")]
+pub async fn add_holiday(
+    state: web::Data<AppState>,
+    staff: Staff,
+    body: web::Json<HolidayRequest>,
+) -> AppResult<HttpResponse> {
+    staff.require(
+        Action::Administer,
+        Scope::municipality(&staff.actor.municipality_id),
+        "not_found",
+    )?;
+    let b = body.into_inner();
+    let name = crate::domain::validate::required_text("name", Some(&b.name), 120)
+        .map_err(|e| AppError::Validation(vec![e]))?;
+    let m = staff.actor.municipality_id.clone();
+    let v = state
+        .write(move |c| {
+            municipalities::set_holiday(c, &m, b.date, &name, b.reopened)?;
+            view(c, &m)
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(v))
+}
+
+#[utoipa::path(
+    delete,
+    path = "/api/v1/admin/holidays/{date}",
+    tag = "admin",
+    security(("bearer" = [])),
+    params(("date" = String, Path, description = "YYYY-MM-DD")),
+    responses((status = 204, description = "Removed"), (status = 404, description = "No municipal holiday that day", body = crate::error::ErrorEnvelope))
+)]
+#[delete("/admin/holidays/{date}")]
+pub async fn remove_holiday(
+    state: web::Data<AppState>,
+    staff: Staff,
+    date: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    staff.require(
+        Action::Administer,
+        Scope::municipality(&staff.actor.municipality_id),
+        "not_found",
+    )?;
+    let date = NaiveDate::parse_from_str(&date, "%Y-%m-%d")
+        .map_err(|_| AppError::not_found("holiday_not_found", "no such date"))?;
+    let m = staff.actor.municipality_id.clone();
+    let removed = state
+        .write(move |c| municipalities::remove_holiday(c, &m, date))
+        .await?;
+    if removed {
+        Ok(HttpResponse::NoContent().finish())
+    } else {
+        Err(AppError::not_found(
+            "holiday_not_found",
+            "no municipal holiday or closure that day",
+        ))
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CategoryUpdate {
+    pub take_in_sla_hours: Option<i32>,
+    pub resolution_target_days: Option<i32>,
+    /// `working_days`, `business_hours`, `calendar`, or null for the municipality's default.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub deadline_mode: Option<Option<String>>,
+    pub active: Option<bool>,
+    /// Default office code.
+    pub office: Option<String>,
+}
+
+/// Absent → `None`; `null` → `Some(None)`; a value → `Some(Some(v))`.
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(d).map(Some)
+}
+
+#[utoipa::path(
+    patch,
+    path = "/api/v1/admin/categories/{code}",
+    tag = "admin",
+    security(("bearer" = [])),
+    params(("code" = String, Path, description = "Category code")),
+    request_body = CategoryUpdate,
+    responses((status = 200, description = "Updated"), (status = 404, description = "No such category", body = crate::error::ErrorEnvelope), (status = 422, description = "Invalid values", body = crate::error::ErrorEnvelope))
+)]
+#[patch("/admin/categories/{code}")]
+pub async fn update_category(
+    state: web::Data<AppState>,
+    staff: Staff,
+    code: web::Path<String>,
+    body: web::Json<CategoryUpdate>,
+) -> AppResult<HttpResponse> {
+    staff.require(
+        Action::Administer,
+        Scope::municipality(&staff.actor.municipality_id),
+        "not_found",
+    )?;
+    let b = body.into_inner();
+    if let Some(Some(mode)) = &b.deadline_mode {
+        mode.parse::<DeadlineMode>().map_err(|e| {
+            AppError::field("deadline_mode", "invalid_deadline_mode", e.to_string())
+        })?;
+    }
+    let m = staff.actor.municipality_id.clone();
+    let code = code.into_inner();
+    state
+        .write(move |c| {
+            let category = catalog::category_by_code(c, &m, &code)?.ok_or_else(|| {
+                AppError::not_found("category_not_found", format!("no category `{code}`"))
+            })?;
+            let office_id = match &b.office {
+                None => None,
+                Some(o) => Some(
+                    catalog::office_by_code(c, &m, o)?
+                        .ok_or_else(|| {
+                            AppError::field("office", "unknown_office", format!("no office `{o}`"))
+                        })?
+                        .id,
+                ),
+            };
+            catalog::update_category(
+                c,
+                &category.id,
+                &catalog::CategoryChanges {
+                    take_in_sla_hours: b.take_in_sla_hours,
+                    resolution_target_days: b.resolution_target_days,
+                    deadline_mode: b.deadline_mode,
+                    active: b.active,
+                    default_office_id: office_id,
+                },
+            )
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({"updated": true})))
+}

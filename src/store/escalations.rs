@@ -1,0 +1,136 @@
+//! The escalation sweeper's queries: find reports still `new` past their next
+//! escalation instant (through the `reports_sweep` index), and escalate each
+//! with a conditional `UPDATE … WHERE escalation_level = current`, so that
+//! whatever runs concurrently — threads, processes, instances — each report is
+//! escalated exactly once per level. A batch is one transaction: a sweeper
+//! killed half-way leaves nothing half-done.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::prelude::*;
+
+use super::events::{self, NewEvent};
+use super::municipalities;
+use super::schema::reports;
+use super::{naive, utc, DbConn};
+use crate::domain::calendar::{Calendar, DeadlineMode};
+use crate::domain::report::{Actor, EventKind, Status};
+use crate::error::AppResult;
+
+/// When the levels fire.
+#[derive(Debug, Clone, Copy)]
+pub struct Policy {
+    /// Level 2 this many SLA hours (on the municipal calendar) after the
+    /// take-in deadline; `None`: only level 1.
+    pub level2_after_hours: Option<u32>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Outcome {
+    pub level1: usize,
+    pub level2: usize,
+}
+
+impl Outcome {
+    pub fn total(&self) -> usize {
+        self.level1 + self.level2
+    }
+}
+
+type Candidate = (i64, String, i32, Option<NaiveDateTime>, Option<String>);
+
+/// Reports whose next escalation is due, oldest first (index `reports_sweep`).
+pub fn due(conn: &mut DbConn, now: DateTime<Utc>, limit: i64) -> AppResult<Vec<Candidate>> {
+    Ok(due_query(naive(now), limit)
+        .select((
+            reports::id,
+            reports::municipality_id,
+            reports::escalation_level,
+            reports::take_in_due_at,
+            reports::office_id,
+        ))
+        .load(conn)?)
+}
+
+/// The sweeper's lookup: `status = 'new' AND next_escalation_at <= now`,
+/// oldest first, served by `reports_sweep`.
+pub type DueQuery = diesel::dsl::Limit<
+    diesel::dsl::Order<DueFilter, diesel::dsl::Asc<reports::next_escalation_at>>,
+>;
+type DueFilter = diesel::dsl::Filter<
+    diesel::dsl::Filter<reports::table, diesel::dsl::Eq<reports::status, &'static str>>,
+    diesel::dsl::LtEq<reports::next_escalation_at, NaiveDateTime>,
+>;
+
+/// The sweeper's lookup, shared with the index test.
+pub fn due_query(now: NaiveDateTime, limit: i64) -> DueQuery {
+    reports::table
+        .filter(reports::status.eq(Status::New.as_str()))
+        .filter(reports::next_escalation_at.le(now))
+        .order(reports::next_escalation_at.asc())
+        .limit(limit)
+}
+
+/// Escalates one batch in the caller's write transaction.
+pub fn escalate_batch(
+    conn: &mut DbConn,
+    now: DateTime<Utc>,
+    policy: Policy,
+    batch: i64,
+) -> AppResult<(Outcome, usize)> {
+    let candidates = due(conn, now, batch)?;
+    let found = candidates.len();
+    let mut calendars: HashMap<String, (Calendar, DeadlineMode)> = HashMap::new();
+    let mut outcome = Outcome::default();
+    let at = naive(now);
+    for (id, municipality_id, level, due_at, office_id) in candidates {
+        let next_level = level + 1;
+        let next_at = match (next_level, policy.level2_after_hours, due_at) {
+            (1, Some(hours), Some(due_at)) => {
+                if !calendars.contains_key(&municipality_id) {
+                    let calendar = municipalities::calendar(conn, &municipality_id)?;
+                    let mode = municipalities::find(conn, &municipality_id)?
+                        .map(|m| m.deadline_mode())
+                        .unwrap_or(DeadlineMode::WorkingDays);
+                    calendars.insert(municipality_id.clone(), (calendar, mode));
+                }
+                let (calendar, mode) = &calendars[&municipality_id];
+                Some(naive(calendar.deadline(utc(due_at), hours, *mode)))
+            }
+            _ => None,
+        };
+        // The claim: only the sweeper that moves the level from `level` wins.
+        let claimed = diesel::update(
+            reports::table
+                .find(id)
+                .filter(reports::status.eq(Status::New.as_str()))
+                .filter(reports::escalation_level.eq(level))
+                .filter(reports::next_escalation_at.le(at)),
+        )
+        .set((
+            reports::escalation_level.eq(next_level),
+            reports::escalated_at.eq(Some(at)),
+            reports::next_escalation_at.eq(next_at),
+        ))
+        .execute(conn)?;
+        if claimed != 1 {
+            continue;
+        }
+        events::append(
+            conn,
+            NewEvent::new(id, at, &Actor::system(), EventKind::Escalated).data(serde_json::json!({
+                "level": next_level,
+                "take_in_due_at": due_at.map(utc),
+                "office_id": office_id,
+                "next_escalation_at": next_at.map(utc),
+            })),
+        )?;
+        if next_level == 1 {
+            outcome.level1 += 1;
+        } else {
+            outcome.level2 += 1;
+        }
+    }
+    Ok((outcome, found))
+}
