@@ -40,9 +40,14 @@ pub fn sla(store: &Store, total: i64, overdue: i64) -> AppResult<()> {
     crate::demo::setup(store)?;
     let started = Instant::now();
     store.read(|c| seed::reports(c, crate::demo::PISA_ISTAT, total))?;
-    println!("[{backend}] seeded {total} reports in {:.1} s", started.elapsed().as_secs_f64());
+    println!(
+        "[{backend}] seeded {total} reports in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
 
-    let policy = Policy { level2_after_hours: None };
+    let policy = Policy {
+        level2_after_hours: None,
+    };
     let baseline = time(51, || store.read(|c| reports::by_ids(c, &[total / 2])))?;
     let idle = time(51, || {
         let o = jobs::sweep(store, Utc::now(), policy)?;

@@ -39,6 +39,22 @@ pub struct Config {
     /// SLA hours after the take-in deadline before the second escalation
     /// level (e.g. to the head of department); 0 disables it.
     pub escalation_level2_hours: u32,
+    /// `file` (`.eml` files in `data_dir/mail`: nothing is sent) or `smtp`.
+    pub mail_transport: String,
+    pub mail_from: String,
+    pub smtp_host: String,
+    pub smtp_port: u16,
+    /// `none`, `starttls` or `tls`.
+    pub smtp_tls: String,
+    pub smtp_username: Option<String>,
+    pub smtp_password: Option<String>,
+    pub smtp_timeout_seconds: u64,
+    /// Delivery attempts before a notification is dead.
+    pub outbox_max_attempts: i32,
+    /// How often each `serve` process looks for notifications to deliver.
+    pub dispatch_interval_seconds: u64,
+    /// Failed call attempts before a callback is closed as unreachable.
+    pub callback_max_failed_attempts: i32,
 }
 
 impl Default for Config {
@@ -58,6 +74,17 @@ impl Default for Config {
             retention_days: 365,
             sweep_interval_seconds: 60,
             escalation_level2_hours: 24,
+            mail_transport: "file".into(),
+            mail_from: "segnala <noreply@segnala.invalid>".into(),
+            smtp_host: "127.0.0.1".into(),
+            smtp_port: 25,
+            smtp_tls: "starttls".into(),
+            smtp_username: None,
+            smtp_password: None,
+            smtp_timeout_seconds: 20,
+            outbox_max_attempts: 8,
+            dispatch_interval_seconds: 5,
+            callback_max_failed_attempts: 3,
         }
     }
 }
@@ -160,6 +187,40 @@ impl Config {
         if let Some(v) = var("SEGNALA_ESCALATION_LEVEL2_HOURS")? {
             config.escalation_level2_hours = number("SEGNALA_ESCALATION_LEVEL2_HOURS", v)?;
         }
+        if let Some(v) = var("SEGNALA_MAIL_TRANSPORT")? {
+            config.mail_transport = v;
+        }
+        if let Some(v) = var("SEGNALA_MAIL_FROM")? {
+            config.mail_from = v;
+        }
+        if let Some(v) = var("SEGNALA_SMTP_HOST")? {
+            config.smtp_host = v;
+        }
+        if let Some(v) = var("SEGNALA_SMTP_PORT")? {
+            config.smtp_port = number("SEGNALA_SMTP_PORT", v)?;
+        }
+        if let Some(v) = var("SEGNALA_SMTP_TLS")? {
+            config.smtp_tls = v;
+        }
+        if let Some(v) = var("SEGNALA_SMTP_USERNAME")? {
+            config.smtp_username = Some(v);
+        }
+        if let Some(v) = var("SEGNALA_SMTP_PASSWORD")? {
+            config.smtp_password = Some(v);
+        }
+        if let Some(v) = var("SEGNALA_SMTP_TIMEOUT_SECONDS")? {
+            config.smtp_timeout_seconds = number("SEGNALA_SMTP_TIMEOUT_SECONDS", v)?;
+        }
+        if let Some(v) = var("SEGNALA_OUTBOX_MAX_ATTEMPTS")? {
+            config.outbox_max_attempts = number("SEGNALA_OUTBOX_MAX_ATTEMPTS", v)?;
+        }
+        if let Some(v) = var("SEGNALA_DISPATCH_INTERVAL_SECONDS")? {
+            config.dispatch_interval_seconds = number("SEGNALA_DISPATCH_INTERVAL_SECONDS", v)?;
+        }
+        if let Some(v) = var("SEGNALA_CALLBACK_MAX_FAILED_ATTEMPTS")? {
+            config.callback_max_failed_attempts =
+                number("SEGNALA_CALLBACK_MAX_FAILED_ATTEMPTS", v)?;
+        }
         if let Some(v) = var("SEGNALA_RETENTION_DAYS")? {
             config.retention_days = number("SEGNALA_RETENTION_DAYS", v)?;
         }
@@ -170,6 +231,12 @@ impl Config {
         crate::store::escalations::Policy {
             level2_after_hours: (self.escalation_level2_hours > 0)
                 .then_some(self.escalation_level2_hours),
+        }
+    }
+
+    pub fn links(&self) -> crate::notify::plan::Links {
+        crate::notify::plan::Links {
+            base_url: self.public_base_url.clone(),
         }
     }
 

@@ -57,6 +57,12 @@ enum Command {
     /// Staff accounts.
     #[command(subcommand)]
     User(UserCmd),
+    /// The notification outbox.
+    #[command(subcommand)]
+    Outbox(OutboxCmd),
+    /// API keys for integrations (Open311 clients, external offices).
+    #[command(subcommand)]
+    Apikey(ApikeyCmd),
     /// Benchmarks (run through scripts/bench, on a scratch database).
     #[command(subcommand, hide = true)]
     Bench(BenchCmd),
@@ -81,6 +87,9 @@ enum UserCmd {
         /// Office codes (for `office`), comma-separated.
         #[arg(long, value_delimiter = ',')]
         offices: Vec<String>,
+        /// Email (supervisors receive escalations there).
+        #[arg(long)]
+        email: Option<String>,
     },
     /// Set a new password (read from SEGNALA_NEW_PASSWORD or stdin); ends existing sessions.
     Passwd {
@@ -97,6 +106,36 @@ enum UserCmd {
         #[arg(long)]
         username: String,
     },
+    List {
+        #[arg(long)]
+        municipality: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum OutboxCmd {
+    /// Deliver every due notification once, then exit.
+    RunOnce,
+    /// List dead notifications.
+    Dead,
+    /// Put a dead notification back in the queue.
+    Retry { id: String },
+}
+
+#[derive(Subcommand)]
+enum ApikeyCmd {
+    /// Issue a key (printed once; only its hash is stored).
+    Add {
+        #[arg(long)]
+        municipality: String,
+        #[arg(long)]
+        name: String,
+        /// The office it answers for (an external office's own system).
+        #[arg(long)]
+        office: Option<String>,
+    },
+    /// Revoke a key by id.
+    Revoke { id: String },
     List {
         #[arg(long)]
         municipality: String,
@@ -176,6 +215,18 @@ enum OfficeCmd {
     List {
         #[arg(long)]
         municipality: String,
+    },
+    /// Send the office's report events to its own system (signed with the secret).
+    Webhook {
+        #[arg(long)]
+        municipality: String,
+        #[arg(long)]
+        code: String,
+        /// Omit to remove the webhook.
+        #[arg(long)]
+        url: Option<String>,
+        #[arg(long)]
+        secret: Option<String>,
     },
 }
 
@@ -289,6 +340,74 @@ fn run(command: Command, config: Config) -> AppResult<()> {
         }
         Command::Serve => serve(config),
         Command::User(cmd) => user_command(cmd, &config),
+        Command::Outbox(cmd) => {
+            let store = open(&config)?;
+            match cmd {
+                OutboxCmd::RunOnce => {
+                    let d = segnala::jobs::dispatch::Dispatcher::from_config(store, &config)?;
+                    let o = d.run_once(Utc::now())?;
+                    println!("{} sent, {} to retry, {} dead", o.sent, o.retrying, o.dead);
+                }
+                OutboxCmd::Dead => {
+                    for row in store.read(|c| segnala::store::outbox::dead(c, 1000))? {
+                        println!(
+                            "{}  {:8} {:3} attempts  {}  {}",
+                            row.id,
+                            row.kind,
+                            row.attempts,
+                            row.dedupe_key,
+                            row.last_error.unwrap_or_default()
+                        );
+                    }
+                }
+                OutboxCmd::Retry { id } => {
+                    store.write(|c| segnala::store::outbox::retry(c, &id, naive(Utc::now())))?;
+                    println!("{id} queued again");
+                }
+            }
+            Ok(())
+        }
+        Command::Apikey(cmd) => {
+            let store = open(&config)?;
+            match cmd {
+                ApikeyCmd::Add {
+                    municipality,
+                    name,
+                    office,
+                } => {
+                    let (id, key) = store.write(|c| {
+                        segnala::store::api_keys::issue(
+                            c,
+                            &municipality,
+                            &name,
+                            office.as_deref(),
+                            naive(Utc::now()),
+                        )
+                    })?;
+                    println!("API key {id} for {name}: {key}\n(shown once: store it now)");
+                }
+                ApikeyCmd::Revoke { id } => {
+                    store.write(|c| segnala::store::api_keys::revoke(c, &id, naive(Utc::now())))?;
+                    println!("{id} revoked");
+                }
+                ApikeyCmd::List { municipality } => {
+                    for k in store.read(|c| segnala::store::api_keys::list(c, &municipality))? {
+                        println!(
+                            "{}  {:24} office={:?} {}",
+                            k.id,
+                            k.name,
+                            k.office_id,
+                            if k.revoked_at.is_some() {
+                                "revoked"
+                            } else {
+                                "active"
+                            }
+                        );
+                    }
+                }
+            }
+            Ok(())
+        }
         Command::Bench(BenchCmd::Sla { reports, overdue }) => {
             let store = open(&config)?;
             segnala::bench::sla(&store, reports, overdue)
@@ -296,7 +415,12 @@ fn run(command: Command, config: Config) -> AppResult<()> {
         Command::Sweep { at } => {
             let store = open(&config)?;
             let now = at.map(|t| t.with_timezone(&Utc)).unwrap_or_else(Utc::now);
-            let outcome = segnala::jobs::sweep(&store, now, config.escalation_policy())?;
+            let outcome = segnala::jobs::sweep_and_notify(
+                &store,
+                now,
+                config.escalation_policy(),
+                &config.links(),
+            )?;
             println!(
                 "{} report(s) escalated to level 1, {} to level 2",
                 outcome.level1, outcome.level2
@@ -432,6 +556,36 @@ fn run(command: Command, config: Config) -> AppResult<()> {
                     println!("office {} added", o.code);
                     Ok(())
                 }
+                OfficeCmd::Webhook {
+                    municipality,
+                    code,
+                    url,
+                    secret,
+                } => {
+                    store.write(|conn| {
+                        let office = catalog::office_by_code(conn, &municipality, &code)?
+                            .ok_or_else(|| {
+                                AppError::not_found("office_not_found", format!("no office {code}"))
+                            })?;
+                        let hook = match (&url, &secret) {
+                            (Some(u), Some(s)) => Some((u.as_str(), s.as_str())),
+                            (None, _) => None,
+                            (Some(_), None) => {
+                                return Err(AppError::field(
+                                    "secret",
+                                    "required",
+                                    "a webhook needs --secret",
+                                ))
+                            }
+                        };
+                        catalog::set_webhook(conn, &office.id, hook)
+                    })?;
+                    println!(
+                        "webhook of {code} {}",
+                        if url.is_some() { "set" } else { "removed" }
+                    );
+                    Ok(())
+                }
                 OfficeCmd::List { municipality } => {
                     for o in store.read(|c| catalog::list_offices(c, &municipality))? {
                         println!("{:16} {:8} {}", o.code, o.kind, o.name);
@@ -537,6 +691,7 @@ fn user_command(cmd: UserCmd, config: &Config) -> AppResult<()> {
             role,
             municipality,
             offices,
+            email,
         } => {
             let role = role.parse().map_err(|_| {
                 AppError::field(
@@ -562,6 +717,7 @@ fn user_command(cmd: UserCmd, config: &Config) -> AppResult<()> {
                         role,
                         municipality_id: municipality,
                         office_codes: offices,
+                        email,
                     },
                     now,
                 )
@@ -656,13 +812,17 @@ fn serve(config: Config) -> AppResult<()> {
         .map_err(|e| AppError::internal(format!("cannot listen on {}: {e}", config.bind)))?;
     let workers = config.workers;
     tracing::info!(http.bind = %config.bind, db.backend = ?store.backend(), "segnala listening");
+    let dispatcher = segnala::jobs::dispatch::Dispatcher::from_config(store.clone(), &config)?;
     segnala::jobs::spawn(
         store.clone(),
         segnala::jobs::Schedule {
             sweep_every: std::time::Duration::from_secs(config.sweep_interval_seconds.max(1)),
             policy: config.escalation_policy(),
             retention_days: config.retention_days,
+            dispatch_every: std::time::Duration::from_secs(config.dispatch_interval_seconds.max(1)),
+            links: config.links(),
         },
+        dispatcher,
     );
     let state = AppState::new(store, config)?;
     actix_web::rt::System::new().block_on(async move {

@@ -362,6 +362,7 @@ pub fn setup_accounts(
                     role: *role,
                     municipality_id: PISA_ISTAT.into(),
                     office_codes: offices.iter().map(|o| (*o).to_string()).collect(),
+                    email: Some(format!("{username}@comune.pisa.example")),
                 },
                 now,
             )

@@ -49,6 +49,8 @@ pub struct CreateUserRequest {
     /// Office codes (required for `office`).
     #[serde(default)]
     pub offices: Vec<String>,
+    /// For supervisors: where escalations arrive.
+    pub email: Option<String>,
 }
 
 #[utoipa::path(
@@ -85,17 +87,23 @@ pub async fn create_user(
         role: body.role,
         municipality_id: staff.actor.municipality_id.clone(),
         office_codes: body.offices,
+        email: body
+            .email
+            .map(|e| crate::domain::validate::email(&e).map_err(|e| AppError::Validation(vec![e])))
+            .transpose()?,
     };
     let user = state
         .write(move |c| users::create(c, &new, naive(Utc::now())))
         .await?;
-    tracing::info!(admin.user = %staff.user.row.username, user.username = %user.row.username, user.role = %user.row.role, "user created");
+    tracing::info!(admin.user = %staff.name(), user.username = %user.row.username, user.role = %user.row.role, "user created");
     Ok(HttpResponse::Created().json(staff_view(&user)?))
 }
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateUserRequest {
+    /// An empty string removes it.
+    pub email: Option<String>,
     pub display_name: Option<String>,
     pub role: Option<Role>,
     pub offices: Option<Vec<String>>,
@@ -139,6 +147,13 @@ pub async fn update_user(
         office_codes: body.offices,
         active: body.active,
         password_hash,
+        email: match body.email {
+            None => None,
+            Some(e) if e.trim().is_empty() => Some(None),
+            Some(e) => Some(Some(
+                crate::domain::validate::email(&e).map_err(|e| AppError::Validation(vec![e]))?,
+            )),
+        },
     };
     let municipality = staff.actor.municipality_id.clone();
     let id = id.into_inner();
@@ -151,6 +166,90 @@ pub async fn update_user(
             users::update(c, &id, &update, naive(Utc::now()))
         })
         .await?;
-    tracing::info!(admin.user = %staff.user.row.username, user.username = %user.row.username, "user updated");
+    tracing::info!(admin.user = %staff.name(), user.username = %user.row.username, "user updated");
     Ok(HttpResponse::Ok().json(staff_view(&user)?))
+}
+
+#[derive(serde::Serialize, ToSchema)]
+pub struct DeadNotification {
+    pub id: String,
+    /// `email` or `webhook`.
+    pub kind: String,
+    pub dedupe_key: String,
+    pub attempts: i32,
+    pub last_error: Option<String>,
+    pub created_at: chrono::DateTime<Utc>,
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/outbox/dead",
+    tag = "admin",
+    security(("bearer" = [])),
+    responses((status = 200, description = "Notifications that could not be delivered", body = [DeadNotification]), (status = 403, description = "Not an admin", body = crate::error::ErrorEnvelope))
+)]
+#[get("/admin/outbox/dead")]
+pub async fn dead_notifications(
+    state: web::Data<AppState>,
+    staff: Staff,
+) -> AppResult<HttpResponse> {
+    staff.require(
+        Action::Administer,
+        Scope::municipality(&staff.actor.municipality_id),
+        "not_found",
+    )?;
+    let m = staff.actor.municipality_id.clone();
+    let rows = state
+        .read(move |c| {
+            let rows = crate::store::outbox::dead(c, 1000)?;
+            let ids: Vec<i64> = rows.iter().filter_map(|r| r.report_id).collect();
+            let mine: std::collections::HashSet<i64> = crate::store::reports::by_ids(c, &ids)?
+                .into_iter()
+                .filter(|r| r.municipality_id == m)
+                .map(|r| r.id)
+                .collect();
+            Ok(rows
+                .into_iter()
+                .filter(|r| r.report_id.is_some_and(|id| mine.contains(&id)))
+                .collect::<Vec<_>>())
+        })
+        .await?;
+    let body: Vec<DeadNotification> = rows
+        .into_iter()
+        .map(|r| DeadNotification {
+            id: r.id,
+            kind: r.kind,
+            dedupe_key: r.dedupe_key,
+            attempts: r.attempts,
+            last_error: r.last_error,
+            created_at: crate::store::utc(r.created_at),
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(body))
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/outbox/{id}/retry",
+    tag = "admin",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "Outbox row id")),
+    responses((status = 204, description = "Queued again"), (status = 404, description = "No dead notification with that id", body = crate::error::ErrorEnvelope))
+)]
+#[post("/admin/outbox/{id}/retry")]
+pub async fn retry_notification(
+    state: web::Data<AppState>,
+    staff: Staff,
+    id: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    staff.require(
+        Action::Administer,
+        Scope::municipality(&staff.actor.municipality_id),
+        "not_found",
+    )?;
+    let id = id.into_inner();
+    state
+        .write(move |c| crate::store::outbox::retry(c, &id, naive(Utc::now())))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
 }

@@ -13,22 +13,47 @@ use utoipa::ToSchema;
 use super::AppState;
 use crate::auth::{dummy_hash, verify_password};
 use crate::domain::permissions::{decide, Action, Decision, Role, Scope, StaffActor};
+use crate::domain::report::{Actor, ActorKind};
 use crate::error::{AppError, AppResult};
 use crate::store::users::{self, User};
-use crate::store::{naive, rate_limits, utc};
+use crate::store::{api_keys, naive, rate_limits, utc};
 
 /// Failed logins per client IP per window before the IP is refused.
 const IP_FAILURES: i32 = 20;
 const IP_WINDOW_MINUTES: i64 = 15;
 
 /// A signed-in staff member, re-read from the database on every request: a
-/// disabled account or a changed password takes effect at once.
+/// disabled account or a changed password takes effect at once. An
+/// integration with an API key (an external office's own system) acts as
+/// office staff of its office.
 pub struct Staff {
-    pub user: User,
     pub actor: StaffActor,
+    /// The user, for people; `None` for an API key.
+    pub user: Option<User>,
+    /// The API key's id, for integrations.
+    pub api_key: Option<String>,
 }
 
 impl Staff {
+    /// Who the timeline records.
+    pub fn event_actor(&self) -> Actor {
+        match &self.api_key {
+            Some(id) => Actor {
+                kind: ActorKind::Integration,
+                id: Some(id.clone()),
+            },
+            None => Actor::user(&self.actor.user_id),
+        }
+    }
+
+    /// A name for logs.
+    pub fn name(&self) -> String {
+        self.user
+            .as_ref()
+            .map(|u| u.row.username.clone())
+            .unwrap_or_else(|| format!("apikey:{}", self.actor.user_id))
+    }
+
     pub fn role(&self) -> Role {
         self.actor.role
     }
@@ -90,7 +115,41 @@ async fn authenticate(state: web::Data<AppState>, token: String) -> AppResult<St
             )
         })?;
     let actor = user.actor()?;
-    Ok(Staff { user, actor })
+    Ok(Staff {
+        user: Some(user),
+        actor,
+        api_key: None,
+    })
+}
+
+async fn authenticate_key(state: web::Data<AppState>, key: String) -> AppResult<Staff> {
+    let row = state
+        .read(move |c| api_keys::find_active(c, &key))
+        .await?
+        .ok_or_else(|| unauthorized("invalid_api_key", "the API key is unknown or revoked"))?;
+    let actor = StaffActor {
+        user_id: row.id.clone(),
+        role: Role::Office,
+        municipality_id: row.municipality_id.clone(),
+        office_ids: row.office_id.iter().cloned().collect(),
+    };
+    Ok(Staff {
+        actor,
+        user: None,
+        api_key: Some(row.id),
+    })
+}
+
+/// `X-Api-Key: <key>` or `Authorization: ApiKey <key>`.
+fn api_key(req: &HttpRequest) -> Option<String> {
+    if let Some(k) = req.headers().get("X-Api-Key").and_then(|v| v.to_str().ok()) {
+        return Some(k.trim().to_string());
+    }
+    req.headers()
+        .get("Authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|h| h.strip_prefix("ApiKey "))
+        .map(|k| k.trim().to_string())
 }
 
 impl FromRequest for Staff {
@@ -99,9 +158,13 @@ impl FromRequest for Staff {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let state = req.app_data::<web::Data<AppState>>().cloned();
-        let token = bearer(req);
+        let key = api_key(req);
+        let token = if key.is_some() { None } else { bearer(req) };
         Box::pin(async move {
             let state = state.ok_or_else(|| AppError::internal("no application state"))?;
+            if let Some(key) = key {
+                return Ok(authenticate_key(state, key).await?);
+            }
             let token = token.ok_or_else(|| {
                 unauthorized("unauthorized", "sign in: this needs a staff token")
             })??;
@@ -295,5 +358,11 @@ pub async fn login(
 )]
 #[get("/auth/me")]
 pub async fn me(staff: Staff) -> AppResult<HttpResponse> {
-    Ok(HttpResponse::Ok().json(staff_view(&staff.user)?))
+    match &staff.user {
+        Some(user) => Ok(HttpResponse::Ok().json(staff_view(user)?)),
+        None => Err(AppError::not_found(
+            "not_a_user",
+            "an API key is not a user",
+        )),
+    }
 }

@@ -5,6 +5,7 @@ pub mod admin;
 pub mod attachments;
 pub mod auth;
 pub mod calendar;
+pub mod callbacks;
 pub mod categories;
 pub mod dto;
 pub mod health;
@@ -139,6 +140,10 @@ pub fn configure(cfg: &mut aweb::ServiceConfig) {
             .service(staff::queue)
             .service(staff::triage)
             .service(staff::escalations)
+            .service(callbacks::list)
+            .service(callbacks::attempt)
+            .service(admin::dead_notifications)
+            .service(admin::retry_notification)
             .service(calendar::get_calendar)
             .service(calendar::put_calendar)
             .service(calendar::add_holiday)

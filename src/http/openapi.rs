@@ -9,7 +9,8 @@ use utoipa_swagger_ui::SwaggerUi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 
 use super::{
-    admin, attachments, auth, calendar, categories, health, municipalities, reports, staff, stats,
+    admin, attachments, auth, calendar, callbacks, categories, health, municipalities, reports,
+    staff, stats,
 };
 
 /// Staff endpoints take `Authorization: Bearer <JWT>` from `/api/v1/auth/login`.
@@ -53,6 +54,10 @@ impl utoipa::Modify for BearerAuth {
         staff::queue,
         staff::triage,
         staff::escalations,
+        callbacks::list,
+        callbacks::attempt,
+        admin::dead_notifications,
+        admin::retry_notification,
         calendar::get_calendar,
         calendar::put_calendar,
         calendar::add_holiday,

@@ -13,7 +13,7 @@ use super::dto::{report_view, CategoryRef, OfficeRef, ReportView, TimelineEntry}
 use super::reports::{bundle, categories_of, find_by_code};
 use super::AppState;
 use crate::domain::permissions::{Action, Role, Scope};
-use crate::domain::report::{Actor, EventKind, Status};
+use crate::domain::report::{EventKind, Status};
 use crate::error::{AppError, AppResult};
 use crate::store::events::{self, NewEvent};
 use crate::store::queues::{self, QueueFilter, QueueScope};
@@ -301,7 +301,7 @@ pub async fn detail(
                     NewEvent::new(
                         report.id,
                         now,
-                        &Actor::user(&staff.actor.user_id),
+                        &staff.event_actor(),
                         EventKind::PersonalDataViewed,
                     ),
                 )?;

@@ -2,6 +2,8 @@
 //! inside every `segnala serve` and as a CLI command for cron (`segnala
 //! sweep`, `segnala retention run`); each is safe on several instances at once.
 
+pub mod dispatch;
+
 use std::time::Duration as StdDuration;
 
 use chrono::{DateTime, Duration, Utc};
@@ -21,26 +23,53 @@ pub fn retention(store: &Store, days: i64, now: DateTime<Utc>) -> AppResult<usiz
             break;
         }
     }
-    // Old rate-limit windows are useless too.
+    // Old rate-limit windows are useless too, and sent notifications hold
+    // addresses: kept 30 days for support, then gone.
     store.write(|c| rate_limits::prune(c, naive(now - Duration::days(1))))?;
+    store.write(|c| crate::store::outbox::prune_sent(c, naive(now - Duration::days(30))))?;
     Ok(total)
 }
 
 /// What the periodic jobs of a `serve` process need.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Schedule {
     pub sweep_every: StdDuration,
     pub policy: escalations::Policy,
     pub retention_days: i64,
+    pub dispatch_every: StdDuration,
+    pub links: crate::notify::plan::Links,
 }
 
 /// Starts the periodic jobs of a `serve` process on their own threads.
-pub fn spawn(store: Store, schedule: Schedule) {
+pub fn spawn(store: Store, schedule: Schedule, dispatcher: dispatch::Dispatcher) {
+    let every = schedule.dispatch_every;
+    let started = std::thread::Builder::new()
+        .name("segnala-dispatcher".into())
+        .spawn(move || loop {
+            match dispatcher.run_once(Utc::now()) {
+                Ok(o) if o.sent + o.retrying + o.dead == 0 => {}
+                Ok(o) => tracing::info!(
+                    outbox.sent = o.sent,
+                    outbox.retrying = o.retrying,
+                    outbox.dead = o.dead,
+                    "notifications dispatched"
+                ),
+                Err(e) => tracing::error!(error.cause = %e, "notification dispatch failed"),
+            }
+            std::thread::sleep(every);
+        });
+    if let Err(e) = started {
+        tracing::error!(error.cause = %e, "cannot start the notification dispatcher");
+    }
     let sweeper = store.clone();
+    let links = schedule.links.clone();
+    let policy = schedule.policy;
+    let sweep_every = schedule.sweep_every;
+    let retention_days = schedule.retention_days;
     let started = std::thread::Builder::new()
         .name("segnala-sweeper".into())
         .spawn(move || loop {
-            match sweep(&sweeper, Utc::now(), schedule.policy) {
+            match sweep_and_notify(&sweeper, Utc::now(), policy, &links) {
                 Ok(o) if o.total() == 0 => {}
                 Ok(o) => tracing::info!(
                     escalated.level1 = o.level1,
@@ -49,7 +78,7 @@ pub fn spawn(store: Store, schedule: Schedule) {
                 ),
                 Err(e) => tracing::error!(error.cause = %e, "escalation sweep failed"),
             }
-            std::thread::sleep(schedule.sweep_every);
+            std::thread::sleep(sweep_every);
         });
     if let Err(e) = started {
         tracing::error!(error.cause = %e, "cannot start the escalation sweeper");
@@ -57,7 +86,7 @@ pub fn spawn(store: Store, schedule: Schedule) {
     let started = std::thread::Builder::new()
         .name("segnala-retention".into())
         .spawn(move || loop {
-            match retention(&store, schedule.retention_days, Utc::now()) {
+            match retention(&store, retention_days, Utc::now()) {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(reports = n, "retention: reporters' personal data erased"),
                 Err(e) => tracing::error!(error.cause = %e, "retention job failed"),
@@ -79,14 +108,58 @@ pub fn sweep(
     now: DateTime<Utc>,
     policy: escalations::Policy,
 ) -> AppResult<escalations::Outcome> {
+    sweep_with(store, now, policy, None)
+}
+
+/// [`sweep`], with the supervisors' emails written to the outbox in the same
+/// transactions, and overdue callbacks escalated too.
+pub fn sweep_and_notify(
+    store: &Store,
+    now: DateTime<Utc>,
+    policy: escalations::Policy,
+    links: &crate::notify::plan::Links,
+) -> AppResult<escalations::Outcome> {
+    let outcome = sweep_with(store, now, policy, Some(links))?;
+    loop {
+        let n = store.write(|c| {
+            let overdue = crate::store::callbacks::escalate_overdue(c, naive(now), SWEEP_BATCH)?;
+            for cb in &overdue {
+                if let Some(r) = reports::by_ids(c, &[cb.report_id])?.pop() {
+                    crate::notify::plan::escalated(c, &r, 1, "callback_overdue", links)?;
+                }
+            }
+            Ok(overdue.len())
+        })?;
+        if n == 0 {
+            break;
+        }
+    }
+    Ok(outcome)
+}
+
+fn sweep_with(
+    store: &Store,
+    now: DateTime<Utc>,
+    policy: escalations::Policy,
+    links: Option<&crate::notify::plan::Links>,
+) -> AppResult<escalations::Outcome> {
     let mut total = escalations::Outcome::default();
     // The common case, nothing due, costs one indexed read and no write lock.
     if store.read(|c| escalations::due(c, now, 1))?.is_empty() {
         return Ok(total);
     }
     loop {
-        let (outcome, _found) =
-            store.write(|c| escalations::escalate_batch(c, now, policy, SWEEP_BATCH))?;
+        let outcome = store.write(|c| {
+            let (outcome, escalated) = escalations::escalate_batch(c, now, policy, SWEEP_BATCH)?;
+            if let Some(links) = links {
+                for (report_id, level) in &escalated {
+                    if let Some(r) = reports::by_ids(c, &[*report_id])?.pop() {
+                        crate::notify::plan::escalated(c, &r, *level, "escalated", links)?;
+                    }
+                }
+            }
+            Ok(outcome)
+        })?;
         total.level1 += outcome.level1;
         total.level2 += outcome.level2;
         // Go on while batches escalate something: a report escalated to level 1

@@ -448,3 +448,27 @@ pub fn update_category(conn: &mut DbConn, id: &str, c: &CategoryChanges) -> AppR
     }
     Ok(())
 }
+
+/// Sets (or, with `None`, removes) an office's webhook.
+pub fn set_webhook(
+    conn: &mut DbConn,
+    office_id: &str,
+    webhook: Option<(&str, &str)>,
+) -> AppResult<()> {
+    if let Some((url, secret)) = webhook {
+        if !(url.starts_with("https://") || url.starts_with("http://")) || secret.len() < 16 {
+            return Err(AppError::field(
+                "webhook_url",
+                "invalid_webhook",
+                "an http(s) URL and a secret of at least 16 characters",
+            ));
+        }
+    }
+    diesel::update(offices::table.find(office_id))
+        .set((
+            offices::webhook_url.eq(webhook.map(|(u, _)| u.to_string())),
+            offices::webhook_secret.eq(webhook.map(|(_, s)| s.to_string())),
+        ))
+        .execute(conn)?;
+    Ok(())
+}

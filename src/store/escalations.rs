@@ -72,15 +72,16 @@ pub fn due_query(now: NaiveDateTime, limit: i64) -> DueQuery {
         .limit(limit)
 }
 
-/// Escalates one batch in the caller's write transaction.
+/// Escalates one batch in the caller's write transaction; returns the outcome
+/// and the `(report id, new level)` of each escalation.
 pub fn escalate_batch(
     conn: &mut DbConn,
     now: DateTime<Utc>,
     policy: Policy,
     batch: i64,
-) -> AppResult<(Outcome, usize)> {
+) -> AppResult<(Outcome, Vec<(i64, i32)>)> {
     let candidates = due(conn, now, batch)?;
-    let found = candidates.len();
+    let mut escalated = Vec::new();
     let mut calendars: HashMap<String, (Calendar, DeadlineMode)> = HashMap::new();
     let mut outcome = Outcome::default();
     let at = naive(now);
@@ -131,6 +132,7 @@ pub fn escalate_batch(
         } else {
             outcome.level2 += 1;
         }
+        escalated.push((id, next_level));
     }
-    Ok((outcome, found))
+    Ok((outcome, escalated))
 }

@@ -3,12 +3,15 @@
 //! query of the service lives here. Backend-specific SQL is confined to
 //! [`spatial`] and to the `match` arms on [`DbConn`] in this file.
 
+pub mod api_keys;
 pub mod attachments;
+pub mod callbacks;
 pub mod catalog;
 pub mod escalations;
 pub mod events;
 pub mod explain;
 pub mod municipalities;
+pub mod outbox;
 pub mod queues;
 pub mod rate_limits;
 pub mod reports;

@@ -172,6 +172,7 @@ diesel::table! {
         locked_until -> Nullable<Timestamp>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        email -> Nullable<Text>,
     }
 }
 
@@ -191,6 +192,66 @@ diesel::table! {
 }
 
 diesel::joinable!(user_offices -> users (user_id));
+diesel::joinable!(callbacks -> reports (report_id));
+diesel::joinable!(callback_attempts -> callbacks (callback_id));
+
+diesel::table! {
+    outbox (id) {
+        id -> Text,
+        kind -> Text,
+        dedupe_key -> Text,
+        payload -> Text,
+        report_id -> Nullable<BigInt>,
+        state -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        lease_owner -> Nullable<Text>,
+        leased_until -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    callbacks (id) {
+        id -> Text,
+        report_id -> BigInt,
+        municipality_id -> Text,
+        reason -> Text,
+        message -> Nullable<Text>,
+        state -> Text,
+        due_at -> Timestamp,
+        attempts -> Integer,
+        escalation_level -> Integer,
+        created_at -> Timestamp,
+        closed_at -> Nullable<Timestamp>,
+        handled_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    callback_attempts (id) {
+        id -> Text,
+        callback_id -> Text,
+        at -> Timestamp,
+        outcome -> Text,
+        note -> Nullable<Text>,
+        user_id -> Text,
+    }
+}
+
+diesel::table! {
+    api_keys (id) {
+        id -> Text,
+        name -> Text,
+        key_hash -> Text,
+        municipality_id -> Text,
+        office_id -> Nullable<Text>,
+        created_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
 
 diesel::joinable!(offices -> municipalities (municipality_id));
 diesel::joinable!(categories -> municipalities (municipality_id));
@@ -212,4 +273,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     users,
     user_offices,
     rate_limits,
+    outbox,
+    callbacks,
+    callback_attempts,
+    api_keys,
 );

@@ -19,7 +19,10 @@ pub fn reports(conn: &mut DbConn, municipality_id: &str, count: i64) -> AppResul
         .select((categories::id, categories::default_office_id))
         .first(conn)?;
     let office = office.ok_or_else(|| AppError::internal("the bench category has no office"))?;
-    let start: i64 = reports::table.select(diesel::dsl::max(reports::id)).first::<Option<i64>>(conn)?.unwrap_or(0);
+    let start: i64 = reports::table
+        .select(diesel::dsl::max(reports::id))
+        .first::<Option<i64>>(conn)?
+        .unwrap_or(0);
     let q = |s: &str| s.replace('\'', "''");
     let (m, category, office) = (q(municipality_id), q(&category), q(&office));
     let chunk = 100_000;
@@ -86,7 +89,10 @@ pub fn make_overdue(conn: &mut DbConn, count: i64, now: chrono::NaiveDateTime) -
     let mut changed = 0;
     for chunk in ids.chunks(5_000) {
         changed += diesel::update(reports::table.filter(reports::id.eq_any(chunk)))
-            .set((reports::take_in_due_at.eq(Some(past)), reports::next_escalation_at.eq(Some(past))))
+            .set((
+                reports::take_in_due_at.eq(Some(past)),
+                reports::next_escalation_at.eq(Some(past)),
+            ))
             .execute(conn)?;
     }
     Ok(changed)

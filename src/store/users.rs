@@ -29,6 +29,7 @@ pub struct UserRow {
     pub locked_until: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub email: Option<String>,
 }
 
 /// A user with their offices.
@@ -65,6 +66,8 @@ pub struct NewUser {
     pub role: Role,
     pub municipality_id: String,
     pub office_codes: Vec<String>,
+    /// Where escalations reach a supervisor.
+    pub email: Option<String>,
 }
 
 fn check_username(username: &str) -> AppResult<()> {
@@ -143,6 +146,7 @@ pub fn create(conn: &mut DbConn, u: &NewUser, now: NaiveDateTime) -> AppResult<U
             users::failed_logins.eq(0),
             users::created_at.eq(now),
             users::updated_at.eq(now),
+            users::email.eq(&u.email),
         ))
         .execute(conn)?;
     set_offices(conn, &id, &ids)?;
@@ -213,6 +217,8 @@ pub struct UserUpdate {
     pub office_codes: Option<Vec<String>>,
     pub active: Option<bool>,
     pub password_hash: Option<String>,
+    /// `Some(None)` clears it.
+    pub email: Option<Option<String>>,
 }
 
 /// Applies an update. Disabling, changing the password or the role bumps the
@@ -245,6 +251,11 @@ pub fn update(conn: &mut DbConn, id: &str, u: &UserUpdate, now: NaiveDateTime) -
                 users::failed_logins.eq(0),
                 users::locked_until.eq(None::<NaiveDateTime>),
             ))
+            .execute(conn)?;
+    }
+    if let Some(email) = &u.email {
+        diesel::update(users::table.find(id))
+            .set(users::email.eq(email))
             .execute(conn)?;
     }
     if let Some(codes) = &u.office_codes {

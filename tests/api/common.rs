@@ -266,6 +266,7 @@ impl TestApp {
                         role,
                         municipality_id: municipality.into(),
                         office_codes: offices.iter().map(|o| o.to_string()).collect(),
+                        email: Some(format!("{username}@staff.example")),
                     },
                     naive(Utc::now()),
                 )
@@ -391,4 +392,92 @@ pub fn assert_no_personal_data(body: &Value) {
             "personal data `{secret}` leaked: {text}"
         );
     }
+}
+
+/// A real SMTP server (tests/smtp_server.py, aiosmtpd) on a loopback port,
+/// stopped on drop. Messages land in `dir` as .eml files.
+pub struct SmtpServer {
+    pub port: u16,
+    pub dir: PathBuf,
+    child: Option<std::process::Child>,
+}
+
+impl SmtpServer {
+    /// A free port with nobody listening (yet).
+    pub fn reserve(dir: &Path) -> Self {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        std::fs::create_dir_all(dir).unwrap();
+        Self {
+            port,
+            dir: dir.to_path_buf(),
+            child: None,
+        }
+    }
+
+    pub fn start(dir: &Path) -> Self {
+        let mut s = Self::reserve(dir);
+        s.listen();
+        s
+    }
+
+    /// Starts listening on the reserved port.
+    pub fn listen(&mut self) {
+        use std::io::BufRead;
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/smtp_server.py");
+        let mut child = std::process::Command::new("python3")
+            .arg(script)
+            .args(["--port", &self.port.to_string(), "--dir"])
+            .arg(&self.dir)
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("python3 with aiosmtpd (scripts/test installs it)");
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        assert_eq!(line.trim(), "ready", "the SMTP server did not start");
+        self.child = Some(child);
+    }
+
+    /// Every message received so far, as text.
+    pub fn messages(&self) -> Vec<String> {
+        let mut files: Vec<_> = std::fs::read_dir(&self.dir)
+            .map(|d| {
+                d.filter_map(|e| e.ok())
+                    .map(|e| e.path())
+                    .filter(|p| p.extension().is_some_and(|x| x == "eml"))
+                    .collect()
+            })
+            .unwrap_or_default();
+        files.sort();
+        files
+            .into_iter()
+            .map(|p| std::fs::read_to_string(p).unwrap())
+            .collect()
+    }
+}
+
+impl Drop for SmtpServer {
+    fn drop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+/// A header of a raw message (unfolded).
+pub fn header<'a>(message: &'a str, name: &str) -> Option<&'a str> {
+    message
+        .lines()
+        .find(|l| {
+            l.len() > name.len()
+                && l[..name.len()].eq_ignore_ascii_case(name)
+                && l[name.len()..].starts_with(':')
+        })
+        .map(|l| l[name.len() + 1..].trim())
 }

@@ -9,6 +9,7 @@ mod codes;
 mod intake;
 mod lifecycle;
 mod listing;
+mod notify;
 mod ops;
 mod sla;
 mod staff;

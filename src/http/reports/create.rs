@@ -129,6 +129,8 @@ pub async fn create(
     let max_per_hour = state.config.reports_per_ip_per_hour;
     let (token, token_hash) = reports::new_tracking_token();
     let st = state.clone();
+    let links = state.config.links();
+    let token_for_mail = token.clone();
     let created = state
         .write(move |conn| {
             let place = locate(&st, conn, valid.lat, valid.lon)?;
@@ -198,6 +200,7 @@ pub async fn create(
                     now,
                 },
             )?;
+            crate::notify::plan::created(conn, &row, &token_for_mail, &links)?;
             let office = match &row.office_id {
                 Some(id) => catalog::offices_by_ids(conn, std::slice::from_ref(id))?.pop(),
                 None => None,

@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 
 use super::{bundle, find_by_code};
 use crate::domain::permissions::{Action, Scope};
-use crate::domain::report::{Actor, EventKind, RejectionReason, Status};
+use crate::domain::report::{EventKind, RejectionReason, Status};
 use crate::domain::validate;
 use crate::error::{AppError, AppResult};
 use crate::http::auth::Staff;
@@ -32,6 +32,9 @@ pub struct TransitionRequest {
     pub internal_note: Option<String>,
     /// Required when `to` is `rejected`.
     pub reason: Option<RejectionReason>,
+    /// The problem cannot be fixed soon: a citizen with only a phone is called back.
+    #[serde(default)]
+    pub cannot_fix_soon: bool,
 }
 
 fn text(field: &'static str, v: Option<String>) -> AppResult<Option<String>> {
@@ -79,6 +82,7 @@ pub async fn transition(
         ));
     }
     let code = code.into_inner();
+    let links = state.config.links();
     let view = state
         .write(move |conn| {
             let report = find_by_code(conn, &code)?;
@@ -92,14 +96,15 @@ pub async fn transition(
                 report.id,
                 &Transition {
                     to: body.to,
-                    actor: Actor::user(&staff.actor.user_id),
-                    public_message,
+                    actor: staff.event_actor(),
+                    public_message: public_message.clone(),
                     internal_note,
-                    data: body.reason.map(|r| serde_json::json!({"reason": r})),
+                    data: body.reason.map(|r| serde_json::json!({"reason": r, "cannot_fix_soon": body.cannot_fix_soon})),
                     kind: None,
                     now: Utc::now(),
                 },
             )?;
+            crate::notify::plan::changed(conn, &updated, body.to, public_message.as_deref(), body.cannot_fix_soon, &links)?;
             Ok(report_view(&bundle(conn, updated, false)?, false))
         })
         .await?;
@@ -147,7 +152,7 @@ pub async fn note(
                 NewEvent::new(
                     report.id,
                     naive(Utc::now()),
-                    &Actor::user(&staff.actor.user_id),
+                    &staff.event_actor(),
                     EventKind::InternalNote,
                 )
                 .message(note),
@@ -201,6 +206,7 @@ pub async fn reassign(
         ));
     }
     let code = code.into_inner();
+    let links = state.config.links();
     let view = state
         .write(move |conn| {
             let report = find_by_code(conn, &code)?;
@@ -253,10 +259,11 @@ pub async fn reassign(
                     category: category.as_ref(),
                     office_id,
                     reason,
-                    actor: Actor::user(&staff.actor.user_id),
+                    actor: staff.event_actor(),
                     now: Utc::now(),
                 },
             )?;
+            crate::notify::plan::assigned(conn, &updated, &links)?;
             Ok(report_view(&bundle(conn, updated, false)?, false))
         })
         .await?;
@@ -293,6 +300,7 @@ pub async fn duplicate(
 ) -> AppResult<HttpResponse> {
     let code = code.into_inner();
     let original_code = body.into_inner().of;
+    let links = state.config.links();
     let view = state
         .write(move |conn| {
             let report = find_by_code(conn, &code)?;
@@ -314,8 +322,20 @@ pub async fn duplicate(
                 conn,
                 report.id,
                 &original,
-                &Actor::user(&staff.actor.user_id),
+                &staff.event_actor(),
                 Utc::now(),
+            )?;
+            let told = format!(
+                "La segnalazione era già stata fatta: segua {} per gli aggiornamenti.",
+                original.code
+            );
+            crate::notify::plan::changed(
+                conn,
+                &updated,
+                Status::Rejected,
+                Some(&told),
+                false,
+                &links,
             )?;
             Ok(report_view(&bundle(conn, updated, false)?, false))
         })

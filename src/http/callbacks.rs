@@ -1,0 +1,179 @@
+//! The URP's phone-callback queue: `GET /api/v1/callbacks` (by due time) and
+//! `POST /api/v1/callbacks/{id}/attempts` (reached, no answer, wrong number).
+
+use actix_web::{get, post, web, HttpResponse};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::auth::Staff;
+use super::AppState;
+use crate::domain::permissions::{Action, Scope};
+use crate::domain::validate;
+use crate::error::{AppError, AppResult};
+use crate::store::callbacks::{self, CallbackRow};
+use crate::store::{naive, reports, utc};
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CallbackQuery {
+    /// `open` (default), `done` or `unreachable`.
+    pub state: Option<String>,
+    pub limit: Option<i64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AttemptView {
+    pub at: DateTime<Utc>,
+    /// `reached`, `no_answer` or `wrong_number`.
+    pub outcome: String,
+    pub note: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CallbackView {
+    pub id: String,
+    pub report_code: String,
+    pub report_title: String,
+    /// Why to call: `resolved`, `rejected` or `cannot_fix_soon`.
+    pub reason: String,
+    /// What to tell the citizen (the office's public message).
+    pub message: Option<String>,
+    pub citizen_name: Option<String>,
+    pub phone: Option<String>,
+    pub state: String,
+    pub due_at: DateTime<Utc>,
+    pub overdue: bool,
+    pub attempts: Vec<AttemptView>,
+}
+
+fn view(
+    conn: &mut crate::store::DbConn,
+    c: CallbackRow,
+    now: DateTime<Utc>,
+) -> AppResult<CallbackView> {
+    let report = reports::by_ids(conn, &[c.report_id])?
+        .pop()
+        .ok_or_else(|| AppError::internal("callback without report"))?;
+    let attempts = callbacks::attempts(conn, &c.id)?
+        .into_iter()
+        .map(|a| AttemptView {
+            at: utc(a.at),
+            outcome: a.outcome,
+            note: a.note,
+        })
+        .collect();
+    Ok(CallbackView {
+        overdue: c.state == "open" && utc(c.due_at) < now,
+        id: c.id,
+        report_code: report.code,
+        report_title: report.title,
+        reason: c.reason,
+        message: c.message,
+        citizen_name: report.reporter_name,
+        phone: report.reporter_phone,
+        state: c.state,
+        due_at: utc(c.due_at),
+        attempts,
+    })
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/callbacks",
+    tag = "staff",
+    security(("bearer" = [])),
+    params(CallbackQuery),
+    responses((status = 200, description = "Callbacks by due time", body = [CallbackView]), (status = 403, description = "Not URP or supervisor", body = crate::error::ErrorEnvelope))
+)]
+#[get("/callbacks")]
+pub async fn list(
+    state: web::Data<AppState>,
+    staff: Staff,
+    q: web::Query<CallbackQuery>,
+) -> AppResult<HttpResponse> {
+    staff.require(
+        Action::WorkCallbacks,
+        Scope::municipality(&staff.actor.municipality_id),
+        "not_found",
+    )?;
+    let wanted = q.state.clone().unwrap_or_else(|| "open".into());
+    if !["open", "done", "unreachable"].contains(&wanted.as_str()) {
+        return Err(AppError::bad_request(
+            "invalid_state",
+            "state is open, done or unreachable",
+        ));
+    }
+    let limit = q.limit.unwrap_or(100).clamp(1, 500);
+    let m = staff.actor.municipality_id.clone();
+    let now = Utc::now();
+    let views = state
+        .read(move |c| {
+            callbacks::queue(c, &m, &wanted, limit)?
+                .into_iter()
+                .map(|cb| view(c, cb, now))
+                .collect::<AppResult<Vec<_>>>()
+        })
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(views))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AttemptRequest {
+    /// `reached`, `no_answer` or `wrong_number`.
+    pub outcome: String,
+    pub note: Option<String>,
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/callbacks/{id}/attempts",
+    tag = "staff",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "Callback id")),
+    request_body = AttemptRequest,
+    responses(
+        (status = 200, description = "Logged; reached closes it, and so do too many failures", body = CallbackView),
+        (status = 404, description = "No such callback here", body = crate::error::ErrorEnvelope),
+        (status = 409, description = "Already closed", body = crate::error::ErrorEnvelope),
+    )
+)]
+#[post("/callbacks/{id}/attempts")]
+pub async fn attempt(
+    state: web::Data<AppState>,
+    staff: Staff,
+    id: web::Path<String>,
+    body: web::Json<AttemptRequest>,
+) -> AppResult<HttpResponse> {
+    let body = body.into_inner();
+    let note = validate::optional_text("note", body.note.as_deref(), 2000)
+        .map_err(|e| AppError::Validation(vec![e]))?;
+    let max_failed = state.config.callback_max_failed_attempts.max(1);
+    let id = id.into_inner();
+    let now = Utc::now();
+    let v = state
+        .write(move |c| {
+            let cb = callbacks::find(c, &id)?
+                .ok_or_else(|| AppError::not_found("callback_not_found", "no such callback"))?;
+            staff.require(
+                Action::WorkCallbacks,
+                Scope::report(&cb.municipality_id, None),
+                "callback_not_found",
+            )?;
+            let updated = callbacks::record_attempt(
+                c,
+                &cb,
+                &staff.actor.user_id,
+                &body.outcome,
+                note.as_deref(),
+                max_failed,
+                naive(now),
+            )?;
+            view(c, updated, now)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(v))
+}

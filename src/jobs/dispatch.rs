@@ -1,0 +1,166 @@
+//! The outbox dispatcher: claims due notifications with a lease, delivers
+//! them outside any transaction, and marks each sent, retried or dead.
+
+use chrono::{DateTime, Duration, Utc};
+
+use crate::config::Config;
+use crate::error::{AppError, AppResult};
+use crate::notify::deliver::{post_webhook, EmailPayload, Mailer, WebhookPayload};
+use crate::store::outbox::{self, OutboxRow};
+use crate::store::{catalog, naive, Store};
+
+/// How long a claimed row is reserved for its dispatcher.
+pub const LEASE_SECONDS: i64 = 120;
+pub const BATCH: i64 = 50;
+
+/// Everything a dispatcher needs to deliver.
+pub struct Dispatcher {
+    pub store: Store,
+    pub mailer: Mailer,
+    pub http: reqwest::blocking::Client,
+    pub from: String,
+    pub max_attempts: i32,
+    /// Identifies this dispatcher's leases.
+    pub owner: String,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Outcome {
+    pub sent: usize,
+    pub retrying: usize,
+    pub dead: usize,
+}
+
+impl Dispatcher {
+    pub fn from_config(store: Store, config: &Config) -> AppResult<Self> {
+        let http = reqwest::blocking::Client::builder()
+            .timeout(std::time::Duration::from_secs(15))
+            .user_agent("segnala-webhooks")
+            .build()
+            .map_err(|e| AppError::internal(format!("HTTP client: {e}")))?;
+        Ok(Self {
+            store,
+            mailer: Mailer::from_config(config)?,
+            http,
+            from: config.mail_from.clone(),
+            max_attempts: config.outbox_max_attempts.max(1),
+            owner: format!("{}-{}", std::process::id(), crate::store::new_id()),
+        })
+    }
+
+    /// Claims one batch (in its own transaction).
+    pub fn claim(&self, now: DateTime<Utc>) -> AppResult<Vec<OutboxRow>> {
+        self.store.write(|c| {
+            outbox::claim(
+                c,
+                &self.owner,
+                naive(now),
+                Duration::seconds(LEASE_SECONDS),
+                BATCH,
+            )
+        })
+    }
+
+    /// Delivers one claimed row.
+    pub fn deliver(
+        &self,
+        row: &OutboxRow,
+        now: DateTime<Utc>,
+    ) -> Result<(), crate::notify::deliver::DeliveryError> {
+        use crate::notify::deliver::DeliveryError;
+        match row.kind.as_str() {
+            "email" => {
+                let email: EmailPayload =
+                    serde_json::from_str(&row.payload).map_err(|e| DeliveryError {
+                        permanent: true,
+                        message: format!("bad payload: {e}"),
+                    })?;
+                self.mailer.send(&self.from, &email)
+            }
+            "webhook" => {
+                let hook: WebhookPayload =
+                    serde_json::from_str(&row.payload).map_err(|e| DeliveryError {
+                        permanent: true,
+                        message: format!("bad payload: {e}"),
+                    })?;
+                let office = self
+                    .store
+                    .read(|c| catalog::offices_by_ids(c, std::slice::from_ref(&hook.office_id)))
+                    .map_err(|e| DeliveryError {
+                        permanent: false,
+                        message: e.to_string(),
+                    })?
+                    .pop();
+                match office
+                    .and_then(|o| Some((o.webhook_url?, o.webhook_secret.unwrap_or_default())))
+                {
+                    Some((url, secret)) => {
+                        post_webhook(&self.http, &url, &secret, &hook.body, now.timestamp())
+                    }
+                    None => Err(DeliveryError {
+                        permanent: true,
+                        message: "the office no longer has a webhook".into(),
+                    }),
+                }
+            }
+            other => Err(DeliveryError {
+                permanent: true,
+                message: format!("unknown kind {other}"),
+            }),
+        }
+    }
+
+    /// Records the result of a delivery.
+    pub fn settle(
+        &self,
+        row: &OutboxRow,
+        result: Result<(), crate::notify::deliver::DeliveryError>,
+        now: DateTime<Utc>,
+    ) -> AppResult<&'static str> {
+        match result {
+            Ok(()) => {
+                self.store
+                    .write(|c| outbox::mark_sent(c, &row.id, &self.owner, naive(now)))?;
+                Ok("sent")
+            }
+            Err(e) => {
+                let state = self.store.write(|c| {
+                    outbox::mark_failed(
+                        c,
+                        row,
+                        &self.owner,
+                        &e.message,
+                        e.permanent,
+                        self.max_attempts,
+                        naive(now),
+                    )
+                })?;
+                if state == "dead" {
+                    tracing::error!(outbox.id = %row.id, outbox.kind = %row.kind, outbox.attempts = row.attempts, error.cause = %e.message, "notification dead");
+                } else {
+                    tracing::warn!(outbox.id = %row.id, outbox.kind = %row.kind, outbox.attempts = row.attempts, error.cause = %e.message, "notification will be retried");
+                }
+                Ok(state)
+            }
+        }
+    }
+
+    /// Claims, delivers and settles until nothing is due at `now`.
+    pub fn run_once(&self, now: DateTime<Utc>) -> AppResult<Outcome> {
+        let mut outcome = Outcome::default();
+        loop {
+            let rows = self.claim(now)?;
+            if rows.is_empty() {
+                return Ok(outcome);
+            }
+            for row in &rows {
+                let result = self.deliver(row, now);
+                match self.settle(row, result, now)? {
+                    "sent" => outcome.sent += 1,
+                    "dead" => outcome.dead += 1,
+                    _ => outcome.retrying += 1,
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,103 @@
+//! API keys for integrations: Open311 clients and external offices' own
+//! systems. Stored as SHA-256 hashes; shown once; revocable.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use rand::RngCore;
+
+use super::schema::api_keys;
+use super::{catalog, new_id, DbConn};
+use crate::error::{AppError, AppResult};
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = api_keys)]
+pub struct ApiKeyRow {
+    pub id: String,
+    pub name: String,
+    pub key_hash: String,
+    pub municipality_id: String,
+    pub office_id: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub revoked_at: Option<NaiveDateTime>,
+}
+
+fn hash(key: &str) -> String {
+    super::reports::hash_token(key)
+}
+
+/// Issues a key; returns `(id, key)`. The key is not stored.
+pub fn issue(
+    conn: &mut DbConn,
+    municipality_id: &str,
+    name: &str,
+    office_code: Option<&str>,
+    now: NaiveDateTime,
+) -> AppResult<(String, String)> {
+    super::municipalities::find(conn, municipality_id)?.ok_or_else(|| {
+        AppError::not_found(
+            "municipality_not_found",
+            format!("no municipality {municipality_id}"),
+        )
+    })?;
+    let office_id = match office_code {
+        None => None,
+        Some(code) => Some(
+            catalog::office_by_code(conn, municipality_id, code)?
+                .ok_or_else(|| {
+                    AppError::field("office", "unknown_office", format!("no office `{code}`"))
+                })?
+                .id,
+        ),
+    };
+    let mut bytes = [0u8; 24];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    let key = format!("sk_{}", hex::encode(bytes));
+    let id = new_id();
+    diesel::insert_into(api_keys::table)
+        .values((
+            api_keys::id.eq(&id),
+            api_keys::name.eq(name),
+            api_keys::key_hash.eq(hash(&key)),
+            api_keys::municipality_id.eq(municipality_id),
+            api_keys::office_id.eq(office_id),
+            api_keys::created_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok((id, key))
+}
+
+/// The active key matching `key`, if any.
+pub fn find_active(conn: &mut DbConn, key: &str) -> AppResult<Option<ApiKeyRow>> {
+    Ok(api_keys::table
+        .filter(api_keys::key_hash.eq(hash(key)))
+        .filter(api_keys::revoked_at.is_null())
+        .select(ApiKeyRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn revoke(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> AppResult<()> {
+    let n = diesel::update(
+        api_keys::table
+            .find(id)
+            .filter(api_keys::revoked_at.is_null()),
+    )
+    .set(api_keys::revoked_at.eq(Some(now)))
+    .execute(conn)?;
+    if n == 1 {
+        Ok(())
+    } else {
+        Err(AppError::not_found(
+            "api_key_not_found",
+            "no active key with that id",
+        ))
+    }
+}
+
+pub fn list(conn: &mut DbConn, municipality_id: &str) -> AppResult<Vec<ApiKeyRow>> {
+    Ok(api_keys::table
+        .filter(api_keys::municipality_id.eq(municipality_id))
+        .order(api_keys::created_at)
+        .select(ApiKeyRow::as_select())
+        .load(conn)?)
+}

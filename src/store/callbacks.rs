@@ -1,0 +1,216 @@
+//! The phone-callback queue: for citizens with a phone and no email, the URP
+//! calls back when a report is resolved, rejected, or cannot be fixed soon.
+//! Every attempt is logged here and on the report's timeline.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::events::{self, NewEvent};
+use super::schema::{callback_attempts, callbacks};
+use super::{new_id, DbConn};
+use crate::domain::report::{Actor, EventKind};
+use crate::error::{AppError, AppResult};
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = callbacks)]
+pub struct CallbackRow {
+    pub id: String,
+    pub report_id: i64,
+    pub municipality_id: String,
+    pub reason: String,
+    pub message: Option<String>,
+    pub state: String,
+    pub due_at: NaiveDateTime,
+    pub attempts: i32,
+    pub escalation_level: i32,
+    pub created_at: NaiveDateTime,
+    pub closed_at: Option<NaiveDateTime>,
+    pub handled_by: Option<String>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = callback_attempts)]
+pub struct AttemptRow {
+    pub id: String,
+    pub callback_id: String,
+    pub at: NaiveDateTime,
+    pub outcome: String,
+    pub note: Option<String>,
+    pub user_id: String,
+}
+
+pub const OUTCOMES: [&str; 3] = ["reached", "no_answer", "wrong_number"];
+
+/// Opens a callback task unless one for the same report and reason is open.
+pub fn open(
+    conn: &mut DbConn,
+    report_id: i64,
+    municipality_id: &str,
+    reason: &str,
+    message: Option<&str>,
+    due_at: NaiveDateTime,
+    now: NaiveDateTime,
+) -> AppResult<bool> {
+    let exists: bool = diesel::select(diesel::dsl::exists(
+        callbacks::table
+            .filter(callbacks::report_id.eq(report_id))
+            .filter(callbacks::reason.eq(reason))
+            .filter(callbacks::state.eq("open")),
+    ))
+    .get_result(conn)?;
+    if exists {
+        return Ok(false);
+    }
+    diesel::insert_into(callbacks::table)
+        .values((
+            callbacks::id.eq(new_id()),
+            callbacks::report_id.eq(report_id),
+            callbacks::municipality_id.eq(municipality_id),
+            callbacks::reason.eq(reason),
+            callbacks::message.eq(message),
+            callbacks::state.eq("open"),
+            callbacks::due_at.eq(due_at),
+            callbacks::attempts.eq(0),
+            callbacks::escalation_level.eq(0),
+            callbacks::created_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(true)
+}
+
+/// Open callbacks of a municipality, by due time.
+pub fn queue(
+    conn: &mut DbConn,
+    municipality_id: &str,
+    state: &str,
+    limit: i64,
+) -> AppResult<Vec<CallbackRow>> {
+    Ok(callbacks::table
+        .filter(callbacks::municipality_id.eq(municipality_id))
+        .filter(callbacks::state.eq(state))
+        .order((callbacks::due_at, callbacks::id))
+        .limit(limit)
+        .select(CallbackRow::as_select())
+        .load(conn)?)
+}
+
+pub fn find(conn: &mut DbConn, id: &str) -> AppResult<Option<CallbackRow>> {
+    Ok(callbacks::table
+        .find(id)
+        .select(CallbackRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn attempts(conn: &mut DbConn, callback_id: &str) -> AppResult<Vec<AttemptRow>> {
+    Ok(callback_attempts::table
+        .filter(callback_attempts::callback_id.eq(callback_id))
+        .order(callback_attempts::at)
+        .select(AttemptRow::as_select())
+        .load(conn)?)
+}
+
+/// Logs a call: `reached` closes the task as done; `wrong_number`, or the
+/// `max_failed`-th failed attempt, closes it as unreachable. Returns the task.
+pub fn record_attempt(
+    conn: &mut DbConn,
+    callback: &CallbackRow,
+    user_id: &str,
+    outcome: &str,
+    note: Option<&str>,
+    max_failed: i32,
+    now: NaiveDateTime,
+) -> AppResult<CallbackRow> {
+    if callback.state != "open" {
+        return Err(AppError::conflict(
+            "callback_closed",
+            "this callback is already closed",
+        ));
+    }
+    if !OUTCOMES.contains(&outcome) {
+        return Err(AppError::field(
+            "outcome",
+            "invalid_outcome",
+            "outcome is reached, no_answer or wrong_number",
+        ));
+    }
+    diesel::insert_into(callback_attempts::table)
+        .values((
+            callback_attempts::id.eq(new_id()),
+            callback_attempts::callback_id.eq(&callback.id),
+            callback_attempts::at.eq(now),
+            callback_attempts::outcome.eq(outcome),
+            callback_attempts::note.eq(note),
+            callback_attempts::user_id.eq(user_id),
+        ))
+        .execute(conn)?;
+    let attempts = callback.attempts + 1;
+    let state = match outcome {
+        "reached" => "done",
+        "wrong_number" => "unreachable",
+        _ if attempts >= max_failed => "unreachable",
+        _ => "open",
+    };
+    let closed = (state != "open").then_some(now);
+    let changed = diesel::update(
+        callbacks::table
+            .find(&callback.id)
+            .filter(callbacks::state.eq("open")),
+    )
+    .set((
+        callbacks::attempts.eq(attempts),
+        callbacks::state.eq(state),
+        callbacks::closed_at.eq(closed),
+        callbacks::handled_by.eq(Some(user_id)),
+    ))
+    .execute(conn)?;
+    if changed != 1 {
+        return Err(AppError::conflict(
+            "callback_closed",
+            "this callback changed meanwhile",
+        ));
+    }
+    events::append(
+        conn,
+        NewEvent::new(callback.report_id, now, &Actor::user(user_id), EventKind::CallbackLogged)
+            .message(note.unwrap_or_default().to_string())
+            .data(serde_json::json!({"callback_id": callback.id, "reason": callback.reason, "outcome": outcome, "attempt": attempts, "state": state})),
+    )?;
+    find(conn, &callback.id)?.ok_or_else(|| AppError::internal("callback vanished"))
+}
+
+/// Escalates (once) callbacks still open past their due time; returns them.
+pub fn escalate_overdue(
+    conn: &mut DbConn,
+    now: NaiveDateTime,
+    limit: i64,
+) -> AppResult<Vec<CallbackRow>> {
+    let due: Vec<CallbackRow> = callbacks::table
+        .filter(callbacks::state.eq("open"))
+        .filter(callbacks::escalation_level.eq(0))
+        .filter(callbacks::due_at.le(now))
+        .order(callbacks::due_at)
+        .limit(limit)
+        .select(CallbackRow::as_select())
+        .load(conn)?;
+    let mut escalated = Vec::new();
+    for c in due {
+        let n = diesel::update(
+            callbacks::table
+                .find(&c.id)
+                .filter(callbacks::escalation_level.eq(0))
+                .filter(callbacks::state.eq("open")),
+        )
+        .set(callbacks::escalation_level.eq(1))
+        .execute(conn)?;
+        if n == 1 {
+            events::append(
+                conn,
+                NewEvent::new(c.report_id, now, &Actor::system(), EventKind::Escalated)
+                    .data(serde_json::json!({"callback_id": c.id, "reason": "callback_overdue", "due_at": c.due_at.and_utc()})),
+            )?;
+            escalated.push(c);
+        }
+    }
+    Ok(escalated)
+}

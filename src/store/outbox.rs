@@ -1,0 +1,211 @@
+//! The transactional outbox: notifications are rows written in the same
+//! transaction as the change that causes them, then claimed by dispatchers
+//! with a lease (`FOR UPDATE SKIP LOCKED` on PostgreSQL; the single writer's
+//! immediate transaction on SQLite), delivered, and marked sent — or retried
+//! with exponential backoff and jitter, and finally marked dead.
+
+use chrono::{Duration, NaiveDateTime};
+use diesel::prelude::*;
+use rand::Rng;
+
+use super::schema::outbox;
+use super::{new_id, DbConn};
+use crate::error::{AppError, AppResult};
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = outbox)]
+pub struct OutboxRow {
+    pub id: String,
+    pub kind: String,
+    pub dedupe_key: String,
+    pub payload: String,
+    pub report_id: Option<i64>,
+    pub state: String,
+    pub attempts: i32,
+    pub next_attempt_at: NaiveDateTime,
+    pub lease_owner: Option<String>,
+    pub leased_until: Option<NaiveDateTime>,
+    pub last_error: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub sent_at: Option<NaiveDateTime>,
+}
+
+/// Enqueues a notification unless one with the same dedupe key exists.
+/// Returns whether it was new.
+pub fn enqueue(
+    conn: &mut DbConn,
+    kind: &str,
+    dedupe_key: &str,
+    payload: &serde_json::Value,
+    report_id: Option<i64>,
+    now: NaiveDateTime,
+) -> AppResult<bool> {
+    let row = (
+        outbox::id.eq(new_id()),
+        outbox::kind.eq(kind),
+        outbox::dedupe_key.eq(dedupe_key),
+        outbox::payload.eq(payload.to_string()),
+        outbox::report_id.eq(report_id),
+        outbox::state.eq("pending"),
+        outbox::attempts.eq(0),
+        outbox::next_attempt_at.eq(now),
+        outbox::created_at.eq(now),
+    );
+    // Backend-specific: "insert unless present".
+    let n = match conn {
+        DbConn::Sqlite(c) => diesel::insert_or_ignore_into(outbox::table)
+            .values(row)
+            .execute(c)?,
+        DbConn::Pg(c) => diesel::insert_into(outbox::table)
+            .values(row)
+            .on_conflict_do_nothing()
+            .execute(c)?,
+    };
+    Ok(n == 1)
+}
+
+/// Claims up to `limit` due rows for `owner` until `now + lease`, counting an
+/// attempt on each. Run it in a write transaction of its own.
+pub fn claim(
+    conn: &mut DbConn,
+    owner: &str,
+    now: NaiveDateTime,
+    lease: Duration,
+    limit: i64,
+) -> AppResult<Vec<OutboxRow>> {
+    let due = outbox::table
+        .filter(outbox::state.eq("pending"))
+        .filter(outbox::next_attempt_at.le(now))
+        .filter(
+            outbox::leased_until
+                .is_null()
+                .or(outbox::leased_until.lt(now)),
+        )
+        .order(outbox::next_attempt_at)
+        .limit(limit)
+        .select(outbox::id);
+    // Backend-specific: PostgreSQL skips rows another dispatcher is claiming.
+    let ids: Vec<String> = match conn {
+        DbConn::Pg(c) => due.for_update().skip_locked().load(c)?,
+        DbConn::Sqlite(c) => due.load(c)?,
+    };
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    diesel::update(outbox::table.filter(outbox::id.eq_any(&ids)))
+        .set((
+            outbox::lease_owner.eq(owner),
+            outbox::leased_until.eq(now + lease),
+            outbox::attempts.eq(outbox::attempts + 1),
+        ))
+        .execute(conn)?;
+    Ok(outbox::table
+        .filter(outbox::id.eq_any(&ids))
+        .filter(outbox::lease_owner.eq(owner))
+        .select(OutboxRow::as_select())
+        .load(conn)?)
+}
+
+/// Marks a delivered row sent (only if `owner` still holds it).
+pub fn mark_sent(conn: &mut DbConn, id: &str, owner: &str, now: NaiveDateTime) -> AppResult<bool> {
+    let n = diesel::update(
+        outbox::table
+            .find(id)
+            .filter(outbox::lease_owner.eq(owner))
+            .filter(outbox::state.eq("pending")),
+    )
+    .set((
+        outbox::state.eq("sent"),
+        outbox::sent_at.eq(Some(now)),
+        outbox::leased_until.eq(None::<NaiveDateTime>),
+        outbox::last_error.eq(None::<String>),
+    ))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// The delay before attempt `attempts + 1`: 30 s doubling, capped at 6 h,
+/// with ±20% jitter so that retries after an outage do not arrive together.
+pub fn backoff(attempts: i32) -> Duration {
+    let base = 30i64 * 2i64.pow(attempts.clamp(0, 10) as u32);
+    let capped = base.min(6 * 3600);
+    let jitter = rand::thread_rng().gen_range(0.8..1.2);
+    Duration::milliseconds((capped as f64 * 1000.0 * jitter) as i64)
+}
+
+/// Records a failed delivery: retried later, or dead when the failure is
+/// permanent or attempts are exhausted. Returns the new state.
+pub fn mark_failed(
+    conn: &mut DbConn,
+    row: &OutboxRow,
+    owner: &str,
+    error: &str,
+    permanent: bool,
+    max_attempts: i32,
+    now: NaiveDateTime,
+) -> AppResult<&'static str> {
+    let dead = permanent || row.attempts >= max_attempts;
+    let state = if dead { "dead" } else { "pending" };
+    diesel::update(
+        outbox::table
+            .find(&row.id)
+            .filter(outbox::lease_owner.eq(owner))
+            .filter(outbox::state.eq("pending")),
+    )
+    .set((
+        outbox::state.eq(state),
+        outbox::next_attempt_at.eq(now + backoff(row.attempts)),
+        outbox::leased_until.eq(None::<NaiveDateTime>),
+        outbox::last_error.eq(Some(error.chars().take(1000).collect::<String>())),
+    ))
+    .execute(conn)?;
+    Ok(state)
+}
+
+/// Dead rows, newest first.
+pub fn dead(conn: &mut DbConn, limit: i64) -> AppResult<Vec<OutboxRow>> {
+    Ok(outbox::table
+        .filter(outbox::state.eq("dead"))
+        .order(outbox::created_at.desc())
+        .limit(limit)
+        .select(OutboxRow::as_select())
+        .load(conn)?)
+}
+
+/// Puts a dead row back in the queue, due now.
+pub fn retry(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> AppResult<()> {
+    let n = diesel::update(outbox::table.find(id).filter(outbox::state.eq("dead")))
+        .set((
+            outbox::state.eq("pending"),
+            outbox::attempts.eq(0),
+            outbox::next_attempt_at.eq(now),
+            outbox::lease_owner.eq(None::<String>),
+        ))
+        .execute(conn)?;
+    if n == 1 {
+        Ok(())
+    } else {
+        Err(AppError::not_found(
+            "outbox_row_not_found",
+            "no dead notification with that id",
+        ))
+    }
+}
+
+/// Counts by state (for metrics and tests).
+pub fn counts(conn: &mut DbConn) -> AppResult<Vec<(String, i64)>> {
+    Ok(outbox::table
+        .group_by(outbox::state)
+        .select((outbox::state, diesel::dsl::count_star()))
+        .load(conn)?)
+}
+
+/// Forgets sent rows older than `before` (they hold addresses).
+pub fn prune_sent(conn: &mut DbConn, before: NaiveDateTime) -> AppResult<usize> {
+    Ok(diesel::delete(
+        outbox::table
+            .filter(outbox::state.eq("sent"))
+            .filter(outbox::sent_at.lt(before)),
+    )
+    .execute(conn)?)
+}

@@ -1,0 +1,599 @@
+//! Keeping citizens informed: the outbox over a real SMTP server, outages and
+//! retries, crashes, two dispatchers, the phone-callback queue, signed
+//! webhooks, and external offices answering with their API key.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpListener;
+use std::sync::{Arc, Mutex};
+
+use chrono::{DateTime, Duration, Utc};
+use serde_json::{json, Value};
+
+use segnala::domain::permissions::Role;
+use segnala::jobs::dispatch::{Dispatcher, Outcome, LEASE_SECONDS};
+use segnala::store::{catalog, outbox, Store};
+
+use crate::common::*;
+
+async fn with_smtp(server: &SmtpServer) -> TestApp {
+    let port = server.port;
+    TestApp::pisa_with(move |c| {
+        c.mail_transport = "smtp".into();
+        c.smtp_port = port;
+        c.smtp_tls = "none".into();
+        c.smtp_timeout_seconds = 5;
+        c.outbox_max_attempts = 4;
+    })
+    .await
+}
+
+/// Runs a dispatcher (its own, or a fresh one) off the async runtime.
+async fn dispatch(store: Store, config: segnala::config::Config, at: DateTime<Utc>) -> Outcome {
+    tokio::task::spawn_blocking(move || {
+        Dispatcher::from_config(store, &config)
+            .unwrap()
+            .run_once(at)
+            .unwrap()
+    })
+    .await
+    .unwrap()
+}
+
+fn pending(app: &TestApp) -> i64 {
+    app.store
+        .read(outbox::counts)
+        .unwrap()
+        .into_iter()
+        .find(|(s, _)| s == "pending")
+        .map(|(_, n)| n)
+        .unwrap_or(0)
+}
+
+/// The text/plain part of a message, decoded.
+fn text_of(message: &str) -> String {
+    let lower = message.to_ascii_lowercase();
+    let start = lower.find("content-type: text/plain").expect("a text part");
+    let part = &message[start..];
+    let headers_end = part
+        .find("\r\n\r\n")
+        .map(|i| i + 4)
+        .or_else(|| part.find("\n\n").map(|i| i + 2))
+        .unwrap();
+    let (headers, rest) = part.split_at(headers_end);
+    let body = rest
+        .split("\r\n--")
+        .next()
+        .unwrap()
+        .split("\n--")
+        .next()
+        .unwrap();
+    let hl = headers.to_ascii_lowercase();
+    if hl.contains("content-transfer-encoding: base64") {
+        use base64::Engine;
+        let clean: String = body.chars().filter(|c| !c.is_whitespace()).collect();
+        String::from_utf8(
+            base64::engine::general_purpose::STANDARD
+                .decode(clean)
+                .unwrap(),
+        )
+        .unwrap()
+    } else if hl.contains("content-transfer-encoding: quoted-printable") {
+        let joined = body.replace("=\r\n", "").replace("=\n", "");
+        let bytes = joined.as_bytes();
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < bytes.len() {
+            if bytes[i] == b'=' && i + 2 < bytes.len() {
+                if let Ok(b) = u8::from_str_radix(&joined[i + 1..i + 3], 16) {
+                    out.push(b);
+                    i += 3;
+                    continue;
+                }
+            }
+            out.push(bytes[i]);
+            i += 1;
+        }
+        String::from_utf8(out).unwrap()
+    } else {
+        body.to_string()
+    }
+}
+
+#[tokio::test]
+async fn the_citizen_gets_italian_emails_over_smtp() {
+    let dir = tempdir::TempDir::new("segnala-smtp");
+    let smtp = SmtpServer::start(dir.path());
+    let app = with_smtp(&smtp).await;
+    let created = app.file("buche", PISA_CENTRE).await;
+    let code = created["code"].as_str().unwrap();
+    let token = created["tracking_token"].as_str().unwrap();
+    assert_eq!(pending(&app), 1, "written with the report");
+    let o = dispatch(app.store.clone(), app.config.clone(), Utc::now()).await;
+    assert_eq!(o.sent, 1);
+    let messages = smtp.messages();
+    assert_eq!(messages.len(), 1);
+    let m = &messages[0];
+    assert_eq!(header(m, "X-Envelope-To"), Some("maria.bianchi@example.it"));
+    assert_eq!(
+        header(m, "Subject"),
+        Some(format!("Segnalazione {code} ricevuta").as_str())
+    );
+    let text = text_of(m);
+    assert!(
+        text.contains(code)
+            && text.contains(&format!(
+                "http://segnala.test/segnalazioni/{code}?token={token}"
+            )),
+        "{text}"
+    );
+    assert!(text.contains("Manutenzione strade"), "{text}");
+
+    // Taken in charge: a second email, with the office's message.
+    let strade = app.staff("strade", Role::Office, &["manutenzioni"]).await;
+    app.post_as(
+        &strade,
+        &format!("/api/v1/reports/{code}/transitions"),
+        &json!({"to": "taken_in", "public_message": "Interveniamo giovedì"}),
+    )
+    .await;
+    dispatch(app.store.clone(), app.config.clone(), Utc::now()).await;
+    let messages = smtp.messages();
+    assert_eq!(messages.len(), 2);
+    assert_eq!(
+        header(&messages[1], "Subject"),
+        Some(format!("Segnalazione {code}: presa in carico").as_str())
+    );
+    assert!(text_of(&messages[1]).contains("Interveniamo giovedì"));
+}
+
+#[tokio::test]
+async fn an_smtp_outage_delays_mail_and_loses_none() {
+    let dir = tempdir::TempDir::new("segnala-smtp");
+    let mut smtp = SmtpServer::reserve(dir.path()); // the port is closed
+    let app = with_smtp(&smtp).await;
+    const N: usize = 50;
+    for _ in 0..N {
+        app.file("buche", PISA_CENTRE).await;
+    }
+    let o = dispatch(app.store.clone(), app.config.clone(), Utc::now()).await;
+    assert_eq!(
+        (o.sent, o.retrying, o.dead),
+        (0, N, 0),
+        "a refused connection is retried, not dropped"
+    );
+    assert_eq!(pending(&app), N as i64);
+    smtp.listen();
+    // Before the backoff: nothing is due yet.
+    assert_eq!(
+        dispatch(app.store.clone(), app.config.clone(), Utc::now())
+            .await
+            .sent,
+        0
+    );
+    let o = dispatch(
+        app.store.clone(),
+        app.config.clone(),
+        Utc::now() + Duration::minutes(5),
+    )
+    .await;
+    assert_eq!(o.sent, N);
+    let messages = smtp.messages();
+    assert_eq!(messages.len(), N);
+    let ids: std::collections::HashSet<_> = messages
+        .iter()
+        .map(|m| header(m, "Message-ID").unwrap().to_string())
+        .collect();
+    assert_eq!(ids.len(), N, "each exactly once");
+    assert_eq!(pending(&app), 0);
+}
+
+#[tokio::test]
+async fn temporary_failures_are_retried_and_rejections_are_dead_but_retryable() {
+    let dir = tempdir::TempDir::new("segnala-smtp");
+    let smtp = SmtpServer::start(dir.path());
+    let app = with_smtp(&smtp).await;
+    let mut soon = report("buche", PISA_CENTRE.0, PISA_CENTRE.1);
+    soon["reporter"]["email"] = json!("fail451once-anna@example.it");
+    assert_eq!(app.post("/api/v1/reports", &soon).await.0, 201);
+    let mut never = report("buche", PISA_CENTRE.0, PISA_CENTRE.1);
+    never["reporter"]["email"] = json!("reject550-bruno@example.it");
+    assert_eq!(app.post("/api/v1/reports", &never).await.0, 201);
+
+    let o = dispatch(app.store.clone(), app.config.clone(), Utc::now()).await;
+    assert_eq!(
+        (o.sent, o.retrying, o.dead),
+        (0, 1, 1),
+        "451 retried, 550 dead"
+    );
+    let o = dispatch(
+        app.store.clone(),
+        app.config.clone(),
+        Utc::now() + Duration::minutes(5),
+    )
+    .await;
+    assert_eq!(o.sent, 1, "the 451 went through later");
+
+    let admin = app.staff("admin", Role::Admin, &[]).await;
+    let (status, dead) = app.get_as(&admin, "/api/v1/admin/outbox/dead").await;
+    assert_eq!(status, 200);
+    let dead = dead.as_array().unwrap();
+    assert_eq!(dead.len(), 1);
+    assert!(
+        dead[0]["last_error"].as_str().unwrap().contains("550"),
+        "{dead:?}"
+    );
+    let id = dead[0]["id"].as_str().unwrap();
+    let (status, _) = app
+        .post_as(
+            &admin,
+            &format!("/api/v1/admin/outbox/{id}/retry"),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(status, 204);
+    assert_eq!(pending(&app), 1, "back in the queue");
+}
+
+#[tokio::test]
+async fn a_dispatcher_killed_between_send_and_mark_resends_with_the_same_message_id() {
+    let dir = tempdir::TempDir::new("segnala-smtp");
+    let smtp = SmtpServer::start(dir.path());
+    let app = with_smtp(&smtp).await;
+    app.file("buche", PISA_CENTRE).await;
+    app.file("illuminazione", PISA_CENTRE).await;
+    // This dispatcher claims and sends, then dies before marking anything sent.
+    let (store, config) = (app.store.clone(), app.config.clone());
+    tokio::task::spawn_blocking(move || {
+        let d = Dispatcher::from_config(store, &config).unwrap();
+        for row in d.claim(Utc::now()).unwrap() {
+            d.deliver(&row, Utc::now()).unwrap();
+        }
+    })
+    .await
+    .unwrap();
+    assert_eq!(smtp.messages().len(), 2);
+    assert_eq!(pending(&app), 2, "nothing was marked");
+    // Another dispatcher, once the dead one's lease has run out.
+    let o = dispatch(
+        app.store.clone(),
+        app.config.clone(),
+        Utc::now() + Duration::seconds(LEASE_SECONDS + 1),
+    )
+    .await;
+    assert_eq!(o.sent, 2);
+    let messages = smtp.messages();
+    assert_eq!(messages.len(), 4, "resent after the crash: nothing missing");
+    let mut ids: Vec<_> = messages
+        .iter()
+        .map(|m| header(m, "Message-ID").unwrap().to_string())
+        .collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 2, "each duplicate carries the same Message-ID");
+}
+
+#[tokio::test]
+async fn two_dispatchers_never_send_a_message_twice() {
+    let dir = tempdir::TempDir::new("segnala-smtp");
+    let smtp = SmtpServer::start(dir.path());
+    let app = with_smtp(&smtp).await;
+    const N: usize = 30;
+    for _ in 0..N {
+        app.file("buche", PISA_CENTRE).await;
+    }
+    let barrier = Arc::new(std::sync::Barrier::new(2));
+    let handles: Vec<_> = (0..2)
+        .map(|_| {
+            let store = Store::open(&app.config.database_url, 2).unwrap();
+            let config = app.config.clone();
+            let barrier = barrier.clone();
+            std::thread::spawn(move || {
+                let d = Dispatcher::from_config(store, &config).unwrap();
+                barrier.wait();
+                d.run_once(Utc::now()).unwrap()
+            })
+        })
+        .collect();
+    let sent: usize = handles.into_iter().map(|h| h.join().unwrap().sent).sum();
+    assert_eq!(sent, N);
+    let messages = smtp.messages();
+    assert_eq!(messages.len(), N, "no message sent twice");
+}
+
+#[tokio::test]
+async fn a_phone_only_citizen_is_called_back_and_every_attempt_is_on_the_timeline() {
+    let app = TestApp::pisa().await;
+    let urp = app.staff("urp", Role::Urp, &[]).await;
+    let strade = app.staff("strade", Role::Office, &["manutenzioni"]).await;
+    let (_, created) = app
+        .post_as(&urp, "/api/v1/reports", &json!({
+            "category": "buche", "description": "Buca in via Garibaldi", "lat": PISA_CENTRE.0, "lon": PISA_CENTRE.1,
+            "channel": "phone", "reporter": {"name": "Elda", "phone": "050 555123"}
+        }))
+        .await;
+    let code = created["code"].as_str().unwrap();
+    for to in ["taken_in", "resolved"] {
+        let (status, _) = app
+            .post_as(
+                &strade,
+                &format!("/api/v1/reports/{code}/transitions"),
+                &json!({"to": to, "public_message": "Buca chiusa"}),
+            )
+            .await;
+        assert_eq!(status, 200);
+    }
+    assert_eq!(pending(&app), 0, "no email for a phone-only citizen");
+    let (status, queue) = app.get_as(&urp, "/api/v1/callbacks").await;
+    assert_eq!(status, 200);
+    let queue = queue.as_array().unwrap();
+    assert_eq!(queue.len(), 1);
+    let cb = &queue[0];
+    assert_eq!(
+        (
+            cb["report_code"].as_str(),
+            cb["reason"].as_str(),
+            cb["phone"].as_str()
+        ),
+        (Some(code), Some("resolved"), Some("+39050555123"))
+    );
+    // Due within 24 working hours of the resolution, on the municipal calendar.
+    let due: DateTime<Utc> = serde_json::from_value(cb["due_at"].clone()).unwrap();
+    let (_, detail) = app
+        .get_as(&urp, &format!("/api/v1/staff/reports/{code}"))
+        .await;
+    let resolved: DateTime<Utc> = serde_json::from_value(detail["resolved_at"].clone()).unwrap();
+    let expected = segnala::domain::calendar::Calendar::italian_default()
+        .with_closures([
+            chrono::NaiveDate::from_ymd_opt(2027, 6, 17).unwrap(),
+            chrono::NaiveDate::from_ymd_opt(2026, 6, 17).unwrap(),
+        ])
+        .deadline(
+            resolved,
+            24,
+            segnala::domain::calendar::DeadlineMode::WorkingDays,
+        );
+    assert!(
+        (due - expected).num_seconds().abs() <= 1,
+        "{due} vs {expected}"
+    );
+
+    let id = cb["id"].as_str().unwrap();
+    for (i, note) in ["squilla a vuoto", "occupato", "nessuna risposta"]
+        .iter()
+        .enumerate()
+    {
+        let (status, after) = app
+            .post_as(
+                &urp,
+                &format!("/api/v1/callbacks/{id}/attempts"),
+                &json!({"outcome": "no_answer", "note": note}),
+            )
+            .await;
+        assert_eq!(status, 200, "{after}");
+        assert_eq!(after["state"], if i < 2 { "open" } else { "unreachable" });
+    }
+    let (status, _) = app
+        .post_as(
+            &urp,
+            &format!("/api/v1/callbacks/{id}/attempts"),
+            &json!({"outcome": "reached"}),
+        )
+        .await;
+    assert_eq!(status, 409, "closed");
+    let (_, detail) = app
+        .get_as(&urp, &format!("/api/v1/staff/reports/{code}"))
+        .await;
+    let logged: Vec<_> = detail["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "callback_logged")
+        .collect();
+    assert_eq!(logged.len(), 3);
+    assert_eq!(logged[2]["data"]["state"], "unreachable");
+    let (_, open) = app.get_as(&urp, "/api/v1/callbacks").await;
+    assert!(open.as_array().unwrap().is_empty());
+    let (_, closed) = app
+        .get_as(&urp, "/api/v1/callbacks?state=unreachable")
+        .await;
+    assert_eq!(closed.as_array().unwrap().len(), 1);
+    let (_, public) = app.get(&format!("/api/v1/reports/{code}")).await;
+    assert!(
+        !public.to_string().contains("squilla"),
+        "call notes are internal"
+    );
+    // Offices do not work the callback queue.
+    assert_eq!(app.get_as(&strade, "/api/v1/callbacks").await.0, 403);
+}
+
+/// A webhook receiver on loopback that checks signatures; answers 503 to the
+/// first `fail_first` requests.
+struct Receiver {
+    url: String,
+    received: Arc<Mutex<Vec<(bool, Value)>>>,
+}
+
+fn receiver(secret: &'static str, fail_first: usize) -> Receiver {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/hooks/segnala", listener.local_addr().unwrap());
+    let received = Arc::new(Mutex::new(Vec::new()));
+    let log = received.clone();
+    std::thread::spawn(move || {
+        for (i, stream) in listener.incoming().enumerate() {
+            let Ok(mut stream) = stream else { continue };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut headers = std::collections::HashMap::new();
+            let mut line = String::new();
+            reader.read_line(&mut line).unwrap();
+            loop {
+                line.clear();
+                reader.read_line(&mut line).unwrap();
+                if line.trim().is_empty() {
+                    break;
+                }
+                if let Some((k, v)) = line.split_once(':') {
+                    headers.insert(k.trim().to_ascii_lowercase(), v.trim().to_string());
+                }
+            }
+            let len: usize = headers
+                .get("content-length")
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0);
+            let mut body = vec![0; len];
+            reader.read_exact(&mut body).unwrap();
+            let ts: i64 = headers
+                .get("x-segnala-timestamp")
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0);
+            let valid = headers.get("x-segnala-signature").map(String::as_str)
+                == Some(segnala::notify::webhook_signature(secret, ts, &body).as_str());
+            let status = if i < fail_first {
+                "503 Service Unavailable"
+            } else {
+                "204 No Content"
+            };
+            if i >= fail_first {
+                log.lock()
+                    .unwrap()
+                    .push((valid, serde_json::from_slice(&body).unwrap_or(Value::Null)));
+            }
+            let _ = write!(
+                stream,
+                "HTTP/1.1 {status}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            );
+        }
+    });
+    Receiver { url, received }
+}
+
+#[tokio::test]
+async fn a_municipal_company_gets_signed_webhooks_and_answers_with_its_key() {
+    let app = TestApp::pisa().await;
+    const SECRET: &str = "a-long-shared-webhook-secret";
+    let hook = receiver(SECRET, 1);
+    let url = hook.url.clone();
+    app.store
+        .write(|c| {
+            let office = catalog::office_by_code(c, PISA, "igiene-urbana")?.unwrap();
+            catalog::set_webhook(c, &office.id, Some((&url, SECRET)))
+        })
+        .unwrap();
+    let code = app.file("rifiuti-abbandonati", PISA_CENTRE).await["code"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // The receiver is failing: retried, then delivered, signature valid.
+    let o = dispatch(app.store.clone(), app.config.clone(), Utc::now()).await;
+    let webhooks_first = o.retrying;
+    assert!(webhooks_first >= 1, "{o:?}");
+    dispatch(
+        app.store.clone(),
+        app.config.clone(),
+        Utc::now() + Duration::minutes(5),
+    )
+    .await;
+    let got = hook.received.lock().unwrap().clone();
+    assert_eq!(got.len(), 1);
+    assert!(got[0].0, "signature verified");
+    assert_eq!(
+        (
+            got[0].1["event"].as_str(),
+            got[0].1["report"]["code"].as_str()
+        ),
+        (Some("report.created"), Some(code.as_str()))
+    );
+    assert!(
+        !got[0].1.to_string().contains("maria"),
+        "no personal data to third parties"
+    );
+
+    // The company closes the loop with its own API key.
+    let (_, key) = app
+        .store
+        .write(|c| {
+            segnala::store::api_keys::issue(
+                c,
+                PISA,
+                "Igiene urbana",
+                Some("igiene-urbana"),
+                Utc::now().naive_utc(),
+            )
+        })
+        .unwrap();
+    let resp = app
+        .client
+        .post(app.url(&format!("/api/v1/reports/{code}/transitions")))
+        .header("X-Api-Key", &key)
+        .json(&json!({"to": "taken_in", "public_message": "Ritiro programmato"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    let sup = app.staff("sup", Role::Supervisor, &[]).await;
+    let (_, detail) = app
+        .get_as(&sup, &format!("/api/v1/staff/reports/{code}"))
+        .await;
+    let taken = detail["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == "taken_in")
+        .unwrap();
+    assert_eq!(taken["actor_kind"], "integration");
+    // Its key does not reach another office's reports, and a wrong key is refused.
+    let other = app.file("buche", PISA_CENTRE).await["code"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let resp = app
+        .client
+        .post(app.url(&format!("/api/v1/reports/{other}/transitions")))
+        .header("X-Api-Key", &key)
+        .json(&json!({"to": "taken_in"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 404);
+    let resp = app
+        .client
+        .post(app.url(&format!("/api/v1/reports/{code}/transitions")))
+        .header("X-Api-Key", "sk_wrong")
+        .json(&json!({"to": "in_progress"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 401);
+}
+
+#[tokio::test]
+async fn supervisors_are_emailed_on_escalation() {
+    let dir = tempdir::TempDir::new("segnala-smtp");
+    let smtp = SmtpServer::start(dir.path());
+    let app = with_smtp(&smtp).await;
+    app.user("capo", Role::Supervisor, PISA, &[]);
+    let mut body = report("buche", PISA_CENTRE.0, PISA_CENTRE.1);
+    body["reporter"] = json!({"contact": "none"});
+    let code = app.post("/api/v1/reports", &body).await.1["code"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let later = Utc::now() + Duration::days(7);
+    let o = segnala::jobs::sweep_and_notify(
+        &app.store,
+        later,
+        segnala::store::escalations::Policy {
+            level2_after_hours: None,
+        },
+        &app.config.links(),
+    )
+    .unwrap();
+    assert_eq!(o.level1, 1);
+    dispatch(app.store.clone(), app.config.clone(), later).await;
+    let messages = smtp.messages();
+    assert_eq!(messages.len(), 1);
+    assert_eq!(
+        header(&messages[0], "X-Envelope-To"),
+        Some("capo@staff.example")
+    );
+    assert!(header(&messages[0], "Subject").unwrap().contains(&code));
+}
