@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
-use super::events::{self, NewEvent};
+use super::events;
 use super::municipalities;
 use super::schema::reports;
 use super::{naive, utc, DbConn};
@@ -80,11 +80,21 @@ pub fn escalate_batch(
     policy: Policy,
     batch: i64,
 ) -> AppResult<(Outcome, Vec<(i64, i32)>)> {
-    let candidates = due(conn, now, batch)?;
-    let mut escalated = Vec::new();
-    let mut calendars: HashMap<String, (Calendar, DeadlineMode)> = HashMap::new();
-    let mut outcome = Outcome::default();
     let at = naive(now);
+    // BACKEND-SPECIFIC. PostgreSQL: lock the batch (skipping rows another
+    // sweeper holds), then escalate it with one UPDATE and one INSERT, which
+    // keeps round trips per batch constant. SQLite: the single writer already
+    // serialises sweepers; one conditional UPDATE per report is cheap there.
+    let candidates: Vec<Candidate> = match conn {
+        DbConn::Pg(c) => due_query(at, batch)
+            .select((reports::id, reports::municipality_id, reports::escalation_level, reports::take_in_due_at, reports::office_id))
+            .for_update()
+            .skip_locked()
+            .load(c)?,
+        DbConn::Sqlite(_) => due(conn, now, batch)?,
+    };
+    let mut calendars: HashMap<String, (Calendar, DeadlineMode)> = HashMap::new();
+    let mut planned = Vec::with_capacity(candidates.len());
     for (id, municipality_id, level, due_at, office_id) in candidates {
         let next_level = level + 1;
         let next_at = match (next_level, policy.level2_after_hours, due_at) {
@@ -101,38 +111,74 @@ pub fn escalate_batch(
             }
             _ => None,
         };
-        // The claim: only the sweeper that moves the level from `level` wins.
-        let claimed = diesel::update(
-            reports::table
-                .find(id)
-                .filter(reports::status.eq(Status::New.as_str()))
-                .filter(reports::escalation_level.eq(level))
-                .filter(reports::next_escalation_at.le(at)),
-        )
-        .set((
-            reports::escalation_level.eq(next_level),
-            reports::escalated_at.eq(Some(at)),
-            reports::next_escalation_at.eq(next_at),
-        ))
-        .execute(conn)?;
-        if claimed != 1 {
-            continue;
+        planned.push((id, level, next_level, next_at, due_at, office_id));
+    }
+
+    let claimed: Vec<usize> = match conn {
+        DbConn::Pg(c) if !planned.is_empty() => {
+            // The rows are locked by this transaction and still due: all are ours.
+            let mut sql = String::from(
+                "UPDATE reports AS r SET escalation_level = v.level, escalated_at = $1, next_escalation_at = v.next_at FROM (VALUES ",
+            );
+            for (i, _) in planned.iter().enumerate() {
+                let p = 2 + i * 3;
+                sql.push_str(&format!("{}(${}::bigint, ${}::integer, ${}::timestamp)", if i > 0 { ", " } else { "" }, p, p + 1, p + 2));
+            }
+            sql.push_str(") AS v(id, level, next_at) WHERE r.id = v.id");
+            let mut q = diesel::sql_query(sql).into_boxed::<diesel::pg::Pg>().bind::<diesel::sql_types::Timestamp, _>(at);
+            for (id, _, next_level, next_at, _, _) in &planned {
+                q = q
+                    .bind::<diesel::sql_types::BigInt, _>(*id)
+                    .bind::<diesel::sql_types::Integer, _>(*next_level)
+                    .bind::<diesel::sql_types::Nullable<diesel::sql_types::Timestamp>, _>(*next_at);
+            }
+            q.execute(c)?;
+            (0..planned.len()).collect()
         }
-        events::append(
-            conn,
-            NewEvent::new(id, at, &Actor::system(), EventKind::Escalated).data(serde_json::json!({
-                "level": next_level,
-                "take_in_due_at": due_at.map(utc),
-                "office_id": office_id,
-                "next_escalation_at": next_at.map(utc),
-            })),
-        )?;
-        if next_level == 1 {
+        DbConn::Pg(_) => Vec::new(),
+        DbConn::Sqlite(_) => {
+            let mut won = Vec::new();
+            for (i, (id, level, next_level, next_at, _, _)) in planned.iter().enumerate() {
+                // The claim: only the sweeper that moves the level from `level` wins.
+                let n = diesel::update(
+                    reports::table
+                        .find(id)
+                        .filter(reports::status.eq(Status::New.as_str()))
+                        .filter(reports::escalation_level.eq(level))
+                        .filter(reports::next_escalation_at.le(at)),
+                )
+                .set((
+                    reports::escalation_level.eq(next_level),
+                    reports::escalated_at.eq(Some(at)),
+                    reports::next_escalation_at.eq(next_at),
+                ))
+                .execute(conn)?;
+                if n == 1 {
+                    won.push(i);
+                }
+            }
+            won
+        }
+    };
+
+    let mut outcome = Outcome::default();
+    let mut escalated = Vec::with_capacity(claimed.len());
+    let mut rows = Vec::with_capacity(claimed.len());
+    for i in claimed {
+        let (id, _, next_level, next_at, due_at, office_id) = &planned[i];
+        rows.push(events::NewEvent::new(*id, at, &Actor::system(), EventKind::Escalated).data(serde_json::json!({
+            "level": next_level,
+            "take_in_due_at": due_at.map(utc),
+            "office_id": office_id,
+            "next_escalation_at": next_at.map(utc),
+        })));
+        if *next_level == 1 {
             outcome.level1 += 1;
         } else {
             outcome.level2 += 1;
         }
-        escalated.push((id, next_level));
+        escalated.push((*id, *next_level));
     }
+    events::append_many(conn, rows)?;
     Ok((outcome, escalated))
 }

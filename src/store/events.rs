@@ -103,3 +103,35 @@ pub fn timeline(conn: &mut DbConn, report_id: i64, all: bool) -> AppResult<Vec<E
     }
     Ok(query.load(conn)?)
 }
+
+/// Appends several events with one statement.
+pub fn append_many(conn: &mut DbConn, events: Vec<NewEvent>) -> AppResult<()> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<_> = events
+        .into_iter()
+        .map(|e| {
+            (
+                report_events::report_id.eq(e.report_id),
+                report_events::at.eq(e.at),
+                report_events::actor_kind.eq(e.actor.kind.as_str()),
+                report_events::actor_id.eq(e.actor.id),
+                report_events::kind.eq(e.kind.as_str()),
+                report_events::from_status.eq(e.from.map(|s| s.as_str())),
+                report_events::to_status.eq(e.to.map(|s| s.as_str())),
+                report_events::public.eq(e.public.unwrap_or_else(|| e.kind.is_public())),
+                report_events::message.eq(e.message),
+                report_events::data.eq(e.data.map(|d| d.to_string())),
+            )
+        })
+        .collect();
+    // Backend-specific: SQLite's batch insert needs the inner connection.
+    for chunk in rows.chunks(500) {
+        match conn {
+            DbConn::Pg(c) => diesel::insert_into(report_events::table).values(chunk).execute(c)?,
+            DbConn::Sqlite(c) => diesel::insert_into(report_events::table).values(chunk).execute(c)?,
+        };
+    }
+    Ok(())
+}
