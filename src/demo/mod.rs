@@ -266,6 +266,21 @@ pub fn setup(store: &Store) -> AppResult<DemoSummary> {
                 now,
             )?;
         }
+        // Potholes ask whether they endanger traffic (an Open311 attribute).
+        if let Some(buche) = catalog::category_by_code(conn, &m.id, "buche")? {
+            catalog::add_attribute(
+                conn,
+                &buche.id,
+                &crate::domain::attributes::AttributeDef {
+                    code: "pericolo".into(),
+                    datatype: "singlevaluelist".into(),
+                    required: false,
+                    description: "È un pericolo per la circolazione?".into(),
+                    values: vec![("si".into(), "Sì".into()), ("no".into(), "No".into())],
+                },
+                0,
+            )?;
+        }
         // The San Rossore estate: its green is the park authority's.
         catalog::insert_zone(
             conn,

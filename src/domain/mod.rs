@@ -3,6 +3,7 @@
 //! Everything here takes plain data (and `now` where time matters) and returns
 //! decisions, so it is unit-tested without any I/O.
 
+pub mod attributes;
 pub mod calendar;
 pub mod holidays;
 pub mod permissions;

@@ -10,6 +10,7 @@ pub mod categories;
 pub mod dto;
 pub mod health;
 pub mod municipalities;
+pub mod open311;
 pub mod openapi;
 pub mod reports;
 pub mod staff;
@@ -160,6 +161,7 @@ pub fn configure(cfg: &mut aweb::ServiceConfig) {
     .service(health::healthz)
     .service(health::readyz)
     .service(health::metrics)
+    .configure(open311::configure)
     .configure(openapi::configure)
     .configure(web::configure)
     .default_service(aweb::to(not_found));
@@ -187,6 +189,10 @@ pub fn server(state: AppState, listener: TcpListener, workers: usize) -> std::io
                 }
             })
             .wrap(TracingLogger::<health::PathOnlySpan>::new())
+            // Some 311 clients double the slash after the endpoint (…/v2//requests.xml).
+            .wrap(actix_web::middleware::NormalizePath::new(
+                actix_web::middleware::TrailingSlash::MergeOnly,
+            ))
             .configure(configure)
     });
     if workers > 0 {

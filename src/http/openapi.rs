@@ -9,8 +9,8 @@ use utoipa_swagger_ui::SwaggerUi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 
 use super::{
-    admin, attachments, auth, calendar, callbacks, categories, health, municipalities, reports,
-    staff, stats,
+    admin, attachments, auth, calendar, callbacks, categories, health, municipalities, open311,
+    reports, staff, stats,
 };
 
 /// Staff endpoints take `Authorization: Bearer <JWT>` from `/api/v1/auth/login`.
@@ -72,6 +72,13 @@ impl utoipa::Modify for BearerAuth {
         admin::list_users,
         admin::create_user,
         admin::update_user,
+        open311::doc::discovery,
+        open311::doc::services,
+        open311::doc::service_definition,
+        open311::doc::requests,
+        open311::doc::create,
+        open311::doc::request,
+        open311::doc::token,
         health::healthz,
         health::readyz,
         health::metrics,
@@ -83,6 +90,7 @@ impl utoipa::Modify for BearerAuth {
         (name = "reports", description = "Filing and following reports"),
         (name = "staff", description = "URP, office and supervisor work (Bearer token)"),
         (name = "admin", description = "Staff accounts (admin)"),
+        (name = "open311", description = "Open311 GeoReport v2 (JSON and XML; errors as [{code, description}])"),
         (name = "operations", description = "Health and metrics"),
     )
 )]

@@ -161,3 +161,17 @@ pub fn find(conn: &mut DbConn, id: &str) -> AppResult<Option<AttachmentRow>> {
         .first(conn)
         .optional()?)
 }
+
+/// The first photo of each report.
+pub fn first_images(
+    conn: &mut DbConn,
+    report_ids: &[i64],
+) -> AppResult<std::collections::HashMap<i64, AttachmentRow>> {
+    let rows: Vec<AttachmentRow> = attachments::table
+        .filter(attachments::report_id.eq_any(report_ids))
+        .filter(attachments::kind.eq("image"))
+        .order(attachments::created_at.desc())
+        .select(AttachmentRow::as_select())
+        .load(conn)?;
+    Ok(rows.into_iter().map(|a| (a.report_id, a)).collect())
+}

@@ -472,3 +472,90 @@ pub fn set_webhook(
         .execute(conn)?;
     Ok(())
 }
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = super::schema::category_attributes)]
+pub struct AttributeRow {
+    pub id: String,
+    pub category_id: String,
+    pub code: String,
+    pub datatype: String,
+    pub required: bool,
+    pub description: String,
+    pub datatype_description: Option<String>,
+    pub sort_order: i32,
+    pub value_list: Option<String>,
+}
+
+impl AttributeRow {
+    pub fn def(&self) -> crate::domain::attributes::AttributeDef {
+        let values: Vec<serde_json::Value> = self
+            .value_list
+            .as_deref()
+            .and_then(|v| serde_json::from_str(v).ok())
+            .unwrap_or_default();
+        crate::domain::attributes::AttributeDef {
+            code: self.code.clone(),
+            datatype: self.datatype.clone(),
+            required: self.required,
+            description: self.description.clone(),
+            values: values
+                .iter()
+                .filter_map(|v| {
+                    Some((
+                        v.get("key")?.as_str()?.to_string(),
+                        v.get("name")?.as_str()?.to_string(),
+                    ))
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Adds an extra question to a category.
+pub fn add_attribute(
+    conn: &mut DbConn,
+    category_id: &str,
+    def: &crate::domain::attributes::AttributeDef,
+    order: i32,
+) -> AppResult<()> {
+    use super::schema::category_attributes as ca;
+    if !crate::domain::attributes::DATATYPES.contains(&def.datatype.as_str()) {
+        return Err(AppError::field(
+            "datatype",
+            "invalid_datatype",
+            "unknown attribute datatype",
+        ));
+    }
+    let values = (!def.values.is_empty()).then(|| {
+        serde_json::json!(def
+            .values
+            .iter()
+            .map(|(k, n)| serde_json::json!({"key": k, "name": n}))
+            .collect::<Vec<_>>())
+        .to_string()
+    });
+    diesel::insert_into(ca::table)
+        .values((
+            ca::id.eq(new_id()),
+            ca::category_id.eq(category_id),
+            ca::code.eq(&def.code),
+            ca::datatype.eq(&def.datatype),
+            ca::required.eq(def.required),
+            ca::description.eq(&def.description),
+            ca::sort_order.eq(order),
+            ca::value_list.eq(values),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The extra questions of these categories, in order.
+pub fn attributes_of(conn: &mut DbConn, category_ids: &[String]) -> AppResult<Vec<AttributeRow>> {
+    use super::schema::category_attributes as ca;
+    Ok(ca::table
+        .filter(ca::category_id.eq_any(category_ids))
+        .order((ca::category_id, ca::sort_order, ca::code))
+        .select(AttributeRow::as_select())
+        .load(conn)?)
+}

@@ -87,7 +87,13 @@ pub fn escalate_batch(
     // serialises sweepers; one conditional UPDATE per report is cheap there.
     let candidates: Vec<Candidate> = match conn {
         DbConn::Pg(c) => due_query(at, batch)
-            .select((reports::id, reports::municipality_id, reports::escalation_level, reports::take_in_due_at, reports::office_id))
+            .select((
+                reports::id,
+                reports::municipality_id,
+                reports::escalation_level,
+                reports::take_in_due_at,
+                reports::office_id,
+            ))
             .for_update()
             .skip_locked()
             .load(c)?,
@@ -122,10 +128,18 @@ pub fn escalate_batch(
             );
             for (i, _) in planned.iter().enumerate() {
                 let p = 2 + i * 3;
-                sql.push_str(&format!("{}(${}::bigint, ${}::integer, ${}::timestamp)", if i > 0 { ", " } else { "" }, p, p + 1, p + 2));
+                sql.push_str(&format!(
+                    "{}(${}::bigint, ${}::integer, ${}::timestamp)",
+                    if i > 0 { ", " } else { "" },
+                    p,
+                    p + 1,
+                    p + 2
+                ));
             }
             sql.push_str(") AS v(id, level, next_at) WHERE r.id = v.id");
-            let mut q = diesel::sql_query(sql).into_boxed::<diesel::pg::Pg>().bind::<diesel::sql_types::Timestamp, _>(at);
+            let mut q = diesel::sql_query(sql)
+                .into_boxed::<diesel::pg::Pg>()
+                .bind::<diesel::sql_types::Timestamp, _>(at);
             for (id, _, next_level, next_at, _, _) in &planned {
                 q = q
                     .bind::<diesel::sql_types::BigInt, _>(*id)
@@ -166,12 +180,16 @@ pub fn escalate_batch(
     let mut rows = Vec::with_capacity(claimed.len());
     for i in claimed {
         let (id, _, next_level, next_at, due_at, office_id) = &planned[i];
-        rows.push(events::NewEvent::new(*id, at, &Actor::system(), EventKind::Escalated).data(serde_json::json!({
-            "level": next_level,
-            "take_in_due_at": due_at.map(utc),
-            "office_id": office_id,
-            "next_escalation_at": next_at.map(utc),
-        })));
+        rows.push(
+            events::NewEvent::new(*id, at, &Actor::system(), EventKind::Escalated).data(
+                serde_json::json!({
+                    "level": next_level,
+                    "take_in_due_at": due_at.map(utc),
+                    "office_id": office_id,
+                    "next_escalation_at": next_at.map(utc),
+                }),
+            ),
+        );
         if *next_level == 1 {
             outcome.level1 += 1;
         } else {

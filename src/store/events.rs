@@ -129,9 +129,31 @@ pub fn append_many(conn: &mut DbConn, events: Vec<NewEvent>) -> AppResult<()> {
     // Backend-specific: SQLite's batch insert needs the inner connection.
     for chunk in rows.chunks(500) {
         match conn {
-            DbConn::Pg(c) => diesel::insert_into(report_events::table).values(chunk).execute(c)?,
-            DbConn::Sqlite(c) => diesel::insert_into(report_events::table).values(chunk).execute(c)?,
+            DbConn::Pg(c) => diesel::insert_into(report_events::table)
+                .values(chunk)
+                .execute(c)?,
+            DbConn::Sqlite(c) => diesel::insert_into(report_events::table)
+                .values(chunk)
+                .execute(c)?,
         };
     }
     Ok(())
+}
+
+/// The latest public message of each report.
+pub fn latest_public_messages(
+    conn: &mut DbConn,
+    report_ids: &[i64],
+) -> AppResult<std::collections::HashMap<i64, String>> {
+    let rows: Vec<(i64, Option<String>)> = report_events::table
+        .filter(report_events::report_id.eq_any(report_ids))
+        .filter(report_events::public.eq(true))
+        .filter(report_events::message.is_not_null())
+        .order(report_events::id)
+        .select((report_events::report_id, report_events::message))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, m)| Some((id, m?)))
+        .collect())
 }

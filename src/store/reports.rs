@@ -53,6 +53,10 @@ pub struct ReportRow {
     pub duplicate_of: Option<i64>,
     pub anonymised_at: Option<NaiveDateTime>,
     pub next_escalation_at: Option<NaiveDateTime>,
+    /// Answers to the category's extra questions (JSON object).
+    pub attributes: Option<String>,
+    /// A media link sent by an integration.
+    pub media_url: Option<String>,
 }
 
 impl ReportRow {
@@ -88,6 +92,9 @@ pub struct CreateReport<'a> {
     pub entered_by: Option<String>,
     pub actor: Actor,
     pub now: DateTime<Utc>,
+    /// Answers to the category's extra questions, already validated.
+    pub attributes: Option<serde_json::Value>,
+    pub media_url: Option<String>,
 }
 
 /// Creates a report in the caller's write transaction: allocates the next
@@ -618,5 +625,47 @@ pub fn open_backlog(conn: &mut DbConn, municipality_id: &str) -> AppResult<Vec<S
             reports::taken_in_at,
             reports::take_in_due_at,
         ))
+        .load(conn)?)
+}
+
+/// Reports of a municipality requested in `[from, to]`, newest first, for
+/// Open311 (index `reports_municipality_created`).
+pub fn requested_between(
+    conn: &mut DbConn,
+    municipality_id: &str,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+    category_ids: Option<Vec<String>>,
+    statuses: Option<Vec<String>>,
+    limit: i64,
+) -> AppResult<Vec<ReportRow>> {
+    let mut q = reports::table
+        .filter(reports::municipality_id.eq(municipality_id))
+        .filter(reports::created_at.ge(from))
+        .filter(reports::created_at.le(to))
+        .select(ReportRow::as_select())
+        .into_boxed();
+    if let Some(ids) = category_ids {
+        q = q.filter(reports::category_id.eq_any(ids));
+    }
+    if let Some(s) = statuses {
+        q = q.filter(reports::status.eq_any(s));
+    }
+    Ok(q.order((reports::created_at.desc(), reports::id.desc()))
+        .limit(limit)
+        .load(conn)?)
+}
+
+/// Reports of a municipality by public code.
+pub fn by_codes(
+    conn: &mut DbConn,
+    municipality_id: &str,
+    codes: &[String],
+) -> AppResult<Vec<ReportRow>> {
+    Ok(reports::table
+        .filter(reports::municipality_id.eq(municipality_id))
+        .filter(reports::code.eq_any(codes))
+        .order(reports::id.desc())
+        .select(ReportRow::as_select())
         .load(conn)?)
 }

@@ -123,6 +123,8 @@ diesel::table! {
         duplicate_of -> Nullable<BigInt>,
         anonymised_at -> Nullable<Timestamp>,
         next_escalation_at -> Nullable<Timestamp>,
+        attributes -> Nullable<Text>,
+        media_url -> Nullable<Text>,
     }
 }
 
@@ -253,6 +255,20 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    category_attributes (id) {
+        id -> Text,
+        category_id -> Text,
+        code -> Text,
+        datatype -> Text,
+        required -> Bool,
+        description -> Text,
+        datatype_description -> Nullable<Text>,
+        sort_order -> Integer,
+        value_list -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(offices -> municipalities (municipality_id));
 diesel::joinable!(categories -> municipalities (municipality_id));
 diesel::joinable!(reports -> categories (category_id));
@@ -277,4 +293,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     callbacks,
     callback_attempts,
     api_keys,
+    category_attributes,
 );
