@@ -250,6 +250,10 @@ pub struct StaffReportView {
     pub channel: String,
     pub received_at: DateTime<Utc>,
     pub escalation_level: i32,
+    /// Answers to the category's extra questions (e.g. from Open311).
+    pub attributes: Option<serde_json::Value>,
+    /// A media link sent by an integration.
+    pub media_url: Option<String>,
     /// The full timeline, internal notes and audit events included.
     pub events: Vec<StaffEvent>,
 }
@@ -324,6 +328,12 @@ pub async fn detail(
                 channel: b.report.channel.clone(),
                 received_at: utc(b.report.received_at),
                 escalation_level: b.report.escalation_level,
+                attributes: b
+                    .report
+                    .attributes
+                    .as_deref()
+                    .and_then(|a| serde_json::from_str(a).ok()),
+                media_url: b.report.media_url.clone(),
                 report: report_view(&b, personal),
                 events,
             })

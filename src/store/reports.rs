@@ -168,6 +168,8 @@ pub fn create(conn: &mut DbConn, c: CreateReport<'_>) -> AppResult<ReportRow> {
             reports::next_escalation_at.eq(due.map(naive)),
             reports::expected_resolution_at.eq(Some(naive(expected))),
             reports::escalation_level.eq(0),
+            reports::attributes.eq(c.attributes.as_ref().map(|a| a.to_string())),
+            reports::media_url.eq(&c.media_url),
         ))
         .execute(conn)?;
     let row =

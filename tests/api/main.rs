@@ -10,6 +10,7 @@ mod intake;
 mod lifecycle;
 mod listing;
 mod notify;
+mod open311;
 mod ops;
 mod sla;
 mod staff;
