@@ -120,6 +120,27 @@ pub fn sweep_and_notify(
     links: &crate::notify::plan::Links,
 ) -> AppResult<escalations::Outcome> {
     let outcome = sweep_with(store, now, policy, Some(links))?;
+    // Past the category's resolution target: the citizen hears that it takes longer.
+    loop {
+        let n = store.write(|c| {
+            let late = reports::claim_late(c, naive(now), SWEEP_BATCH)?;
+            for r in &late {
+                let status = r.status()?;
+                crate::notify::plan::changed(
+                    c,
+                    r,
+                    status,
+                    Some("La risoluzione richiede più tempo del previsto: l'ufficio sta lavorando alla segnalazione."),
+                    true,
+                    links,
+                )?;
+            }
+            Ok(late.len())
+        })?;
+        if n == 0 {
+            break;
+        }
+    }
     loop {
         let n = store.write(|c| {
             let overdue = crate::store::callbacks::escalate_overdue(c, naive(now), SWEEP_BATCH)?;

@@ -57,6 +57,8 @@ pub struct ReportRow {
     pub attributes: Option<String>,
     /// A media link sent by an integration.
     pub media_url: Option<String>,
+    /// When the citizen was told that the resolution target has passed.
+    pub late_notified_at: Option<NaiveDateTime>,
 }
 
 impl ReportRow {
@@ -670,4 +672,45 @@ pub fn by_codes(
         .order(reports::id.desc())
         .select(ReportRow::as_select())
         .load(conn)?)
+}
+
+/// Claims (once each) open reports past their resolution target: marks them
+/// and writes a public message. Returns the claimed reports.
+pub fn claim_late(conn: &mut DbConn, now: NaiveDateTime, limit: i64) -> AppResult<Vec<ReportRow>> {
+    let open: Vec<&str> = Status::ACTIVE.iter().map(|s| s.as_str()).collect();
+    let ids: Vec<i64> = reports::table
+        .filter(reports::status.eq_any(&open))
+        .filter(reports::expected_resolution_at.le(now))
+        .filter(reports::late_notified_at.is_null())
+        .order(reports::expected_resolution_at)
+        .limit(limit)
+        .select(reports::id)
+        .load(conn)?;
+    let mut claimed = Vec::new();
+    for id in ids {
+        let n = diesel::update(
+            reports::table
+                .find(id)
+                .filter(reports::late_notified_at.is_null()),
+        )
+        .set((
+            reports::late_notified_at.eq(Some(now)),
+            reports::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+        if n == 1 {
+            events::append(
+                conn,
+                NewEvent::new(id, now, &Actor::system(), EventKind::PublicMessage)
+                    .message("La risoluzione richiede più tempo del previsto: l'ufficio sta lavorando alla segnalazione."),
+            )?;
+            claimed.push(
+                reports::table
+                    .find(id)
+                    .select(ReportRow::as_select())
+                    .first(conn)?,
+            );
+        }
+    }
+    Ok(claimed)
 }

@@ -125,6 +125,7 @@ diesel::table! {
         next_escalation_at -> Nullable<Timestamp>,
         attributes -> Nullable<Text>,
         media_url -> Nullable<Text>,
+        late_notified_at -> Nullable<Timestamp>,
     }
 }
 

@@ -597,3 +597,77 @@ async fn supervisors_are_emailed_on_escalation() {
     );
     assert!(header(&messages[0], "Subject").unwrap().contains(&code));
 }
+
+#[tokio::test]
+async fn past_the_resolution_target_citizens_are_told_and_overdue_callbacks_escalate() {
+    let app = TestApp::pisa().await;
+    let urp = app.staff("urp", Role::Urp, &[]).await;
+    let strade = app.staff("strade", Role::Office, &["manutenzioni"]).await;
+    let by_email = app.file("buche", PISA_CENTRE).await["code"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (_, phoned) = app
+        .post_as(&urp, "/api/v1/reports", &json!({
+            "category": "buche", "description": "Buca", "lat": PISA_CENTRE.0, "lon": PISA_CENTRE.1,
+            "channel": "phone", "reporter": {"phone": "333 9998887"}
+        }))
+        .await;
+    let by_phone = phoned["code"].as_str().unwrap().to_string();
+    for code in [&by_email, &by_phone] {
+        app.post_as(
+            &strade,
+            &format!("/api/v1/reports/{code}/transitions"),
+            &json!({"to": "taken_in"}),
+        )
+        .await;
+    }
+    let emails_before = pending(&app);
+    // Potholes have a 20-day target: a month later both are late.
+    let later = Utc::now() + Duration::days(30);
+    let policy = segnala::store::escalations::Policy {
+        level2_after_hours: None,
+    };
+    segnala::jobs::sweep_and_notify(&app.store, later, policy, &app.config.links()).unwrap();
+    assert_eq!(
+        pending(&app),
+        emails_before + 1,
+        "one email, to the citizen with an address"
+    );
+    let (_, public) = app.get(&format!("/api/v1/reports/{by_email}")).await;
+    assert!(public["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("più tempo"))));
+    let (_, callbacks) = app.get_as(&urp, "/api/v1/callbacks").await;
+    let callbacks = callbacks.as_array().unwrap();
+    assert_eq!(callbacks.len(), 1);
+    assert_eq!(
+        (
+            callbacks[0]["report_code"].as_str(),
+            callbacks[0]["reason"].as_str()
+        ),
+        (Some(by_phone.as_str()), Some("cannot_fix_soon"))
+    );
+    // Told once.
+    segnala::jobs::sweep_and_notify(&app.store, later, policy, &app.config.links()).unwrap();
+    assert_eq!(pending(&app), emails_before + 1);
+    // Nobody called back in time: the callback is escalated, once.
+    let much_later = later + Duration::days(7);
+    segnala::jobs::sweep_and_notify(&app.store, much_later, policy, &app.config.links()).unwrap();
+    segnala::jobs::sweep_and_notify(&app.store, much_later, policy, &app.config.links()).unwrap();
+    let sup = app.staff("sup", Role::Supervisor, &[]).await;
+    let (_, detail) = app
+        .get_as(&sup, &format!("/api/v1/staff/reports/{by_phone}"))
+        .await;
+    let escalations: Vec<_> = detail["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["data"]["reason"] == "callback_overdue")
+        .collect();
+    assert_eq!(escalations.len(), 1);
+}
