@@ -199,7 +199,15 @@ impl ResponseError for AppError {
 
 impl From<diesel::result::Error> for AppError {
     fn from(e: diesel::result::Error) -> Self {
-        Self::Internal(format!("database: {e}"))
+        use diesel::result::{DatabaseErrorKind, Error};
+        match e {
+            // Two requests racing for the same unique value: the loser is told, not a 500.
+            Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => Self::conflict(
+                "already_exists",
+                "that already exists (it was just created by another request)",
+            ),
+            e => Self::Internal(format!("database: {e}")),
+        }
     }
 }
 

@@ -200,19 +200,7 @@ pub async fn dead_notifications(
     )?;
     let m = staff.actor.municipality_id.clone();
     let rows = state
-        .read(move |c| {
-            let rows = crate::store::outbox::dead(c, 1000)?;
-            let ids: Vec<i64> = rows.iter().filter_map(|r| r.report_id).collect();
-            let mine: std::collections::HashSet<i64> = crate::store::reports::by_ids(c, &ids)?
-                .into_iter()
-                .filter(|r| r.municipality_id == m)
-                .map(|r| r.id)
-                .collect();
-            Ok(rows
-                .into_iter()
-                .filter(|r| r.report_id.is_some_and(|id| mine.contains(&id)))
-                .collect::<Vec<_>>())
-        })
+        .read(move |c| crate::store::outbox::dead_for(c, &m, 1000))
         .await?;
     let body: Vec<DeadNotification> = rows
         .into_iter()
@@ -248,8 +236,23 @@ pub async fn retry_notification(
         "not_found",
     )?;
     let id = id.into_inner();
+    let m = staff.actor.municipality_id.clone();
     state
-        .write(move |c| crate::store::outbox::retry(c, &id, naive(Utc::now())))
+        .write(move |c| {
+            // Only rows about this municipality's reports.
+            let row = crate::store::outbox::find(c, &id)?;
+            let report = match row.and_then(|r| r.report_id) {
+                Some(rid) => crate::store::reports::by_ids(c, &[rid])?.pop(),
+                None => None,
+            };
+            if report.is_none_or(|r| r.municipality_id != m) {
+                return Err(AppError::not_found(
+                    "outbox_row_not_found",
+                    "no dead notification with that id",
+                ));
+            }
+            crate::store::outbox::retry(c, &id, naive(Utc::now()))
+        })
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }

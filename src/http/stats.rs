@@ -69,6 +69,18 @@ fn facts(rows: Vec<StatRow>) -> Vec<ReportFacts> {
 }
 
 fn parse_bound(s: &str, tz: chrono_tz::Tz) -> AppResult<DateTime<Utc>> {
+    let t = parse_any_bound(s, tz)?;
+    // Far-off years would overflow date arithmetic: keep to a sane range.
+    if !(1970..=9999).contains(&chrono::Datelike::year(&t)) {
+        return Err(AppError::bad_request(
+            "invalid_date",
+            "dates must be between 1970 and 9999",
+        ));
+    }
+    Ok(t)
+}
+
+fn parse_any_bound(s: &str, tz: chrono_tz::Tz) -> AppResult<DateTime<Utc>> {
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {
         return Ok(t.with_timezone(&Utc));
     }

@@ -9,9 +9,11 @@ use crate::notify::deliver::{post_webhook, EmailPayload, Mailer, WebhookPayload}
 use crate::store::outbox::{self, OutboxRow};
 use crate::store::{catalog, naive, Store};
 
-/// How long a claimed row is reserved for its dispatcher.
-pub const LEASE_SECONDS: i64 = 120;
-pub const BATCH: i64 = 50;
+/// How long a claimed row is reserved for its dispatcher: longer than a
+/// whole batch can take (10 deliveries × a 20 s SMTP timeout), so that no
+/// other dispatcher takes a row this one is still delivering.
+pub const LEASE_SECONDS: i64 = 600;
+pub const BATCH: i64 = 10;
 
 /// Everything a dispatcher needs to deliver.
 pub struct Dispatcher {
@@ -135,7 +137,9 @@ impl Dispatcher {
                         naive(now),
                     )
                 })?;
-                if state == "dead" {
+                if state == "lost" {
+                    tracing::warn!(outbox.id = %row.id, "failed after the lease was lost");
+                } else if state == "dead" {
                     tracing::error!(outbox.id = %row.id, outbox.kind = %row.kind, outbox.attempts = row.attempts, error.cause = %e.message, "notification dead");
                 } else {
                     tracing::warn!(outbox.id = %row.id, outbox.kind = %row.kind, outbox.attempts = row.attempts, error.cause = %e.message, "notification will be retried");
@@ -145,18 +149,22 @@ impl Dispatcher {
         }
     }
 
-    /// Claims, delivers and settles until nothing is due at `now`.
+    /// Claims, delivers and settles until nothing is due. `now` is the clock
+    /// at the start (tests pass a future one); time spent delivering is added
+    /// to it, so later batches get fresh leases and fresh timestamps.
     pub fn run_once(&self, now: DateTime<Utc>) -> AppResult<Outcome> {
+        let started = std::time::Instant::now();
+        let clock = || now + Duration::from_std(started.elapsed()).unwrap_or_default();
         let mut outcome = Outcome::default();
         loop {
-            let rows = self.claim(now)?;
+            let rows = self.claim(clock())?;
             if rows.is_empty() {
                 return Ok(outcome);
             }
             for row in &rows {
-                let result = self.deliver(row, now);
-                match self.settle(row, result, now)? {
-                    "sent" => outcome.sent += 1,
+                let result = self.deliver(row, clock());
+                match self.settle(row, result, clock())? {
+                    "sent" | "lost" => outcome.sent += 1,
                     "dead" => outcome.dead += 1,
                     _ => outcome.retrying += 1,
                 }

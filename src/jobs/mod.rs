@@ -27,6 +27,7 @@ pub fn retention(store: &Store, days: i64, now: DateTime<Utc>) -> AppResult<usiz
     // addresses: kept 30 days for support, then gone.
     store.write(|c| rate_limits::prune(c, naive(now - Duration::days(1))))?;
     store.write(|c| crate::store::outbox::prune_sent(c, naive(now - Duration::days(30))))?;
+    store.write(|c| crate::store::outbox::prune_dead(c, naive(now - Duration::days(90))))?;
     Ok(total)
 }
 
@@ -146,7 +147,13 @@ pub fn sweep_and_notify(
             let overdue = crate::store::callbacks::escalate_overdue(c, naive(now), SWEEP_BATCH)?;
             for cb in &overdue {
                 if let Some(r) = reports::by_ids(c, &[cb.report_id])?.pop() {
-                    crate::notify::plan::escalated(c, &r, 1, "callback_overdue", links)?;
+                    crate::notify::plan::escalated(
+                        c,
+                        &r,
+                        1,
+                        &format!("callback-{}", cb.id),
+                        links,
+                    )?;
                 }
             }
             Ok(overdue.len())
@@ -175,7 +182,14 @@ fn sweep_with(
             if let Some(links) = links {
                 for (report_id, level) in &escalated {
                     if let Some(r) = reports::by_ids(c, &[*report_id])?.pop() {
-                        crate::notify::plan::escalated(c, &r, *level, "escalated", links)?;
+                        // A reassigned report starts over: its escalation instant tells them apart.
+                        let cause = format!(
+                            "escalated-{}",
+                            r.escalated_at
+                                .map(|t| t.and_utc().timestamp_micros())
+                                .unwrap_or_default()
+                        );
+                        crate::notify::plan::escalated(c, &r, *level, &cause, links)?;
                     }
                 }
             }

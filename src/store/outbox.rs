@@ -146,7 +146,7 @@ pub fn mark_failed(
 ) -> AppResult<&'static str> {
     let dead = permanent || row.attempts >= max_attempts;
     let state = if dead { "dead" } else { "pending" };
-    diesel::update(
+    let n = diesel::update(
         outbox::table
             .find(&row.id)
             .filter(outbox::lease_owner.eq(owner))
@@ -159,7 +159,8 @@ pub fn mark_failed(
         outbox::last_error.eq(Some(error.chars().take(1000).collect::<String>())),
     ))
     .execute(conn)?;
-    Ok(state)
+    // Another dispatcher took the row over: its outcome stands.
+    Ok(if n == 1 { state } else { "lost" })
 }
 
 /// Dead rows, newest first.
@@ -206,6 +207,37 @@ pub fn prune_sent(conn: &mut DbConn, before: NaiveDateTime) -> AppResult<usize> 
         outbox::table
             .filter(outbox::state.eq("sent"))
             .filter(outbox::sent_at.lt(before)),
+    )
+    .execute(conn)?)
+}
+
+pub fn find(conn: &mut DbConn, id: &str) -> AppResult<Option<OutboxRow>> {
+    Ok(outbox::table
+        .find(id)
+        .select(OutboxRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Dead rows of one municipality's reports, newest first.
+pub fn dead_for(conn: &mut DbConn, municipality_id: &str, limit: i64) -> AppResult<Vec<OutboxRow>> {
+    use super::schema::reports;
+    Ok(outbox::table
+        .inner_join(reports::table.on(reports::id.nullable().eq(outbox::report_id)))
+        .filter(reports::municipality_id.eq(municipality_id))
+        .filter(outbox::state.eq("dead"))
+        .order(outbox::created_at.desc())
+        .limit(limit)
+        .select(OutboxRow::as_select())
+        .load(conn)?)
+}
+
+/// Forgets dead rows older than `before` (they hold addresses too).
+pub fn prune_dead(conn: &mut DbConn, before: NaiveDateTime) -> AppResult<usize> {
+    Ok(diesel::delete(
+        outbox::table
+            .filter(outbox::state.eq("dead"))
+            .filter(outbox::created_at.lt(before)),
     )
     .execute(conn)?)
 }

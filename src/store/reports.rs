@@ -438,23 +438,33 @@ pub fn reassign(conn: &mut DbConn, report_id: i64, r: Reassign<'_>) -> AppResult
         .unwrap_or_else(|| municipality.deadline_mode());
     let due = calendar.deadline(r.now, category.take_in_sla_hours.max(0) as u32, mode);
     let now = naive(r.now);
-    diesel::update(reports::table.find(report_id))
-        .set((
-            reports::category_id.eq(&category.id),
-            reports::office_id.eq(&office_id),
-            reports::status.eq(Status::New.as_str()),
-            reports::take_in_due_at.eq(Some(naive(due))),
-            reports::next_escalation_at.eq(Some(naive(due))),
-            reports::taken_in_at.eq(None::<NaiveDateTime>),
-            reports::escalation_level.eq(0),
-            reports::escalated_at.eq(None::<NaiveDateTime>),
-            reports::expected_resolution_at.eq(Some(naive(report::expected_resolution(
-                utc(current.received_at),
-                category.resolution_target_days,
-            )))),
-            reports::updated_at.eq(now),
-        ))
-        .execute(conn)?;
+    let changed = diesel::update(
+        reports::table
+            .find(report_id)
+            .filter(reports::status.eq(from.as_str())),
+    )
+    .set((
+        reports::category_id.eq(&category.id),
+        reports::office_id.eq(&office_id),
+        reports::status.eq(Status::New.as_str()),
+        reports::take_in_due_at.eq(Some(naive(due))),
+        reports::next_escalation_at.eq(Some(naive(due))),
+        reports::taken_in_at.eq(None::<NaiveDateTime>),
+        reports::escalation_level.eq(0),
+        reports::escalated_at.eq(None::<NaiveDateTime>),
+        reports::expected_resolution_at.eq(Some(naive(report::expected_resolution(
+            utc(current.received_at),
+            category.resolution_target_days,
+        )))),
+        reports::updated_at.eq(now),
+    ))
+    .execute(conn)?;
+    if changed != 1 {
+        return Err(AppError::conflict(
+            "concurrent_update",
+            "the report changed meanwhile, please reload",
+        ));
+    }
     if category.id != old_category.id {
         events::append(
             conn,

@@ -288,18 +288,22 @@ pub fn update(conn: &mut DbConn, id: &str, u: &UserUpdate, now: NaiveDateTime) -
 /// Counts a failed login; the account locks after [`LOCK_AFTER_FAILURES`].
 /// Returns the failures so far.
 pub fn record_failure(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> AppResult<i32> {
+    // One atomic increment, so that parallel guesses are all counted.
+    diesel::update(users::table.find(id))
+        .set(users::failed_logins.eq(users::failed_logins + 1))
+        .execute(conn)?;
     let failures: i32 = users::table
         .find(id)
         .select(users::failed_logins)
         .first(conn)?;
-    let failures = failures + 1;
-    let locked = (failures >= LOCK_AFTER_FAILURES).then(|| now + Duration::minutes(LOCK_MINUTES));
-    diesel::update(users::table.find(id))
-        .set((
-            users::failed_logins.eq(if locked.is_some() { 0 } else { failures }),
-            users::locked_until.eq(locked),
-        ))
-        .execute(conn)?;
+    if failures >= LOCK_AFTER_FAILURES {
+        diesel::update(users::table.find(id))
+            .set((
+                users::failed_logins.eq(0),
+                users::locked_until.eq(Some(now + Duration::minutes(LOCK_MINUTES))),
+            ))
+            .execute(conn)?;
+    }
     Ok(failures)
 }
 

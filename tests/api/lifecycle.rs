@@ -120,7 +120,19 @@ async fn the_citizen_confirms_or_reopens_with_the_token() {
         (status, body["error"]["code"].as_str()),
         (409, Some("transition_not_allowed"))
     );
-    transition(&app, code, &[Status::TakenIn, Status::Resolved]);
+    transition(&app, code, &[Status::TakenIn]);
+    let (status, body) = app
+        .post(
+            &format!("/api/v1/reports/{code}/reopen"),
+            &json!({"token": token, "message": "spingo avanti"}),
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (409, Some("transition_not_allowed")),
+        "only a resolved report can be reopened"
+    );
+    transition(&app, code, &[Status::Resolved]);
     let (status, body) = app
         .post(
             &format!("/api/v1/reports/{code}/reopen"),

@@ -540,6 +540,20 @@ async fn a_municipal_company_gets_signed_webhooks_and_answers_with_its_key() {
         .find(|e| e["kind"] == "taken_in")
         .unwrap();
     assert_eq!(taken["actor_kind"], "integration");
+    // Integrations never receive the citizen's personal data.
+    let resp = app
+        .client
+        .get(app.url(&format!("/api/v1/staff/reports/{code}")))
+        .header("X-Api-Key", &key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    let seen: Value = resp.json().await.unwrap();
+    assert!(
+        seen.get("reporter").is_none() && !seen.to_string().contains("maria"),
+        "{seen}"
+    );
     // Its key does not reach another office's reports, and a wrong key is refused.
     let other = app.file("buche", PISA_CENTRE).await["code"]
         .as_str()

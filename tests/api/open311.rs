@@ -401,6 +401,8 @@ async fn errors_are_what_the_specification_says() {
         ("/open311/v2/requests.json?jurisdiction_id=050026&status=pending", 400),
         ("/open311/v2/requests.json?jurisdiction_id=050026&start_date=yesterday", 400),
         ("/open311/v2/nothing.json", 404),
+        ("/open311/v2/requests.json?jurisdiction_id=050026&start_date=%2B262142-12-01", 400),
+        ("/open311/v2/requests.json?jurisdiction_id=050026&end_date=-262143-01-01", 400),
     ] {
         let (got, body) = get_raw(&app, path).await;
         assert_eq!(got, status, "{path}: {body}");

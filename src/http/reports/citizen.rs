@@ -50,6 +50,13 @@ async fn act(
                 });
             }
             let now = Utc::now();
+            // Only a resolved report awaits the citizen's word.
+            let current = report.status()?;
+            if current != Status::Resolved {
+                return Err(
+                    crate::domain::report::TransitionNotAllowed { from: current, to }.into(),
+                );
+            }
             if to == Status::InProgress {
                 let window = municipalities::find(conn, &report.municipality_id)?
                     .map(|m| m.reopen_days)

@@ -144,11 +144,13 @@ pub async fn create(
                     (Actor::user(&s.actor.user_id), Some(s.actor.user_id.clone()))
                 }
                 None => {
-                    // Anonymous filing is limited per client address.
+                    // Anonymous filing is limited per client address: count first
+                    // (atomically), then refuse past the limit (which rolls the count back).
                     let window = Duration::hours(1);
-                    if let Some(retry) =
-                        rate_limits::check(conn, &rate_key, window, max_per_hour, naive(now))?
-                    {
+                    if rate_limits::hit(conn, &rate_key, window, naive(now))? > max_per_hour {
+                        let retry =
+                            rate_limits::check(conn, &rate_key, window, max_per_hour, naive(now))?
+                                .unwrap_or(60);
                         return Err(AppError::RateLimited {
                             code: "too_many_reports",
                             message: "too many reports from this address: please retry later"
@@ -156,7 +158,6 @@ pub async fn create(
                             retry_after: retry,
                         });
                     }
-                    rate_limits::hit(conn, &rate_key, window, naive(now))?;
                     (Actor::citizen(), None)
                 }
             };
