@@ -740,35 +740,26 @@ fn user_command(cmd: UserCmd, config: &Config) -> AppResult<()> {
             })?;
             println!("password changed for {username}; existing sessions ended");
         }
-        UserCmd::Disable { username } => {
+        cmd @ (UserCmd::Disable { .. } | UserCmd::Enable { .. }) => {
+            let (username, active) = match cmd {
+                UserCmd::Disable { username } => (username, false),
+                UserCmd::Enable { username } => (username, true),
+                _ => unreachable!("matched above"),
+            };
             let user = find(&username)?;
-            store.write(|c| {
-                users::update(
-                    c,
-                    &user.row.id,
-                    &UserUpdate {
-                        active: Some(false),
-                        ..Default::default()
-                    },
-                    now,
-                )
-            })?;
-            println!("{username} disabled; existing sessions ended");
-        }
-        UserCmd::Enable { username } => {
-            let user = find(&username)?;
-            store.write(|c| {
-                users::update(
-                    c,
-                    &user.row.id,
-                    &UserUpdate {
-                        active: Some(true),
-                        ..Default::default()
-                    },
-                    now,
-                )
-            })?;
-            println!("{username} enabled");
+            let update = UserUpdate {
+                active: Some(active),
+                ..Default::default()
+            };
+            store.write(|c| users::update(c, &user.row.id, &update, now))?;
+            println!(
+                "{username} {}",
+                if active {
+                    "enabled"
+                } else {
+                    "disabled; existing sessions ended"
+                }
+            );
         }
         UserCmd::List { municipality } => {
             for u in store.read(|c| users::list(c, &municipality))? {

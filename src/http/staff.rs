@@ -224,22 +224,13 @@ pub async fn triage(
     staff: Staff,
     q: web::Query<PageQuery>,
 ) -> AppResult<HttpResponse> {
-    staff.require(
-        Action::Supervise,
-        Scope::municipality(&staff.actor.municipality_id),
-        "not_found",
-    )?;
-    let limit = q.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT);
-    let after = parse_cursor(q.cursor.as_deref())?;
-    let municipality = staff.actor.municipality_id.clone();
-    let now = Utc::now();
-    let body = state
-        .read(move |conn| {
-            let rows = queues::triage(conn, &municipality, after, limit + 1)?;
-            page(conn, rows, limit, now)
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(body))
+    supervisor_page(
+        state,
+        staff,
+        q.into_inner(),
+        |conn, municipality, after, limit, _now| queues::triage(conn, &municipality, after, limit),
+    )
+    .await
 }
 
 /// A report as staff see it: everything, internal notes included.
@@ -363,6 +354,41 @@ pub async fn escalations(
     staff: Staff,
     q: web::Query<PageQuery>,
 ) -> AppResult<HttpResponse> {
+    supervisor_page(
+        state,
+        staff,
+        q.into_inner(),
+        |conn, municipality, after, limit, now| {
+            let filter = QueueFilter {
+                scope: QueueScope::Municipality(municipality),
+                statuses: vec![Status::New],
+                category_ids: None,
+                office_id: None,
+                overdue_at: Some(naive(now)),
+                after,
+                limit,
+            };
+            queues::queue(conn, &filter)
+        },
+    )
+    .await
+}
+
+/// A supervisor's inbox page: permission, paging, and the rows `fetch` finds.
+async fn supervisor_page(
+    state: web::Data<AppState>,
+    staff: Staff,
+    q: PageQuery,
+    fetch: impl FnOnce(
+            &mut crate::store::DbConn,
+            String,
+            Option<(chrono::NaiveDateTime, i64)>,
+            i64,
+            DateTime<Utc>,
+        ) -> AppResult<Vec<ReportRow>>
+        + Send
+        + 'static,
+) -> AppResult<HttpResponse> {
     staff.require(
         Action::Supervise,
         Scope::municipality(&staff.actor.municipality_id),
@@ -374,16 +400,7 @@ pub async fn escalations(
     let now = Utc::now();
     let body = state
         .read(move |conn| {
-            let filter = QueueFilter {
-                scope: QueueScope::Municipality(municipality),
-                statuses: vec![Status::New],
-                category_ids: None,
-                office_id: None,
-                overdue_at: Some(naive(now)),
-                after,
-                limit: limit + 1,
-            };
-            let rows = queues::queue(conn, &filter)?;
+            let rows = fetch(conn, municipality, after, limit + 1, now)?;
             page(conn, rows, limit, now)
         })
         .await?;

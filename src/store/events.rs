@@ -74,21 +74,7 @@ impl NewEvent {
 }
 
 pub fn append(conn: &mut DbConn, e: NewEvent) -> AppResult<()> {
-    diesel::insert_into(report_events::table)
-        .values((
-            report_events::report_id.eq(e.report_id),
-            report_events::at.eq(e.at),
-            report_events::actor_kind.eq(e.actor.kind.as_str()),
-            report_events::actor_id.eq(e.actor.id),
-            report_events::kind.eq(e.kind.as_str()),
-            report_events::from_status.eq(e.from.map(|s| s.as_str())),
-            report_events::to_status.eq(e.to.map(|s| s.as_str())),
-            report_events::public.eq(e.public.unwrap_or_else(|| e.kind.is_public())),
-            report_events::message.eq(e.message),
-            report_events::data.eq(e.data.map(|d| d.to_string())),
-        ))
-        .execute(conn)?;
-    Ok(())
+    append_many(conn, vec![e])
 }
 
 /// A report's events in order; only the public ones unless `all`.

@@ -589,7 +589,8 @@ pub fn anonymise_closed(
 }
 
 /// What the office statistics need of one report.
-#[derive(Debug, Clone, Queryable)]
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = reports)]
 pub struct StatRow {
     pub office_id: Option<String>,
     pub code: String,
@@ -610,14 +611,7 @@ pub fn received_between(
         .filter(reports::municipality_id.eq(municipality_id))
         .filter(reports::created_at.ge(from))
         .filter(reports::created_at.lt(to))
-        .select((
-            reports::office_id,
-            reports::code,
-            reports::status,
-            reports::received_at,
-            reports::taken_in_at,
-            reports::take_in_due_at,
-        ))
+        .select(StatRow::as_select())
         .load(conn)?)
 }
 
@@ -631,14 +625,7 @@ pub fn open_backlog(conn: &mut DbConn, municipality_id: &str) -> AppResult<Vec<S
     Ok(reports::table
         .filter(reports::municipality_id.eq(municipality_id))
         .filter(reports::status.eq_any(open))
-        .select((
-            reports::office_id,
-            reports::code,
-            reports::status,
-            reports::received_at,
-            reports::taken_in_at,
-            reports::take_in_due_at,
-        ))
+        .select(StatRow::as_select())
         .load(conn)?)
 }
 
