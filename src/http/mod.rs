@@ -134,6 +134,8 @@ pub fn configure(cfg: &mut aweb::ServiceConfig) {
             .service(reports::read::read)
             .service(reports::citizen::reopen)
             .service(reports::citizen::confirm)
+            .service(reports::citizen::receipt)
+            .service(reports::citizen::rating)
             .service(reports::workflow::transition)
             .service(reports::workflow::note)
             .service(reports::workflow::reassign)

@@ -47,6 +47,8 @@ impl utoipa::Modify for BearerAuth {
         reports::nearby::nearby,
         reports::citizen::confirm,
         reports::citizen::reopen,
+        reports::citizen::receipt,
+        reports::citizen::rating,
         attachments::upload,
         attachments::download,
         auth::login,

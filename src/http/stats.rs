@@ -51,6 +51,17 @@ pub struct OfficeStatsResponse {
     pub from: DateTime<Utc>,
     pub to: DateTime<Utc>,
     pub offices: Vec<OfficeStatsView>,
+    /// "Quanto è stato facile usare questo servizio?", answered in the period.
+    pub service_rating: RatingSummary,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RatingSummary {
+    pub count: i64,
+    /// 1 (molto difficile) … 5 (molto facile).
+    pub average: Option<f64>,
+    /// Answers per score, 1 to 5.
+    pub histogram: [i64; 5],
 }
 
 fn facts(rows: Vec<StatRow>) -> Vec<ReportFacts> {
@@ -160,7 +171,7 @@ pub async fn offices(
         ));
     }
     let municipality = staff.actor.municipality_id.clone();
-    let (offices, received, open) = state
+    let (offices, received, open, rating) = state
         .read(move |conn| {
             municipalities::find(conn, &municipality)?
                 .ok_or_else(|| AppError::internal("staff without municipality"))?;
@@ -168,6 +179,7 @@ pub async fn offices(
                 catalog::list_offices(conn, &municipality)?,
                 reports::received_between(conn, &municipality, naive(from), naive(to))?,
                 reports::open_backlog(conn, &municipality)?,
+                crate::store::ratings::summary(conn, &municipality, naive(from), naive(to))?,
             ))
         })
         .await?;
@@ -202,6 +214,11 @@ pub async fn offices(
             from,
             to,
             offices: rows,
+            service_rating: RatingSummary {
+                count: rating.0,
+                average: rating.1,
+                histogram: rating.2,
+            },
         }));
     }
     let mut out = String::from(

@@ -14,6 +14,7 @@ pub mod municipalities;
 pub mod outbox;
 pub mod queues;
 pub mod rate_limits;
+pub mod ratings;
 pub mod reports;
 pub mod schema;
 pub mod seed;

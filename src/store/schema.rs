@@ -270,6 +270,16 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    ratings (report_id) {
+        report_id -> BigInt,
+        municipality_id -> Text,
+        score -> Integer,
+        comment -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(offices -> municipalities (municipality_id));
 diesel::joinable!(categories -> municipalities (municipality_id));
 diesel::joinable!(reports -> categories (category_id));
@@ -295,4 +305,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     callback_attempts,
     api_keys,
     category_attributes,
+    ratings,
 );

@@ -180,3 +180,66 @@ async fn the_citizen_confirms_or_reopens_with_the_token() {
     );
     assert!(body["closed_at"].is_string());
 }
+
+#[tokio::test]
+async fn the_citizen_downloads_a_receipt_and_rates_the_service() {
+    let app = TestApp::pisa().await;
+    let created = app.file("buche", PISA_CENTRE).await;
+    let code = created["code"].as_str().unwrap();
+    let token = created["tracking_token"].as_str().unwrap();
+    let resp = app
+        .client
+        .get(app.url(&format!("/api/v1/reports/{code}/receipt.pdf?token={token}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    assert_eq!(resp.headers()["content-type"], "application/pdf");
+    assert!(resp.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .contains(&format!("ricevuta-{code}.pdf")));
+    let pdf = resp.bytes().await.unwrap();
+    assert!(pdf.starts_with(b"%PDF-1.4") && pdf.ends_with(b"%%EOF\n"));
+    assert!(
+        pdf.windows(code.len()).any(|w| w == code.as_bytes()),
+        "the code is on the receipt"
+    );
+    let resp = app
+        .client
+        .get(app.url(&format!("/api/v1/reports/{code}/receipt.pdf?token=nope")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 403);
+
+    let (status, _) = app
+        .post(
+            &format!("/api/v1/reports/{code}/rating"),
+            &json!({"token": token, "score": 9}),
+        )
+        .await;
+    assert_eq!(status, 422);
+    let (status, _) = app
+        .post(
+            &format!("/api/v1/reports/{code}/rating"),
+            &json!({"token": "nope", "score": 4}),
+        )
+        .await;
+    assert_eq!(status, 403);
+    let resp = app
+        .client
+        .post(app.url(&format!("/api/v1/reports/{code}/rating")))
+        .json(&json!({"token": token, "score": 4, "comment": "Semplice"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 204);
+    let sup = app
+        .staff("sup", segnala::domain::permissions::Role::Supervisor, &[])
+        .await;
+    let (_, stats) = app.get_as(&sup, "/api/v1/stats/offices").await;
+    assert_eq!(stats["service_rating"]["count"], 1);
+    assert_eq!(stats["service_rating"]["average"], 4.0);
+    assert_eq!(stats["service_rating"]["histogram"], json!([0, 0, 0, 1, 0]));
+}

@@ -146,3 +146,125 @@ pub async fn reopen(
     )
     .await
 }
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ReceiptQuery {
+    /// The tracking token given at creation.
+    pub token: String,
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/reports/{code}/receipt.pdf",
+    tag = "reports",
+    params(("code" = String, Path, description = "Public code"), ReceiptQuery),
+    responses(
+        (status = 200, description = "The citizen's receipt (PDF download)", content_type = "application/pdf"),
+        (status = 403, description = "Wrong token", body = crate::error::ErrorEnvelope),
+        (status = 404, description = "No such report", body = crate::error::ErrorEnvelope),
+    )
+)]
+#[actix_web::get("/reports/{code}/receipt.pdf")]
+pub async fn receipt(
+    state: web::Data<AppState>,
+    code: web::Path<String>,
+    q: web::Query<ReceiptQuery>,
+) -> AppResult<HttpResponse> {
+    let code = code.into_inner();
+    let token = q.into_inner().token;
+    let (receipt, code) = state
+        .read(move |conn| {
+            let report = find_by_code(conn, &code)?;
+            if !token_matches(&report, &token) {
+                return Err(AppError::Forbidden { code: "invalid_token", message: "the tracking token does not match this report".into() });
+            }
+            let m = municipalities::find(conn, &report.municipality_id)?.map(|m| m.name).unwrap_or_default();
+            let b = bundle(conn, report, false)?;
+            let r = &b.report;
+            let when = |t: Option<chrono::NaiveDateTime>| t.map(|t| crate::notify::plan::format_when(utc(t), "it")).unwrap_or_else(|| "—".into());
+            let mut fields = vec![
+                ("Data".to_string(), when(Some(r.created_at))),
+                ("Tipo di disservizio".to_string(), b.category.name_it.clone()),
+                ("Titolo".to_string(), r.title.clone()),
+                ("Dettagli".to_string(), r.description.clone()),
+                ("Luogo".to_string(), r.address.clone().unwrap_or_else(|| format!("{:.5}, {:.5}", r.lat, r.lon))),
+                ("Ufficio".to_string(), b.office.as_ref().map(|o| o.name.clone()).unwrap_or_else(|| "in assegnazione".into())),
+                ("Presa in carico entro".to_string(), when(r.take_in_due_at)),
+                ("Conclusione prevista".to_string(), when(r.expected_resolution_at)),
+            ];
+            if let Some(name) = &r.reporter_name {
+                fields.push(("Segnalante".to_string(), name.clone()));
+            }
+            let receipt = crate::receipt::Receipt {
+                municipality: format!("Comune di {m}"),
+                code: r.code.clone(),
+                fields,
+                footer: "Le informazioni fornite hanno valore di dichiarazione. Conservi questa ricevuta e il link personale ricevuto: con essi può seguire la segnalazione, aggiungere informazioni e confermare la risoluzione.".into(),
+            };
+            Ok((receipt, r.code.clone()))
+        })
+        .await?;
+    let bytes = crate::receipt::pdf(&receipt);
+    Ok(HttpResponse::Ok()
+        .content_type("application/pdf")
+        .insert_header((
+            "Content-Disposition",
+            format!("attachment; filename=\"ricevuta-{code}.pdf\""),
+        ))
+        .insert_header(("Cache-Control", "private, no-store"))
+        .body(bytes))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RatingRequest {
+    pub token: String,
+    /// "Quanto è stato facile usare questo servizio?" 1 (molto difficile) to 5 (molto facile).
+    pub score: i32,
+    pub comment: Option<String>,
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/reports/{code}/rating",
+    tag = "reports",
+    params(("code" = String, Path, description = "Public code")),
+    request_body = RatingRequest,
+    responses(
+        (status = 204, description = "Thank you"),
+        (status = 403, description = "Wrong token", body = crate::error::ErrorEnvelope),
+        (status = 422, description = "Score out of 1-5", body = crate::error::ErrorEnvelope),
+    )
+)]
+#[post("/reports/{code}/rating")]
+pub async fn rating(
+    state: web::Data<AppState>,
+    code: web::Path<String>,
+    body: web::Json<RatingRequest>,
+) -> AppResult<HttpResponse> {
+    let body = body.into_inner();
+    let comment = validate::optional_text("comment", body.comment.as_deref(), 1000)
+        .map_err(|e| AppError::Validation(vec![e]))?;
+    let code = code.into_inner();
+    state
+        .write(move |conn| {
+            let report = find_by_code(conn, &code)?;
+            if !token_matches(&report, &body.token) {
+                return Err(AppError::Forbidden {
+                    code: "invalid_token",
+                    message: "the tracking token does not match this report".into(),
+                });
+            }
+            crate::store::ratings::set(
+                conn,
+                report.id,
+                &report.municipality_id,
+                body.score,
+                comment.as_deref(),
+                crate::store::naive(Utc::now()),
+            )
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
