@@ -69,7 +69,7 @@ pub fn sla(store: &Store, total: i64, overdue: i64) -> AppResult<()> {
     let took = started.elapsed();
     assert_eq!(outcome.level1, made, "every overdue report escalated once");
     println!(
-        "[{backend}] escalated {} overdue reports in {:.2} s ({:.0} per second; {:.0}x the baseline lookup each) target < 10 s: {}",
+        "[{backend}] escalated {} overdue reports in {:.2} s ({:.0} per second; {:.2}x the baseline lookup each) target < 10 s: {}",
         outcome.level1,
         took.as_secs_f64(),
         outcome.level1 as f64 / took.as_secs_f64(),

@@ -155,7 +155,8 @@ pub fn record_attempt(
     let changed = diesel::update(
         callbacks::table
             .find(&callback.id)
-            .filter(callbacks::state.eq("open")),
+            .filter(callbacks::state.eq("open"))
+            .filter(callbacks::attempts.eq(callback.attempts)),
     )
     .set((
         callbacks::attempts.eq(attempts),

@@ -227,6 +227,21 @@ pub fn by_code(conn: &mut DbConn, code: &str) -> AppResult<Option<ReportRow>> {
         .optional()?)
 }
 
+/// Like [`by_code`], locking the row until the end of the write transaction
+/// on PostgreSQL (SQLite's single writer already excludes others), so that
+/// a permission checked on it still holds when the change is written.
+pub fn by_code_for_update(conn: &mut DbConn, code: &str) -> AppResult<Option<ReportRow>> {
+    match conn {
+        DbConn::Pg(c) => Ok(reports::table
+            .filter(reports::code.eq(code))
+            .select(ReportRow::as_select())
+            .for_update()
+            .first(c)
+            .optional()?),
+        DbConn::Sqlite(_) => by_code(conn, code),
+    }
+}
+
 pub fn by_token_hash(conn: &mut DbConn, hash: &str) -> AppResult<Option<ReportRow>> {
     Ok(reports::table
         .filter(reports::tracking_token_hash.eq(hash))

@@ -7,7 +7,7 @@ use chrono::{Duration, Utc};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::{bundle, find_by_code, token_matches};
+use super::{bundle, find_by_code, find_for_update, token_matches};
 use crate::domain::report::{Actor, EventKind, Status};
 use crate::domain::validate;
 use crate::error::{AppError, AppResult};
@@ -42,7 +42,7 @@ async fn act(
     }
     let view = state
         .write(move |conn| {
-            let report = find_by_code(conn, &code)?;
+            let report = find_for_update(conn, &code)?;
             if !token_matches(&report, &body.token) {
                 return Err(AppError::Forbidden {
                     code: "invalid_token",
@@ -249,7 +249,7 @@ pub async fn rating(
     let code = code.into_inner();
     state
         .write(move |conn| {
-            let report = find_by_code(conn, &code)?;
+            let report = find_for_update(conn, &code)?;
             if !token_matches(&report, &body.token) {
                 return Err(AppError::Forbidden {
                     code: "invalid_token",

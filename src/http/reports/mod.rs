@@ -96,6 +96,12 @@ pub fn find_by_code(conn: &mut DbConn, code: &str) -> AppResult<ReportRow> {
         .ok_or_else(|| AppError::not_found("report_not_found", format!("no report {code}")))
 }
 
+/// Like [`find_by_code`], locking the report for the write transaction.
+pub fn find_for_update(conn: &mut DbConn, code: &str) -> AppResult<ReportRow> {
+    crate::store::reports::by_code_for_update(conn, code)?
+        .ok_or_else(|| AppError::not_found("report_not_found", format!("no report {code}")))
+}
+
 /// Checks a citizen's tracking token against the report (constant time).
 pub fn token_matches(report: &ReportRow, token: &str) -> bool {
     let given = crate::store::reports::hash_token(token);

@@ -7,7 +7,7 @@ use chrono::Utc;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::{bundle, find_by_code};
+use super::{bundle, find_for_update};
 use crate::domain::permissions::{Action, Scope};
 use crate::domain::report::{EventKind, RejectionReason, Status};
 use crate::domain::validate;
@@ -85,7 +85,7 @@ pub async fn transition(
     let links = state.config.links();
     let view = state
         .write(move |conn| {
-            let report = find_by_code(conn, &code)?;
+            let report = find_for_update(conn, &code)?;
             staff.require(
                 Action::Transition,
                 Scope::report(&report.municipality_id, report.office_id.as_deref()),
@@ -141,7 +141,7 @@ pub async fn note(
     let code = code.into_inner();
     state
         .write(move |conn| {
-            let report = find_by_code(conn, &code)?;
+            let report = find_for_update(conn, &code)?;
             staff.require(
                 Action::AddNote,
                 Scope::report(&report.municipality_id, report.office_id.as_deref()),
@@ -209,7 +209,7 @@ pub async fn reassign(
     let links = state.config.links();
     let view = state
         .write(move |conn| {
-            let report = find_by_code(conn, &code)?;
+            let report = find_for_update(conn, &code)?;
             staff.require(
                 Action::Reassign,
                 Scope::report(&report.municipality_id, report.office_id.as_deref()),
@@ -303,7 +303,7 @@ pub async fn duplicate(
     let links = state.config.links();
     let view = state
         .write(move |conn| {
-            let report = find_by_code(conn, &code)?;
+            let report = find_for_update(conn, &code)?;
             staff.require(
                 Action::MarkDuplicate,
                 Scope::report(&report.municipality_id, report.office_id.as_deref()),
