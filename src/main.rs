@@ -151,6 +151,14 @@ enum BenchCmd {
         #[arg(long, default_value_t = 10_000)]
         overdue: i64,
     },
+    /// Nearby search and map list over HTTP, against /healthz.
+    Spatial {
+        #[arg(long, default_value_t = 100_000)]
+        reports: i64,
+        /// Seconds per measurement.
+        #[arg(long, default_value_t = 5)]
+        seconds: u64,
+    },
 }
 
 #[derive(Subcommand)]
@@ -411,6 +419,10 @@ fn run(command: Command, config: Config) -> AppResult<()> {
         Command::Bench(BenchCmd::Sla { reports, overdue }) => {
             let store = open(&config)?;
             segnala::bench::sla(&store, reports, overdue)
+        }
+        Command::Bench(BenchCmd::Spatial { reports, seconds }) => {
+            let store = open(&config)?;
+            segnala::bench::spatial(&store, &config, reports, seconds)
         }
         Command::Sweep { at } => {
             let store = open(&config)?;
