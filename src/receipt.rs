@@ -32,6 +32,7 @@ fn pdf_string(s: &str) -> Vec<u8> {
             '“' => 0x93,
             '”' => 0x94,
             '–' => 0x96,
+            '…' => 0x85,
             '—' => 0x97,
             _ => b'?',
         };
@@ -41,12 +42,21 @@ fn pdf_string(s: &str) -> Vec<u8> {
     out
 }
 
-/// Splits text into lines of at most `width` characters, at spaces.
+/// Splits text into lines of at most `width` characters, at spaces (words
+/// longer than a line, such as links, are cut).
 fn wrap(text: &str, width: usize) -> Vec<String> {
     let mut lines = Vec::new();
     for paragraph in text.lines() {
         let mut line = String::new();
-        for word in paragraph.split_whitespace() {
+        let words = paragraph.split_whitespace().flat_map(|w| {
+            let chars: Vec<char> = w.chars().collect();
+            chars
+                .chunks(width.max(1))
+                .map(|c| c.iter().collect::<String>())
+                .collect::<Vec<_>>()
+        });
+        for word in words {
+            let word = word.as_str();
             if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
                 lines.push(std::mem::take(&mut line));
             }
@@ -82,16 +92,23 @@ pub fn pdf(r: &Receipt) -> Vec<u8> {
         &format!("Codice: {}", r.code),
     );
     y -= 28;
-    for (label, value) in &r.fields {
-        text(&mut content, "F2", 11, 56, y, label);
-        let lines = wrap(value, 70);
-        for (i, line) in lines.iter().enumerate() {
-            text(&mut content, "F1", 11, 200, y - (i as i32) * 14, line);
-        }
-        y -= 14 * lines.len().max(1) as i32 + 8;
-        if y < 120 {
+    // The body stops above the footer; a field that does not fit is cut with "…".
+    const BOTTOM: i32 = 130;
+    'fields: for (label, value) in &r.fields {
+        if y < BOTTOM {
             break;
         }
+        text(&mut content, "F2", 11, 56, y, label);
+        for (i, line) in wrap(value, 62).iter().enumerate() {
+            if y < BOTTOM + 14 && i > 0 {
+                text(&mut content, "F1", 11, 200, y, "…");
+                y -= 22;
+                continue 'fields;
+            }
+            text(&mut content, "F1", 11, 200, y, line);
+            y -= 14;
+        }
+        y -= 8;
     }
     for (i, line) in wrap(&r.footer, 90).iter().enumerate() {
         text(&mut content, "F1", 9, 56, 90 - (i as i32) * 12, line);
@@ -179,6 +196,28 @@ mod tests {
     fn italian_letters_use_winansi() {
         assert_eq!(pdf_string("città"), b"(citt\xe0)".to_vec());
         assert_eq!(pdf_string("€ ✓"), b"(\x80 ?)".to_vec());
+    }
+
+    #[test]
+    fn a_long_description_stays_on_the_page() {
+        let mut r = sample();
+        r.fields
+            .insert(0, ("Descrizione".into(), "parola ".repeat(700)));
+        r.fields
+            .push(("Ufficio".into(), "Manutenzione strade".into()));
+        let bytes = pdf(&r);
+        let text = String::from_utf8_lossy(&bytes);
+        // No text is placed below the footer area.
+        for y in text
+            .split(" Td ")
+            .filter_map(|chunk| chunk.rsplit(' ').next()?.parse::<i32>().ok())
+        {
+            assert!(y >= 60, "text at y={y}");
+        }
+        assert!(
+            text.contains('\u{2026}') || bytes.windows(1).any(|w| w == [0x85]),
+            "the cut is marked"
+        );
     }
 
     #[test]

@@ -82,7 +82,7 @@ fn facts(rows: Vec<StatRow>) -> Vec<ReportFacts> {
 fn parse_bound(s: &str, tz: chrono_tz::Tz) -> AppResult<DateTime<Utc>> {
     let t = parse_any_bound(s, tz)?;
     // Far-off years would overflow date arithmetic: keep to a sane range.
-    if !(1970..=9999).contains(&chrono::Datelike::year(&t)) {
+    if !(1969..=9999).contains(&chrono::Datelike::year(&t)) {
         return Err(AppError::bad_request(
             "invalid_date",
             "dates must be between 1970 and 9999",

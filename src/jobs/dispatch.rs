@@ -9,11 +9,19 @@ use crate::notify::deliver::{post_webhook, EmailPayload, Mailer, WebhookPayload}
 use crate::store::outbox::{self, OutboxRow};
 use crate::store::{catalog, naive, Store};
 
-/// How long a claimed row is reserved for its dispatcher: longer than a
-/// whole batch can take (10 deliveries × a 20 s SMTP timeout), so that no
-/// other dispatcher takes a row this one is still delivering.
+/// Rows claimed at a time.
+pub const BATCH: i64 = 5;
+/// The shortest lease; the real one also grows with the SMTP timeout.
 pub const LEASE_SECONDS: i64 = 600;
-pub const BATCH: i64 = 10;
+
+/// How long a claimed batch is reserved for its dispatcher: longer than the
+/// whole batch can take (lettre applies the timeout to each SMTP step, and a
+/// send takes about eight), so that no other dispatcher takes a row this one
+/// is still delivering.
+pub fn lease_seconds(smtp_timeout_seconds: u64) -> i64 {
+    let per_row = 8 * smtp_timeout_seconds.max(1) as i64 + 15;
+    (BATCH * per_row + 60).max(LEASE_SECONDS)
+}
 
 /// Everything a dispatcher needs to deliver.
 pub struct Dispatcher {
@@ -24,6 +32,7 @@ pub struct Dispatcher {
     pub max_attempts: i32,
     /// Identifies this dispatcher's leases.
     pub owner: String,
+    pub lease_seconds: i64,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -31,6 +40,8 @@ pub struct Outcome {
     pub sent: usize,
     pub retrying: usize,
     pub dead: usize,
+    /// Settled after another dispatcher took the row over (its result stands).
+    pub lost: usize,
 }
 
 impl Dispatcher {
@@ -47,6 +58,7 @@ impl Dispatcher {
             from: config.mail_from.clone(),
             max_attempts: config.outbox_max_attempts.max(1),
             owner: format!("{}-{}", std::process::id(), crate::store::new_id()),
+            lease_seconds: lease_seconds(config.smtp_timeout_seconds),
         })
     }
 
@@ -57,7 +69,7 @@ impl Dispatcher {
                 c,
                 &self.owner,
                 naive(now),
-                Duration::seconds(LEASE_SECONDS),
+                Duration::seconds(self.lease_seconds),
                 BATCH,
             )
         })
@@ -164,7 +176,8 @@ impl Dispatcher {
             for row in &rows {
                 let result = self.deliver(row, clock());
                 match self.settle(row, result, clock())? {
-                    "sent" | "lost" => outcome.sent += 1,
+                    "sent" => outcome.sent += 1,
+                    "lost" => outcome.lost += 1,
                     "dead" => outcome.dead += 1,
                     _ => outcome.retrying += 1,
                 }

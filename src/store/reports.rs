@@ -595,6 +595,10 @@ pub fn anonymise_closed(
                 reports::anonymised_at.eq(Some(now)),
             ))
             .execute(conn)?;
+        // The rating's free-text comment may hold personal data too.
+        diesel::update(super::schema::ratings::table.find(id))
+            .set(super::schema::ratings::comment.eq(None::<String>))
+            .execute(conn)?;
         events::append(
             conn,
             NewEvent::new(*id, now, &Actor::system(), EventKind::Anonymised),

@@ -10,7 +10,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde_json::{json, Value};
 
 use segnala::domain::permissions::Role;
-use segnala::jobs::dispatch::{Dispatcher, Outcome, LEASE_SECONDS};
+use segnala::jobs::dispatch::{lease_seconds, Dispatcher, Outcome};
 use segnala::store::{catalog, outbox, Store};
 
 use crate::common::*;
@@ -257,7 +257,7 @@ async fn a_dispatcher_killed_between_send_and_mark_resends_with_the_same_message
     let o = dispatch(
         app.store.clone(),
         app.config.clone(),
-        Utc::now() + Duration::seconds(LEASE_SECONDS + 1),
+        Utc::now() + Duration::seconds(lease_seconds(app.config.smtp_timeout_seconds) + 1),
     )
     .await;
     assert_eq!(o.sent, 2);

@@ -580,6 +580,18 @@ async fn duplicates_point_to_the_original() {
         )
         .await;
     assert_eq!(status, 422, "not of itself");
+    let (status, body) = app
+        .post_as(
+            &sup,
+            &format!("/api/v1/reports/{original}/duplicate"),
+            &json!({"of": dup}),
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (422, Some("invalid_duplicate")),
+        "not of a duplicate"
+    );
 }
 
 #[tokio::test]

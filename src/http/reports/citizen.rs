@@ -40,6 +40,9 @@ async fn act(
             "say what is still wrong",
         ));
     }
+    // Check the token on a read first: a wrong one never takes the write lock.
+    let (c, t) = (code.clone(), body.token.clone());
+    state.read(move |conn| check_token(conn, &c, &t)).await?;
     let view = state
         .write(move |conn| {
             let report = find_for_update(conn, &code)?;
@@ -183,11 +186,11 @@ pub async fn receipt(
             let b = bundle(conn, report, false)?;
             let r = &b.report;
             let when = |t: Option<chrono::NaiveDateTime>| t.map(|t| crate::notify::plan::format_when(utc(t), "it")).unwrap_or_else(|| "—".into());
+            // Short fields first: the details may be long and are cut to fit the page.
             let mut fields = vec![
                 ("Data".to_string(), when(Some(r.created_at))),
                 ("Tipo di disservizio".to_string(), b.category.name_it.clone()),
                 ("Titolo".to_string(), r.title.clone()),
-                ("Dettagli".to_string(), r.description.clone()),
                 ("Luogo".to_string(), r.address.clone().unwrap_or_else(|| format!("{:.5}, {:.5}", r.lat, r.lon))),
                 ("Ufficio".to_string(), b.office.as_ref().map(|o| o.name.clone()).unwrap_or_else(|| "in assegnazione".into())),
                 ("Presa in carico entro".to_string(), when(r.take_in_due_at)),
@@ -196,6 +199,7 @@ pub async fn receipt(
             if let Some(name) = &r.reporter_name {
                 fields.push(("Segnalante".to_string(), name.clone()));
             }
+            fields.push(("Dettagli".to_string(), r.description.clone()));
             let receipt = crate::receipt::Receipt {
                 municipality: format!("Comune di {m}"),
                 code: r.code.clone(),
@@ -247,6 +251,8 @@ pub async fn rating(
     let comment = validate::optional_text("comment", body.comment.as_deref(), 1000)
         .map_err(|e| AppError::Validation(vec![e]))?;
     let code = code.into_inner();
+    let (c, t) = (code.clone(), body.token.clone());
+    state.read(move |conn| check_token(conn, &c, &t)).await?;
     state
         .write(move |conn| {
             let report = find_for_update(conn, &code)?;
@@ -267,4 +273,17 @@ pub async fn rating(
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// 404 for an unknown code, 403 for a wrong token.
+fn check_token(conn: &mut crate::store::DbConn, code: &str, token: &str) -> AppResult<()> {
+    let report = find_by_code(conn, code)?;
+    if token_matches(&report, token) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden {
+            code: "invalid_token",
+            message: "the tracking token does not match this report".into(),
+        })
+    }
 }

@@ -7,7 +7,7 @@ use chrono::Utc;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::{bundle, find_for_update};
+use super::{bundle, find_by_code, find_for_update};
 use crate::domain::permissions::{Action, Scope};
 use crate::domain::report::{EventKind, RejectionReason, Status};
 use crate::domain::validate;
@@ -303,14 +303,16 @@ pub async fn duplicate(
     let links = state.config.links();
     let view = state
         .write(move |conn| {
-            let report = find_for_update(conn, &code)?;
+            // Lock both reports, lower id first, so that "A duplicates B" and
+            // "B duplicates A" at the same moment cannot both succeed.
+            let first = find_by_code(conn, &code)?;
             staff.require(
                 Action::MarkDuplicate,
-                Scope::report(&report.municipality_id, report.office_id.as_deref()),
+                Scope::report(&first.municipality_id, first.office_id.as_deref()),
                 "report_not_found",
             )?;
-            let original = crate::store::reports::by_code(conn, &original_code)?
-                .filter(|o| o.municipality_id == report.municipality_id)
+            let other = crate::store::reports::by_code(conn, &original_code)?
+                .filter(|o| o.municipality_id == first.municipality_id)
                 .ok_or_else(|| {
                     AppError::field(
                         "of",
@@ -318,6 +320,27 @@ pub async fn duplicate(
                         format!("no report {original_code} here"),
                     )
                 })?;
+            let (report, original) = if first.id <= other.id {
+                let a = find_for_update(conn, &code)?;
+                (a, find_for_update(conn, &original_code)?)
+            } else {
+                let b = find_for_update(conn, &original_code)?;
+                (find_for_update(conn, &code)?, b)
+            };
+            staff.require(
+                Action::MarkDuplicate,
+                Scope::report(&report.municipality_id, report.office_id.as_deref()),
+                "report_not_found",
+            )?;
+            if original.duplicate_of.is_some() || original.status == Status::Rejected.as_str() {
+                return Err(AppError::unprocessable(
+                    "invalid_duplicate",
+                    format!(
+                        "{} is itself rejected or a duplicate: choose the report it points to",
+                        original.code
+                    ),
+                ));
+            }
             let updated = reports::mark_duplicate(
                 conn,
                 report.id,
