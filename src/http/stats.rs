@@ -146,7 +146,13 @@ pub async fn offices(
         }
     };
     let now = Utc::now();
-    let tz = chrono_tz::Europe::Rome;
+    // Whole days are the municipality's days.
+    let m = staff.actor.municipality_id.clone();
+    let tz = state
+        .read(move |c| Ok(municipalities::find(c, &m)?.map(|m| m.timezone)))
+        .await?
+        .and_then(|t| t.parse::<chrono_tz::Tz>().ok())
+        .unwrap_or(chrono_tz::Europe::Rome);
     let to =
         q.to.as_deref()
             .map(|s| parse_bound(s, tz))
