@@ -41,15 +41,15 @@ mod tests {
 
     #[test]
     fn signature_matches_a_known_vector() {
-        // HMAC-SHA256("key", "The quick brown fox jumps over the lazy dog") from RFC examples,
-        // here as "<timestamp>.<body>" with timestamp "The quick brown fox jumps over the lazy dog" split.
-        let mut mac = Hmac::<Sha256>::new_from_slice(b"key").unwrap();
-        mac.update(b"1.{}");
-        let expected = format!("sha256={}", hex::encode(mac.finalize().into_bytes()));
-        assert_eq!(webhook_signature("key", 1, b"{}"), expected);
+        // Computed independently: Python's hmac.new(b"key",
+        // b'1700000000.{"report":"PI-2026-000001"}', hashlib.sha256).hexdigest()
+        assert_eq!(
+            webhook_signature("key", 1_700_000_000, br#"{"report":"PI-2026-000001"}"#),
+            "sha256=4d719130f697aa0ec171ec343fb2ae36511318686b528adf3976d32a82813dbe"
+        );
         assert_ne!(
-            webhook_signature("key", 2, b"{}"),
-            expected,
+            webhook_signature("key", 1_700_000_001, br#"{"report":"PI-2026-000001"}"#),
+            webhook_signature("key", 1_700_000_000, br#"{"report":"PI-2026-000001"}"#),
             "the timestamp is signed"
         );
     }
