@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 use super::auth::{staff_view, Staff, StaffView};
 use super::AppState;
 use crate::auth::hash_password;
-use crate::domain::permissions::{Action, Role, Scope};
+use crate::domain::permissions::{Action, Role};
 use crate::error::{AppError, AppResult};
 use crate::store::naive;
 use crate::store::users::{self, NewUser, UserUpdate};
@@ -24,11 +24,7 @@ use crate::store::users::{self, NewUser, UserUpdate};
 )]
 #[get("/admin/users")]
 pub async fn list_users(state: web::Data<AppState>, staff: Staff) -> AppResult<HttpResponse> {
-    staff.require(
-        Action::Administer,
-        Scope::municipality(&staff.actor.municipality_id),
-        "not_found",
-    )?;
+    staff.require_here(Action::Administer)?;
     let municipality = staff.actor.municipality_id.clone();
     let users = state.read(move |c| users::list(c, &municipality)).await?;
     let views = users
@@ -72,11 +68,7 @@ pub async fn create_user(
     staff: Staff,
     body: web::Json<CreateUserRequest>,
 ) -> AppResult<HttpResponse> {
-    staff.require(
-        Action::Administer,
-        Scope::municipality(&staff.actor.municipality_id),
-        "not_found",
-    )?;
+    staff.require_here(Action::Administer)?;
     let body = body.into_inner();
     let password = body.password;
     let hash = web::block(move || hash_password(&password)).await??;
@@ -131,11 +123,7 @@ pub async fn update_user(
     id: web::Path<String>,
     body: web::Json<UpdateUserRequest>,
 ) -> AppResult<HttpResponse> {
-    staff.require(
-        Action::Administer,
-        Scope::municipality(&staff.actor.municipality_id),
-        "not_found",
-    )?;
+    staff.require_here(Action::Administer)?;
     let body = body.into_inner();
     let password_hash = match body.password {
         Some(p) => Some(web::block(move || hash_password(&p)).await??),
@@ -193,11 +181,7 @@ pub async fn dead_notifications(
     state: web::Data<AppState>,
     staff: Staff,
 ) -> AppResult<HttpResponse> {
-    staff.require(
-        Action::Administer,
-        Scope::municipality(&staff.actor.municipality_id),
-        "not_found",
-    )?;
+    staff.require_here(Action::Administer)?;
     let m = staff.actor.municipality_id.clone();
     let rows = state
         .read(move |c| crate::store::outbox::dead_for(c, &m, 1000))
@@ -230,11 +214,7 @@ pub async fn retry_notification(
     staff: Staff,
     id: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    staff.require(
-        Action::Administer,
-        Scope::municipality(&staff.actor.municipality_id),
-        "not_found",
-    )?;
+    staff.require_here(Action::Administer)?;
     let id = id.into_inner();
     let m = staff.actor.municipality_id.clone();
     state

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use super::dto::{attachment_view, AttachmentView};
-use super::reports::{find_by_code, token_matches};
+use super::reports::{find_by_code, require_token, token_matches};
 use super::AppState;
 use crate::error::{AppError, AppResult};
 use crate::media::{self, MediaError};
@@ -71,12 +71,7 @@ pub async fn upload(
         message: "attaching files needs the report's tracking token".into(),
     })?;
     let report = state.read(move |conn| find_by_code(conn, &code)).await?;
-    if !token_matches(&report, &token) {
-        return Err(AppError::Forbidden {
-            code: "invalid_token",
-            message: "the tracking token does not match this report".into(),
-        });
-    }
+    require_token(&report, &token)?;
 
     let mut file: Option<(Vec<u8>, Option<String>)> = None;
     while let Some(part) = payload.next().await {

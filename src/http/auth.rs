@@ -58,6 +58,16 @@ impl Staff {
         self.actor.role
     }
 
+    /// Checks a permission for an action on the staff member's own
+    /// municipality as a whole (not on one report).
+    pub fn require_here(&self, action: Action) -> AppResult<()> {
+        self.require(
+            action,
+            Scope::municipality(&self.actor.municipality_id),
+            "not_found",
+        )
+    }
+
     /// Checks a permission: hidden things are 404 (`not_found_code`), forbidden ones 403.
     pub fn require(
         &self,

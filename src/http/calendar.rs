@@ -14,7 +14,7 @@ use crate::domain::calendar::{
     format_office_hours, parse_office_hours, parse_weekdays, Calendar, DeadlineMode,
 };
 use crate::domain::holidays::national_holidays;
-use crate::domain::permissions::{Action, Scope};
+use crate::domain::permissions::Action;
 use crate::error::{AppError, AppResult};
 use crate::store::municipalities::{self, CalendarSettings};
 use crate::store::{catalog, naive};
@@ -81,18 +81,8 @@ fn view(conn: &mut crate::store::DbConn, municipality_id: &str) -> AppResult<Cal
 )]
 #[get("/admin/calendar")]
 pub async fn get_calendar(state: web::Data<AppState>, staff: Staff) -> AppResult<HttpResponse> {
-    let scope_ok = staff.require(
-        Action::Administer,
-        Scope::municipality(&staff.actor.municipality_id),
-        "not_found",
-    );
-    scope_ok.or_else(|_| {
-        staff.require(
-            Action::Supervise,
-            Scope::municipality(&staff.actor.municipality_id),
-            "not_found",
-        )
-    })?;
+    let scope_ok = staff.require_here(Action::Administer);
+    scope_ok.or_else(|_| staff.require_here(Action::Supervise))?;
     let m = staff.actor.municipality_id.clone();
     Ok(HttpResponse::Ok().json(state.read(move |c| view(c, &m)).await?))
 }
@@ -176,11 +166,7 @@ pub async fn put_calendar(
     staff: Staff,
     body: web::Json<CalendarUpdate>,
 ) -> AppResult<HttpResponse> {
-    staff.require(
-        Action::Administer,
-        Scope::municipality(&staff.actor.municipality_id),
-        "not_found",
-    )?;
+    staff.require_here(Action::Administer)?;
     let m = staff.actor.municipality_id.clone();
     let update = body.into_inner();
     let v = state
@@ -217,11 +203,7 @@ pub async fn add_holiday(
     staff: Staff,
     body: web::Json<HolidayRequest>,
 ) -> AppResult<HttpResponse> {
-    staff.require(
-        Action::Administer,
-        Scope::municipality(&staff.actor.municipality_id),
-        "not_found",
-    )?;
+    staff.require_here(Action::Administer)?;
     let b = body.into_inner();
     let name = crate::domain::validate::required_text("name", Some(&b.name), 120)
         .map_err(|e| AppError::Validation(vec![e]))?;
@@ -249,11 +231,7 @@ pub async fn remove_holiday(
     staff: Staff,
     date: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    staff.require(
-        Action::Administer,
-        Scope::municipality(&staff.actor.municipality_id),
-        "not_found",
-    )?;
+    staff.require_here(Action::Administer)?;
     let date = NaiveDate::parse_from_str(&date, "%Y-%m-%d")
         .map_err(|_| AppError::not_found("holiday_not_found", "no such date"))?;
     let m = staff.actor.municipality_id.clone();
@@ -305,11 +283,7 @@ pub async fn update_category(
     code: web::Path<String>,
     body: web::Json<CategoryUpdate>,
 ) -> AppResult<HttpResponse> {
-    staff.require(
-        Action::Administer,
-        Scope::municipality(&staff.actor.municipality_id),
-        "not_found",
-    )?;
+    staff.require_here(Action::Administer)?;
     let b = body.into_inner();
     if let Some(Some(mode)) = &b.deadline_mode {
         mode.parse::<DeadlineMode>().map_err(|e| {

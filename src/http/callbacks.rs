@@ -92,11 +92,7 @@ pub async fn list(
     staff: Staff,
     q: web::Query<CallbackQuery>,
 ) -> AppResult<HttpResponse> {
-    staff.require(
-        Action::WorkCallbacks,
-        Scope::municipality(&staff.actor.municipality_id),
-        "not_found",
-    )?;
+    staff.require_here(Action::WorkCallbacks)?;
     let wanted = q.state.clone().unwrap_or_else(|| "open".into());
     if !["open", "done", "unreachable"].contains(&wanted.as_str()) {
         return Err(AppError::bad_request(

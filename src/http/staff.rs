@@ -389,11 +389,7 @@ async fn supervisor_page(
         + Send
         + 'static,
 ) -> AppResult<HttpResponse> {
-    staff.require(
-        Action::Supervise,
-        Scope::municipality(&staff.actor.municipality_id),
-        "not_found",
-    )?;
+    staff.require_here(Action::Supervise)?;
     let limit = q.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT);
     let after = parse_cursor(q.cursor.as_deref())?;
     let municipality = staff.actor.municipality_id.clone();

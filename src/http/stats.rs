@@ -10,7 +10,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::auth::Staff;
 use super::dto::OfficeRef;
 use super::AppState;
-use crate::domain::permissions::{Action, Scope};
+use crate::domain::permissions::Action;
 use crate::domain::stats::{by_office, ReportFacts};
 use crate::error::{AppError, AppResult};
 use crate::store::reports::{self, StatRow};
@@ -129,11 +129,7 @@ pub async fn offices(
     staff: Staff,
     q: web::Query<StatsQuery>,
 ) -> AppResult<HttpResponse> {
-    staff.require(
-        Action::Supervise,
-        Scope::municipality(&staff.actor.municipality_id),
-        "not_found",
-    )?;
+    staff.require_here(Action::Supervise)?;
     let q = q.into_inner();
     let csv = match q.format.as_deref() {
         None | Some("json") => false,

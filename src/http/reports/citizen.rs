@@ -7,7 +7,7 @@ use chrono::{Duration, Utc};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::{bundle, find_by_code, find_for_update, token_matches};
+use super::{bundle, find_by_code, find_for_update, require_token};
 use crate::domain::report::{Actor, EventKind, Status};
 use crate::domain::validate;
 use crate::error::{AppError, AppResult};
@@ -45,13 +45,8 @@ async fn act(
     state.read(move |conn| check_token(conn, &c, &t)).await?;
     let view = state
         .write(move |conn| {
+            // The token was checked on a read above; a report's token never changes.
             let report = find_for_update(conn, &code)?;
-            if !token_matches(&report, &body.token) {
-                return Err(AppError::Forbidden {
-                    code: "invalid_token",
-                    message: "the tracking token does not match this report".into(),
-                });
-            }
             let now = Utc::now();
             // Only a resolved report awaits the citizen's word.
             let current = report.status()?;
@@ -179,9 +174,7 @@ pub async fn receipt(
     let (receipt, code) = state
         .read(move |conn| {
             let report = find_by_code(conn, &code)?;
-            if !token_matches(&report, &token) {
-                return Err(AppError::Forbidden { code: "invalid_token", message: "the tracking token does not match this report".into() });
-            }
+            require_token(&report, &token)?;
             let m = municipalities::find(conn, &report.municipality_id)?.map(|m| m.name).unwrap_or_default();
             let b = bundle(conn, report, false)?;
             let r = &b.report;
@@ -256,12 +249,6 @@ pub async fn rating(
     state
         .write(move |conn| {
             let report = find_for_update(conn, &code)?;
-            if !token_matches(&report, &body.token) {
-                return Err(AppError::Forbidden {
-                    code: "invalid_token",
-                    message: "the tracking token does not match this report".into(),
-                });
-            }
             crate::store::ratings::set(
                 conn,
                 report.id,
@@ -277,13 +264,5 @@ pub async fn rating(
 
 /// 404 for an unknown code, 403 for a wrong token.
 fn check_token(conn: &mut crate::store::DbConn, code: &str, token: &str) -> AppResult<()> {
-    let report = find_by_code(conn, code)?;
-    if token_matches(&report, token) {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden {
-            code: "invalid_token",
-            message: "the tracking token does not match this report".into(),
-        })
-    }
+    require_token(&find_by_code(conn, code)?, token)
 }

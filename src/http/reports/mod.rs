@@ -102,6 +102,18 @@ pub fn find_for_update(conn: &mut DbConn, code: &str) -> AppResult<ReportRow> {
         .ok_or_else(|| AppError::not_found("report_not_found", format!("no report {code}")))
 }
 
+/// The citizen's token must match the report: 403 `invalid_token` otherwise.
+pub fn require_token(report: &ReportRow, token: &str) -> AppResult<()> {
+    if token_matches(report, token) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden {
+            code: "invalid_token",
+            message: "the tracking token does not match this report".into(),
+        })
+    }
+}
+
 /// Checks a citizen's tracking token against the report (constant time).
 pub fn token_matches(report: &ReportRow, token: &str) -> bool {
     let given = crate::store::reports::hash_token(token);

@@ -5,8 +5,8 @@ use actix_web::{get, web, HttpResponse};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::{bundle, find_by_code, token_matches};
-use crate::error::{AppError, AppResult};
+use super::{bundle, find_by_code, require_token};
+use crate::error::AppResult;
 use crate::http::dto::{report_view, ReportView};
 use crate::http::AppState;
 
@@ -41,12 +41,9 @@ pub async fn read(
             let report = find_by_code(conn, &code)?;
             let personal = match &token {
                 None => false,
-                Some(t) if token_matches(&report, t) => true,
-                Some(_) => {
-                    return Err(AppError::Forbidden {
-                        code: "invalid_token",
-                        message: "the tracking token does not match this report".into(),
-                    })
+                Some(t) => {
+                    require_token(&report, t)?;
+                    true
                 }
             };
             Ok(report_view(&bundle(conn, report, false)?, personal))
