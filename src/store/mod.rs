@@ -1,7 +1,30 @@
 //! Storage: diesel over SQLite (embedded default) or PostgreSQL (production),
 //! chosen at run time from the database URL. One module per aggregate; every
 //! query of the service lives here. Backend-specific SQL is confined to
-//! [`spatial`] and to the `match` arms on [`DbConn`] in this file.
+//! [`spatial`], the bench seeding in [`seed`], [`insert_unless_present`],
+//! and a few explicit `match` arms on [`DbConn`] (locking, batch inserts,
+//! `BEGIN IMMEDIATE`), each marked as such.
+
+/// BACKEND-SPECIFIC: inserts `values` into `table` unless a row with the same
+/// key is present (SQLite `INSERT OR IGNORE`, PostgreSQL `ON CONFLICT DO
+/// NOTHING`); evaluates to the rows inserted.
+macro_rules! insert_unless_present {
+    ($conn:expr, $table:expr, $values:expr) => {
+        match $conn {
+            $crate::store::DbConn::Sqlite(c) => diesel::RunQueryDsl::execute(
+                diesel::insert_or_ignore_into($table).values($values),
+                c,
+            ),
+            $crate::store::DbConn::Pg(c) => diesel::RunQueryDsl::execute(
+                diesel::insert_into($table)
+                    .values($values)
+                    .on_conflict_do_nothing(),
+                c,
+            ),
+        }
+    };
+}
+pub(crate) use insert_unless_present;
 
 pub mod api_keys;
 pub mod attachments;

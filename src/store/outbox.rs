@@ -51,16 +51,7 @@ pub fn enqueue(
         outbox::next_attempt_at.eq(now),
         outbox::created_at.eq(now),
     );
-    // Backend-specific: "insert unless present".
-    let n = match conn {
-        DbConn::Sqlite(c) => diesel::insert_or_ignore_into(outbox::table)
-            .values(row)
-            .execute(c)?,
-        DbConn::Pg(c) => diesel::insert_into(outbox::table)
-            .values(row)
-            .on_conflict_do_nothing()
-            .execute(c)?,
-    };
+    let n = super::insert_unless_present!(conn, outbox::table, row)?;
     Ok(n == 1)
 }
 

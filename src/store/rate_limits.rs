@@ -38,16 +38,7 @@ pub fn hit(conn: &mut DbConn, key: &str, window: Duration, now: NaiveDateTime) -
         rate_limits::window_start.eq(now),
         rate_limits::count.eq(0),
     );
-    // Backend-specific: "insert unless present".
-    match conn {
-        DbConn::Sqlite(c) => diesel::insert_or_ignore_into(rate_limits::table)
-            .values(fresh)
-            .execute(c)?,
-        DbConn::Pg(c) => diesel::insert_into(rate_limits::table)
-            .values(fresh)
-            .on_conflict_do_nothing()
-            .execute(c)?,
-    };
+    super::insert_unless_present!(conn, rate_limits::table, fresh)?;
     let expired = diesel::update(
         rate_limits::table
             .find(key)

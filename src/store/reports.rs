@@ -99,6 +99,39 @@ pub struct CreateReport<'a> {
     pub media_url: Option<String>,
 }
 
+/// Routes a report of `category` at a point, with the municipality's zones.
+fn route(
+    conn: &mut DbConn,
+    municipality_id: &str,
+    category: &CategoryRow,
+    lat: f64,
+    lon: f64,
+) -> AppResult<routing::RouteDecision> {
+    let rule = catalog::category_route(conn, category)?;
+    let zones = catalog::zones(conn, municipality_id)?;
+    Ok(routing::route(&rule, lat, lon, &zones))
+}
+
+/// The take-in deadline of a report of `category` whose clock starts at
+/// `start`: the category's SLA hours in its deadline mode (or the
+/// municipality's), on the municipal calendar. Returns the mode used too.
+fn take_in_deadline(
+    calendar: &crate::domain::calendar::Calendar,
+    municipality: &MunicipalitySummary,
+    category: &CategoryRow,
+    start: DateTime<Utc>,
+) -> (DateTime<Utc>, DeadlineMode) {
+    let mode = category
+        .deadline_mode
+        .as_deref()
+        .and_then(|m| m.parse::<DeadlineMode>().ok())
+        .unwrap_or_else(|| municipality.deadline_mode());
+    (
+        calendar.deadline(start, category.take_in_sla_hours.max(0) as u32, mode),
+        mode,
+    )
+}
+
 /// Creates a report in the caller's write transaction: allocates the next
 /// gap-free public code of the municipality and year, routes it, computes the
 /// take-in deadline, and writes the `created` and `routed` events.
@@ -120,22 +153,11 @@ pub fn create(conn: &mut DbConn, c: CreateReport<'_>) -> AppResult<ReportRow> {
         .first(conn)?;
     let code = report::format_code(&c.municipality.code_prefix, local_year, seq);
 
-    let route = catalog::category_route(conn, c.category)?;
-    let zones = catalog::zones(conn, &c.municipality.id)?;
-    let decision = routing::route(&route, r.lat, r.lon, &zones);
-    let mode = c
-        .category
-        .deadline_mode
-        .as_deref()
-        .and_then(|m| m.parse::<DeadlineMode>().ok())
-        .unwrap_or_else(|| c.municipality.deadline_mode());
+    let decision = route(conn, &c.municipality.id, c.category, r.lat, r.lon)?;
     // The take-in clock runs from when the citizen actually reported.
     // Unrouted reports keep the clock too: triage must happen in time.
-    let due = Some(calendar.deadline(
-        r.received_at,
-        c.category.take_in_sla_hours.max(0) as u32,
-        mode,
-    ));
+    let (due, mode) = take_in_deadline(&calendar, c.municipality, c.category, r.received_at);
+    let due = Some(due);
     let expected = report::expected_resolution(r.received_at, c.category.resolution_target_days);
     let title = r
         .title
@@ -206,16 +228,7 @@ fn ensure_counter(conn: &mut DbConn, municipality_id: &str, year: i32) -> AppRes
         report_counters::year.eq(year),
         report_counters::last_value.eq(0i64),
     );
-    // Backend-specific: the "insert unless present" spelling differs.
-    match conn {
-        DbConn::Sqlite(c) => diesel::insert_or_ignore_into(report_counters::table)
-            .values(row)
-            .execute(c)?,
-        DbConn::Pg(c) => diesel::insert_into(report_counters::table)
-            .values(row)
-            .on_conflict_do_nothing()
-            .execute(c)?,
-    };
+    super::insert_unless_present!(conn, report_counters::table, row)?;
     Ok(())
 }
 
@@ -436,9 +449,7 @@ pub fn reassign(conn: &mut DbConn, report_id: i64, r: Reassign<'_>) -> AppResult
     let (office_id, matched) = match r.office_id {
         Some(office) => (Some(office), serde_json::json!({"rule": "supervisor"})),
         None => {
-            let route = catalog::category_route(conn, &category)?;
-            let zones = catalog::zones(conn, &municipality.id)?;
-            let decision = routing::route(&route, current.lat, current.lon, &zones);
+            let decision = route(conn, &municipality.id, &category, current.lat, current.lon)?;
             (
                 decision.office_id,
                 serde_json::to_value(&decision.rule).unwrap_or_default(),
@@ -446,12 +457,8 @@ pub fn reassign(conn: &mut DbConn, report_id: i64, r: Reassign<'_>) -> AppResult
         }
     };
     let calendar = municipalities::calendar(conn, &municipality.id)?;
-    let mode = category
-        .deadline_mode
-        .as_deref()
-        .and_then(|m| m.parse::<DeadlineMode>().ok())
-        .unwrap_or_else(|| municipality.deadline_mode());
-    let due = calendar.deadline(r.now, category.take_in_sla_hours.max(0) as u32, mode);
+    // The new office gets its full time, from now.
+    let (due, mode) = take_in_deadline(&calendar, &municipality, &category, r.now);
     let now = naive(r.now);
     let changed = diesel::update(
         reports::table
