@@ -59,6 +59,10 @@ pub struct StaffActor {
     pub role: Role,
     pub municipality_id: String,
     pub office_ids: Vec<String>,
+    /// Another system acting with an API key (an external office's own
+    /// system): it works its office's reports but never sees citizens'
+    /// personal data.
+    pub integration: bool,
 }
 
 /// What is being attempted.
@@ -149,6 +153,19 @@ pub fn decide(actor: &StaffActor, action: Action, scope: Scope<'_>) -> Decision 
     if actor.municipality_id != scope.municipality_id {
         return deny;
     }
+    // An integration sees what its role sees, but never personal data.
+    if actor.integration && action == ViewPersonalData {
+        return match by_role(actor, ViewReport, scope) {
+            Decision::Allow => Decision::Forbidden,
+            other => other,
+        };
+    }
+    by_role(actor, action, scope)
+}
+
+/// The role rules, within the actor's own municipality.
+fn by_role(actor: &StaffActor, action: Action, scope: Scope<'_>) -> Decision {
+    use Action::*;
     match actor.role {
         Role::Supervisor => match action {
             Administer => Decision::Forbidden,
@@ -197,6 +214,7 @@ mod tests {
             role,
             municipality_id: PISA.into(),
             office_ids: vec!["strade".into()],
+            integration: false,
         }
     }
 
@@ -263,6 +281,27 @@ mod tests {
         }
         // 4 roles × 10 actions × (2 offices × 2 municipalities + 2 municipality-wide)
         assert_eq!(checked, 240);
+    }
+
+    #[test]
+    fn integrations_work_their_office_without_personal_data() {
+        let mut a = actor(Role::Office);
+        a.integration = true;
+        let own = Scope::report(PISA, Some("strade"));
+        assert_eq!(decide(&a, Action::Transition, own), Decision::Allow);
+        assert_eq!(decide(&a, Action::ViewReport, own), Decision::Allow);
+        assert_eq!(
+            decide(&a, Action::ViewPersonalData, own),
+            Decision::Forbidden
+        );
+        assert_eq!(
+            decide(
+                &a,
+                Action::ViewPersonalData,
+                Scope::report(PISA, Some("verde"))
+            ),
+            Decision::Hidden
+        );
     }
 
     #[test]

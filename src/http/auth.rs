@@ -142,6 +142,7 @@ async fn authenticate_key(state: web::Data<AppState>, key: String) -> AppResult<
         role: Role::Office,
         municipality_id: row.municipality_id.clone(),
         office_ids: row.office_id.iter().cloned().collect(),
+        integration: true,
     };
     Ok(Staff {
         actor,

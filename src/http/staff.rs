@@ -283,11 +283,9 @@ pub async fn detail(
             let report = find_by_code(conn, &code)?;
             let scope = Scope::report(&report.municipality_id, report.office_id.as_deref());
             staff.require(Action::ViewReport, scope, "report_not_found")?;
-            // Integrations (API keys) never receive citizens' personal data.
-            let personal = staff.api_key.is_none()
-                && staff
-                    .require(Action::ViewPersonalData, scope, "report_not_found")
-                    .is_ok();
+            let personal = staff
+                .require(Action::ViewPersonalData, scope, "report_not_found")
+                .is_ok();
             let has_personal = report.reporter_name.is_some()
                 || report.reporter_email.is_some()
                 || report.reporter_phone.is_some();

@@ -54,6 +54,7 @@ impl User {
             role: self.role()?,
             municipality_id: self.row.municipality_id.clone(),
             office_ids: self.offices.iter().map(|(id, _)| id.clone()).collect(),
+            integration: false,
         })
     }
 }
