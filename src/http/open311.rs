@@ -207,6 +207,14 @@ async fn jurisdiction(
     }
 }
 
+fn base_url(state: &AppState) -> String {
+    state
+        .config
+        .public_base_url
+        .trim_end_matches('/')
+        .to_string()
+}
+
 fn rome(t: DateTime<Utc>) -> String {
     t.with_timezone(&chrono_tz::Europe::Rome)
         .to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
@@ -224,7 +232,7 @@ fn requests_json(
     conn: &mut DbConn,
     rows: Vec<reports::ReportRow>,
     base: &str,
-) -> Result<Value, O311Error> {
+) -> crate::error::AppResult<Value> {
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let categories = super::reports::categories_of(conn, &rows)?;
     let mut office_ids: Vec<String> = rows.iter().filter_map(|r| r.office_id.clone()).collect();
@@ -265,7 +273,7 @@ fn requests_json(
 }
 
 async fn discovery(state: web::Data<AppState>, format: Format) -> Result<HttpResponse, O311Error> {
-    let base = state.config.public_base_url.trim_end_matches('/');
+    let base = base_url(&state);
     let body = json!({
         "changeset": "2026-11-27T00:00:00+01:00",
         "contact": format!("{base}/ — Ufficio Relazioni con il Pubblico"),
@@ -385,11 +393,7 @@ async fn list_requests(
     format: Format,
 ) -> Result<HttpResponse, O311Error> {
     let m = jurisdiction(&state, &p).await?;
-    let base = state
-        .config
-        .public_base_url
-        .trim_end_matches('/')
-        .to_string();
+    let base = base_url(&state);
     let split = |k: &str| {
         first(&p, k).map(|v| {
             v.split(',')
@@ -460,10 +464,27 @@ async fn list_requests(
                     )?
                 }
             };
-            requests_json(c, rows, &base).map_err(|e| AppError::internal(e.description))
+            requests_json(c, rows, &base)
         })
         .await?;
     Ok(respond(format, StatusCode::OK, "service_requests", &body))
+}
+
+/// The request with this id in the call's jurisdiction, or a 404.
+async fn existing(
+    state: &AppState,
+    p: &Params,
+    id: &str,
+) -> Result<Vec<reports::ReportRow>, O311Error> {
+    let m = jurisdiction(state, p).await?;
+    let code = id.to_string();
+    let rows = state
+        .read(move |c| reports::by_codes(c, &m.id, std::slice::from_ref(&code)))
+        .await?;
+    if rows.is_empty() {
+        return Err(err(404, format!("no service request {id}")));
+    }
+    Ok(rows)
 }
 
 async fn one_request(
@@ -472,24 +493,9 @@ async fn one_request(
     id: String,
     format: Format,
 ) -> Result<HttpResponse, O311Error> {
-    let m = jurisdiction(&state, &p).await?;
-    let base = state
-        .config
-        .public_base_url
-        .trim_end_matches('/')
-        .to_string();
-    let body = state
-        .read(move |c| {
-            let rows = reports::by_codes(c, &m.id, std::slice::from_ref(&id))?;
-            if rows.is_empty() {
-                return Err(AppError::not_found(
-                    "request_not_found",
-                    format!("no service request {id}"),
-                ));
-            }
-            requests_json(c, rows, &base).map_err(|e| AppError::internal(e.description))
-        })
-        .await?;
+    let rows = existing(&state, &p, &id).await?;
+    let base = base_url(&state);
+    let body = state.read(move |c| requests_json(c, rows, &base)).await?;
     Ok(respond(format, StatusCode::OK, "service_requests", &body))
 }
 
@@ -500,14 +506,7 @@ async fn token(
     format: Format,
 ) -> Result<HttpResponse, O311Error> {
     // Requests are created synchronously: the token is the request's id.
-    let m = jurisdiction(&state, &p).await?;
-    let t = token.clone();
-    let found = state
-        .read(move |c| reports::by_codes(c, &m.id, std::slice::from_ref(&t)))
-        .await?;
-    if found.is_empty() {
-        return Err(err(404, format!("no service request for token {token}")));
-    }
+    existing(&state, &p, &token).await?;
     Ok(respond(
         format,
         StatusCode::OK,
