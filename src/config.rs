@@ -55,6 +55,17 @@ pub struct Config {
     pub dispatch_interval_seconds: u64,
     /// Failed call attempts before a callback is closed as unreachable.
     pub callback_max_failed_attempts: i32,
+    /// The built web pages (`npm run build` in `web/`).
+    pub web_dir: PathBuf,
+    /// Map tiles for the web pages, `{z}/{x}/{y}` style; empty: no tiles
+    /// (offline), the maps still take clicks.
+    pub map_tiles_url: String,
+    pub map_attribution: String,
+    /// A Nominatim-compatible search URL with `{q}` for the address, used by
+    /// the citizen's browser; empty: addresses are taken as typed.
+    pub geocoder_url: String,
+    /// The full privacy notice (GDPR art. 13) the web form links to.
+    pub privacy_url: String,
 }
 
 impl Default for Config {
@@ -85,6 +96,11 @@ impl Default for Config {
             outbox_max_attempts: 8,
             dispatch_interval_seconds: 5,
             callback_max_failed_attempts: 3,
+            web_dir: PathBuf::from("web/dist"),
+            map_tiles_url: "https://tile.openstreetmap.org/{z}/{x}/{y}.png".into(),
+            map_attribution: "© OpenStreetMap contributors".into(),
+            geocoder_url: String::new(),
+            privacy_url: "/privacy".into(),
         }
     }
 }
@@ -223,6 +239,21 @@ impl Config {
         }
         if let Some(v) = var("SEGNALA_RETENTION_DAYS")? {
             config.retention_days = number("SEGNALA_RETENTION_DAYS", v)?;
+        }
+        if let Some(v) = var("SEGNALA_WEB_DIR")? {
+            config.web_dir = PathBuf::from(v);
+        }
+        if let Some(v) = var("SEGNALA_MAP_TILES_URL")? {
+            config.map_tiles_url = v;
+        }
+        if let Some(v) = var("SEGNALA_MAP_ATTRIBUTION")? {
+            config.map_attribution = v;
+        }
+        if let Some(v) = var("SEGNALA_GEOCODER_URL")? {
+            config.geocoder_url = v;
+        }
+        if let Some(v) = var("SEGNALA_PRIVACY_URL")? {
+            config.privacy_url = v;
         }
         Ok(config)
     }

@@ -127,6 +127,8 @@ pub fn configure(cfg: &mut aweb::ServiceConfig) {
             .service(auth::login)
             .service(auth::me)
             .service(municipalities::list)
+            .service(web::site)
+            .service(stats::public)
             .service(categories::list)
             .service(reports::list::list)
             .service(reports::nearby::nearby)

@@ -18,6 +18,8 @@ pub struct MunicipalityView {
     /// `[min_lon, min_lat, max_lon, max_lat]`.
     pub bbox: [f64; 4],
     pub timezone: String,
+    /// Days after resolution within which a citizen may reopen a report.
+    pub reopen_days: i32,
 }
 
 #[utoipa::path(
@@ -37,6 +39,7 @@ pub async fn list(state: web::Data<AppState>) -> AppResult<HttpResponse> {
             code_prefix: m.code_prefix,
             bbox: [m.min_lon, m.min_lat, m.max_lon, m.max_lat],
             timezone: m.timezone,
+            reopen_days: m.reopen_days,
         })
         .collect();
     Ok(HttpResponse::Ok().json(body))

@@ -40,6 +40,8 @@ impl utoipa::Modify for BearerAuth {
     ),
     paths(
         municipalities::list,
+        crate::http::web::site,
+        stats::public,
         categories::list,
         reports::create::create,
         reports::read::read,

@@ -275,3 +275,119 @@ fn csv_field(s: &str) -> String {
         s
     }
 }
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PublicStatsQuery {
+    /// ISTAT code; may be omitted when one municipality is served.
+    pub municipality: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CategoryCount {
+    pub category: super::dto::CategoryRef,
+    /// Parent category code (two levels).
+    pub parent: Option<String>,
+    /// Reports on the public map (every status but `rejected`).
+    pub total: i64,
+    /// Of which still open.
+    pub open: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PublicStats {
+    pub municipality: String,
+    /// "Negli ultimi 12 mesi sono state risolte N segnalazioni".
+    pub resolved_last_12_months: i64,
+    /// Per category with at least one public report, largest first.
+    pub categories: Vec<CategoryCount>,
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/stats/public",
+    tag = "reports",
+    params(PublicStatsQuery),
+    responses(
+        (status = 200, description = "Public figures: resolved in the last 12 months, reports per category", body = PublicStats),
+        (status = 400, description = "Several municipalities served and none named", body = crate::error::ErrorEnvelope),
+        (status = 404, description = "No such municipality", body = crate::error::ErrorEnvelope),
+    )
+)]
+#[get("/stats/public")]
+pub async fn public(
+    state: web::Data<AppState>,
+    q: web::Query<PublicStatsQuery>,
+) -> AppResult<HttpResponse> {
+    let wanted = q.into_inner().municipality;
+    let since = naive(Utc::now() - Duration::days(365));
+    let stats = state
+        .read(move |conn| {
+            let all = municipalities::list(conn)?;
+            let m = match wanted {
+                Some(id) => all.into_iter().find(|m| m.id == id).ok_or_else(|| {
+                    AppError::not_found("municipality_not_found", format!("no municipality {id}"))
+                })?,
+                None if all.len() == 1 => all.into_iter().next().expect("one"),
+                None => {
+                    return Err(AppError::bad_request(
+                        "municipality_required",
+                        "several municipalities are served: pass municipality=<ISTAT code>",
+                    ))
+                }
+            };
+            let resolved = reports::resolved_since(conn, &m.id, since)?;
+            let mut per: std::collections::BTreeMap<String, (i64, i64)> = Default::default();
+            for (category_id, status, n) in reports::count_by_category_status(conn, &m.id)? {
+                let Ok(status) = status.parse::<crate::domain::report::Status>() else {
+                    continue;
+                };
+                if status == crate::domain::report::Status::Rejected {
+                    continue;
+                }
+                let e = per.entry(category_id).or_default();
+                e.0 += n;
+                if status.is_open() {
+                    e.1 += n;
+                }
+            }
+            let ids: Vec<String> = per.keys().cloned().collect();
+            let cats = catalog::categories_by_ids(conn, &ids)?;
+            let parents: std::collections::HashMap<String, String> = catalog::categories_by_ids(
+                conn,
+                &cats
+                    .iter()
+                    .filter_map(|c| c.parent_id.clone())
+                    .collect::<Vec<_>>(),
+            )?
+            .into_iter()
+            .map(|p| (p.id, p.code))
+            .collect();
+            let mut categories: Vec<CategoryCount> = cats
+                .iter()
+                .map(|c| {
+                    let (total, open) = per.get(&c.id).copied().unwrap_or_default();
+                    CategoryCount {
+                        category: c.into(),
+                        parent: c.parent_id.as_ref().and_then(|p| parents.get(p).cloned()),
+                        total,
+                        open,
+                    }
+                })
+                .collect();
+            categories.sort_by(|a, b| {
+                b.total
+                    .cmp(&a.total)
+                    .then(a.category.code.cmp(&b.category.code))
+            });
+            Ok(PublicStats {
+                municipality: m.id,
+                resolved_last_12_months: resolved,
+                categories,
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "public, max-age=60"))
+        .json(stats))
+}

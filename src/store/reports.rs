@@ -737,3 +737,32 @@ pub fn claim_late(conn: &mut DbConn, now: NaiveDateTime, limit: i64) -> AppResul
     }
     Ok(claimed)
 }
+
+/// How many reports of a municipality were resolved at or after `since` (and
+/// are still resolved or closed).
+pub fn resolved_since(
+    conn: &mut DbConn,
+    municipality_id: &str,
+    since: NaiveDateTime,
+) -> AppResult<i64> {
+    Ok(reports::table
+        .filter(reports::municipality_id.eq(municipality_id))
+        .filter(reports::resolved_at.ge(since))
+        .filter(reports::status.eq_any([Status::Resolved.as_str(), Status::Closed.as_str()]))
+        .count()
+        .get_result(conn)?)
+}
+
+/// Reports of a municipality per category id and status, for the public
+/// page's filters.
+pub fn count_by_category_status(
+    conn: &mut DbConn,
+    municipality_id: &str,
+) -> AppResult<Vec<(String, String, i64)>> {
+    use diesel::dsl::count_star;
+    Ok(reports::table
+        .filter(reports::municipality_id.eq(municipality_id))
+        .group_by((reports::category_id, reports::status))
+        .select((reports::category_id, reports::status, count_star()))
+        .load(conn)?)
+}

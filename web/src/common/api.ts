@@ -1,0 +1,184 @@
+// The public REST API (/api/v1), and its errors turned into plain words.
+
+import { t, has } from './i18n';
+
+export interface FieldProblem {
+  field: string;
+  code: string;
+  message: string;
+}
+
+export class ApiError extends Error {
+  constructor(
+    public status: number,
+    public code: string,
+    message: string,
+    public fields: FieldProblem[] = [],
+    public details: unknown = undefined,
+  ) {
+    super(message);
+  }
+
+  /** Plain-language text for the error (from common.errors.<code>), the
+   * server's message otherwise. */
+  get plain(): string {
+    if (has(`common.errors.${this.code}`)) return t(`common.errors.${this.code}`);
+    if (this.status === 0) return t('common.errors.network');
+    return this.message;
+  }
+}
+
+/** Plain text for one field problem: common.fieldErrors.<field>.<code>, then
+ * common.fieldErrors.<code>, then the server's message. */
+export function fieldText(p: FieldProblem): string {
+  if (has(`common.fieldErrors.${p.field}.${p.code}`)) return t(`common.fieldErrors.${p.field}.${p.code}`);
+  if (has(`common.fieldErrors.${p.code}`)) return t(`common.fieldErrors.${p.code}`);
+  return p.message;
+}
+
+let authToken: string | null = null;
+let onUnauthorized: (() => void) | null = null;
+
+/** Staff console: the bearer token sent with every request, and what to do
+ * when it is refused (show the login again). */
+export function setAuth(token: string | null, unauthorized?: () => void): void {
+  authToken = token;
+  if (unauthorized) onUnauthorized = unauthorized;
+}
+
+export interface RequestOptions {
+  method?: string;
+  json?: unknown;
+  form?: FormData;
+  query?: Record<string, string | number | boolean | undefined | null>;
+  signal?: AbortSignal;
+}
+
+export function url(path: string, query?: RequestOptions['query']): string {
+  const u = new URL(path.startsWith('/') ? path : `/api/v1/${path}`, location.origin);
+  for (const [k, v] of Object.entries(query ?? {})) {
+    if (v !== undefined && v !== null && v !== '') u.searchParams.set(k, String(v));
+  }
+  return u.pathname + u.search;
+}
+
+async function send(path: string, opts: RequestOptions): Promise<Response> {
+  const headers: Record<string, string> = { Accept: 'application/json' };
+  let body: BodyInit | undefined;
+  if (opts.json !== undefined) {
+    headers['Content-Type'] = 'application/json';
+    body = JSON.stringify(opts.json);
+  } else if (opts.form) {
+    body = opts.form;
+  }
+  if (authToken) headers.Authorization = `Bearer ${authToken}`;
+  let res: Response;
+  try {
+    res = await fetch(url(path, opts.query), {
+      method: opts.method ?? (body ? 'POST' : 'GET'),
+      headers,
+      body,
+      signal: opts.signal,
+    });
+  } catch (e) {
+    if ((e as Error).name === 'AbortError') throw e;
+    throw new ApiError(0, 'network', String(e));
+  }
+  if (!res.ok) {
+    let code = 'http_' + res.status;
+    let message = res.statusText;
+    let fields: FieldProblem[] = [];
+    let details: unknown;
+    try {
+      const env = await res.json();
+      code = env.error?.code ?? code;
+      message = env.error?.message ?? message;
+      details = env.error?.details;
+      if (Array.isArray(details)) fields = details as FieldProblem[];
+    } catch {
+      /* not JSON: keep the status text */
+    }
+    if (res.status === 401 && authToken && onUnauthorized) onUnauthorized();
+    throw new ApiError(res.status, code, message, fields, details);
+  }
+  return res;
+}
+
+/** A JSON request to /api/v1/<path> (or an absolute path). */
+export async function api<T>(path: string, opts: RequestOptions = {}): Promise<T> {
+  const res = await send(path, opts);
+  if (res.status === 204) return undefined as T;
+  return (await res.json()) as T;
+}
+
+/** A request whose answer is a file (CSV, PDF), as a Blob. */
+export async function apiBlob(path: string, opts: RequestOptions = {}): Promise<Blob> {
+  return (await send(path, opts)).blob();
+}
+
+// ---- Shapes returned by the API (the subset the pages use) ----
+
+export interface CategoryRef {
+  code: string;
+  name_it: string;
+  name_en: string;
+}
+
+export interface Category extends CategoryRef {
+  parent: string | null;
+  [key: string]: unknown;
+}
+
+export interface OfficeRef {
+  code: string;
+  name: string;
+  kind: string;
+}
+
+export interface ReportSummary {
+  code: string;
+  status: string;
+  title: string;
+  category: CategoryRef;
+  lat: number;
+  lon: number;
+  address: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface TimelineEntry {
+  at: string;
+  kind: string;
+  from_status?: string | null;
+  to_status?: string | null;
+  message?: string | null;
+  [key: string]: unknown;
+}
+
+export interface Attachment {
+  id: string;
+  kind: string;
+  content_type: string;
+  size_bytes: number;
+  width?: number | null;
+  height?: number | null;
+  url: string;
+  [key: string]: unknown;
+}
+
+export interface Site {
+  name: string;
+  map_tiles_url: string | null;
+  map_attribution: string;
+  geocoder_url: string | null;
+  privacy_url: string;
+  reopen_days: number;
+}
+
+let sitePromise: Promise<Site> | null = null;
+/** The site's public settings (map tiles, geocoder…), fetched once. */
+export function site(): Promise<Site> {
+  sitePromise ??= api<Site>('site');
+  return sitePromise;
+}

@@ -1,0 +1,138 @@
+// The page frame shared by the citizens' site and the staff console: skip
+// link, header with the language switch, live regions, footer.
+
+import { h, replace, Child } from './dom';
+import { t, lang, setLang } from './i18n';
+
+export interface NavLink {
+  href: string;
+  key: string;
+}
+
+export interface Frame {
+  main: HTMLElement;
+  /** Re-renders header and footer texts (after a language change). */
+  refresh(): void;
+}
+
+/** Builds the frame inside #app once; pages render into `main`. */
+export function frame(opts: {
+  titleKey: string;
+  nav: NavLink[];
+  homeHref: string;
+  extraHeader?: () => Child;
+}): Frame {
+  const app = document.getElementById('app')!;
+  const main = h('main', { id: 'main', class: 'container my-4', tabindex: '-1' });
+  const header = h('header', { class: 'it-header-wrapper' });
+  const footer = h('footer', { class: 'it-footer mt-5' });
+  const live = [
+    h('div', { id: 'sr-status', class: 'visually-hidden', role: 'status', 'aria-live': 'polite' }),
+    h('div', { id: 'sr-alert', class: 'visually-hidden', role: 'alert', 'aria-live': 'assertive' }),
+  ];
+  const skip = h('a', { class: 'skip-link', href: '#main' });
+
+  const render = () => {
+    skip.textContent = t('common.skipToContent');
+    const other = lang() === 'it' ? 'en' : 'it';
+    replace(
+      header,
+      h(
+        'div',
+        { class: 'it-header-slim-wrapper' },
+        h(
+          'div',
+          { class: 'container' },
+          h(
+            'div',
+            { class: 'it-header-slim-wrapper-content' },
+            h('span', { class: 'navbar-brand' }, t('common.municipalityLabel')),
+            h(
+              'div',
+              { class: 'it-header-slim-right-zone' },
+              opts.extraHeader?.(),
+              h(
+                'button',
+                {
+                  type: 'button',
+                  class: 'btn btn-sm lang-switch',
+                  lang: other,
+                  'data-testid': 'lang-switch',
+                  onclick: () => setLang(other),
+                },
+                t(`common.switchTo.${other}`),
+              ),
+            ),
+          ),
+        ),
+      ),
+      h(
+        'div',
+        { class: 'it-header-center-wrapper' },
+        h(
+          'div',
+          { class: 'container' },
+          h(
+            'div',
+            { class: 'it-header-center-content-wrapper' },
+            h(
+              'div',
+              { class: 'it-brand-wrapper' },
+              h('a', { href: opts.homeHref }, h('div', { class: 'it-brand-text' }, h('div', { class: 'it-brand-title' }, t(opts.titleKey)))),
+            ),
+          ),
+        ),
+      ),
+      opts.nav.length > 0 &&
+        h(
+          'nav',
+          { class: 'site-nav', 'aria-label': t('common.mainNav') },
+          h(
+            'div',
+            { class: 'container' },
+            h(
+              'ul',
+              {},
+              opts.nav.map((n) =>
+                h('li', {}, h('a', { href: n.href, 'aria-current': isCurrent(n.href) ? 'page' : undefined }, t(n.key))),
+              ),
+            ),
+          ),
+        ),
+    );
+    replace(
+      footer,
+      h(
+        'div',
+        { class: 'it-footer-main' },
+        h(
+          'div',
+          { class: 'container py-4' },
+          h(
+            'ul',
+            { class: 'footer-links' },
+            h('li', {}, h('a', { href: '/segnala', 'data-element': 'report-inefficiency' }, t('common.footer.report'))),
+            h('li', {}, h('a', { href: '/segnalazioni' }, t('common.footer.reports'))),
+            h('li', {}, h('a', { href: '/privacy' }, t('common.footer.privacy'))),
+            h('li', {}, h('a', { href: '/accessibilita' }, t('common.footer.accessibility'))),
+            h('li', {}, h('a', { href: '/api/docs/' }, t('common.footer.api'))),
+            h('li', {}, h('a', { href: '/staff' }, t('common.footer.staff'))),
+          ),
+        ),
+      ),
+    );
+  };
+  render();
+  app.replaceChildren(skip, ...live, header, main, footer);
+  return { main, refresh: render };
+}
+
+function isCurrent(href: string): boolean {
+  const path = location.pathname.replace(/\/$/, '') || '/';
+  return href === path || (href !== '/' && path.startsWith(href + '/'));
+}
+
+/** Sets the document title ("<page> — <site>"). */
+export function title(text: string): void {
+  document.title = `${text} — ${t('common.siteName')}`;
+}
