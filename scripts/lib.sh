@@ -27,3 +27,23 @@ ensure_build_deps() {
         apt_install libpq-dev pkg-config
     fi
 }
+
+# The web pages: Node.js and npm (Debian's, if missing), the locked npm
+# packages (npm ci, again only when package-lock.json changes), then the
+# TypeScript check and the Vite build into web/dist.
+ensure_web() {
+    if ! command -v npm >/dev/null; then
+        log "installing Node.js and npm"
+        apt_install nodejs npm
+    fi
+    local stamp=web/node_modules/.segnala-lock
+    local want
+    want=$(sha256sum web/package-lock.json | cut -d' ' -f1)
+    if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+        log "installing the web's npm packages (npm ci)"
+        (cd web && npm ci --no-audit --no-fund --loglevel=error)
+        echo "$want" >"$stamp"
+    fi
+    log "building the web pages"
+    (cd web && npm run --silent build >/dev/null)
+}

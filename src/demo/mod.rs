@@ -7,6 +7,7 @@
 use chrono::{NaiveDate, Utc};
 use serde_json::{json, Value};
 
+use crate::domain::report::Status;
 use crate::domain::territory::pick_feature;
 use crate::error::{AppError, AppResult};
 use crate::store::catalog::{self, NewCategory, NewOffice, NewZone};
@@ -281,6 +282,29 @@ pub fn setup(store: &Store) -> AppResult<DemoSummary> {
                 0,
             )?;
         }
+        // Public-message templates staff pick from when changing a status.
+        for (code, templates) in TEMPLATES {
+            let Some(category) = catalog::category_by_code(conn, &m.id, code)? else {
+                continue;
+            };
+            let templates = templates
+                .iter()
+                .map(|(status, label, it, en)| crate::domain::templates::MessageTemplate {
+                    status: *status,
+                    label: (*label).into(),
+                    text_it: (*it).into(),
+                    text_en: (*en).into(),
+                })
+                .collect();
+            catalog::update_category(
+                conn,
+                &category.id,
+                &catalog::CategoryChanges {
+                    message_templates: Some(templates),
+                    ..Default::default()
+                },
+            )?;
+        }
         // The San Rossore estate: its green is the park authority's.
         catalog::insert_zone(
             conn,
@@ -306,6 +330,56 @@ pub fn setup(store: &Store) -> AppResult<DemoSummary> {
 }
 
 /// `(username, display name, role, office codes)` of the demo accounts.
+type Template = (Status, &'static str, &'static str, &'static str);
+const TEMPLATES: &[(&str, &[Template])] = &[
+    (
+        "buche",
+        &[
+            (
+                Status::TakenIn,
+                "Sopralluogo",
+                "Abbiamo preso in carico la segnalazione. Una squadra farà un sopralluogo entro 3 giorni lavorativi e metterà in sicurezza la buca.",
+                "We have taken your report in charge. A crew will inspect the pothole within 3 working days and make it safe.",
+            ),
+            (
+                Status::InProgress,
+                "Intervento programmato",
+                "L'intervento di riparazione è programmato. Nel frattempo la buca è segnalata con una transenna.",
+                "The repair is scheduled. Meanwhile the pothole is marked with a barrier.",
+            ),
+            (
+                Status::Resolved,
+                "Buca riparata",
+                "La buca è stata riparata. Se il problema persiste, puoi riaprire la segnalazione.",
+                "The pothole has been repaired. If the problem persists, you can reopen the report.",
+            ),
+            (
+                Status::Rejected,
+                "Strada privata",
+                "La strada indicata è privata: la manutenzione spetta ai proprietari.",
+                "The road is private: its upkeep is up to the owners.",
+            ),
+        ],
+    ),
+    (
+        "rifiuti-abbandonati",
+        &[
+            (
+                Status::TakenIn,
+                "Rimozione",
+                "Abbiamo chiesto la rimozione dei rifiuti al gestore del servizio, che interviene di norma entro 2 giorni lavorativi.",
+                "We have asked the waste company to remove the waste; it usually does so within 2 working days.",
+            ),
+            (
+                Status::Resolved,
+                "Rifiuti rimossi",
+                "I rifiuti sono stati rimossi. Grazie per la segnalazione.",
+                "The waste has been removed. Thank you for your report.",
+            ),
+        ],
+    ),
+];
+
 const ACCOUNTS: &[(&str, &str, crate::domain::permissions::Role, &[&str])] = &[
     (
         "urp",

@@ -10,5 +10,6 @@ pub mod permissions;
 pub mod report;
 pub mod routing;
 pub mod stats;
+pub mod templates;
 pub mod territory;
 pub mod validate;

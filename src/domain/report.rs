@@ -92,6 +92,7 @@ string_enum! {
         Reassigned = "reassigned",
         PersonalDataViewed = "personal_data_viewed",
         Anonymised = "anonymised",
+        InformationAdded = "information_added",
     }
 }
 
@@ -154,6 +155,7 @@ impl EventKind {
                 | EventKind::Reassigned
                 | EventKind::PersonalDataViewed
                 | EventKind::Anonymised
+                | EventKind::InformationAdded
         )
     }
 }

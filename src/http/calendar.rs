@@ -260,6 +260,8 @@ pub struct CategoryUpdate {
     pub active: Option<bool>,
     /// Default office code.
     pub office: Option<String>,
+    /// Replaces the category's public-message templates.
+    pub message_templates: Option<Vec<crate::domain::templates::MessageTemplate>>,
 }
 
 /// Absent → `None`; `null` → `Some(None)`; a value → `Some(Some(v))`.
@@ -290,6 +292,12 @@ pub async fn update_category(
             AppError::field("deadline_mode", "invalid_deadline_mode", e.to_string())
         })?;
     }
+    let templates = b
+        .message_templates
+        .clone()
+        .map(crate::domain::templates::validate)
+        .transpose()
+        .map_err(|e| AppError::Validation(vec![e]))?;
     let m = staff.actor.municipality_id.clone();
     let code = code.into_inner();
     state
@@ -316,6 +324,7 @@ pub async fn update_category(
                     deadline_mode: b.deadline_mode,
                     active: b.active,
                     default_office_id: office_id,
+                    message_templates: templates,
                 },
             )
         })

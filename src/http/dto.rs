@@ -212,7 +212,10 @@ pub fn report_view(b: &ReportBundle, with_personal_data: bool) -> ReportView {
         timeline: b
             .events
             .iter()
-            .filter(|e| e.public)
+            // The citizen also sees what they added themselves.
+            .filter(|e| {
+                e.public || (with_personal_data && e.kind == EventKind::InformationAdded.as_str())
+            })
             .filter_map(timeline_entry)
             .collect(),
         reporter: with_personal_data.then(|| ReporterView {

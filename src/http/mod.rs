@@ -138,6 +138,7 @@ pub fn configure(cfg: &mut aweb::ServiceConfig) {
             .service(reports::citizen::confirm)
             .service(reports::citizen::receipt)
             .service(reports::citizen::rating)
+            .service(reports::citizen::information)
             .service(reports::workflow::transition)
             .service(reports::workflow::note)
             .service(reports::workflow::reassign)

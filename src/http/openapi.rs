@@ -51,6 +51,7 @@ impl utoipa::Modify for BearerAuth {
         reports::citizen::reopen,
         reports::citizen::receipt,
         reports::citizen::rating,
+        reports::citizen::information,
         attachments::upload,
         attachments::download,
         auth::login,

@@ -247,6 +247,8 @@ pub struct StaffReportView {
     pub media_url: Option<String>,
     /// The full timeline, internal notes and audit events included.
     pub events: Vec<StaffEvent>,
+    /// The category's public-message templates, per target status.
+    pub templates: Vec<crate::domain::templates::MessageTemplate>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -325,6 +327,7 @@ pub async fn detail(
                     .as_deref()
                     .and_then(|a| serde_json::from_str(a).ok()),
                 media_url: b.report.media_url.clone(),
+                templates: b.category.templates(),
                 report: report_view(&b, personal),
                 events,
             })

@@ -137,9 +137,19 @@ pub struct CategoryRow {
     pub public: bool,
     pub sort_order: i32,
     pub created_at: NaiveDateTime,
+    /// JSON list of [`crate::domain::templates::MessageTemplate`].
+    pub message_templates: Option<String>,
 }
 
 impl CategoryRow {
+    /// The category's public-message templates (none if unset or unreadable).
+    pub fn templates(&self) -> Vec<crate::domain::templates::MessageTemplate> {
+        self.message_templates
+            .as_deref()
+            .and_then(|t| serde_json::from_str(t).ok())
+            .unwrap_or_default()
+    }
+
     pub fn name(&self, language: &str) -> &str {
         if language == "en" {
             &self.name_en
@@ -234,6 +244,7 @@ pub fn insert_category(
         public: true,
         sort_order: c.sort_order,
         created_at: now,
+        message_templates: None,
     };
     diesel::insert_into(categories::table)
         .values(&row)
@@ -407,6 +418,8 @@ pub struct CategoryChanges {
     pub deadline_mode: Option<Option<String>>,
     pub active: Option<bool>,
     pub default_office_id: Option<String>,
+    /// Already validated.
+    pub message_templates: Option<Vec<crate::domain::templates::MessageTemplate>>,
 }
 
 pub fn update_category(conn: &mut DbConn, id: &str, c: &CategoryChanges) -> AppResult<()> {
@@ -444,6 +457,12 @@ pub fn update_category(conn: &mut DbConn, id: &str, c: &CategoryChanges) -> AppR
     if let Some(office) = &c.default_office_id {
         diesel::update(target)
             .set(categories::default_office_id.eq(Some(office)))
+            .execute(conn)?;
+    }
+    if let Some(templates) = &c.message_templates {
+        let text = serde_json::to_string(templates).map_err(AppError::internal)?;
+        diesel::update(target)
+            .set(categories::message_templates.eq(Some(text)))
             .execute(conn)?;
     }
     Ok(())

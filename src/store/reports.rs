@@ -606,6 +606,8 @@ pub fn anonymise_closed(
         diesel::update(super::schema::ratings::table.find(id))
             .set(super::schema::ratings::comment.eq(None::<String>))
             .execute(conn)?;
+        // So may what the citizen wrote after filing.
+        events::erase_messages(conn, *id, EventKind::InformationAdded)?;
         events::append(
             conn,
             NewEvent::new(*id, now, &Actor::system(), EventKind::Anonymised),
@@ -765,4 +767,12 @@ pub fn count_by_category_status(
         .group_by((reports::category_id, reports::status))
         .select((reports::category_id, reports::status, count_star()))
         .load(conn)?)
+}
+
+/// Marks a report as changed now (the citizen added information).
+pub fn touch(conn: &mut DbConn, report_id: i64, now: NaiveDateTime) -> AppResult<()> {
+    diesel::update(reports::table.find(report_id))
+        .set(reports::updated_at.eq(now))
+        .execute(conn)?;
+    Ok(())
 }

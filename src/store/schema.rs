@@ -65,6 +65,7 @@ diesel::table! {
         public -> Bool,
         sort_order -> Integer,
         created_at -> Timestamp,
+        message_templates -> Nullable<Text>,
     }
 }
 

@@ -2,7 +2,7 @@
 //! events) and the citizen's confirm/reopen through HTTP.
 
 use chrono::Utc;
-use serde_json::json;
+use serde_json::{json, Value};
 
 use segnala::domain::report::{Actor, Status};
 use segnala::error::AppError;
@@ -242,4 +242,59 @@ async fn the_citizen_downloads_a_receipt_and_rates_the_service() {
     assert_eq!(stats["service_rating"]["count"], 1);
     assert_eq!(stats["service_rating"]["average"], 4.0);
     assert_eq!(stats["service_rating"]["histogram"], json!([0, 0, 0, 1, 0]));
+}
+
+#[tokio::test]
+async fn the_citizen_adds_information_only_they_and_staff_see() {
+    let app = TestApp::pisa().await;
+    let created = app.file("buche", PISA_CENTRE).await;
+    let code = created["code"].as_str().unwrap();
+    let token = created["tracking_token"].as_str().unwrap();
+    let path = format!("/api/v1/reports/{code}/information");
+
+    let (status, body) = app
+        .post(
+            &path,
+            &json!({"token": "wrong", "message": "la buca si è allargata"}),
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (403, Some("invalid_token"))
+    );
+    let (status, body) = app
+        .post(&path, &json!({"token": token, "message": "  "}))
+        .await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["error"]["details"][0]["field"], "message");
+
+    let (status, body) = app
+        .post(
+            &path,
+            &json!({"token": token, "message": "la buca si è allargata"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let added =
+        |b: &Value| {
+            b["timeline"].as_array().unwrap().iter().any(|e| {
+                e["kind"] == "information_added" && e["message"] == "la buca si è allargata"
+            })
+        };
+    assert!(added(&body));
+    let (_, public) = app.get(&format!("/api/v1/reports/{code}")).await;
+    assert!(!added(&public), "the public page must not show it");
+    let (_, own) = app
+        .get(&format!("/api/v1/reports/{code}?token={token}"))
+        .await;
+    assert!(added(&own));
+
+    transition(&app, code, &[Status::TakenIn, Status::Rejected]);
+    let (status, body) = app
+        .post(&path, &json!({"token": token, "message": "ancora"}))
+        .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (409, Some("report_closed"))
+    );
 }

@@ -191,3 +191,53 @@ async fn nearby_finds_open_reports_within_the_radius_closest_first() {
         .await;
     assert_eq!(limited["items"][0]["code"], lamp_10.as_str());
 }
+
+#[tokio::test]
+async fn public_figures_count_resolved_reports_and_reports_per_category() {
+    let app = TestApp::pisa().await;
+    let mut codes = Vec::new();
+    for category in ["buche", "buche", "buche", "graffiti"] {
+        codes.push(
+            app.file(category, PISA_CENTRE).await["code"]
+                .as_str()
+                .unwrap()
+                .to_string(),
+        );
+    }
+    transition(&app, &codes[0], &[Status::TakenIn, Status::Resolved]);
+    transition(
+        &app,
+        &codes[1],
+        &[Status::TakenIn, Status::Resolved, Status::Closed],
+    );
+    transition(&app, &codes[2], &[Status::TakenIn, Status::Rejected]);
+
+    let (status, body) = app.get("/api/v1/stats/public").await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["municipality"], PISA);
+    assert_eq!(body["resolved_last_12_months"], 2);
+    let per: Vec<(String, i64, i64, Option<String>)> = body["categories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["category"]["code"].as_str().unwrap().to_string(),
+                c["total"].as_i64().unwrap(),
+                c["open"].as_i64().unwrap(),
+                c["parent"].as_str().map(String::from),
+            )
+        })
+        .collect();
+    // The rejected pothole is not on the public map.
+    assert_eq!(per[0], ("buche".into(), 2, 0, Some("strade".into())));
+    assert_eq!(per[1].0, "graffiti");
+    assert_eq!((per[1].1, per[1].2), (1, 1));
+    assert_eq!(per.len(), 2);
+
+    let (status, body) = app.get("/api/v1/stats/public?municipality=999999").await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (404, Some("municipality_not_found"))
+    );
+}

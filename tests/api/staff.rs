@@ -744,3 +744,64 @@ async fn queues_are_ordered_by_deadline_and_paginated() {
         .await;
     assert_eq!(codes(&by_office).len(), 4);
 }
+
+#[tokio::test]
+async fn public_message_templates_come_with_the_category() {
+    let app = TestApp::pisa().await;
+    let admin = app.staff("t-admin", Role::Admin, &[]).await;
+    let office = app.staff("t-strade", Role::Office, &["manutenzioni"]).await;
+    let pothole = app.file("buche", PISA_CENTRE).await;
+    let (status, detail) = app
+        .get_as(
+            &office,
+            &format!(
+                "/api/v1/staff/reports/{}",
+                pothole["code"].as_str().unwrap()
+            ),
+        )
+        .await;
+    assert_eq!(status, 200, "{detail}");
+    let statuses: Vec<&str> = detail["templates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        statuses,
+        ["taken_in", "in_progress", "resolved", "rejected"]
+    );
+
+    let patch = |body: Value| {
+        app.client
+            .patch(app.url("/api/v1/admin/categories/marciapiedi"))
+            .bearer_auth(&admin)
+            .json(&body)
+            .send()
+    };
+    let bad = patch(json!({"message_templates": [
+        {"status": "new", "label": "x", "text_it": "x", "text_en": "x"}
+    ]}))
+    .await
+    .unwrap();
+    assert_eq!(bad.status().as_u16(), 422);
+    let body: Value = bad.json().await.unwrap();
+    assert_eq!(body["error"]["details"][0]["code"], "invalid_status");
+    let ok = patch(json!({"message_templates": [
+        {"status": "resolved", "label": "Riparato", "text_it": "  Marciapiede riparato. ", "text_en": "Pavement repaired."}
+    ]}))
+    .await
+    .unwrap();
+    assert_eq!(ok.status().as_u16(), 200);
+    let pavement = app.file("marciapiedi", PISA_CENTRE).await;
+    let (_, detail) = app
+        .get_as(
+            &office,
+            &format!(
+                "/api/v1/staff/reports/{}",
+                pavement["code"].as_str().unwrap()
+            ),
+        )
+        .await;
+    assert_eq!(detail["templates"][0]["text_it"], "Marciapiede riparato.");
+}

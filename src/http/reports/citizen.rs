@@ -13,6 +13,7 @@ use crate::domain::validate;
 use crate::error::{AppError, AppResult};
 use crate::http::dto::{report_view, ReportView};
 use crate::http::AppState;
+use crate::store::events::{self, NewEvent};
 use crate::store::reports::{apply_transition, Transition};
 use crate::store::{municipalities, utc};
 
@@ -263,6 +264,67 @@ pub async fn rating(
 }
 
 /// 404 for an unknown code, 403 for a wrong token.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Information {
+    /// The tracking token given at creation.
+    pub token: String,
+    /// What the citizen adds (up to 2000 characters).
+    pub message: String,
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/reports/{code}/information",
+    tag = "reports",
+    params(("code" = String, Path, description = "Public code")),
+    request_body = Information,
+    responses(
+        (status = 201, description = "Added: the report as its citizen sees it", body = ReportView),
+        (status = 403, description = "Wrong token", body = crate::error::ErrorEnvelope),
+        (status = 404, description = "No such report", body = crate::error::ErrorEnvelope),
+        (status = 409, description = "The report is closed", body = crate::error::ErrorEnvelope),
+        (status = 422, description = "Empty or too long message", body = crate::error::ErrorEnvelope),
+    )
+)]
+#[post("/reports/{code}/information")]
+pub async fn information(
+    state: web::Data<AppState>,
+    code: web::Path<String>,
+    body: web::Json<Information>,
+) -> AppResult<HttpResponse> {
+    let code = code.into_inner();
+    let Information { token, message } = body.into_inner();
+    let message = validate::required_text("message", Some(&message), 2000)
+        .map_err(|e| AppError::Validation(vec![e]))?;
+    let (c, t) = (code.clone(), token);
+    state.read(move |conn| check_token(conn, &c, &t)).await?;
+    let view = state
+        .write(move |conn| {
+            let report = find_for_update(conn, &code)?;
+            if !report.status()?.is_open() {
+                return Err(AppError::conflict(
+                    "report_closed",
+                    "the report is closed: file a new one",
+                ));
+            }
+            let now = crate::store::naive(Utc::now());
+            let mut event = NewEvent::new(
+                report.id,
+                now,
+                &Actor::citizen(),
+                EventKind::InformationAdded,
+            );
+            event.message = Some(message);
+            events::append(conn, event)?;
+            crate::store::reports::touch(conn, report.id, now)?;
+            let report = find_by_code(conn, &code)?;
+            Ok(report_view(&bundle(conn, report, true)?, true))
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(view))
+}
+
 fn check_token(conn: &mut crate::store::DbConn, code: &str, token: &str) -> AppResult<()> {
     require_token(&find_by_code(conn, code)?, token)
 }

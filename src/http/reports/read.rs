@@ -46,7 +46,7 @@ pub async fn read(
                     true
                 }
             };
-            Ok(report_view(&bundle(conn, report, false)?, personal))
+            Ok(report_view(&bundle(conn, report, personal)?, personal))
         })
         .await?;
     Ok(HttpResponse::Ok()
