@@ -1,0 +1,625 @@
+// The staff console end to end: sign-in, the office's queue and take-in, the
+// supervisor's re-routing, inboxes and dashboard, the URP's keyboard-only
+// phone entry and the callback queue. Every page state is checked with axe
+// and for console errors, and photographed.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { deflateSync } from 'node:zlib';
+import { startServer, launchBrowser, newPage, checkA11y, screenshot, apiLogin, apiCall } from './harness.mjs';
+
+const PISA = { lat: 43.7159, lon: 10.4018 };
+let server;
+let browser;
+const tokens = {};
+
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+  for (const name of ['urp', 'ufficio-strade', 'ufficio-verde', 'supervisore']) {
+    tokens[name] = await apiLogin(server.url, server.accounts[name]);
+  }
+});
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+let seq = 0;
+/** Files a report through the API, on behalf of a citizen (URP token: no
+ * anonymous rate limit in the way). */
+async function fileReport({ category, title, channel = 'counter', reporter, receivedAt, lat, lon } = {}) {
+  seq += 1;
+  const res = await apiCall(server.url, 'reports', {
+    method: 'POST',
+    token: tokens.urp,
+    json: {
+      category,
+      title: title ?? `Prova ${seq}`,
+      description: `Descrizione della prova ${seq}`,
+      lat: lat ?? PISA.lat + seq * 0.0003,
+      lon: lon ?? PISA.lon + seq * 0.0003,
+      address: `Via di prova ${seq}`,
+      channel,
+      received_at: receivedAt,
+      reporter: reporter ?? { name: 'Maria Rossi', email: 'maria.rossi@example.org' },
+    },
+  });
+  assert.equal(res.status, 201, `create report: ${JSON.stringify(res.body)}`);
+  return res.body;
+}
+
+function crc32(buf) {
+  let c = ~0;
+  for (const b of buf) {
+    c ^= b;
+    for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0xedb88320 : c >>> 1;
+  }
+  return ~c >>> 0;
+}
+
+/** A small solid-colour PNG, built here so that no fixture file is needed. */
+function png(width = 32, height = 24, rgb = [200, 60, 30]) {
+  const chunk = (type, data) => {
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(data.length);
+    const td = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(td));
+    return Buffer.concat([len, td, crc]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr.set([8, 2, 0, 0, 0], 8);
+  const row = Buffer.concat([Buffer.from([0]), Buffer.from(Array.from({ length: width }, () => rgb).flat())]);
+  const raw = Buffer.concat(Array.from({ length: height }, () => row));
+  return Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
+}
+
+async function attach({ code, tracking_token }, bytes, type, name) {
+  const form = new FormData();
+  form.append('file', new Blob([bytes], { type }), name);
+  const res = await fetch(`${server.url}/api/v1/reports/${code}/attachments?token=${encodeURIComponent(tracking_token)}`, {
+    method: 'POST',
+    body: form,
+  });
+  assert.ok(res.status === 201 || res.status === 200, `upload ${name}: ${res.status} ${await res.text()}`);
+}
+
+/** Signs in through the login form and waits for the console. */
+async function login(page, username, path = '/staff') {
+  await page.goto(server.url + path);
+  await page.getByLabel('Nome utente').fill(username);
+  await page.getByLabel('Password', { exact: false }).fill(server.accounts[username].password);
+  await page.getByRole('button', { name: 'Accedi' }).click();
+  await page.getByTestId('whoami').waitFor();
+}
+
+async function focused(page) {
+  return page.evaluate(() => {
+    const el = document.activeElement;
+    return el ? { id: el.id, tag: el.tagName, type: el.getAttribute('type'), name: el.getAttribute('name'), value: el.value, label: el.labels?.[0]?.textContent ?? '' } : null;
+  });
+}
+
+/** Presses Tab until the focused control's label matches `re`. */
+async function tabTo(page, re, max = 40) {
+  for (let i = 0; i < max; i++) {
+    await page.keyboard.press('Tab');
+    const f = await focused(page);
+    if (f && re.test(f.label)) return f;
+  }
+  throw new Error(`no control labelled ${re} reached with Tab`);
+}
+
+test('sign-in: wrong password is said in words, the right one opens the queue; sign-out', async () => {
+  const page = await newPage(browser);
+  await page.goto(server.url + '/staff');
+  await page.getByRole('heading', { level: 1, name: 'Accesso al personale' }).waitFor();
+  assert.match(await page.title(), /Accesso al personale/);
+  await checkA11y(page, 'staff login');
+  await screenshot(page, 'staff-login');
+  await page.getByLabel('Nome utente').fill('ufficio-strade');
+  await page.getByLabel('Password').fill('sbagliata-davvero');
+  await page.getByRole('button', { name: 'Accedi' }).click();
+  const err = page.getByTestId('login-error');
+  await err.getByText('Nome utente o password non corretti').waitFor();
+  await page.locator('#sr-alert', { hasText: 'Nome utente o password non corretti' }).waitFor({ state: 'attached' });
+  await checkA11y(page, 'staff login error');
+  await page.getByLabel('Password').fill(server.accounts['ufficio-strade'].password);
+  await page.getByRole('button', { name: 'Accedi' }).click();
+  await page.getByRole('heading', { level: 1, name: "Coda dell'ufficio" }).waitFor();
+  assert.match(await page.getByTestId('whoami').innerText(), /Ufficio Manutenzione strade/);
+  assert.equal(new URL(page.url()).pathname, '/staff/coda');
+  // The token stays in this tab only.
+  const stored = await page.evaluate(() => ({ s: sessionStorage.getItem('segnala.staff.session'), l: JSON.stringify(localStorage) }));
+  assert.ok(stored.s && stored.s.includes('access') === false && JSON.parse(stored.s).token);
+  assert.ok(!stored.l.includes(JSON.parse(stored.s).token));
+  await page.getByTestId('logout').click();
+  await page.getByRole('heading', { level: 1, name: 'Accesso al personale' }).waitFor();
+  assert.equal(await page.evaluate(() => sessionStorage.getItem('segnala.staff.session')), null);
+  page.assertClean([/401/]);
+  await page.context().close();
+});
+
+test('the office sees a new pothole with a countdown, takes it in charge with a public message', async () => {
+  const created = await fileReport({ category: 'buche', title: 'Buca in via Prova' });
+  await attach(created, png(), 'image/png', 'buca.png');
+  const page = await newPage(browser);
+  await login(page, 'ufficio-strade');
+  const row = page.locator(`tr[data-code="${created.code}"]`);
+  await row.waitFor();
+  const countdown = await row.getByTestId('countdown').innerText();
+  assert.match(countdown, /^tra \d/, `countdown: ${countdown}`);
+  await checkA11y(page, 'office queue');
+  await screenshot(page, 'staff-queue-office');
+
+  await row.getByRole('link', { name: created.code }).click();
+  await page.getByRole('heading', { level: 1, name: new RegExp(created.code) }).waitFor();
+  assert.equal(await page.evaluate(() => document.activeElement?.tagName), 'H1');
+  assert.match(await page.title(), new RegExp(created.code));
+  // The citizen's contact, the map and the full timeline are there.
+  await page.getByText('maria.rossi@example.org').waitFor();
+  await page.locator('[data-testid="detail-map"].leaflet-container').waitFor();
+  await page.getByTestId('timeline').getByText('Segnalazione ricevuta', { exact: true }).waitFor();
+  // The photo needs the token: fetched as a blob, shown through an object URL.
+  const photo = page.getByTestId('photos').locator('img[src^="blob:"]');
+  await photo.waitFor();
+  await page.waitForFunction(() => (document.querySelector('[data-testid="photos"] img')?.naturalWidth ?? 0) > 0);
+  assert.match(await photo.getAttribute('alt'), /Foto 1/);
+  // The message comes prefilled from a template (the category's, or the
+  // standard one), and the picker offers the others.
+  const message = page.getByTestId('takein-message');
+  assert.match(await message.inputValue(), /preso in carico|presa in carico/);
+  const options = await page.getByTestId('takein-template').locator('option').allInnerTexts();
+  assert.ok(options.some((o) => /Modello standard \(italiano\)/.test(o)), options.join(' | '));
+  await page.getByTestId('takein-template').selectOption({ label: 'Modello standard (italiano)' });
+  assert.match(await message.inputValue(), new RegExp(`${created.code}.*presa in carico`));
+  await checkA11y(page, 'report detail');
+  await screenshot(page, 'staff-detail');
+
+  const text = 'Abbiamo preso in carico la buca: una squadra passerà entro domani.';
+  await message.fill(text);
+  await page.getByTestId('take-in').click();
+  await page.getByTestId('detail-flash').getByText('Segnalazione presa in carico.').waitFor();
+  await page.getByTestId('timeline').getByText(text).waitFor();
+  await checkA11y(page, 'report detail after take-in');
+
+  const pub = await apiCall(server.url, `reports/${created.code}`);
+  assert.equal(pub.status, 200);
+  assert.equal(pub.body.status, 'taken_in');
+  assert.ok(pub.body.timeline.some((e) => e.message === text), JSON.stringify(pub.body.timeline));
+
+  // An internal note stays internal.
+  await page.getByTestId('note-text').fill('Chiamare la ditta Rossi per il ripristino.');
+  await page.getByRole('button', { name: 'Aggiungi nota' }).click();
+  await page.getByTestId('detail-flash').getByText('Nota interna aggiunta.').waitFor();
+  await page.getByTestId('timeline').getByText('Chiamare la ditta Rossi').waitFor();
+  const after = await apiCall(server.url, `reports/${created.code}`);
+  assert.ok(!JSON.stringify(after.body).includes('ditta Rossi'));
+  page.assertClean();
+  await page.context().close();
+});
+
+test('an overdue report is marked in words in the queue, and English is one click away', async () => {
+  const receivedAt = new Date(Date.now() - 6 * 86400000).toISOString();
+  const late = await fileReport({ category: 'marciapiedi', title: 'Marciapiede rotto da giorni', receivedAt });
+  const page = await newPage(browser);
+  await login(page, 'ufficio-strade');
+  const row = page.locator(`tr[data-code="${late.code}"]`);
+  await row.waitFor();
+  assert.match((await row.getAttribute('class')) ?? '', /overdue/);
+  assert.match(await row.innerText(), /In ritardo/);
+  assert.match(await row.getByTestId('countdown').innerText(), /Scaduta/);
+  await page.getByTestId('lang-switch').click();
+  await page.getByRole('heading', { level: 1, name: 'Office queue' }).waitFor();
+  assert.match(await page.locator(`tr[data-code="${late.code}"]`).innerText(), /Late/);
+  await checkA11y(page, 'office queue in English');
+  await page.getByTestId('lang-switch').click();
+  await page.getByRole('heading', { level: 1, name: "Coda dell'ufficio" }).waitFor();
+  page.assertClean();
+  await page.context().close();
+});
+
+test('the supervisor re-routes a pothole filed as public green; the green office no longer sees it', async () => {
+  const wrong = await fileReport({ category: 'verde', title: 'Buca filed as verde' });
+  assert.equal(wrong.office.code, 'verde');
+  const green = await newPage(browser);
+  await login(green, 'ufficio-verde');
+  await green.locator(`tr[data-code="${wrong.code}"]`).waitFor();
+
+  const sup = await newPage(browser);
+  await login(sup, 'supervisore', `/staff/segnalazioni/${wrong.code}`);
+  await sup.getByRole('heading', { level: 1, name: new RegExp(wrong.code) }).waitFor();
+  const cat = sup.getByTestId('reassign-category');
+  await cat.locator('option[value="buche"]').waitFor({ state: 'attached' });
+  await checkA11y(sup, 'supervisor detail');
+  await screenshot(sup, 'staff-detail-supervisor');
+  await cat.selectOption('buche');
+  await sup.getByTestId('reassign-reason').fill('È una buca sulla strada, non verde pubblico.');
+  await sup.getByTestId('reassign-submit').click();
+  await sup.getByTestId('detail-flash').getByText('Segnalazione riassegnata.').waitFor();
+  await sup.locator('.staff-dl').getByText('Manutenzione strade e infrastrutture').waitFor();
+  await checkA11y(sup, 'supervisor detail after reassign');
+
+  const check = await apiCall(server.url, `staff/reports/${wrong.code}`, { token: tokens.supervisore });
+  assert.equal(check.body.category.code, 'buche');
+  assert.equal(check.body.office.code, 'manutenzioni');
+
+  await green.reload();
+  await green.getByRole('heading', { level: 1, name: "Coda dell'ufficio" }).waitFor();
+  await green.getByTestId('queue-results').locator('.staff-summary, .staff-empty').first().waitFor();
+  assert.equal(await green.locator(`tr[data-code="${wrong.code}"]`).count(), 0);
+  // And the detail is no longer its to see.
+  await green.goto(`${server.url}/staff/segnalazioni/${wrong.code}`);
+  await green.getByRole('heading', { level: 1, name: /non disponibile/ }).waitFor();
+  green.assertClean([/404/]);
+  sup.assertClean();
+  await green.context().close();
+  await sup.context().close();
+});
+
+test('the supervisor marks a report as a duplicate of another', async () => {
+  const original = await fileReport({ category: 'illuminazione', title: 'Lampione spento in piazza' });
+  const copy = await fileReport({ category: 'illuminazione', title: 'Lampione spento (di nuovo)' });
+  const sup = await newPage(browser);
+  await login(sup, 'supervisore', `/staff/segnalazioni/${copy.code}`);
+  await sup.getByRole('heading', { level: 1, name: new RegExp(copy.code) }).waitFor();
+  // Its own code is refused before asking the server.
+  await sup.getByTestId('duplicate-of').fill(copy.code);
+  await sup.getByRole('button', { name: 'Segna come duplicato' }).click();
+  await sup.getByText("Indica un'altra segnalazione, non questa.").waitFor();
+  await sup.getByTestId('duplicate-of').fill(original.code.toLowerCase());
+  await sup.getByRole('button', { name: 'Segna come duplicato' }).click();
+  await sup.getByTestId('detail-flash').getByText(`Segnata come duplicato di ${original.code}.`).waitFor();
+  await sup.locator('.staff-dl').getByRole('link', { name: original.code }).waitFor();
+  await checkA11y(sup, 'duplicate done');
+  const pub = await apiCall(server.url, `reports/${copy.code}`);
+  assert.equal(pub.body.status, 'rejected');
+  assert.equal(pub.body.duplicate_of, original.code);
+  sup.assertClean();
+  await sup.context().close();
+});
+
+test('the office hands a report back as not competent; it shows up in the supervisor\'s triage', async () => {
+  const r = await fileReport({ category: 'graffiti', title: 'Scritta su un edificio privato' });
+  const page = await newPage(browser);
+  await login(page, 'ufficio-strade', `/staff/segnalazioni/${r.code}`);
+  await page.getByRole('heading', { level: 1, name: new RegExp(r.code) }).waitFor();
+  // The reason is required, and the error is said in words.
+  await page.getByRole('button', { name: 'Segnala come non di competenza' }).click();
+  await page.getByText("Scrivi il motivo: serve al referente").waitFor();
+  assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('data-testid')), 'nc-reason');
+  await checkA11y(page, 'not competent error');
+  await page.getByTestId('nc-reason').fill('Edificio privato: competenza del proprietario.');
+  await page.getByRole('button', { name: 'Segnala come non di competenza' }).click();
+  await page.getByRole('heading', { level: 1, name: `Segnalazione ${r.code} aggiornata` }).waitFor();
+  page.assertClean([/404/]);
+  await page.context().close();
+
+  const sup = await newPage(browser);
+  await login(sup, 'supervisore', '/staff/smistamento');
+  await sup.getByRole('heading', { level: 1, name: 'Smistamento' }).waitFor();
+  await sup.locator(`[data-testid="triage-table"] tr[data-code="${r.code}"]`).waitFor();
+  await checkA11y(sup, 'triage');
+  await screenshot(sup, 'staff-triage');
+  sup.assertClean();
+  await sup.context().close();
+});
+
+test('the escalation inbox lists reports past their take-in deadline', async () => {
+  const receivedAt = new Date(Date.now() - 5 * 86400000).toISOString();
+  const late = await fileReport({ category: 'illuminazione', title: 'Lampione spento da giorni', receivedAt });
+  const sup = await newPage(browser);
+  await login(sup, 'supervisore', '/staff/escalation');
+  await sup.getByRole('heading', { level: 1, name: 'Escalation' }).waitFor();
+  const row = sup.locator(`[data-testid="escalations-table"] tr[data-code="${late.code}"]`);
+  await row.waitFor();
+  assert.match(await row.innerText(), /Scaduta/);
+  await checkA11y(sup, 'escalations');
+  await screenshot(sup, 'staff-escalations');
+  sup.assertClean();
+  await sup.context().close();
+});
+
+test('URP files a phone report with the keyboard only and reads the code to the citizen', async () => {
+  const page = await newPage(browser);
+  await login(page, 'urp');
+  await page.goto(server.url + '/staff/nuova');
+  await page.getByRole('heading', { level: 1, name: 'Nuova segnalazione per conto del cittadino' }).waitFor();
+  await page.locator('select option[value="buche"]').waitFor({ state: 'attached' });
+  await checkA11y(page, 'urp form');
+  await screenshot(page, 'staff-urp-form');
+  // From here on: keyboard only.
+  let f = await tabTo(page, /Telefono/);
+  assert.equal(f.name, 'channel');
+  await page.keyboard.press('ArrowRight'); // Sportello
+  assert.equal((await focused(page)).value, 'counter');
+  await page.keyboard.press('ArrowLeft'); // back to Telefono
+  assert.equal((await focused(page)).value, 'phone');
+  f = await tabTo(page, /Indirizzo o luogo/);
+  await page.keyboard.type('Lungarno Pacinotti 43');
+  await tabTo(page, /Latitudine/);
+  await page.keyboard.type('43,7168');
+  await tabTo(page, /Longitudine/);
+  await page.keyboard.type('10,4003');
+  f = await tabTo(page, /Categoria/);
+  assert.equal(f.tag, 'SELECT');
+  await page.keyboard.type('Buche');
+  assert.equal((await focused(page)).value, 'buche');
+  await tabTo(page, /Oggetto/);
+  await page.keyboard.type('Buca profonda davanti al civico 43');
+  await tabTo(page, /Descrizione del problema/);
+  await page.keyboard.type('Il signor Bianchi segnala una buca profonda.');
+  await page.keyboard.press('Shift+Enter');
+  await page.keyboard.type('Pericolosa per i motorini.');
+  await tabTo(page, /Nome e cognome/);
+  await page.keyboard.type('Giuseppe Bianchi');
+  await tabTo(page, /^Telefono/);
+  await page.keyboard.type('050 123456');
+  await page.keyboard.press('Enter');
+
+  const code = await page.getByTestId('created-code').innerText();
+  assert.match(code, /^PI-\d{4}-\d{6}$/);
+  assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('data-testid')), 'created');
+  await page.locator('#sr-status', { hasText: code }).waitFor({ state: 'attached' });
+  // The form is empty for the next call, the channel kept.
+  assert.equal(await page.getByLabel('Descrizione del problema').inputValue(), '');
+  assert.equal(await page.getByLabel('Latitudine').inputValue(), '');
+  assert.equal(await page.locator('input[name="channel"]:checked').inputValue(), 'phone');
+  await checkA11y(page, 'urp form after submit');
+  // Later the citizen calls again, code in hand: URP opens it from the queue.
+  await page.goto(server.url + '/staff/coda');
+  await page.getByTestId('goto-code').fill(code.toLowerCase());
+  await page.getByTestId('goto-code').press('Enter');
+  await page.getByRole('heading', { level: 1, name: new RegExp(code) }).waitFor();
+  await page.getByText('Giuseppe Bianchi').waitFor();
+  await checkA11y(page, 'urp detail');
+  await page.goBack();
+  await page.getByRole('heading', { level: 1, name: 'Segnalazioni del Comune' }).waitFor();
+  await page.goto(server.url + '/staff/nuova');
+  await page.locator('select option[value="buche"]').waitFor({ state: 'attached' });
+  await screenshot(page, 'staff-urp-created');
+
+  const r = await apiCall(server.url, `staff/reports/${code}`, { token: tokens.urp });
+  assert.equal(r.status, 200);
+  assert.equal(r.body.channel, 'phone');
+  assert.equal(r.body.category.code, 'buche');
+  assert.equal(r.body.reporter.phone.replace(/\D/g, '').endsWith('050123456'), true, JSON.stringify(r.body.reporter));
+  assert.equal(r.body.reporter.email ?? null, null);
+  assert.match(r.body.description, /Pericolosa per i motorini/);
+
+  // Enter on an incomplete form names the missing fields and focuses the first.
+  await tabTo(page, /Descrizione del problema/);
+  await page.keyboard.press('Enter');
+  await page.getByTestId('form-errors').getByText('Scegli la categoria.').waitFor();
+  assert.equal((await focused(page)).label.startsWith('Latitudine'), true);
+  await checkA11y(page, 'urp form errors');
+  page.assertClean();
+  await page.context().close();
+});
+
+test('URP files a counter report with the photo the citizen brought', async () => {
+  const page = await newPage(browser);
+  await login(page, 'urp', '/staff/nuova');
+  await page.getByRole('heading', { level: 1, name: 'Nuova segnalazione per conto del cittadino' }).waitFor();
+  await page.locator('select option[value="verde"]').waitFor({ state: 'attached' });
+  await page.getByLabel('Sportello URP').check();
+  await page.getByLabel('Indirizzo o luogo').fill('Giardino Scotto');
+  // A click on the map sets the point.
+  const map = page.locator('form.staff-urp .leaflet-container');
+  await map.waitFor();
+  await map.click({ position: { x: 200, y: 100 } });
+  assert.match(await page.getByLabel('Latitudine').inputValue(), /^43\.\d+/);
+  assert.match(await page.getByLabel('Longitudine').inputValue(), /^10\.\d+/);
+  await page.getByLabel('Categoria').selectOption('verde');
+  await page.getByLabel('Descrizione del problema').fill('Ramo pericolante sopra la panchina.');
+  await page.locator('input[type="tel"]').fill('+39 333 7654321');
+  await page.getByTestId('urp-files').setInputFiles({ name: 'ramo.png', mimeType: 'image/png', buffer: png(40, 30, [30, 140, 60]) });
+  await page.getByTestId('urp-submit').click();
+  const code = await page.getByTestId('created-code').innerText();
+  const r = await apiCall(server.url, `staff/reports/${code}`, { token: tokens.urp });
+  assert.equal(r.body.channel, 'counter');
+  assert.equal(r.body.photos.length, 1);
+  await page.getByRole('link', { name: `Apri la segnalazione ${code}` }).click();
+  await page.getByTestId('photos').locator('img[src^="blob:"]').waitFor();
+  await checkA11y(page, 'urp detail with photo');
+  page.assertClean();
+  await page.context().close();
+});
+
+test('a phone-only citizen is called back when the report is resolved; URP records the attempt', async () => {
+  const r = await fileReport({ category: 'buche', channel: 'phone', title: 'Buca per richiamata', reporter: { name: 'Anna Verdi', phone: '3331234567' } });
+  const move = async (to, msg) => {
+    const res = await apiCall(server.url, `reports/${r.code}/transitions`, { method: 'POST', token: tokens['ufficio-strade'], json: { to, public_message: msg } });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+  };
+  await move('taken_in', 'Presa in carico.');
+  await move('resolved', 'La buca è stata chiusa con asfalto a freddo.');
+
+  const page = await newPage(browser);
+  await login(page, 'urp', '/staff/richiamate');
+  await page.getByRole('heading', { level: 1, name: 'Richiamate ai cittadini' }).waitFor();
+  const card = page.locator(`article[data-code="${r.code}"]`);
+  await card.waitFor();
+  assert.match(await card.innerText(), /333/);
+  assert.match(await card.innerText(), /La buca è stata chiusa/);
+  assert.match(await card.innerText(), /Segnalazione risolta/);
+  await checkA11y(page, 'callbacks');
+  await screenshot(page, 'staff-callbacks');
+  // No outcome chosen: said in words, nothing recorded.
+  await card.getByTestId('attempt-submit').click();
+  await card.getByText("Scegli l'esito della chiamata.").waitFor();
+  await card.getByLabel('Non risponde').check();
+  await card.getByTestId('attempt-note').fill('Squilla a vuoto, riprovare nel pomeriggio.');
+  await card.getByTestId('attempt-submit').click();
+  await page.getByTestId('callbacks-flash').getByText(`Esito registrato per ${r.code}: Non risponde.`).waitFor();
+  await page.locator(`article[data-code="${r.code}"]`).getByText('Squilla a vuoto').waitFor();
+  await checkA11y(page, 'callbacks after attempt');
+
+  const list = await apiCall(server.url, 'callbacks', { token: tokens.urp });
+  const cb = list.body.find((c) => c.report_code === r.code);
+  assert.equal(cb.attempts.length, 1);
+  assert.equal(cb.attempts[0].outcome, 'no_answer');
+  page.assertClean();
+  await page.context().close();
+});
+
+test('the supervisor dashboard draws charts and exports CSV', async () => {
+  const page = await newPage(browser, { acceptDownloads: true });
+  await login(page, 'supervisore', '/staff/statistiche');
+  await page.getByRole('heading', { level: 1, name: 'Carico di lavoro degli uffici' }).waitFor();
+  await page.getByTestId('stats-table').locator('tbody tr').first().waitFor();
+  for (const id of ['chart-workload', 'chart-sla', 'chart-rating']) {
+    const canvas = page.locator(`canvas[data-testid="${id}"]`);
+    await canvas.waitFor();
+    // chart.js sized the canvas: it drew something.
+    await page.waitForFunction((sel) => (document.querySelector(sel)?.width ?? 0) > 0, `canvas[data-testid="${id}"]`);
+  }
+  assert.match(await page.getByTestId('stats-table').innerText(), /Manutenzione strade/);
+  await page.getByTestId('rating-summary').waitFor();
+  await checkA11y(page, 'dashboard');
+  await screenshot(page, 'staff-dashboard');
+
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('stats-csv').click()]);
+  assert.match(download.suggestedFilename(), /^segnala-uffici_\d{4}-\d{2}-\d{2}_\d{4}-\d{2}-\d{2}\.csv$/);
+  const body = readFileSync(await download.path(), 'utf8');
+  assert.ok(body.startsWith('office_code,office_name,received'), body.slice(0, 80));
+  assert.match(body, /manutenzioni/);
+  page.assertClean();
+  await page.context().close();
+});
+
+test('an expired session asks to sign in again and comes back to the same report', async () => {
+  const r = await fileReport({ category: 'buche', title: 'Sessione scaduta' });
+  const page = await newPage(browser);
+  await login(page, 'ufficio-strade', `/staff/segnalazioni/${r.code}`);
+  await page.getByRole('heading', { level: 1, name: new RegExp(r.code) }).waitFor();
+  // The server no longer accepts the token (as after 30 minutes).
+  await page.evaluate(() => {
+    const s = JSON.parse(sessionStorage.getItem('segnala.staff.session'));
+    s.token = 'scaduto.' + s.token.slice(8);
+    sessionStorage.setItem('segnala.staff.session', JSON.stringify(s));
+  });
+  await page.reload();
+  await page.getByRole('heading', { level: 1, name: 'Accesso al personale' }).waitFor();
+  await page.getByText('La sessione è scaduta: accedi di nuovo.').waitFor();
+  assert.equal(new URL(page.url()).pathname, `/staff/segnalazioni/${r.code}`);
+  await page.getByLabel('Nome utente').fill('ufficio-strade');
+  await page.getByLabel('Password').fill(server.accounts['ufficio-strade'].password);
+  await page.getByRole('button', { name: 'Accedi' }).click();
+  await page.getByRole('heading', { level: 1, name: new RegExp(r.code) }).waitFor();
+
+  // Expiring in the middle of work: a dialog signs in again over the page,
+  // and the note being written is still there to send.
+  await page.route('**/api/v1/reports/*/notes', (route) =>
+    route.fulfill({ status: 401, contentType: 'application/json', body: JSON.stringify({ error: { code: 'unauthorized', message: 'token expired' } }) }),
+    { times: 1 },
+  );
+  await page.getByTestId('note-text').fill('Nota scritta mentre la sessione scadeva.');
+  await page.getByRole('button', { name: 'Aggiungi nota' }).click();
+  const dialog = page.getByTestId('relogin');
+  await dialog.getByRole('heading', { name: 'Sessione scaduta: accedi di nuovo' }).waitFor();
+  assert.equal(await dialog.getByLabel('Nome utente').inputValue(), 'ufficio-strade');
+  assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('name')), 'password');
+  await checkA11y(page, 'relogin dialog');
+  await dialog.getByLabel('Password').fill(server.accounts['ufficio-strade'].password);
+  await dialog.getByRole('button', { name: 'Accedi' }).click();
+  await dialog.waitFor({ state: 'detached' });
+  assert.equal(await page.getByTestId('note-text').inputValue(), 'Nota scritta mentre la sessione scadeva.');
+  await page.getByRole('button', { name: 'Aggiungi nota' }).click();
+  await page.getByTestId('detail-flash').getByText('Nota interna aggiunta.').waitFor();
+  page.assertClean([/401/]);
+  await page.context().close();
+});
+
+test('at 200% zoom (640 px wide) the pages reflow without sideways scrolling', async () => {
+  const r = await fileReport({ category: 'buche', title: 'Zoom' });
+  const page = await newPage(browser, { viewport: { width: 640, height: 900 } });
+  await login(page, 'supervisore');
+  for (const [path, ready] of [
+    ['/staff/coda', '[data-testid="queue-table"]'],
+    [`/staff/segnalazioni/${r.code}`, '[data-testid="timeline"]'],
+    ['/staff/nuova', 'form.staff-urp'],
+    ['/staff/statistiche', 'canvas[data-testid="chart-workload"]'],
+  ]) {
+    await page.goto(server.url + path);
+    await page
+      .locator(ready)
+      .first()
+      .waitFor({ timeout: 15_000 })
+      .catch((e) => {
+        throw new Error(`${path}: ${ready} did not appear: ${e.message}`);
+      });
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    assert.ok(overflow <= 1, `${path} scrolls sideways by ${overflow}px`);
+  }
+  await screenshot(page, 'staff-zoom-dashboard');
+  page.assertClean();
+  await page.context().close();
+});
+
+test('the supervisor narrows the municipality queue to one office; the admin sees the accounts', async () => {
+  const g = await fileReport({ category: 'verde', title: 'Siepe da potare' });
+  const b = await fileReport({ category: 'buche', title: 'Buca da filtrare' });
+  const page = await newPage(browser);
+  await login(page, 'supervisore');
+  await page.getByRole('heading', { level: 1, name: 'Segnalazioni del Comune' }).waitFor();
+  await page.locator(`tr[data-code="${b.code}"]`).waitFor();
+  await page.getByTestId('filter-office').locator('option[value="verde"]').waitFor({ state: 'attached' });
+  await page.getByTestId('filter-office').selectOption('verde');
+  await page.getByRole('button', { name: 'Applica filtri' }).click();
+  await page.locator(`tr[data-code="${g.code}"]`).waitFor();
+  assert.equal(await page.locator(`tr[data-code="${b.code}"]`).count(), 0);
+  assert.match(page.url(), /ufficio=verde/);
+  await checkA11y(page, 'supervisor queue');
+  await screenshot(page, 'staff-queue-supervisor');
+  page.assertClean();
+  await page.context().close();
+
+  const admin = await newPage(browser);
+  await login(admin, 'admin');
+  await admin.getByRole('heading', { level: 1, name: 'Amministrazione' }).waitFor();
+  await admin.getByRole('cell', { name: 'Ufficio Verde pubblico' }).waitFor();
+  await checkA11y(admin, 'admin');
+  admin.assertClean();
+  await admin.context().close();
+});
+
+test('every supervisor page reads in English after the switch', async () => {
+  const r = await fileReport({ category: 'buche', title: 'English check' });
+  const page = await newPage(browser);
+  await login(page, 'supervisore');
+  await page.getByTestId('lang-switch').click();
+  await page.getByRole('heading', { level: 1, name: "The municipality's reports" }).waitFor();
+  for (const [path, h1] of [
+    [`/staff/segnalazioni/${r.code}`, new RegExp(r.code)],
+    ['/staff/escalation', /^Escalations$/],
+    ['/staff/smistamento', /^Triage$/],
+    ['/staff/statistiche', /^Office workload$/],
+    ['/staff/nuova', /^New report on behalf of a citizen$/],
+    ['/staff/richiamate', /^Citizen callbacks$/],
+  ]) {
+    await page.goto(server.url + path);
+    await page.getByRole('heading', { level: 1, name: h1 }).waitFor();
+    await page.locator('main :is(table, form, [data-testid="timeline"], .staff-empty)').first().waitFor();
+    assert.equal(await page.getAttribute('html', 'lang'), 'en');
+    assert.doesNotMatch(await page.locator('main').innerText(), /⟦/);
+  }
+  await page.getByRole('heading', { level: 1, name: 'Citizen callbacks' }).waitFor();
+  await checkA11y(page, 'callbacks in English');
+  page.assertClean();
+  await page.context().close();
+});
+
+test('roles see only their pages: an office cannot open the dashboard', async () => {
+  const page = await newPage(browser);
+  await login(page, 'ufficio-verde', '/staff/statistiche');
+  await page.getByRole('heading', { level: 1, name: 'Pagina non disponibile' }).waitFor();
+  const nav = await page.locator('nav.site-nav').innerText();
+  assert.doesNotMatch(nav, /Statistiche|Escalation|Richiamate/);
+  await checkA11y(page, 'forbidden');
+  page.assertClean();
+  await page.context().close();
+});

@@ -1,0 +1,756 @@
+// One report as staff see it: the citizen's contact, the place, photos and
+// documents, the full timeline, and the actions the signed-in role may take.
+
+import { h, replace, announce, id } from '../../common/dom';
+import { t, has, categoryName } from '../../common/i18n';
+import { api, apiBlob, ApiError, Attachment } from '../../common/api';
+import { dateTime, status as statusLabel } from '../../common/format';
+import { createMap, pin } from '../../common/map';
+import itStaff from '../../i18n/it/staff.json';
+import enStaff from '../../i18n/en/staff.json';
+import type { PageCtx } from '../main';
+import * as session from '../session';
+import {
+  channelLabel,
+  clearFieldErrors,
+  deadlineCell,
+  errorText,
+  field,
+  loading,
+  messageBox,
+  setFieldError,
+  showError,
+  showFieldErrors,
+  showSuccess,
+  statusBadge,
+} from '../ui';
+import type { CategoriesResponse, MessageTemplate, OfficeStatsResponse, StaffEvent, StaffReport } from '../types';
+
+/** The workflow, as the server's domain allows it (src/domain/report.rs). */
+const NEXT: Record<string, string[]> = {
+  new: ['taken_in', 'rejected', 'not_competent'],
+  taken_in: ['in_progress', 'resolved', 'rejected', 'not_competent'],
+  in_progress: ['resolved', 'rejected', 'not_competent'],
+  resolved: ['closed', 'in_progress'],
+};
+
+const REJECTION_REASONS = ['not_municipal', 'invalid', 'duplicate'];
+
+type TemplateTree = { templates?: Record<string, string> };
+
+export async function detailPage(ctx: PageCtx): Promise<void> {
+  const code = ctx.params.code;
+  const u = session.user()!;
+  replace(ctx.main, h('h1', {}, t('staff.detail.loadingTitle', { code })), loading());
+  ctx.ready(t('staff.detail.loadingTitle', { code }));
+  let report: StaffReport;
+  try {
+    report = await api<StaffReport>(`staff/reports/${encodeURIComponent(code)}`);
+  } catch (e) {
+    if (!ctx.alive()) return;
+    replace(
+      ctx.main,
+      h('h1', {}, t('staff.detail.notFoundTitle', { code })),
+      h('div', { class: 'alert alert-danger', role: 'alert' }, errorText(e)),
+      h('p', {}, h('a', { href: '/staff/coda' }, t('staff.detail.back'))),
+    );
+    ctx.ready(t('staff.detail.notFoundTitle', { code }));
+    return;
+  }
+  if (!ctx.alive()) return;
+
+  const objectUrls: string[] = [];
+  ctx.onDispose(() => objectUrls.forEach((x) => URL.revokeObjectURL(x)));
+  const photoUrls = new Map<string, string>();
+  let categories: CategoriesResponse | null = null;
+  let offices: Array<{ code: string; name: string }> | null = null;
+  const flash = messageBox();
+  flash.setAttribute('data-testid', 'detail-flash');
+
+  const reload = async (successText: string) => {
+    try {
+      const fresh = await api<StaffReport>(`staff/reports/${encodeURIComponent(code)}`);
+      if (!ctx.alive()) return;
+      report = fresh;
+      draw();
+      showSuccess(flash, successText);
+      flash.focus();
+    } catch (e) {
+      if (!ctx.alive()) return;
+      // It may have left this office's view (not competent, reassigned).
+      if (e instanceof ApiError && e.status === 404) {
+        replace(
+          ctx.main,
+          h('h1', {}, t('staff.detail.goneTitle', { code })),
+          h('div', { class: 'alert alert-success', role: 'status' }, successText),
+          h('p', {}, t('staff.detail.goneText')),
+          h('p', {}, h('a', { href: '/staff/coda' }, t('staff.detail.back'))),
+        );
+        ctx.ready(t('staff.detail.goneTitle', { code }));
+        return;
+      }
+      showError(flash, e);
+    }
+  };
+
+  const isSupervisor = u.role === 'supervisor';
+  if (isSupervisor) {
+    Promise.all([
+      api<CategoriesResponse>('categories', { query: { municipality: u.municipality } }).then((c) => (categories = c)),
+      api<OfficeStatsResponse>('stats/offices')
+        .then((s) => (offices = s.offices.flatMap((o) => (o.office ? [{ code: o.office.code, name: o.office.name }] : []))))
+        .catch(() => (offices = [])),
+    ])
+      .then(() => {
+        if (ctx.alive()) fillReassignLists();
+      })
+      .catch(() => {
+        /* the forms say the lists are missing */
+      });
+  }
+  const supervisorBox = h('div', { class: 'staff-supervisor' });
+
+  // ---- templates -------------------------------------------------------
+  const templatesFor = (target: string): Array<{ label: string; text: string }> => {
+    const fill = (s: string) =>
+      s
+        .replace(/\{code\}/g, report.code)
+        .replace(/\{category\}/g, categoryName(report.category))
+        .replace(/\{office\}/g, report.office?.name ?? '')
+        .replace(/\{title\}/g, report.title);
+    const out: Array<{ label: string; text: string }> = [];
+    for (const tpl of (report.templates ?? []).filter((x: MessageTemplate) => x.status === target)) {
+      const name = tpl.label || t('staff.detail.tpl.category');
+      out.push({ label: t('staff.detail.tpl.italian', { name }), text: fill(tpl.text_it) });
+      if (tpl.text_en) out.push({ label: t('staff.detail.tpl.english', { name }), text: fill(tpl.text_en) });
+    }
+    const it = (itStaff as TemplateTree).templates?.[target];
+    const en = (enStaff as TemplateTree).templates?.[target];
+    if (it) out.push({ label: t('staff.detail.tpl.italian', { name: t('staff.detail.tpl.generic') }), text: fill(it) });
+    if (en) out.push({ label: t('staff.detail.tpl.english', { name: t('staff.detail.tpl.generic') }), text: fill(en) });
+    return out;
+  };
+
+  /** A public-message box with a template picker that fills it. */
+  const messageField = (target: () => string, name: string) => {
+    const area = h('textarea', { class: 'form-control', rows: 4, 'data-testid': `${name}-message` });
+    const picker = h('select', { class: 'form-select', 'data-testid': `${name}-template` });
+    const refill = (overwrite: boolean) => {
+      const list = templatesFor(target());
+      replace(picker, h('option', { value: '' }, t('staff.detail.tpl.choose')), list.map((x, i) => h('option', { value: String(i) }, x.label)));
+      if (overwrite) {
+        area.value = list[0]?.text ?? '';
+        picker.value = list.length ? '0' : '';
+      }
+    };
+    picker.addEventListener('change', () => {
+      const list = templatesFor(target());
+      const pick = list[Number(picker.value)];
+      if (picker.value !== '' && pick) {
+        area.value = pick.text;
+        announce(t('staff.detail.tpl.applied'));
+      }
+    });
+    refill(true);
+    return {
+      area,
+      refill,
+      nodes: [
+        field(t('staff.detail.tpl.label'), picker, { hint: t('staff.detail.tpl.hint') }),
+        field(t('staff.detail.publicMessage'), area, { hint: t('staff.detail.publicMessageHint'), name: 'public_message' }),
+      ],
+    };
+  };
+
+  const submitting = (btn: HTMLButtonElement, busy: boolean, label: string) => {
+    btn.disabled = busy;
+    btn.textContent = busy ? t('staff.detail.sending') : label;
+  };
+
+  // ---- actions ----------------------------------------------------------
+  const takeInForm = () => {
+    const msg = messageField(() => 'taken_in', 'takein');
+    const box = messageBox();
+    const label = t('staff.detail.takeIn.submit');
+    const btn = h('button', { type: 'submit', class: 'btn btn-primary', 'data-testid': 'take-in' }, label);
+    const form: HTMLFormElement = h(
+      'form',
+      {
+        class: 'staff-card',
+        'aria-labelledby': 'takein-h',
+        onsubmit: async (ev: Event) => {
+          ev.preventDefault();
+          submitting(btn, true, label);
+          try {
+            await api(`reports/${encodeURIComponent(report.code)}/transitions`, {
+              json: { to: 'taken_in', public_message: msg.area.value.trim() || null },
+            });
+            await reload(t('staff.detail.takeIn.done'));
+          } catch (e) {
+            submitting(btn, false, label);
+            fail(form, box, e);
+          }
+        },
+      },
+      h('h3', { id: 'takein-h', class: 'h5' }, t('staff.detail.takeIn.title')),
+      h('p', {}, t('staff.detail.takeIn.lead')),
+      box,
+      ...msg.nodes,
+      btn,
+    );
+    return form;
+  };
+
+  const statusForm = () => {
+    const targets = (NEXT[report.status] ?? []).filter((s) => s !== 'not_competent' && s !== 'taken_in');
+    if (!targets.length) return null;
+    const sel = h(
+      'select',
+      { class: 'form-select', 'data-testid': 'status-target' },
+      targets.map((s) => h('option', { value: s }, statusLabel(s))),
+    );
+    sel.dataset.field = 'to';
+    const msg = messageField(() => sel.value, 'status');
+    const reason = h(
+      'select',
+      { class: 'form-select' },
+      REJECTION_REASONS.map((r) => h('option', { value: r }, t(`staff.detail.rejection.${r}`))),
+    );
+    const reasonWrap = field(t('staff.detail.rejection.label'), reason, { name: 'reason' });
+    const note = h('textarea', { class: 'form-control', rows: 2 });
+    const slowId = id('slow');
+    const slow = h('input', { type: 'checkbox', class: 'form-check-input', id: slowId });
+    const sync = () => {
+      reasonWrap.hidden = sel.value !== 'rejected';
+    };
+    sel.addEventListener('change', () => {
+      sync();
+      msg.refill(true);
+    });
+    sync();
+    const box = messageBox();
+    const label = t('staff.detail.status.submit');
+    const btn = h('button', { type: 'submit', class: 'btn btn-primary', 'data-testid': 'status-submit' }, label);
+    const form: HTMLFormElement = h(
+      'form',
+      {
+        class: 'staff-card',
+        'aria-labelledby': 'status-h',
+        onsubmit: async (ev: Event) => {
+          ev.preventDefault();
+          submitting(btn, true, label);
+          try {
+            await api(`reports/${encodeURIComponent(report.code)}/transitions`, {
+              json: {
+                to: sel.value,
+                public_message: msg.area.value.trim() || null,
+                internal_note: note.value.trim() || null,
+                reason: sel.value === 'rejected' ? reason.value : null,
+                cannot_fix_soon: slow.checked,
+              },
+            });
+            await reload(t('staff.detail.status.done', { status: statusLabel(sel.value) }));
+          } catch (e) {
+            submitting(btn, false, label);
+            fail(form, box, e);
+          }
+        },
+      },
+      h('h3', { id: 'status-h', class: 'h5' }, t('staff.detail.status.title')),
+      box,
+      field(t('staff.detail.status.target'), sel),
+      reasonWrap,
+      ...msg.nodes,
+      field(t('staff.detail.internalNoteOptional'), note, { name: 'internal_note', hint: t('staff.detail.internalHint') }),
+      h('div', { class: 'form-check staff-check' }, slow, h('label', { for: slowId }, t('staff.detail.status.cannotFixSoon'))),
+      btn,
+    );
+    return form;
+  };
+
+  const notCompetentForm = () => {
+    if (!['new', 'taken_in', 'in_progress'].includes(report.status)) return null;
+    const reason = h('textarea', { class: 'form-control', rows: 3, 'data-testid': 'nc-reason' });
+    const msg = messageField(() => 'not_competent', 'nc');
+    const box = messageBox();
+    const label = t('staff.detail.notCompetent.submit');
+    const btn = h('button', { type: 'submit', class: 'btn btn-outline-danger' }, label);
+    const form: HTMLFormElement = h(
+      'form',
+      {
+        class: 'staff-card',
+        'aria-labelledby': 'nc-h',
+        novalidate: true,
+        onsubmit: async (ev: Event) => {
+          ev.preventDefault();
+          clearFieldErrors(form);
+          if (!reason.value.trim()) {
+            setFieldError(form, 'internal_note', t('staff.detail.notCompetent.reasonRequired'));
+            showError(box, new ApiError(422, 'validation_failed', ''));
+            reason.focus();
+            return;
+          }
+          submitting(btn, true, label);
+          try {
+            await api(`reports/${encodeURIComponent(report.code)}/transitions`, {
+              json: {
+                to: 'not_competent',
+                internal_note: reason.value.trim(),
+                public_message: msg.area.value.trim() || null,
+              },
+            });
+            await reload(t('staff.detail.notCompetent.done'));
+          } catch (e) {
+            submitting(btn, false, label);
+            fail(form, box, e);
+          }
+        },
+      },
+      h('h3', { id: 'nc-h', class: 'h5' }, t('staff.detail.notCompetent.title')),
+      h('p', {}, t('staff.detail.notCompetent.lead')),
+      box,
+      field(t('staff.detail.notCompetent.reason'), reason, { required: true, name: 'internal_note' }),
+      ...msg.nodes,
+      btn,
+    );
+    return form;
+  };
+
+  const noteForm = () => {
+    const text = h('textarea', { class: 'form-control', rows: 3, 'data-testid': 'note-text' });
+    const box = messageBox();
+    const label = t('staff.detail.note.submit');
+    const btn = h('button', { type: 'submit', class: 'btn btn-outline-primary' }, label);
+    const form: HTMLFormElement = h(
+      'form',
+      {
+        class: 'staff-card',
+        'aria-labelledby': 'note-h',
+        novalidate: true,
+        onsubmit: async (ev: Event) => {
+          ev.preventDefault();
+          clearFieldErrors(form);
+          if (!text.value.trim()) {
+            setFieldError(form, 'text', t('common.fieldErrors.required'));
+            showError(box, new ApiError(422, 'validation_failed', ''));
+            text.focus();
+            return;
+          }
+          submitting(btn, true, label);
+          try {
+            // 201 with an empty body: api() would try to parse JSON.
+            await apiBlob(`reports/${encodeURIComponent(report.code)}/notes`, { method: 'POST', json: { text: text.value.trim() } });
+            await reload(t('staff.detail.note.done'));
+          } catch (e) {
+            submitting(btn, false, label);
+            fail(form, box, e);
+          }
+        },
+      },
+      h('h3', { id: 'note-h', class: 'h5' }, t('staff.detail.note.title')),
+      h('p', {}, t('staff.detail.internalHint')),
+      box,
+      field(t('staff.detail.note.label'), text, { required: true, name: 'text' }),
+      btn,
+    );
+    return form;
+  };
+
+  // The lists arrive after the page is drawn: they fill the selects in place,
+  // so nothing the supervisor already typed is lost.
+  let reassignCat: HTMLSelectElement | null = null;
+  let reassignOffice: HTMLSelectElement | null = null;
+  const fillReassignLists = () => {
+    if (reassignCat) {
+      const groups = new Set((categories?.categories ?? []).map((c) => c.parent).filter(Boolean));
+      const chosen = reassignCat.value || report.category.code;
+      replace(
+        reassignCat,
+        categories
+          ? categories.categories
+              .filter((c) => c.selectable || !groups.has(c.code))
+              .map((c) => h('option', { value: c.code, selected: c.code === chosen }, c.parent ? `— ${categoryName(c)}` : categoryName(c)))
+          : h('option', { value: '' }, t('common.loading')),
+      );
+    }
+    if (reassignOffice) {
+      const chosen = reassignOffice.value;
+      replace(
+        reassignOffice,
+        h('option', { value: '' }, t('staff.detail.reassign.officeAuto')),
+        (offices ?? []).map((o) => h('option', { value: o.code, selected: o.code === chosen }, o.name)),
+      );
+    }
+  };
+
+  const reassignForm = () => {
+    if (!['new', 'taken_in', 'in_progress', 'not_competent'].includes(report.status)) return null;
+    const cat = h('select', { class: 'form-select', 'data-testid': 'reassign-category' });
+    const office = h('select', { class: 'form-select', 'data-testid': 'reassign-office' });
+    reassignCat = cat;
+    reassignOffice = office;
+    fillReassignLists();
+    const reason = h('textarea', { class: 'form-control', rows: 2, 'data-testid': 'reassign-reason' });
+    const box = messageBox();
+    const label = t('staff.detail.reassign.submit');
+    const btn = h('button', { type: 'submit', class: 'btn btn-primary', 'data-testid': 'reassign-submit' }, label);
+    const form: HTMLFormElement = h(
+      'form',
+      {
+        class: 'staff-card',
+        'aria-labelledby': 'reassign-h',
+        novalidate: true,
+        onsubmit: async (ev: Event) => {
+          ev.preventDefault();
+          clearFieldErrors(form);
+          if (!reason.value.trim()) {
+            setFieldError(form, 'reason', t('staff.detail.reassign.reasonRequired'));
+            showError(box, new ApiError(422, 'validation_failed', ''));
+            reason.focus();
+            return;
+          }
+          submitting(btn, true, label);
+          try {
+            await api(`reports/${encodeURIComponent(report.code)}/reassign`, {
+              json: {
+                category: cat.value && cat.value !== report.category.code ? cat.value : null,
+                office: office.value || null,
+                reason: reason.value.trim(),
+              },
+            });
+            await reload(t('staff.detail.reassign.done'));
+          } catch (e) {
+            submitting(btn, false, label);
+            fail(form, box, e);
+          }
+        },
+      },
+      h('h3', { id: 'reassign-h', class: 'h5' }, t('staff.detail.reassign.title')),
+      h('p', {}, t('staff.detail.reassign.lead')),
+      box,
+      field(t('staff.detail.reassign.category'), cat, { name: 'category' }),
+      field(t('staff.detail.reassign.office'), office, { name: 'office', hint: t('staff.detail.reassign.officeHint') }),
+      field(t('staff.detail.reassign.reason'), reason, { required: true, name: 'reason' }),
+      btn,
+    );
+    return form;
+  };
+
+  const duplicateForm = () => {
+    if (!['new', 'taken_in', 'in_progress', 'not_competent'].includes(report.status)) return null;
+    const of = h('input', { type: 'text', class: 'form-control', autocomplete: 'off', placeholder: 'PI-2026-000123', 'data-testid': 'duplicate-of' });
+    const box = messageBox();
+    const label = t('staff.detail.duplicate.submit');
+    const btn = h('button', { type: 'submit', class: 'btn btn-outline-danger' }, label);
+    const form: HTMLFormElement = h(
+      'form',
+      {
+        class: 'staff-card',
+        'aria-labelledby': 'dup-h',
+        novalidate: true,
+        onsubmit: async (ev: Event) => {
+          ev.preventDefault();
+          clearFieldErrors(form);
+          const original = of.value.trim().toUpperCase();
+          if (!original || original === report.code) {
+            setFieldError(form, 'of', t(original ? 'staff.detail.duplicate.self' : 'common.fieldErrors.required'));
+            showError(box, new ApiError(422, 'validation_failed', ''));
+            of.focus();
+            return;
+          }
+          submitting(btn, true, label);
+          try {
+            await api(`reports/${encodeURIComponent(report.code)}/duplicate`, { json: { of: original } });
+            await reload(t('staff.detail.duplicate.done', { code: original }));
+          } catch (e) {
+            submitting(btn, false, label);
+            fail(form, box, e);
+          }
+        },
+      },
+      h('h3', { id: 'dup-h', class: 'h5' }, t('staff.detail.duplicate.title')),
+      h('p', {}, t('staff.detail.duplicate.lead')),
+      box,
+      field(t('staff.detail.duplicate.label'), of, { required: true, name: 'of' }),
+      btn,
+    );
+    return form;
+  };
+
+  const fail = (form: HTMLElement, box: HTMLElement, e: unknown) => {
+    if (e instanceof ApiError && e.fields.length) {
+      const rest = showFieldErrors(form, e);
+      showError(box, e, rest);
+    } else {
+      showError(box, e);
+      box.focus();
+    }
+  };
+
+  const drawSupervisor = () => {
+    if (!isSupervisor) return;
+    const r = reassignForm();
+    const d = duplicateForm();
+    replace(
+      supervisorBox,
+      r || d ? h('h2', { class: 'h4 mt-4' }, t('staff.detail.supervisorTitle')) : null,
+      r,
+      d,
+    );
+  };
+
+  // ---- information -----------------------------------------------------
+  const infoList = () => {
+    const rows: Array<[string, Node | string]> = [
+      [t('staff.detail.field.status'), statusBadge(report.status)],
+      [t('staff.detail.field.category'), categoryName(report.category)],
+      [t('staff.detail.field.office'), report.office?.name ?? t('staff.queue.noOffice')],
+      [t('staff.detail.field.channel'), channelLabel(report.channel)],
+      [t('staff.detail.field.received'), dateTime(report.received_at)],
+    ];
+    if (report.status === 'new' && report.take_in_due_at) rows.push([t('staff.detail.field.deadline'), deadlineCell(report)]);
+    if (report.taken_in_at) rows.push([t('staff.detail.field.takenIn'), dateTime(report.taken_in_at)]);
+    if (report.expected_resolution_at) rows.push([t('staff.detail.field.expected'), dateTime(report.expected_resolution_at)]);
+    if (report.resolved_at) rows.push([t('staff.detail.field.resolved'), dateTime(report.resolved_at)]);
+    if (report.escalation_level > 0)
+      rows.push([t('staff.detail.field.escalation'), h('strong', { class: 'late-flag' }, t('staff.detail.escalationLevel', { n: report.escalation_level }))]);
+    if (report.duplicate_of)
+      rows.push([t('staff.detail.field.duplicateOf'), h('a', { href: `/staff/segnalazioni/${encodeURIComponent(report.duplicate_of)}` }, report.duplicate_of)]);
+    return h('dl', { class: 'staff-dl' }, rows.map(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]));
+  };
+
+  /** Answers to the category's extra questions, when there are any. */
+  const attributesList = () => {
+    const a = report.attributes;
+    if (!a || typeof a !== 'object' || Array.isArray(a) || !Object.keys(a).length) return null;
+    return [
+      h('h3', { class: 'h6' }, t('staff.detail.attributes')),
+      h(
+        'dl',
+        { class: 'staff-dl mb-3' },
+        Object.entries(a as Record<string, unknown>).map(([k, v]) => [h('dt', {}, k), h('dd', {}, typeof v === 'string' ? v : JSON.stringify(v))]),
+      ),
+    ];
+  };
+
+  const reporterBox = () => {
+    const r = report.reporter;
+    const rows: Array<[string, Node | string]> = [];
+    if (r?.name) rows.push([t('staff.detail.reporter.name'), r.name]);
+    if (r?.phone) rows.push([t('staff.detail.reporter.phone'), h('a', { href: `tel:${r.phone.replace(/\s+/g, '')}`, 'data-testid': 'reporter-phone' }, r.phone)]);
+    if (r?.email) rows.push([t('staff.detail.reporter.email'), h('a', { href: `mailto:${r.email}` }, r.email)]);
+    if (r) rows.push([t('staff.detail.reporter.contact'), t(`staff.detail.reporter.contactKind.${r.contact}`)]);
+    return h(
+      'section',
+      { class: 'staff-card', 'aria-labelledby': 'reporter-h' },
+      h('h2', { id: 'reporter-h', class: 'h4' }, t('staff.detail.reporter.title')),
+      h('p', { class: 'small' }, t('staff.detail.reporter.privacy')),
+      rows.length ? h('dl', { class: 'staff-dl' }, rows.map(([k, v]) => [h('dt', {}, k), h('dd', {}, v)])) : h('p', {}, t('staff.detail.reporter.none')),
+    );
+  };
+
+  const attachmentsBox = () => {
+    const photos = report.photos ?? [];
+    const docs = report.documents ?? [];
+    const grid = h('ul', { class: 'photo-grid staff-photos list-unstyled', 'data-testid': 'photos' });
+    photos.forEach((p, i) => {
+      const li = h('li', {});
+      grid.appendChild(li);
+      const alt = t('staff.detail.photoAlt', { n: i + 1, code: report.code });
+      const show = (src: string) =>
+        replace(li, h('a', { href: src, target: '_blank', rel: 'noopener', class: 'photo-link' }, h('img', { src, alt, width: 128, height: 128 })));
+      const known = photoUrls.get(p.id);
+      if (known) show(known);
+      else {
+        replace(li, h('span', { class: 'photo-loading' }, t('common.loading')));
+        apiBlob(p.url)
+          .then((b) => {
+            const u = URL.createObjectURL(b);
+            objectUrls.push(u);
+            photoUrls.set(p.id, u);
+            if (li.isConnected) show(u);
+          })
+          .catch(() => replace(li, h('span', { class: 'photo-error' }, t('staff.detail.photoError', { n: i + 1 }))));
+      }
+    });
+    const download = async (d: Attachment, btn: HTMLButtonElement) => {
+      btn.disabled = true;
+      try {
+        const b = await apiBlob(d.url);
+        const u = URL.createObjectURL(b);
+        const a = h('a', { href: u, download: `${report.code}-${d.id}.pdf` });
+        document.body.appendChild(a);
+        a.click();
+        a.remove();
+        window.setTimeout(() => URL.revokeObjectURL(u), 30_000);
+      } catch (e) {
+        showError(flash, e);
+      } finally {
+        btn.disabled = false;
+      }
+    };
+    return h(
+      'section',
+      { class: 'staff-card', 'aria-labelledby': 'att-h' },
+      h('h2', { id: 'att-h', class: 'h4' }, t('staff.detail.attachments')),
+      photos.length ? grid : h('p', {}, t('staff.detail.noPhotos')),
+      docs.length
+        ? h(
+            'ul',
+            { class: 'staff-docs' },
+            docs.map((d, i) => {
+              const btn: HTMLButtonElement = h(
+                'button',
+                { type: 'button', class: 'btn btn-outline-primary btn-sm', onclick: () => void download(d, btn) },
+                t('staff.detail.downloadDoc', { n: i + 1, size: Math.ceil(d.size_bytes / 1024) }),
+              );
+              return h('li', {}, btn);
+            }),
+          )
+        : null,
+      report.media_url ? h('p', {}, h('a', { href: report.media_url, rel: 'noopener noreferrer', target: '_blank' }, t('staff.detail.mediaUrl'))) : null,
+    );
+  };
+
+  const eventText = (e: StaffEvent): Node[] => {
+    const out: Node[] = [];
+    if (e.from_status && e.to_status && e.from_status !== e.to_status) {
+      out.push(
+        h('p', { class: 'mb-1' }, t('staff.detail.timeline.transition', { from: statusLabel(e.from_status), to: statusLabel(e.to_status) })),
+      );
+    } else if (e.to_status && e.kind !== 'created') {
+      out.push(h('p', { class: 'mb-1' }, t('staff.detail.timeline.statusNow', { status: statusLabel(e.to_status) })));
+    }
+    if (e.message) out.push(h('p', { class: 'mb-1 event-message' }, e.message));
+    const d = (e.data && typeof e.data === 'object' ? e.data : {}) as Record<string, unknown>;
+    const bits: string[] = [];
+    if (typeof d.from_category === 'string' && typeof d.to_category === 'string')
+      bits.push(t('staff.detail.timeline.categoryChange', { from: d.from_category, to: d.to_category }));
+    else if (typeof d.from === 'string' && typeof d.to === 'string' && e.kind === 'category_changed')
+      bits.push(t('staff.detail.timeline.categoryChange', { from: d.from, to: d.to }));
+    if (typeof d.reason === 'string') bits.push(t('staff.detail.timeline.reason', { reason: has(`staff.detail.rejection.${d.reason}`) ? t(`staff.detail.rejection.${d.reason}`) : d.reason }));
+    if (typeof d.level === 'number') bits.push(t('staff.detail.escalationLevel', { n: d.level }));
+    if (typeof d.outcome === 'string') bits.push(t(`staff.callbacks.outcome.${d.outcome}`));
+    if (typeof d.duplicate_of === 'string') bits.push(t('staff.detail.timeline.duplicateOf', { code: d.duplicate_of }));
+    if (typeof d.take_in_due_at === 'string' && e.kind === 'routed') bits.push(t('staff.detail.timeline.due', { at: dateTime(d.take_in_due_at) }));
+    if (bits.length) out.push(h('p', { class: 'mb-1 small' }, bits.join(' · ')));
+    return out;
+  };
+
+  const timeline = () =>
+    h(
+      'section',
+      { class: 'staff-card', 'aria-labelledby': 'tl-h' },
+      h('h2', { id: 'tl-h', class: 'h4' }, t('staff.detail.timeline.title')),
+      h(
+        'ol',
+        { class: 'staff-timeline', 'data-testid': 'timeline' },
+        report.events.map((e) =>
+          h(
+            'li',
+            { class: `event event-${e.kind} ${e.public ? 'event-public' : 'event-internal'}` },
+            h(
+              'p',
+              { class: 'mb-1' },
+              h('strong', {}, has(`staff.events.${e.kind}`) ? t(`staff.events.${e.kind}`) : e.kind),
+              ' — ',
+              h('time', { datetime: e.at }, dateTime(e.at)),
+              ' · ',
+              t(`staff.actors.${e.actor_kind}`),
+              ' ',
+              h('span', { class: e.public ? 'tag tag-public' : 'tag tag-internal' }, e.public ? t('staff.detail.timeline.public') : t('staff.detail.timeline.internal')),
+            ),
+            ...eventText(e),
+          ),
+        ),
+      ),
+    );
+
+  let mapBox = h('div', { class: 'staff-map', 'data-testid': 'detail-map' });
+  let currentMap: { remove(): void } | null = null;
+  ctx.onDispose(() => currentMap?.remove());
+
+  const draw = () => {
+    currentMap?.remove();
+    currentMap = null;
+    mapBox = h('div', { class: 'staff-map', 'data-testid': 'detail-map' });
+    const actions: Array<HTMLElement | null> = [];
+    const working = (u.role === 'office' || u.role === 'supervisor') && !!NEXT[report.status];
+    if (working && report.status === 'new') actions.push(takeInForm());
+    if (working) actions.push(statusForm());
+    if (working) actions.push(notCompetentForm());
+    actions.push(noteForm());
+    drawSupervisor();
+    replace(
+      ctx.main,
+      h('p', { class: 'staff-back' }, h('a', { href: '/staff/coda' }, t('staff.detail.back'))),
+      h('h1', {}, h('span', { class: 'report-code', 'data-testid': 'report-code' }, report.code), ': ', report.title),
+      flash,
+      h(
+        'div',
+        { class: 'row g-4' },
+        h(
+          'div',
+          { class: 'col-lg-7' },
+          h(
+            'section',
+            { class: 'staff-card', 'aria-labelledby': 'sum-h' },
+            h('h2', { id: 'sum-h', class: 'h4' }, t('staff.detail.summary')),
+            infoList(),
+          ),
+          reporterBox(),
+          h(
+            'section',
+            { class: 'staff-card', 'aria-labelledby': 'place-h' },
+            h('h2', { id: 'place-h', class: 'h4' }, t('staff.detail.place')),
+            h('h3', { class: 'h6' }, t('staff.detail.description')),
+            h('p', { class: 'staff-description' }, report.description),
+            attributesList(),
+            h(
+              'p',
+              {},
+              report.address ? [h('strong', {}, report.address), h('br', {})] : null,
+              t('staff.detail.coords', { lat: report.lat.toFixed(5), lon: report.lon.toFixed(5) }),
+            ),
+            mapBox,
+          ),
+          attachmentsBox(),
+          timeline(),
+        ),
+        h(
+          'div',
+          { class: 'col-lg-5' },
+          h(
+            'section',
+            { class: 'staff-actions', 'aria-labelledby': 'actions-h' },
+            h('h2', { id: 'actions-h', class: 'h4' }, t('staff.detail.actions')),
+            !working && u.role !== 'urp' ? h('p', {}, t('staff.detail.noWorkflow', { status: statusLabel(report.status) })) : null,
+            u.role === 'urp' ? h('p', {}, t('staff.detail.urpHint')) : null,
+            ...actions,
+            supervisorBox,
+          ),
+        ),
+      ),
+    );
+    void drawMap();
+  };
+
+  const drawMap = async () => {
+    const box = mapBox;
+    try {
+      const { L, map } = await createMap(box, { center: [report.lat, report.lon], zoom: 17, label: t('staff.detail.mapLabel', { code: report.code }) });
+      if (box !== mapBox || !ctx.alive()) {
+        map.remove();
+        return;
+      }
+      currentMap = map;
+      pin(L, [report.lat, report.lon], { label: report.address ?? report.title }).addTo(map);
+    } catch {
+      replace(box, h('p', {}, t('staff.detail.mapError')));
+    }
+  };
+
+  draw();
+  ctx.onRedraw(() => draw());
+  ctx.ready(`${report.code}: ${report.title}`);
+}

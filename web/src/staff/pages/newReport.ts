@@ -1,0 +1,395 @@
+// URP on-behalf entry, built for a phone call: every field in reading order,
+// Enter submits from anywhere (Shift+Enter for a new line in the
+// description), and afterwards the code to read out and an empty form for the
+// next caller.
+
+import { h, replace, announce } from '../../common/dom';
+import { t, categoryName } from '../../common/i18n';
+import { api, ApiError, site } from '../../common/api';
+import { dateTime } from '../../common/format';
+import { createMap, pin, geocode, GeocodeResult } from '../../common/map';
+import type { PageCtx } from '../main';
+import * as session from '../session';
+import { clearFieldErrors, field, localNow, messageBox, pageHeader, setFieldError, showError, showFieldErrors } from '../ui';
+import type { CategoriesResponse, CreatedReport } from '../types';
+import type * as Leaflet from 'leaflet';
+
+const CHANNELS = ['phone', 'counter', 'email'];
+
+interface Values {
+  channel: string;
+  received_at: string;
+  address: string;
+  lat: string;
+  lon: string;
+  category: string;
+  title: string;
+  description: string;
+  name: string;
+  phone: string;
+}
+
+function empty(channel = 'phone'): Values {
+  return { channel, received_at: localNow(), address: '', lat: '', lon: '', category: '', title: '', description: '', name: '', phone: '' };
+}
+
+/** Accepts "43,7159" as well as "43.7159". */
+function num(s: string): number | null {
+  const v = Number(s.trim().replace(',', '.'));
+  return s.trim() && Number.isFinite(v) ? v : null;
+}
+
+export async function newReportPage(ctx: PageCtx): Promise<void> {
+  const u = session.user()!;
+  let values = empty();
+  let categories: CategoriesResponse | null = null;
+  let last: CreatedReport | null = null;
+  let uploadProblems: string[] = [];
+  let geocoder = false;
+  const result = h('div', { class: 'staff-result', tabindex: '-1', 'data-testid': 'created' });
+  result.hidden = true;
+  const errors = messageBox();
+  errors.setAttribute('data-testid', 'form-errors');
+
+  let map: Leaflet.Map | null = null;
+  let L: typeof Leaflet | null = null;
+  let marker: Leaflet.CircleMarker | null = null;
+  ctx.onDispose(() => map?.remove());
+
+  const inputs = {
+    received_at: null as HTMLInputElement | null,
+    address: null as HTMLInputElement | null,
+    lat: null as HTMLInputElement | null,
+    lon: null as HTMLInputElement | null,
+    category: null as HTMLSelectElement | null,
+    title: null as HTMLInputElement | null,
+    description: null as HTMLTextAreaElement | null,
+    name: null as HTMLInputElement | null,
+    phone: null as HTMLInputElement | null,
+    files: null as HTMLInputElement | null,
+  };
+
+  const read = () => {
+    const form = ctx.main.querySelector('form.staff-urp');
+    if (!form) return;
+    const ch = form.querySelector<HTMLInputElement>('input[name="channel"]:checked');
+    values = {
+      channel: ch?.value ?? values.channel,
+      received_at: inputs.received_at?.value ?? values.received_at,
+      address: inputs.address?.value ?? '',
+      lat: inputs.lat?.value ?? '',
+      lon: inputs.lon?.value ?? '',
+      category: inputs.category?.value ?? '',
+      title: inputs.title?.value ?? '',
+      description: inputs.description?.value ?? '',
+      name: inputs.name?.value ?? '',
+      phone: inputs.phone?.value ?? '',
+    };
+  };
+
+  const placeMarker = () => {
+    if (!map || !L) return;
+    const lat = num(inputs.lat?.value ?? '');
+    const lon = num(inputs.lon?.value ?? '');
+    marker?.remove();
+    marker = null;
+    if (lat === null || lon === null) return;
+    marker = pin(L, [lat, lon], { label: t('staff.urp.pointHere') }).addTo(map);
+    map.panTo([lat, lon]);
+  };
+
+  const fillCategories = () => {
+    const sel = inputs.category;
+    if (!sel) return;
+    const all = categories?.categories ?? [];
+    const children = (code: string) => all.filter((c) => c.parent === code);
+    replace(
+      sel,
+      h('option', { value: '' }, categories ? t('staff.urp.chooseCategory') : t('common.loading')),
+      all
+        .filter((c) => !c.parent)
+        .map((c) => {
+          const kids = children(c.code);
+          if (!kids.length) return h('option', { value: c.code, selected: c.code === values.category }, categoryName(c));
+          return h(
+            'optgroup',
+            { label: categoryName(c) },
+            c.selectable ? h('option', { value: c.code, selected: c.code === values.category }, t('staff.urp.groupGeneric', { name: categoryName(c) })) : null,
+            kids.map((k) => h('option', { value: k.code, selected: k.code === values.category }, categoryName(k))),
+          );
+        }),
+    );
+  };
+
+  const validate = (form: HTMLElement): boolean => {
+    clearFieldErrors(form);
+    const problems: Array<[string, string]> = [];
+    if (!values.received_at || Number.isNaN(new Date(values.received_at).getTime())) problems.push(['received_at', t('staff.urp.err.receivedAt')]);
+    else if (new Date(values.received_at).getTime() > Date.now() + 60_000) problems.push(['received_at', t('staff.urp.err.future')]);
+    const lat = num(values.lat);
+    const lon = num(values.lon);
+    if (lat === null || lat < -90 || lat > 90) problems.push(['lat', t('staff.urp.err.lat')]);
+    if (lon === null || lon < -180 || lon > 180) problems.push(['lon', t('staff.urp.err.lon')]);
+    if (!values.category) problems.push(['category', t('staff.urp.err.category')]);
+    if (!values.description.trim()) problems.push(['description', t('staff.urp.err.description')]);
+    if (values.channel === 'phone' && !values.phone.trim()) problems.push(['reporter.phone', t('staff.urp.err.phone')]);
+    if (!problems.length) return true;
+    let first: HTMLElement | null = null;
+    for (const [name, text] of problems) {
+      const c = setFieldError(form, name, text);
+      first ??= c;
+    }
+    showError(errors, new ApiError(422, 'validation_failed', ''), problems.map(([, x]) => x));
+    first?.focus();
+    return false;
+  };
+
+  const submit = async (form: HTMLFormElement, btn: HTMLButtonElement) => {
+    read();
+    if (!validate(form)) return;
+    btn.disabled = true;
+    btn.textContent = t('staff.urp.sending');
+    try {
+      const created = await api<CreatedReport>('reports', {
+        json: {
+          channel: values.channel,
+          received_at: new Date(values.received_at).toISOString(),
+          address: values.address.trim() || null,
+          lat: num(values.lat),
+          lon: num(values.lon),
+          category: values.category,
+          title: values.title.trim() || null,
+          description: values.description.trim(),
+          language: 'it',
+          reporter: values.name.trim() || values.phone.trim() ? { name: values.name.trim() || null, phone: values.phone.trim() || null } : null,
+        },
+      });
+      // Photos or documents the citizen brought to the counter: attached with
+      // the report's tracking token, which only this answer carries.
+      uploadProblems = [];
+      for (const file of Array.from(inputs.files?.files ?? [])) {
+        const form = new FormData();
+        form.append('file', file, file.name);
+        try {
+          await api(`reports/${encodeURIComponent(created.code)}/attachments`, { form, query: { token: created.tracking_token } });
+        } catch (e) {
+          uploadProblems.push(t('staff.urp.uploadFailed', { name: file.name, reason: e instanceof ApiError ? e.plain : t('staff.errors.unexpected') }));
+        }
+      }
+      if (!ctx.alive()) return;
+      last = created;
+      values = empty(values.channel);
+      draw();
+      drawResult();
+      result.focus();
+      announce(t('staff.urp.created', { code: created.code }));
+    } catch (e) {
+      if (!ctx.alive()) return;
+      btn.disabled = false;
+      btn.textContent = t('staff.urp.submit');
+      if (e instanceof ApiError && e.code === 'outside_territory') {
+        clearFieldErrors(form);
+        setFieldError(form, 'lat', e.plain);
+        showError(errors, e);
+        inputs.lat?.focus();
+      } else if (e instanceof ApiError && e.fields.length) {
+        const rest = showFieldErrors(form, e);
+        showError(errors, e, rest);
+      } else {
+        showError(errors, e);
+        errors.focus();
+      }
+    }
+  };
+
+  const drawResult = () => {
+    if (!last) return;
+    result.hidden = false;
+    result.className = 'staff-result alert alert-success';
+    replace(
+      result,
+      h('h2', { class: 'h4' }, t('staff.urp.resultTitle')),
+      h('p', {}, t('staff.urp.readCode')),
+      h('p', { class: 'staff-code', 'data-testid': 'created-code' }, last.code),
+      h('p', { class: 'staff-code-spelled', 'aria-hidden': 'true' }, last.code.split('').join(' ')),
+      h(
+        'p',
+        {},
+        last.office ? t('staff.urp.routedTo', { office: last.office.name }) : t('staff.urp.toTriage'),
+        last.take_in_due_at ? [' ', t('staff.urp.dueBy', { at: dateTime(last.take_in_due_at) })] : null,
+      ),
+      uploadProblems.length ? h('ul', { class: 'field-error' }, uploadProblems.map((p) => h('li', {}, p))) : null,
+      h('p', { class: 'mb-0' }, h('a', { href: `/staff/segnalazioni/${encodeURIComponent(last.code)}` }, t('staff.urp.openCreated', { code: last.code }))),
+    );
+  };
+
+  const draw = () => {
+    map?.remove();
+    map = null;
+    marker = null;
+    const radios = CHANNELS.map((c) => {
+      const rid = `channel-${c}`;
+      return h(
+        'div',
+        { class: 'form-check form-check-inline staff-radio' },
+        h('input', { type: 'radio', class: 'form-check-input', name: 'channel', id: rid, value: c, checked: c === values.channel }),
+        h('label', { for: rid, class: 'form-check-label' }, t(`common.channel.${c}`)),
+      );
+    });
+    inputs.received_at = h('input', { type: 'datetime-local', class: 'form-control', value: values.received_at, max: localNow() });
+    inputs.address = h('input', { type: 'text', class: 'form-control', value: values.address, autocomplete: 'off' });
+    inputs.lat = h('input', { type: 'text', inputmode: 'decimal', class: 'form-control', value: values.lat, autocomplete: 'off' });
+    inputs.lon = h('input', { type: 'text', inputmode: 'decimal', class: 'form-control', value: values.lon, autocomplete: 'off' });
+    inputs.category = h('select', { class: 'form-select' });
+    inputs.title = h('input', { type: 'text', class: 'form-control', value: values.title, maxlength: 120 });
+    inputs.description = h('textarea', { class: 'form-control', rows: 4, maxlength: 4000 });
+    inputs.description.value = values.description;
+    inputs.name = h('input', { type: 'text', class: 'form-control', value: values.name, autocomplete: 'off' });
+    inputs.phone = h('input', { type: 'tel', class: 'form-control', value: values.phone, autocomplete: 'off' });
+    inputs.files = h('input', { type: 'file', class: 'form-control', multiple: true, accept: 'image/jpeg,image/png,image/webp,application/pdf', 'data-testid': 'urp-files' });
+    fillCategories();
+    for (const el of [inputs.lat, inputs.lon]) el.addEventListener('change', placeMarker);
+
+    const mapBox = h('div', { class: 'staff-map staff-map--small' });
+    const geoResults = h('div', { class: 'staff-geo', 'aria-live': 'polite' });
+    const search = async () => {
+      const q = inputs.address?.value.trim();
+      if (!q) return;
+      replace(geoResults, t('common.loading'));
+      try {
+        const found = (await geocode(q)) ?? [];
+        const pick = (g: GeocodeResult) => {
+          inputs.lat!.value = g.lat.toFixed(6);
+          inputs.lon!.value = g.lon.toFixed(6);
+          placeMarker();
+          replace(geoResults);
+          announce(t('staff.urp.pointSet', { lat: inputs.lat!.value, lon: inputs.lon!.value }));
+          inputs.category?.focus();
+        };
+        replace(
+          geoResults,
+          found.length
+            ? h('ul', { class: 'list-unstyled' }, found.slice(0, 5).map((g) => h('li', {}, h('button', { type: 'button', class: 'btn btn-link', onclick: () => pick(g) }, g.label))))
+            : h('p', {}, t('staff.urp.noAddress')),
+        );
+      } catch {
+        replace(geoResults, h('p', {}, t('staff.urp.geocoderError')));
+      }
+    };
+
+    const btn = h('button', { type: 'submit', class: 'btn btn-primary btn-lg', 'data-testid': 'urp-submit' }, t('staff.urp.submit'));
+    const form: HTMLFormElement = h(
+      'form',
+      {
+        class: 'staff-urp',
+        novalidate: true,
+        'aria-describedby': 'urp-keys',
+        onsubmit: (ev: Event) => {
+          ev.preventDefault();
+          void submit(form, btn);
+        },
+        onkeydown: (ev: KeyboardEvent) => {
+          if (ev.key !== 'Enter' || ev.isComposing) return;
+          const el = ev.target as HTMLElement;
+          if (el instanceof HTMLButtonElement || el instanceof HTMLAnchorElement) return;
+          if (el instanceof HTMLInputElement && el.type === 'file') return;
+          if (el instanceof HTMLTextAreaElement && ev.shiftKey) return;
+          ev.preventDefault();
+          form.requestSubmit(btn);
+        },
+      },
+      errors,
+      h(
+        'fieldset',
+        { class: 'staff-fieldset' },
+        h('legend', {}, t('staff.urp.section.call')),
+        h(
+          'fieldset',
+          { class: 'staff-radios mb-3' },
+          h('legend', { class: 'form-label' }, t('staff.urp.channel')),
+          radios,
+        ),
+        field(t('staff.urp.receivedAt'), inputs.received_at, { required: true, name: 'received_at', hint: t('staff.urp.receivedAtHint') }),
+      ),
+      h(
+        'fieldset',
+        { class: 'staff-fieldset' },
+        h('legend', {}, t('staff.urp.section.place')),
+        h(
+          'div',
+          { class: 'staff-address' },
+          field(t('staff.urp.address'), inputs.address, { name: 'address', hint: t('staff.urp.addressHint') }),
+          geocoder ? h('button', { type: 'button', class: 'btn btn-outline-primary', onclick: () => void search() }, t('staff.urp.searchAddress')) : null,
+        ),
+        geoResults,
+        h(
+          'div',
+          { class: 'row' },
+          h('div', { class: 'col-sm-6' }, field(t('staff.urp.lat'), inputs.lat, { required: true, name: 'lat', hint: t('staff.urp.latHint') })),
+          h('div', { class: 'col-sm-6' }, field(t('staff.urp.lon'), inputs.lon, { required: true, name: 'lon', hint: t('staff.urp.lonHint') })),
+        ),
+        h('p', { class: 'small', id: 'urp-map-hint' }, t('staff.urp.mapHint')),
+        mapBox,
+      ),
+      h(
+        'fieldset',
+        { class: 'staff-fieldset' },
+        h('legend', {}, t('staff.urp.section.problem')),
+        field(t('staff.urp.category'), inputs.category, { required: true, name: 'category' }),
+        field(t('staff.urp.titleField'), inputs.title, { name: 'title', hint: t('staff.urp.titleHint') }),
+        field(t('staff.urp.description'), inputs.description, { required: true, name: 'description', hint: t('staff.urp.descriptionHint') }),
+        field(t('staff.urp.files'), inputs.files, { name: 'file', hint: t('staff.urp.filesHint') }),
+      ),
+      h(
+        'fieldset',
+        { class: 'staff-fieldset' },
+        h('legend', {}, t('staff.urp.section.citizen')),
+        h('p', { class: 'small' }, t('staff.urp.citizenHint')),
+        h(
+          'div',
+          { class: 'row' },
+          h('div', { class: 'col-sm-6' }, field(t('staff.urp.name'), inputs.name, { name: 'reporter.name' })),
+          h('div', { class: 'col-sm-6' }, field(t('staff.urp.phone'), inputs.phone, { name: 'reporter.phone', hint: t('staff.urp.phoneHint') })),
+        ),
+      ),
+      btn,
+    );
+    replace(ctx.main, ...pageHeader(t('staff.urp.title')), h('p', { id: 'urp-keys', class: 'staff-lead' }, t('staff.urp.keys')), result, form);
+    if (last) drawResult();
+
+    void createMap(mapBox, { label: t('staff.urp.mapLabel'), zoom: 13 })
+      .then((m) => {
+        if (!mapBox.isConnected) {
+          m.map.remove();
+          return;
+        }
+        map = m.map;
+        L = m.L;
+        mapBox.setAttribute('aria-describedby', 'urp-map-hint');
+        map.on('click', (ev: Leaflet.LeafletMouseEvent) => {
+          inputs.lat!.value = ev.latlng.lat.toFixed(6);
+          inputs.lon!.value = ev.latlng.lng.toFixed(6);
+          placeMarker();
+          announce(t('staff.urp.pointSet', { lat: inputs.lat!.value, lon: inputs.lon!.value }));
+        });
+        placeMarker();
+      })
+      .catch(() => replace(mapBox, h('p', {}, t('staff.detail.mapError'))));
+  };
+
+  const cats = api<CategoriesResponse>('categories', { query: { municipality: u.municipality } });
+  geocoder = !!(await site().catch(() => null))?.geocoder_url;
+  if (!ctx.alive()) return;
+  draw();
+  ctx.onRedraw(() => {
+    read();
+    draw();
+  });
+  ctx.ready(t('staff.urp.title'));
+  try {
+    categories = await cats;
+    if (ctx.alive()) fillCategories();
+  } catch (e) {
+    if (ctx.alive()) showError(errors, e);
+  }
+}

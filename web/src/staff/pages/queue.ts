@@ -1,0 +1,193 @@
+// The work queue: an office sees its own reports, URP and supervisors the
+// whole municipality's, by take-in deadline, with live countdowns.
+
+import { h, replace, announce } from '../../common/dom';
+import { t, categoryName } from '../../common/i18n';
+import { api } from '../../common/api';
+import type { PageCtx } from '../main';
+import { field, loading, messageBox, pageHeader, queueTable, showError } from '../ui';
+import * as session from '../session';
+import type { CategoriesResponse, OfficeStatsResponse, QueueItem, QueuePage } from '../types';
+
+const STATUS_FILTERS = ['open', 'new', 'taken_in', 'in_progress', 'resolved', 'closed', 'rejected', 'not_competent'];
+
+export async function queuePage(ctx: PageCtx): Promise<void> {
+  const u = session.user()!;
+  const state = {
+    status: ctx.query.get('stato') ?? 'open',
+    overdue: ctx.query.get('scadute') === '1',
+    category: ctx.query.get('categoria') ?? '',
+    office: ctx.query.get('ufficio') ?? '',
+  };
+  // Supervisors may narrow the queue to one office; the office list comes
+  // with the statistics (the only place the API lists offices).
+  let offices: Array<{ code: string; name: string }> = [];
+  if (u.role === 'supervisor') {
+    api<OfficeStatsResponse>('stats/offices')
+      .then((s) => {
+        offices = s.offices.flatMap((o) => (o.office ? [{ code: o.office.code, name: o.office.name }] : []));
+        if (ctx.alive()) fillOffices();
+      })
+      .catch(() => {
+        /* the filter is optional */
+      });
+  }
+  let items: QueueItem[] = [];
+  let next: string | null = null;
+  let categories: CategoriesResponse | null = null;
+  const errors = messageBox();
+  const results = h('div', { 'data-testid': 'queue-results' });
+
+  api<CategoriesResponse>('categories', { query: { municipality: u.municipality } })
+    .then((c) => {
+      categories = c;
+      if (ctx.alive()) fillCategories();
+    })
+    .catch(() => {
+      /* the filter is optional */
+    });
+
+  const load = async (more = false, quiet = false) => {
+    try {
+      if (!more && !quiet) replace(results, loading());
+      const page = await api<QueuePage>('staff/reports', {
+        query: {
+          status: state.status === 'open' ? undefined : state.status,
+          overdue: state.overdue ? true : undefined,
+          category: state.category || undefined,
+          office: state.office || undefined,
+          cursor: more ? next ?? undefined : undefined,
+          limit: 50,
+        },
+      });
+      if (!ctx.alive()) return;
+      items = more ? items.concat(page.items) : page.items;
+      next = page.next_cursor ?? null;
+      showError(errors, null);
+      drawResults();
+      if (!quiet) announce(t('staff.queue.count', { n: items.length }));
+    } catch (e) {
+      if (!ctx.alive()) return;
+      replace(results);
+      showError(errors, e);
+    }
+  };
+
+  const drawResults = () => {
+    const overdue = items.filter((i) => i.status === 'new' && i.overdue).length;
+    replace(
+      results,
+      h(
+        'p',
+        { class: 'staff-summary' },
+        t('staff.queue.count', { n: items.length }),
+        overdue ? h('strong', { class: 'late-flag ms-2' }, t('staff.queue.overdueCount', { n: overdue })) : null,
+      ),
+      items.length === 0
+        ? h('p', { class: 'staff-empty' }, t('staff.queue.empty'))
+        : queueTable(items, { caption: t('staff.queue.caption'), showOffice: u.role !== 'office' }),
+      next
+        ? h('button', { type: 'button', class: 'btn btn-outline-primary', onclick: () => void load(true) }, t('staff.queue.more'))
+        : null,
+    );
+  };
+
+  let officeSel: HTMLSelectElement | null = null;
+  const fillOffices = () => {
+    if (!officeSel) return;
+    replace(
+      officeSel,
+      h('option', { value: '' }, t('staff.queue.filter.allOffices')),
+      offices.map((o) => h('option', { value: o.code, selected: o.code === state.office }, o.name)),
+    );
+  };
+  let catSel: HTMLSelectElement | null = null;
+  const fillCategories = () => {
+    if (!catSel) return;
+    replace(
+      catSel,
+      h('option', { value: '' }, t('staff.queue.filter.allCategories')),
+      (categories?.categories ?? []).map((c) =>
+        h('option', { value: c.code, selected: c.code === state.category }, c.parent ? `— ${categoryName(c)}` : categoryName(c)),
+      ),
+    );
+  };
+
+  const syncUrl = () => {
+    const q = new URLSearchParams();
+    if (state.status !== 'open') q.set('stato', state.status);
+    if (state.overdue) q.set('scadute', '1');
+    if (state.category) q.set('categoria', state.category);
+    if (state.office) q.set('ufficio', state.office);
+    const s = q.toString();
+    history.replaceState(null, '', location.pathname + (s ? `?${s}` : ''));
+  };
+
+  const draw = () => {
+    const statusSel = h(
+      'select',
+      { class: 'form-select', 'data-testid': 'filter-status' },
+      STATUS_FILTERS.map((s) =>
+        h('option', { value: s, selected: s === state.status }, s === 'open' ? t('staff.queue.filter.open') : t(`common.status.${s}`)),
+      ),
+    );
+    catSel = h('select', { class: 'form-select', 'data-testid': 'filter-category' });
+    fillCategories();
+    officeSel = u.role === 'supervisor' ? h('select', { class: 'form-select', 'data-testid': 'filter-office' }) : null;
+    fillOffices();
+    const overdueBox = h('input', { type: 'checkbox', class: 'form-check-input', id: 'filter-overdue', checked: state.overdue });
+    const form = h(
+      'form',
+      {
+        class: 'staff-filters',
+        'aria-label': t('staff.queue.filter.label'),
+        onsubmit: (ev: Event) => {
+          ev.preventDefault();
+          state.status = statusSel.value;
+          state.category = catSel?.value ?? '';
+          state.overdue = overdueBox.checked;
+          state.office = officeSel?.value ?? '';
+          syncUrl();
+          void load();
+        },
+      },
+      field(t('staff.queue.filter.status'), statusSel),
+      field(t('staff.queue.filter.category'), catSel!),
+      officeSel ? field(t('staff.queue.filter.office'), officeSel) : null,
+      h('div', { class: 'form-check staff-check' }, overdueBox, h('label', { for: 'filter-overdue' }, t('staff.queue.filter.overdue'))),
+      h('button', { type: 'submit', class: 'btn btn-primary' }, t('staff.queue.filter.apply')),
+    );
+    // A citizen on the phone reads out a code: straight to that report.
+    const codeIn = h('input', { type: 'text', class: 'form-control', autocomplete: 'off', placeholder: 'PI-2026-000123', 'data-testid': 'goto-code' });
+    const goto = h(
+      'form',
+      {
+        class: 'staff-filters staff-goto',
+        role: 'search',
+        'aria-label': t('staff.queue.goto.label'),
+        onsubmit: (ev: Event) => {
+          ev.preventDefault();
+          const code = codeIn.value.trim().toUpperCase().replace(/\s+/g, '');
+          if (code) ctx.navigate(`/staff/segnalazioni/${encodeURIComponent(code)}`);
+          else codeIn.focus();
+        },
+      },
+      field(t('staff.queue.goto.code'), codeIn, { hint: t('staff.queue.goto.hint') }),
+      h('button', { type: 'submit', class: 'btn btn-outline-primary' }, t('staff.queue.goto.submit')),
+    );
+    const titleText = u.role === 'office' ? t('staff.queue.titleOffice') : t('staff.queue.title');
+    replace(ctx.main, ...pageHeader(titleText, t(`staff.queue.lead.${u.role}`)), goto, form, errors, results);
+    if (items.length || next) drawResults();
+  };
+
+  draw();
+  ctx.onRedraw(() => {
+    draw();
+    drawResults();
+  });
+  ctx.ready(u.role === 'office' ? t('staff.queue.titleOffice') : t('staff.queue.title'));
+  await load();
+  // Fresh data every five minutes (countdowns tick every minute on their own).
+  const timer = window.setInterval(() => void load(false, true), 5 * 60_000);
+  ctx.onDispose(() => window.clearInterval(timer));
+}

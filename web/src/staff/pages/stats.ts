@@ -1,0 +1,245 @@
+// The office workload dashboard: per office received, taken in, within the
+// take-in deadline, take-in times, backlog; the service rating; CSV export.
+// The table carries every number; the charts (chart.js, loaded lazily) are a
+// visual summary of it.
+
+import { h, replace, announce } from '../../common/dom';
+import { t } from '../../common/i18n';
+import { api, apiBlob } from '../../common/api';
+import { dateTime, number } from '../../common/format';
+import type { PageCtx } from '../main';
+import { field, isoDay, loading, messageBox, pageHeader, showError } from '../ui';
+import type { OfficeStatsResponse } from '../types';
+
+type ChartLike = { destroy(): void };
+
+function addDays(day: string, n: number): string {
+  const d = new Date(`${day}T12:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + n);
+  return d.toISOString().slice(0, 10);
+}
+
+function fmt(n: number | null | undefined, digits = 1): string {
+  if (n === null || n === undefined) return '—';
+  return new Intl.NumberFormat(document.documentElement.lang === 'en' ? 'en-GB' : 'it-IT', { maximumFractionDigits: digits }).format(n);
+}
+
+export async function statsPage(ctx: PageCtx): Promise<void> {
+  let from = ctx.query.get('dal') ?? isoDay(-30);
+  let to = ctx.query.get('al') ?? isoDay(0);
+  let data: OfficeStatsResponse | null = null;
+  let charts: ChartLike[] = [];
+  const errors = messageBox();
+  errors.setAttribute('data-testid', 'stats-errors');
+  const results = h('div', { 'data-testid': 'stats-results' });
+  const destroyCharts = () => {
+    charts.forEach((c) => c.destroy());
+    charts = [];
+  };
+  ctx.onDispose(destroyCharts);
+
+  const officeName = (o: OfficeStatsResponse['offices'][number]) => o.office?.name ?? t('staff.stats.triageRow');
+
+  const load = async () => {
+    replace(results, loading());
+    try {
+      // The API's `to` is the day after the last one.
+      data = await api<OfficeStatsResponse>('stats/offices', { query: { from, to: addDays(to, 1) } });
+      if (!ctx.alive()) return;
+      showError(errors, null);
+      await drawResults();
+      announce(t('staff.stats.loaded', { from: fmtDay(from), to: fmtDay(to) }));
+    } catch (e) {
+      if (!ctx.alive()) return;
+      replace(results);
+      showError(errors, e);
+    }
+  };
+
+  const fmtDay = (d: string) => new Intl.DateTimeFormat(document.documentElement.lang === 'en' ? 'en-GB' : 'it-IT', { dateStyle: 'long', timeZone: 'UTC' }).format(new Date(`${d}T12:00:00Z`));
+
+  const download = async (btn: HTMLButtonElement) => {
+    btn.disabled = true;
+    try {
+      const blob = await apiBlob('stats/offices', { query: { from, to: addDays(to, 1), format: 'csv' } });
+      const url = URL.createObjectURL(blob);
+      const a = h('a', { href: url, download: `segnala-uffici_${from}_${to}.csv`, hidden: true });
+      document.body.appendChild(a);
+      a.click();
+      a.remove();
+      window.setTimeout(() => URL.revokeObjectURL(url), 60_000);
+      announce(t('staff.stats.csvDone'));
+    } catch (e) {
+      showError(errors, e);
+    } finally {
+      btn.disabled = false;
+    }
+  };
+
+  const table = (d: OfficeStatsResponse) =>
+    h(
+      'div',
+      { class: 'table-responsive staff-table-wrap' },
+      h(
+        'table',
+        { class: 'table staff-table staff-stats-table', 'data-testid': 'stats-table' },
+        h('caption', {}, t('staff.stats.caption', { from: fmtDay(from), to: fmtDay(to) })),
+        h(
+          'thead',
+          {},
+          h(
+            'tr',
+            {},
+            ['office', 'received', 'takenIn', 'withinDeadline', 'median', 'p90', 'backlog', 'overdueNow', 'oldest'].map((c) =>
+              h('th', { scope: 'col' }, t(`staff.stats.col.${c}`)),
+            ),
+          ),
+        ),
+        h(
+          'tbody',
+          {},
+          d.offices.map((o) =>
+            h(
+              'tr',
+              { class: o.overdue_now > 0 ? 'overdue' : undefined },
+              h('th', { scope: 'row' }, officeName(o)),
+              h('td', { class: 'num' }, number(o.received)),
+              h('td', { class: 'num' }, number(o.taken_in)),
+              h('td', { class: 'num' }, `${number(o.taken_in_within_deadline)} (${o.within_deadline_pct === null || o.within_deadline_pct === undefined ? '—' : fmt(o.within_deadline_pct) + ' %'})`),
+              h('td', { class: 'num' }, o.median_take_in_hours === null || o.median_take_in_hours === undefined ? '—' : t('staff.stats.hours', { n: fmt(o.median_take_in_hours) })),
+              h('td', { class: 'num' }, o.p90_take_in_hours === null || o.p90_take_in_hours === undefined ? '—' : t('staff.stats.hours', { n: fmt(o.p90_take_in_hours) })),
+              h('td', { class: 'num' }, number(o.open_backlog)),
+              h('td', { class: 'num' }, o.overdue_now > 0 ? h('strong', { class: 'late-flag' }, t('staff.stats.overdueN', { n: o.overdue_now })) : '0'),
+              h(
+                'td',
+                {},
+                o.oldest_open_code
+                  ? [h('a', { href: `/staff/segnalazioni/${encodeURIComponent(o.oldest_open_code)}` }, o.oldest_open_code), h('span', { class: 'd-block small' }, dateTime(o.oldest_open_received_at))]
+                  : '—',
+              ),
+            ),
+          ),
+        ),
+      ),
+    );
+
+  const ratingBlock = (d: OfficeStatsResponse) => {
+    const r = d.service_rating;
+    return h(
+      'section',
+      { class: 'staff-card', 'aria-labelledby': 'rating-h' },
+      h('h2', { id: 'rating-h', class: 'h4' }, t('staff.stats.rating.title')),
+      h('p', {}, t('staff.stats.rating.question')),
+      r.count === 0
+        ? h('p', { 'data-testid': 'rating-summary' }, t('staff.stats.rating.none'))
+        : h('p', { 'data-testid': 'rating-summary' }, t('staff.stats.rating.summary', { avg: fmt(r.average ?? null, 2), n: r.count })),
+      h(
+        'table',
+        { class: 'table staff-table staff-rating-table' },
+        h('caption', {}, t('staff.stats.rating.caption')),
+        h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, t('staff.stats.rating.score')), h('th', { scope: 'col' }, t('staff.stats.rating.answers')))),
+        h(
+          'tbody',
+          {},
+          [1, 2, 3, 4, 5].map((s) => h('tr', {}, h('th', { scope: 'row' }, t(`staff.stats.rating.scale.${s}`)), h('td', { class: 'num' }, number(r.histogram[s - 1] ?? 0)))),
+        ),
+      ),
+      h('figure', { class: 'staff-chart staff-chart--small' }, h('div', { class: 'chart-box' }, canvas('chart-rating', t('staff.stats.rating.chartAlt', { avg: fmt(r.average ?? null, 2), n: r.count }))), h('figcaption', {}, t('staff.stats.rating.chartCaption'))),
+    );
+  };
+
+  const canvas = (testid: string, label: string) => h('canvas', { role: 'img', 'aria-label': label, 'data-testid': testid });
+
+  const drawResults = async () => {
+    destroyCharts();
+    if (!data) return;
+    const d = data;
+    const totals = d.offices.reduce(
+      (a, o) => ({ received: a.received + o.received, backlog: a.backlog + o.open_backlog, overdue: a.overdue + o.overdue_now }),
+      { received: 0, backlog: 0, overdue: 0 },
+    );
+    const workloadFig = h(
+      'figure',
+      { class: 'staff-chart' },
+      h('div', { class: 'chart-box' }, canvas('chart-workload', t('staff.stats.chart.workloadAlt', { received: totals.received, backlog: totals.backlog, overdue: totals.overdue }))),
+      h('figcaption', {}, t('staff.stats.chart.workload')),
+    );
+    const slaFig = h(
+      'figure',
+      { class: 'staff-chart' },
+      h('div', { class: 'chart-box' }, canvas('chart-sla', t('staff.stats.chart.slaAlt'))),
+      h('figcaption', {}, t('staff.stats.chart.sla')),
+    );
+    replace(
+      results,
+      h(
+        'ul',
+        { class: 'staff-kpis' },
+        h('li', {}, h('span', { class: 'kpi' }, number(totals.received)), ' ', t('staff.stats.kpi.received')),
+        h('li', {}, h('span', { class: 'kpi' }, number(totals.backlog)), ' ', t('staff.stats.kpi.backlog')),
+        h('li', { class: totals.overdue ? 'late-flag' : undefined }, h('span', { class: 'kpi' }, number(totals.overdue)), ' ', t('staff.stats.kpi.overdue')),
+      ),
+      table(d),
+      h('p', { class: 'small' }, t('staff.stats.tableNote')),
+      h('section', { class: 'staff-charts', 'aria-labelledby': 'charts-h' }, h('h2', { id: 'charts-h', class: 'h4' }, t('staff.stats.chartsTitle')), h('div', { class: 'row g-4' }, h('div', { class: 'col-lg-6' }, workloadFig), h('div', { class: 'col-lg-6' }, slaFig))),
+      ratingBlock(d),
+    );
+    const { barChart } = await import('../charts');
+    if (!ctx.alive() || data !== d) return;
+    const labels = d.offices.map(officeName);
+    const q = (sel: string) => results.querySelector<HTMLCanvasElement>(`canvas[data-testid="${sel}"]`)!;
+    charts.push(
+      barChart(q('chart-workload'), labels, [
+        { label: t('staff.stats.col.received'), data: d.offices.map((o) => o.received), color: '#0066cc' },
+        { label: t('staff.stats.col.takenIn'), data: d.offices.map((o) => o.taken_in), color: '#008758' },
+        { label: t('staff.stats.col.backlog'), data: d.offices.map((o) => o.open_backlog), color: '#a66300' },
+        { label: t('staff.stats.col.overdueNow'), data: d.offices.map((o) => o.overdue_now), color: '#b71918' },
+      ]),
+      barChart(q('chart-sla'), labels, [{ label: t('staff.stats.col.withinDeadline'), data: d.offices.map((o) => o.within_deadline_pct ?? null), color: '#008758' }], { horizontal: true, max: 100 }),
+      barChart(q('chart-rating'), [1, 2, 3, 4, 5].map((s) => t(`staff.stats.rating.scale.${s}`)), [{ label: t('staff.stats.rating.answers'), data: d.service_rating.histogram, color: '#0066cc' }], { stepSize: 1 }),
+    );
+  };
+
+  const draw = () => {
+    const fromIn = h('input', { type: 'date', class: 'form-control', value: from, max: isoDay(0), 'data-testid': 'stats-from' });
+    const toIn = h('input', { type: 'date', class: 'form-control', value: to, max: isoDay(0), 'data-testid': 'stats-to' });
+    const csv: HTMLButtonElement = h('button', { type: 'button', class: 'btn btn-outline-primary', 'data-testid': 'stats-csv', onclick: () => void download(csv) }, t('staff.stats.csv'));
+    const form = h(
+      'form',
+      {
+        class: 'staff-filters',
+        'aria-label': t('staff.stats.period'),
+        novalidate: true,
+        onsubmit: (ev: Event) => {
+          ev.preventDefault();
+          if (!fromIn.value || !toIn.value || fromIn.value > toIn.value) {
+            showError(errors, null);
+            errors.hidden = false;
+            errors.className = 'alert alert-danger staff-alert';
+            replace(errors, h('p', { class: 'mb-0' }, t('staff.stats.badPeriod')));
+            announce(t('staff.stats.badPeriod'), true);
+            fromIn.focus();
+            return;
+          }
+          from = fromIn.value;
+          to = toIn.value;
+          history.replaceState(null, '', `${location.pathname}?dal=${from}&al=${to}`);
+          void load();
+        },
+      },
+      field(t('staff.stats.from'), fromIn),
+      field(t('staff.stats.to'), toIn),
+      h('button', { type: 'submit', class: 'btn btn-primary' }, t('staff.stats.show')),
+      csv,
+    );
+    replace(ctx.main, ...pageHeader(t('staff.stats.title'), t('staff.stats.lead')), form, errors, results);
+  };
+
+  draw();
+  ctx.onRedraw(() => {
+    draw();
+    void drawResults();
+  });
+  ctx.ready(t('staff.stats.title'));
+  await load();
+}
