@@ -58,6 +58,19 @@ string_enum! {
     Channel { Web = "web", Counter = "counter", Phone = "phone", Email = "email", Open311 = "open311" }
 }
 
+impl Channel {
+    /// "ricevuta allo sportello URP": how the public timeline says it.
+    pub fn received_it(self) -> &'static str {
+        match self {
+            Channel::Web => "Segnalazione ricevuta dal sito web",
+            Channel::Counter => "Segnalazione ricevuta allo sportello URP",
+            Channel::Phone => "Segnalazione ricevuta per telefono",
+            Channel::Email => "Segnalazione ricevuta per email",
+            Channel::Open311 => "Segnalazione ricevuta da un'app esterna",
+        }
+    }
+}
+
 string_enum! {
     /// How the citizen wants to be kept informed.
     ContactPreference { Email = "email", Phone = "phone", None = "none" }

@@ -1,5 +1,6 @@
 //! Photos and documents: `POST /api/v1/reports/{code}/attachments` (multipart,
-//! one `file` part, with the tracking token) and `GET /api/v1/attachments/{id}`.
+//! one `file` part, with the tracking token or as staff who may work on the
+//! report) and `GET /api/v1/attachments/{id}`.
 
 use actix_multipart::Multipart;
 use actix_web::http::header::{ContentDisposition, DispositionParam, DispositionType};
@@ -9,9 +10,11 @@ use futures_util::StreamExt;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
+use super::auth::MaybeStaff;
 use super::dto::{attachment_view, AttachmentView};
 use super::reports::{find_by_code, require_token, token_matches};
 use super::AppState;
+use crate::domain::permissions::{Action, Scope};
 use crate::error::{AppError, AppResult};
 use crate::media::{self, MediaError};
 use crate::store::{attachments, naive, reports};
@@ -51,7 +54,7 @@ pub struct UploadForm {
         (status = 201, description = "Stored (images re-encoded without metadata)", body = AttachmentView),
         (status = 400, description = "No `file` part, or an unexpected part", body = crate::error::ErrorEnvelope),
         (status = 403, description = "Missing or wrong token", body = crate::error::ErrorEnvelope),
-        (status = 404, description = "No such report", body = crate::error::ErrorEnvelope),
+        (status = 404, description = "No such report (or not the staff member's to work on)", body = crate::error::ErrorEnvelope),
         (status = 413, description = "Larger than 10 MB", body = crate::error::ErrorEnvelope),
         (status = 415, description = "Not a JPEG, PNG, WebP or PDF", body = crate::error::ErrorEnvelope),
         (status = 422, description = "Unreadable image, or the report has all it may have", body = crate::error::ErrorEnvelope),
@@ -63,15 +66,31 @@ pub async fn upload(
     req: HttpRequest,
     code: web::Path<String>,
     q: web::Query<TokenQuery>,
+    staff: MaybeStaff,
     mut payload: Multipart,
 ) -> AppResult<HttpResponse> {
     let code = code.into_inner();
-    let token = token_from(&req, &q).ok_or(AppError::Forbidden {
-        code: "token_required",
-        message: "attaching files needs the report's tracking token".into(),
-    })?;
+    let token = token_from(&req, &q);
     let report = state.read(move |conn| find_by_code(conn, &code)).await?;
-    require_token(&report, &token)?;
+    // Staff who may write on the report attach files to it (a photo of the
+    // fix, a document brought to the counter); the citizen needs the token.
+    let uploaded_by: String = match (&staff.0, token) {
+        (Some(staff), _) => {
+            let scope = Scope::report(&report.municipality_id, report.office_id.as_deref());
+            staff.require(Action::AddNote, scope, "report_not_found")?;
+            staff.actor.user_id.clone()
+        }
+        (None, Some(token)) => {
+            require_token(&report, &token)?;
+            "citizen".into()
+        }
+        (None, None) => {
+            return Err(AppError::Forbidden {
+                code: "token_required",
+                message: "attaching files needs the report's tracking token".into(),
+            })
+        }
+    };
 
     let mut file: Option<(Vec<u8>, Option<String>)> = None;
     while let Some(part) = payload.next().await {
@@ -134,7 +153,7 @@ pub async fn upload(
             report.id,
             processed,
             filename,
-            "citizen",
+            &uploaded_by,
             naive(Utc::now()),
         )
     })
@@ -149,7 +168,7 @@ pub async fn upload(
     params(("id" = String, Path, description = "Attachment id"), TokenQuery),
     responses(
         (status = 200, description = "The file: images inline, PDFs as a download"),
-        (status = 404, description = "No such attachment (or a document without its token)", body = crate::error::ErrorEnvelope),
+        (status = 404, description = "No such attachment (or a document without its token or a staff member who may see it)", body = crate::error::ErrorEnvelope),
     )
 )]
 #[get("/attachments/{id}")]
@@ -158,6 +177,7 @@ pub async fn download(
     req: HttpRequest,
     id: web::Path<String>,
     q: web::Query<TokenQuery>,
+    staff: MaybeStaff,
 ) -> AppResult<HttpResponse> {
     let id = id.into_inner();
     let token = token_from(&req, &q);
@@ -172,8 +192,16 @@ pub async fn download(
         })
         .await?;
     let is_document = row.kind == "document";
-    // Documents may carry personal data: only the citizen (token) gets them.
-    if is_document && !token.as_deref().is_some_and(|t| token_matches(&report, t)) {
+    // Documents may carry personal data: only the citizen (token) and staff
+    // who may see the citizen's data get them.
+    let staff_may = || {
+        staff.0.as_ref().is_some_and(|s| {
+            let scope = Scope::report(&report.municipality_id, report.office_id.as_deref());
+            s.require(Action::ViewPersonalData, scope, "attachment_not_found")
+                .is_ok()
+        })
+    };
+    if is_document && !token.as_deref().is_some_and(|t| token_matches(&report, t)) && !staff_may() {
         return Err(not_found());
     }
     let path = row.path(&state.config.attachments_dir());

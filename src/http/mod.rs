@@ -10,6 +10,7 @@ pub mod categories;
 pub mod dto;
 pub mod health;
 pub mod municipalities;
+pub mod offices;
 pub mod open311;
 pub mod openapi;
 pub mod reports;
@@ -143,6 +144,7 @@ pub fn configure(cfg: &mut aweb::ServiceConfig) {
             .service(reports::workflow::note)
             .service(reports::workflow::reassign)
             .service(reports::workflow::duplicate)
+            .service(offices::list)
             .service(staff::queue)
             .service(staff::triage)
             .service(staff::escalations)

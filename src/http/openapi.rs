@@ -9,8 +9,8 @@ use utoipa_swagger_ui::SwaggerUi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 
 use super::{
-    admin, attachments, auth, calendar, callbacks, categories, health, municipalities, open311,
-    reports, staff, stats,
+    admin, attachments, auth, calendar, callbacks, categories, health, municipalities, offices,
+    open311, reports, staff, stats,
 };
 
 /// Staff endpoints take `Authorization: Bearer <JWT>` from `/api/v1/auth/login`.
@@ -56,6 +56,7 @@ impl utoipa::Modify for BearerAuth {
         attachments::download,
         auth::login,
         auth::me,
+        offices::list,
         staff::queue,
         staff::triage,
         staff::escalations,

@@ -32,6 +32,9 @@ pub struct SiteView {
     pub geocoder_url: Option<String>,
     /// The full privacy notice.
     pub privacy_url: String,
+    /// Days after closure before the reporter's personal data is erased
+    /// (told in the privacy notice).
+    pub retention_days: i64,
 }
 
 #[utoipa::path(
@@ -51,6 +54,7 @@ pub async fn site(state: web::Data<AppState>) -> HttpResponse {
             map_attribution: c.map_attribution.clone(),
             geocoder_url: some(&c.geocoder_url),
             privacy_url: c.privacy_url.clone(),
+            retention_days: c.retention_days,
         })
 }
 

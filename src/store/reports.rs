@@ -203,7 +203,7 @@ pub fn create(conn: &mut DbConn, c: CreateReport<'_>) -> AppResult<ReportRow> {
         .status(None, Status::New)
         .data(serde_json::json!({"channel": r.channel, "received_at": r.received_at}));
     if r.channel != report::Channel::Web {
-        created = created.message(format!("segnalazione ricevuta tramite {}", r.channel));
+        created = created.message(r.channel.received_it());
     }
     events::append(conn, created)?;
     let routed =

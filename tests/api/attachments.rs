@@ -263,3 +263,77 @@ async fn at_most_five_photos_and_three_documents() {
     assert_eq!(status, 422);
     assert_eq!(stored_files(&app), 8, "refused files are removed");
 }
+
+#[tokio::test]
+async fn staff_of_the_report_attach_and_read_documents_others_do_not() {
+    use segnala::domain::permissions::Role;
+    let app = TestApp::pisa().await;
+    let roads = app.staff("a-strade", Role::Office, &["manutenzioni"]).await;
+    let green = app.staff("a-verde", Role::Office, &["verde"]).await;
+    let created = app.file("buche", PISA_CENTRE).await;
+    let code = created["code"].as_str().unwrap();
+    let path = format!("/api/v1/reports/{code}/attachments");
+    let send = |token: &str, bytes: Vec<u8>| {
+        let form = Form::new().part(
+            "file",
+            Part::bytes(bytes)
+                .file_name("verbale.pdf")
+                .mime_str("application/pdf")
+                .unwrap(),
+        );
+        app.client
+            .post(app.url(&path))
+            .bearer_auth(token)
+            .multipart(form)
+            .send()
+    };
+
+    // Another office's staff: as if the report did not exist; nothing stored.
+    let resp = send(&green, PDF.to_vec()).await.unwrap();
+    assert_eq!(resp.status().as_u16(), 404);
+    assert_eq!(stored_files(&app), 0);
+
+    let resp = send(&roads, PDF.to_vec()).await.unwrap();
+    assert_eq!(resp.status().as_u16(), 201);
+    let doc: Value = resp.json().await.unwrap();
+    let url = app.url(doc["url"].as_str().unwrap());
+    let read = |token: &str| app.client.get(&url).bearer_auth(token).send();
+    assert_eq!(read(&roads).await.unwrap().status().as_u16(), 200);
+    assert_eq!(read(&green).await.unwrap().status().as_u16(), 404);
+    assert_eq!(
+        app.client.get(&url).send().await.unwrap().status().as_u16(),
+        404
+    );
+
+    let (_, detail) = app
+        .get_as(&roads, &format!("/api/v1/staff/reports/{code}"))
+        .await;
+    let added = detail["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == "attachment_added")
+        .unwrap();
+    assert_eq!(added["actor_kind"], "user");
+}
+
+#[tokio::test]
+async fn staff_list_their_comunes_offices() {
+    use segnala::domain::permissions::Role;
+    let app = TestApp::pisa().await;
+    let urp = app.staff("o-urp", Role::Urp, &[]).await;
+    let (status, body) = app.get_as(&urp, "/api/v1/offices").await;
+    assert_eq!(status, 200, "{body}");
+    let codes: Vec<&str> = body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["code"].as_str().unwrap())
+        .collect();
+    assert!(
+        codes.contains(&"manutenzioni") && codes.contains(&"ente-parco"),
+        "{codes:?}"
+    );
+    let (status, _) = app.get("/api/v1/offices").await;
+    assert_eq!(status, 401);
+}

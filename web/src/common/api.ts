@@ -104,11 +104,13 @@ async function send(path: string, opts: RequestOptions): Promise<Response> {
   return res;
 }
 
-/** A JSON request to /api/v1/<path> (or an absolute path). */
+/** A JSON request to /api/v1/<path> (or an absolute path). An answer with
+ * no JSON body (204, or 201 with nothing) gives `undefined`. */
 export async function api<T>(path: string, opts: RequestOptions = {}): Promise<T> {
   const res = await send(path, opts);
-  if (res.status === 204) return undefined as T;
-  return (await res.json()) as T;
+  const text = res.status === 204 ? '' : await res.text();
+  if (!text || !res.headers.get('content-type')?.includes('json')) return undefined as T;
+  return JSON.parse(text) as T;
 }
 
 /** A request whose answer is a file (CSV, PDF), as a Blob. */
@@ -168,12 +170,11 @@ export interface Attachment {
 }
 
 export interface Site {
-  name: string;
   map_tiles_url: string | null;
   map_attribution: string;
   geocoder_url: string | null;
   privacy_url: string;
-  reopen_days: number;
+  retention_days: number;
 }
 
 let sitePromise: Promise<Site> | null = null;

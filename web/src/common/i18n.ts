@@ -3,18 +3,20 @@
 
 import itCommon from '../i18n/it/common.json';
 import enCommon from '../i18n/en/common.json';
-import itCitizen from '../i18n/it/citizen.json';
-import enCitizen from '../i18n/en/citizen.json';
-import itStaff from '../i18n/it/staff.json';
-import enStaff from '../i18n/en/staff.json';
 
 export type Lang = 'it' | 'en';
 type Tree = { [key: string]: string | Tree };
 
 const BUNDLES: Record<Lang, Tree> = {
-  it: { common: itCommon, citizen: itCitizen, staff: itStaff },
-  en: { common: enCommon, citizen: enCitizen, staff: enStaff },
+  it: { common: itCommon },
+  en: { common: enCommon },
 };
+
+/** Adds an area's texts (`citizen`, `staff`): each site bundles only its own. */
+export function addBundle(name: string, texts: Record<Lang, Tree>): void {
+  BUNDLES.it[name] = texts.it;
+  BUNDLES.en[name] = texts.en;
+}
 
 const STORAGE_KEY = 'segnala.lang';
 let current: Lang = readLang();

@@ -6,12 +6,16 @@ import '../styles/app.css';
 import '../styles/staff.css';
 import { h, replace, focusHeading, announce } from '../common/dom';
 import { frame, title, Frame, NavLink } from '../common/layout';
-import { t, onLangChange } from '../common/i18n';
+import { addBundle, t, onLangChange } from '../common/i18n';
 import { api, setAuth } from '../common/api';
 import * as session from './session';
 import type { Role, StaffUser } from './types';
 import { loginDialog, loginPage } from './pages/login';
 import { tickCountdowns } from './ui';
+import itStaff from '../i18n/it/staff.json';
+import enStaff from '../i18n/en/staff.json';
+
+addBundle('staff', { it: itStaff, en: enStaff });
 
 export interface PageCtx {
   main: HTMLElement;

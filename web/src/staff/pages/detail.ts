@@ -24,7 +24,7 @@ import {
   showSuccess,
   statusBadge,
 } from '../ui';
-import type { CategoriesResponse, MessageTemplate, OfficeStatsResponse, StaffEvent, StaffReport } from '../types';
+import type { CategoriesResponse, MessageTemplate, StaffEvent, StaffReport } from '../types';
 
 /** The workflow, as the server's domain allows it (src/domain/report.rs). */
 const NEXT: Record<string, string[]> = {
@@ -97,8 +97,8 @@ export async function detailPage(ctx: PageCtx): Promise<void> {
   if (isSupervisor) {
     Promise.all([
       api<CategoriesResponse>('categories', { query: { municipality: u.municipality } }).then((c) => (categories = c)),
-      api<OfficeStatsResponse>('stats/offices')
-        .then((s) => (offices = s.offices.flatMap((o) => (o.office ? [{ code: o.office.code, name: o.office.name }] : []))))
+      api<Array<{ code: string; name: string }>>('offices')
+        .then((list) => (offices = list))
         .catch(() => (offices = [])),
     ])
       .then(() => {
@@ -338,8 +338,7 @@ export async function detailPage(ctx: PageCtx): Promise<void> {
           }
           submitting(btn, true, label);
           try {
-            // 201 with an empty body: api() would try to parse JSON.
-            await apiBlob(`reports/${encodeURIComponent(report.code)}/notes`, { method: 'POST', json: { text: text.value.trim() } });
+            await api(`reports/${encodeURIComponent(report.code)}/notes`, { method: 'POST', json: { text: text.value.trim() } });
             await reload(t('staff.detail.note.done'));
           } catch (e) {
             submitting(btn, false, label);

@@ -7,7 +7,7 @@ import { api } from '../../common/api';
 import type { PageCtx } from '../main';
 import { field, loading, messageBox, pageHeader, queueTable, showError } from '../ui';
 import * as session from '../session';
-import type { CategoriesResponse, OfficeStatsResponse, QueueItem, QueuePage } from '../types';
+import type { CategoriesResponse, QueueItem, QueuePage } from '../types';
 
 const STATUS_FILTERS = ['open', 'new', 'taken_in', 'in_progress', 'resolved', 'closed', 'rejected', 'not_competent'];
 
@@ -19,13 +19,12 @@ export async function queuePage(ctx: PageCtx): Promise<void> {
     category: ctx.query.get('categoria') ?? '',
     office: ctx.query.get('ufficio') ?? '',
   };
-  // Supervisors may narrow the queue to one office; the office list comes
-  // with the statistics (the only place the API lists offices).
+  // Supervisors may narrow the queue to one office.
   let offices: Array<{ code: string; name: string }> = [];
   if (u.role === 'supervisor') {
-    api<OfficeStatsResponse>('stats/offices')
-      .then((s) => {
-        offices = s.offices.flatMap((o) => (o.office ? [{ code: o.office.code, name: o.office.name }] : []));
+    api<Array<{ code: string; name: string }>>('offices')
+      .then((list) => {
+        offices = list;
         if (ctx.alive()) fillOffices();
       })
       .catch(() => {
