@@ -125,7 +125,7 @@ async function categoriesLoaded(page) {
 
 // ---- tests ----
 
-test('a citizen files a report by clicking the map, goes back once, attaches a photo and gets the receipt', async () => {
+test('a citizen files a report by clicking the map, goes back once, gets the receipt; the office takes it in charge and the follow-up page shows it', async () => {
   const page = await newPage(browser, { acceptDownloads: true });
   await page.goto(server.url + '/');
   assert.equal(await h1(page), 'Segnala un disservizio');
@@ -233,6 +233,27 @@ test('a citizen files a report by clicking the map, goes back once, attaches a p
   assert.match(await page.locator('main').innerText(), /Maria Verdi Rossellini/);
   await checkA11y(page, 'follow-up page');
   await screenshot(page, 'citizen-follow-up');
+
+  // The office takes it in charge from its console (the link in its email),
+  // with a public message; the citizen's follow-up page shows both.
+  const followUrl = page.url();
+  const office = await newPage(browser);
+  await office.goto(`${server.url}/staff/segnalazioni/${code}`);
+  await office.getByLabel('Nome utente').fill('ufficio-strade');
+  await office.getByLabel('Password', { exact: false }).fill(server.accounts['ufficio-strade'].password);
+  await office.getByRole('button', { name: 'Accedi' }).click();
+  await office.getByRole('heading', { level: 1, name: new RegExp(code) }).waitFor();
+  const takenIn = 'La squadra strade passerà entro domani a chiudere la buca.';
+  await office.getByTestId('takein-message').fill(takenIn);
+  await office.getByTestId('take-in').click();
+  await office.getByTestId('detail-flash').getByText('Segnalazione presa in carico.').waitFor();
+  office.assertClean();
+  await office.context().close();
+  await page.goto(followUrl);
+  await page.getByTestId('status').waitFor();
+  assert.equal((await page.getByTestId('status').innerText()).trim(), 'Presa in carico');
+  assert.match(await page.getByTestId('timeline').innerText(), /La squadra strade passerà entro domani/);
+  await checkA11y(page, 'follow-up page after take-in');
 
   // The public page of the same report: no personal data anywhere.
   await page.goto(`${server.url}/segnalazioni/${code}`);
