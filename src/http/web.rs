@@ -77,14 +77,14 @@ fn content_security_policy(c: &Config) -> String {
 }
 
 fn not_built(dir: &Path) -> HttpResponse {
+    tracing::error!(dir = %dir.display(), "the web pages are not built");
     HttpResponse::ServiceUnavailable()
         .content_type("text/html; charset=utf-8")
         .body(format!(
             "<!doctype html><html lang=\"it\"><head><meta charset=\"utf-8\"><title>segnala</title></head>\
-             <body><main><h1>Sito non ancora compilato</h1><p>Le pagine web non sono in <code>{}</code>: \
+             <body><main><h1>Sito non ancora compilato</h1><p>Le pagine web non sono state compilate: \
              esegui <code>scripts/run</code> oppure <code>npm ci &amp;&amp; npm run build</code> in <code>web/</code>.</p></main>\
              <footer><a href=\"/segnala\" data-element=\"report-inefficiency\">Segnala un disservizio</a></footer></body></html>",
-            dir.display()
         ))
 }
 
@@ -100,7 +100,9 @@ async fn page(state: &AppState, file: &str) -> HttpResponse {
                 content_security_policy(&state.config),
             ))
             .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-            .insert_header((header::REFERRER_POLICY, "same-origin"))
+            // Other hosts (map tiles, geocoder) get the origin only: never the
+            // follow-up page's `?token=`.
+            .insert_header((header::REFERRER_POLICY, "strict-origin-when-cross-origin"))
             .body(body),
         _ => not_built(&dir),
     }
@@ -129,6 +131,19 @@ fn content_type(path: &Path) -> &'static str {
     }
 }
 
+/// Whether an `Accept-Encoding` value accepts gzip (`gzip;q=0` refuses it).
+fn accepts_gzip(value: &str) -> bool {
+    value.split(',').any(|part| {
+        let mut it = part.split(';').map(str::trim);
+        let coding = it.next().unwrap_or_default();
+        let q = it
+            .find_map(|p| p.strip_prefix("q="))
+            .and_then(|q| q.parse::<f32>().ok())
+            .unwrap_or(1.0);
+        (coding.eq_ignore_ascii_case("gzip") || coding == "*") && q > 0.0
+    })
+}
+
 /// A file under `dir/assets`, refusing anything but plain relative names.
 fn asset_path(dir: &Path, name: &str) -> Option<PathBuf> {
     let rel = Path::new(name);
@@ -151,7 +166,7 @@ async fn asset(
         .headers()
         .get(header::ACCEPT_ENCODING)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.contains("gzip"));
+        .is_some_and(accepts_gzip);
     let kind = content_type(&path);
     let read = web::block(move || {
         let gz = PathBuf::from(format!("{}.gz", path.display()));
@@ -207,6 +222,16 @@ mod tests {
             asset_path(dir, "a/./b"),
             Some(PathBuf::from("/srv/web/assets/a/b"))
         );
+    }
+
+    #[test]
+    fn gzip_only_when_accepted() {
+        assert!(accepts_gzip("gzip, deflate, br"));
+        assert!(accepts_gzip("br;q=1.0, GZIP;q=0.5"));
+        assert!(accepts_gzip("*"));
+        assert!(!accepts_gzip("gzip;q=0, br"));
+        assert!(!accepts_gzip("br, deflate"));
+        assert!(!accepts_gzip("identity"));
     }
 
     #[test]

@@ -79,3 +79,72 @@ async fn interactive_docs_and_the_home_page_are_served() {
         .unwrap();
     assert!(home.contains("lang=\"it\"") && home.contains("data-element=\"report-inefficiency\""));
 }
+
+#[tokio::test]
+async fn the_web_pages_and_their_assets_are_served() {
+    let app = TestApp::empty().await;
+    let get = |path: &str, gzip: bool| {
+        let mut req = app.client.get(app.url(path));
+        req = req.header("Accept-Encoding", if gzip { "gzip" } else { "identity" });
+        req.send()
+    };
+    // Every citizen path is the citizen page; every /staff path the console.
+    for path in [
+        "/",
+        "/segnala",
+        "/segnalazioni",
+        "/segnalazioni/PI-2026-000001",
+        "/accessibilita",
+        "/privacy",
+    ] {
+        let resp = get(path, false).await.unwrap();
+        assert_eq!(resp.status().as_u16(), 200, "{path}");
+        let csp = resp.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .to_string();
+        assert!(csp.contains("script-src 'self'"), "{csp}");
+        let html = resp.text().await.unwrap();
+        assert!(
+            html.contains("report-inefficiency") && !html.contains("noindex"),
+            "{path}"
+        );
+    }
+    let staff = get("/staff/segnalazioni/PI-2026-000001", false)
+        .await
+        .unwrap();
+    let staff = staff.text().await.unwrap();
+    assert!(staff.contains("noindex"));
+
+    // A script the page loads: gzip twin for those who accept it, cached for good.
+    let script = staff
+        .split("src=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("a script in staff.html")
+        .to_string();
+    assert!(script.starts_with("/assets/"), "{script}");
+    let plain = get(&script, false).await.unwrap();
+    assert_eq!(plain.status().as_u16(), 200);
+    assert!(plain.headers().get("content-encoding").is_none());
+    assert!(plain.headers()["cache-control"]
+        .to_str()
+        .unwrap()
+        .contains("immutable"));
+    let plain = plain.bytes().await.unwrap();
+    let zipped = get(&script, true).await.unwrap();
+    assert_eq!(zipped.headers()["content-encoding"], "gzip");
+    assert!(zipped.bytes().await.unwrap().len() < plain.len());
+
+    for bad in [
+        "/assets/../Cargo.toml",
+        "/assets/%2e%2e/index.html",
+        "/assets/nope.js",
+    ] {
+        assert_eq!(
+            get(bad, false).await.unwrap().status().as_u16(),
+            404,
+            "{bad}"
+        );
+    }
+}

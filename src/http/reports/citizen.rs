@@ -263,7 +263,7 @@ pub async fn rating(
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// 404 for an unknown code, 403 for a wrong token.
+/// What the citizen adds to an open report.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Information {
@@ -325,6 +325,7 @@ pub async fn information(
     Ok(HttpResponse::Created().json(view))
 }
 
+/// 404 for an unknown code, 403 for a wrong token.
 fn check_token(conn: &mut crate::store::DbConn, code: &str, token: &str) -> AppResult<()> {
     require_token(&find_by_code(conn, code)?, token)
 }
