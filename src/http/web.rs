@@ -80,12 +80,12 @@ fn not_built(dir: &Path) -> HttpResponse {
     tracing::error!(dir = %dir.display(), "the web pages are not built");
     HttpResponse::ServiceUnavailable()
         .content_type("text/html; charset=utf-8")
-        .body(format!(
+        .body(
             "<!doctype html><html lang=\"it\"><head><meta charset=\"utf-8\"><title>segnala</title></head>\
              <body><main><h1>Sito non ancora compilato</h1><p>Le pagine web non sono state compilate: \
              esegui <code>scripts/run</code> oppure <code>npm ci &amp;&amp; npm run build</code> in <code>web/</code>.</p></main>\
              <footer><a href=\"/segnala\" data-element=\"report-inefficiency\">Segnala un disservizio</a></footer></body></html>",
-        ))
+        )
 }
 
 async fn page(state: &AppState, file: &str) -> HttpResponse {
