@@ -464,7 +464,7 @@ fn run(command: Command, config: Config) -> AppResult<()> {
                 println!("  {code:16} {name}");
             }
             println!(
-                "Demo staff accounts (sign in with POST /api/v1/auth/login; kept in {}):",
+                "Demo staff accounts (sign in at /staff, or with POST /api/v1/auth/login; kept in {}):",
                 config.data_dir.join("demo-accounts.txt").display()
             );
             for (user, password, role) in accounts {
