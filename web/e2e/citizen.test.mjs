@@ -7,9 +7,8 @@ import assert from 'node:assert/strict';
 import { readFileSync, cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { deflateSync } from 'node:zlib';
 import { createServer } from 'node:http';
-import { startServer, launchBrowser, newPage, checkA11y, screenshot, apiCall, apiLogin, WEB } from './harness.mjs';
+import { startServer, launchBrowser, newPage, checkA11y, screenshot, apiCall, apiLogin, png, WEB } from './harness.mjs';
 
 let server;
 let browser;
@@ -29,41 +28,6 @@ after(async () => {
 });
 
 // ---- helpers ----
-
-const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
-  let c = n;
-  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-  return c >>> 0;
-});
-function crc32(buf) {
-  let c = 0xffffffff;
-  for (const b of buf) c = CRC_TABLE[(c ^ b) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
-/** A small solid-colour PNG, built by hand. */
-function png(width = 16, height = 16, rgb = [200, 30, 30]) {
-  const chunk = (type, data) => {
-    const len = Buffer.alloc(4);
-    len.writeUInt32BE(data.length);
-    const td = Buffer.concat([Buffer.from(type, 'ascii'), data]);
-    const crc = Buffer.alloc(4);
-    crc.writeUInt32BE(crc32(td));
-    return Buffer.concat([len, td, crc]);
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(width, 0);
-  ihdr.writeUInt32BE(height, 4);
-  ihdr[8] = 8;
-  ihdr[9] = 2;
-  const row = Buffer.concat([Buffer.from([0]), Buffer.from(Array.from({ length: width }, () => rgb).flat())]);
-  const raw = Buffer.concat(Array.from({ length: height }, () => row));
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', ihdr),
-    chunk('IDAT', deflateSync(raw)),
-    chunk('IEND', Buffer.alloc(0)),
-  ]);
-}
 
 const PISA = { lat: 43.7159, lon: 10.4018 };
 
@@ -127,6 +91,12 @@ async function categoriesLoaded(page) {
 
 test('a citizen files a report by clicking the map, goes back once, gets the receipt; the office takes it in charge and the follow-up page shows it', async () => {
   const page = await newPage(browser, { acceptDownloads: true });
+  // The tracking token travels in a header, never in an upload's URL (URLs
+  // end up in logs).
+  const uploads = [];
+  page.on('request', (req) => {
+    if (/\/attachments/.test(req.url()) && req.method() === 'POST') uploads.push({ url: req.url(), token: req.headers()['x-tracking-token'] });
+  });
   await page.goto(server.url + '/');
   assert.equal(await h1(page), 'Segnala un disservizio');
   await checkA11y(page, 'home');
@@ -150,9 +120,13 @@ test('a citizen files a report by clicking the map, goes back once, gets the rec
   await acceptPrivacy(page);
   await page.waitForURL(/passo=2/);
 
+  // The map opens on the served comune (no fixed centre): its middle is in
+  // the territory.
   await clickMap(page);
   await categoriesLoaded(page);
   await checkA11y(page, 'form step 2');
+  // Before choosing photos the citizen is told they will be public.
+  assert.match(await page.locator('[data-field-wrap="images"] .field-hint').innerText(), /visibili a tutti nella pagina pubblica/);
   await page.locator('#fld-address').fill('Piazza dei Miracoli');
   await page.selectOption('#fld-category', 'buche');
   await page.locator('#fld-title').fill('Buca in piazza');
@@ -202,6 +176,9 @@ test('a citizen files a report by clicking the map, goes back once, gets the rec
   assert.equal(await h1(page), 'Segnalazione inviata');
   // The photo goes to the report.
   await page.locator('.upload-item.upload-ok').waitFor();
+  assert.equal(uploads.length, 1);
+  assert.ok(!uploads[0].url.includes('token='), uploads[0].url);
+  assert.ok(uploads[0].token, 'the upload carries X-Tracking-Token');
   await screenshot(page, 'citizen-sent');
   await checkA11y(page, 'report sent');
 
@@ -279,6 +256,26 @@ test('the draft survives a reload in the middle of the form', async () => {
   await page.locator('#fld-description').fill('Il lampione all’angolo è spento da una settimana.');
   await page.locator('label[for="r-reporter-contact-phone"]').click();
   await page.locator('#fld-reporter-phone').fill('050 910111');
+  await page.locator('#fld-reporter-name').fill('Paolo Neri');
+  // Five photos at once fill the picker: it is disabled, and the focus moves
+  // to the sentence saying why.
+  const images = page.locator('#fld-images');
+  await images.focus();
+  await images.setInputFiles(Array.from({ length: 5 }, (_, i) => ({ name: `foto-${i + 1}.png`, mimeType: 'image/png', buffer: png() })));
+  await page.locator('[data-field-wrap="images"] .files-full').waitFor();
+  assert.ok(await images.isDisabled());
+  assert.equal(await page.evaluate(() => document.activeElement?.className), 'files-full');
+  // The contact details are kept for this browser session only, the rest in
+  // localStorage.
+  const stored = await page.evaluate(() => ({
+    local: localStorage.getItem('segnala.citizen.draft') ?? '',
+    session: sessionStorage.getItem('segnala.citizen.draft.contact') ?? '',
+  }));
+  assert.match(stored.local, /Lampione spento/);
+  assert.ok(!stored.local.includes('050 910111') && !stored.local.includes('Paolo Neri'), stored.local);
+  assert.match(stored.session, /050 910111/);
+  assert.match(stored.session, /Paolo Neri/);
+  assert.match(await page.locator('.draft-note').innerText(), /finché non chiudi questa scheda o il browser/);
 
   await page.reload();
   await page.locator('[data-testid="point-text"].has-point').waitFor();
@@ -299,6 +296,19 @@ test('the draft survives a reload in the middle of the form', async () => {
   await page.reload();
   await page.locator('dl.summary').waitFor();
   assert.match(await page.locator('dl.summary').innerText(), /Lampione spento/);
+
+  // A draft untouched for more than 7 days is dropped, contact details too.
+  await page.evaluate(() => {
+    const d = JSON.parse(localStorage.getItem('segnala.citizen.draft'));
+    d.savedAt = Date.now() - 8 * 24 * 3600 * 1000;
+    localStorage.setItem('segnala.citizen.draft', JSON.stringify(d));
+  });
+  await page.goto(server.url + '/segnala?passo=2');
+  await page.locator('ol.steps li[aria-current="step"]').filter({ hasText: 'Informativa' }).waitFor();
+  await acceptPrivacy(page);
+  assert.equal(await page.locator('#fld-title').inputValue(), '');
+  assert.equal(await page.locator('#fld-reporter-name').inputValue(), '');
+  assert.equal(await page.evaluate(() => sessionStorage.getItem('segnala.citizen.draft.contact')), null);
   page.assertClean();
   await page.context().close();
 });
@@ -381,8 +391,41 @@ test('follow-up: a public message in the timeline, a message from the citizen, r
   await page.getByRole('button', { name: 'Invia il messaggio' }).click();
   await page.locator('[data-field-wrap="info-message"] .field-error:not([hidden])').waitFor();
   await page.locator('#fld-info-message').fill('Il coperchio balla al passaggio delle auto.');
+  // Pressed twice while the (slowed) request runs: sent once.
+  let informationPosts = 0;
+  await page.route('**/information', async (route) => {
+    informationPosts += 1;
+    await new Promise((r) => setTimeout(r, 400));
+    await route.continue();
+  });
   await page.getByRole('button', { name: 'Invia il messaggio' }).click();
+  await page.getByRole('button', { name: 'Invia il messaggio' }).press('Enter');
   await page.locator('.message-result .alert-success').waitFor();
+  await page.unroute('**/information');
+  assert.equal(informationPosts, 1);
+
+  // A photo whose first sending fails (slowly): pressing "Invia gli allegati"
+  // again meanwhile sends nothing more; "Riprova" sends it again and leaves
+  // the focus in its row.
+  let attachmentPosts = 0;
+  await page.route('**/attachments', async (route) => {
+    attachmentPosts += 1;
+    if (attachmentPosts === 1) {
+      await new Promise((r) => setTimeout(r, 400));
+      await route.fulfill({ status: 503, json: { error: { code: 'unavailable', message: 'try later' } } });
+    } else await route.continue();
+  });
+  await page.locator('#fld-files').setInputFiles({ name: 'tombino.png', mimeType: 'image/png', buffer: png() });
+  await page.getByRole('button', { name: 'Invia gli allegati' }).click();
+  await page.getByRole('button', { name: 'Invia gli allegati' }).press('Enter');
+  const retry = page.getByRole('button', { name: 'Riprova' });
+  await retry.waitFor();
+  await retry.focus();
+  await page.keyboard.press('Enter');
+  await page.locator('.upload-item.upload-ok').waitFor();
+  assert.equal(await page.evaluate(() => document.activeElement?.classList.contains('upload-state')), true);
+  assert.equal(attachmentPosts, 2);
+  await page.unroute('**/attachments');
   assert.match(await page.getByTestId('timeline').innerText(), /Il coperchio balla/);
   await checkA11y(page, 'follow-up in progress');
 
@@ -395,6 +438,16 @@ test('follow-up: a public message in the timeline, a message from the citizen, r
   assert.match(await page.locator('main').innerText(), /riaprire la segnalazione entro il/);
   await checkA11y(page, 'follow-up resolved');
   await screenshot(page, 'citizen-follow-up-resolved');
+  // Without the comuni's settings the page does not guess the window.
+  await page.route('**/api/v1/municipalities', (route) => route.fulfill({ status: 503, body: '' }));
+  await page.reload();
+  await page.getByRole('button', { name: 'Riapri la segnalazione' }).waitFor();
+  const unknownWindow = await page.locator('.citizen-actions').innerText();
+  assert.match(unknownWindow, /Il Comune indica che il problema è risolto\./);
+  assert.doesNotMatch(unknownWindow, /entro il|Puoi confermarlo/);
+  await page.unroute('**/api/v1/municipalities');
+  await page.reload();
+  await page.getByRole('button', { name: 'Riapri la segnalazione' }).waitFor();
 
   // Reopening needs a reason.
   await page.getByRole('button', { name: 'Riapri la segnalazione' }).click();
@@ -418,7 +471,7 @@ test('follow-up: a public message in the timeline, a message from the citizen, r
   await page.goto(`${server.url}/segnalazioni/${second.code}?token=sbagliato`);
   await page.locator('main .alert-danger').waitFor();
   assert.match(await page.locator('main .alert-danger').innerText(), /link non è valido/);
-  page.assertClean([/403/]);
+  page.assertClean([/403/, /503/]);
   await page.context().close();
 });
 
@@ -614,8 +667,13 @@ test('with a geocoder configured, an address search places the point', async () 
     await search.waitFor();
     await page.locator('#fld-address').fill('piazza duomo');
     await search.click();
+    await page.locator('.geo-status', { hasText: 'Abbiamo trovato 1 indirizzo' }).waitFor();
+    // Only the "found" line is a live region, not the buttons.
+    assert.equal(await page.locator('[aria-live] button').count(), 0);
     await page.getByRole('button', { name: 'Piazza del Duomo, Pisa' }).click();
     await page.locator('[data-testid="point-text"].has-point').waitFor();
+    // The pressed button is gone: the focus is on the address.
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'fld-address');
     assert.match(await page.getByTestId('point-text').innerText(), /43\.72300.*10\.39660/);
     assert.equal(await page.locator('#fld-address').inputValue(), 'Piazza del Duomo, Pisa');
     await categoriesLoaded(page);
@@ -627,4 +685,100 @@ test('with a geocoder configured, an address search places the point', async () 
     await own.stop();
     geo.close();
   }
+});
+
+test('a title with HTML in it is shown as text on the map, in the tooltip and popup, and in the list', async () => {
+  const title = '<b>x</b><img src=x>';
+  const r = await fileReport({ title, category: 'graffiti' });
+  const page = await newPage(browser);
+  await page.goto(server.url + '/segnalazioni?tipo=graffiti');
+  await page.waitForFunction(() => document.querySelector('#panel-map .reports-map')?.dataset.markers === '1');
+  const marker = page.locator('#panel-map path.leaflet-interactive');
+  await marker.hover();
+  const tooltip = page.locator('.leaflet-tooltip');
+  await tooltip.waitFor();
+  // The status is in words next to the title: the colour is not the only cue.
+  assert.equal((await tooltip.innerText()).trim(), `${title} — Ricevuta`);
+  assert.match(await page.getByTestId('map-legend').innerText(), /Risolta o chiusa/);
+  await marker.click();
+  const popup = page.locator('.leaflet-popup-content');
+  await popup.waitFor();
+  assert.equal((await popup.locator('strong').innerText()).trim(), title);
+  assert.equal(await popup.locator(`a[href="/segnalazioni/${r.code}"]`).count(), 1);
+  await page.getByTestId('tab-list').click();
+  const link = page.locator('[data-testid="report-list"] li a');
+  await link.first().waitFor();
+  assert.equal((await link.first().innerText()).trim(), title);
+  // No element came out of the title anywhere.
+  assert.equal(await page.locator('main b, main img, .leaflet-pane b, .leaflet-pane img').count(), 0);
+
+  // The report's own page: the heading and the pin's tooltip.
+  await link.first().click();
+  await page.getByTestId('status').waitFor();
+  await waitH1(page, title);
+  await page.locator('.report-map path.leaflet-interactive').hover();
+  await page.locator('.leaflet-tooltip').waitFor();
+  assert.equal((await page.locator('.leaflet-tooltip').innerText()).trim(), title);
+  assert.equal(await page.locator('main b, main img:not(.photo-grid img)').count(), 0);
+  page.assertClean();
+  await page.context().close();
+});
+
+test('public reports: the figures are optional, the comune is chosen when several are served, and a late answer never mixes lists', async () => {
+  await fileReport({ title: 'Scritta sul muro del ponte', category: 'graffiti' });
+  const page = await newPage(browser);
+  // A second comune next to the real one (the demo serves only Pisa).
+  await page.route('**/api/v1/municipalities', async (route) => {
+    const res = await route.fetch();
+    const served = await res.json();
+    served.push({ ...served[0], istat_code: '099999', name: 'Comune di Prova', code_prefix: 'PR', bbox: [12.0, 41.0, 12.1, 41.1] });
+    await route.fulfill({ response: res, json: served });
+  });
+  const statsAsked = [];
+  page.on('request', (req) => {
+    if (req.url().includes('/api/v1/stats/public')) statsAsked.push(new URL(req.url()).searchParams.get('municipality'));
+  });
+  await page.goto(server.url + '/segnalazioni?vista=elenco');
+  await page.getByTestId('resolved').waitFor();
+  assert.deepEqual(statsAsked, ['050026']);
+  const comune = page.locator('#filter-municipality');
+  assert.equal(await comune.inputValue(), '050026');
+  await page.locator('[data-testid="report-list"] li').first().waitFor();
+  await checkA11y(page, 'public reports with two comuni');
+
+  // The other comune has no statistics (404 here): the list still loads,
+  // without the figures.
+  await comune.selectOption('099999');
+  await page.waitForFunction(() => /Nessuna segnalazione/.test(document.querySelector('.results-count')?.textContent ?? ''));
+  assert.ok(await page.getByTestId('resolved').isHidden());
+  assert.match(page.url(), /comune=099999/);
+  assert.deepEqual(statsAsked, ['050026', '099999']);
+
+  // Back to Pisa, with the list of all types slowed down: a type chosen
+  // meanwhile wins, and the slow answer is dropped.
+  await page.route(/\/api\/v1\/reports\?(?!.*category=)/, async (route) => {
+    await new Promise((r) => setTimeout(r, 1500));
+    await route.continue();
+  });
+  await comune.selectOption('050026');
+  await page.getByTestId('resolved').waitFor();
+  await page.selectOption('#filter-category', 'graffiti');
+  await page.waitForTimeout(2000);
+  const titles = await page.locator('[data-testid="report-list"] li').allInnerTexts();
+  assert.ok(titles.length >= 1);
+  for (const t of titles) assert.match(t, /Graffiti/, t);
+  page.assertClean([/404/]);
+  await page.context().close();
+});
+
+test('public reports: without statistics at all the list and the map still load', async () => {
+  const page = await newPage(browser);
+  await page.route('**/api/v1/stats/public*', (route) => route.fulfill({ status: 500, json: { error: { code: 'internal', message: 'x' } } }));
+  await page.goto(server.url + '/segnalazioni?vista=elenco');
+  await page.locator('[data-testid="report-list"] li').first().waitFor();
+  assert.ok(await page.getByTestId('resolved').isHidden());
+  await page.getByTestId('tab-map').click();
+  await page.waitForFunction(() => Number(document.querySelector('#panel-map .reports-map')?.dataset.markers) >= 1);
+  page.assertClean([/500/]);
+  await page.context().close();
 });

@@ -239,7 +239,16 @@ function stepData(body: HTMLElement, go: (n: number) => void): Dispose {
     save();
   });
   const pointText = h('p', { class: 'point-text', 'aria-live': 'polite', 'data-testid': 'point-text' });
-  const geoResults = h('div', { class: 'geo-results', 'aria-live': 'polite' });
+  // Only the line that says what the search found is announced, not the
+  // buttons to choose from. It stays in the page (empty when idle): a live
+  // region added together with its text is often not read.
+  const geoStatus = h('p', { id: 'geo-results-title', class: 'geo-status', 'aria-live': 'polite' });
+  const geoList = h('div', { class: 'geo-list' });
+  const geoResults = h('div', { class: 'geo-results' }, geoStatus, geoList);
+  const showGeo = (text: string | null, failed = false) => {
+    geoStatus.textContent = text ?? '';
+    geoStatus.classList.toggle('field-error', failed);
+  };
   const searchBtn = h('button', { type: 'button', class: 'btn btn-outline-primary', hidden: true }, t('citizen.place.search'));
   const mapEl = h('div', { class: 'form-map', 'data-testid': 'form-map' });
   const crosshair = h('div', { class: 'map-crosshair', 'aria-hidden': 'true' });
@@ -284,9 +293,14 @@ function stepData(body: HTMLElement, go: (n: number) => void): Dispose {
     }
   };
 
-  void import('../common/map').then(async ({ createMap, DEFAULT_CENTER }) => {
-    const centre: [number, number] = draft.lat !== null && draft.lon !== null ? [draft.lat, draft.lon] : DEFAULT_CENTER;
-    const { L, map } = await createMap(mapEl, { label: t('citizen.place.mapLabel'), center: centre, zoom: draft.lat !== null ? 16 : 14 });
+  void import('../common/map').then(async ({ createMap }) => {
+    // On the draft's point if there is one, otherwise on the served comune.
+    const { L, map } = await createMap(
+      mapEl,
+      draft.lat !== null && draft.lon !== null
+        ? { label: t('citizen.place.mapLabel'), center: [draft.lat, draft.lon], zoom: 16 }
+        : { label: t('citizen.place.mapLabel') },
+    );
     if (disposed) {
       map.remove();
       return;
@@ -333,17 +347,20 @@ function stepData(body: HTMLElement, go: (n: number) => void): Dispose {
         address.focus();
         return;
       }
-      replace(geoResults, h('p', {}, t('common.loading')));
+      replace(geoList);
+      showGeo(t('common.loading'));
       try {
         const { geocode } = await import('../common/map');
         const found = (await geocode(q)) ?? [];
+        if (disposed) return;
         if (!found.length) {
-          replace(geoResults, h('p', {}, t('citizen.place.noResults')));
+          showGeo(t('citizen.place.noResults'));
           return;
         }
+        const shown = Math.min(found.length, 8);
+        showGeo(shown === 1 ? t('citizen.place.resultsOne') : t('citizen.place.results', { n: shown }));
         replace(
-          geoResults,
-          h('p', { id: 'geo-results-title' }, t('citizen.place.results', { n: found.length })),
+          geoList,
           h(
             'ul',
             { class: 'list-unstyled', 'aria-labelledby': 'geo-results-title' },
@@ -360,7 +377,11 @@ function stepData(body: HTMLElement, go: (n: number) => void): Dispose {
                       address.value = r.label;
                       draft.address = r.label;
                       setPoint(r.lat, r.lon, { pan: true });
-                      replace(geoResults);
+                      // The pressed button goes with the list: the focus
+                      // goes back to the address, now filled in.
+                      address.focus();
+                      replace(geoList);
+                      showGeo(null);
                     },
                   },
                   r.label,
@@ -370,7 +391,7 @@ function stepData(body: HTMLElement, go: (n: number) => void): Dispose {
           ),
         );
       } catch {
-        replace(geoResults, h('p', { class: 'field-error' }, t('citizen.place.geocoderFailed')));
+        if (!disposed) showGeo(t('citizen.place.geocoderFailed'), true);
       }
     });
   });
@@ -525,6 +546,9 @@ function stepData(body: HTMLElement, go: (n: number) => void): Dispose {
       accept: kind === 'image' ? IMAGE_TYPES.join(',') : 'application/pdf',
     });
     const previews = h('ul', { class: kind === 'image' ? 'file-previews photo-grid' : 'file-previews', 'data-testid': `${name}-list` });
+    // Says why the picker is unavailable once it is full; it takes the focus
+    // when the picker is disabled under it.
+    const full = h('p', { class: 'files-full', tabindex: '-1', hidden: true }, t(`citizen.files.full.${kind}`, { max }));
     const draw = () => {
       replace(
         previews,
@@ -553,7 +577,10 @@ function stepData(body: HTMLElement, go: (n: number) => void): Dispose {
           ),
         ),
       );
-      input.disabled = list.length >= max;
+      const isFull = list.length >= max;
+      full.hidden = !isFull;
+      if (isFull && document.activeElement === input) full.focus();
+      input.disabled = isFull;
     };
     input.addEventListener('change', () => {
       const problems: string[] = [];
@@ -572,8 +599,9 @@ function stepData(body: HTMLElement, go: (n: number) => void): Dispose {
     draw();
     return field(name, t(`citizen.files.${kind}Label`), input, {
       optional: true,
-      hint: t(`citizen.files.${kind}Hint`, { max }),
-      extra: previews,
+      // Photos are shown on the report's public page: said before choosing them.
+      hint: kind === 'image' ? [t('citizen.files.imageHint', { max }), ' ', h('strong', {}, t('citizen.files.photosPublic'))] : t('citizen.files.documentHint', { max }),
+      extra: [full, previews],
     });
   };
 

@@ -10,7 +10,7 @@ import { title as setTitle } from '../common/layout';
 import { dateTime, date, status as statusLabel } from '../common/format';
 import type * as Leaflet from 'leaflet';
 import type { PageContext, Dispose } from './page';
-import { field, showProblems, problemText, errorText, alertBox, row } from './ui';
+import { field, showProblems, problemText, errorText, alertBox, row, setBusy, isBusy } from './ui';
 import { uploadList, fileProblem, IMAGE_TYPES } from './upload';
 
 interface ReportView {
@@ -58,10 +58,14 @@ export function render(root: HTMLElement, ctx: PageContext): Dispose {
     try {
       const [r, municipalities] = await Promise.all([
         api<ReportView>(`reports/${encodeURIComponent(code)}`, { query: { token } }),
-        token ? api<Municipality[]>('municipalities').catch(() => [] as Municipality[]) : Promise.resolve([] as Municipality[]),
+        token ? api<Municipality[]>('municipalities').catch(() => null) : Promise.resolve(null),
       ]);
       if (disposed || !ctx.alive()) return;
-      const reopenDays = municipalities.find((m) => code.startsWith(`${m.code_prefix}-`))?.reopen_days ?? municipalities[0]?.reopen_days ?? 0;
+      // Null when the municipalities could not be loaded: the window is then
+      // unknown (not unlimited), and the server has the last word.
+      const reopenDays = municipalities
+        ? (municipalities.find((m) => code.startsWith(`${m.code_prefix}-`))?.reopen_days ?? municipalities[0]?.reopen_days ?? null)
+        : null;
       map?.remove();
       map = null;
       draw(r, reopenDays);
@@ -81,7 +85,7 @@ export function render(root: HTMLElement, ctx: PageContext): Dispose {
     }
   };
 
-  const draw = (r: ReportView, reopenDays: number) => {
+  const draw = (r: ReportView, reopenDays: number | null) => {
     setTitle(`${r.title} (${r.code})`);
     heading.textContent = r.title;
     content.removeAttribute('aria-busy');
@@ -224,50 +228,66 @@ function yourData(rep: NonNullable<ReportView['reporter']>): HTMLElement {
 }
 
 /** "Is it fixed?" — confirm or reopen, within the municipality's window. */
-function resolvedActions(r: ReportView, token: string, reopenDays: number, reload: (done: string) => void): HTMLElement | null {
+function resolvedActions(r: ReportView, token: string, reopenDays: number | null, reload: (done: string) => void): HTMLElement | null {
   if (r.status !== 'resolved' || !r.resolved_at) return null;
-  const until = new Date(new Date(r.resolved_at).getTime() + reopenDays * 86400000);
+  const until = new Date(new Date(r.resolved_at).getTime() + (reopenDays ?? 0) * 86400000);
   const section = h('section', { class: 'citizen-actions', 'aria-labelledby': 'ca-title' }, h('h2', { id: 'ca-title', class: 'h4' }, t('citizen.resolved.title')));
-  if (reopenDays > 0 && until.getTime() < Date.now()) {
+  if (reopenDays !== null && reopenDays > 0 && until.getTime() < Date.now()) {
     section.append(h('p', {}, t('citizen.resolved.windowClosed')));
     return section;
   }
   const result = h('div', { class: 'action-result', tabindex: '-1' });
   const reason = h('textarea', { class: 'form-control', rows: '4', maxlength: '4000' });
   const confirmBtn = h('button', { type: 'button', class: 'btn btn-primary btn-lg' }, t('citizen.resolved.confirm'));
+  const reopenBtn = h('button', { type: 'submit', class: 'btn btn-outline-primary btn-lg' }, t('citizen.resolved.reopen'));
   const reopenForm = h(
     'form',
     { novalidate: true, class: 'reopen-form' },
     field('message', t('citizen.resolved.reason'), reason, { hint: t('citizen.resolved.reasonHint') }),
-    h('button', { type: 'submit', class: 'btn btn-outline-primary btn-lg' }, t('citizen.resolved.reopen')),
+    reopenBtn,
   );
+  // One answer at a time: confirming and reopening exclude each other.
+  const busy = (on: boolean) => {
+    setBusy(confirmBtn, on);
+    setBusy(reopenBtn, on);
+  };
   confirmBtn.addEventListener('click', async () => {
-    confirmBtn.disabled = true;
+    if (isBusy(confirmBtn)) return;
+    busy(true);
+    replace(result);
     try {
       await api(`reports/${encodeURIComponent(r.code)}/confirm`, { json: { token } });
       reload(t('citizen.resolved.confirmed'));
     } catch (e) {
-      confirmBtn.disabled = false;
+      busy(false);
       replace(result, alertBox(errorText(e)));
     }
   });
   reopenForm.addEventListener('submit', async (e) => {
     e.preventDefault();
+    if (isBusy(reopenBtn)) return;
     if (!reason.value.trim()) {
       showProblems(reopenForm, [{ field: 'message', message: t('citizen.resolved.reasonRequired') }]);
       return;
     }
+    busy(true);
+    replace(result);
     try {
       await api(`reports/${encodeURIComponent(r.code)}/reopen`, { json: { token, message: reason.value.trim() } });
       reload(t('citizen.resolved.reopened'));
     } catch (err) {
+      busy(false);
       if (err instanceof ApiError && err.fields.length) {
-        showProblems(reopenForm, err.fields.map((p) => ({ field: 'message', message: p.message })));
+        showProblems(reopenForm, err.fields.map((p) => ({ field: 'message', message: problemText(p) })));
       } else replace(result, alertBox(errorText(err)));
     }
   });
+  // Without the municipality's window (it could not be loaded) the page says
+  // nothing about a deadline rather than guess one.
+  const windowText =
+    reopenDays === null ? t('citizen.resolved.textUnknownWindow') : reopenDays > 0 ? t('citizen.resolved.text', { date: date(until.toISOString()) }) : t('citizen.resolved.textNoLimit');
   section.append(
-    h('p', {}, reopenDays > 0 ? t('citizen.resolved.text', { date: date(until.toISOString()) }) : t('citizen.resolved.textNoLimit')),
+    h('p', {}, windowText),
     result,
     h('div', { class: 'resolved-choice' }, h('h3', { class: 'h5' }, t('citizen.resolved.yesTitle')), confirmBtn),
     h('div', { class: 'resolved-choice' }, h('h3', { class: 'h5' }, t('citizen.resolved.noTitle')), reopenForm),
@@ -280,20 +300,25 @@ function addInformation(r: ReportView, token: string, reload: (after?: () => voi
   // A message (POST /reports/{code}/information).
   const message = h('textarea', { class: 'form-control', rows: '4', maxlength: '2000' });
   const messageResult = h('div', { class: 'message-result', tabindex: '-1' });
+  const messageBtn = h('button', { type: 'submit', class: 'btn btn-primary' }, t('citizen.addInfo.sendMessage'));
   const messageForm = h(
     'form',
     { novalidate: true, class: 'message-form' },
     field('info-message', t('citizen.addInfo.message'), message, { hint: t('citizen.addInfo.messageHint') }),
-    h('button', { type: 'submit', class: 'btn btn-primary' }, t('citizen.addInfo.sendMessage')),
+    messageBtn,
     messageResult,
   );
   messageForm.addEventListener('submit', async (e) => {
     e.preventDefault();
+    // Sending twice would give the office the message twice.
+    if (isBusy(messageBtn)) return;
     const text = message.value.trim();
     if (!text) {
       showProblems(messageForm, [{ field: 'info-message', message: t('citizen.addInfo.messageRequired') }]);
       return;
     }
+    setBusy(messageBtn, true);
+    replace(messageResult);
     try {
       await api(`reports/${encodeURIComponent(r.code)}/information`, { json: { token, message: text } });
       announce(t('citizen.addInfo.messageSent'));
@@ -305,6 +330,7 @@ function addInformation(r: ReportView, token: string, reload: (after?: () => voi
         }
       });
     } catch (err) {
+      setBusy(messageBtn, false);
       if (err instanceof ApiError && err.fields.length) {
         showProblems(messageForm, err.fields.map((p) => ({ field: 'info-message', message: problemText(p) })));
       } else replace(messageResult, alertBox(errorText(err)));
@@ -319,15 +345,20 @@ function addInformation(r: ReportView, token: string, reload: (after?: () => voi
     accept: [...IMAGE_TYPES, 'application/pdf'].join(','),
   });
   const progress = h('div', {});
+  const filesBtn = h('button', { type: 'submit', class: 'btn btn-primary' }, t('citizen.addInfo.send'));
   const form = h(
     'form',
     { novalidate: true, class: 'files-form' },
-    field('files', t('citizen.addInfo.files'), input, { hint: t('citizen.addInfo.filesHint') }),
-    h('button', { type: 'submit', class: 'btn btn-primary' }, t('citizen.addInfo.send')),
+    field('files', t('citizen.addInfo.files'), input, {
+      hint: [t('citizen.addInfo.filesHint'), ' ', h('strong', {}, t('citizen.files.photosPublic'))],
+    }),
+    filesBtn,
     progress,
   );
   form.addEventListener('submit', (e) => {
     e.preventDefault();
+    // Until every file is settled: a second press would send them all again.
+    if (isBusy(filesBtn)) return;
     const files = Array.from(input.files ?? []);
     if (!files.length) {
       showProblems(form, [{ field: 'files', message: t('citizen.addInfo.chooseFiles') }]);
@@ -339,9 +370,11 @@ function addInformation(r: ReportView, token: string, reload: (after?: () => voi
       return;
     }
     showProblems(form, []);
+    setBusy(filesBtn, true);
     replace(
       progress,
       uploadList(r.code, token, files, (ok) => {
+        setBusy(filesBtn, false);
         input.value = '';
         if (ok) {
           const again = h('button', { type: 'button', class: 'btn btn-outline-primary mt-2', onclick: () => reload(() => focusHeading()) }, t('citizen.addInfo.refresh'));

@@ -1,6 +1,7 @@
 // The public reports: a filter by type (with counts), the number resolved in
 // the last twelve months, and two views of the same reports in tabs — a map
-// and a list with "load more". The filter and the tab are in the URL.
+// and a list with "load more". With several comuni served, a choice of comune
+// first. The comune, the filter and the tab are in the URL.
 
 import { h, replace, announce } from '../common/dom';
 import { t, categoryName } from '../common/i18n';
@@ -17,22 +18,46 @@ interface PublicStats {
 }
 
 interface Municipality {
+  istat_code: string;
+  name: string;
   bbox: number[];
 }
 
 const PAGE = 20;
 const MAP_LIMIT = 200;
 
+/** Marker colours by outcome; the legend (citizen.css, .legend-swatch--*)
+ * uses the same, and the tooltips say the status in words. */
+const MARKER_COLOURS = { open: '#0066cc', done: '#008758', other: '#5c6f82' } as const;
+type Outcome = keyof typeof MARKER_COLOURS;
+function outcome(status: string): Outcome {
+  if (['new', 'taken_in', 'in_progress'].includes(status)) return 'open';
+  if (['resolved', 'closed'].includes(status)) return 'done';
+  return 'other';
+}
+
+type MapModule = typeof import('../common/map');
+
 export function render(root: HTMLElement, ctx: PageContext): Dispose {
   setTitle(t('citizen.reports.title'));
   let disposed = false;
   let tab: 'map' | 'list' = ctx.query.get('vista') === 'elenco' ? 'list' : 'map';
   let filter = ctx.query.get('tipo') ?? '';
+  let comune = ctx.query.get('comune') ?? '';
+  let served: Municipality[] = [];
   let bbox = '';
   let cursor: string | null = null;
-  let mapState: { L: typeof Leaflet; map: Leaflet.Map; layer: Leaflet.LayerGroup } | null = null;
+  let mapState: { L: typeof Leaflet; map: Leaflet.Map; layer: Leaflet.LayerGroup; textContent: MapModule['textContent'] } | null = null;
 
-  const resolved = h('p', { class: 'lead', 'data-testid': 'resolved' });
+  // The figures: shown only once the statistics have arrived.
+  const resolved = h('p', { class: 'lead', 'data-testid': 'resolved', hidden: true });
+  const comuneSelect = h('select', { id: 'filter-municipality', class: 'form-select' });
+  const comuneField = h(
+    'div',
+    { class: 'field filter', hidden: true },
+    h('label', { for: 'filter-municipality', class: 'field-label' }, t('citizen.reports.municipality')),
+    comuneSelect,
+  );
   const select = h('select', { id: 'filter-category', class: 'form-select' }, h('option', { value: '' }, t('citizen.reports.allTypes')));
   const count = h('p', { class: 'results-count', role: 'status' });
   const list = h('ul', { class: 'report-list list-unstyled', 'data-testid': 'report-list' });
@@ -40,6 +65,18 @@ export function render(root: HTMLElement, ctx: PageContext): Dispose {
   const listError = h('div');
   const mapEl = h('div', { class: 'reports-map' });
   const mapNote = h('p', { class: 'map-note' });
+  const legend = h(
+    'div',
+    { class: 'map-legend' },
+    h('p', { id: 'map-legend-title', class: 'map-legend-title' }, t('citizen.reports.legend.title')),
+    h(
+      'ul',
+      { class: 'list-unstyled', 'aria-labelledby': 'map-legend-title', 'data-testid': 'map-legend' },
+      (Object.keys(MARKER_COLOURS) as Outcome[]).map((k) =>
+        h('li', {}, h('span', { class: `legend-swatch legend-swatch--${k}`, 'aria-hidden': 'true' }), t(`citizen.reports.legend.${k}`)),
+      ),
+    ),
+  );
 
   const tabs = (['map', 'list'] as const).map((k) =>
     h(
@@ -56,7 +93,7 @@ export function render(root: HTMLElement, ctx: PageContext): Dispose {
     ),
   );
   const panels = {
-    map: h('div', { role: 'tabpanel', id: 'panel-map', 'aria-labelledby': 'tab-map', class: 'tab-panel' }, mapNote, mapEl),
+    map: h('div', { role: 'tabpanel', id: 'panel-map', 'aria-labelledby': 'tab-map', class: 'tab-panel' }, mapNote, mapEl, legend),
     list: h('div', { role: 'tabpanel', id: 'panel-list', 'aria-labelledby': 'tab-list', class: 'tab-panel', tabindex: '0' }, count, list, listError, more),
   };
 
@@ -89,6 +126,7 @@ export function render(root: HTMLElement, ctx: PageContext): Dispose {
 
   const syncUrl = () => {
     const q = new URLSearchParams();
+    if (served.length > 1 && comune) q.set('comune', comune);
     if (filter) q.set('tipo', filter);
     if (tab === 'list') q.set('vista', 'elenco');
     const s = q.toString();
@@ -112,11 +150,16 @@ export function render(root: HTMLElement, ctx: PageContext): Dispose {
       ),
     );
 
+  /** Bumped by every list request: an answer to an older one is dropped, so
+   * that a filter changed mid-request never mixes two lists. */
+  let pageGen = 0;
   const loadPage = async (reset: boolean) => {
     if (!bbox) return;
+    const gen = ++pageGen;
     if (reset) {
       cursor = null;
       replace(list);
+      more.hidden = true;
     }
     more.disabled = true;
     replace(listError);
@@ -124,7 +167,7 @@ export function render(root: HTMLElement, ctx: PageContext): Dispose {
       const page = await api<{ items: ReportSummary[]; next_cursor?: string | null }>('reports', {
         query: { bbox, category: filter || undefined, limit: PAGE, cursor: cursor ?? undefined },
       });
-      if (disposed) return;
+      if (disposed || gen !== pageGen) return;
       const firstNew = page.items.length ? item(page.items[0]) : null;
       list.append(...(firstNew ? [firstNew] : []), ...page.items.slice(1).map(item));
       cursor = page.next_cursor ?? null;
@@ -138,7 +181,7 @@ export function render(root: HTMLElement, ctx: PageContext): Dispose {
         announce(t('citizen.reports.loaded', { n: page.items.length }));
       }
     } catch (e) {
-      if (disposed) return;
+      if (disposed || gen !== pageGen) return;
       more.disabled = false;
       replace(listError, alertBox(errorText(e)));
     }
@@ -148,7 +191,7 @@ export function render(root: HTMLElement, ctx: PageContext): Dispose {
   let markersFor = '';
   const loadMarkers = async () => {
     if (!mapState || !bbox) return;
-    const { L, map, layer } = mapState;
+    const { L, map, layer, textContent } = mapState;
     // Called when the map, the territory or the filter becomes known: load
     // each combination once.
     const key = `${bbox}|${filter}`;
@@ -162,6 +205,8 @@ export function render(root: HTMLElement, ctx: PageContext): Dispose {
       if (disposed || key !== markersFor) return;
       layer.clearLayers();
       for (const r of page.items) {
+        // Built as elements: Leaflet writes a string as HTML, and titles are
+        // typed by citizens.
         const popup = h(
           'div',
           {},
@@ -175,10 +220,11 @@ export function render(root: HTMLElement, ctx: PageContext): Dispose {
           radius: 9,
           weight: 3,
           color: '#fff',
-          fillColor: ['resolved', 'closed'].includes(r.status) ? '#008758' : '#0066cc',
+          fillColor: MARKER_COLOURS[outcome(r.status)],
           fillOpacity: 1,
         })
-          .bindTooltip(r.title)
+          // The status in words too: colour alone does not tell it.
+          .bindTooltip(textContent(t('citizen.reports.markerLabel', { title: r.title, status: statusLabel(r.status) })))
           .bindPopup(popup)
           .addTo(layer);
       }
@@ -188,34 +234,86 @@ export function render(root: HTMLElement, ctx: PageContext): Dispose {
       map.invalidateSize();
       mapEl.dataset.markers = String(page.items.length);
     } catch (e) {
+      if (disposed || key !== markersFor) return;
       markersFor = '';
-      if (!disposed) mapNote.textContent = errorText(e);
+      mapNote.textContent = errorText(e);
     }
+  };
+
+  const fitTerritory = () => {
+    if (!mapState || !bbox) return;
+    const [a, b, c, d] = bbox.split(',').map(Number);
+    mapState.map.fitBounds(
+      [
+        [b, a],
+        [d, c],
+      ],
+      { animate: false },
+    );
   };
 
   let mapLoading: Promise<void> | null = null;
   const ensureMap = () => {
     mapLoading ??= (async () => {
-      const { createMap } = await import('../common/map');
-      const m = await createMap(mapEl, { label: t('citizen.reports.mapLabel') });
+      const mod = await import('../common/map');
+      const m = await mod.createMap(mapEl, { label: t('citizen.reports.mapLabel') });
       if (disposed) {
         m.map.remove();
         return;
       }
-      mapState = { ...m, layer: m.L.layerGroup().addTo(m.map) };
-      if (bbox) {
-        const [a, b, c, d] = bbox.split(',').map(Number);
-        m.map.fitBounds(
-          [
-            [b, a],
-            [d, c],
-          ],
-          { animate: false },
-        );
-      }
+      mapState = { ...m, layer: m.L.layerGroup().addTo(m.map), textContent: mod.textContent };
+      fitTerritory();
       await loadMarkers();
     })();
     return mapLoading;
+  };
+
+  /** Bumped by every statistics request, like pageGen. */
+  let statsGen = 0;
+  /** The resolved count and the types with their counts, for the chosen comune.
+   * Optional: without them the list and the map still work. */
+  const loadStats = async () => {
+    const gen = ++statsGen;
+    try {
+      const stats = await api<PublicStats>('stats/public', { query: { municipality: comune || undefined } });
+      if (disposed || gen !== statsGen) return;
+      const n = stats.resolved_last_12_months;
+      resolved.textContent = n === 1 ? t('citizen.reports.resolvedOne') : t('citizen.reports.resolved', { n: number(n) });
+      resolved.hidden = false;
+      const total = stats.categories.reduce((sum, c) => sum + c.total, 0);
+      select.replaceChildren(
+        h('option', { value: '' }, t('citizen.reports.allTypesCount', { n: total })),
+        ...stats.categories.map((c) =>
+          h('option', { value: c.category.code, selected: c.category.code === filter }, t('citizen.reports.typeCount', { name: categoryName(c.category), n: c.total, open: c.open })),
+        ),
+      );
+      if (filter && !stats.categories.some((c) => c.category.code === filter)) filter = '';
+      select.value = filter;
+    } catch {
+      if (disposed || gen !== statsGen) return;
+      resolved.hidden = true;
+      // No counts: the types are unknown, but a type asked for in the URL
+      // still filters.
+      select.replaceChildren(
+        h('option', { value: '' }, t('citizen.reports.allTypes')),
+        ...(filter ? [h('option', { value: filter, selected: true }, filter)] : []),
+      );
+      select.value = filter;
+    }
+  };
+
+  /** Everything that depends on the chosen comune. */
+  const showComune = async () => {
+    const m = served.find((x) => x.istat_code === comune) ?? served[0];
+    comune = m?.istat_code ?? '';
+    bbox = m && m.bbox.length === 4 ? m.bbox.join(',') : '';
+    comuneSelect.value = comune;
+    await loadStats();
+    if (disposed) return;
+    syncUrl();
+    void loadPage(true);
+    fitTerritory();
+    void loadMarkers();
   };
 
   select.addEventListener('change', () => {
@@ -224,11 +322,16 @@ export function render(root: HTMLElement, ctx: PageContext): Dispose {
     void loadPage(true);
     void loadMarkers();
   });
+  comuneSelect.addEventListener('change', () => {
+    comune = comuneSelect.value;
+    void showComune();
+  });
 
   replace(
     root,
     h('h1', {}, t('citizen.reports.title')),
     h('p', {}, t('citizen.reports.intro')),
+    comuneField,
     resolved,
     h(
       'div',
@@ -245,45 +348,17 @@ export function render(root: HTMLElement, ctx: PageContext): Dispose {
 
   void (async () => {
     try {
-      const [stats, municipalities] = await Promise.all([api<PublicStats>('stats/public'), api<Municipality[]>('municipalities')]);
-      if (disposed) return;
-      const n = stats.resolved_last_12_months;
-      resolved.textContent = n === 1 ? t('citizen.reports.resolvedOne') : t('citizen.reports.resolved', { n: number(n) });
-      const total = stats.categories.reduce((s, c) => s + c.total, 0);
-      select.replaceChildren(
-        h('option', { value: '' }, t('citizen.reports.allTypesCount', { n: total })),
-        ...stats.categories.map((c) =>
-          h('option', { value: c.category.code, selected: c.category.code === filter }, t('citizen.reports.typeCount', { name: categoryName(c.category), n: c.total, open: c.open })),
-        ),
-      );
-      if (filter && !stats.categories.some((c) => c.category.code === filter)) filter = '';
-      select.value = filter;
-      // All the served territory: the union of the municipalities' boxes.
-      const boxes = municipalities.map((m) => m.bbox).filter((b) => b.length === 4);
-      if (boxes.length) {
-        bbox = [
-          Math.min(...boxes.map((b) => b[0])),
-          Math.min(...boxes.map((b) => b[1])),
-          Math.max(...boxes.map((b) => b[2])),
-          Math.max(...boxes.map((b) => b[3])),
-        ].join(',');
-      }
-      await loadPage(true);
-      const shown = mapState as { map: Leaflet.Map } | null;
-      if (shown) {
-        const [a, b, c, d] = bbox.split(',').map(Number);
-        shown.map.fitBounds(
-          [
-            [b, a],
-            [d, c],
-          ],
-          { animate: false },
-        );
-        await loadMarkers();
-      }
+      served = await api<Municipality[]>('municipalities');
     } catch (e) {
       if (!disposed) replace(listError, alertBox(errorText(e)));
+      return;
     }
+    if (disposed) return;
+    if (served.length > 1) {
+      comuneSelect.replaceChildren(...served.map((m) => h('option', { value: m.istat_code }, m.name)));
+      comuneField.hidden = false;
+    }
+    await showComune();
   })();
 
   return () => {

@@ -8,7 +8,7 @@ import { api } from '../common/api';
 import { title as setTitle } from '../common/layout';
 import { dateTime, date } from '../common/format';
 import { uploadList } from './upload';
-import { radio, showProblems, errorText, alertBox } from './ui';
+import { radio, showProblems, errorText, alertBox, setBusy, isBusy } from './ui';
 
 export interface Sent {
   code: string;
@@ -118,7 +118,7 @@ export function renderSent(root: HTMLElement, s: Sent, steps: HTMLElement): void
         {},
         h(
           'a',
-          { href: receipt, class: 'btn btn-primary btn-lg', download: `ricevuta-${s.code}.pdf`, 'data-testid': 'receipt' },
+          { href: receipt, class: 'btn btn-primary btn-lg', download: t('citizen.sent.receiptFile', { code: s.code }), 'data-testid': 'receipt' },
           t('citizen.sent.receipt'),
         ),
       ),
@@ -143,6 +143,7 @@ function rating(s: Sent): HTMLElement {
     }),
   );
   const failure = h('div');
+  const submit = h('button', { type: 'submit', class: 'btn btn-primary' }, t('citizen.rating.send'));
   const form = h(
     'form',
     { novalidate: true },
@@ -154,14 +155,16 @@ function rating(s: Sent): HTMLElement {
       radios,
     ),
     failure,
-    h('button', { type: 'submit', class: 'btn btn-primary' }, t('citizen.rating.send')),
+    submit,
   );
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
+    if (isBusy(submit)) return;
     if (!score) {
       showProblems(form, [{ field: 'rating', message: t('citizen.rating.required') }]);
       return;
     }
+    setBusy(submit, true);
     try {
       await api(`reports/${encodeURIComponent(s.code)}/rating`, { json: { token: s.tracking_token, score } });
       rated = true;
@@ -170,6 +173,7 @@ function rating(s: Sent): HTMLElement {
       thanks.focus();
       announce(t('citizen.rating.thanks'));
     } catch (err) {
+      setBusy(submit, false);
       replace(failure, alertBox(errorText(err)));
     }
   });

@@ -3,7 +3,7 @@
 // the API's field problems turned into plain words.
 
 import { h, announce, type Child } from '../common/dom';
-import { t, has } from '../common/i18n';
+import { t, has, lang } from '../common/i18n';
 import { ApiError, fieldText, type FieldProblem } from '../common/api';
 
 export type Control = HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement;
@@ -166,9 +166,28 @@ export function row(label: string, value: Child): HTMLElement[] {
   return [h('dt', {}, label), h('dd', {}, value)];
 }
 
-/** Human file size. */
+/** Human file size, with the units written the way the language writes them. */
 export function size(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  if (bytes < 1024 * 1024) return `${Math.round(bytes / 1024)} KB`;
-  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+  const [value, unit, digits] =
+    bytes < 1024 ? [bytes, 'byte', 0] : bytes < 1024 * 1024 ? [bytes / 1024, 'kilobyte', 0] : [bytes / 1024 / 1024, 'megabyte', 1];
+  return new Intl.NumberFormat(lang() === 'en' ? 'en-GB' : 'it-IT', {
+    style: 'unit',
+    unit,
+    unitDisplay: 'short',
+    maximumFractionDigits: digits,
+  }).format(value);
+}
+
+/** Marks a button as working (or done): while it is, a second press must do
+ * nothing — callers check `isBusy` first. aria-disabled rather than
+ * `disabled`, so that the focus stays on the button instead of falling to the
+ * page, and screen readers say it is unavailable. */
+export function setBusy(button: HTMLButtonElement, on: boolean): void {
+  if (on) button.setAttribute('aria-disabled', 'true');
+  else button.removeAttribute('aria-disabled');
+  button.classList.toggle('is-busy', on);
+}
+
+export function isBusy(button: HTMLButtonElement): boolean {
+  return button.getAttribute('aria-disabled') === 'true';
 }

@@ -23,8 +23,10 @@ export function fileProblem(file: File, kind: 'image' | 'document'): string | nu
 function send(code: string, token: string, file: File, progress: (fraction: number) => void): Promise<Attachment> {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
-    xhr.open('POST', `/api/v1/reports/${encodeURIComponent(code)}/attachments?token=${encodeURIComponent(token)}`);
+    xhr.open('POST', `/api/v1/reports/${encodeURIComponent(code)}/attachments`);
     xhr.setRequestHeader('Accept', 'application/json');
+    // In a header rather than the URL: URLs end up in server and proxy logs.
+    xhr.setRequestHeader('X-Tracking-Token', token);
     xhr.upload.onprogress = (e) => {
       if (e.lengthComputable) progress(e.loaded / e.total);
     };
@@ -70,7 +72,8 @@ export function uploadList(
   };
   const rows = files.map((file) => {
     const bar = h('progress', { max: '100', value: '0', 'aria-label': t('citizen.files.progress', { name: file.name }) });
-    const state = h('span', { class: 'upload-state' }, t('citizen.files.waiting'));
+    // Focusable from script: it takes the focus from a pressed "Riprova".
+    const state = h('span', { class: 'upload-state', tabindex: '-1' }, t('citizen.files.waiting'));
     const li = h('li', { class: 'upload-item' }, h('span', { class: 'upload-name' }, `${file.name} (${size(file.size)})`), bar, state);
     list.append(li);
     return { file, bar, state, li };
@@ -97,6 +100,8 @@ export function uploadList(
               class: 'btn btn-outline-primary btn-sm ms-2',
               onclick: () => {
                 failed -= 1;
+                // The button goes away: keep the keyboard in the same row.
+                r.state.focus();
                 retry.remove();
                 void attempt();
               },

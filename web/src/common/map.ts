@@ -3,7 +3,7 @@
 // still takes clicks and shows markers.
 
 import type * as Leaflet from 'leaflet';
-import { site } from './api';
+import { api, site } from './api';
 import { t } from './i18n';
 
 export type L = typeof Leaflet;
@@ -17,8 +17,18 @@ export function loadLeaflet(): Promise<L> {
   return leaflet;
 }
 
-/** Pisa's centre: where maps open before anything else is known. */
-export const DEFAULT_CENTER: [number, number] = [43.7159, 10.4018];
+/** Where maps open when neither the page nor the served comuni say. */
+export const DEFAULT_CENTER: [number, number] = [41.9, 12.5];
+
+interface Served {
+  bbox: [number, number, number, number];
+}
+let served: Promise<Served[]> | null = null;
+/** The served comuni's bounding boxes, fetched once. */
+function servedBoxes(): Promise<Served[]> {
+  served ??= api<Served[]>('municipalities').catch(() => []);
+  return served;
+}
 
 export interface MapOptions {
   center?: [number, number];
@@ -29,11 +39,19 @@ export interface MapOptions {
 
 /** Creates a map in `el` (which should have a height). */
 export async function createMap(el: HTMLElement, opts: MapOptions): Promise<{ L: L; map: Leaflet.Map }> {
-  const [L, settings] = await Promise.all([loadLeaflet(), site()]);
+  const [L, settings, boxes] = await Promise.all([loadLeaflet(), site(), servedBoxes()]);
   el.classList.add('segnala-map');
   el.setAttribute('role', 'region');
   el.setAttribute('aria-label', opts.label);
   const map = L.map(el, { center: opts.center ?? DEFAULT_CENTER, zoom: opts.zoom ?? 14, keyboard: true });
+  if (!opts.center && boxes.length > 0) {
+    // The served territory (the first comune: usually the only one).
+    const [minLon, minLat, maxLon, maxLat] = boxes[0].bbox;
+    map.fitBounds([
+      [minLat, minLon],
+      [maxLat, maxLon],
+    ]);
+  }
   if (settings.map_tiles_url) {
     L.tileLayer(settings.map_tiles_url, { attribution: settings.map_attribution, maxZoom: 19 }).addTo(map);
   } else {
@@ -48,6 +66,14 @@ export async function createMap(el: HTMLElement, opts: MapOptions): Promise<{ L:
   return { L, map };
 }
 
+/** Text for a tooltip or popup: Leaflet writes strings as HTML, so anything
+ * a citizen typed goes in as a text node. */
+export function textContent(text: string): HTMLElement {
+  const span = document.createElement('span');
+  span.textContent = text;
+  return span;
+}
+
 /** A round marker that needs no image files. */
 export function pin(L: L, latlng: [number, number], opts: { label: string; color?: string }): Leaflet.CircleMarker {
   return L.circleMarker(latlng, {
@@ -56,7 +82,7 @@ export function pin(L: L, latlng: [number, number], opts: { label: string; color
     color: '#fff',
     fillColor: opts.color ?? '#0066cc',
     fillOpacity: 1,
-  }).bindTooltip(opts.label);
+  }).bindTooltip(textContent(opts.label));
 }
 
 export interface GeocodeResult {
