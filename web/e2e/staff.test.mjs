@@ -4,17 +4,23 @@
 // and for console errors, and photographed.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { deflateSync } from 'node:zlib';
-import { startServer, launchBrowser, newPage, checkA11y, screenshot, apiLogin, apiCall } from './harness.mjs';
+import { readFileSync, cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startServer, launchBrowser, newPage, checkA11y, screenshot, apiLogin, apiCall, png, WEB } from './harness.mjs';
 
 const PISA = { lat: 43.7159, lon: 10.4018 };
 let server;
 let browser;
+let webDir;
 const tokens = {};
 
 before(async () => {
-  server = await startServer();
+  // The server gets its own copy of the built pages: a `vite build` run
+  // meanwhile (it empties dist/) must not pull chunks from under the browser.
+  webDir = mkdtempSync(join(tmpdir(), 'segnala-staff-web-'));
+  cpSync(join(WEB, 'dist'), webDir, { recursive: true });
+  server = await startServer({ SEGNALA_WEB_DIR: webDir });
   browser = await launchBrowser();
   for (const name of ['urp', 'ufficio-strade', 'ufficio-verde', 'supervisore']) {
     tokens[name] = await apiLogin(server.url, server.accounts[name]);
@@ -23,6 +29,7 @@ before(async () => {
 after(async () => {
   await browser?.close();
   await server?.stop();
+  if (webDir) rmSync(webDir, { recursive: true, force: true });
 });
 
 let seq = 0;
@@ -47,34 +54,6 @@ async function fileReport({ category, title, channel = 'counter', reporter, rece
   });
   assert.equal(res.status, 201, `create report: ${JSON.stringify(res.body)}`);
   return res.body;
-}
-
-function crc32(buf) {
-  let c = ~0;
-  for (const b of buf) {
-    c ^= b;
-    for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0xedb88320 : c >>> 1;
-  }
-  return ~c >>> 0;
-}
-
-/** A small solid-colour PNG, built here so that no fixture file is needed. */
-function png(width = 32, height = 24, rgb = [200, 60, 30]) {
-  const chunk = (type, data) => {
-    const len = Buffer.alloc(4);
-    len.writeUInt32BE(data.length);
-    const td = Buffer.concat([Buffer.from(type, 'ascii'), data]);
-    const crc = Buffer.alloc(4);
-    crc.writeUInt32BE(crc32(td));
-    return Buffer.concat([len, td, crc]);
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(width, 0);
-  ihdr.writeUInt32BE(height, 4);
-  ihdr.set([8, 2, 0, 0, 0], 8);
-  const row = Buffer.concat([Buffer.from([0]), Buffer.from(Array.from({ length: width }, () => rgb).flat())]);
-  const raw = Buffer.concat(Array.from({ length: height }, () => row));
-  return Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
 }
 
 async function attach({ code, tracking_token }, bytes, type, name) {
@@ -191,6 +170,23 @@ test('the office sees a new pothole with a countdown, takes it in charge with a 
   assert.equal(pub.body.status, 'taken_in');
   assert.ok(pub.body.timeline.some((e) => e.message === text), JSON.stringify(pub.body.timeline));
 
+  // Changing the target status puts in that status's template, but only
+  // while the message is untouched: what the operator wrote stays.
+  const statusMessage = page.getByTestId('status-message');
+  assert.equal(await page.getByTestId('status-target').inputValue(), 'in_progress');
+  assert.match(await statusMessage.inputValue(), /intervento di riparazione è programmato/);
+  await page.getByTestId('status-target').selectOption('resolved');
+  assert.match(await statusMessage.inputValue(), /buca è stata riparata/);
+  const own = 'Messaggio scritto a mano per il cittadino.';
+  await statusMessage.fill(own);
+  await page.getByTestId('status-target').selectOption('in_progress');
+  assert.equal(await statusMessage.inputValue(), own);
+  await page.getByTestId('status-target').selectOption('resolved');
+  assert.equal(await statusMessage.inputValue(), own);
+  await statusMessage.fill('');
+  await page.getByTestId('status-target').selectOption('in_progress');
+  assert.match(await statusMessage.inputValue(), /intervento di riparazione è programmato/);
+
   // An internal note stays internal.
   await page.getByTestId('note-text').fill('Chiamare la ditta Rossi per il ripristino.');
   await page.getByRole('button', { name: 'Aggiungi nota' }).click();
@@ -199,6 +195,59 @@ test('the office sees a new pothole with a countdown, takes it in charge with a 
   const after = await apiCall(server.url, `reports/${created.code}`);
   assert.ok(!JSON.stringify(after.body).includes('ditta Rossi'));
   page.assertClean();
+  await page.context().close();
+});
+
+test('the office attaches a photo and a PDF from the detail page; a wrong file is refused in words', async () => {
+  const r = await fileReport({ category: 'buche', title: 'Allegati dal personale' });
+  // The citizen adds a detail from the follow-up page: staff see it, named.
+  const info = await apiCall(server.url, `reports/${r.code}/information`, {
+    method: 'POST',
+    json: { token: r.tracking_token, message: 'La buca è vicino al tombino.' },
+  });
+  assert.equal(info.status, 201, JSON.stringify(info.body));
+  const page = await newPage(browser, { acceptDownloads: true });
+  await login(page, 'ufficio-strade', `/staff/segnalazioni/${r.code}`);
+  await page.getByRole('heading', { level: 1, name: new RegExp(r.code) }).waitFor();
+  const added = page.getByTestId('timeline').locator('li.event-information_added');
+  await added.getByText('Informazioni aggiunte dal cittadino').waitFor();
+  await added.getByText('La buca è vicino al tombino.').waitFor();
+  await page.getByText('Le foto diventano visibili nella pagina pubblica della segnalazione').waitFor();
+  const file = page.getByTestId('upload-file');
+  const errors = page.getByTestId('upload-errors');
+  // Nothing chosen: said next to the field.
+  await page.getByTestId('upload-submit').click();
+  await errors.getByText('Scegli il file da allegare.').waitFor();
+  // A text file: the server refuses it, the reason is shown and announced.
+  await file.setInputFiles({ name: 'nota.txt', mimeType: 'text/plain', buffer: Buffer.from('non una foto') });
+  await page.getByTestId('upload-submit').click();
+  await errors.getByText('Questo tipo di file non è accettato').waitFor();
+  await page.locator('#sr-alert', { hasText: 'Questo tipo di file non è accettato' }).waitFor({ state: 'attached' });
+  assert.equal(await file.getAttribute('aria-invalid'), 'true');
+  assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('data-testid')), 'upload-file');
+  await checkA11y(page, 'detail upload error');
+
+  await file.setInputFiles({ name: 'riparata.png', mimeType: 'image/png', buffer: png(20, 20, [10, 120, 200]) });
+  await page.getByTestId('upload-submit').click();
+  await page.getByTestId('detail-flash').getByText('File «riparata.png» allegato.').waitFor();
+  await page.getByTestId('photos').locator('img[src^="blob:"]').waitFor();
+
+  const pdf = Buffer.from('%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n');
+  await page.getByTestId('upload-file').setInputFiles({ name: 'verbale.pdf', mimeType: 'application/pdf', buffer: pdf });
+  await page.getByTestId('upload-submit').click();
+  await page.getByTestId('detail-flash').getByText('File «verbale.pdf» allegato.').waitFor();
+  const docButton = page.getByRole('button', { name: 'Scarica il documento 1 (PDF, 1 kB)' });
+  const [download] = await Promise.all([page.waitForEvent('download'), docButton.click()]);
+  assert.match(download.suggestedFilename(), new RegExp(`^${r.code}-.+\\.pdf$`));
+  assert.ok(readFileSync(await download.path(), 'utf8').startsWith('%PDF-'));
+  await page.getByTestId('timeline').getByText('Allegato aggiunto').first().waitFor();
+  await checkA11y(page, 'detail after uploads');
+
+  // The photo is public, the document is not.
+  const pub = await apiCall(server.url, `reports/${r.code}`);
+  assert.equal(pub.body.photos.length, 1);
+  assert.ok(!JSON.stringify(pub.body).includes('application/pdf'), JSON.stringify(pub.body));
+  page.assertClean([/415/]);
   await page.context().close();
 });
 
@@ -219,6 +268,56 @@ test('an overdue report is marked in words in the queue, and English is one clic
   await page.getByTestId('lang-switch').click();
   await page.getByRole('heading', { level: 1, name: "Coda dell'ufficio" }).waitFor();
   page.assertClean();
+  await page.context().close();
+});
+
+test('"show more" moves focus to the new rows; the quiet refresh keeps the pages loaded, and a failed one keeps the table', async () => {
+  for (let i = 0; i < 3; i++) await fileReport({ category: 'buche', title: `Pagine ${i}` });
+  const page = await newPage(browser);
+  await page.clock.install();
+  // Pages of two, so that a few reports make several pages.
+  let calls = 0;
+  let down = false;
+  await page.route(
+    (u) => u.pathname === '/api/v1/staff/reports',
+    (route) => {
+      calls += 1;
+      if (down) {
+        return route.fulfill({ status: 503, contentType: 'application/json', body: JSON.stringify({ error: { code: 'unavailable', message: 'down' } }) });
+      }
+      const u = new URL(route.request().url());
+      u.searchParams.set('limit', '2');
+      return route.continue({ url: u.toString() });
+    },
+  );
+  await login(page, 'ufficio-strade');
+  const rows = page.locator('[data-testid="queue-table"] tbody tr');
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid="queue-table"] tbody tr').length === 2);
+  await page.getByRole('button', { name: 'Mostra altre segnalazioni' }).click();
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid="queue-table"] tbody tr').length === 4);
+  const third = await rows.nth(2).getAttribute('data-code');
+  const focusedCode = () => page.evaluate(() => document.activeElement?.closest('tr')?.getAttribute('data-code') ?? document.activeElement?.tagName);
+  assert.equal(await focusedCode(), third);
+  await page.locator('#sr-status', { hasText: 'Caricate altre 2 segnalazioni, 4 in tutto.' }).waitFor({ state: 'attached' });
+
+  // Five minutes later the list refreshes by itself: still four rows, focus kept.
+  let before = calls;
+  await page.clock.fastForward('05:05');
+  for (let i = 0; i < 50 && calls < before + 2; i++) await page.waitForTimeout(100);
+  assert.ok(calls >= before + 2, `the refresh asked for the same ${4} items again (${calls - before} requests)`);
+  await page.waitForTimeout(200);
+  assert.equal(await rows.count(), 4);
+  assert.equal(await focusedCode(), third);
+
+  // A refresh that fails keeps the table and says so.
+  down = true;
+  before = calls;
+  await page.clock.fastForward('05:05');
+  await page.getByTestId('refresh-notice').getByText('Aggiornamento automatico non riuscito').waitFor();
+  assert.equal(await rows.count(), 4);
+  assert.equal(await focusedCode(), third);
+  await checkA11y(page, 'queue after a failed refresh');
+  page.assertClean([/503/]);
   await page.context().close();
 });
 
@@ -266,6 +365,7 @@ test('the supervisor marks a report as a duplicate of another', async () => {
   const sup = await newPage(browser);
   await login(sup, 'supervisore', `/staff/segnalazioni/${copy.code}`);
   await sup.getByRole('heading', { level: 1, name: new RegExp(copy.code) }).waitFor();
+  assert.equal(await sup.getByTestId('duplicate-of').getAttribute('placeholder'), `per esempio ${copy.code.slice(0, 8)}000123`);
   // Its own code is refused before asking the server.
   await sup.getByTestId('duplicate-of').fill(copy.code);
   await sup.getByRole('button', { name: 'Segna come duplicato' }).click();
@@ -371,6 +471,9 @@ test('URP files a phone report with the keyboard only and reads the code to the 
   await checkA11y(page, 'urp form after submit');
   // Later the citizen calls again, code in hand: URP opens it from the queue.
   await page.goto(server.url + '/staff/coda');
+  // The example is this comune's code for this year, not a fixed one.
+  const year = new Intl.DateTimeFormat('en', { timeZone: 'Europe/Rome', year: 'numeric' }).format(new Date());
+  await page.locator(`[data-testid="goto-code"][placeholder="per esempio PI-${year}-000123"]`).waitFor();
   await page.getByTestId('goto-code').fill(code.toLowerCase());
   await page.getByTestId('goto-code').press('Enter');
   await page.getByRole('heading', { level: 1, name: new RegExp(code) }).waitFor();
@@ -410,35 +513,68 @@ test('URP files a counter report with the photo the citizen brought', async () =
   // A click on the map sets the point.
   const map = page.locator('form.staff-urp .leaflet-container');
   await map.waitFor();
-  await map.click({ position: { x: 200, y: 100 } });
+  // The map opens on the whole comune: its middle is inside the territory.
+  await map.click();
   assert.match(await page.getByLabel('Latitudine').inputValue(), /^43\.\d+/);
   assert.match(await page.getByLabel('Longitudine').inputValue(), /^10\.\d+/);
   await page.getByLabel('Categoria').selectOption('verde');
   await page.getByLabel('Descrizione del problema').fill('Ramo pericolante sopra la panchina.');
   await page.locator('input[type="tel"]').fill('+39 333 7654321');
-  await page.getByTestId('urp-files').setInputFiles({ name: 'ramo.png', mimeType: 'image/png', buffer: png(40, 30, [30, 140, 60]) });
-  await page.getByTestId('urp-submit').click();
+  await page.getByTestId('urp-email').fill('luca.neri@example.org');
+  // The citizen speaks English: the messages they get will be in English.
+  await page.getByTestId('urp-language').selectOption('en');
+  // A photo, and a file the server will refuse.
+  await page.getByTestId('urp-files').setInputFiles([
+    { name: 'ramo.png', mimeType: 'image/png', buffer: png(40, 30, [30, 140, 60]) },
+    { name: 'appunti.txt', mimeType: 'text/plain', buffer: Buffer.from('non un allegato') },
+  ]);
+  const [sent] = await Promise.all([
+    page.waitForRequest((req) => req.method() === 'POST' && new URL(req.url()).pathname === '/api/v1/reports'),
+    page.getByTestId('urp-submit').click(),
+  ]);
+  const body = sent.postDataJSON();
+  assert.equal(body.language, 'en');
+  assert.deepEqual(body.reporter, { name: null, phone: '+39 333 7654321', email: 'luca.neri@example.org', contact: 'email' });
   const code = await page.getByTestId('created-code').innerText();
+  // The report is filed: the code stays on screen, with what went wrong and
+  // where to attach the file again.
+  const problems = page.getByTestId('upload-problems');
+  await problems.getByText(`La segnalazione ${code} è registrata, ma alcuni file non sono stati allegati.`, { exact: false }).waitFor();
+  await problems.getByText(/appunti\.txt.*non è stato allegato/).waitFor();
+  await page.locator('#sr-alert', { hasText: code }).waitFor({ state: 'attached' });
+  await checkA11y(page, 'urp upload problem');
   const r = await apiCall(server.url, `staff/reports/${code}`, { token: tokens.urp });
   assert.equal(r.body.channel, 'counter');
   assert.equal(r.body.photos.length, 1);
-  await page.getByRole('link', { name: `Apri la segnalazione ${code}` }).click();
+  assert.equal(r.body.reporter.email, 'luca.neri@example.org');
+  assert.equal(r.body.reporter.contact, 'email');
+  await page.getByRole('link', { name: `Apri la segnalazione ${code} per allegare di nuovo i file` }).click();
+  await page.getByTestId('upload-file').waitFor();
   await page.getByTestId('photos').locator('img[src^="blob:"]').waitFor();
   await checkA11y(page, 'urp detail with photo');
-  page.assertClean();
+  page.assertClean([/415/]);
   await page.context().close();
 });
 
 test('a phone-only citizen is called back when the report is resolved; URP records the attempt', async () => {
   const r = await fileReport({ category: 'buche', channel: 'phone', title: 'Buca per richiamata', reporter: { name: 'Anna Verdi', phone: '3331234567' } });
-  const move = async (to, msg) => {
-    const res = await apiCall(server.url, `reports/${r.code}/transitions`, { method: 'POST', token: tokens['ufficio-strade'], json: { to, public_message: msg } });
+  const move = async (code, to, msg) => {
+    const res = await apiCall(server.url, `reports/${code}/transitions`, { method: 'POST', token: tokens['ufficio-strade'], json: { to, public_message: msg } });
     assert.equal(res.status, 200, JSON.stringify(res.body));
   };
-  await move('taken_in', 'Presa in carico.');
-  await move('resolved', 'La buca è stata chiusa con asfalto a freddo.');
+  /** Another phone-only citizen whose report gets resolved. */
+  const another = async (name) => {
+    const x = await fileReport({ category: 'buche', channel: 'phone', title: `Richiamata per ${name}`, reporter: { name, phone: '3339876543' } });
+    await move(x.code, 'taken_in', 'Presa in carico.');
+    await move(x.code, 'resolved', 'Riparata.');
+    return x;
+  };
+  await move(r.code, 'taken_in', 'Presa in carico.');
+  await move(r.code, 'resolved', 'La buca è stata chiusa con asfalto a freddo.');
 
   const page = await newPage(browser);
+  // The page refreshes the list every two minutes: the test moves the clock.
+  await page.clock.install();
   await login(page, 'urp', '/staff/richiamate');
   await page.getByRole('heading', { level: 1, name: 'Richiamate ai cittadini' }).waitFor();
   const card = page.locator(`article[data-code="${r.code}"]`);
@@ -452,7 +588,24 @@ test('a phone-only citizen is called back when the report is resolved; URP recor
   await card.getByTestId('attempt-submit').click();
   await card.getByText("Scegli l'esito della chiamata.").waitFor();
   await card.getByLabel('Non risponde').check();
-  await card.getByTestId('attempt-note').fill('Squilla a vuoto, riprovare nel pomeriggio.');
+  const note = 'Squilla a vuoto, riprovare nel pomeriggio.';
+  await card.getByTestId('attempt-note').fill(note);
+  // Mid-call the list refreshes by itself and a new callback comes in: the
+  // outcome and the note being typed stay, and so does the focus.
+  const second = await another('Carlo Neri');
+  await page.clock.fastForward('02:05');
+  await page.locator(`article[data-code="${second.code}"]`).waitFor();
+  assert.equal(await card.getByTestId('attempt-note').inputValue(), note);
+  assert.equal(await card.getByLabel('Non risponde').isChecked(), true);
+  assert.equal(
+    await page.evaluate((code) => document.activeElement?.closest('article')?.getAttribute('data-code') === code && document.activeElement.tagName, r.code),
+    'TEXTAREA',
+  );
+  // The same with the "refresh" button.
+  const third = await another('Paola Gialli');
+  await page.getByTestId('callbacks-refresh').click();
+  await page.locator(`article[data-code="${third.code}"]`).waitFor();
+  assert.equal(await card.getByTestId('attempt-note').inputValue(), note);
   await card.getByTestId('attempt-submit').click();
   await page.getByTestId('callbacks-flash').getByText(`Esito registrato per ${r.code}: Non risponde.`).waitFor();
   await page.locator(`article[data-code="${r.code}"]`).getByText('Squilla a vuoto').waitFor();

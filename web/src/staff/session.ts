@@ -2,7 +2,7 @@
 // dies with the tab, unlike localStorage) together with who it belongs to.
 
 import { setAuth } from '../common/api';
-import type { Role, StaffUser } from './types';
+import type { StaffUser } from './types';
 
 const KEY = 'segnala.staff.session';
 
@@ -58,8 +58,4 @@ export function session(): Session | null {
 
 export function user(): StaffUser | null {
   return current?.user ?? null;
-}
-
-export function hasRole(...roles: Role[]): boolean {
-  return current !== null && roles.includes(current.user.role);
 }

@@ -2,10 +2,10 @@
 // errors that are also announced, the queue table with its countdowns.
 
 import { h, id, announce, replace, Child } from '../common/dom';
-import { t, categoryName } from '../common/i18n';
-import { ApiError, fieldText } from '../common/api';
-import { countdown, dateTime, status as statusLabel } from '../common/format';
-import type { QueueItem } from './types';
+import { t, has, categoryName } from '../common/i18n';
+import { api, ApiError, fieldText } from '../common/api';
+import { countdown, dateTime, number, status as statusLabel } from '../common/format';
+import type { CategoryView, QueueItem } from './types';
 
 export interface FieldOptions {
   hint?: string;
@@ -235,4 +235,97 @@ export function localNow(): string {
   d.setSeconds(0, 0);
   const off = d.getTimezoneOffset() * 60000;
   return new Date(d.getTime() - off).toISOString().slice(0, 16);
+}
+
+/** Saves a file the API returned (CSV, PDF) under `filename`. */
+export function downloadBlob(blob: Blob, filename: string): void {
+  const href = URL.createObjectURL(blob);
+  const a = h('a', { href, download: filename, hidden: true });
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  // The download has started by then; the URL only holds memory.
+  window.setTimeout(() => URL.revokeObjectURL(href), 60_000);
+}
+
+/** "850 kB", "1,2 MB": file sizes the same way everywhere in the console. */
+export function fileSize(bytes: number): string {
+  if (bytes < 1024 * 1024) return t('staff.size.kb', { n: number(Math.max(1, Math.ceil(bytes / 1024))) });
+  return t('staff.size.mb', { n: number(Math.round((bytes / (1024 * 1024)) * 10) / 10) });
+}
+
+export interface RadioOption {
+  value: string;
+  label: string;
+}
+
+/** A fieldset of radio buttons with its legend (one tab stop, arrows move
+ * between the choices). Nothing is checked unless `checked` says so. */
+export function radioGroup(
+  legend: string,
+  name: string,
+  options: RadioOption[],
+  opts: { checked?: string; inline?: boolean; class?: string } = {},
+): HTMLFieldSetElement {
+  return h(
+    'fieldset',
+    { class: `staff-radios mb-3 ${opts.class ?? ''}`.trim() },
+    h('legend', { class: 'form-label' }, legend),
+    options.map((o) => {
+      const rid = `${name}-${o.value}`;
+      return h(
+        'div',
+        { class: `form-check staff-radio ${opts.inline ? 'form-check-inline' : ''}`.trim() },
+        h('input', { type: 'radio', class: 'form-check-input', name, id: rid, value: o.value, checked: o.value === opts.checked }),
+        h('label', { for: rid, class: 'form-check-label' }, o.label),
+      );
+    }),
+  );
+}
+
+/** The category tree as <option>s: groups become <optgroup>s with their
+ * subcategories. For a filter (`filter: true`) a group also gets an option
+ * that selects all of it (its codes comma-separated, as the API takes them);
+ * otherwise only categories reports can be filed in are offered. */
+export function categoryOptions(categories: CategoryView[], opts: { selected?: string; filter?: boolean } = {}): Child[] {
+  const option = (value: string, label: string) => h('option', { value, selected: value === opts.selected }, label);
+  return categories
+    .filter((c) => !c.parent)
+    .map((root) => {
+      const kids = categories.filter((c) => c.parent === root.code);
+      if (!kids.length) return option(root.code, categoryName(root));
+      const name = categoryName(root);
+      return h(
+        'optgroup',
+        { label: name },
+        opts.filter
+          ? option([root.code, ...kids.map((k) => k.code)].join(','), t('staff.categories.wholeGroup', { name }))
+          : root.selectable
+            ? option(root.code, t('staff.categories.generic', { name }))
+            : null,
+        kids.map((k) => option(k.code, categoryName(k))),
+      );
+    });
+}
+
+let prefixes: Promise<Array<{ istat_code: string; code_prefix: string }>> | null = null;
+/** The prefix of the staff member's comune's report codes ("PI"), or null. */
+export async function codePrefix(municipality: string): Promise<string | null> {
+  prefixes ??= api<Array<{ istat_code: string; code_prefix: string }>>('municipalities').catch(() => []);
+  const list = await prefixes;
+  return (list.find((m) => m.istat_code === municipality) ?? list[0])?.code_prefix ?? null;
+}
+
+/** "per esempio PI-2026-000123", for code fields; this year's codes. */
+export function codeExample(prefix: string): string {
+  return t('staff.codeExample', { code: `${prefix}-${isoDay(0).slice(0, 4)}-000123` });
+}
+
+/** The largest file the server takes (src/media.rs). */
+export const MAX_FILE_BYTES = 10 * 1024 * 1024;
+
+/** Why an upload was refused, in words (staff.upload.errors.<code>). */
+export function uploadErrorText(err: unknown): string {
+  if (err instanceof ApiError && has(`staff.upload.errors.${err.code}`)) return t(`staff.upload.errors.${err.code}`);
+  return errorText(err);
 }

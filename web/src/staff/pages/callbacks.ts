@@ -7,7 +7,7 @@ import { t } from '../../common/i18n';
 import { api, ApiError } from '../../common/api';
 import { countdown, dateTime } from '../../common/format';
 import type { PageCtx } from '../main';
-import { field, loading, messageBox, pageHeader, showError, showFieldErrors, showSuccess } from '../ui';
+import { errorText, field, loading, messageBox, pageHeader, radioGroup, showError, showFieldErrors, showSuccess } from '../ui';
 import type { Callback } from '../types';
 
 const STATES = ['open', 'done', 'unreachable'];
@@ -20,34 +20,54 @@ export async function callbacksPage(ctx: PageCtx): Promise<void> {
   const flash = messageBox();
   flash.setAttribute('data-testid', 'callbacks-flash');
   const list = h('div', { 'data-testid': 'callbacks' });
+  const notice = h('p', { class: 'staff-notice small', role: 'status', 'data-testid': 'callbacks-notice' });
+  notice.hidden = true;
+  // Answers to an older request (the filter changed meanwhile) are dropped.
+  let generation = 0;
 
+  /** `quiet`: the periodic or manual refresh, which must not take away an
+   * outcome or a note being written during a call. */
   const load = async (quiet = false) => {
+    const gen = ++generation;
     if (!quiet) replace(list, loading());
     try {
-      items = await api<Callback[]>('callbacks', { query: { state, limit: 100 } });
-      if (!ctx.alive()) return;
-      drawList();
-      if (!quiet) announce(t('staff.callbacks.count', { n: items.length }));
+      const fresh = await api<Callback[]>('callbacks', { query: { state, limit: 100 } });
+      if (!ctx.alive() || gen !== generation) return;
+      items = fresh;
+      notice.hidden = true;
+      if (quiet) updateList();
+      else {
+        drawList();
+        announce(t('staff.callbacks.count', { n: items.length }));
+      }
     } catch (e) {
-      if (!ctx.alive()) return;
+      if (!ctx.alive() || gen !== generation) return;
+      if (quiet) {
+        // Keep the cards shown (and whatever is typed in them).
+        notice.hidden = false;
+        notice.textContent = t('staff.queue.refreshFailed', { reason: errorText(e) });
+        return;
+      }
       replace(list);
       showError(flash, e);
     }
   };
 
+  /** A card whose form is in use: focus inside, an outcome chosen or a note typed. */
+  const busy = (el: Element): boolean =>
+    el.contains(document.activeElement) ||
+    !!el.querySelector('input[type="radio"]:checked') ||
+    Array.from(el.querySelectorAll<HTMLTextAreaElement>('textarea')).some((x) => x.value.trim() !== '');
+
   const attemptForm = (c: Callback) => {
     const name = id('outcome');
     // Nothing is preselected: a wrong outcome logged by default would close
     // the callback (reached) or count a failed try.
-    const radios = OUTCOMES.map((o) => {
-      const rid = `${name}-${o}`;
-      return h(
-        'div',
-        { class: 'form-check staff-radio' },
-        h('input', { type: 'radio', class: 'form-check-input', name, id: rid, value: o }),
-        h('label', { for: rid, class: 'form-check-label' }, t(`staff.callbacks.outcome.${o}`)),
-      );
-    });
+    const radios = radioGroup(
+      t('staff.callbacks.outcomeLabel'),
+      name,
+      OUTCOMES.map((o) => ({ value: o, label: t(`staff.callbacks.outcome.${o}`) })),
+    );
     const note = h('textarea', { class: 'form-control', rows: 2, 'data-testid': 'attempt-note' });
     const box = messageBox();
     const label = t('staff.callbacks.record');
@@ -72,8 +92,11 @@ export async function callbacksPage(ctx: PageCtx): Promise<void> {
             await api<Callback>(`callbacks/${encodeURIComponent(c.id)}/attempts`, { json: { outcome, note: note.value.trim() || null } });
             if (!ctx.alive()) return;
             showSuccess(flash, t('staff.callbacks.recorded', { code: c.report_code, outcome: t(`staff.callbacks.outcome.${outcome}`) }));
-            await load(true);
+            // Done with this form: its card may now be redrawn with the attempt.
             flash.focus();
+            form.reset();
+            await load(true);
+            btn.disabled = false;
           } catch (e) {
             btn.disabled = false;
             if (e instanceof ApiError && e.fields.length) showError(box, e, showFieldErrors(form, e));
@@ -82,7 +105,7 @@ export async function callbacksPage(ctx: PageCtx): Promise<void> {
         },
       },
       box,
-      h('fieldset', { class: 'mb-3' }, h('legend', { class: 'form-label' }, t('staff.callbacks.outcomeLabel')), radios),
+      radios,
       field(t('staff.callbacks.note'), note, { name: 'note', hint: t('staff.callbacks.noteHint') }),
       btn,
     );
@@ -134,12 +157,37 @@ export async function callbacksPage(ctx: PageCtx): Promise<void> {
     );
   };
 
-  const drawList = () => {
-    replace(
-      list,
-      h('p', { class: 'staff-summary' }, t('staff.callbacks.count', { n: items.length })),
-      items.length ? items.map(card) : h('p', { class: 'staff-empty' }, t(`staff.callbacks.empty.${state}`)),
-    );
+  const listNodes = (reuse: Map<string, Element>): Element[] => [
+    h('p', { class: 'staff-summary' }, t('staff.callbacks.count', { n: items.length })),
+    ...(items.length ? items.map((c) => reuse.get(c.id) ?? card(c)) : [h('p', { class: 'staff-empty' }, t(`staff.callbacks.empty.${state}`))]),
+  ];
+
+  const drawList = () => replace(list, ...listNodes(new Map()));
+
+  /** Redraws the cards but keeps, in place and never detached (so focus
+   * stays), those whose form is in use. */
+  const updateList = () => {
+    const kept = new Map<string, Element>();
+    for (const el of Array.from(list.querySelectorAll(':scope > article[data-callback]'))) {
+      if (busy(el)) kept.set(el.getAttribute('data-callback')!, el);
+    }
+    if (!kept.size) {
+      drawList();
+      return;
+    }
+    const wanted = listNodes(kept);
+    // A card in use that left the list (recorded from another desk) stays
+    // until its form is done with.
+    const keep = new Set<Element>(kept.values());
+    for (const child of Array.from(list.children)) if (!keep.has(child)) child.remove();
+    let anchor: Element | null = list.firstElementChild;
+    for (const node of wanted) {
+      if (keep.has(node)) {
+        anchor = node.nextElementSibling;
+        continue;
+      }
+      list.insertBefore(node, anchor);
+    }
   };
 
   const draw = () => {
@@ -162,8 +210,10 @@ export async function callbacksPage(ctx: PageCtx): Promise<void> {
       },
       field(t('staff.callbacks.stateLabel'), sel),
       h('button', { type: 'submit', class: 'btn btn-primary' }, t('staff.queue.filter.apply')),
+      // Also every two minutes by itself; cards being filled in are kept.
+      h('button', { type: 'button', class: 'btn btn-outline-primary', 'data-testid': 'callbacks-refresh', onclick: () => void load(true) }, t('staff.callbacks.refresh')),
     );
-    replace(ctx.main, ...pageHeader(t('staff.callbacks.title'), t('staff.callbacks.lead')), filter, flash, list);
+    replace(ctx.main, ...pageHeader(t('staff.callbacks.title'), t('staff.callbacks.lead')), filter, flash, notice, list);
   };
 
   draw();

@@ -11,11 +11,15 @@ import enStaff from '../../i18n/en/staff.json';
 import type { PageCtx } from '../main';
 import * as session from '../session';
 import {
+  categoryOptions,
   channelLabel,
   clearFieldErrors,
+  codeExample,
   deadlineCell,
+  downloadBlob,
   errorText,
   field,
+  fileSize,
   loading,
   messageBox,
   setFieldError,
@@ -23,6 +27,8 @@ import {
   showFieldErrors,
   showSuccess,
   statusBadge,
+  uploadErrorText,
+  MAX_FILE_BYTES,
 } from '../ui';
 import type { CategoriesResponse, MessageTemplate, StaffEvent, StaffReport } from '../types';
 
@@ -135,11 +141,15 @@ export async function detailPage(ctx: PageCtx): Promise<void> {
   const messageField = (target: () => string, name: string) => {
     const area = h('textarea', { class: 'form-control', rows: 4, 'data-testid': `${name}-message` });
     const picker = h('select', { class: 'form-select', 'data-testid': `${name}-template` });
+    // The text last put in by a template: until the operator changes it, a
+    // new target status may put in its own; after that, what they wrote stays.
+    let inserted = '';
     const refill = (overwrite: boolean) => {
       const list = templatesFor(target());
       replace(picker, h('option', { value: '' }, t('staff.detail.tpl.choose')), list.map((x, i) => h('option', { value: String(i) }, x.label)));
-      if (overwrite) {
-        area.value = list[0]?.text ?? '';
+      if (overwrite && (area.value.trim() === '' || area.value === inserted)) {
+        inserted = list[0]?.text ?? '';
+        area.value = inserted;
         picker.value = list.length ? '0' : '';
       }
     };
@@ -147,6 +157,7 @@ export async function detailPage(ctx: PageCtx): Promise<void> {
       const list = templatesFor(target());
       const pick = list[Number(picker.value)];
       if (picker.value !== '' && pick) {
+        inserted = pick.text;
         area.value = pick.text;
         announce(t('staff.detail.tpl.applied'));
       }
@@ -361,15 +372,10 @@ export async function detailPage(ctx: PageCtx): Promise<void> {
   let reassignOffice: HTMLSelectElement | null = null;
   const fillReassignLists = () => {
     if (reassignCat) {
-      const groups = new Set((categories?.categories ?? []).map((c) => c.parent).filter(Boolean));
       const chosen = reassignCat.value || report.category.code;
       replace(
         reassignCat,
-        categories
-          ? categories.categories
-              .filter((c) => c.selectable || !groups.has(c.code))
-              .map((c) => h('option', { value: c.code, selected: c.code === chosen }, c.parent ? `— ${categoryName(c)}` : categoryName(c)))
-          : h('option', { value: '' }, t('common.loading')),
+        categories ? categoryOptions(categories.categories, { selected: chosen }) : h('option', { value: '' }, t('common.loading')),
       );
     }
     if (reassignOffice) {
@@ -437,7 +443,13 @@ export async function detailPage(ctx: PageCtx): Promise<void> {
 
   const duplicateForm = () => {
     if (!['new', 'taken_in', 'in_progress', 'not_competent'].includes(report.status)) return null;
-    const of = h('input', { type: 'text', class: 'form-control', autocomplete: 'off', placeholder: 'PI-2026-000123', 'data-testid': 'duplicate-of' });
+    const of = h('input', {
+      type: 'text',
+      class: 'form-control',
+      autocomplete: 'off',
+      placeholder: codeExample(report.code.split('-')[0]),
+      'data-testid': 'duplicate-of',
+    });
     const box = messageBox();
     const label = t('staff.detail.duplicate.submit');
     const btn = h('button', { type: 'submit', class: 'btn btn-outline-danger' }, label);
@@ -471,6 +483,60 @@ export async function detailPage(ctx: PageCtx): Promise<void> {
       h('p', {}, t('staff.detail.duplicate.lead')),
       box,
       field(t('staff.detail.duplicate.label'), of, { required: true, name: 'of' }),
+      btn,
+    );
+    return form;
+  };
+
+  /** Adds a photo or a PDF (a photo of the fix, a document brought to the
+   * counter). Photos are shown on the public page; documents only to staff. */
+  const uploadForm = () => {
+    const input = h('input', {
+      type: 'file',
+      class: 'form-control',
+      accept: 'image/jpeg,image/png,image/webp,application/pdf',
+      'data-testid': 'upload-file',
+    });
+    const box = messageBox();
+    box.setAttribute('data-testid', 'upload-errors');
+    const label = t('staff.detail.upload.submit');
+    const btn = h('button', { type: 'submit', class: 'btn btn-outline-primary', 'data-testid': 'upload-submit' }, label);
+    const problem = (text: string) => {
+      setFieldError(form, 'file', text);
+      box.hidden = false;
+      box.className = 'alert alert-danger staff-alert';
+      replace(box, h('p', { class: 'mb-0' }, text));
+      announce(text, true);
+      input.focus();
+    };
+    const form: HTMLFormElement = h(
+      'form',
+      {
+        class: 'staff-card',
+        'aria-labelledby': 'upload-h',
+        novalidate: true,
+        onsubmit: async (ev: Event) => {
+          ev.preventDefault();
+          clearFieldErrors(form);
+          showError(box, null);
+          const file = input.files?.[0];
+          if (!file) return problem(t('staff.detail.upload.choose'));
+          if (file.size > MAX_FILE_BYTES) return problem(uploadErrorText(new ApiError(413, 'file_too_large', '')));
+          const body = new FormData();
+          body.append('file', file, file.name);
+          submitting(btn, true, label);
+          try {
+            await api(`reports/${encodeURIComponent(report.code)}/attachments`, { form: body });
+            await reload(t('staff.detail.upload.done', { name: file.name }));
+          } catch (e) {
+            submitting(btn, false, label);
+            problem(uploadErrorText(e));
+          }
+        },
+      },
+      h('h3', { id: 'upload-h', class: 'h5' }, t('staff.detail.upload.title')),
+      box,
+      field(t('staff.detail.upload.file'), input, { name: 'file', hint: t('staff.detail.upload.hint') }),
       btn,
     );
     return form;
@@ -575,13 +641,7 @@ export async function detailPage(ctx: PageCtx): Promise<void> {
     const download = async (d: Attachment, btn: HTMLButtonElement) => {
       btn.disabled = true;
       try {
-        const b = await apiBlob(d.url);
-        const u = URL.createObjectURL(b);
-        const a = h('a', { href: u, download: `${report.code}-${d.id}.pdf` });
-        document.body.appendChild(a);
-        a.click();
-        a.remove();
-        window.setTimeout(() => URL.revokeObjectURL(u), 30_000);
+        downloadBlob(await apiBlob(d.url), `${report.code}-${d.id}.pdf`);
       } catch (e) {
         showError(flash, e);
       } finally {
@@ -601,7 +661,7 @@ export async function detailPage(ctx: PageCtx): Promise<void> {
               const btn: HTMLButtonElement = h(
                 'button',
                 { type: 'button', class: 'btn btn-outline-primary btn-sm', onclick: () => void download(d, btn) },
-                t('staff.detail.downloadDoc', { n: i + 1, size: Math.ceil(d.size_bytes / 1024) }),
+                t('staff.detail.downloadDoc', { n: i + 1, size: fileSize(d.size_bytes) }),
               );
               return h('li', {}, btn);
             }),
@@ -679,6 +739,7 @@ export async function detailPage(ctx: PageCtx): Promise<void> {
     if (working) actions.push(statusForm());
     if (working) actions.push(notCompetentForm());
     actions.push(noteForm());
+    actions.push(uploadForm());
     drawSupervisor();
     replace(
       ctx.main,

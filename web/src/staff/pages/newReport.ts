@@ -4,13 +4,26 @@
 // next caller.
 
 import { h, replace, announce } from '../../common/dom';
-import { t, categoryName } from '../../common/i18n';
+import { t, lang, Lang } from '../../common/i18n';
 import { api, ApiError, site } from '../../common/api';
 import { dateTime } from '../../common/format';
 import { createMap, pin, geocode, GeocodeResult } from '../../common/map';
 import type { PageCtx } from '../main';
 import * as session from '../session';
-import { clearFieldErrors, field, localNow, messageBox, pageHeader, setFieldError, showError, showFieldErrors } from '../ui';
+import {
+  categoryOptions,
+  clearFieldErrors,
+  field,
+  localNow,
+  MAX_FILE_BYTES,
+  messageBox,
+  pageHeader,
+  radioGroup,
+  setFieldError,
+  showError,
+  showFieldErrors,
+  uploadErrorText,
+} from '../ui';
 import type { CategoriesResponse, CreatedReport } from '../types';
 import type * as Leaflet from 'leaflet';
 
@@ -27,10 +40,35 @@ interface Values {
   description: string;
   name: string;
   phone: string;
+  email: string;
+  language: Lang;
 }
 
-function empty(channel = 'phone'): Values {
-  return { channel, received_at: localNow(), address: '', lat: '', lon: '', category: '', title: '', description: '', name: '', phone: '' };
+function empty(channel = 'phone', language: Lang = lang()): Values {
+  return {
+    channel,
+    received_at: localNow(),
+    address: '',
+    lat: '',
+    lon: '',
+    category: '',
+    title: '',
+    description: '',
+    name: '',
+    phone: '',
+    email: '',
+    language,
+  };
+}
+
+/** How the citizen is kept informed: by email if they gave one, else by a
+ * call back if they gave a phone number (the server's own default too). */
+function reporter(v: Values): Record<string, string | null> | null {
+  const name = v.name.trim() || null;
+  const phone = v.phone.trim() || null;
+  const email = v.email.trim() || null;
+  if (!name && !phone && !email) return null;
+  return { name, phone, email, contact: email ? 'email' : phone ? 'phone' : 'none' };
 }
 
 /** Accepts "43,7159" as well as "43.7159". */
@@ -66,6 +104,8 @@ export async function newReportPage(ctx: PageCtx): Promise<void> {
     description: null as HTMLTextAreaElement | null,
     name: null as HTMLInputElement | null,
     phone: null as HTMLInputElement | null,
+    email: null as HTMLInputElement | null,
+    language: null as HTMLSelectElement | null,
     files: null as HTMLInputElement | null,
   };
 
@@ -84,6 +124,8 @@ export async function newReportPage(ctx: PageCtx): Promise<void> {
       description: inputs.description?.value ?? '',
       name: inputs.name?.value ?? '',
       phone: inputs.phone?.value ?? '',
+      email: inputs.email?.value ?? '',
+      language: inputs.language?.value === 'en' ? 'en' : 'it',
     };
   };
 
@@ -101,23 +143,10 @@ export async function newReportPage(ctx: PageCtx): Promise<void> {
   const fillCategories = () => {
     const sel = inputs.category;
     if (!sel) return;
-    const all = categories?.categories ?? [];
-    const children = (code: string) => all.filter((c) => c.parent === code);
     replace(
       sel,
       h('option', { value: '' }, categories ? t('staff.urp.chooseCategory') : t('common.loading')),
-      all
-        .filter((c) => !c.parent)
-        .map((c) => {
-          const kids = children(c.code);
-          if (!kids.length) return h('option', { value: c.code, selected: c.code === values.category }, categoryName(c));
-          return h(
-            'optgroup',
-            { label: categoryName(c) },
-            c.selectable ? h('option', { value: c.code, selected: c.code === values.category }, t('staff.urp.groupGeneric', { name: categoryName(c) })) : null,
-            kids.map((k) => h('option', { value: k.code, selected: k.code === values.category }, categoryName(k))),
-          );
-        }),
+      categoryOptions(categories?.categories ?? [], { selected: values.category }),
     );
   };
 
@@ -133,6 +162,8 @@ export async function newReportPage(ctx: PageCtx): Promise<void> {
     if (!values.category) problems.push(['category', t('staff.urp.err.category')]);
     if (!values.description.trim()) problems.push(['description', t('staff.urp.err.description')]);
     if (values.channel === 'phone' && !values.phone.trim()) problems.push(['reporter.phone', t('staff.urp.err.phone')]);
+    if (values.channel === 'email' && !values.email.trim()) problems.push(['reporter.email', t('staff.urp.err.email')]);
+    else if (values.email.trim() && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(values.email.trim())) problems.push(['reporter.email', t('staff.urp.err.emailFormat')]);
     if (!problems.length) return true;
     let first: HTMLElement | null = null;
     for (const [name, text] of problems) {
@@ -160,29 +191,37 @@ export async function newReportPage(ctx: PageCtx): Promise<void> {
           category: values.category,
           title: values.title.trim() || null,
           description: values.description.trim(),
-          language: 'it',
-          reporter: values.name.trim() || values.phone.trim() ? { name: values.name.trim() || null, phone: values.phone.trim() || null } : null,
+          language: values.language,
+          reporter: reporter(values),
         },
       });
-      // Photos or documents the citizen brought to the counter: attached with
-      // the report's tracking token, which only this answer carries.
+      // Photos or documents the citizen brought to the counter, attached as
+      // staff (the bearer token): the report exists already, so a file that
+      // fails is reported next to the code, not as a failed report.
       uploadProblems = [];
       for (const file of Array.from(inputs.files?.files ?? [])) {
+        if (file.size > MAX_FILE_BYTES) {
+          uploadProblems.push(t('staff.urp.uploadFailed', { name: file.name, reason: uploadErrorText(new ApiError(413, 'file_too_large', '')) }));
+          continue;
+        }
         const form = new FormData();
         form.append('file', file, file.name);
         try {
-          await api(`reports/${encodeURIComponent(created.code)}/attachments`, { form, query: { token: created.tracking_token } });
+          await api(`reports/${encodeURIComponent(created.code)}/attachments`, { form });
         } catch (e) {
-          uploadProblems.push(t('staff.urp.uploadFailed', { name: file.name, reason: e instanceof ApiError ? e.plain : t('staff.errors.unexpected') }));
+          uploadProblems.push(t('staff.urp.uploadFailed', { name: file.name, reason: uploadErrorText(e) }));
         }
       }
       if (!ctx.alive()) return;
       last = created;
+      // The next caller: same desk (channel), their own language.
       values = empty(values.channel);
       draw();
       drawResult();
       result.focus();
-      announce(t('staff.urp.created', { code: created.code }));
+      const said = t('staff.urp.created', { code: created.code });
+      if (uploadProblems.length) announce(`${said} ${t('staff.urp.uploadsFailed', { code: created.code })} ${uploadProblems.join(' ')}`, true);
+      else announce(said);
     } catch (e) {
       if (!ctx.alive()) return;
       btn.disabled = false;
@@ -218,8 +257,23 @@ export async function newReportPage(ctx: PageCtx): Promise<void> {
         last.office ? t('staff.urp.routedTo', { office: last.office.name }) : t('staff.urp.toTriage'),
         last.take_in_due_at ? [' ', t('staff.urp.dueBy', { at: dateTime(last.take_in_due_at) })] : null,
       ),
-      uploadProblems.length ? h('ul', { class: 'field-error' }, uploadProblems.map((p) => h('li', {}, p))) : null,
-      h('p', { class: 'mb-0' }, h('a', { href: `/staff/segnalazioni/${encodeURIComponent(last.code)}` }, t('staff.urp.openCreated', { code: last.code }))),
+      uploadProblems.length
+        ? h(
+            'div',
+            { class: 'staff-upload-problems', 'data-testid': 'upload-problems' },
+            h('p', { class: 'mb-1' }, h('strong', {}, t('staff.urp.uploadsFailed', { code: last.code }))),
+            h('ul', { class: 'field-error' }, uploadProblems.map((p) => h('li', {}, p))),
+          )
+        : null,
+      h(
+        'p',
+        { class: 'mb-0' },
+        h(
+          'a',
+          { href: `/staff/segnalazioni/${encodeURIComponent(last.code)}` },
+          uploadProblems.length ? t('staff.urp.openToAttach', { code: last.code }) : t('staff.urp.openCreated', { code: last.code }),
+        ),
+      ),
     );
   };
 
@@ -227,15 +281,12 @@ export async function newReportPage(ctx: PageCtx): Promise<void> {
     map?.remove();
     map = null;
     marker = null;
-    const radios = CHANNELS.map((c) => {
-      const rid = `channel-${c}`;
-      return h(
-        'div',
-        { class: 'form-check form-check-inline staff-radio' },
-        h('input', { type: 'radio', class: 'form-check-input', name: 'channel', id: rid, value: c, checked: c === values.channel }),
-        h('label', { for: rid, class: 'form-check-label' }, t(`common.channel.${c}`)),
-      );
-    });
+    const radios = radioGroup(
+      t('staff.urp.channel'),
+      'channel',
+      CHANNELS.map((c) => ({ value: c, label: t(`common.channel.${c}`) })),
+      { checked: values.channel, inline: true },
+    );
     inputs.received_at = h('input', { type: 'datetime-local', class: 'form-control', value: values.received_at, max: localNow() });
     inputs.address = h('input', { type: 'text', class: 'form-control', value: values.address, autocomplete: 'off' });
     inputs.lat = h('input', { type: 'text', inputmode: 'decimal', class: 'form-control', value: values.lat, autocomplete: 'off' });
@@ -246,6 +297,12 @@ export async function newReportPage(ctx: PageCtx): Promise<void> {
     inputs.description.value = values.description;
     inputs.name = h('input', { type: 'text', class: 'form-control', value: values.name, autocomplete: 'off' });
     inputs.phone = h('input', { type: 'tel', class: 'form-control', value: values.phone, autocomplete: 'off' });
+    inputs.email = h('input', { type: 'email', class: 'form-control', value: values.email, autocomplete: 'off', 'data-testid': 'urp-email' });
+    inputs.language = h(
+      'select',
+      { class: 'form-select', 'data-testid': 'urp-language' },
+      (['it', 'en'] as const).map((l) => h('option', { value: l, selected: l === values.language }, t(`staff.urp.languages.${l}`))),
+    );
     inputs.files = h('input', { type: 'file', class: 'form-control', multiple: true, accept: 'image/jpeg,image/png,image/webp,application/pdf', 'data-testid': 'urp-files' });
     fillCategories();
     for (const el of [inputs.lat, inputs.lon]) el.addEventListener('change', placeMarker);
@@ -303,12 +360,7 @@ export async function newReportPage(ctx: PageCtx): Promise<void> {
         'fieldset',
         { class: 'staff-fieldset' },
         h('legend', {}, t('staff.urp.section.call')),
-        h(
-          'fieldset',
-          { class: 'staff-radios mb-3' },
-          h('legend', { class: 'form-label' }, t('staff.urp.channel')),
-          radios,
-        ),
+        radios,
         field(t('staff.urp.receivedAt'), inputs.received_at, { required: true, name: 'received_at', hint: t('staff.urp.receivedAtHint') }),
       ),
       h(
@@ -350,6 +402,8 @@ export async function newReportPage(ctx: PageCtx): Promise<void> {
           { class: 'row' },
           h('div', { class: 'col-sm-6' }, field(t('staff.urp.name'), inputs.name, { name: 'reporter.name' })),
           h('div', { class: 'col-sm-6' }, field(t('staff.urp.phone'), inputs.phone, { name: 'reporter.phone', hint: t('staff.urp.phoneHint') })),
+          h('div', { class: 'col-sm-6' }, field(t('staff.urp.email'), inputs.email, { name: 'reporter.email', hint: t('staff.urp.emailHint') })),
+          h('div', { class: 'col-sm-6' }, field(t('staff.urp.language'), inputs.language, { name: 'language', hint: t('staff.urp.languageHint') })),
         ),
       ),
       btn,

@@ -1,13 +1,14 @@
 // The work queue: an office sees its own reports, URP and supervisors the
 // whole municipality's, by take-in deadline, with live countdowns.
 
-import { h, replace, announce } from '../../common/dom';
-import { t, categoryName } from '../../common/i18n';
+import { h, replace } from '../../common/dom';
+import { t } from '../../common/i18n';
 import { api } from '../../common/api';
 import type { PageCtx } from '../main';
-import { field, loading, messageBox, pageHeader, queueTable, showError } from '../ui';
+import { categoryOptions, codeExample, codePrefix, field, messageBox, pageHeader, queueTable } from '../ui';
+import { moreButton, pagedList } from '../paged';
 import * as session from '../session';
-import type { CategoriesResponse, QueueItem, QueuePage } from '../types';
+import type { CategoriesResponse, QueuePage } from '../types';
 
 const STATUS_FILTERS = ['open', 'new', 'taken_in', 'in_progress', 'resolved', 'closed', 'rejected', 'not_competent'];
 
@@ -31,8 +32,6 @@ export async function queuePage(ctx: PageCtx): Promise<void> {
         /* the filter is optional */
       });
   }
-  let items: QueueItem[] = [];
-  let next: string | null = null;
   let categories: CategoriesResponse | null = null;
   const errors = messageBox();
   const results = h('div', { 'data-testid': 'queue-results' });
@@ -45,34 +44,34 @@ export async function queuePage(ctx: PageCtx): Promise<void> {
     .catch(() => {
       /* the filter is optional */
     });
+  // The example in the "open by code" field: this comune's codes, this year.
+  let codeIn: HTMLInputElement | null = null;
+  let prefix: string | null = null;
+  void codePrefix(u.municipality).then((p) => {
+    prefix = p;
+    if (ctx.alive() && codeIn && prefix) codeIn.placeholder = codeExample(prefix);
+  });
 
-  const load = async (more = false, quiet = false) => {
-    try {
-      if (!more && !quiet) replace(results, loading());
-      const page = await api<QueuePage>('staff/reports', {
+  const list = pagedList({
+    ctx,
+    results,
+    errors,
+    draw: () => drawResults(),
+    fetch: (cursor, limit) =>
+      api<QueuePage>('staff/reports', {
         query: {
           status: state.status === 'open' ? undefined : state.status,
           overdue: state.overdue ? true : undefined,
           category: state.category || undefined,
           office: state.office || undefined,
-          cursor: more ? next ?? undefined : undefined,
-          limit: 50,
+          cursor,
+          limit,
         },
-      });
-      if (!ctx.alive()) return;
-      items = more ? items.concat(page.items) : page.items;
-      next = page.next_cursor ?? null;
-      showError(errors, null);
-      drawResults();
-      if (!quiet) announce(t('staff.queue.count', { n: items.length }));
-    } catch (e) {
-      if (!ctx.alive()) return;
-      replace(results);
-      showError(errors, e);
-    }
-  };
+      }),
+  });
 
   const drawResults = () => {
+    const items = list.items;
     const overdue = items.filter((i) => i.status === 'new' && i.overdue).length;
     replace(
       results,
@@ -85,9 +84,7 @@ export async function queuePage(ctx: PageCtx): Promise<void> {
       items.length === 0
         ? h('p', { class: 'staff-empty' }, t('staff.queue.empty'))
         : queueTable(items, { caption: t('staff.queue.caption'), showOffice: u.role !== 'office' }),
-      next
-        ? h('button', { type: 'button', class: 'btn btn-outline-primary', onclick: () => void load(true) }, t('staff.queue.more'))
-        : null,
+      moreButton(list),
     );
   };
 
@@ -106,9 +103,7 @@ export async function queuePage(ctx: PageCtx): Promise<void> {
     replace(
       catSel,
       h('option', { value: '' }, t('staff.queue.filter.allCategories')),
-      (categories?.categories ?? []).map((c) =>
-        h('option', { value: c.code, selected: c.code === state.category }, c.parent ? `— ${categoryName(c)}` : categoryName(c)),
-      ),
+      categoryOptions(categories?.categories ?? [], { selected: state.category, filter: true }),
     );
   };
 
@@ -147,7 +142,7 @@ export async function queuePage(ctx: PageCtx): Promise<void> {
           state.overdue = overdueBox.checked;
           state.office = officeSel?.value ?? '';
           syncUrl();
-          void load();
+          void list.load();
         },
       },
       field(t('staff.queue.filter.status'), statusSel),
@@ -157,7 +152,8 @@ export async function queuePage(ctx: PageCtx): Promise<void> {
       h('button', { type: 'submit', class: 'btn btn-primary' }, t('staff.queue.filter.apply')),
     );
     // A citizen on the phone reads out a code: straight to that report.
-    const codeIn = h('input', { type: 'text', class: 'form-control', autocomplete: 'off', placeholder: 'PI-2026-000123', 'data-testid': 'goto-code' });
+    codeIn = h('input', { type: 'text', class: 'form-control', autocomplete: 'off', placeholder: prefix ? codeExample(prefix) : undefined, 'data-testid': 'goto-code' });
+    const input = codeIn;
     const goto = h(
       'form',
       {
@@ -166,17 +162,16 @@ export async function queuePage(ctx: PageCtx): Promise<void> {
         'aria-label': t('staff.queue.goto.label'),
         onsubmit: (ev: Event) => {
           ev.preventDefault();
-          const code = codeIn.value.trim().toUpperCase().replace(/\s+/g, '');
+          const code = input.value.trim().toUpperCase().replace(/\s+/g, '');
           if (code) ctx.navigate(`/staff/segnalazioni/${encodeURIComponent(code)}`);
-          else codeIn.focus();
+          else input.focus();
         },
       },
-      field(t('staff.queue.goto.code'), codeIn, { hint: t('staff.queue.goto.hint') }),
+      field(t('staff.queue.goto.code'), input, { hint: t('staff.queue.goto.hint') }),
       h('button', { type: 'submit', class: 'btn btn-outline-primary' }, t('staff.queue.goto.submit')),
     );
     const titleText = u.role === 'office' ? t('staff.queue.titleOffice') : t('staff.queue.title');
-    replace(ctx.main, ...pageHeader(titleText, t(`staff.queue.lead.${u.role}`)), goto, form, errors, results);
-    if (items.length || next) drawResults();
+    replace(ctx.main, ...pageHeader(titleText, t(`staff.queue.lead.${u.role}`)), goto, form, errors, list.notice, results);
   };
 
   draw();
@@ -185,8 +180,8 @@ export async function queuePage(ctx: PageCtx): Promise<void> {
     drawResults();
   });
   ctx.ready(u.role === 'office' ? t('staff.queue.titleOffice') : t('staff.queue.title'));
-  await load();
+  await list.load();
   // Fresh data every five minutes (countdowns tick every minute on their own).
-  const timer = window.setInterval(() => void load(false, true), 5 * 60_000);
+  const timer = window.setInterval(() => void list.refresh(), 5 * 60_000);
   ctx.onDispose(() => window.clearInterval(timer));
 }

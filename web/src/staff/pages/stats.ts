@@ -6,9 +6,9 @@
 import { h, replace, announce } from '../../common/dom';
 import { t } from '../../common/i18n';
 import { api, apiBlob } from '../../common/api';
-import { dateTime, number } from '../../common/format';
+import { date, dateTime, number } from '../../common/format';
 import type { PageCtx } from '../main';
-import { field, isoDay, loading, messageBox, pageHeader, showError } from '../ui';
+import { downloadBlob, field, isoDay, loading, messageBox, pageHeader, showError } from '../ui';
 import type { OfficeStatsResponse } from '../types';
 
 type ChartLike = { destroy(): void };
@@ -19,9 +19,11 @@ function addDays(day: string, n: number): string {
   return d.toISOString().slice(0, 10);
 }
 
+/** A number rounded to `digits` decimals, or a dash when there is none. */
 function fmt(n: number | null | undefined, digits = 1): string {
   if (n === null || n === undefined) return '—';
-  return new Intl.NumberFormat(document.documentElement.lang === 'en' ? 'en-GB' : 'it-IT', { maximumFractionDigits: digits }).format(n);
+  const f = 10 ** digits;
+  return number(Math.round(n * f) / f);
 }
 
 export async function statsPage(ctx: PageCtx): Promise<void> {
@@ -56,18 +58,14 @@ export async function statsPage(ctx: PageCtx): Promise<void> {
     }
   };
 
-  const fmtDay = (d: string) => new Intl.DateTimeFormat(document.documentElement.lang === 'en' ? 'en-GB' : 'it-IT', { dateStyle: 'long', timeZone: 'UTC' }).format(new Date(`${d}T12:00:00Z`));
+  // Midday UTC is the same calendar day in Rome.
+  const fmtDay = (d: string) => date(`${d}T12:00:00Z`);
 
   const download = async (btn: HTMLButtonElement) => {
     btn.disabled = true;
     try {
       const blob = await apiBlob('stats/offices', { query: { from, to: addDays(to, 1), format: 'csv' } });
-      const url = URL.createObjectURL(blob);
-      const a = h('a', { href: url, download: `segnala-uffici_${from}_${to}.csv`, hidden: true });
-      document.body.appendChild(a);
-      a.click();
-      a.remove();
-      window.setTimeout(() => URL.revokeObjectURL(url), 60_000);
+      downloadBlob(blob, `segnala-uffici_${from}_${to}.csv`);
       announce(t('staff.stats.csvDone'));
     } catch (e) {
       showError(errors, e);
