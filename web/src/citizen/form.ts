@@ -10,10 +10,10 @@ import { title as setTitle } from '../common/layout';
 import type * as Leaflet from 'leaflet';
 import type { PageContext, Dispose } from './page';
 import { loadDraft, saveDraft, clearDraft, emptyDraft, hasContent, type Draft, type Contact } from './draft';
-import { field, group, radio, checkbox, setError, showProblems, problemText, errorText, alertBox, size, type Problem } from './ui';
+import { field, group, radio, checkbox, setError, showProblems, problemText, errorText, alertBox, type Problem } from './ui';
 import { fileProblem, IMAGE_TYPES, MAX_IMAGES, MAX_DOCUMENTS } from './upload';
 import { renderSent, loadSent, storeSent, type Sent } from './sent';
-import { status as statusLabel, date as fmtDate } from '../common/format';
+import { status as statusLabel, date as fmtDate, fileSize as size } from '../common/format';
 
 interface Picked {
   file: File;

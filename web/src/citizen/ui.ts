@@ -3,7 +3,7 @@
 // the API's field problems turned into plain words.
 
 import { h, announce, type Child } from '../common/dom';
-import { t, has, lang } from '../common/i18n';
+import { t, has } from '../common/i18n';
 import { ApiError, fieldText, type FieldProblem } from '../common/api';
 
 export type Control = HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement;
@@ -164,18 +164,6 @@ export function alertBox(text: string, kind: 'danger' | 'success' | 'info' | 'wa
 /** A "definition list" row for summaries and report pages. */
 export function row(label: string, value: Child): HTMLElement[] {
   return [h('dt', {}, label), h('dd', {}, value)];
-}
-
-/** Human file size, with the units written the way the language writes them. */
-export function size(bytes: number): string {
-  const [value, unit, digits] =
-    bytes < 1024 ? [bytes, 'byte', 0] : bytes < 1024 * 1024 ? [bytes / 1024, 'kilobyte', 0] : [bytes / 1024 / 1024, 'megabyte', 1];
-  return new Intl.NumberFormat(lang() === 'en' ? 'en-GB' : 'it-IT', {
-    style: 'unit',
-    unit,
-    unitDisplay: 'short',
-    maximumFractionDigits: digits,
-  }).format(value);
 }
 
 /** Marks a button as working (or done): while it is, a second press must do

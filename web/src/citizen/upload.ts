@@ -5,7 +5,7 @@
 import { h, announce } from '../common/dom';
 import { t, has } from '../common/i18n';
 import type { Attachment } from '../common/api';
-import { size } from './ui';
+import { fileSize as size } from '../common/format';
 
 export const IMAGE_TYPES = ['image/jpeg', 'image/png', 'image/webp'];
 export const MAX_IMAGES = 5;

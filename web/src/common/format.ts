@@ -44,3 +44,16 @@ export function countdown(iso: string, now: Date = new Date()): { text: string; 
 export function status(code: string): string {
   return t(`common.status.${code}`);
 }
+
+/** "79 byte", "850 kB", "1,6 MB": file sizes, with the units as the language
+ * writes them. */
+export function fileSize(bytes: number): string {
+  const [value, unit, digits] =
+    bytes < 1024 ? [bytes, 'byte', 0] : bytes < 1024 * 1024 ? [bytes / 1024, 'kilobyte', 0] : [bytes / 1024 / 1024, 'megabyte', 1];
+  return new Intl.NumberFormat(locale(), {
+    style: 'unit',
+    unit: unit as string,
+    unitDisplay: 'short',
+    maximumFractionDigits: digits as number,
+  }).format(value as number);
+}

@@ -4,7 +4,7 @@
 import { h, id, announce, replace, Child } from '../common/dom';
 import { t, has, categoryName } from '../common/i18n';
 import { api, ApiError, fieldText } from '../common/api';
-import { countdown, dateTime, number, status as statusLabel } from '../common/format';
+import { countdown, dateTime, status as statusLabel } from '../common/format';
 import type { CategoryView, QueueItem } from './types';
 
 export interface FieldOptions {
@@ -246,12 +246,6 @@ export function downloadBlob(blob: Blob, filename: string): void {
   a.remove();
   // The download has started by then; the URL only holds memory.
   window.setTimeout(() => URL.revokeObjectURL(href), 60_000);
-}
-
-/** "850 kB", "1,2 MB": file sizes the same way everywhere in the console. */
-export function fileSize(bytes: number): string {
-  if (bytes < 1024 * 1024) return t('staff.size.kb', { n: number(Math.max(1, Math.ceil(bytes / 1024))) });
-  return t('staff.size.mb', { n: number(Math.round((bytes / (1024 * 1024)) * 10) / 10) });
 }
 
 export interface RadioOption {

@@ -4,7 +4,7 @@
 import { h, replace, announce, id } from '../../common/dom';
 import { t, has, categoryName } from '../../common/i18n';
 import { api, apiBlob, ApiError, Attachment } from '../../common/api';
-import { dateTime, status as statusLabel } from '../../common/format';
+import { dateTime, fileSize, status as statusLabel } from '../../common/format';
 import { createMap, pin } from '../../common/map';
 import itStaff from '../../i18n/it/staff.json';
 import enStaff from '../../i18n/en/staff.json';
@@ -19,7 +19,6 @@ import {
   downloadBlob,
   errorText,
   field,
-  fileSize,
   loading,
   messageBox,
   setFieldError,
