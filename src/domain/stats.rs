@@ -97,6 +97,25 @@ pub fn by_office(
         .collect()
 }
 
+/// Reports on the public map per category id, as `(total, open)`, from
+/// counts per category and status: rejected reports are not on the map.
+pub fn public_counts(
+    rows: impl IntoIterator<Item = (String, Status, i64)>,
+) -> BTreeMap<String, (i64, i64)> {
+    let mut per: BTreeMap<String, (i64, i64)> = BTreeMap::new();
+    for (category, status, n) in rows {
+        if status == Status::Rejected {
+            continue;
+        }
+        let e = per.entry(category).or_default();
+        e.0 += n;
+        if status.is_open() {
+            e.1 += n;
+        }
+    }
+    per
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -172,5 +191,17 @@ mod tests {
         );
         let verde = &stats[&Some("verde".to_string())];
         assert_eq!(verde.within_deadline_pct, Some(100.0));
+    }
+
+    #[test]
+    fn public_counts_leave_rejected_reports_out() {
+        let per = public_counts([
+            ("buche".to_string(), Status::New, 2),
+            ("buche".to_string(), Status::Resolved, 3),
+            ("buche".to_string(), Status::Rejected, 4),
+            ("graffiti".to_string(), Status::Rejected, 1),
+        ]);
+        assert_eq!(per.get("buche"), Some(&(5, 2)));
+        assert_eq!(per.get("graffiti"), None);
     }
 }

@@ -192,15 +192,16 @@ async fn jurisdiction(
     state: &AppState,
     p: &Params,
 ) -> Result<municipalities::MunicipalitySummary, O311Error> {
-    let all = state.read(municipalities::list).await?;
-    match first(p, "jurisdiction_id") {
-        Some(id) => all
-            .into_iter()
-            .find(|m| m.id == id)
-            .ok_or_else(|| err(404, format!("jurisdiction_id {id} is not served here"))),
-        None if all.len() == 1 => Ok(all.into_iter().next().unwrap_or_else(|| unreachable!())),
-        None if all.is_empty() => Err(err(404, "no jurisdiction is served here yet")),
-        None => Err(err(
+    use municipalities::Chosen;
+    let wanted = first(p, "jurisdiction_id").map(str::to_string);
+    match state
+        .read(move |c| municipalities::choose(c, wanted.as_deref()))
+        .await?
+    {
+        Chosen::One(m) => Ok(m),
+        Chosen::NotServed(id) => Err(err(404, format!("jurisdiction_id {id} is not served here"))),
+        Chosen::NoneServed => Err(err(404, "no jurisdiction is served here yet")),
+        Chosen::Ambiguous => Err(err(
             400,
             "jurisdiction_id is required: this server serves several municipalities (ISTAT codes)",
         )),

@@ -11,10 +11,11 @@ use super::auth::Staff;
 use super::dto::OfficeRef;
 use super::AppState;
 use crate::domain::permissions::Action;
-use crate::domain::stats::{by_office, ReportFacts};
+use crate::domain::stats::{by_office, public_counts, ReportFacts};
 use crate::error::{AppError, AppResult};
+use crate::store::municipalities::{self, Chosen};
 use crate::store::reports::{self, StatRow};
-use crate::store::{catalog, municipalities, naive, utc};
+use crate::store::{catalog, naive, utc};
 
 /// The longest period one call may cover.
 pub const MAX_DAYS: i64 = 366;
@@ -323,13 +324,21 @@ pub async fn public(
     let since = naive(Utc::now() - Duration::days(365));
     let stats = state
         .read(move |conn| {
-            let all = municipalities::list(conn)?;
-            let m = match wanted {
-                Some(id) => all.into_iter().find(|m| m.id == id).ok_or_else(|| {
-                    AppError::not_found("municipality_not_found", format!("no municipality {id}"))
-                })?,
-                None if all.len() == 1 => all.into_iter().next().expect("one"),
-                None => {
+            let m = match municipalities::choose(conn, wanted.as_deref())? {
+                Chosen::One(m) => m,
+                Chosen::NotServed(id) => {
+                    return Err(AppError::not_found(
+                        "municipality_not_found",
+                        format!("no municipality {id}"),
+                    ))
+                }
+                Chosen::NoneServed => {
+                    return Err(AppError::not_found(
+                        "municipality_not_found",
+                        "no municipality is served yet",
+                    ))
+                }
+                Chosen::Ambiguous => {
                     return Err(AppError::bad_request(
                         "municipality_required",
                         "several municipalities are served: pass municipality=<ISTAT code>",
@@ -337,20 +346,11 @@ pub async fn public(
                 }
             };
             let resolved = reports::resolved_since(conn, &m.id, since)?;
-            let mut per: std::collections::BTreeMap<String, (i64, i64)> = Default::default();
-            for (category_id, status, n) in reports::count_by_category_status(conn, &m.id)? {
-                let Ok(status) = status.parse::<crate::domain::report::Status>() else {
-                    continue;
-                };
-                if status == crate::domain::report::Status::Rejected {
-                    continue;
-                }
-                let e = per.entry(category_id).or_default();
-                e.0 += n;
-                if status.is_open() {
-                    e.1 += n;
-                }
-            }
+            let per = public_counts(
+                reports::count_by_category_status(conn, &m.id)?
+                    .into_iter()
+                    .filter_map(|(category, status, n)| Some((category, status.parse().ok()?, n))),
+            );
             let ids: Vec<String> = per.keys().cloned().collect();
             let cats = catalog::categories_by_ids(conn, &ids)?;
             let parents: std::collections::HashMap<String, String> = catalog::categories_by_ids(

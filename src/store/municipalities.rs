@@ -154,6 +154,32 @@ pub fn list(conn: &mut DbConn) -> AppResult<Vec<MunicipalitySummary>> {
         .load(conn)?)
 }
 
+/// Which served comune a call is about.
+pub enum Chosen {
+    One(MunicipalitySummary),
+    /// The named comune is not served here.
+    NotServed(String),
+    /// None was named and none is served yet.
+    NoneServed,
+    /// None was named and several are served.
+    Ambiguous,
+}
+
+/// The comune named by `wanted` (an ISTAT code), or the only one served when
+/// none is named.
+pub fn choose(conn: &mut DbConn, wanted: Option<&str>) -> AppResult<Chosen> {
+    let mut all = list(conn)?;
+    Ok(match wanted {
+        Some(id) => match all.iter().position(|m| m.id == id) {
+            Some(i) => Chosen::One(all.swap_remove(i)),
+            None => Chosen::NotServed(id.to_string()),
+        },
+        None if all.len() == 1 => Chosen::One(all.remove(0)),
+        None if all.is_empty() => Chosen::NoneServed,
+        None => Chosen::Ambiguous,
+    })
+}
+
 /// Adds (or renames) a municipal holiday or extra closure; `reopened` marks a
 /// national holiday that is a working day here after all.
 pub fn set_holiday(

@@ -14,6 +14,7 @@ use crate::error::{AppError, AppResult};
 use crate::http::dto::{report_view, ReportView};
 use crate::http::AppState;
 use crate::store::events::{self, NewEvent};
+use crate::store::reports::ReportRow;
 use crate::store::reports::{apply_transition, Transition};
 use crate::store::{municipalities, utc};
 
@@ -318,7 +319,10 @@ pub async fn information(
             event.message = Some(message);
             events::append(conn, event)?;
             crate::store::reports::touch(conn, report.id, now)?;
-            let report = find_by_code(conn, &code)?;
+            let report = ReportRow {
+                updated_at: now,
+                ..report
+            };
             Ok(report_view(&bundle(conn, report, true)?, true))
         })
         .await?;
