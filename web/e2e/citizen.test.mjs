@@ -4,27 +4,19 @@
 // the statement pages. Every page and step is checked with axe.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, cpSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { startServer, launchBrowser, newPage, checkA11y, screenshot, apiCall, apiLogin, png, WEB } from './harness.mjs';
+import { startServer, launchBrowser, newPage, checkA11y, screenshot, apiCall, apiLogin, png } from './harness.mjs';
 
 let server;
 let browser;
-let webDir;
 before(async () => {
-  // The server gets its own copy of the built pages: a `vite build` run
-  // meanwhile (it empties dist/) must not pull chunks from under the browser.
-  webDir = mkdtempSync(join(tmpdir(), 'segnala-citizen-web-'));
-  cpSync(join(WEB, 'dist'), webDir, { recursive: true });
-  server = await startServer({ SEGNALA_WEB_DIR: webDir });
+  server = await startServer();
   browser = await launchBrowser();
 });
 after(async () => {
   await browser?.close();
   await server?.stop();
-  if (webDir) rmSync(webDir, { recursive: true, force: true });
 });
 
 // ---- helpers ----
@@ -656,7 +648,6 @@ test('with a geocoder configured, an address search places the point', async () 
   });
   await new Promise((ok) => geo.listen(0, '127.0.0.1', ok));
   const own = await startServer({
-    SEGNALA_WEB_DIR: webDir,
     SEGNALA_GEOCODER_URL: `http://127.0.0.1:${geo.address().port}/search?format=json&q={q}`,
   });
   try {

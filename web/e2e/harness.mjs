@@ -8,7 +8,7 @@
 // CHROMIUM (default /usr/bin/chromium).
 
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, mkdirSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
@@ -69,7 +69,9 @@ export async function startServer(extraEnv = {}) {
     SEGNALA_DATABASE_URL: databaseUrl,
     SEGNALA_BIND: `127.0.0.1:${port}`,
     SEGNALA_PUBLIC_BASE_URL: url,
-    SEGNALA_WEB_DIR: join(WEB, 'dist'),
+    // Its own copy of the built pages: a `vite build` meanwhile (which empties
+    // dist/) must not pull chunks from under the browser.
+    SEGNALA_WEB_DIR: join(dir, 'web'),
     // Offline: no tiles, no geocoder; the maps still take clicks.
     SEGNALA_MAP_TILES_URL: '',
     SEGNALA_GEOCODER_URL: '',
@@ -80,6 +82,7 @@ export async function startServer(extraEnv = {}) {
   };
   // SEGNALA_CONFIG must name a file if set: write an empty one.
   mkdirSync(join(dir, 'data'), { recursive: true });
+  cpSync(join(WEB, 'dist'), join(dir, 'web'), { recursive: true });
   execFileSync('sh', ['-c', `: > "${env.SEGNALA_CONFIG}"`]);
   const bin = binary();
   execFileSync(bin, ['demo'], { env, stdio: ['ignore', 'ignore', 'inherit'] });

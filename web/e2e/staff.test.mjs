@@ -4,23 +4,16 @@
 // and for console errors, and photographed.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, cpSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { startServer, launchBrowser, newPage, checkA11y, screenshot, apiLogin, apiCall, png, WEB } from './harness.mjs';
+import { readFileSync } from 'node:fs';
+import { startServer, launchBrowser, newPage, checkA11y, screenshot, apiLogin, apiCall, png } from './harness.mjs';
 
 const PISA = { lat: 43.7159, lon: 10.4018 };
 let server;
 let browser;
-let webDir;
 const tokens = {};
 
 before(async () => {
-  // The server gets its own copy of the built pages: a `vite build` run
-  // meanwhile (it empties dist/) must not pull chunks from under the browser.
-  webDir = mkdtempSync(join(tmpdir(), 'segnala-staff-web-'));
-  cpSync(join(WEB, 'dist'), webDir, { recursive: true });
-  server = await startServer({ SEGNALA_WEB_DIR: webDir });
+  server = await startServer();
   browser = await launchBrowser();
   for (const name of ['urp', 'ufficio-strade', 'ufficio-verde', 'supervisore']) {
     tokens[name] = await apiLogin(server.url, server.accounts[name]);
@@ -29,7 +22,6 @@ before(async () => {
 after(async () => {
   await browser?.close();
   await server?.stop();
-  if (webDir) rmSync(webDir, { recursive: true, force: true });
 });
 
 let seq = 0;
