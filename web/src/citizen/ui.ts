@@ -2,7 +2,8 @@
 // errors sit next to them (wired with aria-describedby / aria-invalid), and
 // the API's field problems turned into plain words.
 
-import { h, announce, type Child } from '../common/dom';
+import { h, announce, replace, type Child } from '../common/dom';
+import { title as setTitle } from '../common/layout';
 import { t, has } from '../common/i18n';
 import { ApiError, fieldText, type FieldProblem } from '../common/api';
 
@@ -178,4 +179,35 @@ export function setBusy(button: HTMLButtonElement, on: boolean): void {
 
 export function isBusy(button: HTMLButtonElement): boolean {
   return button.getAttribute('aria-disabled') === 'true';
+}
+
+/** A page of text from the translation files: `<key>.title`, `<key>.intro`
+ * and, per section, `<key>.sections.<s>.title` and `.text` (paragraphs split
+ * on newlines). `extra` adds content at the end of a section. */
+export function textPage(
+  root: HTMLElement,
+  key: string,
+  sections: string[],
+  opts: { extra?: (section: string) => Child; footer?: Child } = {},
+): void {
+  const comune = t('common.municipalityLabel');
+  setTitle(t(`${key}.title`));
+  replace(
+    root,
+    h('h1', {}, t(`${key}.title`)),
+    h('p', { class: 'lead' }, t(`${key}.intro`, { comune })),
+    sections.map((s) => {
+      const headingId = `${key.replace(/\W/g, '-')}-${s}`;
+      return h(
+        'section',
+        { class: 'text-section', 'aria-labelledby': headingId },
+        h('h2', { id: headingId, class: 'h4' }, t(`${key}.sections.${s}.title`)),
+        t(`${key}.sections.${s}.text`, { comune })
+          .split('\n')
+          .map((p) => h('p', {}, p)),
+        opts.extra?.(s),
+      );
+    }),
+    opts.footer,
+  );
 }
