@@ -30,8 +30,14 @@ pub struct Config {
     pub jwt_ttl_seconds: i64,
     /// Anonymous reports accepted per client IP per hour.
     pub reports_per_ip_per_hour: i32,
-    /// Take the client IP from `X-Forwarded-For` (only behind a trusted proxy).
-    pub trust_forwarded_for: bool,
+    /// Reverse proxies whose forwarding header is believed (CIDRs or
+    /// addresses, comma-separated); empty: the TCP peer is the client.
+    pub trusted_proxies: String,
+    /// The header those proxies write: `x-forwarded-for` or `forwarded`.
+    pub forwarded_header: String,
+    /// Deliver webhooks to loopback, link-local and private addresses too
+    /// (an office system on the comune's own network).
+    pub webhook_allow_private: bool,
     /// Days after closure before the reporter's name, email and phone are erased.
     pub retention_days: i64,
     /// How often each `serve` process sweeps for overdue reports.
@@ -81,7 +87,9 @@ impl Default for Config {
             jwt_secret: None,
             jwt_ttl_seconds: 1800,
             reports_per_ip_per_hour: 20,
-            trust_forwarded_for: false,
+            trusted_proxies: String::new(),
+            forwarded_header: "x-forwarded-for".into(),
+            webhook_allow_private: false,
             retention_days: 365,
             sweep_interval_seconds: 60,
             escalation_level2_hours: 24,
@@ -158,6 +166,16 @@ impl Config {
                 message: format!("`{v}` is not a number"),
             })
         }
+        fn flag(name: &str, v: &str) -> Result<bool, ConfigError> {
+            match v.trim().to_ascii_lowercase().as_str() {
+                "1" | "true" | "yes" | "on" => Ok(true),
+                "0" | "false" | "no" | "off" | "" => Ok(false),
+                _ => Err(ConfigError::Env {
+                    name: name.into(),
+                    message: format!("`{v}` is not true or false"),
+                }),
+            }
+        }
         if let Some(v) = var("SEGNALA_DATABASE_URL")? {
             config.database_url = v;
         }
@@ -194,8 +212,22 @@ impl Config {
         if let Some(v) = var("SEGNALA_REPORTS_PER_IP_PER_HOUR")? {
             config.reports_per_ip_per_hour = number("SEGNALA_REPORTS_PER_IP_PER_HOUR", v)?;
         }
-        if let Some(v) = var("SEGNALA_TRUST_FORWARDED_FOR")? {
-            config.trust_forwarded_for = matches!(v.as_str(), "1" | "true" | "yes");
+        if var("SEGNALA_TRUST_FORWARDED_FOR")?.is_some() {
+            return Err(ConfigError::Env {
+                name: "SEGNALA_TRUST_FORWARDED_FOR".into(),
+                message: "no longer read: list the reverse proxies in SEGNALA_TRUSTED_PROXIES \
+                          (e.g. 127.0.0.1) instead"
+                    .into(),
+            });
+        }
+        if let Some(v) = var("SEGNALA_TRUSTED_PROXIES")? {
+            config.trusted_proxies = v;
+        }
+        if let Some(v) = var("SEGNALA_FORWARDED_HEADER")? {
+            config.forwarded_header = v;
+        }
+        if let Some(v) = var("SEGNALA_WEBHOOK_ALLOW_PRIVATE")? {
+            config.webhook_allow_private = flag("SEGNALA_WEBHOOK_ALLOW_PRIVATE", &v)?;
         }
         if let Some(v) = var("SEGNALA_SWEEP_INTERVAL_SECONDS")? {
             config.sweep_interval_seconds = number("SEGNALA_SWEEP_INTERVAL_SECONDS", v)?;
@@ -255,7 +287,27 @@ impl Config {
         if let Some(v) = var("SEGNALA_PRIVACY_URL")? {
             config.privacy_url = v;
         }
+        config
+            .client_addresses()
+            .map_err(|message| ConfigError::Env {
+                name: "SEGNALA_TRUSTED_PROXIES".into(),
+                message,
+            })?;
         Ok(config)
+    }
+
+    /// How client addresses are found (checked when the configuration loads).
+    pub fn client_addresses(&self) -> Result<crate::http::client_addr::ClientAddresses, String> {
+        use crate::http::client_addr::{ClientAddresses, ForwardedHeader, TrustedProxies};
+        Ok(ClientAddresses {
+            proxies: TrustedProxies::parse(&self.trusted_proxies)?,
+            header: ForwardedHeader::parse(&self.forwarded_header).ok_or_else(|| {
+                format!(
+                    "SEGNALA_FORWARDED_HEADER `{}`: use x-forwarded-for or forwarded",
+                    self.forwarded_header
+                )
+            })?,
+        })
     }
 
     pub fn escalation_policy(&self) -> crate::store::escalations::Policy {

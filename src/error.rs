@@ -43,11 +43,22 @@ pub enum AppError {
     },
     #[error("{message}")]
     PayloadTooLarge { code: &'static str, message: String },
+    /// 408: the client took too long to send the request.
+    #[error("{message}")]
+    TimedOut { code: &'static str, message: String },
     #[error("{message}")]
     UnsupportedMediaType { code: &'static str, message: String },
     /// 429, with `Retry-After`.
     #[error("{message}")]
     RateLimited {
+        code: &'static str,
+        message: String,
+        retry_after: i64,
+    },
+    /// 503, with `Retry-After`: this kind of work is at capacity right now
+    /// (image decoding, password checks); the rest of the service is up.
+    #[error("{message}")]
+    Busy {
         code: &'static str,
         message: String,
         retry_after: i64,
@@ -102,8 +113,10 @@ impl AppError {
             | Self::Forbidden { code, .. }
             | Self::Conflict { code, .. }
             | Self::PayloadTooLarge { code, .. }
+            | Self::TimedOut { code, .. }
             | Self::UnsupportedMediaType { code, .. }
-            | Self::RateLimited { code, .. } => code,
+            | Self::RateLimited { code, .. }
+            | Self::Busy { code, .. } => code,
             Self::Validation(_) => "validation_failed",
             Self::Unavailable(_) => "service_unavailable",
             Self::Internal(_) => "internal_error",
@@ -164,9 +177,10 @@ impl ResponseError for AppError {
             Self::Forbidden { .. } => StatusCode::FORBIDDEN,
             Self::Conflict { .. } => StatusCode::CONFLICT,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::TimedOut { .. } => StatusCode::REQUEST_TIMEOUT,
             Self::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
-            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unavailable(_) | Self::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -179,7 +193,7 @@ impl ResponseError for AppError {
         }
         let mut response = HttpResponse::build(self.status_code());
         match self {
-            Self::RateLimited { retry_after, .. } => {
+            Self::RateLimited { retry_after, .. } | Self::Busy { retry_after, .. } => {
                 response.insert_header(("Retry-After", retry_after.to_string()));
             }
             Self::Unauthorized { .. } => {

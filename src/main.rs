@@ -809,7 +809,24 @@ fn default_prefix(
         })
 }
 
+/// Buffers of a megabyte or more (an argon2 verification's 19 MiB, a decoded
+/// photo) are mapped and unmapped on their own, so their memory goes back to
+/// the system as soon as the work ends. glibc's adaptive threshold would
+/// otherwise move them into per-thread arenas after the first free, and a
+/// burst of sign-ins spread over the blocking threads left the process
+/// holding over a gigabyte it no longer used (measured: 1.26 GB after 120
+/// parallel sign-ins, with at most two verifications at a time).
+fn release_large_buffers() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only changes the allocator's tuning; it is called
+    // before any other thread exists.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 1 << 20);
+    }
+}
+
 fn serve(config: Config) -> AppResult<()> {
+    release_large_buffers();
     let store = open(&config)?;
     let listener = std::net::TcpListener::bind(&config.bind)
         .map_err(|e| AppError::internal(format!("cannot listen on {}: {e}", config.bind)))?;

@@ -13,8 +13,26 @@ use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits};
 pub const MAX_FILE_BYTES: usize = 10 * 1024 * 1024;
 pub const MAX_IMAGES_PER_REPORT: i64 = 5;
 pub const MAX_DOCUMENTS_PER_REPORT: i64 = 3;
+/// Enough leading bytes to recognise every accepted type.
+pub const SNIFF_BYTES: usize = 16;
+
+/// How many files of a kind one report may have.
+pub fn max_per_report(kind: Kind) -> i64 {
+    match kind {
+        Kind::Image => MAX_IMAGES_PER_REPORT,
+        Kind::Document => MAX_DOCUMENTS_PER_REPORT,
+    }
+}
 /// Longest side kept for photos: enough for any screen, bounded storage.
 const MAX_SIDE: u32 = 3000;
+/// The most pixels an image may declare (a 48 MP phone photo is refused,
+/// its 12 MP default output is not). Checked on the header, before the
+/// decoder allocates anything for the pixels.
+pub const MAX_PIXELS: u64 = 40_000_000;
+/// The most bytes the decoded pixels may take, as the header declares them
+/// (width × height × bytes per pixel): a 16-bit RGBA image costs eight bytes
+/// a pixel, so it must be smaller than an 8-bit RGB one.
+pub const MAX_DECODED_BYTES: u64 = 128 * 1024 * 1024;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -48,6 +66,9 @@ pub enum MediaError {
     Unsupported,
     #[error("the image could not be read: {0}")]
     Corrupt(String),
+    /// The header declares more pixels or more decoded bytes than allowed.
+    #[error("the image is {width}×{height} pixels: at most {} megapixels are accepted", MAX_PIXELS / 1_000_000)]
+    TooLarge { width: u32, height: u32 },
 }
 
 /// Recognises JPEG, PNG, WebP and PDF by their signatures.
@@ -69,6 +90,21 @@ pub fn sniff(bytes: &[u8]) -> Option<(Kind, ImageFormatOrPdf)> {
 pub enum ImageFormatOrPdf {
     Image(ImageFormat),
     Pdf,
+}
+
+/// Checks what an upload declares without decoding it: its type, and for an
+/// image the size its header claims. Cheap (headers only), so a bomb is
+/// refused before it waits for a place among the decoders.
+pub fn probe(bytes: &[u8]) -> Result<Kind, MediaError> {
+    match sniff(bytes) {
+        None => Err(MediaError::Unsupported),
+        Some((kind, ImageFormatOrPdf::Pdf)) => Ok(kind),
+        Some((kind, ImageFormatOrPdf::Image(format))) => {
+            let decoder = open_decoder(bytes, format)?;
+            check_declared(decoder.dimensions(), decoder.total_bytes())?;
+            Ok(kind)
+        }
+    }
 }
 
 /// Sniffs and processes an upload.
@@ -94,23 +130,37 @@ pub fn process(bytes: &[u8]) -> Result<Processed, MediaError> {
     }
 }
 
+/// A decoder that has read the image's header (and nothing of its pixels).
+fn open_decoder(bytes: &[u8], format: ImageFormat) -> Result<impl ImageDecoder + '_, MediaError> {
+    let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
+    // The decoders' own allocations (chunks, tables) are bounded too.
+    let mut limits = Limits::default();
+    limits.max_alloc = Some(MAX_DECODED_BYTES);
+    reader.limits(limits);
+    reader.into_decoder().map_err(|e| match e {
+        image::ImageError::Limits(_) => MediaError::TooLarge {
+            width: 0,
+            height: 0,
+        },
+        e => MediaError::Corrupt(e.to_string()),
+    })
+}
+
 fn reencode(bytes: &[u8], format: ImageFormat) -> Result<Processed, MediaError> {
     let corrupt = |e: image::ImageError| MediaError::Corrupt(e.to_string());
-    let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
-    // Guard against decompression bombs: a 10 MB file must not claim gigabytes.
-    let mut limits = Limits::default();
-    limits.max_image_width = Some(16_384);
-    limits.max_image_height = Some(16_384);
-    limits.max_alloc = Some(512 * 1024 * 1024);
-    reader.limits(limits);
-    let mut decoder = reader.into_decoder().map_err(corrupt)?;
+    let mut decoder = open_decoder(bytes, format)?;
+    // `from_decoder` allocates what the header declares without asking the
+    // limits: check the declaration first (a 2 MB PNG can declare 2 GB).
+    check_declared(decoder.dimensions(), decoder.total_bytes())?;
     let orientation = decoder.orientation().map_err(corrupt)?;
     let mut img = DynamicImage::from_decoder(decoder).map_err(corrupt)?;
-    // Keep what the camera meant: apply the EXIF rotation before dropping EXIF.
-    img.apply_orientation(orientation);
+    // Downscale first (area averaging, no intermediate float buffers), then
+    // rotate the small image the way the camera meant.
     if img.width() > MAX_SIDE || img.height() > MAX_SIDE {
-        img = img.resize(MAX_SIDE, MAX_SIDE, image::imageops::FilterType::Triangle);
+        img = img.thumbnail(MAX_SIDE, MAX_SIDE);
     }
+    img.apply_orientation(orientation);
+    let (width, height) = (img.width(), img.height());
     let mut out = Vec::new();
     let (content_type, extension) = match format {
         ImageFormat::Png => {
@@ -125,7 +175,7 @@ fn reencode(bytes: &[u8], format: ImageFormat) -> Result<Processed, MediaError> 
             ("image/webp", "webp")
         }
         _ => {
-            let rgb = DynamicImage::ImageRgb8(img.to_rgb8());
+            let rgb = DynamicImage::ImageRgb8(img.into_rgb8());
             rgb.write_with_encoder(JpegEncoder::new_with_quality(&mut out, 85))
                 .map_err(corrupt)?;
             ("image/jpeg", "jpg")
@@ -136,9 +186,18 @@ fn reencode(bytes: &[u8], format: ImageFormat) -> Result<Processed, MediaError> 
         content_type,
         extension,
         bytes: out,
-        width: Some(img.width()),
-        height: Some(img.height()),
+        width: Some(width),
+        height: Some(height),
     })
+}
+
+/// Refuses an image whose header declares too many pixels or bytes.
+pub fn check_declared((width, height): (u32, u32), total_bytes: u64) -> Result<(), MediaError> {
+    let pixels = u64::from(width) * u64::from(height);
+    if pixels > MAX_PIXELS || total_bytes > MAX_DECODED_BYTES {
+        return Err(MediaError::TooLarge { width, height });
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -468,25 +468,46 @@ pub fn setup_accounts(
     Ok(known)
 }
 
+/// Letters and digits that cannot be misread for one another when a
+/// password is read aloud or copied by hand (no 0/o, 1/l/i).
+const PASSWORD_ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
+/// Characters of a demo password: 18 from 31 symbols, 89 bits.
+const PASSWORD_CHARS: usize = 18;
+
+/// A random password in three groups of six (`k7mpq2-x9fh4t-…`), from the
+/// operating system's generator.
 fn random_password() -> String {
     use rand::Rng;
-    const WORDS: &[&str] = &[
-        "torre",
-        "arno",
-        "piazza",
-        "ponte",
-        "lungarno",
-        "duomo",
-        "battistero",
-        "mura",
-        "vela",
-        "tirrenia",
-    ];
-    let mut rng = rand::thread_rng();
-    format!(
-        "{}-{}-{:04}",
-        WORDS[rng.gen_range(0..WORDS.len())],
-        WORDS[rng.gen_range(0..WORDS.len())],
-        rng.gen_range(0..10_000)
-    )
+    let mut rng = rand::rngs::OsRng;
+    let mut out = String::with_capacity(PASSWORD_CHARS + 2);
+    for i in 0..PASSWORD_CHARS {
+        if i > 0 && i % 6 == 0 {
+            out.push('-');
+        }
+        out.push(PASSWORD_ALPHABET[rng.gen_range(0..PASSWORD_ALPHABET.len())] as char);
+    }
+    out
+}
+
+#[cfg(test)]
+mod password_tests {
+    use super::*;
+
+    #[test]
+    fn demo_passwords_have_at_least_80_bits() {
+        let bits = PASSWORD_CHARS as f64 * (PASSWORD_ALPHABET.len() as f64).log2();
+        assert!(bits >= 80.0, "{bits} bits");
+        let mut alphabet = PASSWORD_ALPHABET.to_vec();
+        alphabet.sort_unstable();
+        alphabet.dedup();
+        assert_eq!(
+            alphabet.len(),
+            PASSWORD_ALPHABET.len(),
+            "no repeated symbols"
+        );
+        let a = random_password();
+        assert_eq!(a.len(), PASSWORD_CHARS + 2);
+        assert!(a.split('-').all(|g| g.len() == 6));
+        assert_ne!(a, random_password());
+    }
 }

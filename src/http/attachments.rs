@@ -55,9 +55,11 @@ pub struct UploadForm {
         (status = 400, description = "No `file` part, or an unexpected part", body = crate::error::ErrorEnvelope),
         (status = 403, description = "Missing or wrong token", body = crate::error::ErrorEnvelope),
         (status = 404, description = "No such report (or not the staff member's to work on)", body = crate::error::ErrorEnvelope),
+        (status = 408, description = "The file did not arrive within 120 seconds (`upload_too_slow`)", body = crate::error::ErrorEnvelope),
         (status = 413, description = "Larger than 10 MB", body = crate::error::ErrorEnvelope),
         (status = 415, description = "Not a JPEG, PNG, WebP or PDF", body = crate::error::ErrorEnvelope),
-        (status = 422, description = "Unreadable image, or the report has all it may have", body = crate::error::ErrorEnvelope),
+        (status = 422, description = "Unreadable image (`unreadable_image`), over 40 megapixels or 128 MiB decoded (`image_too_large`), or the report has all it may have (`attachment_limit_reached`)", body = crate::error::ErrorEnvelope),
+        (status = 503, description = "Too many files being received or processed right now: retry after `Retry-After` seconds", body = crate::error::ErrorEnvelope),
     )
 )]
 #[post("/reports/{code}/attachments")]
@@ -92,6 +94,94 @@ pub async fn upload(
         }
     };
 
+    // Memory for the body comes from a budget shared by every upload in
+    // flight, taken by what the request declares (a full file if it does not).
+    let declared = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok())
+        .unwrap_or(media::MAX_FILE_BYTES as u64)
+        .min(media::MAX_FILE_BYTES as u64 + 64 * 1024);
+    let _budget = state
+        .gates
+        .upload_kib
+        .enter_weighted(declared.div_ceil(1024) as u32)
+        .await?;
+    let limits = state.clone();
+    let report_id = report.id;
+    let received = actix_web::rt::time::timeout(
+        UPLOAD_DEADLINE,
+        receive(&mut payload, move |kind| {
+            let state = limits.clone();
+            async move {
+                let count = state
+                    .read(move |c| attachments::count(c, report_id, kind))
+                    .await?;
+                check_room(kind, count)
+            }
+        }),
+    )
+    .await
+    .map_err(|_| AppError::TimedOut {
+        code: "upload_too_slow",
+        message: format!(
+            "the file did not arrive within {} seconds: retry on a faster connection",
+            UPLOAD_DEADLINE.as_secs()
+        ),
+    })??;
+    let (bytes, filename) = received;
+    // What the header declares is checked first (cheap); then decoding
+    // takes a place among a few (one per core), off the async workers.
+    let bytes = web::block(move || media::probe(&bytes).map(|_| bytes))
+        .await?
+        .map_err(media_error)?;
+    let decoding = state.gates.decode.enter().await?;
+    let processed = web::block(move || media::process(&bytes))
+        .await?
+        .map_err(media_error)?;
+    drop(decoding);
+    let store = state.store.clone();
+    let dir = state.config.attachments_dir();
+    let row = web::block(move || {
+        attachments::add(
+            &store,
+            &dir,
+            report.id,
+            processed,
+            filename,
+            &uploaded_by,
+            naive(Utc::now()),
+        )
+    })
+    .await??;
+    Ok(HttpResponse::Created().json(attachment_view(&row)))
+}
+
+/// How long a whole upload may take to arrive (10 MB at ~0.7 Mbit/s): a
+/// client that trickles bytes cannot hold its share of the memory budget.
+const UPLOAD_DEADLINE: std::time::Duration = std::time::Duration::from_secs(120);
+
+/// Refuses a file of `kind` when the report already has all it may have.
+fn check_room(kind: media::Kind, count: i64) -> AppResult<()> {
+    let max = media::max_per_report(kind);
+    if count >= max {
+        return Err(AppError::unprocessable(
+            "attachment_limit_reached",
+            format!("a report can have at most {max} {}s", kind.as_str()),
+        ));
+    }
+    Ok(())
+}
+
+/// Reads the one `file` part (at most 10 MB) and its name. As soon as the
+/// first bytes tell the file's kind, `room` checks that the report may take
+/// one more of that kind, so a full report never costs a whole upload.
+async fn receive<F, Fut>(payload: &mut Multipart, room: F) -> AppResult<(Vec<u8>, Option<String>)>
+where
+    F: Fn(media::Kind) -> Fut,
+    Fut: std::future::Future<Output = AppResult<()>>,
+{
     let mut file: Option<(Vec<u8>, Option<String>)> = None;
     while let Some(part) = payload.next().await {
         let mut field =
@@ -100,7 +190,7 @@ pub async fn upload(
         if name != "file" {
             return Err(AppError::bad_request(
                 "unexpected_field",
-                format!("unexpected part `{name}`: send one part named `file`"),
+                "unexpected part: send one part named `file`",
             ));
         }
         if file.is_some() {
@@ -119,6 +209,7 @@ pub async fn upload(
                     .collect::<String>()
             });
         let mut bytes = Vec::new();
+        let mut checked = false;
         while let Some(chunk) = field.next().await {
             let chunk =
                 chunk.map_err(|e| AppError::bad_request("malformed_multipart", e.to_string()))?;
@@ -129,36 +220,39 @@ pub async fn upload(
                 });
             }
             bytes.extend_from_slice(&chunk);
+            if !checked && bytes.len() >= media::SNIFF_BYTES {
+                checked = true;
+                // An unknown type is refused at the end (a file too large
+                // for any type is told so first).
+                if let Some((kind, _)) = media::sniff(&bytes) {
+                    room(kind).await?;
+                }
+            }
+        }
+        let (kind, _) = media::sniff(&bytes).ok_or_else(unsupported)?;
+        if !checked {
+            room(kind).await?;
         }
         file = Some((bytes, filename));
     }
-    let (bytes, filename) = file.ok_or_else(|| {
+    file.ok_or_else(|| {
         AppError::bad_request("file_required", "send the file in a part named `file`")
-    })?;
-    let processed = web::block(move || media::process(&bytes))
-        .await?
-        .map_err(|e| match e {
-            MediaError::Unsupported => AppError::UnsupportedMediaType {
-                code: "unsupported_file_type",
-                message: e.to_string(),
-            },
-            MediaError::Corrupt(_) => AppError::unprocessable("unreadable_image", e.to_string()),
-        })?;
-    let store = state.store.clone();
-    let dir = state.config.attachments_dir();
-    let row = web::block(move || {
-        attachments::add(
-            &store,
-            &dir,
-            report.id,
-            processed,
-            filename,
-            &uploaded_by,
-            naive(Utc::now()),
-        )
     })
-    .await??;
-    Ok(HttpResponse::Created().json(attachment_view(&row)))
+}
+
+fn media_error(e: MediaError) -> AppError {
+    match e {
+        MediaError::Unsupported => unsupported(),
+        MediaError::TooLarge { .. } => AppError::unprocessable("image_too_large", e.to_string()),
+        MediaError::Corrupt(_) => AppError::unprocessable("unreadable_image", e.to_string()),
+    }
+}
+
+fn unsupported() -> AppError {
+    AppError::UnsupportedMediaType {
+        code: "unsupported_file_type",
+        message: MediaError::Unsupported.to_string(),
+    }
 }
 
 #[utoipa::path(

@@ -16,11 +16,21 @@ use crate::domain::permissions::{decide, Action, Decision, Role, Scope, StaffAct
 use crate::domain::report::{Actor, ActorKind};
 use crate::error::{AppError, AppResult};
 use crate::store::users::{self, User};
-use crate::store::{api_keys, naive, rate_limits, utc};
+use crate::store::{api_keys, naive, rate_limits};
 
-/// Failed logins per client IP per window before the IP is refused.
-const IP_FAILURES: i32 = 20;
-const IP_WINDOW_MINUTES: i64 = 15;
+/// Sign-in attempts counted per window (minutes).
+const LOGIN_WINDOW_MINUTES: i64 = 15;
+/// Attempts (good ones are given back) from one client address, on any
+/// account, before the address is refused for the rest of the window.
+const ADDRESS_ATTEMPTS: i32 = 20;
+/// Attempts on one account from one client address before that pair is
+/// refused: the owner elsewhere can still sign in.
+const PAIR_ATTEMPTS: i32 = 5;
+/// Each recent failure on an account, from anywhere, delays every attempt on
+/// it by this much more …
+const ACCOUNT_DELAY_STEP_MS: u64 = 100;
+/// … up to this bound.
+const ACCOUNT_DELAY_MAX_MS: u64 = 2_000;
 
 /// A signed-in staff member, re-read from the database on every request: a
 /// disabled account or a changed password takes effect at once. An
@@ -204,21 +214,6 @@ impl FromRequest for MaybeStaff {
     }
 }
 
-/// The client's IP: the peer address, or `X-Forwarded-For` behind a trusted proxy.
-pub fn client_ip(req: &HttpRequest, trust_forwarded_for: bool) -> String {
-    let info = req.connection_info();
-    let ip = if trust_forwarded_for {
-        info.realip_remote_addr()
-    } else {
-        info.peer_addr()
-    };
-    let raw = ip.unwrap_or("unknown");
-    raw.parse::<std::net::SocketAddr>()
-        .map(|a| a.ip().to_string())
-        .or_else(|_| raw.parse::<std::net::IpAddr>().map(|a| a.to_string()))
-        .unwrap_or_else(|_| raw.to_string())
-}
-
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LoginRequest {
@@ -258,6 +253,84 @@ pub struct LoginResponse {
     pub user: StaffView,
 }
 
+/// How one sign-in attempt is counted: per client address, per (account,
+/// client address) and per account, each under its own key.
+struct LoginKeys {
+    address: String,
+    pair: String,
+    account: String,
+}
+
+impl LoginKeys {
+    fn new(username: &str, address: &str) -> Self {
+        // The key names the username as typed (known or not, so that unknown
+        // names behave exactly like known ones), made safe to store.
+        let who: String = username
+            .trim()
+            .to_lowercase()
+            .chars()
+            .take(64)
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | '@') {
+                    c
+                } else {
+                    '?'
+                }
+            })
+            .collect();
+        Self {
+            address: format!("login:address:{address}"),
+            pair: format!("login:pair:{who}:{address}"),
+            account: format!("login:account:{who}"),
+        }
+    }
+}
+
+/// What counting an attempt decided.
+enum Admission {
+    /// Go on, after this delay.
+    Verify(std::time::Duration),
+    Refused(AppError),
+}
+
+/// Counts an attempt **before** any password is checked, in one transaction:
+/// of N parallel attempts, at most the limit are ever verified.
+fn admit(
+    conn: &mut crate::store::DbConn,
+    keys: &LoginKeys,
+    now: chrono::NaiveDateTime,
+) -> AppResult<Admission> {
+    let window = Duration::minutes(LOGIN_WINDOW_MINUTES);
+    let address = rate_limits::hit(conn, &keys.address, window, now)?;
+    if address.count > ADDRESS_ATTEMPTS {
+        return Ok(Admission::Refused(AppError::RateLimited {
+            code: "too_many_attempts",
+            message: "too many failed sign-ins from this address".into(),
+            retry_after: address.resets_in,
+        }));
+    }
+    let pair = rate_limits::hit(conn, &keys.pair, window, now)?;
+    if pair.count > PAIR_ATTEMPTS {
+        return Ok(Admission::Refused(AppError::RateLimited {
+            code: "account_locked",
+            message: "too many failed sign-ins to this account from this address: \
+                      retry later, or from another network"
+                .into(),
+            retry_after: pair.resets_in,
+        }));
+    }
+    let failures = rate_limits::count(conn, &keys.account, window, now)?;
+    Ok(Admission::Verify(account_delay(failures)))
+}
+
+/// The delay before an attempt on an account that failed `failures` times
+/// lately, from anywhere: it grows with the failures and stops at a bound,
+/// so a guesser is slowed everywhere and the owner is never kept out.
+fn account_delay(failures: i32) -> std::time::Duration {
+    let steps = u64::from(failures.max(0).unsigned_abs());
+    std::time::Duration::from_millis((ACCOUNT_DELAY_STEP_MS * steps).min(ACCOUNT_DELAY_MAX_MS))
+}
+
 #[utoipa::path(
     post,
     path = "/api/v1/auth/login",
@@ -265,8 +338,9 @@ pub struct LoginResponse {
     request_body = LoginRequest,
     responses(
         (status = 200, description = "Signed in", body = LoginResponse),
-        (status = 401, description = "Wrong username or password", body = crate::error::ErrorEnvelope),
-        (status = 429, description = "Too many failures: account or address locked for a while", body = crate::error::ErrorEnvelope),
+        (status = 401, description = "Wrong username or password (the same answer for unknown usernames)", body = crate::error::ErrorEnvelope),
+        (status = 429, description = "Too many attempts from this address (`too_many_attempts`), or to this account from this address (`account_locked`); see Retry-After", body = crate::error::ErrorEnvelope),
+        (status = 503, description = "Too many sign-ins being checked at once (`busy_signing_in`); see Retry-After", body = crate::error::ErrorEnvelope),
     )
 )]
 #[post("/auth/login")]
@@ -276,59 +350,47 @@ pub async fn login(
     body: web::Json<LoginRequest>,
 ) -> AppResult<HttpResponse> {
     let LoginRequest { username, password } = body.into_inner();
-    let ip = client_ip(&req, state.config.trust_forwarded_for);
-    let ip_key = format!("login:{ip}");
+    let address = state.clients.key(&req);
+    let keys = std::sync::Arc::new(LoginKeys::new(&username, &address));
     let now = Utc::now();
-    let window = Duration::minutes(IP_WINDOW_MINUTES);
-
-    let (key, name) = (ip_key.clone(), username.clone());
-    let (blocked, user) = state
-        .read(move |c| {
-            Ok((
-                rate_limits::check(c, &key, window, IP_FAILURES, naive(now))?,
-                users::by_username(c, &name)?,
-            ))
-        })
-        .await?;
-    if let Some(retry) = blocked {
-        tracing::warn!(auth.username = %username, client.ip = %ip, "login refused: too many failures from this address");
-        return Err(AppError::RateLimited {
-            code: "too_many_attempts",
-            message: "too many failed sign-ins from this address".into(),
-            retry_after: retry,
-        });
-    }
-    if let Some(until) = user
-        .as_ref()
-        .and_then(|u| u.row.locked_until)
-        .map(utc)
-        .filter(|t| *t > now)
-    {
-        tracing::warn!(auth.username = %username, "login refused: account locked");
-        return Err(AppError::RateLimited {
-            code: "account_locked",
-            message: "too many failed sign-ins: the account is locked for a while".into(),
-            retry_after: (until - now).num_seconds().max(1),
-        });
-    }
-    // Verify off the async executor (argon2 is deliberately slow); unknown
-    // users are checked against a dummy hash so timing reveals nothing.
+    let k = keys.clone();
+    let delay = match state.write(move |c| admit(c, &k, naive(now))).await? {
+        Admission::Verify(delay) => delay,
+        Admission::Refused(e) => {
+            tracing::warn!(auth.username = ?username, client.address = %address, error.code = e.code(), "login refused");
+            return Err(e);
+        }
+    };
+    actix_web::rt::time::sleep(delay).await;
+    let name = username.clone();
+    let user = state.read(move |c| users::by_username(c, &name)).await?;
+    // Unknown users are checked against a dummy hash (same parameters), so
+    // that neither the answer nor its timing tells which usernames exist.
     let hash = user
         .as_ref()
         .map(|u| u.row.password_hash.clone())
         .unwrap_or_else(|| dummy_hash().to_string());
+    let verifying = state.gates.password.enter().await?;
     let ok = web::block(move || verify_password(&hash, &password)).await?
         && user.as_ref().is_some_and(|u| u.row.active);
+    drop(verifying);
 
+    let k = keys.clone();
     match user {
         Some(user) if ok => {
-            let id = user.row.id.clone();
-            state.write(move |c| users::record_success(c, &id)).await?;
+            state
+                .write(move |c| {
+                    // A good attempt is not held against the address or the account.
+                    rate_limits::give_back(c, &k.address)?;
+                    rate_limits::clear(c, &k.pair)?;
+                    rate_limits::clear(c, &k.account)
+                })
+                .await?;
             let token =
                 state
                     .keys
                     .issue(&user.row.id, &user.row.role, user.row.token_version, now)?;
-            tracing::info!(auth.username = %user.row.username, auth.role = %user.row.role, "login succeeded");
+            tracing::info!(auth.username = ?user.row.username, auth.role = %user.row.role, "login succeeded");
             Ok(HttpResponse::Ok()
                 .insert_header(("Cache-Control", "no-store"))
                 .json(LoginResponse {
@@ -338,20 +400,13 @@ pub async fn login(
                     user: staff_view(&user)?,
                 }))
         }
-        failed => {
-            let id = failed.map(|u| u.row.id);
+        _ => {
+            let window = Duration::minutes(LOGIN_WINDOW_MINUTES);
             let failures = state
-                .write(move |c| {
-                    rate_limits::hit(c, &ip_key, window, naive(now))?;
-                    id.map(|id| users::record_failure(c, &id, naive(now)))
-                        .transpose()
-                })
+                .write(move |c| rate_limits::hit(c, &k.account, window, naive(now)))
                 .await?
-                .unwrap_or(1);
-            tracing::warn!(auth.username = %username, client.ip = %ip, auth.failures = failures, "login failed");
-            // Slow down guessing: each failure in a row costs more time.
-            let delay = 150 * u64::from(failures.clamp(1, 10).unsigned_abs());
-            actix_web::rt::time::sleep(std::time::Duration::from_millis(delay)).await;
+                .count;
+            tracing::warn!(auth.username = ?username, client.address = %address, auth.account_failures = failures, "login failed");
             Err(unauthorized(
                 "invalid_credentials",
                 "wrong username or password",
@@ -375,5 +430,37 @@ pub async fn me(staff: Staff) -> AppResult<HttpResponse> {
             "not_a_user",
             "an API key is not a user",
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_account_delay_grows_and_stops() {
+        assert_eq!(account_delay(0), std::time::Duration::ZERO);
+        assert_eq!(account_delay(3), std::time::Duration::from_millis(300));
+        assert_eq!(
+            account_delay(10_000),
+            std::time::Duration::from_millis(ACCOUNT_DELAY_MAX_MS)
+        );
+        assert_eq!(account_delay(-1), std::time::Duration::ZERO);
+    }
+
+    #[test]
+    fn login_keys_are_safe_and_shared_by_spellings() {
+        let a = LoginKeys::new(" Mario ", "198.51.100.7");
+        let b = LoginKeys::new("mario", "198.51.100.7");
+        assert_eq!(
+            (a.pair.as_str(), a.account.as_str()),
+            (b.pair.as_str(), b.account.as_str())
+        );
+        let odd = LoginKeys::new("ma\nrio\u{0}", "x");
+        assert!(
+            !odd.account.chars().any(char::is_control),
+            "{}",
+            odd.account
+        );
     }
 }

@@ -7,7 +7,9 @@ pub mod auth;
 pub mod calendar;
 pub mod callbacks;
 pub mod categories;
+pub mod client_addr;
 pub mod dto;
+pub mod gates;
 pub mod health;
 pub mod municipalities;
 pub mod offices;
@@ -42,6 +44,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub metrics: Arc<health::Metrics>,
     pub keys: Arc<crate::auth::Keys>,
+    pub gates: gates::Gates,
+    pub clients: Arc<client_addr::ClientAddresses>,
 }
 
 impl AppState {
@@ -50,8 +54,10 @@ impl AppState {
             store,
             territory: Arc::new(TerritoryCache::default()),
             keys: Arc::new(crate::auth::Keys::from_config(&config)?),
+            clients: Arc::new(config.client_addresses().map_err(AppError::internal)?),
             config: Arc::new(config),
             metrics: Arc::new(health::Metrics::default()),
+            gates: gates::Gates::default(),
         })
     }
 

@@ -85,10 +85,7 @@ pub fn add(
             .filter(attachments::kind.eq(&row.kind))
             .count()
             .get_result(conn)?;
-        let max = match file.kind {
-            Kind::Image => media::MAX_IMAGES_PER_REPORT,
-            Kind::Document => media::MAX_DOCUMENTS_PER_REPORT,
-        };
+        let max = media::max_per_report(file.kind);
         if count >= max {
             return Err(AppError::unprocessable(
                 "attachment_limit_reached",
@@ -144,6 +141,15 @@ fn write_durably(tmp: &Path, path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     f.write_all(bytes)?;
     f.sync_all()?;
     std::fs::rename(tmp, path)
+}
+
+/// How many files of `kind` a report has.
+pub fn count(conn: &mut DbConn, report_id: i64, kind: Kind) -> AppResult<i64> {
+    Ok(attachments::table
+        .filter(attachments::report_id.eq(report_id))
+        .filter(attachments::kind.eq(kind.as_str()))
+        .count()
+        .get_result(conn)?)
 }
 
 pub fn for_report(conn: &mut DbConn, report_id: i64) -> AppResult<Vec<AttachmentRow>> {

@@ -1,5 +1,6 @@
 //! Fixed-window counters in the database, so that every instance shares them:
-//! login failures per client IP, anonymous report creation per client IP.
+//! sign-in attempts per client address, per account and address, and per
+//! account; anonymous report creation per client address.
 
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
@@ -8,31 +9,17 @@ use super::schema::rate_limits;
 use super::DbConn;
 use crate::error::AppResult;
 
-/// The seconds until the window ends, if `key` already reached `max` in it.
-pub fn check(
-    conn: &mut DbConn,
-    key: &str,
-    window: Duration,
-    max: i32,
-    now: NaiveDateTime,
-) -> AppResult<Option<i64>> {
-    let row: Option<(NaiveDateTime, i32)> = rate_limits::table
-        .find(key)
-        .select((rate_limits::window_start, rate_limits::count))
-        .first(conn)
-        .optional()?;
-    Ok(match row {
-        Some((start, count)) if start + window > now && count >= max => {
-            Some((start + window - now).num_seconds().max(1))
-        }
-        _ => None,
-    })
+/// A key's count in its current window, and the seconds until it ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Hit {
+    pub count: i32,
+    pub resets_in: i64,
 }
 
 /// Counts one hit (in the caller's write transaction); returns the count in
 /// the current window. Each step is one conditional statement, so concurrent
-/// hits on PostgreSQL are all counted.
-pub fn hit(conn: &mut DbConn, key: &str, window: Duration, now: NaiveDateTime) -> AppResult<i32> {
+/// hits on PostgreSQL are all counted, and each sees a different count.
+pub fn hit(conn: &mut DbConn, key: &str, window: Duration, now: NaiveDateTime) -> AppResult<Hit> {
     let fresh = (
         rate_limits::key.eq(key),
         rate_limits::window_start.eq(now),
@@ -51,10 +38,45 @@ pub fn hit(conn: &mut DbConn, key: &str, window: Duration, now: NaiveDateTime) -
             .set(rate_limits::count.eq(rate_limits::count + 1))
             .execute(conn)?;
     }
-    Ok(rate_limits::table
+    let (start, count): (NaiveDateTime, i32) = rate_limits::table
         .find(key)
-        .select(rate_limits::count)
-        .first(conn)?)
+        .select((rate_limits::window_start, rate_limits::count))
+        .first(conn)?;
+    Ok(Hit {
+        count,
+        resets_in: (start + window - now).num_seconds().max(1),
+    })
+}
+
+/// The count of `key` in its current window (0 if the window has ended).
+pub fn count(conn: &mut DbConn, key: &str, window: Duration, now: NaiveDateTime) -> AppResult<i32> {
+    let row: Option<(NaiveDateTime, i32)> = rate_limits::table
+        .find(key)
+        .select((rate_limits::window_start, rate_limits::count))
+        .first(conn)
+        .optional()?;
+    Ok(match row {
+        Some((start, count)) if start + window > now => count,
+        _ => 0,
+    })
+}
+
+/// Takes one hit back (an attempt that turned out well).
+pub fn give_back(conn: &mut DbConn, key: &str) -> AppResult<()> {
+    diesel::update(
+        rate_limits::table
+            .find(key)
+            .filter(rate_limits::count.gt(0)),
+    )
+    .set(rate_limits::count.eq(rate_limits::count - 1))
+    .execute(conn)?;
+    Ok(())
+}
+
+/// Forgets a key's count.
+pub fn clear(conn: &mut DbConn, key: &str) -> AppResult<()> {
+    diesel::delete(rate_limits::table.find(key)).execute(conn)?;
+    Ok(())
 }
 
 /// Forgets windows that ended long ago.

@@ -1,18 +1,13 @@
 //! Staff accounts: role, municipality, offices, password hash, the token
 //! version that invalidates issued tokens, and the per-account lockout.
 
-use chrono::{Duration, NaiveDateTime};
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::schema::{offices, user_offices, users};
 use super::{new_id, DbConn};
 use crate::domain::permissions::{Role, StaffActor};
 use crate::error::{AppError, AppResult};
-
-/// Failed logins before an account is locked.
-pub const LOCK_AFTER_FAILURES: i32 = 5;
-/// How long a locked account stays locked.
-pub const LOCK_MINUTES: i64 = 15;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = users)]
@@ -284,38 +279,6 @@ pub fn update(conn: &mut DbConn, id: &str, u: &UserUpdate, now: NaiveDateTime) -
         .set((users::token_version.eq(version), users::updated_at.eq(now)))
         .execute(conn)?;
     by_id(conn, id)?.ok_or_else(|| AppError::internal("user vanished after update"))
-}
-
-/// Counts a failed login; the account locks after [`LOCK_AFTER_FAILURES`].
-/// Returns the failures so far.
-pub fn record_failure(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> AppResult<i32> {
-    // One atomic increment, so that parallel guesses are all counted.
-    diesel::update(users::table.find(id))
-        .set(users::failed_logins.eq(users::failed_logins + 1))
-        .execute(conn)?;
-    let failures: i32 = users::table
-        .find(id)
-        .select(users::failed_logins)
-        .first(conn)?;
-    if failures >= LOCK_AFTER_FAILURES {
-        diesel::update(users::table.find(id))
-            .set((
-                users::failed_logins.eq(0),
-                users::locked_until.eq(Some(now + Duration::minutes(LOCK_MINUTES))),
-            ))
-            .execute(conn)?;
-    }
-    Ok(failures)
-}
-
-pub fn record_success(conn: &mut DbConn, id: &str) -> AppResult<()> {
-    diesel::update(users::table.find(id))
-        .set((
-            users::failed_logins.eq(0),
-            users::locked_until.eq(None::<NaiveDateTime>),
-        ))
-        .execute(conn)?;
-    Ok(())
 }
 
 /// The supervisors of a municipality (escalation and triage notices).

@@ -481,3 +481,102 @@ pub fn header<'a>(message: &'a str, name: &str) -> Option<&'a str> {
         })
         .map(|l| l[name.len() + 1..].trim())
 }
+
+/// The real `segnala serve` binary in its own process, on its own database
+/// and a free loopback port: for what only a process shows (its peak memory,
+/// a kill -9). Killed on drop.
+pub struct Spawned {
+    pub base: String,
+    pub client: reqwest::Client,
+    child: std::process::Child,
+    _db: TestDb,
+}
+
+impl Spawned {
+    /// Pisa as `segnala demo` sets it up, served with `env` added.
+    pub async fn pisa(env: &[(&str, &str)]) -> Self {
+        let db = TestDb::new();
+        let store = Store::open(&db.url, 2).expect("open store");
+        store.migrate().expect("migrate");
+        segnala::demo::setup(&store).expect("demo setup");
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let data_dir = db.dir.path().join("data");
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_segnala"))
+            .arg("serve")
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("SEGNALA_DATABASE_URL", &db.url)
+            .env("SEGNALA_DATA_DIR", &data_dir)
+            .env("SEGNALA_BIND", format!("127.0.0.1:{port}"))
+            .env("SEGNALA_WORKERS", "2")
+            .env("SEGNALA_LOG", "warn")
+            .env("SEGNALA_REPORTS_PER_IP_PER_HOUR", "100000")
+            .envs(env.iter().copied())
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("start segnala serve");
+        let app = Self {
+            base: format!("http://127.0.0.1:{port}"),
+            client: reqwest::Client::new(),
+            child,
+            _db: db,
+        };
+        app.wait_ready().await;
+        app
+    }
+
+    async fn wait_ready(&self) {
+        for _ in 0..300 {
+            if let Ok(r) = self.client.get(self.url("/readyz")).send().await {
+                if r.status().is_success() {
+                    return;
+                }
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("segnala serve did not become ready");
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// A line of `/proc/<pid>/status`, in KiB (`VmHWM`: the peak resident size).
+    pub fn status_kib(&self, field: &str) -> u64 {
+        let status =
+            std::fs::read_to_string(format!("/proc/{}/status", self.pid())).expect("/proc status");
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .unwrap_or_else(|| panic!("no {field} in /proc status"))
+    }
+
+    /// Files a valid report and returns the 201 body.
+    pub async fn file(&self, category: &str, (lat, lon): (f64, f64)) -> Value {
+        let resp = self
+            .client
+            .post(self.url("/api/v1/reports"))
+            .json(&report(category, lat, lon))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(resp.status().as_u16(), 201);
+        resp.json().await.expect("json")
+    }
+}
+
+impl Drop for Spawned {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

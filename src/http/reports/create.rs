@@ -12,7 +12,7 @@ use crate::domain::permissions::{Action, Scope};
 use crate::domain::report::{validate_new_report, Actor, Filer, ReportDraft, Status};
 use crate::domain::validate::FieldError;
 use crate::error::{AppError, AppResult};
-use crate::http::auth::{client_ip, MaybeStaff};
+use crate::http::auth::MaybeStaff;
 use crate::http::dto::{CategoryRef, OfficeRef};
 use crate::http::AppState;
 use crate::store::reports::{self, CreateReport};
@@ -122,10 +122,7 @@ pub async fn create(
         Filer::Citizen
     };
     let valid = validate_new_report(&draft, filer, now).map_err(AppError::Validation)?;
-    let rate_key = format!(
-        "report:{}",
-        client_ip(&req, state.config.trust_forwarded_for)
-    );
+    let rate_key = format!("report:{}", state.clients.key(&req));
     let max_per_hour = state.config.reports_per_ip_per_hour;
     let (token, token_hash) = reports::new_tracking_token();
     let st = state.clone();
@@ -146,16 +143,13 @@ pub async fn create(
                 None => {
                     // Anonymous filing is limited per client address: count first
                     // (atomically), then refuse past the limit (which rolls the count back).
-                    let window = Duration::hours(1);
-                    if rate_limits::hit(conn, &rate_key, window, naive(now))? > max_per_hour {
-                        let retry =
-                            rate_limits::check(conn, &rate_key, window, max_per_hour, naive(now))?
-                                .unwrap_or(60);
+                    let hit = rate_limits::hit(conn, &rate_key, Duration::hours(1), naive(now))?;
+                    if hit.count > max_per_hour {
                         return Err(AppError::RateLimited {
                             code: "too_many_reports",
                             message: "too many reports from this address: please retry later"
                                 .into(),
-                            retry_after: retry,
+                            retry_after: hit.resets_in,
                         });
                     }
                     (Actor::citizen(), None)

@@ -1,0 +1,569 @@
+//! Hostile clients: decompression bombs and upload floods, sign-in floods,
+//! forged forwarding headers. What must hold is a property of the running
+//! process (its peak memory, how many passwords it verifies), so the heavy
+//! cases run the real binary in its own process.
+
+use std::io::Write;
+
+use futures_util::future::join_all;
+use image::codecs::jpeg::JpegEncoder;
+use image::codecs::webp::WebPEncoder;
+use image::{DynamicImage, ImageEncoder};
+use serde_json::{json, Value};
+
+use crate::common::{Spawned, TestApp, PISA_CENTRE};
+use segnala::domain::permissions::Role;
+
+/// The peak resident size the server may reach while every bomb below and a
+/// set of large-but-valid images arrive at once: the idle process (~40 MB in
+/// a debug build), two decodes of at most 128 MiB each (one per core) and the
+/// re-encoding of their 3000-pixel results. Without the bounds, one 16-bit
+/// PNG bomb alone took 2.9 GB, and this test took the unbounded server to 4.5 GB.
+const PEAK_RSS_BOUND_MIB: u64 = 500;
+
+fn crc32(bytes: &[u8]) -> u32 {
+    let mut crc = 0xFFFF_FFFFu32;
+    for &b in bytes {
+        crc ^= u32::from(b);
+        for _ in 0..8 {
+            crc = if crc & 1 != 0 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}
+
+fn png_chunk(out: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
+    out.extend_from_slice(&(data.len() as u32).to_be_bytes());
+    let mut body = kind.to_vec();
+    body.extend_from_slice(data);
+    out.extend_from_slice(&body);
+    out.extend_from_slice(&crc32(&body).to_be_bytes());
+}
+
+/// A PNG that declares `width`×`height` (`depth` bits, RGB or RGBA,
+/// interlaced or not) and carries `data_bytes` zero bytes of image data,
+/// deflated: a few hundred kilobytes that decode to hundreds of megabytes.
+fn png(
+    width: u32,
+    height: u32,
+    depth: u8,
+    rgba: bool,
+    interlaced: bool,
+    data_bytes: usize,
+) -> Vec<u8> {
+    let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
+    let mut ihdr = Vec::new();
+    ihdr.extend_from_slice(&width.to_be_bytes());
+    ihdr.extend_from_slice(&height.to_be_bytes());
+    ihdr.extend_from_slice(&[depth, if rgba { 6 } else { 2 }, 0, 0, u8::from(interlaced)]);
+    png_chunk(&mut out, b"IHDR", &ihdr);
+    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+    let zeros = vec![0u8; 1 << 20];
+    let mut left = data_bytes;
+    while left > 0 {
+        let n = left.min(zeros.len());
+        z.write_all(&zeros[..n]).unwrap();
+        left -= n;
+    }
+    png_chunk(&mut out, b"IDAT", &z.finish().unwrap());
+    png_chunk(&mut out, b"IEND", &[]);
+    out
+}
+
+/// The bytes of a complete Adam7-interlaced image of 8-bit pixels.
+fn adam7_bytes(width: u32, height: u32, bytes_per_pixel: u32) -> usize {
+    const PASSES: [(u32, u32, u32, u32); 7] = [
+        (0, 0, 8, 8),
+        (4, 0, 8, 8),
+        (0, 4, 4, 8),
+        (2, 0, 4, 4),
+        (0, 2, 2, 4),
+        (1, 0, 2, 2),
+        (0, 1, 1, 2),
+    ];
+    PASSES
+        .iter()
+        .map(|&(x0, y0, dx, dy)| {
+            let w = width.saturating_sub(x0).div_ceil(dx);
+            let h = height.saturating_sub(y0).div_ceil(dy);
+            if w == 0 {
+                0
+            } else {
+                (h * (1 + w * bytes_per_pixel)) as usize
+            }
+        })
+        .sum()
+}
+
+fn small_jpeg() -> Vec<u8> {
+    let mut out = Vec::new();
+    JpegEncoder::new_with_quality(&mut out, 80)
+        .write_image(
+            &[128u8; 16 * 16 * 3],
+            16,
+            16,
+            image::ExtendedColorType::Rgb8,
+        )
+        .unwrap();
+    out
+}
+
+/// A small JPEG whose frame header claims `side`×`side`, marked
+/// progressive (SOF2) if asked.
+fn jpeg_bomb(side: u16, progressive: bool) -> Vec<u8> {
+    let mut out = small_jpeg();
+    let sof = out
+        .windows(2)
+        .position(|w| w == [0xFF, 0xC0])
+        .expect("a baseline frame header");
+    if progressive {
+        out[sof + 1] = 0xC2;
+    }
+    out[sof + 5..sof + 7].copy_from_slice(&side.to_be_bytes());
+    out[sof + 7..sof + 9].copy_from_slice(&side.to_be_bytes());
+    out
+}
+
+/// A lossless WebP declaring 16383×16383 RGBA (1 GiB decoded).
+fn webp_lossless_bomb() -> Vec<u8> {
+    let mut out = Vec::new();
+    WebPEncoder::new_lossless(&mut out)
+        .encode(&[0u8; 8 * 8 * 4], 8, 8, image::ExtendedColorType::Rgba8)
+        .unwrap();
+    assert_eq!(&out[12..16], b"VP8L");
+    let header: u32 = 16_382 | (16_382 << 14) | (1 << 28);
+    out[21..25].copy_from_slice(&header.to_le_bytes());
+    out
+}
+
+/// A lossy WebP (a real 2×2 picture) declaring 16383×16383.
+fn webp_lossy_bomb() -> Vec<u8> {
+    let mut out = vec![
+        0x52, 0x49, 0x46, 0x46, 0x3c, 0x00, 0x00, 0x00, 0x57, 0x45, 0x42, 0x50, 0x56, 0x50, 0x38,
+        0x20, 0x30, 0x00, 0x00, 0x00, 0xd0, 0x01, 0x00, 0x9d, 0x01, 0x2a, 0x02, 0x00, 0x02, 0x00,
+        0x02, 0x00, 0x34, 0x25, 0xa0, 0x02, 0x74, 0xba, 0x01, 0xf8, 0x00, 0x03, 0xb0, 0x00, 0xfe,
+        0xf0, 0xc4, 0x0b, 0xff, 0x20, 0xb9, 0x61, 0x75, 0xc8, 0xd7, 0xff, 0x20, 0x3f, 0xe4, 0x07,
+        0xfc, 0x80, 0xff, 0xf8, 0xf2, 0x00, 0x00, 0x00,
+    ];
+    out[26..28].copy_from_slice(&0x3FFFu16.to_le_bytes());
+    out[28..30].copy_from_slice(&0x3FFFu16.to_le_bytes());
+    out
+}
+
+/// Large but acceptable images: every one is decoded in full.
+fn heavy_valid_images() -> Vec<(&'static str, Vec<u8>)> {
+    let side = 5000;
+    let mut jpeg = Vec::new();
+    JpegEncoder::new_with_quality(&mut jpeg, 50)
+        .write_image(
+            &vec![90u8; (side * side * 3) as usize],
+            side,
+            side,
+            image::ExtendedColorType::Rgb8,
+        )
+        .unwrap();
+    let mut webp = Vec::new();
+    DynamicImage::new_rgba8(4000, 4000)
+        .write_with_encoder(WebPEncoder::new_lossless(&mut webp))
+        .unwrap();
+    vec![
+        (
+            "interlaced PNG, 25 MP",
+            png(side, side, 8, false, true, adam7_bytes(side, side, 3)),
+        ),
+        ("baseline JPEG, 25 MP", jpeg),
+        ("lossless WebP, 16 MP RGBA", webp),
+    ]
+}
+
+fn bombs() -> Vec<(&'static str, Vec<u8>)> {
+    vec![
+        // 2 GiB declared; only the first 64 MiB of rows are present, which
+        // is enough for a decoder that believes the header.
+        (
+            "16-bit RGBA PNG, 16384×16384",
+            png(16_384, 16_384, 16, true, false, 64 << 20),
+        ),
+        (
+            "interlaced 8-bit PNG, 12000×12000",
+            png(12_000, 12_000, 8, false, true, 32 << 20),
+        ),
+        ("progressive JPEG, 60000×60000", jpeg_bomb(60_000, true)),
+        ("baseline JPEG, 16000×16000", jpeg_bomb(16_000, false)),
+        ("lossless WebP, 16383×16383", webp_lossless_bomb()),
+        ("lossy WebP, 16383×16383", webp_lossy_bomb()),
+    ]
+}
+
+async fn upload_to(
+    client: &reqwest::Client,
+    base: &str,
+    code: &str,
+    token: &str,
+    bytes: Vec<u8>,
+) -> (u16, Option<u64>, Value) {
+    let part = reqwest::multipart::Part::bytes(bytes).file_name("foto");
+    let resp = client
+        .post(format!("{base}/api/v1/reports/{code}/attachments"))
+        .header("X-Tracking-Token", token)
+        .multipart(reqwest::multipart::Form::new().part("file", part))
+        .send()
+        .await
+        .expect("upload");
+    let status = resp.status().as_u16();
+    let retry = resp
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok()?.parse().ok());
+    (status, retry, resp.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn decompression_bombs_in_parallel_keep_memory_bounded() {
+    let server = Spawned::pisa(&[]).await;
+    let (bombs, valid) = tokio::task::spawn_blocking(|| (bombs(), heavy_valid_images()))
+        .await
+        .unwrap();
+    // Three reports (5 photos each at most), every file sent to each at once.
+    let mut reports = Vec::new();
+    for _ in 0..3 {
+        let r = server.file("buche", PISA_CENTRE).await;
+        reports.push((
+            r["code"].as_str().unwrap().to_string(),
+            r["tracking_token"].as_str().unwrap().to_string(),
+        ));
+    }
+    let before_kib = server.status_kib("VmHWM");
+    let mut sends = Vec::new();
+    for (code, token) in &reports {
+        for (what, bytes) in bombs.iter().chain(valid.iter()) {
+            let is_bomb = bombs.iter().any(|(b, _)| b == what);
+            let (client, base, code, token, bytes) = (
+                server.client.clone(),
+                server.base.clone(),
+                code.clone(),
+                token.clone(),
+                bytes.clone(),
+            );
+            sends.push(async move {
+                // A well-behaved client waits as told when the server is busy.
+                loop {
+                    let (status, retry, body) =
+                        upload_to(&client, &base, &code, &token, bytes.clone()).await;
+                    if status == 503 && !is_bomb {
+                        assert!(retry.is_some(), "{what}: 503 without Retry-After");
+                        assert!(
+                            body["error"]["code"]
+                                .as_str()
+                                .is_some_and(|c| c.starts_with("busy_")),
+                            "{what}: {body}"
+                        );
+                        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                        continue;
+                    }
+                    return (*what, is_bomb, status, body);
+                }
+            });
+        }
+    }
+    let results = join_all(sends).await;
+    let peak_mib = server.status_kib("VmHWM") / 1024;
+    eprintln!(
+        "peak RSS: {} MiB before, {peak_mib} MiB after {} parallel uploads ({} bombs)",
+        before_kib / 1024,
+        results.len(),
+        results.iter().filter(|r| r.1).count()
+    );
+    for (what, is_bomb, status, body) in &results {
+        if *is_bomb {
+            assert_eq!(
+                (*status, body["error"]["code"].as_str()),
+                (422, Some("image_too_large")),
+                "{what}: {body}"
+            );
+        } else {
+            assert_eq!(*status, 201, "{what}: {body}");
+        }
+    }
+    assert!(
+        peak_mib < PEAK_RSS_BOUND_MIB,
+        "peak RSS {peak_mib} MiB, bound {PEAK_RSS_BOUND_MIB} MiB"
+    );
+}
+
+#[tokio::test]
+async fn a_full_report_refuses_a_file_before_decoding_it() {
+    let app = TestApp::pisa().await;
+    let created = app.file("buche", PISA_CENTRE).await;
+    let (code, token) = (
+        created["code"].as_str().unwrap(),
+        created["tracking_token"].as_str().unwrap(),
+    );
+    let photo = || {
+        let mut out = Vec::new();
+        DynamicImage::new_rgb8(8, 8)
+            .write_with_encoder(JpegEncoder::new(&mut out))
+            .unwrap();
+        out
+    };
+    for _ in 0..5 {
+        let (status, _, body) = upload_to(&app.client, &app.base, code, token, photo()).await;
+        assert_eq!(status, 201, "{body}");
+    }
+    // A bomb to a full report is refused for being one too many, not
+    // decoded: the limit comes first.
+    let (status, _, body) =
+        upload_to(&app.client, &app.base, code, token, jpeg_bomb(60_000, true)).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (422, Some("attachment_limit_reached")),
+        "{body}"
+    );
+}
+
+async fn login_from(
+    client: &reqwest::Client,
+    base: &str,
+    address: &str,
+    username: &str,
+    password: &str,
+) -> (u16, Value) {
+    let resp = client
+        .post(format!("{base}/api/v1/auth/login"))
+        .header("X-Forwarded-For", address)
+        .json(&json!({"username": username, "password": password}))
+        .send()
+        .await
+        .expect("login");
+    let status = resp.status().as_u16();
+    (status, resp.json().await.unwrap_or(Value::Null))
+}
+
+/// The server believes `X-Forwarded-For` from the loopback proxy, so each
+/// test client can come from its own address.
+async fn behind_a_proxy() -> TestApp {
+    TestApp::pisa_with(|c| c.trusted_proxies = "127.0.0.1".into()).await
+}
+
+#[tokio::test]
+async fn parallel_wrong_passwords_verify_at_most_the_limit() {
+    let app = behind_a_proxy().await;
+    let pw = app.user(
+        "mario",
+        Role::Office,
+        crate::common::PISA,
+        &["manutenzioni"],
+    );
+    let attempts = (0..200).map(|_| {
+        login_from(
+            &app.client,
+            &app.base,
+            "198.51.100.7",
+            "mario",
+            "wrong-password",
+        )
+    });
+    let results = join_all(attempts).await;
+    let verified = results.iter().filter(|(s, _)| *s == 401).count();
+    let refused = results.iter().filter(|(s, _)| *s == 429).count();
+    eprintln!("200 parallel wrong passwords: {verified} verified, {refused} refused");
+    assert_eq!(verified, 5, "only the allowed attempts reach argon2");
+    assert_eq!(refused, 195);
+    // The pair's limit, then the address's own.
+    let codes: std::collections::BTreeSet<_> = results
+        .iter()
+        .filter_map(|(_, b)| b["error"]["code"].as_str())
+        .collect();
+    assert_eq!(
+        codes,
+        ["account_locked", "invalid_credentials", "too_many_attempts"].into()
+    );
+    // The real password from the attacker's address is refused too …
+    let (status, _) = login_from(&app.client, &app.base, "198.51.100.7", "mario", &pw).await;
+    assert_eq!(status, 429);
+    // … but the owner, elsewhere, signs in (slowed, not kept out).
+    let started = std::time::Instant::now();
+    let (status, body) = login_from(&app.client, &app.base, "203.0.113.50", "mario", &pw).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+}
+
+#[tokio::test]
+async fn an_attacker_on_many_addresses_cannot_lock_the_owner_out() {
+    let app = behind_a_proxy().await;
+    let pw = app.user(
+        "mario",
+        Role::Office,
+        crate::common::PISA,
+        &["manutenzioni"],
+    );
+    let attempts = (0..30).map(|i| {
+        let address = format!("198.51.100.{}", 10 + i);
+        let app = &app;
+        async move {
+            login_from(&app.client, &app.base, &address, "mario", "wrong-password")
+                .await
+                .0
+        }
+    });
+    assert!(join_all(attempts).await.iter().all(|s| *s == 401));
+    let started = std::time::Instant::now();
+    let (status, body) = login_from(&app.client, &app.base, "203.0.113.50", "mario", &pw).await;
+    assert_eq!(status, 200, "{body}");
+    // The account is slowed (each failure adds 100 ms, 2 s at most).
+    let took = started.elapsed();
+    assert!(
+        took >= std::time::Duration::from_millis(1900) && took < std::time::Duration::from_secs(6),
+        "{took:?}"
+    );
+    // A success forgets the failures: the next sign-in is not slowed.
+    let started = std::time::Instant::now();
+    assert_eq!(
+        login_from(&app.client, &app.base, "203.0.113.50", "mario", &pw)
+            .await
+            .0,
+        200
+    );
+    assert!(started.elapsed() < std::time::Duration::from_millis(1500));
+}
+
+#[tokio::test]
+async fn unknown_and_known_usernames_answer_alike() {
+    let app = behind_a_proxy().await;
+    app.user(
+        "mario",
+        Role::Office,
+        crate::common::PISA,
+        &["manutenzioni"],
+    );
+    let mut answers = Vec::new();
+    for username in ["mario", "nobody-here"] {
+        let mut seen = Vec::new();
+        let started = std::time::Instant::now();
+        for _ in 0..6 {
+            seen.push(
+                login_from(
+                    &app.client,
+                    &app.base,
+                    "198.51.100.9",
+                    username,
+                    "wrong-password",
+                )
+                .await,
+            );
+        }
+        answers.push((seen, started.elapsed()));
+    }
+    let (known, known_took) = &answers[0];
+    let (unknown, unknown_took) = &answers[1];
+    assert_eq!(known, unknown, "same statuses and bodies, lock included");
+    assert_eq!(known[4].0, 401);
+    assert_eq!(known[5].0, 429);
+    // Both verify a hash (a dummy one for unknown names) and wait the same delays.
+    let ratio = known_took.as_secs_f64() / unknown_took.as_secs_f64();
+    assert!(
+        (0.5..2.0).contains(&ratio),
+        "{known_took:?} vs {unknown_took:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_login_flood_takes_bounded_memory() {
+    let server = Spawned::pisa(&[("SEGNALA_TRUSTED_PROXIES", "127.0.0.1")]).await;
+    let before = server.status_kib("VmHWM") / 1024;
+    // 120 sign-ins at once from 120 addresses: none is refused by a limit,
+    // each needs an argon2 verification (19 MiB each): the gate lets two in
+    // at a time, so the peak stays near the idle size.
+    let attempts = (0..120).map(|i| {
+        let (client, base) = (server.client.clone(), server.base.clone());
+        async move {
+            loop {
+                let (status, _) = login_from(
+                    &client,
+                    &base,
+                    &format!("198.51.{}.{}", i / 200, i % 200 + 1),
+                    &format!("user{i}"),
+                    "wrong-password",
+                )
+                .await;
+                if status != 503 {
+                    return status;
+                }
+            }
+        }
+    });
+    let statuses = join_all(attempts).await;
+    assert!(statuses.iter().all(|s| *s == 401), "{statuses:?}");
+    let peak = server.status_kib("VmHWM") / 1024;
+    eprintln!("login flood: peak RSS {before} MiB before, {peak} MiB after 120 parallel sign-ins");
+    assert!(peak < before + 120, "{peak} MiB (from {before} MiB)");
+}
+
+#[tokio::test]
+async fn forged_forwarding_headers_do_not_escape_the_report_limit() {
+    // No trusted proxy: the header is the client's own writing.
+    let app = TestApp::pisa_with(|c| c.reports_per_ip_per_hour = 3).await;
+    let mut statuses = Vec::new();
+    for i in 0..5 {
+        let resp = app
+            .client
+            .post(app.url("/api/v1/reports"))
+            .header("X-Forwarded-For", format!("203.0.113.{i}"))
+            .header("Forwarded", format!("for=203.0.113.{i}"))
+            .json(&crate::common::report(
+                "buche",
+                PISA_CENTRE.0,
+                PISA_CENTRE.1,
+            ))
+            .send()
+            .await
+            .unwrap();
+        statuses.push(resp.status().as_u16());
+    }
+    assert_eq!(statuses, [201, 201, 201, 429, 429]);
+}
+
+#[tokio::test]
+async fn behind_a_proxy_each_client_and_each_ipv6_network_has_its_own_limit() {
+    let app = TestApp::pisa_with(|c| {
+        c.reports_per_ip_per_hour = 2;
+        c.trusted_proxies = "127.0.0.1".into();
+    })
+    .await;
+    let file = |xff: &'static str| {
+        let app = &app;
+        async move {
+            app.client
+                .post(app.url("/api/v1/reports"))
+                .header("X-Forwarded-For", xff)
+                .json(&crate::common::report(
+                    "buche",
+                    PISA_CENTRE.0,
+                    PISA_CENTRE.1,
+                ))
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    // The client forges the left part; the proxy appends the real address.
+    assert_eq!(file("6.6.6.6, 198.51.100.1").await, 201);
+    assert_eq!(file("7.7.7.7, 198.51.100.1").await, 201);
+    assert_eq!(file("8.8.8.8, 198.51.100.1").await, 429);
+    assert_eq!(file("198.51.100.2").await, 201);
+    // One IPv6 /64 is one client, whatever its last 64 bits.
+    assert_eq!(file("2001:db8:1:2::1").await, 201);
+    assert_eq!(file("2001:db8:1:2:ffff::9").await, 201);
+    assert_eq!(file("[2001:db8:1:2:aaaa::7]:443").await, 429);
+    assert_eq!(file("2001:db8:1:3::1").await, 201);
+    // Garbage is never a key: the proxy's own address is counted instead.
+    assert_eq!(file("not-an-address").await, 201);
+    assert_eq!(file("also garbage").await, 201);
+    assert_eq!(file("<script>").await, 429);
+}
