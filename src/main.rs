@@ -285,6 +285,13 @@ enum ZoneCmd {
 }
 
 fn main() -> ExitCode {
+    // Everything the service writes (database, documents, mail, secrets) is
+    // for its own user only.
+    #[cfg(unix)]
+    // SAFETY: umask only sets the process's file-creation mask.
+    unsafe {
+        libc::umask(0o077);
+    }
     let cli = Cli::parse();
     let config = match Config::load() {
         Ok(c) => c,
@@ -293,27 +300,13 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    init_tracing(&config);
+    segnala::logging::init(&config);
     match run(cli.command.unwrap_or(Command::Serve), config) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("segnala: {} ({})", e, e.code());
             ExitCode::FAILURE
         }
-    }
-}
-
-fn init_tracing(config: &Config) {
-    use tracing_subscriber::fmt::format::FmtSpan;
-    let filter = tracing_subscriber::EnvFilter::try_from_env("SEGNALA_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,actix_server=warn"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_span_events(FmtSpan::CLOSE);
-    if config.log_format == "json" {
-        builder.json().init();
-    } else {
-        builder.init();
     }
 }
 
@@ -442,7 +435,7 @@ fn run(command: Command, config: Config) -> AppResult<()> {
         Command::Retention(RetentionCmd::Run { days }) => {
             let store = open(&config)?;
             let days = days.unwrap_or(config.retention_days);
-            let n = segnala::jobs::retention(&store, days, Utc::now())?;
+            let n = segnala::jobs::retention(&store, &config.data_dir, days, Utc::now())?;
             println!("{n} report(s) anonymised (closed more than {days} days ago)");
             Ok(())
         }
@@ -827,6 +820,9 @@ fn release_large_buffers() {
 
 fn serve(config: Config) -> AppResult<()> {
     release_large_buffers();
+    segnala::files::create_private_dir(&config.data_dir).map_err(|e| {
+        AppError::internal(format!("cannot create {}: {e}", config.data_dir.display()))
+    })?;
     let store = open(&config)?;
     let listener = std::net::TcpListener::bind(&config.bind)
         .map_err(|e| AppError::internal(format!("cannot listen on {}: {e}", config.bind)))?;
@@ -839,6 +835,7 @@ fn serve(config: Config) -> AppResult<()> {
             sweep_every: std::time::Duration::from_secs(config.sweep_interval_seconds.max(1)),
             policy: config.escalation_policy(),
             retention_days: config.retention_days,
+            data_dir: config.data_dir.clone(),
             dispatch_every: std::time::Duration::from_secs(config.dispatch_interval_seconds.max(1)),
             links: config.links(),
         },

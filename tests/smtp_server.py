@@ -4,7 +4,8 @@
 Every accepted message is written to DIR as an .eml file, with the envelope
 recipients in an X-Envelope-To header. Recipients choose a behaviour:
   fail451once-...@  answered 451 (try later) the first time, accepted after;
-  reject550-...@    always answered 550 (no such user: permanent).
+  reject550-...@    always answered 550 (no such user: permanent), quoting
+                    the address as real servers do.
 Prints "ready" once listening; runs until killed.
 """
 import argparse
@@ -23,7 +24,8 @@ class Handler:
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         local = address.split("@")[0]
         if local.startswith("reject550"):
-            return "550 5.1.1 No such user here"
+            # Like real servers, the rejection quotes the address.
+            return f"550 5.1.1 <{address}>: Recipient address rejected: no such user"
         if local.startswith("fail451once") and address not in self.seen:
             self.seen.add(address)
             return "451 4.3.0 Temporary local problem, try again later"

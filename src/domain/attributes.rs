@@ -19,6 +19,12 @@ pub struct AttributeDef {
     pub values: Vec<(String, String)>,
 }
 
+/// Whether answers of `datatype` are typed freely (and may hold anything
+/// personal), rather than chosen or numeric.
+pub fn is_free_text(datatype: &str) -> bool {
+    matches!(datatype, "string" | "text")
+}
+
 pub const DATATYPES: [&str; 6] = [
     "string",
     "number",
@@ -114,6 +120,15 @@ pub fn validate(
                 Value::String(given[0].trim().to_string())
             }
             _ => {
+                if !given[0].chars().all(super::validate::allowed_char) {
+                    return Err(err(
+                        "invalid_attribute",
+                        format!(
+                            "attribute `{}` contains characters that are not allowed",
+                            def.code
+                        ),
+                    ));
+                }
                 if given[0].chars().count() > 4000 {
                     return Err(err(
                         "invalid_attribute",

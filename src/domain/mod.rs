@@ -7,6 +7,7 @@ pub mod attributes;
 pub mod calendar;
 pub mod holidays;
 pub mod permissions;
+pub mod privacy;
 pub mod report;
 pub mod routing;
 pub mod stats;

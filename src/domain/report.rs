@@ -173,6 +173,12 @@ impl EventKind {
     }
 }
 
+/// The end of the time a citizen has to reopen a report resolved at
+/// `resolved_at`; past it, the report closes by itself.
+pub fn reopen_window_ends(resolved_at: DateTime<Utc>, reopen_days: i32) -> DateTime<Utc> {
+    resolved_at + Duration::days(i64::from(reopen_days.max(0)))
+}
+
 /// A transition that the workflow does not allow.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("a report cannot go from `{from}` to `{to}`")]

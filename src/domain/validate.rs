@@ -19,6 +19,26 @@ impl FieldError {
     }
 }
 
+/// Whether a character may be stored in a text field: no control characters
+/// but tab and line breaks, and nothing XML 1.0 forbids (U+FFFE, U+FFFF; a
+/// lone surrogate never reaches a Rust string), so that every stored report
+/// can be written as Open311 XML.
+pub fn allowed_char(c: char) -> bool {
+    if c.is_control() {
+        return matches!(c, '\t' | '\n' | '\r');
+    }
+    !matches!(c, '\u{FFFE}' | '\u{FFFF}')
+}
+
+/// The error for text with characters [`allowed_char`] refuses.
+pub fn invalid_characters(field: &'static str) -> FieldError {
+    FieldError::new(
+        field,
+        "invalid_characters",
+        format!("{field} contains characters that are not allowed (control characters, U+FFFE or U+FFFF)"),
+    )
+}
+
 /// Trims `value` and checks its length in characters; empty becomes `None`.
 pub fn optional_text(
     field: &'static str,
@@ -35,14 +55,8 @@ pub fn optional_text(
             format!("{field} must be at most {max_chars} characters"),
         ));
     }
-    if v.chars()
-        .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
-    {
-        return Err(FieldError::new(
-            field,
-            "invalid_characters",
-            format!("{field} contains control characters"),
-        ));
+    if !v.chars().all(allowed_char) {
+        return Err(invalid_characters(field));
     }
     Ok(Some(v.to_string()))
 }

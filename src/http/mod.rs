@@ -92,6 +92,21 @@ fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
             code: "unsupported_media_type",
             message: "send the body as application/json".into(),
         },
+        // `"\ud800"` alone is well-formed JSON syntax for a character no text
+        // may hold (XML cannot carry it): refused like other such characters.
+        // (serde_json says "lone leading surrogate", or "unexpected end of hex
+        // escape" when a high surrogate is followed by anything but `\u`.)
+        JsonPayloadError::Deserialize(e)
+            if ["surrogate", "unexpected end of hex escape"]
+                .iter()
+                .any(|m| e.to_string().contains(m)) =>
+        {
+            AppError::Unprocessable {
+                code: "invalid_characters",
+                message: "the body contains an unpaired surrogate (\\ud800-\\udfff), which no text may hold".into(),
+                details: None,
+            }
+        }
         JsonPayloadError::Deserialize(e) if e.is_data() => AppError::Unprocessable {
             code: "invalid_body",
             message: format!("the body does not match the expected shape: {e}"),

@@ -516,8 +516,31 @@ async fn token(
     ))
 }
 
-/// Reads a POST body: form-encoded, or multipart (text parts only).
-async fn form_params(req: &HttpRequest, mut payload: web::Payload) -> Result<Params, O311Error> {
+/// The most a POST body may hold, and the most parts a multipart one may have.
+const BODY_LIMIT: usize = 64 * 1024;
+const MAX_PARTS: usize = 64;
+
+/// Checks an API key (a read): the key's row, or 403.
+async fn verified_key(
+    state: &web::Data<AppState>,
+    key: &str,
+) -> Result<crate::store::api_keys::ApiKeyRow, O311Error> {
+    let key = key.to_string();
+    state
+        .read(move |c| api_keys::find_active(c, &key))
+        .await?
+        .ok_or_else(|| err(403, "invalid api_key"))
+}
+
+/// Reads a POST body: form-encoded, or multipart (text parts only), and
+/// checks the API key. In a multipart body the key comes first (in the query
+/// string, or as the first part), and is checked before any other part is
+/// kept; parts are at most 64, the body at most 64 KiB.
+async fn form_params(
+    state: &web::Data<AppState>,
+    req: &HttpRequest,
+    mut payload: web::Payload,
+) -> Result<(Params, crate::store::api_keys::ApiKeyRow), O311Error> {
     let mut p = query_params(req);
     let content_type = req
         .headers()
@@ -526,33 +549,50 @@ async fn form_params(req: &HttpRequest, mut payload: web::Payload) -> Result<Par
         .unwrap_or("")
         .to_ascii_lowercase();
     if content_type.starts_with("multipart/form-data") {
+        let mut api = match first(&p, "api_key") {
+            Some(k) => Some(verified_key(state, k).await?),
+            None => None,
+        };
         let mut multipart = actix_multipart::Multipart::new(req.headers(), payload);
-        let mut total = 0usize;
+        let (mut total, mut parts) = (0usize, 0usize);
         while let Some(field) = multipart.next().await {
             let mut field =
                 field.map_err(|e| err(400, format!("malformed multipart body: {e}")))?;
+            parts += 1;
+            if parts > MAX_PARTS {
+                return Err(err(400, format!("a request has at most {MAX_PARTS} parts")));
+            }
             let name = field.name().unwrap_or_default().to_string();
+            if api.is_none() && name != "api_key" {
+                return Err(err(
+                    403,
+                    "api_key is required, in the query string or as the first part of a multipart body",
+                ));
+            }
             let mut bytes = Vec::new();
             while let Some(chunk) = field.next().await {
                 let chunk =
                     chunk.map_err(|e| err(400, format!("malformed multipart body: {e}")))?;
                 total += chunk.len();
-                if total > 64 * 1024 {
+                if total > BODY_LIMIT {
                     return Err(err(400, "the request body is too large"));
                 }
                 bytes.extend_from_slice(&chunk);
             }
             // Parts may carry no charset: take them as UTF-8.
-            p.entry(name)
-                .or_default()
-                .push(String::from_utf8_lossy(&bytes).into_owned());
+            let value = String::from_utf8_lossy(&bytes).into_owned();
+            if api.is_none() {
+                api = Some(verified_key(state, &value).await?);
+            }
+            p.entry(name).or_default().push(value);
         }
-        return Ok(p);
+        let api = api.ok_or_else(|| err(403, "api_key is required to create a service request"))?;
+        return Ok((p, api));
     }
     let mut body = web::BytesMut::new();
     while let Some(chunk) = payload.next().await {
         let chunk = chunk.map_err(|e| err(400, format!("cannot read the body: {e}")))?;
-        if body.len() + chunk.len() > 64 * 1024 {
+        if body.len() + chunk.len() > BODY_LIMIT {
             return Err(err(400, "the request body is too large"));
         }
         body.extend_from_slice(&chunk);
@@ -562,22 +602,19 @@ async fn form_params(req: &HttpRequest, mut payload: web::Payload) -> Result<Par
     {
         p.entry(k).or_default().push(v);
     }
-    Ok(p)
+    let key = first(&p, "api_key")
+        .ok_or_else(|| err(403, "api_key is required to create a service request"))?
+        .to_string();
+    let api = verified_key(state, &key).await?;
+    Ok((p, api))
 }
 
 async fn create_request(
     state: web::Data<AppState>,
-    p: Params,
+    (p, api): (Params, crate::store::api_keys::ApiKeyRow),
     format: Format,
 ) -> Result<HttpResponse, O311Error> {
-    let key = first(&p, "api_key")
-        .ok_or_else(|| err(403, "api_key is required to create a service request"))?
-        .to_string();
     let m = jurisdiction(&state, &p).await?;
-    let api = state
-        .read(move |c| api_keys::find_active(c, &key))
-        .await?
-        .ok_or_else(|| err(403, "invalid api_key"))?;
     if api.municipality_id != m.id {
         return Err(err(403, "this api_key is not valid for this jurisdiction"));
     }
@@ -738,7 +775,7 @@ pub async fn dispatch(
             service_definition(state, query_params(&req), code.to_string(), format).await
         }
         (["requests"], false) => list_requests(state, query_params(&req), format).await,
-        (["requests"], true) => match form_params(&req, payload).await {
+        (["requests"], true) => match form_params(&state, &req, payload).await {
             Ok(p) => create_request(state, p, format).await,
             Err(e) => Err(e),
         },

@@ -5,7 +5,10 @@ use chrono::{DateTime, Duration, Utc};
 
 use crate::config::Config;
 use crate::error::{AppError, AppResult};
-use crate::notify::deliver::{post_webhook, EmailPayload, Mailer, WebhookPayload};
+use crate::notify::deliver::{
+    delivered_payload, post_webhook, without_token, EmailPayload, Mailer, WebhookPayload,
+};
+use crate::notify::destinations;
 use crate::store::outbox::{self, OutboxRow};
 use crate::store::{catalog, naive, Store};
 
@@ -30,6 +33,8 @@ pub struct Dispatcher {
     pub http: reqwest::blocking::Client,
     pub from: String,
     pub max_attempts: i32,
+    /// Webhooks may go to loopback and private addresses.
+    pub allow_private: bool,
     /// Identifies this dispatcher's leases.
     pub owner: String,
     pub lease_seconds: i64,
@@ -46,9 +51,16 @@ pub struct Outcome {
 
 impl Dispatcher {
     pub fn from_config(store: Store, config: &Config) -> AppResult<Self> {
-        let http = reqwest::blocking::Client::builder()
+        // Redirects are never followed (a 3xx is the receiver's answer), and
+        // unless allowed, names resolve only to public addresses.
+        let mut http = reqwest::blocking::Client::builder()
             .timeout(std::time::Duration::from_secs(15))
-            .user_agent("segnala-webhooks")
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent("segnala-webhooks");
+        if !config.webhook_allow_private {
+            http = http.dns_resolver(std::sync::Arc::new(destinations::PublicOnly));
+        }
+        let http = http
             .build()
             .map_err(|e| AppError::internal(format!("HTTP client: {e}")))?;
         Ok(Self {
@@ -57,6 +69,7 @@ impl Dispatcher {
             http,
             from: config.mail_from.clone(),
             max_attempts: config.outbox_max_attempts.max(1),
+            allow_private: config.webhook_allow_private,
             owner: format!("{}-{}", std::process::id(), crate::store::new_id()),
             lease_seconds: lease_seconds(config.smtp_timeout_seconds),
         })
@@ -109,6 +122,15 @@ impl Dispatcher {
                     .and_then(|o| Some((o.webhook_url?, o.webhook_secret.unwrap_or_default())))
                 {
                     Some((url, secret)) => {
+                        if let Some(reason) = (!self.allow_private)
+                            .then(|| destinations::refusal(&url))
+                            .flatten()
+                        {
+                            return Err(DeliveryError {
+                                permanent: true,
+                                message: reason,
+                            });
+                        }
                         post_webhook(&self.http, &url, &secret, &hook.body, now.timestamp())
                     }
                     None => Err(DeliveryError {
@@ -133,22 +155,23 @@ impl Dispatcher {
     ) -> AppResult<&'static str> {
         match result {
             Ok(()) => {
+                // Once delivered, the row keeps no address, body or token.
+                let kept = delivered_payload(&row.kind, &row.payload);
                 self.store
-                    .write(|c| outbox::mark_sent(c, &row.id, &self.owner, naive(now)))?;
+                    .write(|c| outbox::mark_sent(c, &row.id, &self.owner, &kept, naive(now)))?;
                 Ok("sent")
             }
             Err(e) => {
-                let state = self.store.write(|c| {
-                    outbox::mark_failed(
-                        c,
-                        row,
-                        &self.owner,
-                        &e.message,
-                        e.permanent,
-                        self.max_attempts,
-                        naive(now),
-                    )
-                })?;
+                let dead_payload = without_token(&row.payload);
+                let failure = outbox::Failure {
+                    error: &e.message,
+                    permanent: e.permanent,
+                    max_attempts: self.max_attempts,
+                    dead_payload: &dead_payload,
+                };
+                let state = self
+                    .store
+                    .write(|c| outbox::mark_failed(c, row, &self.owner, &failure, naive(now)))?;
                 if state == "lost" {
                     tracing::warn!(outbox.id = %row.id, "failed after the lease was lost");
                 } else if state == "dead" {

@@ -1,4 +1,6 @@
-//! Background work: the escalation sweeper and the retention job. Each runs
+//! Background work: the escalation sweeper (which also closes resolved
+//! reports whose reopen window has passed), the retention job and the
+//! attachment sweep. Each runs
 //! inside every `segnala serve` and as a CLI command for cron (`segnala
 //! sweep`, `segnala retention run`); each is safe on several instances at once.
 
@@ -8,27 +10,194 @@ use std::time::Duration as StdDuration;
 
 use chrono::{DateTime, Duration, Utc};
 
-use crate::error::AppResult;
-use crate::store::{escalations, naive, rate_limits, reports, Store};
+use std::path::Path;
 
-/// Erases reporters' personal data from reports closed more than `days` ago,
-/// in batches. Returns how many reports were anonymised.
-pub fn retention(store: &Store, days: i64, now: DateTime<Utc>) -> AppResult<usize> {
+use crate::domain::report::{Actor, Status};
+use crate::error::{AppError, AppResult};
+use crate::store::{
+    attachments, escalations, municipalities, naive, rate_limits, reports, retention, Store,
+};
+
+/// Reports erased per transaction.
+const RETENTION_BATCH: i64 = 200;
+
+/// Erases the personal data of reports finished (closed or rejected) more
+/// than `days` ago, in batches, everywhere it is kept: the database (see
+/// [`crate::store::retention`]), their documents and their mail files in
+/// `data_dir`. Returns how many reports were erased.
+pub fn retention(
+    store: &Store,
+    data_dir: &Path,
+    days: i64,
+    now: DateTime<Utc>,
+) -> AppResult<usize> {
     let before = naive(now - Duration::days(days.max(0)));
+    let attachments_dir = data_dir.join("attachments");
     let mut total = 0;
     loop {
-        let n = store.write(|c| reports::anonymise_closed(c, before, naive(now), 500))?;
-        total += n;
-        if n < 500 {
+        let erased =
+            store.write(|c| retention::erase_closed(c, before, naive(now), RETENTION_BATCH))?;
+        // Files go once the rows that point to them are gone for good; a crash
+        // in between leaves orphans, which the attachment sweep removes.
+        for (id, content_type) in &erased.documents {
+            remove_file(&attachments::file_path(&attachments_dir, id, content_type));
+        }
+        for code in &erased.codes {
+            remove_dir(&crate::notify::deliver::mail_dir(data_dir, Some(code)));
+        }
+        total += erased.reports;
+        if (erased.reports as i64) < RETENTION_BATCH {
             break;
         }
     }
-    // Old rate-limit windows are useless too, and sent notifications hold
-    // addresses: kept 30 days for support, then gone.
+    // Old rate-limit windows are useless; delivered and dead notifications
+    // keep no body, and go after a while.
     store.write(|c| rate_limits::prune(c, naive(now - Duration::days(1))))?;
     store.write(|c| crate::store::outbox::prune_sent(c, naive(now - Duration::days(30))))?;
     store.write(|c| crate::store::outbox::prune_dead(c, naive(now - Duration::days(90))))?;
+    if total > 0 {
+        // SQLite keeps old page images in its write-ahead log until a checkpoint.
+        store.checkpoint()?;
+    }
     Ok(total)
+}
+
+fn remove_file(path: &Path) {
+    match std::fs::remove_file(path) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => {
+            tracing::error!(path = %path.display(), error.cause = %e, "cannot remove an erased file")
+        }
+    }
+}
+
+fn remove_dir(path: &Path) {
+    match std::fs::remove_dir_all(path) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => {
+            tracing::error!(path = %path.display(), error.cause = %e, "cannot remove erased mail")
+        }
+    }
+}
+
+/// Closes every report still `resolved` whose comune's reopen window has
+/// passed (the citizen neither confirmed nor reopened it): an event on its
+/// timeline, and the citizen is told once. Returns how many closed.
+pub fn close_expired(
+    store: &Store,
+    now: DateTime<Utc>,
+    links: &crate::notify::plan::Links,
+) -> AppResult<usize> {
+    let mut total = 0;
+    for m in store.read(municipalities::list)? {
+        // Resolved before this instant: the window (see `reopen_window_ends`) has passed.
+        let before = naive(now - Duration::days(i64::from(m.reopen_days.max(0))));
+        loop {
+            let closed = store.write(|c| {
+                let ids = reports::resolved_before(c, &m.id, before, SWEEP_BATCH)?;
+                let mut closed = 0;
+                for id in &ids {
+                    let transition = reports::Transition {
+                        to: Status::Closed,
+                        actor: Actor::system(),
+                        public_message: Some(crate::notify::templates::AUTO_CLOSED.into()),
+                        internal_note: None,
+                        data: Some(serde_json::json!({"reason": "reopen_window_passed"})),
+                        kind: None,
+                        now,
+                    };
+                    match reports::apply_transition(c, *id, &transition) {
+                        Ok(updated) => {
+                            crate::notify::plan::changed(
+                                c,
+                                &updated,
+                                Status::Closed,
+                                None,
+                                false,
+                                links,
+                            )?;
+                            closed += 1;
+                        }
+                        // Another instance closed (or someone reopened) it meanwhile.
+                        Err(AppError::Conflict { .. }) => {}
+                        Err(e) => return Err(e),
+                    }
+                }
+                Ok((ids.len(), closed))
+            })?;
+            total += closed.1;
+            if (closed.0 as i64) < SWEEP_BATCH {
+                break;
+            }
+        }
+    }
+    Ok(total)
+}
+
+/// What the attachment sweep found.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct AttachmentSweep {
+    /// Files no row points to, removed.
+    pub orphans_removed: usize,
+    /// Rows whose file is missing (their ids).
+    pub missing: Vec<String>,
+}
+
+/// A file younger than this may belong to an upload still committing its row.
+const ORPHAN_GRACE: StdDuration = StdDuration::from_secs(3600);
+
+/// Removes attachment files that no row points to (a crash between writing a
+/// file and committing its row, an erased report's document), and reports
+/// rows whose file is missing.
+pub fn sweep_attachments(store: &Store, dir: &Path) -> AppResult<AttachmentSweep> {
+    let mut outcome = AttachmentSweep::default();
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(outcome),
+        Err(e) => return Err(AppError::internal(format!("{}: {e}", dir.display()))),
+    };
+    let mut on_disk = std::collections::HashMap::new();
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let old = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age > ORPHAN_GRACE);
+        let name = entry.file_name().to_string_lossy().into_owned();
+        // `<id>.<ext>`, or `.<id>.tmp` left by a crash mid-write.
+        let id = name
+            .trim_start_matches('.')
+            .split('.')
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        if name.ends_with(".tmp") {
+            if old {
+                remove_file(&path);
+                outcome.orphans_removed += 1;
+            }
+            continue;
+        }
+        on_disk.insert(id, (path, old));
+    }
+    let ids: Vec<String> = store.read(attachments::all_ids)?;
+    let known: std::collections::HashSet<&str> = ids.iter().map(String::as_str).collect();
+    for (id, (path, old)) in &on_disk {
+        if *old && !known.contains(id.as_str()) {
+            remove_file(path);
+            outcome.orphans_removed += 1;
+        }
+    }
+    outcome.missing = ids
+        .into_iter()
+        .filter(|id| !on_disk.contains_key(id))
+        .collect();
+    outcome.missing.sort();
+    Ok(outcome)
 }
 
 /// What the periodic jobs of a `serve` process need.
@@ -37,6 +206,7 @@ pub struct Schedule {
     pub sweep_every: StdDuration,
     pub policy: escalations::Policy,
     pub retention_days: i64,
+    pub data_dir: std::path::PathBuf,
     pub dispatch_every: StdDuration,
     pub links: crate::notify::plan::Links,
 }
@@ -84,13 +254,27 @@ pub fn spawn(store: Store, schedule: Schedule, dispatcher: dispatch::Dispatcher)
     if let Err(e) = started {
         tracing::error!(error.cause = %e, "cannot start the escalation sweeper");
     }
+    let data_dir = schedule.data_dir.clone();
     let started = std::thread::Builder::new()
         .name("segnala-retention".into())
         .spawn(move || loop {
-            match retention(&store, retention_days, Utc::now()) {
+            match retention(&store, &data_dir, retention_days, Utc::now()) {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(reports = n, "retention: reporters' personal data erased"),
                 Err(e) => tracing::error!(error.cause = %e, "retention job failed"),
+            }
+            match sweep_attachments(&store, &data_dir.join("attachments")) {
+                Ok(s) if s.orphans_removed == 0 && s.missing.is_empty() => {}
+                Ok(s) if s.missing.is_empty() => {
+                    tracing::info!(attachments.orphans_removed = s.orphans_removed, "attachment files no row points to removed")
+                }
+                Ok(s) => tracing::error!(
+                    attachments.orphans_removed = s.orphans_removed,
+                    attachments.missing = s.missing.len(),
+                    attachments.missing_ids = %s.missing.iter().take(20).cloned().collect::<Vec<_>>().join(","),
+                    "attachment rows whose file is missing"
+                ),
+                Err(e) => tracing::error!(error.cause = %e, "attachment sweep failed"),
             }
             std::thread::sleep(StdDuration::from_secs(6 * 3600));
         });
@@ -121,6 +305,7 @@ pub fn sweep_and_notify(
     links: &crate::notify::plan::Links,
 ) -> AppResult<escalations::Outcome> {
     let outcome = sweep_with(store, now, policy, Some(links))?;
+    close_expired(store, now, links)?;
     // Past the category's resolution target: the citizen hears that it takes longer.
     loop {
         let n = store.write(|c| {

@@ -7,15 +7,21 @@ use std::time::Duration;
 use lettre::message::{header::ContentType, Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Tls, TlsParameters};
-use lettre::{FileTransport, Message, SmtpTransport, Transport};
+use lettre::{Message, SmtpTransport, Transport};
 use serde::{Deserialize, Serialize};
+use sha2::Digest;
 
 use crate::config::Config;
+use crate::domain::privacy::redact_emails;
 use crate::error::{AppError, AppResult};
 
 /// What an email row holds.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct EmailPayload {
+    /// The report's public code, if the message is about one (the file
+    /// transport keeps a report's messages together, for retention).
+    #[serde(default)]
+    pub report: Option<String>,
     pub to: String,
     pub subject: String,
     pub text: String,
@@ -39,23 +45,72 @@ pub struct DeliveryError {
 }
 
 impl DeliveryError {
+    // Error texts are stored, logged and shown in the dead-letter API: a
+    // server quoting the recipient's address must not put it there.
     fn transient(message: impl Into<String>) -> Self {
         Self {
             permanent: false,
-            message: message.into(),
+            message: redact_emails(&message.into()),
         }
     }
     fn permanent(message: impl Into<String>) -> Self {
         Self {
             permanent: true,
-            message: message.into(),
+            message: redact_emails(&message.into()),
         }
     }
 }
 
+/// What an outbox row keeps once delivered: enough to recognise it (the
+/// Message-ID, the report, the office), nothing personal and no token.
+pub fn delivered_payload(kind: &str, payload: &str) -> String {
+    let value: serde_json::Value = serde_json::from_str(payload).unwrap_or_default();
+    let keep: &[&str] = match kind {
+        "email" => &["message_id", "report"],
+        _ => &["office_id"],
+    };
+    let kept: serde_json::Map<String, serde_json::Value> = keep
+        .iter()
+        .filter_map(|k| Some((k.to_string(), value.get(*k)?.clone())))
+        .collect();
+    serde_json::Value::Object(kept).to_string()
+}
+
+/// A dead email without the citizen's follow-up token: the payload stays for
+/// a retry (which then links the report's public page), the key does not.
+pub fn without_token(payload: &str) -> String {
+    let mut out = String::with_capacity(payload.len());
+    let mut rest = payload;
+    while let Some(at) = rest.find("?token=") {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + "?token=".len()..];
+        let token_len = after
+            .find(|c: char| !c.is_ascii_alphanumeric() && c != '-' && c != '_')
+            .unwrap_or(after.len());
+        rest = &after[token_len..];
+    }
+    out.push_str(rest);
+    out
+}
+
 pub enum Mailer {
     Smtp(Box<SmtpTransport>),
-    File(FileTransport),
+    /// `.eml` files under this data directory's `mail/<report code>/`.
+    File(std::path::PathBuf),
+}
+
+/// Where the file transport keeps the messages about report `code`.
+pub fn mail_dir(data_dir: &std::path::Path, code: Option<&str>) -> std::path::PathBuf {
+    let safe: String = code
+        .unwrap_or("other")
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+        .collect();
+    data_dir.join("mail").join(if safe.is_empty() {
+        "other".into()
+    } else {
+        safe
+    })
 }
 
 impl Mailer {
@@ -63,9 +118,9 @@ impl Mailer {
         match config.mail_transport.as_str() {
             "file" => {
                 let dir = config.data_dir.join("mail");
-                std::fs::create_dir_all(&dir)
+                crate::files::create_private_dir(&dir)
                     .map_err(|e| AppError::internal(format!("{}: {e}", dir.display())))?;
-                Ok(Mailer::File(FileTransport::new(dir)))
+                Ok(Mailer::File(config.data_dir.clone()))
             }
             "smtp" => {
                 let host = config.smtp_host.clone();
@@ -129,15 +184,21 @@ impl Mailer {
             )
             .map_err(|e| DeliveryError::permanent(format!("building the message: {e}")))?;
         match self {
-            Mailer::File(t) => t
-                .send(&message)
-                .map(|_| ())
-                .map_err(|e| DeliveryError::transient(format!("writing the message: {e}"))),
+            // One file per Message-ID: a resend after a crash overwrites it.
+            Mailer::File(data_dir) => {
+                let dir = mail_dir(data_dir, email.report.as_deref());
+                let name = hex::encode(sha2::Sha256::digest(email.message_id.as_bytes()));
+                let path = dir.join(format!("{}.eml", &name[..32]));
+                let tmp = dir.join(format!(".{}.tmp", &name[..32]));
+                crate::files::create_private_dir(&dir)
+                    .and_then(|()| crate::files::write_durably(&tmp, &path, &message.formatted()))
+                    .map_err(|e| DeliveryError::transient(format!("writing the message: {e}")))
+            }
             // Only a permanent (5xx) answer is final; refused connections and
             // timeouts are neither transient nor permanent to lettre: retry them.
             Mailer::Smtp(t) => t.send(&message).map(|_| ()).map_err(|e| DeliveryError {
                 permanent: e.is_permanent(),
-                message: format!("SMTP: {e}"),
+                message: redact_emails(&format!("SMTP: {e}")),
             }),
         }
     }
@@ -169,9 +230,60 @@ pub fn post_webhook(
     let status = response.status();
     if status.is_success() {
         Ok(())
+    } else if status.is_redirection() {
+        // Not followed: the configured URL is the destination, and a
+        // redirect will not fix itself by retrying.
+        Err(DeliveryError::permanent(format!(
+            "webhook answered {status}: redirects are not followed, configure the final URL"
+        )))
     } else {
         Err(DeliveryError::transient(format!(
             "webhook answered {status}"
         )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_delivered_row_keeps_nothing_personal() {
+        let payload = serde_json::to_string(&EmailPayload {
+            report: Some("PI-2026-000001".into()),
+            to: "maria@example.it".into(),
+            subject: "s".into(),
+            text: "https://x/segnalazioni/PI-2026-000001?token=abc123".into(),
+            html: "h".into(),
+            message_id: "<m@segnala>".into(),
+        })
+        .unwrap();
+        let kept = delivered_payload("email", &payload);
+        assert_eq!(
+            kept,
+            r#"{"message_id":"<m@segnala>","report":"PI-2026-000001"}"#
+        );
+        assert_eq!(
+            delivered_payload(
+                "webhook",
+                r#"{"office_id":"o1","body":{"report":{"title":"t"}}}"#
+            ),
+            r#"{"office_id":"o1"}"#
+        );
+    }
+
+    #[test]
+    fn tokens_are_cut_from_links() {
+        let token = "0123456789abcdef0123456789abcdef0123456789abcdef";
+        let payload = format!(
+            r#"{{"text":"link: https://x/segnalazioni/PI-1?token={token}\n","html":"<a href=\"https://x/segnalazioni/PI-1?token={token}\">"}}"#
+        );
+        let cut = without_token(&payload);
+        assert!(!cut.contains(token), "{cut}");
+        assert!(
+            cut.contains("https://x/segnalazioni/PI-1\\n") && cut.contains("PI-1\\\">"),
+            "{cut}"
+        );
+        assert!(serde_json::from_str::<serde_json::Value>(&cut).is_ok());
     }
 }

@@ -5,6 +5,7 @@
 //! an outbox row through lettre (SMTP, or `.eml` files by default) or reqwest.
 
 pub mod deliver;
+pub mod destinations;
 pub mod plan;
 pub mod templates;
 

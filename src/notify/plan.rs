@@ -143,6 +143,7 @@ fn email(
     let rendered = render(kind, lang, &ctx)
         .map_err(|e| AppError::internal(format!("template {kind}: {e}")))?;
     let payload = EmailPayload {
+        report: Some(r.code.clone()),
         to: to.to_string(),
         subject: rendered.subject,
         text: rendered.text,

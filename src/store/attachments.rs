@@ -31,8 +31,18 @@ pub struct AttachmentRow {
 
 impl AttachmentRow {
     pub fn path(&self, dir: &Path) -> PathBuf {
-        dir.join(format!("{}.{}", self.id, extension(&self.content_type)))
+        file_path(dir, &self.id, &self.content_type)
     }
+}
+
+/// Where the file of attachment `id` lives.
+pub fn file_path(dir: &Path, id: &str, content_type: &str) -> PathBuf {
+    dir.join(format!("{id}.{}", extension(content_type)))
+}
+
+/// Every attachment's id (the attachment sweep compares them with the files).
+pub fn all_ids(conn: &mut DbConn) -> AppResult<Vec<String>> {
+    Ok(attachments::table.select(attachments::id).load(conn)?)
 }
 
 fn extension(content_type: &str) -> &'static str {
@@ -56,11 +66,11 @@ pub fn add(
     now: NaiveDateTime,
 ) -> AppResult<AttachmentRow> {
     let id = new_id();
-    std::fs::create_dir_all(dir)
+    crate::files::create_private_dir(dir)
         .map_err(|e| AppError::internal(format!("attachments dir: {e}")))?;
     let path = dir.join(format!("{id}.{}", file.extension));
     let tmp = dir.join(format!(".{id}.tmp"));
-    write_durably(&tmp, &path, &file.bytes)
+    crate::files::write_durably(&tmp, &path, &file.bytes)
         .map_err(|e| AppError::internal(format!("writing attachment: {e}")))?;
     let row = AttachmentRow {
         id,
@@ -133,14 +143,6 @@ fn actor_of(uploaded_by: &str) -> crate::domain::report::Actor {
         "citizen" => Actor::citizen(),
         user => Actor::user(user),
     }
-}
-
-fn write_durably(tmp: &Path, path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    let mut f = std::fs::File::create(tmp)?;
-    f.write_all(bytes)?;
-    f.sync_all()?;
-    std::fs::rename(tmp, path)
 }
 
 /// How many files of `kind` a report has.

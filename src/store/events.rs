@@ -90,18 +90,6 @@ pub fn timeline(conn: &mut DbConn, report_id: i64, all: bool) -> AppResult<Vec<E
     Ok(query.load(conn)?)
 }
 
-/// Blanks the messages of a report's events of one kind (retention).
-pub fn erase_messages(conn: &mut DbConn, report_id: i64, kind: EventKind) -> AppResult<()> {
-    diesel::update(
-        report_events::table
-            .filter(report_events::report_id.eq(report_id))
-            .filter(report_events::kind.eq(kind.as_str())),
-    )
-    .set(report_events::message.eq(None::<String>))
-    .execute(conn)?;
-    Ok(())
-}
-
 /// Appends several events with one statement.
 pub fn append_many(conn: &mut DbConn, events: Vec<NewEvent>) -> AppResult<()> {
     if events.is_empty() {

@@ -39,6 +39,7 @@ pub mod queues;
 pub mod rate_limits;
 pub mod ratings;
 pub mod reports;
+pub mod retention;
 pub mod schema;
 pub mod seed;
 pub mod spatial;
@@ -84,9 +85,11 @@ struct SqlitePragmas;
 impl CustomizeConnection<DbConn, diesel::r2d2::Error> for SqlitePragmas {
     fn on_acquire(&self, conn: &mut DbConn) -> Result<(), diesel::r2d2::Error> {
         if let DbConn::Sqlite(c) = conn {
+            // secure_delete: erased personal data is overwritten in the file,
+            // not left in free pages.
             c.batch_execute(&format!(
                 "PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}; PRAGMA journal_mode = WAL; \
-                 PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;"
+                 PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON;"
             ))
             .map_err(diesel::r2d2::Error::QueryError)?;
         }
@@ -129,7 +132,7 @@ impl Store {
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
         {
-            std::fs::create_dir_all(parent).map_err(|e| {
+            crate::files::create_private_dir(parent).map_err(|e| {
                 AppError::internal(format!("cannot create {}: {e}", parent.display()))
             })?;
         }
@@ -217,6 +220,16 @@ impl Store {
                 Err(e)
             }
         }
+    }
+
+    /// SQLite: copies the write-ahead log into the database and truncates it,
+    /// so that old versions of erased rows leave the disk. PostgreSQL: nothing.
+    pub fn checkpoint(&self) -> AppResult<()> {
+        let mut conn = self.write.get()?;
+        if let DbConn::Sqlite(c) = &mut *conn {
+            c.batch_execute("PRAGMA wal_checkpoint(TRUNCATE)")?;
+        }
+        Ok(())
     }
 
     /// Whether the database answers.

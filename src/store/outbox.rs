@@ -97,8 +97,15 @@ pub fn claim(
         .load(conn)?)
 }
 
-/// Marks a delivered row sent (only if `owner` still holds it).
-pub fn mark_sent(conn: &mut DbConn, id: &str, owner: &str, now: NaiveDateTime) -> AppResult<bool> {
+/// Marks a delivered row sent (only if `owner` still holds it), keeping
+/// `payload` in place of what was delivered.
+pub fn mark_sent(
+    conn: &mut DbConn,
+    id: &str,
+    owner: &str,
+    payload: &str,
+    now: NaiveDateTime,
+) -> AppResult<bool> {
     let n = diesel::update(
         outbox::table
             .find(id)
@@ -107,6 +114,7 @@ pub fn mark_sent(conn: &mut DbConn, id: &str, owner: &str, now: NaiveDateTime) -
     )
     .set((
         outbox::state.eq("sent"),
+        outbox::payload.eq(payload),
         outbox::sent_at.eq(Some(now)),
         outbox::leased_until.eq(None::<NaiveDateTime>),
         outbox::last_error.eq(None::<String>),
@@ -124,17 +132,30 @@ pub fn backoff(attempts: i32) -> Duration {
     Duration::milliseconds((capped as f64 * 1000.0 * jitter) as i64)
 }
 
+/// A failed delivery.
+pub struct Failure<'a> {
+    pub error: &'a str,
+    pub permanent: bool,
+    pub max_attempts: i32,
+    /// What the row keeps if it is dead (the payload without secrets).
+    pub dead_payload: &'a str,
+}
+
 /// Records a failed delivery: retried later, or dead when the failure is
 /// permanent or attempts are exhausted. Returns the new state.
 pub fn mark_failed(
     conn: &mut DbConn,
     row: &OutboxRow,
     owner: &str,
-    error: &str,
-    permanent: bool,
-    max_attempts: i32,
+    failure: &Failure<'_>,
     now: NaiveDateTime,
 ) -> AppResult<&'static str> {
+    let Failure {
+        error,
+        permanent,
+        max_attempts,
+        dead_payload,
+    } = *failure;
     let dead = permanent || row.attempts >= max_attempts;
     let state = if dead { "dead" } else { "pending" };
     let n = diesel::update(
@@ -150,6 +171,11 @@ pub fn mark_failed(
         outbox::last_error.eq(Some(error.chars().take(1000).collect::<String>())),
     ))
     .execute(conn)?;
+    if n == 1 && dead {
+        diesel::update(outbox::table.find(&row.id))
+            .set(outbox::payload.eq(dead_payload))
+            .execute(conn)?;
+    }
     // Another dispatcher took the row over: its outcome stands.
     Ok(if n == 1 { state } else { "lost" })
 }

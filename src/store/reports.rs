@@ -579,41 +579,22 @@ pub fn mark_duplicate(
     )
 }
 
-/// Erases the reporter's name, email and phone from reports closed before
-/// `closed_before`, keeping the report and its statistics. Returns how many.
-pub fn anonymise_closed(
+/// Reports of a municipality still `resolved` and resolved before `before`
+/// (their reopen window has passed), oldest first.
+pub fn resolved_before(
     conn: &mut DbConn,
-    closed_before: NaiveDateTime,
-    now: NaiveDateTime,
-    batch: i64,
-) -> AppResult<usize> {
-    let ids: Vec<i64> = reports::table
-        .filter(reports::closed_at.lt(closed_before))
-        .filter(reports::anonymised_at.is_null())
+    municipality_id: &str,
+    before: NaiveDateTime,
+    limit: i64,
+) -> AppResult<Vec<i64>> {
+    Ok(reports::table
+        .filter(reports::status.eq(Status::Resolved.as_str()))
+        .filter(reports::resolved_at.lt(before))
+        .filter(reports::municipality_id.eq(municipality_id))
+        .order(reports::resolved_at)
+        .limit(limit)
         .select(reports::id)
-        .limit(batch)
-        .load(conn)?;
-    for id in &ids {
-        diesel::update(reports::table.find(id))
-            .set((
-                reports::reporter_name.eq(None::<String>),
-                reports::reporter_email.eq(None::<String>),
-                reports::reporter_phone.eq(None::<String>),
-                reports::anonymised_at.eq(Some(now)),
-            ))
-            .execute(conn)?;
-        // The rating's free-text comment may hold personal data too.
-        diesel::update(super::schema::ratings::table.find(id))
-            .set(super::schema::ratings::comment.eq(None::<String>))
-            .execute(conn)?;
-        // So may what the citizen wrote after filing.
-        events::erase_messages(conn, *id, EventKind::InformationAdded)?;
-        events::append(
-            conn,
-            NewEvent::new(*id, now, &Actor::system(), EventKind::Anonymised),
-        )?;
-    }
-    Ok(ids.len())
+        .load(conn)?)
 }
 
 /// What the office statistics need of one report.

@@ -196,6 +196,8 @@ impl TestApp {
             public_base_url: "http://segnala.test".into(),
             // Tests file many reports from one address; the limit has its own test.
             reports_per_ip_per_hour: 100_000,
+            // The webhook receivers are on loopback; the refusal has its own test.
+            webhook_allow_private: true,
             ..Config::default()
         };
         tweak(&mut config);
@@ -505,6 +507,7 @@ impl Spawned {
             .unwrap()
             .port();
         let data_dir = db.dir.path().join("data");
+        std::fs::create_dir_all(&data_dir).expect("data dir");
         let child = std::process::Command::new(env!("CARGO_BIN_EXE_segnala"))
             .arg("serve")
             .env_clear()
@@ -516,7 +519,7 @@ impl Spawned {
             .env("SEGNALA_LOG", "warn")
             .env("SEGNALA_REPORTS_PER_IP_PER_HOUR", "100000")
             .envs(env.iter().copied())
-            .stdout(std::process::Stdio::null())
+            .stdout(std::fs::File::create(db.dir.path().join("serve.log")).expect("log file"))
             .spawn()
             .expect("start segnala serve");
         let app = Self {
@@ -547,6 +550,11 @@ impl Spawned {
 
     pub fn pid(&self) -> u32 {
         self.child.id()
+    }
+
+    /// What the process logged so far (its standard output).
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self._db.dir.path().join("serve.log")).unwrap_or_default()
     }
 
     /// A line of `/proc/<pid>/status`, in KiB (`VmHWM`: the peak resident size).

@@ -567,3 +567,285 @@ async fn behind_a_proxy_each_client_and_each_ipv6_network_has_its_own_limit() {
     assert_eq!(file("also garbage").await, 201);
     assert_eq!(file("<script>").await, 429);
 }
+
+/// A listener on loopback that answers every request with `answer` and
+/// counts the connections it got.
+fn listener(answer: String) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::io::{BufRead, BufReader};
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/hook", l.local_addr().unwrap());
+    let hits = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let seen = hits.clone();
+    std::thread::spawn(move || {
+        for stream in l.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut line = String::new();
+            while reader.read_line(&mut line).is_ok_and(|n| n > 0) && line != "\r\n" {
+                line.clear();
+            }
+            let _ = stream.write_all(answer.as_bytes());
+        }
+    });
+    (url, hits)
+}
+
+async fn webhook_dead_letter(app: &TestApp, url: &str) -> String {
+    let u = url.to_string();
+    app.store
+        .write(move |c| {
+            let office =
+                segnala::store::catalog::office_by_code(c, crate::common::PISA, "igiene-urbana")?
+                    .unwrap();
+            segnala::store::catalog::set_webhook(
+                c,
+                &office.id,
+                Some((&u, "a-long-shared-webhook-secret")),
+            )
+        })
+        .unwrap();
+    app.file("rifiuti-abbandonati", PISA_CENTRE).await;
+    let (store, config) = (app.store.clone(), app.config.clone());
+    tokio::task::spawn_blocking(move || {
+        segnala::jobs::dispatch::Dispatcher::from_config(store, &config)
+            .unwrap()
+            .run_once(chrono::Utc::now())
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let dead = app
+        .store
+        .read(|c| segnala::store::outbox::dead(c, 10))
+        .unwrap();
+    assert_eq!(dead.len(), 1, "the webhook is a dead letter at once");
+    assert_eq!(dead[0].kind, "webhook");
+    dead[0].last_error.clone().unwrap_or_default()
+}
+
+#[tokio::test]
+async fn webhooks_to_private_addresses_are_refused() {
+    let app = TestApp::pisa_with(|c| c.webhook_allow_private = false).await;
+    let (url, hits) = listener("HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n\r\n".into());
+    let reason = webhook_dead_letter(&app, &url).await;
+    assert!(
+        reason.contains("refused") && reason.contains("SEGNALA_WEBHOOK_ALLOW_PRIVATE"),
+        "{reason}"
+    );
+    assert_eq!(
+        hits.load(std::sync::atomic::Ordering::SeqCst),
+        0,
+        "nothing reached the address"
+    );
+}
+
+#[tokio::test]
+async fn webhook_redirects_are_not_followed() {
+    let app = TestApp::pisa().await;
+    let (target, target_hits) =
+        listener("HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n\r\n".into());
+    let (url, hits) = listener(format!(
+        "HTTP/1.1 307 Temporary Redirect\r\nLocation: {target}\r\nContent-Length: 0\r\n\r\n"
+    ));
+    let reason = webhook_dead_letter(&app, &url).await;
+    assert!(reason.contains("redirects are not followed"), "{reason}");
+    assert_eq!(hits.load(std::sync::atomic::Ordering::SeqCst), 1);
+    assert_eq!(target_hits.load(std::sync::atomic::Ordering::SeqCst), 0);
+}
+
+#[tokio::test]
+async fn text_that_xml_cannot_carry_is_refused() {
+    let app = TestApp::pisa().await;
+    for (what, description) in [
+        ("a form feed", "Buca\u{0c}profonda"),
+        ("U+FFFE", "Buca \u{FFFE} profonda"),
+        ("U+FFFF", "Buca \u{FFFF} profonda"),
+        ("a NUL", "Buca\u{0}"),
+    ] {
+        let mut body = crate::common::report("buche", PISA_CENTRE.0, PISA_CENTRE.1);
+        body["description"] = json!(description);
+        let (status, answer) = app.post("/api/v1/reports", &body).await;
+        assert_eq!(status, 422, "{what}: {answer}");
+        assert_eq!(
+            answer["error"]["details"][0]["code"], "invalid_characters",
+            "{what}"
+        );
+    }
+    // A lone surrogate is valid JSON syntax but no character.
+    let resp = app
+        .client
+        .post(app.url("/api/v1/reports"))
+        .header("content-type", "application/json")
+        .body(r#"{"category":"buche","description":"Buca \ud800 profonda","lat":43.723,"lon":10.3966}"#)
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status().as_u16();
+    let answer: Value = resp.json().await.unwrap();
+    assert_eq!(status, 422, "{answer}");
+    assert_eq!(answer["error"]["code"], "invalid_characters");
+    // Tabs and line breaks are text.
+    let mut body = crate::common::report("buche", PISA_CENTRE.0, PISA_CENTRE.1);
+    body["description"] = json!("Buca\tprofonda\r\nsul lato destro");
+    assert_eq!(app.post("/api/v1/reports", &body).await.0, 201);
+    // And nothing stored can break the Open311 XML.
+    let resp = app
+        .client
+        .get(app.url("/open311/v2/requests.xml"))
+        .send()
+        .await
+        .unwrap();
+    let xml = resp.text().await.unwrap();
+    roxmltree::Document::parse(&xml).expect("well-formed XML");
+}
+
+#[tokio::test]
+async fn emails_never_quote_what_the_citizen_wrote() {
+    let app = TestApp::pisa().await;
+    let mut body = crate::common::report("buche", PISA_CENTRE.0, PISA_CENTRE.1);
+    body["title"] = json!("Hai vinto! Ritira il premio su https://phish.example/comune-pisa");
+    body["description"] = json!("Accedi su www.phish.example per confermare");
+    body["reporter"]["email"] = json!("victim@example.org");
+    let (_, created) = app.post("/api/v1/reports", &body).await;
+    // What will be sent, as rendered (text and HTML, before any transfer encoding).
+    let payloads: Vec<String> = app
+        .store
+        .read(|c| {
+            use diesel::prelude::*;
+            use segnala::store::schema::outbox as o;
+            Ok(o::table
+                .filter(o::kind.eq("email"))
+                .select(o::payload)
+                .load(c)?)
+        })
+        .unwrap();
+    assert_eq!(payloads.len(), 1);
+    let mail = &payloads[0];
+    assert!(
+        mail.contains("victim@example.org") && mail.contains(created["code"].as_str().unwrap())
+    );
+    for bait in ["phish", "vinto", "premio", "Accedi"] {
+        assert!(!mail.contains(bait), "`{bait}` reached the email: {mail}");
+    }
+}
+
+#[tokio::test]
+async fn open311_multipart_checks_the_key_before_keeping_anything() {
+    let app = TestApp::pisa().await;
+    let key = app
+        .store
+        .write(|c| {
+            segnala::store::api_keys::issue(
+                c,
+                crate::common::PISA,
+                "app",
+                None,
+                chrono::Utc::now().naive_utc(),
+            )
+        })
+        .unwrap()
+        .1;
+    let post = |form: reqwest::multipart::Form, query: &str| {
+        let url = app.url(&format!("/open311/v2/requests.json{query}"));
+        let client = app.client.clone();
+        async move {
+            let resp = client.post(url).multipart(form).send().await.unwrap();
+            let status = resp.status().as_u16();
+            (status, resp.text().await.unwrap())
+        }
+    };
+    let fields = |form: reqwest::multipart::Form| {
+        form.text("service_code", "buche")
+            .text("lat", "43.7230")
+            .text("long", "10.3966")
+            .text("description", "Buca")
+    };
+    // The key after other parts: refused at the first part.
+    let form = fields(reqwest::multipart::Form::new()).text("api_key", key.clone());
+    let (status, body) = post(form, "").await;
+    assert_eq!(status, 403, "{body}");
+    assert!(body.contains("first part"), "{body}");
+    // A wrong key first: refused.
+    let form = fields(reqwest::multipart::Form::new().text("api_key", "not-a-key"));
+    assert_eq!(post(form, "").await.0, 403);
+    // Too many parts.
+    let mut form = reqwest::multipart::Form::new().text("api_key", key.clone());
+    for i in 0..100 {
+        form = form.text(format!("attribute[x{i}]"), "y");
+    }
+    let (status, body) = post(form, "").await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("at most 64 parts"), "{body}");
+    // The key first, or in the query string: accepted.
+    let form = fields(reqwest::multipart::Form::new().text("api_key", key.clone()));
+    assert_eq!(post(form, "").await.0, 201);
+    let (status, body) = post(
+        fields(reqwest::multipart::Form::new()),
+        &format!("?api_key={key}"),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+}
+
+#[tokio::test]
+async fn log_lines_carry_no_forged_records_and_no_addresses() {
+    let dir = crate::common::tempdir::TempDir::new("segnala-smtp");
+    let smtp = crate::common::SmtpServer::start(dir.path());
+    let port = smtp.port.to_string();
+    let server = Spawned::pisa(&[
+        ("SEGNALA_LOG", "info"),
+        ("SEGNALA_MAIL_TRANSPORT", "smtp"),
+        ("SEGNALA_SMTP_HOST", "127.0.0.1"),
+        ("SEGNALA_SMTP_PORT", &port),
+        ("SEGNALA_SMTP_TLS", "none"),
+        ("SEGNALA_DISPATCH_INTERVAL_SECONDS", "1"),
+    ])
+    .await;
+    // A username that tries to write a record of its own, with an address.
+    let forged =
+        "mario\n2026-12-04T00:00:00Z  INFO forged: admin signed in maria.rossi@example.it\u{1b}[2J";
+    let resp = server
+        .client
+        .post(server.url("/api/v1/auth/login"))
+        .json(&json!({"username": forged, "password": "whatever-123"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 401);
+    // A mail server that rejects the citizen, quoting the address.
+    let mut body = crate::common::report("buche", PISA_CENTRE.0, PISA_CENTRE.1);
+    body["reporter"]["email"] = json!("reject550-bruno@example.it");
+    let resp = server
+        .client
+        .post(server.url("/api/v1/reports"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 201);
+    let mut log = String::new();
+    for _ in 0..100 {
+        log = server.log();
+        if log.contains("notification dead") && log.contains("login failed") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(
+        log.contains("notification dead") && log.contains("login failed"),
+        "{log}"
+    );
+    for line in log.lines() {
+        assert!(
+            line.starts_with("20"),
+            "every line is a record of its own: {line:?}"
+        );
+        assert!(!line.contains('\u{1b}'), "{line:?}");
+    }
+    assert!(
+        !log.contains("@example.it"),
+        "an address reached the log: {log}"
+    );
+    assert!(log.contains("[email]"), "{log}");
+}

@@ -13,6 +13,7 @@ mod listing;
 mod notify;
 mod open311;
 mod ops;
+mod retention;
 mod sla;
 mod staff;
 mod storage;

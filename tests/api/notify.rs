@@ -222,7 +222,31 @@ async fn temporary_failures_are_retried_and_rejections_are_dead_but_retryable() 
         dead[0]["last_error"].as_str().unwrap().contains("550"),
         "{dead:?}"
     );
+    // The server quoted the address: neither the stored error nor the
+    // dead letter's payload keeps anything it need not.
+    assert!(!dead[0].to_string().contains("bruno@"), "{dead:?}");
     let id = dead[0]["id"].as_str().unwrap();
+    let row = app.store.read(|c| outbox::find(c, id)).unwrap().unwrap();
+    assert!(!row.last_error.unwrap_or_default().contains("bruno@"));
+    assert!(!row.payload.contains("token="), "{}", row.payload);
+    // A delivered row keeps neither the address nor the body.
+    let sent: Vec<String> = app
+        .store
+        .read(|c| {
+            use diesel::prelude::*;
+            use segnala::store::schema::outbox as o;
+            Ok(o::table
+                .filter(o::state.eq("sent"))
+                .select(o::payload)
+                .load(c)?)
+        })
+        .unwrap();
+    assert_eq!(sent.len(), 1);
+    assert!(
+        !sent[0].contains("anna@") && !sent[0].contains("token="),
+        "{}",
+        sent[0]
+    );
     let (status, _) = app
         .post_as(
             &admin,

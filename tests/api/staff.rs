@@ -677,7 +677,7 @@ async fn retention_erases_personal_data_but_keeps_the_report() {
     crate::listing::transition(&app, &old, &[segnala::domain::report::Status::Rejected]);
     // A year and a bit later, the old one is anonymised; the open one is not.
     let later = Utc::now() + Duration::days(366);
-    let n = segnala::jobs::retention(&app.store, 365, later).unwrap();
+    let n = segnala::jobs::retention(&app.store, &app.config.data_dir, 365, later).unwrap();
     assert_eq!(n, 1);
     let rows = app
         .store
@@ -700,7 +700,7 @@ async fn retention_erases_personal_data_but_keeps_the_report() {
     );
     assert!(rows.1.reporter_email.is_some());
     assert_eq!(
-        segnala::jobs::retention(&app.store, 365, later).unwrap(),
+        segnala::jobs::retention(&app.store, &app.config.data_dir, 365, later).unwrap(),
         0,
         "idempotent"
     );

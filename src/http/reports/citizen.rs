@@ -3,7 +3,7 @@
 //! both with the tracking token, the latter within the municipality's window.
 
 use actix_web::{post, web, HttpResponse};
-use chrono::{Duration, Utc};
+use chrono::Utc;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -62,7 +62,7 @@ async fn act(
                     .map(|m| m.reopen_days)
                     .unwrap_or(30);
                 if let Some(resolved) = report.resolved_at.map(utc) {
-                    if now > resolved + Duration::days(i64::from(window)) {
+                    if now > crate::domain::report::reopen_window_ends(resolved, window) {
                         return Err(AppError::conflict(
                             "reopen_window_closed",
                             format!(

@@ -1,0 +1,498 @@
+//! Personal data outlives nothing: a resolved report closes by itself when
+//! its reopen window passes, and one retention pass erases every copy of a
+//! finished report's personal data — checked by searching the whole
+//! database (raw SQLite files, or every PostgreSQL row) and the whole data
+//! directory for each value.
+
+use chrono::{DateTime, Duration, Utc};
+use diesel::RunQueryDsl;
+use serde_json::{json, Value};
+
+use segnala::domain::attributes::AttributeDef;
+use segnala::domain::permissions::Role;
+use segnala::jobs::dispatch::Dispatcher;
+use segnala::store::{catalog, outbox, Backend, DbConn, Store};
+
+use crate::common::*;
+
+async fn dispatch(app: &TestApp, at: DateTime<Utc>) {
+    let (store, config) = (app.store.clone(), app.config.clone());
+    tokio::task::spawn_blocking(move || {
+        Dispatcher::from_config(store, &config)
+            .unwrap()
+            .run_once(at)
+            .unwrap()
+    })
+    .await
+    .unwrap();
+}
+
+async fn sweep(app: &TestApp, at: DateTime<Utc>) {
+    let (store, config) = (app.store.clone(), app.config.clone());
+    tokio::task::spawn_blocking(move || {
+        segnala::jobs::sweep_and_notify(&store, at, config.escalation_policy(), &config.links())
+            .unwrap()
+    })
+    .await
+    .unwrap();
+}
+
+async fn move_to(app: &TestApp, who: &str, code: &str, to: &str) {
+    let (status, body) = app
+        .post_as(
+            who,
+            &format!("/api/v1/reports/{code}/transitions"),
+            &json!({"to": to, "public_message": "Aggiornamento dell'ufficio", "reason": "invalid"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{to}: {body}");
+}
+
+async fn citizen(app: &TestApp, code: &str, action: &str, body: Value) {
+    let (status, answer) = app
+        .post(&format!("/api/v1/reports/{code}/{action}"), &body)
+        .await;
+    assert!(
+        status == 200 || status == 201 || status == 204,
+        "{action}: {status} {answer}"
+    );
+}
+
+/// Every stored byte: the SQLite files as they are on disk (free pages and
+/// the write-ahead log included), or every row of every PostgreSQL table.
+fn database_text(store: &Store, url: &str) -> String {
+    match store.backend() {
+        Backend::Sqlite => {
+            let path = url.trim_start_matches("sqlite://");
+            ["", "-wal", "-journal"]
+                .iter()
+                .filter_map(|suffix| std::fs::read(format!("{path}{suffix}")).ok())
+                .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+                .collect()
+        }
+        Backend::Postgres => store
+            .read(|c| {
+                #[derive(diesel::QueryableByName)]
+                struct Text {
+                    #[diesel(sql_type = diesel::sql_types::Text)]
+                    t: String,
+                }
+                let DbConn::Pg(pg) = c else { unreachable!() };
+                let tables: Vec<Text> = diesel::sql_query(
+                    "SELECT table_name::text AS t FROM information_schema.tables \
+                     WHERE table_schema = 'public' AND table_type = 'BASE TABLE'",
+                )
+                .load(pg)?;
+                let mut all = String::new();
+                for table in tables {
+                    let rows: Vec<Text> = diesel::sql_query(format!(
+                        "SELECT row_to_json(x)::text AS t FROM \"{}\" x",
+                        table.t
+                    ))
+                    .load(pg)?;
+                    for row in rows {
+                        all.push_str(&row.t);
+                        all.push('\n');
+                    }
+                }
+                Ok(all)
+            })
+            .unwrap(),
+    }
+}
+
+/// Every file under `dir`, as text.
+fn directory_text(dir: &std::path::Path) -> String {
+    let mut all = String::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if let Ok(bytes) = std::fs::read(&path) {
+                let text = String::from_utf8_lossy(&bytes);
+                // Mail is quoted-printable: search it with its soft line
+                // breaks joined too (a token is split across lines).
+                all.push_str(&text);
+                all.push_str(&text.replace("=\r\n", "").replace("=\n", ""));
+            }
+        }
+    }
+    all
+}
+
+const NAME: &str = "Ermenegilda";
+const SURNAME: &str = "Pozzobon";
+const EMAIL: &str = "ermenegilda.pozzobon@example.it";
+const PHONE_DIGITS: &str = "8765432";
+
+#[tokio::test]
+async fn one_retention_pass_erases_every_copy_of_personal_data() {
+    let app = TestApp::pisa().await;
+    let urp = app.staff("urp", Role::Urp, &[]).await;
+    let strade = app.staff("strade", Role::Office, &["manutenzioni"]).await;
+    app.store
+        .write(|c| {
+            let buche = catalog::category_by_code(c, PISA, "buche")?.unwrap();
+            catalog::add_attribute(
+                c,
+                &buche.id,
+                &AttributeDef {
+                    code: "dove".into(),
+                    datatype: "string".into(),
+                    required: false,
+                    description: "Dove esattamente?".into(),
+                    values: vec![],
+                },
+                9,
+            )
+        })
+        .unwrap();
+    let person =
+        json!({"name": format!("{NAME} {SURNAME}"), "email": EMAIL, "phone": "333 8765432"});
+
+    // 1. On the web, with everything a citizen can write afterwards.
+    let mut body = report("buche", PISA_CENTRE.0, PISA_CENTRE.1);
+    body["reporter"] = person.clone();
+    let (status, web) = app.post("/api/v1/reports", &body).await;
+    assert_eq!(status, 201, "{web}");
+    let code = web["code"].as_str().unwrap().to_string();
+    let token = web["tracking_token"].as_str().unwrap().to_string();
+    let token_json = json!(token);
+    citizen(
+        &app,
+        &code,
+        "information",
+        json!({"token": token_json, "message": format!("Citofono {SURNAME}-informazione")}),
+    )
+    .await;
+    let pdf =
+        format!("%PDF-1.4\n1 0 obj<<>>endobj\n% {SURNAME}-nel-documento\ntrailer<<>>\n%%EOF\n");
+    let part = reqwest::multipart::Part::bytes(pdf.into_bytes())
+        .file_name(format!("documento-{SURNAME}.pdf"));
+    let resp = app
+        .client
+        .post(app.url(&format!("/api/v1/reports/{code}/attachments")))
+        .header("X-Tracking-Token", &token)
+        .multipart(reqwest::multipart::Form::new().part("file", part))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 201);
+    citizen(
+        &app,
+        &code,
+        "rating",
+        json!({"token": token_json, "score": 4, "comment": format!("Grazie da {SURNAME}-voto")}),
+    )
+    .await;
+    move_to(&app, &strade, &code, "taken_in").await;
+    move_to(&app, &strade, &code, "resolved").await;
+    citizen(
+        &app,
+        &code,
+        "reopen",
+        json!({"token": token_json, "message": format!("Ancora rotto, {SURNAME}-riapertura")}),
+    )
+    .await;
+    move_to(&app, &strade, &code, "resolved").await;
+    citizen(
+        &app,
+        &code,
+        "confirm",
+        json!({"token": token_json, "message": format!("Riparata, {SURNAME}-conferma")}),
+    )
+    .await;
+
+    // 2. By phone at the URP, phone only: called back, then closed by itself.
+    let (status, phone) = app
+        .post_as(&urp, "/api/v1/reports", &json!({
+            "category": "buche", "description": "Buca in via Garibaldi", "lat": PISA_CENTRE.0, "lon": PISA_CENTRE.1,
+            "channel": "phone", "reporter": {"name": format!("{NAME} {SURNAME}"), "phone": "333 8765432"}
+        }))
+        .await;
+    assert_eq!(status, 201, "{phone}");
+    let phone_code = phone["code"].as_str().unwrap().to_string();
+    move_to(&app, &strade, &phone_code, "taken_in").await;
+    move_to(&app, &strade, &phone_code, "resolved").await;
+    let (_, callbacks) = app.get_as(&urp, "/api/v1/callbacks").await;
+    let id = callbacks[0]["id"].as_str().unwrap();
+    let (status, _) = app
+        .post_as(
+            &urp,
+            &format!("/api/v1/callbacks/{id}/attempts"),
+            &json!({"outcome": "reached", "note": format!("Parlato con {SURNAME}-telefonata")}),
+        )
+        .await;
+    assert_eq!(status, 200);
+
+    // 3. Through Open311, with names, a free-text answer and a media link.
+    let key = app
+        .store
+        .write(|c| segnala::store::api_keys::issue(c, PISA, "app", None, Utc::now().naive_utc()))
+        .unwrap()
+        .1;
+    let resp = app
+        .client
+        .post(app.url("/open311/v2/requests.json"))
+        .form(&[
+            ("api_key", key.as_str()),
+            ("service_code", "buche"),
+            ("lat", "43.7230"),
+            ("long", "10.3966"),
+            ("description", "Buca segnalata dall'app"),
+            ("first_name", NAME),
+            ("last_name", SURNAME),
+            ("email", EMAIL),
+            ("phone", "3338765432"),
+            ("attribute[pericolo]", "si"),
+            (
+                "attribute[dove]",
+                &format!("davanti a casa {SURNAME}-attributo"),
+            ),
+            (
+                "media_url",
+                &format!("https://foto.example/{SURNAME}-media.jpg"),
+            ),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 201);
+    let created: Value = resp.json().await.unwrap();
+    let app_code = created[0]["service_request_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    move_to(&app, &strade, &app_code, "rejected").await;
+
+    // The mail goes out (as .eml files in the data directory), the phone
+    // report's reopen window passes and it closes.
+    dispatch(&app, Utc::now()).await;
+    sweep(&app, Utc::now() + Duration::days(31)).await;
+    dispatch(&app, Utc::now() + Duration::days(31)).await;
+    let (_, after) = app.get(&format!("/api/v1/reports/{phone_code}")).await;
+    assert_eq!(after["status"], "closed", "{after}");
+
+    let values = [
+        NAME.to_string(),
+        SURNAME.to_string(),
+        EMAIL.to_string(),
+        PHONE_DIGITS.to_string(),
+        token.clone(),
+    ];
+    let data_dir = app.config.data_dir.clone();
+    // Before: the search finds them (it can fail).
+    let before_db = database_text(&app.store, &app.config.database_url);
+    let before_files = directory_text(&data_dir);
+    for v in [
+        NAME,
+        EMAIL,
+        PHONE_DIGITS,
+        "riapertura",
+        "telefonata",
+        "attributo",
+        "voto",
+        "media.jpg",
+    ] {
+        assert!(before_db.contains(v), "{v} is stored before retention");
+    }
+    for v in [EMAIL, token.as_str(), "nel-documento"] {
+        assert!(
+            before_files.contains(v),
+            "{v} is in the data directory before retention"
+        );
+    }
+
+    let later = Utc::now() + Duration::days(400);
+    let n = segnala::jobs::retention(&app.store, &data_dir, 365, later).unwrap();
+    assert_eq!(n, 3);
+
+    let db = database_text(&app.store, &app.config.database_url);
+    let files = directory_text(&data_dir);
+    let mut found = Vec::new();
+    for v in values.iter().map(String::as_str).chain([
+        "informazione",
+        "nel-documento",
+        "documento-",
+        "voto",
+        "riapertura",
+        "conferma",
+        "telefonata",
+        "attributo",
+        "media.jpg",
+    ]) {
+        let hits = db.matches(v).count() + files.matches(v).count();
+        if hits > 0 {
+            found.push(format!(
+                "{v}: {} in the database, {} in files",
+                db.matches(v).count(),
+                files.matches(v).count()
+            ));
+        }
+    }
+    eprintln!("after retention, {} personal values found", found.len());
+    assert!(
+        found.is_empty(),
+        "personal data survived retention: {found:#?}"
+    );
+    // The reports themselves stay, with their public history and answers.
+    let (status, kept) = app.get(&format!("/api/v1/reports/{app_code}")).await;
+    assert_eq!(status, 200);
+    assert_eq!(kept["description"], "Buca segnalata dall'app");
+    let staff_view = app
+        .get_as(&urp, &format!("/api/v1/staff/reports/{app_code}"))
+        .await
+        .1;
+    assert_eq!(staff_view["attributes"]["pericolo"], "si", "{staff_view}");
+}
+
+#[tokio::test]
+async fn a_resolved_report_closes_by_itself_when_its_reopen_window_passes() {
+    let app = TestApp::pisa().await;
+    let strade = app.staff("strade", Role::Office, &["manutenzioni"]).await;
+    let created = app.file("buche", PISA_CENTRE).await;
+    let code = created["code"].as_str().unwrap();
+    move_to(&app, &strade, code, "taken_in").await;
+    move_to(&app, &strade, code, "resolved").await;
+    let closed_emails = |app: &TestApp| {
+        app.store
+            .read(|c| {
+                use diesel::prelude::*;
+                use segnala::store::schema::outbox as o;
+                Ok(o::table
+                    .filter(o::dedupe_key.like(format!("{code}:closed:%")))
+                    .count()
+                    .get_result::<i64>(c)?)
+            })
+            .unwrap()
+    };
+    // Pisa's window is 30 days: still open to the citizen on day 29.
+    sweep(&app, Utc::now() + Duration::days(29)).await;
+    assert_eq!(
+        app.get(&format!("/api/v1/reports/{code}")).await.1["status"],
+        "resolved"
+    );
+    sweep(&app, Utc::now() + Duration::days(31)).await;
+    let (_, public) = app.get(&format!("/api/v1/reports/{code}")).await;
+    assert_eq!(public["status"], "closed");
+    let last = app
+        .store
+        .read(|c| {
+            let r = segnala::store::reports::by_code(c, code)?.unwrap();
+            segnala::store::events::timeline(c, r.id, true)
+        })
+        .unwrap()
+        .pop()
+        .unwrap();
+    assert_eq!(
+        (
+            last.kind.as_str(),
+            last.actor_kind.as_str(),
+            last.to_status.as_deref()
+        ),
+        ("status_changed", "system", Some("closed"))
+    );
+    assert_eq!(closed_emails(&app), 1, "the citizen is told once");
+    sweep(&app, Utc::now() + Duration::days(32)).await;
+    assert_eq!(closed_emails(&app), 1);
+    // Closed, the report is retention's: erased a year later.
+    let n = segnala::jobs::retention(
+        &app.store,
+        &app.config.data_dir,
+        365,
+        Utc::now() + Duration::days(31 + 366),
+    )
+    .unwrap();
+    assert_eq!(n, 1);
+    // And nothing is pending for it any more.
+    assert!(app
+        .store
+        .read(outbox::counts)
+        .unwrap()
+        .iter()
+        .all(|(s, _)| s != "pending"));
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn the_data_directory_is_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let app = TestApp::pisa().await;
+    let created = app.file("buche", PISA_CENTRE).await;
+    let _ = created;
+    dispatch(&app, Utc::now()).await;
+    let mail = app.config.data_dir.join("mail");
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&mail), 0o700);
+    let mut files = 0;
+    let mut stack = vec![mail];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                assert_eq!(mode(&p), 0o700, "{}", p.display());
+                stack.push(p);
+            } else {
+                assert_eq!(mode(&p), 0o600, "{}", p.display());
+                files += 1;
+            }
+        }
+    }
+    assert!(files > 0, "the citizen's email was written");
+}
+
+#[tokio::test]
+async fn files_without_rows_are_swept_and_rows_without_files_reported() {
+    let app = TestApp::pisa().await;
+    let created = app.file("buche", PISA_CENTRE).await;
+    let (code, token) = (
+        created["code"].as_str().unwrap(),
+        created["tracking_token"].as_str().unwrap(),
+    );
+    let mut jpeg = Vec::new();
+    image::DynamicImage::new_rgb8(8, 8)
+        .write_with_encoder(image::codecs::jpeg::JpegEncoder::new(&mut jpeg))
+        .unwrap();
+    let resp = app
+        .client
+        .post(app.url(&format!("/api/v1/reports/{code}/attachments")))
+        .header("X-Tracking-Token", token)
+        .multipart(reqwest::multipart::Form::new().part(
+            "file",
+            reqwest::multipart::Part::bytes(jpeg).file_name("f.jpg"),
+        ))
+        .send()
+        .await
+        .unwrap();
+    let att: Value = resp.json().await.unwrap();
+    let dir = app.config.data_dir.join("attachments");
+    // An orphan from a crash two hours ago, and one just being written.
+    let old = dir.join("0b5e3c1a-0000-4000-8000-000000000000.jpg");
+    let fresh = dir.join("0b5e3c1a-1111-4000-8000-000000000000.jpg");
+    std::fs::write(&old, b"orphan").unwrap();
+    std::fs::write(&fresh, b"in flight").unwrap();
+    let two_hours_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(7200);
+    std::fs::File::options()
+        .write(true)
+        .open(&old)
+        .unwrap()
+        .set_modified(two_hours_ago)
+        .unwrap();
+    let swept = segnala::jobs::sweep_attachments(&app.store, &dir).unwrap();
+    assert_eq!(swept.orphans_removed, 1);
+    assert!(!old.exists() && fresh.exists());
+    assert!(swept.missing.is_empty());
+    // A row whose file went missing is reported.
+    let id = att["id"].as_str().unwrap();
+    let file = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .find(|e| e.file_name().to_string_lossy().starts_with(id))
+        .unwrap()
+        .path();
+    std::fs::remove_file(file).unwrap();
+    let swept = segnala::jobs::sweep_attachments(&app.store, &dir).unwrap();
+    assert_eq!(swept.missing, vec![id.to_string()]);
+}
