@@ -204,7 +204,8 @@ impl ResponseError for AppError {
         response.json(ErrorEnvelope {
             error: ErrorBody {
                 code: self.code().to_string(),
-                message: self.public_message(),
+                // A message may echo what was sent (a shape error): never an address.
+                message: crate::domain::privacy::redact_emails(&self.public_message()),
                 details: self.details(),
             },
         })

@@ -3,11 +3,21 @@
 
 use std::path::Path;
 
-/// Creates `dir` (and its parents) readable by the service's user only
-/// (0700), and tightens it if it exists more open: the data directory holds
-/// the database, citizens' documents and mail.
+/// Creates `dir` and any missing parents readable by the service's user
+/// only (0700). Directories that exist are left as they are.
 pub fn create_private_dir(dir: &Path) -> std::io::Result<()> {
-    std::fs::create_dir_all(dir)?;
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)
+}
+
+/// Creates the data directory (0700), and closes it to others if an
+/// earlier version left it open: it holds the database, citizens'
+/// documents and mail. Only the data directory itself is changed.
+pub fn private_data_dir(dir: &Path) -> std::io::Result<()> {
+    create_private_dir(dir)?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;

@@ -34,11 +34,12 @@ impl<W: Write> Write for SafeLine<W> {
             Some(record) => (record, true),
             None => (&*text, false),
         };
-        let safe = redact_emails(&escape_controls(record));
-        self.0.write_all(safe.as_bytes())?;
+        let mut safe = redact_emails(&escape_controls(record));
         if newline {
-            self.0.write_all(b"\n")?;
+            safe.push('\n');
         }
+        // One write: records from other threads cannot land in between.
+        self.0.write_all(safe.as_bytes())?;
         Ok(buf.len())
     }
 

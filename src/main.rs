@@ -820,10 +820,11 @@ fn release_large_buffers() {
 
 fn serve(config: Config) -> AppResult<()> {
     release_large_buffers();
-    segnala::files::create_private_dir(&config.data_dir).map_err(|e| {
+    segnala::files::private_data_dir(&config.data_dir).map_err(|e| {
         AppError::internal(format!("cannot create {}: {e}", config.data_dir.display()))
     })?;
     let store = open(&config)?;
+    segnala::jobs::scrub_legacy(&store, &config.data_dir)?;
     let listener = std::net::TcpListener::bind(&config.bind)
         .map_err(|e| AppError::internal(format!("cannot listen on {}: {e}", config.bind)))?;
     let workers = config.workers;

@@ -436,7 +436,23 @@ pub fn setup_accounts(
         .collect();
     let now = naive(Utc::now());
     for (username, name, role, offices) in ACCOUNTS {
-        if store.read(|c| users::by_username(c, username))?.is_some() {
+        if let Some(existing) = store.read(|c| users::by_username(c, username))? {
+            // Earlier versions gave demo accounts guessable passwords
+            // (`torre-arno-1234`): replace any such one that is still known.
+            let weak = known
+                .iter()
+                .any(|(u, p, _)| u == username && !is_generated(p));
+            if weak {
+                let password = random_password();
+                let update = users::UserUpdate {
+                    password_hash: Some(crate::auth::hash_password(&password)?),
+                    ..Default::default()
+                };
+                store.write(|c| users::update(c, &existing.row.id, &update, now))?;
+                for entry in known.iter_mut().filter(|(u, _, _)| u == username) {
+                    entry.1 = password.clone();
+                }
+            }
             continue;
         }
         let password = random_password();
@@ -474,6 +490,15 @@ const PASSWORD_ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
 /// Characters of a demo password: 18 from 31 symbols, 89 bits.
 const PASSWORD_CHARS: usize = 18;
 
+/// Whether a password has the shape [`random_password`] gives.
+fn is_generated(password: &str) -> bool {
+    password.len() == PASSWORD_CHARS + 2
+        && password.split('-').count() == PASSWORD_CHARS / 6
+        && password
+            .split('-')
+            .all(|g| g.len() == 6 && g.bytes().all(|b| PASSWORD_ALPHABET.contains(&b)))
+}
+
 /// A random password in three groups of six (`k7mpq2-x9fh4t-…`), from the
 /// operating system's generator.
 fn random_password() -> String {
@@ -509,5 +534,7 @@ mod password_tests {
         assert_eq!(a.len(), PASSWORD_CHARS + 2);
         assert!(a.split('-').all(|g| g.len() == 6));
         assert_ne!(a, random_password());
+        assert!(is_generated(&a));
+        assert!(!is_generated("torre-arno-1234"));
     }
 }

@@ -8,8 +8,9 @@ pub fn redact_emails(text: &str) -> String {
     if !text.contains('@') {
         return text.to_string();
     }
-    // Not `=`: log fields are `key=value`, and `to=maria@…` must keep `to=`.
-    let is_local = |c: char| c.is_alphanumeric() || "._%+-'!#$&*/?^`{|}~".contains(c);
+    // Anything an address may hold, even quoted; not `=` (log fields are
+    // `key=value`, and `to=maria@…` keeps `to=`) nor what delimits a value.
+    let is_local = |c: char| c.is_alphanumeric() || "._%+-'!#$&*/?^`{|}~()\\".contains(c);
     let is_domain = |c: char| c.is_alphanumeric() || c == '.' || c == '-';
     let chars: Vec<char> = text.chars().collect();
     let mut out = String::with_capacity(text.len());
@@ -38,15 +39,30 @@ pub fn redact_emails(text: &str) -> String {
     out
 }
 
-/// `text` with its control characters (newlines included) written as
-/// escapes, so that one log record is always one line.
+/// Characters that break a line or change how it reads: control
+/// characters, the Unicode line and paragraph separators, and the
+/// bidirectional overrides and isolates (which can make a line display
+/// differently from what it says).
+fn is_unsafe_in_a_line(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{2028}' | '\u{2029}' | '\u{200E}' | '\u{200F}' | '\u{061C}'
+        )
+        || ('\u{202A}'..='\u{202E}').contains(&c)
+        || ('\u{2066}'..='\u{2069}').contains(&c)
+}
+
+/// `text` with its control characters (newlines included) and other
+/// line-breaking or reordering characters written as escapes, so that one
+/// log record is always one line that reads as it is.
 pub fn escape_controls(text: &str) -> std::borrow::Cow<'_, str> {
-    if !text.chars().any(char::is_control) {
+    if !text.chars().any(is_unsafe_in_a_line) {
         return std::borrow::Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 8);
     for c in text.chars() {
-        if c.is_control() {
+        if is_unsafe_in_a_line(c) {
             out.extend(c.escape_default());
         } else {
             out.push(c);
@@ -71,6 +87,8 @@ mod tests {
             ("no address here", "no address here"),
             ("a bare @ sign and user@localhost", "a bare @ sign and user@localhost"),
             ("àèìò@dominio.it", "[email]"),
+            ("auth.username=\"mario(x)@gmail.com\"", "auth.username=\"[email]\""),
+            ("to=maria@example.it", "to=[email]"),
         ] {
             assert_eq!(redact_emails(input), want, "{input}");
         }
@@ -82,6 +100,10 @@ mod tests {
         assert_eq!(
             escape_controls("mario\nINFO forged line\r\u{1b}[31m è"),
             "mario\\nINFO forged line\\r\\u{1b}[31m è"
+        );
+        assert_eq!(
+            escape_controls("a\u{2028}b\u{202E}c"),
+            "a\\u{2028}b\\u{202e}c"
         );
     }
 }

@@ -86,6 +86,12 @@ pub fn email(value: &str) -> Result<String, FieldError> {
         return Err(err());
     }
     let (local, domain) = v.split_once('@').ok_or_else(err)?;
+    // The characters real addresses use; not `%`, `?`, quotes or brackets,
+    // which a link or a log line would read as something else.
+    let local_ok = |c: char| c.is_ascii_alphanumeric() || ".!#$&'*+/=^_`{|}~-".contains(c);
+    if !local.chars().all(local_ok) {
+        return Err(err());
+    }
     if local.is_empty()
         || local.len() > 64
         || domain.contains('@')

@@ -57,8 +57,9 @@ pub struct UploadForm {
         (status = 404, description = "No such report (or not the staff member's to work on)", body = crate::error::ErrorEnvelope),
         (status = 408, description = "The file did not arrive within 120 seconds (`upload_too_slow`)", body = crate::error::ErrorEnvelope),
         (status = 413, description = "Larger than 10 MB", body = crate::error::ErrorEnvelope),
-        (status = 415, description = "Not a JPEG, PNG, WebP or PDF", body = crate::error::ErrorEnvelope),
-        (status = 422, description = "Unreadable image (`unreadable_image`), over 40 megapixels or 128 MiB decoded (`image_too_large`), or the report has all it may have (`attachment_limit_reached`)", body = crate::error::ErrorEnvelope),
+        (status = 415, description = "Not a JPEG, PNG, WebP or PDF (`unsupported_file_type`), or an animated image (`animated_image`)", body = crate::error::ErrorEnvelope),
+        (status = 422, description = "Unreadable image (`unreadable_image`), over 40 megapixels or 256 MiB to decode (`image_too_large`), or the report has all it may have (`attachment_limit_reached`)", body = crate::error::ErrorEnvelope),
+        (status = 429, description = "Two uploads from this address are already in flight (`too_many_uploads`); see Retry-After", body = crate::error::ErrorEnvelope),
         (status = 503, description = "Too many files being received or processed right now: retry after `Retry-After` seconds", body = crate::error::ErrorEnvelope),
     )
 )]
@@ -69,7 +70,7 @@ pub async fn upload(
     code: web::Path<String>,
     q: web::Query<TokenQuery>,
     staff: MaybeStaff,
-    mut payload: Multipart,
+    payload: web::Payload,
 ) -> AppResult<HttpResponse> {
     let code = code.into_inner();
     let token = token_from(&req, &q);
@@ -94,25 +95,39 @@ pub async fn upload(
         }
     };
 
-    // Memory for the body comes from a budget shared by every upload in
-    // flight, taken by what the request declares (a full file if it does not).
+    // A client uploads a couple of files at a time; memory for the body
+    // comes from a budget shared by every upload in flight, taken by what the
+    // request declares (a full file if it does not).
+    // (Staff, signed in, are not counted: a URP office shares one address.)
+    let _mine = match &staff.0 {
+        Some(_) => None,
+        None => Some(
+            state
+                .gates
+                .uploads_per_client
+                .enter(&state.clients.key(&req))?,
+        ),
+    };
     let declared = req
         .headers()
         .get(actix_web::http::header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok())
-        .unwrap_or(media::MAX_FILE_BYTES as u64)
-        .min(media::MAX_FILE_BYTES as u64 + 64 * 1024);
+        .unwrap_or(MAX_BODY_BYTES as u64)
+        .min(MAX_BODY_BYTES as u64);
     let _budget = state
         .gates
         .upload_kib
         .enter_weighted(declared.div_ceil(1024) as u32)
         .await?;
+    // The body is cut off at what was budgeted, whatever its framing (a part
+    // header that never ends would otherwise be buffered without limit).
+    let mut payload = Multipart::new(req.headers(), limited(payload, declared as usize));
     let limits = state.clone();
     let report_id = report.id;
     let received = actix_web::rt::time::timeout(
         UPLOAD_DEADLINE,
-        receive(&mut payload, move |kind| {
+        receive(&mut payload, declared as usize, move |kind| {
             let state = limits.clone();
             async move {
                 let count = state
@@ -131,16 +146,20 @@ pub async fn upload(
         ),
     })??;
     let (bytes, filename) = received;
-    // What the header declares is checked first (cheap); then decoding
-    // takes a place among a few (one per core), off the async workers.
+    // What the headers declare is checked first (cheap, with small chunk
+    // limits); then decoding takes a place among a few (one per core), off
+    // the async workers. The place goes with the work: a client that hangs
+    // up does not free it while the decode runs on.
     let bytes = web::block(move || media::probe(&bytes).map(|_| bytes))
         .await?
         .map_err(media_error)?;
     let decoding = state.gates.decode.enter().await?;
-    let processed = web::block(move || media::process(&bytes))
-        .await?
-        .map_err(media_error)?;
-    drop(decoding);
+    let processed = web::block(move || {
+        let _decoding = decoding;
+        media::process(&bytes)
+    })
+    .await?
+    .map_err(media_error)?;
     let store = state.store.clone();
     let dir = state.config.attachments_dir();
     let row = web::block(move || {
@@ -156,6 +175,39 @@ pub async fn upload(
     })
     .await??;
     Ok(HttpResponse::Created().json(attachment_view(&row)))
+}
+
+/// The most a request body may be: one file and its multipart framing.
+const MAX_BODY_BYTES: usize = media::MAX_FILE_BYTES + 64 * 1024;
+
+/// A request body that ends in an error past `limit` bytes.
+pub fn limited(
+    payload: web::Payload,
+    limit: usize,
+) -> impl futures_util::Stream<Item = Result<web::Bytes, actix_web::error::PayloadError>> {
+    let mut seen = 0usize;
+    payload.map(move |chunk| {
+        let chunk = chunk?;
+        seen += chunk.len();
+        if seen > limit {
+            Err(actix_web::error::PayloadError::Overflow)
+        } else {
+            Ok(chunk)
+        }
+    })
+}
+
+/// A multipart error as the client should hear it: too large, or malformed.
+pub fn multipart_error(e: actix_multipart::MultipartError) -> AppError {
+    match e {
+        actix_multipart::MultipartError::Payload(actix_web::error::PayloadError::Overflow) => {
+            AppError::PayloadTooLarge {
+                code: "file_too_large",
+                message: "a file can be at most 10 MB".into(),
+            }
+        }
+        e => AppError::bad_request("malformed_multipart", e.to_string()),
+    }
 }
 
 /// How long a whole upload may take to arrive (10 MB at ~0.7 Mbit/s): a
@@ -177,15 +229,18 @@ fn check_room(kind: media::Kind, count: i64) -> AppResult<()> {
 /// Reads the one `file` part (at most 10 MB) and its name. As soon as the
 /// first bytes tell the file's kind, `room` checks that the report may take
 /// one more of that kind, so a full report never costs a whole upload.
-async fn receive<F, Fut>(payload: &mut Multipart, room: F) -> AppResult<(Vec<u8>, Option<String>)>
+async fn receive<F, Fut>(
+    payload: &mut Multipart,
+    declared: usize,
+    room: F,
+) -> AppResult<(Vec<u8>, Option<String>)>
 where
     F: Fn(media::Kind) -> Fut,
     Fut: std::future::Future<Output = AppResult<()>>,
 {
     let mut file: Option<(Vec<u8>, Option<String>)> = None;
     while let Some(part) = payload.next().await {
-        let mut field =
-            part.map_err(|e| AppError::bad_request("malformed_multipart", e.to_string()))?;
+        let mut field = part.map_err(multipart_error)?;
         let name = field.name().unwrap_or_default().to_string();
         if name != "file" {
             return Err(AppError::bad_request(
@@ -208,11 +263,11 @@ where
                     .take(200)
                     .collect::<String>()
             });
-        let mut bytes = Vec::new();
+        // Sized once from the declaration: no doubling past the budget.
+        let mut bytes = Vec::with_capacity(declared.min(media::MAX_FILE_BYTES));
         let mut checked = false;
         while let Some(chunk) = field.next().await {
-            let chunk =
-                chunk.map_err(|e| AppError::bad_request("malformed_multipart", e.to_string()))?;
+            let chunk = chunk.map_err(multipart_error)?;
             if bytes.len() + chunk.len() > media::MAX_FILE_BYTES {
                 return Err(AppError::PayloadTooLarge {
                     code: "file_too_large",
@@ -243,6 +298,10 @@ where
 fn media_error(e: MediaError) -> AppError {
     match e {
         MediaError::Unsupported => unsupported(),
+        MediaError::Animated => AppError::UnsupportedMediaType {
+            code: "animated_image",
+            message: e.to_string(),
+        },
         MediaError::TooLarge { .. } => AppError::unprocessable("image_too_large", e.to_string()),
         MediaError::Corrupt(_) => AppError::unprocessable("unreadable_image", e.to_string()),
     }

@@ -259,6 +259,9 @@ struct LoginKeys {
     address: String,
     pair: String,
     account: String,
+    /// Good sign-ins to the account from the address (the first one per
+    /// window gives its attempt back to the address).
+    ok: String,
 }
 
 impl LoginKeys {
@@ -282,6 +285,7 @@ impl LoginKeys {
             address: format!("login:address:{address}"),
             pair: format!("login:pair:{who}:{address}"),
             account: format!("login:account:{who}"),
+            ok: format!("login:ok:{who}:{address}"),
         }
     }
 }
@@ -302,25 +306,54 @@ fn admit(
 ) -> AppResult<Admission> {
     let window = Duration::minutes(LOGIN_WINDOW_MINUTES);
     let address = rate_limits::hit(conn, &keys.address, window, now)?;
-    if address.count > ADDRESS_ATTEMPTS {
-        return Ok(Admission::Refused(AppError::RateLimited {
-            code: "too_many_attempts",
-            message: "too many failed sign-ins from this address".into(),
-            retry_after: address.resets_in,
-        }));
+    if let Some(refused) = over_limits(address, None) {
+        return Ok(Admission::Refused(refused));
     }
     let pair = rate_limits::hit(conn, &keys.pair, window, now)?;
-    if pair.count > PAIR_ATTEMPTS {
-        return Ok(Admission::Refused(AppError::RateLimited {
-            code: "account_locked",
-            message: "too many failed sign-ins to this account from this address: \
-                      retry later, or from another network"
-                .into(),
-            retry_after: pair.resets_in,
-        }));
+    if let Some(refused) = over_limits(address, Some(pair)) {
+        return Ok(Admission::Refused(refused));
     }
     let failures = rate_limits::count(conn, &keys.account, window, now)?;
     Ok(Admission::Verify(account_delay(failures)))
+}
+
+/// Whether an address (and an account from it) is already past its limits:
+/// checked on a read first, so that a flood of refused attempts never takes
+/// the write lock.
+fn over_limits(address: rate_limits::Hit, pair: Option<rate_limits::Hit>) -> Option<AppError> {
+    if address.count > ADDRESS_ATTEMPTS {
+        return Some(AppError::RateLimited {
+            code: "too_many_attempts",
+            message: "too many failed sign-ins from this address".into(),
+            retry_after: address.resets_in,
+        });
+    }
+    let pair = pair?;
+    (pair.count > PAIR_ATTEMPTS).then(|| AppError::RateLimited {
+        code: "account_locked",
+        message: "too many failed sign-ins to this account from this address: \
+                  retry later, or from another network"
+            .into(),
+        retry_after: pair.resets_in,
+    })
+}
+
+/// The read-only check before counting: refused without a write when the
+/// limits are already reached.
+fn refused_already(
+    conn: &mut crate::store::DbConn,
+    keys: &LoginKeys,
+    now: chrono::NaiveDateTime,
+) -> AppResult<Option<AppError>> {
+    let window = Duration::minutes(LOGIN_WINDOW_MINUTES);
+    let address = rate_limits::current(conn, &keys.address, window, now)?;
+    let pair = rate_limits::current(conn, &keys.pair, window, now)?;
+    // `current` counts what was; the next attempt would be one more.
+    let next = |h: rate_limits::Hit| rate_limits::Hit {
+        count: h.count + 1,
+        ..h
+    };
+    Ok(over_limits(next(address), Some(next(pair))))
 }
 
 /// The delay before an attempt on an account that failed `failures` times
@@ -354,7 +387,15 @@ pub async fn login(
     let keys = std::sync::Arc::new(LoginKeys::new(&username, &address));
     let now = Utc::now();
     let k = keys.clone();
-    let delay = match state.write(move |c| admit(c, &k, naive(now))).await? {
+    let refused = state
+        .read(move |c| refused_already(c, &k, naive(now)))
+        .await?;
+    let k = keys.clone();
+    let admission = match refused {
+        Some(e) => Admission::Refused(e),
+        None => state.write(move |c| admit(c, &k, naive(now))).await?,
+    };
+    let delay = match admission {
         Admission::Verify(delay) => delay,
         Admission::Refused(e) => {
             tracing::warn!(auth.username = ?username, client.address = %address, error.code = e.code(), "login refused");
@@ -380,8 +421,14 @@ pub async fn login(
         Some(user) if ok => {
             state
                 .write(move |c| {
-                    // A good attempt is not held against the address or the account.
-                    rate_limits::give_back(c, &k.address)?;
+                    // A good attempt is not held against the account, nor
+                    // (once per account and window) against the address: a
+                    // URP office behind one address signs in every morning,
+                    // but one valid account cannot clear the address's count.
+                    let window = Duration::minutes(LOGIN_WINDOW_MINUTES);
+                    if rate_limits::hit(c, &k.ok, window, naive(now))?.count == 1 {
+                        rate_limits::give_back(c, &k.address)?;
+                    }
                     rate_limits::clear(c, &k.pair)?;
                     rate_limits::clear(c, &k.account)
                 })

@@ -68,6 +68,62 @@ impl Gate {
 /// Upload bytes a process holds in memory at once: 25 full-size files.
 pub const UPLOAD_BUDGET_KIB: usize = 250 * 1024;
 
+/// At most `max` holders per key (a client address), refused at once past it.
+#[derive(Debug, Clone)]
+pub struct PerKey {
+    max: usize,
+    held: Arc<std::sync::Mutex<std::collections::HashMap<String, usize>>>,
+    code: &'static str,
+    message: &'static str,
+}
+
+/// A place held under a key; given back on drop.
+pub struct KeyPermit {
+    key: String,
+    held: Arc<std::sync::Mutex<std::collections::HashMap<String, usize>>>,
+}
+
+impl Drop for KeyPermit {
+    fn drop(&mut self) {
+        if let Ok(mut held) = self.held.lock() {
+            if let Some(n) = held.get_mut(&self.key) {
+                *n -= 1;
+                if *n == 0 {
+                    held.remove(&self.key);
+                }
+            }
+        }
+    }
+}
+
+impl PerKey {
+    pub fn new(max: usize, code: &'static str, message: &'static str) -> Self {
+        Self {
+            max: max.max(1),
+            held: Arc::default(),
+            code,
+            message,
+        }
+    }
+
+    pub fn enter(&self, key: &str) -> AppResult<KeyPermit> {
+        let mut held = self.held.lock().map_err(AppError::internal)?;
+        let n = held.entry(key.to_string()).or_insert(0);
+        if *n >= self.max {
+            return Err(AppError::RateLimited {
+                code: self.code,
+                message: self.message.to_string(),
+                retry_after: 5,
+            });
+        }
+        *n += 1;
+        Ok(KeyPermit {
+            key: key.to_string(),
+            held: self.held.clone(),
+        })
+    }
+}
+
 /// The gates of one process.
 #[derive(Debug, Clone)]
 pub struct Gates {
@@ -78,6 +134,9 @@ pub struct Gates {
     pub upload_kib: Gate,
     /// Argon2 verifications (each ~19 MiB and tens of milliseconds of CPU).
     pub password: Gate,
+    /// Uploads in flight per client address: a slow client cannot hold
+    /// the whole upload budget.
+    pub uploads_per_client: PerKey,
 }
 
 impl Gates {
@@ -102,6 +161,11 @@ impl Gates {
                 "busy_signing_in",
                 "too many sign-ins at once: please retry in a few seconds",
             ),
+            uploads_per_client: PerKey::new(
+                2,
+                "too_many_uploads",
+                "two files from this address are already being received: wait for them",
+            ),
         }
     }
 }
@@ -125,6 +189,17 @@ mod tests {
         assert_eq!(err.code(), "busy");
         drop(first);
         assert!(gate.enter().await.is_ok());
+    }
+
+    #[test]
+    fn per_key_places_are_given_back() {
+        let p = PerKey::new(2, "busy", "busy");
+        let a = p.enter("x").unwrap();
+        let _b = p.enter("x").unwrap();
+        assert!(p.enter("x").is_err());
+        assert!(p.enter("y").is_ok());
+        drop(a);
+        assert!(p.enter("x").is_ok());
     }
 
     #[actix_web::test]

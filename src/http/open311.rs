@@ -553,7 +553,11 @@ async fn form_params(
             Some(k) => Some(verified_key(state, k).await?),
             None => None,
         };
-        let mut multipart = actix_multipart::Multipart::new(req.headers(), payload);
+        // Framing counts too: a part header that never ends is cut off.
+        let mut multipart = actix_multipart::Multipart::new(
+            req.headers(),
+            super::attachments::limited(payload, BODY_LIMIT + 16 * 1024),
+        );
         let (mut total, mut parts) = (0usize, 0usize);
         while let Some(field) = multipart.next().await {
             let mut field =
@@ -644,7 +648,13 @@ async fn create_request(
         .collect::<Vec<_>>()
         .join(" ");
     let media_url = match first(&p, "media_url") {
-        Some(u) if (u.starts_with("https://") || u.starts_with("http://")) && u.len() <= 2000 => {
+        // Printable ASCII only: a URL has no spaces or control characters
+        // (which the form decoding would have turned into real ones).
+        Some(u)
+            if (u.starts_with("https://") || u.starts_with("http://"))
+                && u.len() <= 2000
+                && u.bytes().all(|b| b.is_ascii_graphic()) =>
+        {
             Some(u.to_string())
         }
         Some(_) => return Err(err(400, "media_url must be an http(s) URL")),

@@ -56,6 +56,9 @@ impl Dispatcher {
         let mut http = reqwest::blocking::Client::builder()
             .timeout(std::time::Duration::from_secs(15))
             .redirect(reqwest::redirect::Policy::none())
+            // An egress proxy from the environment would resolve the names
+            // itself, past the public-only check.
+            .no_proxy()
             .user_agent("segnala-webhooks");
         if !config.webhook_allow_private {
             http = http.dns_resolver(std::sync::Arc::new(destinations::PublicOnly));

@@ -55,10 +55,9 @@ pub fn retention(
     store.write(|c| rate_limits::prune(c, naive(now - Duration::days(1))))?;
     store.write(|c| crate::store::outbox::prune_sent(c, naive(now - Duration::days(30))))?;
     store.write(|c| crate::store::outbox::prune_dead(c, naive(now - Duration::days(90))))?;
-    if total > 0 {
-        // SQLite keeps old page images in its write-ahead log until a checkpoint.
-        store.checkpoint()?;
-    }
+    // SQLite keeps old page images (erased reports, delivered messages) in
+    // its write-ahead log until a checkpoint.
+    store.checkpoint()?;
     Ok(total)
 }
 
@@ -80,6 +79,36 @@ fn remove_dir(path: &Path) {
             tracing::error!(path = %path.display(), error.cause = %e, "cannot remove erased mail")
         }
     }
+}
+
+/// Removes what earlier versions left at rest: the follow-up token in dead
+/// notifications, and mail files written before they were kept per report
+/// (`data/mail/*.eml`, each with its token). Run once at start; cheap when
+/// there is nothing to do.
+pub fn scrub_legacy(store: &Store, data_dir: &Path) -> AppResult<usize> {
+    let dead = store.read(crate::store::outbox::dead_with_tokens)?;
+    for (id, payload) in &dead {
+        let kept = crate::notify::deliver::without_token(payload);
+        store.write(|c| crate::store::outbox::set_payload(c, id, &kept))?;
+    }
+    let mut files = 0;
+    if let Ok(entries) = std::fs::read_dir(data_dir.join("mail")) {
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_file() && path.extension().is_some_and(|e| e == "eml") {
+                remove_file(&path);
+                files += 1;
+            }
+        }
+    }
+    if !dead.is_empty() || files > 0 {
+        tracing::info!(
+            outbox.scrubbed = dead.len(),
+            mail.removed = files,
+            "tokens removed from data kept by an earlier version"
+        );
+    }
+    Ok(dead.len() + files)
 }
 
 /// Closes every report still `resolved` whose comune's reopen window has
@@ -153,6 +182,8 @@ const ORPHAN_GRACE: StdDuration = StdDuration::from_secs(3600);
 /// rows whose file is missing.
 pub fn sweep_attachments(store: &Store, dir: &Path) -> AppResult<AttachmentSweep> {
     let mut outcome = AttachmentSweep::default();
+    // The rows first: a file written after this read is young, and kept.
+    let ids: Vec<String> = store.read(attachments::all_ids)?;
     let entries = match std::fs::read_dir(dir) {
         Ok(entries) => entries,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(outcome),
@@ -184,7 +215,6 @@ pub fn sweep_attachments(store: &Store, dir: &Path) -> AppResult<AttachmentSweep
         }
         on_disk.insert(id, (path, old));
     }
-    let ids: Vec<String> = store.read(attachments::all_ids)?;
     let known: std::collections::HashSet<&str> = ids.iter().map(String::as_str).collect();
     for (id, (path, old)) in &on_disk {
         if *old && !known.contains(id.as_str()) {

@@ -157,6 +157,21 @@ impl Mailer {
     }
 
     pub fn send(&self, from: &str, email: &EmailPayload) -> Result<(), DeliveryError> {
+        // The file transport keeps its messages on disk: there, the citizen's
+        // follow-up link goes without its token (the citizen got it in the
+        // answer to the filing; the file is a record, not a mailbox).
+        let kept;
+        let email = match self {
+            Mailer::File(_) => {
+                kept = EmailPayload {
+                    text: without_token(&email.text),
+                    html: without_token(&email.html),
+                    ..email.clone()
+                };
+                &kept
+            }
+            Mailer::Smtp(_) => email,
+        };
         let from: Mailbox = from
             .parse()
             .map_err(|e| DeliveryError::permanent(format!("sender {from}: {e}")))?;

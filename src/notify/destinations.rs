@@ -31,14 +31,30 @@ pub fn is_public(ip: IpAddr) -> bool {
                 || a >= 240)
         }
         IpAddr::V6(v6) => {
-            let first = v6.segments()[0];
+            let s = v6.segments();
+            // Addresses that carry an IPv4 one: NAT64 64:ff9b::/96, 6to4
+            // 2002::/16 and IPv4-compatible ::a.b.c.d reach that address.
+            let embedded = |hi: u16, lo: u16| {
+                std::net::Ipv4Addr::new((hi >> 8) as u8, hi as u8, (lo >> 8) as u8, lo as u8)
+            };
+            if s[0] == 0x0064 && s[1] == 0xff9b && s[2..6] == [0, 0, 0, 0] {
+                return is_public(IpAddr::V4(embedded(s[6], s[7])));
+            }
+            if s[0] == 0x2002 {
+                return is_public(IpAddr::V4(embedded(s[1], s[2])));
+            }
+            if s[0..6] == [0, 0, 0, 0, 0, 0] {
+                return false; // ::a.b.c.d, ::1, :: — none is a public host
+            }
             !(v6.is_loopback()
                 || v6.is_unspecified()
                 || v6.is_multicast()
-                // Unique local fc00::/7, link-local fe80::/10, documentation 2001:db8::/32.
-                || (first & 0xfe00) == 0xfc00
-                || (first & 0xffc0) == 0xfe80
-                || (first == 0x2001 && v6.segments()[1] == 0x0db8))
+                // Unique local fc00::/7, link-local fe80::/10, the old
+                // site-local fec0::/10, documentation 2001:db8::/32.
+                || (s[0] & 0xfe00) == 0xfc00
+                || (s[0] & 0xffc0) == 0xfe80
+                || (s[0] & 0xffc0) == 0xfec0
+                || (s[0] == 0x2001 && s[1] == 0x0db8))
         }
     }
 }
@@ -128,10 +144,19 @@ mod tests {
             "fe80::1",
             "::ffff:10.0.0.1",
             "::ffff:127.0.0.1",
+            "64:ff9b::a9fe:a9fe",
+            "2002:7f00:1::",
+            "::7f00:1",
+            "fec0::1",
         ] {
             assert!(!is_public(ip.parse().unwrap()), "{ip}");
         }
-        for ip in ["93.184.216.34", "151.101.1.69", "2a00:1450:4002:80b::200e"] {
+        for ip in [
+            "93.184.216.34",
+            "151.101.1.69",
+            "2a00:1450:4002:80b::200e",
+            "64:ff9b::5db8:d822",
+        ] {
             assert!(is_public(ip.parse().unwrap()), "{ip}");
         }
     }

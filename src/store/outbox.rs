@@ -180,6 +180,24 @@ pub fn mark_failed(
     Ok(if n == 1 { state } else { "lost" })
 }
 
+/// Dead rows whose payload still holds a follow-up token (written by an
+/// earlier version): `(id, payload)`.
+pub fn dead_with_tokens(conn: &mut DbConn) -> AppResult<Vec<(String, String)>> {
+    Ok(outbox::table
+        .filter(outbox::state.eq("dead"))
+        .filter(outbox::payload.like("%?token=%"))
+        .select((outbox::id, outbox::payload))
+        .load(conn)?)
+}
+
+/// Replaces a row's payload.
+pub fn set_payload(conn: &mut DbConn, id: &str, payload: &str) -> AppResult<()> {
+    diesel::update(outbox::table.find(id))
+        .set(outbox::payload.eq(payload))
+        .execute(conn)?;
+    Ok(())
+}
+
 /// Dead rows, newest first.
 pub fn dead(conn: &mut DbConn, limit: i64) -> AppResult<Vec<OutboxRow>> {
     Ok(outbox::table

@@ -48,6 +48,31 @@ pub fn hit(conn: &mut DbConn, key: &str, window: Duration, now: NaiveDateTime) -
     })
 }
 
+/// A key's count and the seconds until its window ends (0 and the whole
+/// window if it has ended or never began).
+pub fn current(
+    conn: &mut DbConn,
+    key: &str,
+    window: Duration,
+    now: NaiveDateTime,
+) -> AppResult<Hit> {
+    let row: Option<(NaiveDateTime, i32)> = rate_limits::table
+        .find(key)
+        .select((rate_limits::window_start, rate_limits::count))
+        .first(conn)
+        .optional()?;
+    Ok(match row {
+        Some((start, count)) if start + window > now => Hit {
+            count,
+            resets_in: (start + window - now).num_seconds().max(1),
+        },
+        _ => Hit {
+            count: 0,
+            resets_in: window.num_seconds(),
+        },
+    })
+}
+
 /// The count of `key` in its current window (0 if the window has ended).
 pub fn count(conn: &mut DbConn, key: &str, window: Duration, now: NaiveDateTime) -> AppResult<i32> {
     let row: Option<(NaiveDateTime, i32)> = rate_limits::table

@@ -44,34 +44,47 @@ pub fn erase_closed(
         .load(conn)?;
     let mut erased = Erased::default();
     for (id, code, category_id) in due {
-        erase_report(conn, id, &category_id, now, &mut erased)?;
-        erased.codes.push(code);
-        erased.reports += 1;
+        if erase_report(conn, id, &category_id, now, &mut erased)? {
+            erased.codes.push(code);
+            erased.reports += 1;
+        }
     }
     Ok(erased)
 }
 
+/// Erases one report; `false` if another instance did it meanwhile.
 fn erase_report(
     conn: &mut DbConn,
     id: i64,
     category_id: &str,
     now: NaiveDateTime,
     erased: &mut Erased,
-) -> AppResult<()> {
+) -> AppResult<bool> {
     let attributes: Option<String> = reports::table
         .find(id)
         .select(reports::attributes)
         .first(conn)?;
-    diesel::update(reports::table.find(id))
-        .set((
-            reports::reporter_name.eq(None::<String>),
-            reports::reporter_email.eq(None::<String>),
-            reports::reporter_phone.eq(None::<String>),
-            reports::media_url.eq(None::<String>),
-            reports::attributes.eq(kept_attributes(conn, category_id, attributes)?),
-            reports::anonymised_at.eq(Some(now)),
-        ))
-        .execute(conn)?;
+    let kept = kept_attributes(conn, category_id, attributes)?;
+    // The tracking token stops working too: nothing more can be added to a
+    // report whose personal data is gone (a late document, a comment).
+    let changed = diesel::update(
+        reports::table
+            .find(id)
+            .filter(reports::anonymised_at.is_null()),
+    )
+    .set((
+        reports::reporter_name.eq(None::<String>),
+        reports::reporter_email.eq(None::<String>),
+        reports::reporter_phone.eq(None::<String>),
+        reports::media_url.eq(None::<String>),
+        reports::attributes.eq(kept),
+        reports::tracking_token_hash.eq(format!("erased-{id}")),
+        reports::anonymised_at.eq(Some(now)),
+    ))
+    .execute(conn)?;
+    if changed == 0 {
+        return Ok(false);
+    }
     // Documents (identity papers, letters) go; photos stay, without names.
     let documents: Vec<(String, String)> = attachments::table
         .filter(attachments::report_id.eq(id))
@@ -122,7 +135,7 @@ fn erase_report(
         conn,
         super::events::NewEvent::new(id, now, &Actor::system(), EventKind::Anonymised),
     )?;
-    Ok(())
+    Ok(true)
 }
 
 /// The answers to a report's extra questions without the free-text ones

@@ -107,13 +107,8 @@ fn office_ids(
 
 pub fn create(conn: &mut DbConn, u: &NewUser, now: NaiveDateTime) -> AppResult<User> {
     check_username(&u.username)?;
-    if u.display_name.trim().is_empty() {
-        return Err(AppError::field(
-            "display_name",
-            "required",
-            "a display name is required",
-        ));
-    }
+    crate::domain::validate::required_text("display_name", Some(&u.display_name), 120)
+        .map_err(|e| AppError::Validation(vec![e]))?;
     if u.role == Role::Office && u.office_codes.is_empty() {
         return Err(AppError::field(
             "offices",
@@ -226,6 +221,8 @@ pub fn update(conn: &mut DbConn, id: &str, u: &UserUpdate, now: NaiveDateTime) -
         || u.active == Some(false)
         || u.role.is_some_and(|r| r.as_str() != user.row.role);
     if let Some(name) = &u.display_name {
+        crate::domain::validate::required_text("display_name", Some(name), 120)
+            .map_err(|e| AppError::Validation(vec![e]))?;
         diesel::update(users::table.find(id))
             .set(users::display_name.eq(name.trim()))
             .execute(conn)?;

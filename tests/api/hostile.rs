@@ -16,8 +16,8 @@ use segnala::domain::permissions::Role;
 
 /// The peak resident size the server may reach while every bomb below and a
 /// set of large-but-valid images arrive at once: the idle process (~40 MB in
-/// a debug build), two decodes of at most 128 MiB each (one per core) and the
-/// re-encoding of their 3000-pixel results. Without the bounds, one 16-bit
+/// a debug build), two decodes (one per core) of at most 256 MiB each as
+/// their headers declare it, and the re-encoding of their 3000-pixel results. Without the bounds, one 16-bit
 /// PNG bomb alone took 2.9 GB, and this test took the unbounded server to 4.5 GB.
 const PEAK_RSS_BOUND_MIB: u64 = 500;
 
@@ -154,6 +154,62 @@ fn webp_lossy_bomb() -> Vec<u8> {
     out
 }
 
+/// An extended WebP: a 1×1 canvas around a lossy frame that claims
+/// 16383×16383 (the decoder sizes its buffers by the frame).
+fn webp_extended_bomb() -> Vec<u8> {
+    let vp8x = vec![0u8; 10];
+    let mut vp8 = vec![0x10, 0x02, 0x00, 0x9d, 0x01, 0x2a];
+    vp8.extend_from_slice(&0x3FFFu16.to_le_bytes());
+    vp8.extend_from_slice(&0x3FFFu16.to_le_bytes());
+    vp8.extend_from_slice(&[0u8; 64]);
+    riff(&[(b"VP8X", vp8x), (b"VP8 ", vp8)])
+}
+
+/// An animated WebP (one small frame): a photo is one picture.
+fn webp_animated() -> Vec<u8> {
+    let mut vp8x = vec![0x02, 0, 0, 0];
+    vp8x.extend_from_slice(&[7, 0, 0, 7, 0, 0]);
+    let anim = vec![0u8; 6];
+    let mut frame = vec![0u8; 16];
+    let lossless = webp_lossless_bomb();
+    // Reuse a real VP8L chunk (its header says 16383², inside a frame).
+    frame.extend_from_slice(&lossless[12..]);
+    riff(&[(b"VP8X", vp8x), (b"ANIM", anim), (b"ANMF", frame)])
+}
+
+fn riff(chunks: &[(&[u8; 4], Vec<u8>)]) -> Vec<u8> {
+    let mut body = b"WEBP".to_vec();
+    for (cc, data) in chunks {
+        body.extend_from_slice(*cc);
+        body.extend_from_slice(&(data.len() as u32).to_le_bytes());
+        body.extend_from_slice(data);
+        if data.len() % 2 == 1 {
+            body.push(0);
+        }
+    }
+    let mut out = b"RIFF".to_vec();
+    out.extend_from_slice(&(body.len() as u32).to_le_bytes());
+    out.extend_from_slice(&body);
+    out
+}
+
+/// A small, valid PNG carrying an ICC profile that inflates to 128 MiB.
+fn png_profile_bomb() -> Vec<u8> {
+    let small = png(8, 8, 8, false, false, 8 * (1 + 8 * 3));
+    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+    let zeros = vec![0u8; 1 << 20];
+    for _ in 0..128 {
+        z.write_all(&zeros).unwrap();
+    }
+    let mut iccp = b"profile\0\0".to_vec();
+    iccp.extend_from_slice(&z.finish().unwrap());
+    // Signature and IHDR (8 + 25 bytes), then the profile, then the rest.
+    let mut out = small[..33].to_vec();
+    png_chunk(&mut out, b"iCCP", &iccp);
+    out.extend_from_slice(&small[33..]);
+    out
+}
+
 /// Large but acceptable images: every one is decoded in full.
 fn heavy_valid_images() -> Vec<(&'static str, Vec<u8>)> {
     let side = 5000;
@@ -180,22 +236,62 @@ fn heavy_valid_images() -> Vec<(&'static str, Vec<u8>)> {
     ]
 }
 
-fn bombs() -> Vec<(&'static str, Vec<u8>)> {
+/// What a file is expected to get: the statuses and codes allowed.
+type Expected = &'static [(u16, &'static str)];
+const TOO_LARGE: Expected = &[(422, "image_too_large")];
+const STORED: Expected = &[(201, "")];
+
+fn bombs() -> Vec<(&'static str, Vec<u8>, Expected)> {
     vec![
         // 2 GiB declared; only the first 64 MiB of rows are present, which
         // is enough for a decoder that believes the header.
         (
             "16-bit RGBA PNG, 16384×16384",
             png(16_384, 16_384, 16, true, false, 64 << 20),
+            TOO_LARGE,
         ),
         (
             "interlaced 8-bit PNG, 12000×12000",
             png(12_000, 12_000, 8, false, true, 32 << 20),
+            TOO_LARGE,
         ),
-        ("progressive JPEG, 60000×60000", jpeg_bomb(60_000, true)),
-        ("baseline JPEG, 16000×16000", jpeg_bomb(16_000, false)),
-        ("lossless WebP, 16383×16383", webp_lossless_bomb()),
-        ("lossy WebP, 16383×16383", webp_lossy_bomb()),
+        (
+            "progressive JPEG, 60000×60000",
+            jpeg_bomb(60_000, true),
+            TOO_LARGE,
+        ),
+        (
+            "progressive JPEG, 6000×6000 (its coefficients)",
+            jpeg_bomb(6_000, true),
+            TOO_LARGE,
+        ),
+        (
+            "baseline JPEG, 16000×16000",
+            jpeg_bomb(16_000, false),
+            TOO_LARGE,
+        ),
+        (
+            "lossless WebP, 16383×16383",
+            webp_lossless_bomb(),
+            TOO_LARGE,
+        ),
+        ("lossy WebP, 16383×16383", webp_lossy_bomb(), TOO_LARGE),
+        (
+            "extended WebP, 1×1 canvas, 16383×16383 frame",
+            webp_extended_bomb(),
+            TOO_LARGE,
+        ),
+        ("animated WebP", webp_animated(), &[(415, "animated_image")]),
+        // Decoders ignore or refuse the profile; either way it is not inflated.
+        (
+            "PNG with a 128 MiB ICC profile",
+            png_profile_bomb(),
+            &[
+                (201, ""),
+                (422, "unreadable_image"),
+                (422, "image_too_large"),
+            ],
+        ),
     ]
 }
 
@@ -224,10 +320,16 @@ async fn upload_to(
 
 #[tokio::test]
 async fn decompression_bombs_in_parallel_keep_memory_bounded() {
-    let server = Spawned::pisa(&[]).await;
+    // Every upload from its own address (behind the loopback proxy), so that
+    // only the decode gate and the memory budget stand between them.
+    let server = Spawned::pisa(&[("SEGNALA_TRUSTED_PROXIES", "127.0.0.1")]).await;
     let (bombs, valid) = tokio::task::spawn_blocking(|| (bombs(), heavy_valid_images()))
         .await
         .unwrap();
+    let files: Vec<(&str, Vec<u8>, Expected)> = bombs
+        .into_iter()
+        .chain(valid.into_iter().map(|(what, bytes)| (what, bytes, STORED)))
+        .collect();
     // Three reports (5 photos each at most), every file sent to each at once.
     let mut reports = Vec::new();
     for _ in 0..3 {
@@ -239,9 +341,8 @@ async fn decompression_bombs_in_parallel_keep_memory_bounded() {
     }
     let before_kib = server.status_kib("VmHWM");
     let mut sends = Vec::new();
-    for (code, token) in &reports {
-        for (what, bytes) in bombs.iter().chain(valid.iter()) {
-            let is_bomb = bombs.iter().any(|(b, _)| b == what);
+    for (r, (code, token)) in reports.iter().enumerate() {
+        for (f, (what, bytes, expected)) in files.iter().enumerate() {
             let (client, base, code, token, bytes) = (
                 server.client.clone(),
                 server.base.clone(),
@@ -249,13 +350,24 @@ async fn decompression_bombs_in_parallel_keep_memory_bounded() {
                 token.clone(),
                 bytes.clone(),
             );
+            let address = format!("198.51.{r}.{}", f + 1);
             sends.push(async move {
                 // A well-behaved client waits as told when the server is busy.
                 loop {
-                    let (status, retry, body) =
-                        upload_to(&client, &base, &code, &token, bytes.clone()).await;
-                    if status == 503 && !is_bomb {
-                        assert!(retry.is_some(), "{what}: 503 without Retry-After");
+                    let part = reqwest::multipart::Part::bytes(bytes.clone()).file_name("foto");
+                    let resp = client
+                        .post(format!("{base}/api/v1/reports/{code}/attachments"))
+                        .header("X-Tracking-Token", &token)
+                        .header("X-Forwarded-For", &address)
+                        .multipart(reqwest::multipart::Form::new().part("file", part))
+                        .send()
+                        .await
+                        .expect("upload");
+                    let status = resp.status().as_u16();
+                    let retry = resp.headers().contains_key("retry-after");
+                    let body: Value = resp.json().await.unwrap_or(Value::Null);
+                    if status == 503 {
+                        assert!(retry, "{what}: 503 without Retry-After");
                         assert!(
                             body["error"]["code"]
                                 .as_str()
@@ -265,7 +377,7 @@ async fn decompression_bombs_in_parallel_keep_memory_bounded() {
                         tokio::time::sleep(std::time::Duration::from_secs(1)).await;
                         continue;
                     }
-                    return (*what, is_bomb, status, body);
+                    return (*what, *expected, status, body);
                 }
             });
         }
@@ -276,23 +388,53 @@ async fn decompression_bombs_in_parallel_keep_memory_bounded() {
         "peak RSS: {} MiB before, {peak_mib} MiB after {} parallel uploads ({} bombs)",
         before_kib / 1024,
         results.len(),
-        results.iter().filter(|r| r.1).count()
+        results.iter().filter(|r| r.1 != STORED).count()
     );
-    for (what, is_bomb, status, body) in &results {
-        if *is_bomb {
-            assert_eq!(
-                (*status, body["error"]["code"].as_str()),
-                (422, Some("image_too_large")),
-                "{what}: {body}"
-            );
-        } else {
-            assert_eq!(*status, 201, "{what}: {body}");
-        }
+    for (what, expected, status, body) in &results {
+        let code = body["error"]["code"].as_str().unwrap_or("");
+        assert!(
+            expected.iter().any(|(s, c)| s == status && *c == code),
+            "{what}: {status} {body}, expected one of {expected:?}"
+        );
     }
     assert!(
         peak_mib < PEAK_RSS_BOUND_MIB,
         "peak RSS {peak_mib} MiB, bound {PEAK_RSS_BOUND_MIB} MiB"
     );
+}
+
+#[tokio::test]
+async fn a_part_header_that_never_ends_is_cut_off() {
+    let app = TestApp::pisa().await;
+    let created = app.file("buche", PISA_CENTRE).await;
+    let (code, token) = (
+        created["code"].as_str().unwrap(),
+        created["tracking_token"].as_str().unwrap(),
+    );
+    // Chunked (no Content-Length), a part whose headers never end: 20 MB.
+    let head = "--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"x\"\r\nX-Pad: ";
+    let chunks = std::iter::once(Ok::<_, std::io::Error>(head.as_bytes().to_vec()))
+        .chain((0..20).map(|_| Ok(vec![b'a'; 1 << 20])));
+    let resp = app
+        .client
+        .post(app.url(&format!("/api/v1/reports/{code}/attachments")))
+        .header("X-Tracking-Token", token)
+        .header("content-type", "multipart/form-data; boundary=b")
+        .body(reqwest::Body::wrap_stream(futures_util::stream::iter(
+            chunks,
+        )))
+        .send()
+        .await;
+    // Refused once past the budget (or the connection is closed on it).
+    if let Ok(resp) = resp {
+        let status = resp.status().as_u16();
+        let body: Value = resp.json().await.unwrap_or(Value::Null);
+        assert_eq!(
+            (status, body["error"]["code"].as_str()),
+            (413, Some("file_too_large")),
+            "{body}"
+        );
+    }
 }
 
 #[tokio::test]
@@ -685,6 +827,50 @@ async fn text_that_xml_cannot_carry_is_refused() {
     let answer: Value = resp.json().await.unwrap();
     assert_eq!(status, 422, "{answer}");
     assert_eq!(answer["error"]["code"], "invalid_characters");
+    // An Open311 media link with a control character (decoded from %0B).
+    let key = app
+        .store
+        .write(|c| {
+            segnala::store::api_keys::issue(
+                c,
+                crate::common::PISA,
+                "app",
+                None,
+                chrono::Utc::now().naive_utc(),
+            )
+        })
+        .unwrap()
+        .1;
+    let resp = app
+        .client
+        .post(app.url("/open311/v2/requests.json"))
+        .form(&[
+            ("api_key", key.as_str()),
+            ("service_code", "buche"),
+            ("lat", "43.7230"),
+            ("long", "10.3966"),
+            ("attribute[pericolo]", "si"),
+            ("media_url", "http://foto.example/a\u{0b}b.jpg"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 400);
+    // Addresses with characters a link or a log would read as something else.
+    for email in [
+        "a%40evil.it?@example.it",
+        "\"mario\"@example.it",
+        "mario(x)@example.it",
+    ] {
+        let mut body = crate::common::report("buche", PISA_CENTRE.0, PISA_CENTRE.1);
+        body["reporter"]["email"] = json!(email);
+        let (status, answer) = app.post("/api/v1/reports", &body).await;
+        assert_eq!(
+            (status, answer["error"]["details"][0]["code"].as_str()),
+            (422, Some("invalid_email")),
+            "{email}"
+        );
+    }
     // Tabs and line breaks are text.
     let mut body = crate::common::report("buche", PISA_CENTRE.0, PISA_CENTRE.1);
     body["description"] = json!("Buca\tprofonda\r\nsul lato destro");
@@ -848,4 +1034,53 @@ async fn log_lines_carry_no_forged_records_and_no_addresses() {
         "an address reached the log: {log}"
     );
     assert!(log.contains("[email]"), "{log}");
+}
+
+#[tokio::test]
+async fn weak_demo_passwords_from_an_earlier_version_are_replaced() {
+    let app = TestApp::pisa().await;
+    let dir = app.config.data_dir.clone();
+    std::fs::create_dir_all(&dir).unwrap();
+    let accounts = segnala::demo::setup_accounts(&app.store, &dir).unwrap();
+    let (user, strong, _) = accounts
+        .iter()
+        .find(|(u, _, _)| u == "admin")
+        .unwrap()
+        .clone();
+    assert!(!app.login(&user, &strong).await.is_empty());
+    // What an earlier version wrote: a guessable password, known in the file.
+    let weak = "torre-arno-1234";
+    let hash = segnala::auth::hash_password(weak).unwrap();
+    app.store
+        .write(|c| {
+            let u = segnala::store::users::by_username(c, &user)?.unwrap();
+            segnala::store::users::update(
+                c,
+                &u.row.id,
+                &segnala::store::users::UserUpdate {
+                    password_hash: Some(hash.clone()),
+                    ..Default::default()
+                },
+                chrono::Utc::now().naive_utc(),
+            )
+            .map(|_| ())
+        })
+        .unwrap();
+    let file = dir.join("demo-accounts.txt");
+    let text = std::fs::read_to_string(&file)
+        .unwrap()
+        .replace(&strong, weak);
+    std::fs::write(&file, text).unwrap();
+    let again = segnala::demo::setup_accounts(&app.store, &dir).unwrap();
+    let (_, now, _) = again.iter().find(|(u, _, _)| *u == user).unwrap();
+    assert_ne!(now, weak);
+    assert!(now.len() >= 18);
+    let (status, _) = app
+        .post(
+            "/api/v1/auth/login",
+            &json!({"username": user, "password": weak}),
+        )
+        .await;
+    assert_eq!(status, 401);
+    app.login(&user, now).await;
 }

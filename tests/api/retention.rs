@@ -298,12 +298,34 @@ async fn one_retention_pass_erases_every_copy_of_personal_data() {
     ] {
         assert!(before_db.contains(v), "{v} is stored before retention");
     }
-    for v in [EMAIL, token.as_str(), "nel-documento"] {
+    for v in [EMAIL, "nel-documento"] {
         assert!(
             before_files.contains(v),
             "{v} is in the data directory before retention"
         );
     }
+    // The follow-up token is at rest nowhere, even before: the delivered row
+    // dropped it, and the file transport's copy links without it.
+    assert!(before_files.contains("Message-ID"), "the mail was written");
+    assert!(
+        !before_files.contains(&token),
+        "the token is in a mail file"
+    );
+    // (Rows: SQLite's write-ahead log still holds the page as it was before
+    // delivery until the next checkpoint, which the retention pass runs.)
+    let payloads: Vec<String> = app
+        .store
+        .read(|c| {
+            use diesel::prelude::*;
+            use segnala::store::schema::outbox as o;
+            Ok(o::table.select(o::payload).load(c)?)
+        })
+        .unwrap();
+    assert!(!payloads.is_empty());
+    assert!(
+        payloads.iter().all(|p| !p.contains(&token)),
+        "the token is in an outbox row"
+    );
 
     let later = Utc::now() + Duration::days(400);
     let n = segnala::jobs::retention(&app.store, &data_dir, 365, later).unwrap();
@@ -337,6 +359,22 @@ async fn one_retention_pass_erases_every_copy_of_personal_data() {
         found.is_empty(),
         "personal data survived retention: {found:#?}"
     );
+    // The old token opens nothing any more: no late document or comment
+    // can bring personal data back to an erased report.
+    let (status, _) = app
+        .post(
+            &format!("/api/v1/reports/{code}/information"),
+            &json!({"token": token_json, "message": "di nuovo io"}),
+        )
+        .await;
+    assert_eq!(status, 403);
+    let (status, _) = app
+        .get(&format!("/api/v1/reports/{code}?token={token}"))
+        .await;
+    let (_, own) = app
+        .get(&format!("/api/v1/reports/{code}?token={token}"))
+        .await;
+    assert!(status == 403 || own.get("reporter").is_none(), "{own}");
     // The reports themselves stay, with their public history and answers.
     let (status, kept) = app.get(&format!("/api/v1/reports/{app_code}")).await;
     assert_eq!(status, 200);
@@ -495,4 +533,42 @@ async fn files_without_rows_are_swept_and_rows_without_files_reported() {
     std::fs::remove_file(file).unwrap();
     let swept = segnala::jobs::sweep_attachments(&app.store, &dir).unwrap();
     assert_eq!(swept.missing, vec![id.to_string()]);
+}
+
+#[tokio::test]
+async fn what_an_earlier_version_left_at_rest_is_scrubbed_at_start() {
+    let app = TestApp::pisa().await;
+    let token = "0123456789abcdef0123456789abcdef0123456789abcdef";
+    let payload = json!({"to": "x@example.it", "subject": "s", "message_id": "<m@segnala>",
+        "text": format!("https://x/segnalazioni/PI-1?token={token}"), "html": ""});
+    app.store
+        .write(|c| {
+            outbox::enqueue(
+                c,
+                "email",
+                "legacy-1",
+                &payload,
+                None,
+                Utc::now().naive_utc(),
+            )?;
+            use diesel::prelude::*;
+            use segnala::store::schema::outbox as o;
+            diesel::update(o::table.filter(o::dedupe_key.eq("legacy-1")))
+                .set(o::state.eq("dead"))
+                .execute(c)?;
+            Ok(())
+        })
+        .unwrap();
+    let mail = app.config.data_dir.join("mail");
+    std::fs::create_dir_all(&mail).unwrap();
+    std::fs::write(mail.join("old-format.eml"), format!("link ?token={token}")).unwrap();
+    let n = segnala::jobs::scrub_legacy(&app.store, &app.config.data_dir).unwrap();
+    assert_eq!(n, 2);
+    let dead = app.store.read(|c| outbox::dead(c, 10)).unwrap();
+    assert!(!dead[0].payload.contains(token) && dead[0].payload.contains("x@example.it"));
+    assert!(!mail.join("old-format.eml").exists());
+    assert_eq!(
+        segnala::jobs::scrub_legacy(&app.store, &app.config.data_dir).unwrap(),
+        0
+    );
 }

@@ -122,7 +122,9 @@ export async function detailPage(ctx: PageCtx): Promise<void> {
         .replace(/\{code\}/g, report.code)
         .replace(/\{category\}/g, categoryName(report.category))
         .replace(/\{office\}/g, report.office?.name ?? '')
-        .replace(/\{title\}/g, report.title);
+        // Never the citizen's own title: the message is mailed to an address
+        // nobody confirmed, and must not carry the citizen's text (or links).
+        .replace(/\{title\}/g, categoryName(report.category));
     const out: Array<{ label: string; text: string }> = [];
     for (const tpl of (report.templates ?? []).filter((x: MessageTemplate) => x.status === target)) {
       const name = tpl.label || t('staff.detail.tpl.category');
@@ -602,7 +604,7 @@ export async function detailPage(ctx: PageCtx): Promise<void> {
     const rows: Array<[string, Node | string]> = [];
     if (r?.name) rows.push([t('staff.detail.reporter.name'), r.name]);
     if (r?.phone) rows.push([t('staff.detail.reporter.phone'), h('a', { href: `tel:${r.phone.replace(/\s+/g, '')}`, 'data-testid': 'reporter-phone' }, r.phone)]);
-    if (r?.email) rows.push([t('staff.detail.reporter.email'), h('a', { href: `mailto:${r.email}` }, r.email)]);
+    if (r?.email) rows.push([t('staff.detail.reporter.email'), h('a', { href: `mailto:${encodeURIComponent(r.email)}` }, r.email)]);
     if (r) rows.push([t('staff.detail.reporter.contact'), t(`staff.detail.reporter.contactKind.${r.contact}`)]);
     return h(
       'section',
@@ -666,7 +668,8 @@ export async function detailPage(ctx: PageCtx): Promise<void> {
             }),
           )
         : null,
-      report.media_url ? h('p', {}, h('a', { href: report.media_url, rel: 'noopener noreferrer', target: '_blank' }, t('staff.detail.mediaUrl'))) : null,
+      // The app's link is shown, not made clickable: it came from outside.
+      report.media_url ? h('p', {}, `${t('staff.detail.mediaUrl')}: `, h('code', { class: 'text-break' }, report.media_url)) : null,
     );
   };
 

@@ -2,7 +2,11 @@
 //! client), images are decoded and re-encoded so that no metadata (EXIF, GPS!)
 //! survives, PDFs are checked by signature and kept as they are.
 
+pub mod headers;
+
 use std::io::Cursor;
+
+use headers::Layout;
 
 use image::codecs::jpeg::JpegEncoder;
 use image::codecs::png::PngEncoder;
@@ -29,10 +33,15 @@ const MAX_SIDE: u32 = 3000;
 /// its 12 MP default output is not). Checked on the header, before the
 /// decoder allocates anything for the pixels.
 pub const MAX_PIXELS: u64 = 40_000_000;
-/// The most bytes the decoded pixels may take, as the header declares them
-/// (width × height × bytes per pixel): a 16-bit RGBA image costs eight bytes
-/// a pixel, so it must be smaller than an 8-bit RGB one.
-pub const MAX_DECODED_BYTES: u64 = 128 * 1024 * 1024;
+/// The most memory one decode may need at its peak, as the headers declare
+/// it: the output (width × height × bytes per pixel: a 16-bit RGBA image
+/// costs eight bytes a pixel) plus what the format keeps besides (a
+/// progressive JPEG's coefficients, a WebP's working planes). A 40 MP
+/// baseline JPEG fits; a progressive one of more than about 28 MP does not.
+pub const MAX_DECODE_BYTES: u64 = 256 * 1024 * 1024;
+/// What a PNG decoder may allocate for its chunks (an ICC profile, text):
+/// a compressed chunk must not inflate to hundreds of megabytes.
+const PNG_CHUNK_BYTES: u64 = 16 * 1024 * 1024;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -67,8 +76,11 @@ pub enum MediaError {
     #[error("the image could not be read: {0}")]
     Corrupt(String),
     /// The header declares more pixels or more decoded bytes than allowed.
-    #[error("the image is {width}×{height} pixels: at most {} megapixels are accepted", MAX_PIXELS / 1_000_000)]
+    #[error("the image is {width}×{height} pixels, or needs more than {} MiB to decode: at most {} megapixels are accepted", MAX_DECODE_BYTES >> 20, MAX_PIXELS / 1_000_000)]
     TooLarge { width: u32, height: u32 },
+    /// An animated image (a photo is one picture).
+    #[error("animated images are not accepted: send a photo")]
+    Animated,
 }
 
 /// Recognises JPEG, PNG, WebP and PDF by their signatures.
@@ -100,11 +112,50 @@ pub fn probe(bytes: &[u8]) -> Result<Kind, MediaError> {
         None => Err(MediaError::Unsupported),
         Some((kind, ImageFormatOrPdf::Pdf)) => Ok(kind),
         Some((kind, ImageFormatOrPdf::Image(format))) => {
-            let decoder = open_decoder(bytes, format)?;
-            check_declared(decoder.dimensions(), decoder.total_bytes())?;
+            check_image(bytes, format, &open_decoder(bytes, format)?)?;
             Ok(kind)
         }
     }
+}
+
+/// Everything an image declares, against the limits: the decoder's view
+/// (size, output bytes) and what only the container shows (a WebP's frames,
+/// a JPEG's progressive coefficients).
+fn check_image(
+    bytes: &[u8],
+    format: ImageFormat,
+    decoder: &impl ImageDecoder,
+) -> Result<(), MediaError> {
+    let size = decoder.dimensions();
+    let (layout, others) = match format {
+        ImageFormat::Jpeg => match headers::jpeg_frame(bytes) {
+            Some((true, _, _, components)) => (Layout::ProgressiveJpeg { components }, vec![]),
+            _ => (Layout::Plain, vec![]),
+        },
+        ImageFormat::WebP => {
+            let declared = headers::webp_declared(bytes).ok_or(MediaError::Unsupported)?;
+            if declared.animated {
+                return Err(MediaError::Animated);
+            }
+            let layout = if declared.lossless {
+                Layout::WebpLossless
+            } else {
+                Layout::WebpLossy
+            };
+            (layout, declared.sizes)
+        }
+        _ => (Layout::Plain, vec![]),
+    };
+    check_declared(
+        size,
+        headers::peak_bytes(layout, size, decoder.total_bytes()),
+    )?;
+    // A frame larger than the canvas is decoded at its own size first.
+    for inner in others {
+        let output = u64::from(inner.0) * u64::from(inner.1) * 4;
+        check_declared(inner, headers::peak_bytes(layout, inner, output))?;
+    }
+    Ok(())
 }
 
 /// Sniffs and processes an upload.
@@ -135,7 +186,10 @@ fn open_decoder(bytes: &[u8], format: ImageFormat) -> Result<impl ImageDecoder +
     let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
     // The decoders' own allocations (chunks, tables) are bounded too.
     let mut limits = Limits::default();
-    limits.max_alloc = Some(MAX_DECODED_BYTES);
+    limits.max_alloc = Some(match format {
+        ImageFormat::Png => PNG_CHUNK_BYTES,
+        _ => MAX_DECODE_BYTES,
+    });
     reader.limits(limits);
     reader.into_decoder().map_err(|e| match e {
         image::ImageError::Limits(_) => MediaError::TooLarge {
@@ -151,7 +205,7 @@ fn reencode(bytes: &[u8], format: ImageFormat) -> Result<Processed, MediaError> 
     let mut decoder = open_decoder(bytes, format)?;
     // `from_decoder` allocates what the header declares without asking the
     // limits: check the declaration first (a 2 MB PNG can declare 2 GB).
-    check_declared(decoder.dimensions(), decoder.total_bytes())?;
+    check_image(bytes, format, &decoder)?;
     let orientation = decoder.orientation().map_err(corrupt)?;
     let mut img = DynamicImage::from_decoder(decoder).map_err(corrupt)?;
     // Downscale first (area averaging, no intermediate float buffers), then
@@ -191,10 +245,11 @@ fn reencode(bytes: &[u8], format: ImageFormat) -> Result<Processed, MediaError> 
     })
 }
 
-/// Refuses an image whose header declares too many pixels or bytes.
-pub fn check_declared((width, height): (u32, u32), total_bytes: u64) -> Result<(), MediaError> {
+/// Refuses an image whose header declares too many pixels, or a decode that
+/// would need more than [`MAX_DECODE_BYTES`] at its peak.
+pub fn check_declared((width, height): (u32, u32), peak_bytes: u64) -> Result<(), MediaError> {
     let pixels = u64::from(width) * u64::from(height);
-    if pixels > MAX_PIXELS || total_bytes > MAX_DECODED_BYTES {
+    if pixels > MAX_PIXELS || peak_bytes > MAX_DECODE_BYTES {
         return Err(MediaError::TooLarge { width, height });
     }
     Ok(())
