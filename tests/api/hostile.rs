@@ -1084,3 +1084,38 @@ async fn weak_demo_passwords_from_an_earlier_version_are_replaced() {
     assert_eq!(status, 401);
     app.login(&user, now).await;
 }
+
+#[tokio::test]
+async fn an_office_behind_one_address_signs_in_all_day() {
+    let app = behind_a_proxy().await;
+    let pw = app.user(
+        "mario",
+        Role::Office,
+        crate::common::PISA,
+        &["manutenzioni"],
+    );
+    let pw2 = app.user("lucia", Role::Urp, crate::common::PISA, &[]);
+    for i in 0..40 {
+        let (user, password) = if i % 2 == 0 {
+            ("mario", &pw)
+        } else {
+            ("lucia", &pw2)
+        };
+        let (status, body) =
+            login_from(&app.client, &app.base, "198.51.100.77", user, password).await;
+        assert_eq!(status, 200, "sign-in {i}: {body}");
+    }
+    // A typo now and then among them is no lock either.
+    assert_eq!(
+        login_from(&app.client, &app.base, "198.51.100.77", "mario", "typo")
+            .await
+            .0,
+        401
+    );
+    assert_eq!(
+        login_from(&app.client, &app.base, "198.51.100.77", "mario", &pw)
+            .await
+            .0,
+        200
+    );
+}
