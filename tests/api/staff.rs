@@ -444,6 +444,19 @@ async fn not_competent_goes_to_triage_and_a_reassign_moves_it() {
         "{triage}"
     );
 
+    // An old deadline (a fresh one from now differs from it whatever the
+    // day of the week: filed and reassigned on a Saturday, both would fall on
+    // Monday's).
+    app.store
+        .write(|c| {
+            use diesel::prelude::*;
+            use segnala::store::schema::reports;
+            diesel::update(reports::table.filter(reports::code.eq(&code)))
+                .set(reports::take_in_due_at.eq(Some(Utc::now().naive_utc() - Duration::days(3))))
+                .execute(c)?;
+            Ok(())
+        })
+        .unwrap();
     let (_, before) = app
         .get_as(&sup, &format!("/api/v1/staff/reports/{code}"))
         .await;
@@ -720,9 +733,14 @@ async fn queues_are_ordered_by_deadline_and_paginated() {
                 "channel": "counter", "received_at": Utc::now() - Duration::hours(hours_ago)
             }))
             .await;
-        expected.push((hours_ago, created["code"].as_str().unwrap().to_string()));
+        expected.push((
+            created["take_in_due_at"].as_str().unwrap().to_string(),
+            created["code"].as_str().unwrap().to_string(),
+        ));
     }
-    expected.sort_by_key(|(h, _)| -h);
+    // By deadline (on a weekend, calls of the same weekend share Monday's),
+    // then in filing order.
+    expected.sort();
     let expected: Vec<String> = expected.into_iter().map(|(_, c)| c).collect();
     let (_, first) = app.get_as(&sup, "/api/v1/staff/reports?limit=3").await;
     let cursor = first["next_cursor"].as_str().unwrap();
