@@ -70,6 +70,16 @@ impl AppState {
         aweb::block(move || store.read(f)).await?
     }
 
+    /// Runs a write that may share its transaction with others (intake) on
+    /// the blocking pool: see `store::batch`.
+    pub async fn write_batched<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut DbConn) -> AppResult<T> + Send + 'static,
+    ) -> AppResult<T> {
+        let store = self.store.clone();
+        aweb::block(move || store.write_batched(f)).await?
+    }
+
     /// Runs a write transaction on the blocking pool.
     pub async fn write<T: Send + 'static>(
         &self,
@@ -154,6 +164,7 @@ pub fn configure(cfg: &mut aweb::ServiceConfig) {
             .service(categories::list)
             .service(reports::list::list)
             .service(reports::nearby::nearby)
+            .service(reports::clusters::clusters)
             .service(reports::create::create)
             .service(reports::read::read)
             .service(reports::citizen::reopen)

@@ -695,7 +695,7 @@ async fn create_request(
     let links = state.config.links();
     let municipality_id = m.id.clone();
     let filed = state
-        .write(move |c| {
+        .write_batched(move |c| {
             let place = super::reports::locate(&st, c, valid.lat, valid.lon)?;
             if place.id != municipality_id {
                 return Err(AppError::unprocessable(

@@ -28,6 +28,7 @@ pub(crate) use insert_unless_present;
 
 pub mod api_keys;
 pub mod attachments;
+pub mod batch;
 pub mod callbacks;
 pub mod catalog;
 pub mod escalations;
@@ -105,6 +106,7 @@ pub struct Store {
     read: DbPool,
     write: DbPool,
     backend: Backend,
+    batcher: std::sync::Arc<batch::Batcher>,
 }
 
 impl Store {
@@ -122,6 +124,7 @@ impl Store {
                 read: pool.clone(),
                 write: pool,
                 backend: Backend::Postgres,
+                batcher: Default::default(),
             });
         }
         let path = url
@@ -158,6 +161,7 @@ impl Store {
             read,
             write,
             backend: Backend::Sqlite,
+            batcher: Default::default(),
         })
     }
 
@@ -200,26 +204,29 @@ impl Store {
     pub fn write<T>(&self, f: impl FnOnce(&mut DbConn) -> AppResult<T>) -> AppResult<T> {
         let mut conn = self.write.get()?;
         let conn: &mut DbConn = &mut conn;
-        match conn {
-            DbConn::Sqlite(c) => {
-                AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?
-            }
-            DbConn::Pg(c) => AnsiTransactionManager::begin_transaction(c)?,
-        }
+        begin_write(conn)?;
         match f(conn) {
             Ok(value) => {
-                <DbConn as Connection>::TransactionManager::commit_transaction(conn)?;
+                end_write(conn, true)?;
                 Ok(value)
             }
             Err(e) => {
-                if let Err(rollback) =
-                    <DbConn as Connection>::TransactionManager::rollback_transaction(conn)
-                {
+                if let Err(rollback) = end_write(conn, false) {
                     tracing::error!(error.cause = %rollback, "rollback failed");
                 }
                 Err(e)
             }
         }
+    }
+
+    /// Like [`Store::write`], but `f` may share its transaction (and its
+    /// commit) with other batched writes: see [`batch`]. For many small
+    /// independent writes arriving at once — citizens filing reports.
+    pub fn write_batched<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut DbConn) -> AppResult<T> + Send + 'static,
+    ) -> AppResult<T> {
+        self.batcher.write(self, f)
     }
 
     /// SQLite: copies the write-ahead log into the database and truncates it,
@@ -266,6 +273,30 @@ impl Store {
             Ok(out)
         })
     }
+}
+
+/// Begins a write transaction: `BEGIN IMMEDIATE` on SQLite (the write lock is
+/// taken up front), a normal one on PostgreSQL.
+fn begin_write(conn: &mut DbConn) -> AppResult<()> {
+    match conn {
+        DbConn::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
+        DbConn::Pg(c) => AnsiTransactionManager::begin_transaction(c)?,
+    }
+    Ok(())
+}
+
+/// Commits (or rolls back) the transaction [`begin_write`] began; a failed
+/// commit is rolled back.
+fn end_write(conn: &mut DbConn, commit: bool) -> AppResult<()> {
+    type Manager = <DbConn as Connection>::TransactionManager;
+    if !commit {
+        return Ok(Manager::rollback_transaction(conn)?);
+    }
+    if let Err(e) = Manager::commit_transaction(conn) {
+        let _ = Manager::rollback_transaction(conn);
+        return Err(e.into());
+    }
+    Ok(())
 }
 
 /// Naive UTC, as stored: truncated to microseconds, which both backends keep.

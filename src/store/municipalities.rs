@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
-use super::schema::{holidays, municipalities};
+use super::schema::{cache_versions, holidays, municipalities};
 use super::DbConn;
 use crate::domain::calendar::{parse_office_hours, parse_weekdays, Calendar, DeadlineMode};
 use crate::domain::territory::{self, Area, Territory};
@@ -277,10 +277,11 @@ pub fn load_areas(conn: &mut DbConn) -> AppResult<Vec<Area>> {
         .collect()
 }
 
-type Version = (i64, Option<NaiveDateTime>);
+type Version = i64;
 
-/// The territory index, rebuilt only when the municipalities change: a cheap
-/// `COUNT`/`MAX` per lookup keeps every instance current without restarts.
+/// The territory index, rebuilt only when the municipalities change: a
+/// version that triggers bump on any change, read by primary key on each
+/// lookup, keeps every instance current without restarts.
 #[derive(Default)]
 pub struct TerritoryCache {
     current: Mutex<Option<(Version, Arc<Territory>)>>,
@@ -288,11 +289,9 @@ pub struct TerritoryCache {
 
 impl TerritoryCache {
     pub fn get(&self, conn: &mut DbConn) -> AppResult<Arc<Territory>> {
-        let version: Version = municipalities::table
-            .select((
-                diesel::dsl::count_star(),
-                diesel::dsl::max(municipalities::updated_at),
-            ))
+        let version: Version = cache_versions::table
+            .find("territory")
+            .select(cache_versions::version)
             .first(conn)?;
         if let Some((v, t)) = self.current.lock().map_err(AppError::internal)?.as_ref() {
             if *v == version {

@@ -308,3 +308,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     category_attributes,
     ratings,
 );
+
+diesel::table! {
+    /// Versions of what instances cache (bumped by triggers).
+    cache_versions (name) {
+        name -> Text,
+        version -> BigInt,
+    }
+}

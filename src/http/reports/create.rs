@@ -129,7 +129,7 @@ pub async fn create(
     let links = state.config.links();
     let token_for_mail = token.clone();
     let created = state
-        .write(move |conn| {
+        .write_batched(move |conn| {
             let place = locate(&st, conn, valid.lat, valid.lon)?;
             let (actor, entered_by) = match &staff {
                 Some(s) => {

@@ -1,0 +1,204 @@
+//! Group commit for intake: many small write transactions (citizens filing
+//! reports) run one after another inside one database transaction, each in a
+//! savepoint of its own, and share one commit — one `fsync` of SQLite's log,
+//! one WAL flush on PostgreSQL — instead of paying one each.
+//!
+//! There is no thread of its own: the first caller to find nobody committing
+//! becomes the leader, takes what is queued (its own work and whatever
+//! arrived meanwhile, up to [`MAX_BATCH`]), runs it and commits; then it hands
+//! the lead to the owner of the next queued work, if any, and returns. Each
+//! piece of work behaves as if it had its own transaction: its writes are
+//! undone alone if it fails (its savepoint is rolled back), it sees the
+//! writes of the work before it (so a per-address limit or a code counter is
+//! decided exactly, in order), and its result is given back only once the
+//! shared commit has succeeded — if the commit fails, every piece gets the
+//! error. Rows that every filing touches (the comune's code counter) are held
+//! by one batch at a time per instance, and never by two filings of one
+//! instance at once.
+
+use std::collections::VecDeque;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::{Arc, Condvar, Mutex};
+
+use diesel::Connection;
+
+use super::{DbConn, Store};
+use crate::error::{AppError, AppResult};
+
+/// Most pieces of work in one transaction.
+pub const MAX_BATCH: usize = 64;
+
+/// Gives a piece of work its outcome once the commit is known.
+type Finish = Box<dyn FnOnce(Result<(), String>) + Send>;
+/// A piece of work: runs on the leader's connection (or is told why there
+/// is none) and returns how to finish it.
+type Job = Box<dyn FnOnce(Result<&mut DbConn, String>) -> Finish + Send>;
+
+enum State<T> {
+    Waiting,
+    /// Its owner is to lead the next batch.
+    Lead,
+    Done(AppResult<T>),
+}
+
+struct Slot<T> {
+    state: Mutex<State<T>>,
+    changed: Condvar,
+}
+
+/// What the leader may hand the lead to.
+trait Baton: Send + Sync {
+    fn lead(&self);
+}
+
+impl<T: Send> Baton for Slot<T> {
+    fn lead(&self) {
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        if matches!(*state, State::Waiting) {
+            *state = State::Lead;
+            self.changed.notify_all();
+        }
+    }
+}
+
+impl<T> Slot<T> {
+    fn finish(&self, result: AppResult<T>) {
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        *state = State::Done(result);
+        self.changed.notify_all();
+    }
+
+    fn is_done(&self) -> bool {
+        matches!(
+            *self.state.lock().unwrap_or_else(|p| p.into_inner()),
+            State::Done(_)
+        )
+    }
+}
+
+#[derive(Default)]
+struct Queue {
+    jobs: VecDeque<(Job, Arc<dyn Baton>)>,
+    /// Somebody is running a batch, or has been handed the lead.
+    leading: bool,
+}
+
+/// The queue of one store's batched writes.
+#[derive(Default)]
+pub struct Batcher {
+    queue: Mutex<Queue>,
+}
+
+impl Batcher {
+    /// Runs `f` in the next shared transaction and returns its result once
+    /// that transaction has committed.
+    pub fn write<T: Send + 'static>(
+        &self,
+        store: &Store,
+        f: impl FnOnce(&mut DbConn) -> AppResult<T> + Send + 'static,
+    ) -> AppResult<T> {
+        let slot = Arc::new(Slot::<T> {
+            state: Mutex::new(State::Waiting),
+            changed: Condvar::new(),
+        });
+        let job: Job = {
+            let slot = Arc::clone(&slot);
+            Box::new(move |conn: Result<&mut DbConn, String>| -> Finish {
+                let outcome: AppResult<T> = match conn {
+                    Err(why) => Err(AppError::Unavailable(why)),
+                    // A savepoint: this work's writes are undone alone if it fails.
+                    Ok(conn) => catch_unwind(AssertUnwindSafe(|| {
+                        conn.transaction::<T, AppError, _>(|c| f(c))
+                    }))
+                    .unwrap_or_else(|_| Err(AppError::internal("a batched write panicked"))),
+                };
+                Box::new(move |commit: Result<(), String>| {
+                    slot.finish(match (outcome, commit) {
+                        (Ok(value), Ok(())) => Ok(value),
+                        (Ok(_), Err(why)) => Err(AppError::Unavailable(why)),
+                        (Err(e), _) => Err(e),
+                    })
+                })
+            })
+        };
+        let lead_now = {
+            let mut q = self.queue.lock().unwrap_or_else(|p| p.into_inner());
+            q.jobs.push_back((job, Arc::clone(&slot) as Arc<dyn Baton>));
+            !std::mem::replace(&mut q.leading, true)
+        };
+        if lead_now {
+            self.lead(store, &*slot);
+        }
+        loop {
+            let mut state = slot.state.lock().unwrap_or_else(|p| p.into_inner());
+            match std::mem::replace(&mut *state, State::Waiting) {
+                State::Done(result) => return result,
+                State::Lead => {
+                    drop(state);
+                    self.lead(store, &*slot);
+                }
+                State::Waiting => {
+                    drop(
+                        slot.changed
+                            .wait_while(state, |s| matches!(s, State::Waiting))
+                            .unwrap_or_else(|p| p.into_inner()),
+                    );
+                }
+            }
+        }
+    }
+
+    /// Runs batches until the leader's own work is done, then hands the lead
+    /// to the owner of the next queued work (or lets it go when none is).
+    fn lead<T>(&self, store: &Store, own: &Slot<T>) {
+        loop {
+            let batch: Vec<Job> = {
+                let mut q = self.queue.lock().unwrap_or_else(|p| p.into_inner());
+                if q.jobs.is_empty() {
+                    q.leading = false;
+                    return;
+                }
+                if own.is_done() {
+                    // `leading` stays set: the lead passes to that owner.
+                    if let Some((_, next)) = q.jobs.front() {
+                        next.lead();
+                    }
+                    return;
+                }
+                let n = q.jobs.len().min(MAX_BATCH);
+                q.jobs.drain(..n).map(|(job, _)| job).collect()
+            };
+            run(store, batch);
+        }
+    }
+}
+
+/// One shared transaction.
+fn run(store: &Store, batch: Vec<Job>) {
+    let mut pooled = match store.write.get() {
+        Ok(c) => c,
+        Err(e) => {
+            let why = format!("no database connection: {e}");
+            for job in batch {
+                job(Err(why.clone()))(Err(why.clone()));
+            }
+            return;
+        }
+    };
+    let conn: &mut DbConn = &mut pooled;
+    if let Err(e) = super::begin_write(conn) {
+        let why = format!("cannot begin a transaction: {e}");
+        for job in batch {
+            job(Err(why.clone()))(Err(why.clone()));
+        }
+        return;
+    }
+    let finishers: Vec<Finish> = batch.into_iter().map(|job| job(Ok(&mut *conn))).collect();
+    let commit = super::end_write(conn, true).map_err(|e| format!("the commit failed: {e}"));
+    if let Err(why) = &commit {
+        tracing::error!(error.cause = %why, jobs = finishers.len(), "batched commit failed");
+    }
+    for finish in finishers {
+        finish(commit.clone());
+    }
+}
