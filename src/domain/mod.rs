@@ -5,6 +5,7 @@
 
 pub mod attributes;
 pub mod calendar;
+pub mod grid;
 pub mod holidays;
 pub mod permissions;
 pub mod privacy;

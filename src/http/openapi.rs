@@ -47,6 +47,7 @@ impl utoipa::Modify for BearerAuth {
         reports::read::read,
         reports::list::list,
         reports::nearby::nearby,
+        reports::clusters::clusters,
         reports::citizen::confirm,
         reports::citizen::reopen,
         reports::citizen::receipt,

@@ -16,6 +16,7 @@ use geo::{Distance, Haversine, Point};
 
 use super::reports::ListFilter;
 use super::DbConn;
+use crate::domain::grid;
 use crate::domain::report::Status;
 use crate::error::AppResult;
 
@@ -46,8 +47,6 @@ impl Bbox {
 pub const NEARBY_CANDIDATES: i64 = 2_000;
 
 enum Bind {
-    F64(f64),
-    I64(i64),
     Text(String),
 }
 
@@ -102,8 +101,6 @@ macro_rules! load_raw {
         let mut boxed = diesel::sql_query(q.sql.clone()).into_boxed::<$db>();
         for b in &q.binds {
             boxed = match b {
-                Bind::F64(v) => boxed.bind::<Double, _>(*v),
-                Bind::I64(v) => boxed.bind::<BigInt, _>(*v),
                 Bind::Text(v) => boxed.bind::<Text, _>(v.clone()),
             };
         }
@@ -111,62 +108,88 @@ macro_rules! load_raw {
     }};
 }
 
-fn status_binds(statuses: &[Status]) -> Vec<Bind> {
-    statuses
+/// Most cells the map list reads one by one; a box larger than that many
+/// district cells is read newest first by primary key (it holds most of the
+/// territory, so its newest reports come quickly).
+pub const MAX_LIST_CELLS: i64 = 64;
+
+/// The statuses a search may name, spelled into the SQL (they are the
+/// product's own words, never the client's).
+fn status_list(statuses: &[Status]) -> String {
+    if statuses.is_empty() {
+        return "(NULL)".into();
+    }
+    let quoted: Vec<String> = statuses
         .iter()
-        .map(|s| Bind::Text(s.as_str().to_string()))
-        .collect()
+        .map(|s| format!("'{}'", s.as_str()))
+        .collect();
+    format!("({})", quoted.join(", "))
 }
 
-fn bbox_query(pg: bool, f: &ListFilter) -> RawQuery {
+/// The conditions of one box and the list's filters (the coordinates and
+/// ids are numbers this code computed, written into the SQL; categories are
+/// bound).
+fn list_conditions(q: &mut RawQuery, f: &ListFilter) {
     let b = f.bbox;
-    let mut q = RawQuery::new(pg);
-    if pg {
-        q.push("SELECT r.id AS id FROM reports r WHERE point(r.lon, r.lat) <@ box(point(")
-            .bind(Bind::F64(b.min_lon))
-            .push(", ")
-            .bind(Bind::F64(b.min_lat))
-            .push("), point(")
-            .bind(Bind::F64(b.max_lon))
-            .push(", ")
-            .bind(Bind::F64(b.max_lat))
-            .push("))");
-    } else {
-        // R*Tree boxes are 32-bit floats rounded outwards: select by overlap,
-        // then refine on the exact coordinates.
-        q.push("SELECT r.id AS id FROM reports_rtree t JOIN reports r ON r.id = t.id WHERE t.max_lon >= ")
-            .bind(Bind::F64(b.min_lon))
-            .push(" AND t.min_lon <= ")
-            .bind(Bind::F64(b.max_lon))
-            .push(" AND t.max_lat >= ")
-            .bind(Bind::F64(b.min_lat))
-            .push(" AND t.min_lat <= ")
-            .bind(Bind::F64(b.max_lat))
-            .push(" AND r.lon BETWEEN ")
-            .bind(Bind::F64(b.min_lon))
-            .push(" AND ")
-            .bind(Bind::F64(b.max_lon))
-            .push(" AND r.lat BETWEEN ")
-            .bind(Bind::F64(b.min_lat))
-            .push(" AND ")
-            .bind(Bind::F64(b.max_lat));
-    }
-    q.push(" AND r.status IN ")
-        .bind_list(status_binds(&f.statuses));
+    q.push(&format!(
+        " AND lat BETWEEN {} AND {} AND lon BETWEEN {} AND {} AND status IN {}",
+        b.min_lat,
+        b.max_lat,
+        b.min_lon,
+        b.max_lon,
+        status_list(&f.statuses)
+    ));
     if let Some(categories) = &f.category_ids {
-        q.push(" AND r.category_id IN ")
+        q.push(" AND category_id IN ")
             .bind_list(categories.iter().cloned().map(Bind::Text));
     }
     if let Some(before) = f.before_id {
-        q.push(if pg { " AND r.id < " } else { " AND t.id < " })
-            .bind(Bind::I64(before));
+        q.push(&format!(" AND id < {before}"));
     }
-    q.push(if pg {
-        " ORDER BY r.id DESC LIMIT "
-    } else {
-        " ORDER BY t.id DESC LIMIT "
-    })
-    .bind(Bind::I64(f.limit));
+}
+
+/// The map list: the newest `limit` reports of the box. The box is read cell
+/// by cell at the finest grid level where it spans at most
+/// [`MAX_LIST_CELLS`] cells (streets, then districts), each cell newest first
+/// through its index (which carries status, category and coordinates, so
+/// nothing else is read), stopping at `limit`; the cells' pages are merged by
+/// id. A larger box is read newest first by primary key.
+fn bbox_query(pg: bool, f: &ListFilter) -> RawQuery {
+    let b = f.bbox;
+    let mut q = RawQuery::new(pg);
+    let Some(level) = grid::list_level(MAX_LIST_CELLS, b.min_lat, b.min_lon, b.max_lat, b.max_lon)
+    else {
+        q.push(if pg {
+            "SELECT id FROM reports WHERE true"
+        } else {
+            "SELECT id FROM reports NOT INDEXED WHERE true"
+        });
+        list_conditions(&mut q, f);
+        q.push(&format!(" ORDER BY id DESC LIMIT {}", f.limit));
+        return q;
+    };
+    q.push("SELECT id FROM (");
+    for (i, cell) in grid::cells(level, b.min_lat, b.min_lon, b.max_lat, b.max_lon)
+        .into_iter()
+        .enumerate()
+    {
+        if i > 0 {
+            q.push(" UNION ALL ");
+        }
+        let (column, index) = match level {
+            grid::Level::Street => ("map_cell_street", "reports_map_cell_street"),
+            _ => ("map_cell", "reports_map_cell"),
+        };
+        q.push(&if pg {
+            "(SELECT id FROM reports".to_string()
+        } else {
+            format!("SELECT id FROM (SELECT id FROM reports INDEXED BY {index}")
+        });
+        q.push(&format!(" WHERE {column} = {cell}"));
+        list_conditions(&mut q, f);
+        q.push(&format!(" ORDER BY id DESC LIMIT {})", f.limit));
+    }
+    q.push(&format!(") AS cells ORDER BY id DESC LIMIT {}", f.limit));
     q
 }
 
@@ -180,11 +203,31 @@ struct IdRow {
 pub fn bbox_ids(conn: &mut DbConn, f: &ListFilter) -> AppResult<Vec<i64>> {
     let rows: Vec<IdRow> = match conn {
         DbConn::Sqlite(c) => load_raw!(c, Sqlite, &bbox_query(false, f))?,
-        DbConn::Pg(c) => load_raw!(c, Pg, &bbox_query(true, f))?,
+        DbConn::Pg(c) => with_ordered_plan(c, |c| load_raw!(c, Pg, &bbox_query(true, f)))?,
     };
     Ok(rows.into_iter().map(|r| r.id).collect())
 }
 
+/// PostgreSQL's planner, estimating a handful of rows per cell, prefers to
+/// collect a cell's rows from two indexes and sort them — which at a dense
+/// cell means reading all of them. The map list must walk each cell's index
+/// newest first and stop at the page (and merge the cells without a sort):
+/// bitmap scans and sorts are turned off for that one query. (SQLite is told
+/// with `INDEXED BY`.)
+fn with_ordered_plan<T>(
+    c: &mut diesel::PgConnection,
+    run: impl FnOnce(&mut diesel::PgConnection) -> Result<T, diesel::result::Error>,
+) -> Result<T, diesel::result::Error> {
+    use diesel::connection::SimpleConnection;
+    c.batch_execute("SET enable_bitmapscan = off; SET enable_sort = off")?;
+    let out = run(c);
+    c.batch_execute("RESET enable_bitmapscan; RESET enable_sort")?;
+    out
+}
+
+/// Active reports in the box around the circle: SQLite reads its R*Tree of
+/// active reports (exact coordinates and category ride along in it);
+/// PostgreSQL its GiST index of active reports, nearest first.
 fn nearby_query(
     pg: bool,
     lat: f64,
@@ -192,19 +235,38 @@ fn nearby_query(
     radius_m: f64,
     category_ids: &Option<Vec<String>>,
 ) -> RawQuery {
-    let filter = ListFilter {
-        bbox: Bbox::around(lat, lon, radius_m),
-        statuses: Status::ACTIVE.to_vec(),
-        category_ids: category_ids.clone(),
-        before_id: None,
-        limit: NEARBY_CANDIDATES,
-    };
-    let mut q = bbox_query(pg, &filter);
-    q.sql = q.sql.replacen(
-        "SELECT r.id AS id",
-        "SELECT r.id AS id, r.lat AS lat, r.lon AS lon",
-        1,
-    );
+    let b = Bbox::around(lat, lon, radius_m);
+    let mut q = RawQuery::new(pg);
+    if pg {
+        q.push(&format!(
+            "SELECT id, lat, lon FROM reports WHERE status IN {} \
+             AND point(lon, lat) <@ box(point({}, {}), point({}, {}))",
+            status_list(&Status::ACTIVE),
+            b.min_lon,
+            b.min_lat,
+            b.max_lon,
+            b.max_lat
+        ));
+    } else {
+        // R*Tree boxes are 32-bit floats rounded outwards: select by overlap,
+        // then refine on the exact coordinates.
+        q.push(&format!(
+            "SELECT id, lat, lon FROM reports_active_rtree WHERE max_lon >= {0} AND min_lon <= {2} \
+             AND max_lat >= {1} AND min_lat <= {3} \
+             AND lon BETWEEN {0} AND {2} AND lat BETWEEN {1} AND {3}",
+            b.min_lon, b.min_lat, b.max_lon, b.max_lat
+        ));
+    }
+    if let Some(categories) = category_ids {
+        q.push(" AND category_id IN ")
+            .bind_list(categories.iter().cloned().map(Bind::Text));
+    }
+    if pg {
+        q.push(&format!(
+            " ORDER BY point(lon, lat) <-> point({lon}, {lat})"
+        ));
+    }
+    q.push(&format!(" LIMIT {NEARBY_CANDIDATES}"));
     q
 }
 
@@ -255,6 +317,99 @@ pub fn nearby_candidates(
 }
 
 #[derive(QueryableByName)]
+struct CellRow {
+    #[diesel(sql_type = BigInt)]
+    cell: i64,
+    #[diesel(sql_type = Text)]
+    status: String,
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+    #[diesel(sql_type = Double)]
+    sum_lat: f64,
+    #[diesel(sql_type = Double)]
+    sum_lon: f64,
+}
+
+/// Reports counted in one grid cell with one status.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CellCount {
+    pub cell: i64,
+    pub status: Status,
+    pub n: i64,
+    pub sum_lat: f64,
+    pub sum_lon: f64,
+}
+
+/// Most rows of the grid read one by one; a taller box reads one range.
+const MAX_CELL_ROWS: usize = 200;
+
+fn cells_query(
+    pg: bool,
+    level: grid::Level,
+    b: Bbox,
+    statuses: &[Status],
+    category_ids: &Option<Vec<String>>,
+) -> RawQuery {
+    let mut rows = grid::rows(level, b.min_lat, b.min_lon, b.max_lat, b.max_lon);
+    if rows.len() > MAX_CELL_ROWS {
+        let (first, last) = (rows[0].first, rows[rows.len() - 1].last);
+        rows = vec![grid::RowSpan { first, last }];
+    }
+    let mut q = RawQuery::new(pg);
+    q.push("SELECT cell, status, CAST(SUM(n) AS BIGINT) AS n, SUM(sum_lat) AS sum_lat, SUM(sum_lon) AS sum_lon FROM (");
+    for (i, row) in rows.iter().enumerate() {
+        if i > 0 {
+            q.push(" UNION ALL ");
+        }
+        q.push(&format!(
+            "SELECT cell, status, n, sum_lat, sum_lon FROM report_cells \
+             WHERE level = {} AND cell BETWEEN {} AND {} AND status IN {}",
+            level as i32,
+            row.first,
+            row.last,
+            status_list(statuses)
+        ));
+        if let Some(categories) = category_ids {
+            q.push(" AND category_id IN ")
+                .bind_list(categories.iter().cloned().map(Bind::Text));
+        }
+    }
+    q.push(") AS counted GROUP BY cell, status HAVING SUM(n) > 0");
+    q
+}
+
+/// The counts of the cells a box overlaps (whole cells: a cell on the edge
+/// counts its reports outside the box too), by status.
+pub fn cell_counts(
+    conn: &mut DbConn,
+    level: grid::Level,
+    b: Bbox,
+    statuses: &[Status],
+    category_ids: &Option<Vec<String>>,
+) -> AppResult<Vec<CellCount>> {
+    let rows: Vec<CellRow> = match conn {
+        DbConn::Sqlite(c) => load_raw!(
+            c,
+            Sqlite,
+            &cells_query(false, level, b, statuses, category_ids)
+        )?,
+        DbConn::Pg(c) => load_raw!(c, Pg, &cells_query(true, level, b, statuses, category_ids))?,
+    };
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| {
+            Some(CellCount {
+                cell: r.cell,
+                status: r.status.parse().ok()?,
+                n: r.n,
+                sum_lat: r.sum_lat,
+                sum_lon: r.sum_lon,
+            })
+        })
+        .collect())
+}
+
+#[derive(QueryableByName)]
 struct SqlitePlanRow {
     #[diesel(sql_type = Text)]
     detail: String,
@@ -285,7 +440,25 @@ fn explain(conn: &mut DbConn, build: impl Fn(bool) -> RawQuery) -> AppResult<Vec
 
 /// The query plan of the map query (for the index tests).
 pub fn explain_bbox(conn: &mut DbConn, f: &ListFilter) -> AppResult<Vec<String>> {
-    explain(conn, |pg| bbox_query(pg, f))
+    match conn {
+        DbConn::Pg(c) => {
+            let mut q = bbox_query(true, f);
+            q.sql = format!("EXPLAIN {}", q.sql);
+            let rows: Vec<PgPlanRow> = with_ordered_plan(c, |c| load_raw!(c, Pg, &q))?;
+            Ok(rows.into_iter().map(|r| r.plan).collect())
+        }
+        DbConn::Sqlite(_) => explain(conn, |pg| bbox_query(pg, f)),
+    }
+}
+
+/// The query plan of the clusters' query (for the index tests).
+pub fn explain_cells(
+    conn: &mut DbConn,
+    level: grid::Level,
+    b: Bbox,
+    statuses: &[Status],
+) -> AppResult<Vec<String>> {
+    explain(conn, |pg| cells_query(pg, level, b, statuses, &None))
 }
 
 /// The query plan of the nearby query (for the index tests).

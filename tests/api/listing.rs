@@ -241,3 +241,184 @@ async fn public_figures_count_resolved_reports_and_reports_per_category() {
         (404, Some("municipality_not_found"))
     );
 }
+
+fn cluster_total(page: &serde_json::Value) -> i64 {
+    page["total"].as_i64().unwrap()
+}
+
+#[tokio::test]
+async fn clusters_count_the_reports_of_each_square_by_status() {
+    let app = TestApp::pisa().await;
+    // Five in the centre, two 3 km south: two clusters at a town's zoom.
+    let mut centre = Vec::new();
+    for i in 0..5 {
+        let body = app
+            .file("buche", offset(PISA_CENTRE, i as f64 * 20.0))
+            .await;
+        centre.push(body["code"].as_str().unwrap().to_string());
+    }
+    for i in 0..2 {
+        app.file(
+            "illuminazione",
+            offset(PISA_CENTRE, -3000.0 - i as f64 * 20.0),
+        )
+        .await;
+    }
+    transition(&app, &centre[0], &[Status::Rejected]);
+    transition(&app, &centre[1], &[Status::TakenIn]);
+    let bbox = "10.30,43.65,10.50,43.80";
+    let (status, page) = app
+        .get(&format!("/api/v1/reports/clusters?bbox={bbox}&zoom=13"))
+        .await;
+    assert_eq!(status, 200, "{page}");
+    // Rejected reports are not on the map by default.
+    assert_eq!(cluster_total(&page), 6, "{page}");
+    let clusters = page["clusters"].as_array().unwrap();
+    assert_eq!(clusters.len(), 2, "{page}");
+    let near = clusters
+        .iter()
+        .find(|c| c["count"] == 4)
+        .expect("the centre's cluster");
+    assert_eq!(near["by_status"]["new"], 3);
+    assert_eq!(near["by_status"]["taken_in"], 1);
+    // Drawn at its reports' centroid, inside its square.
+    let (lat, lon) = (near["lat"].as_f64().unwrap(), near["lon"].as_f64().unwrap());
+    assert!((lat - offset(PISA_CENTRE, 50.0).0).abs() < 0.001, "{near}");
+    assert!((lon - PISA_CENTRE.1).abs() < 1e-6, "{near}");
+    let b: Vec<f64> = near["bbox"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect();
+    assert!(
+        b[0] <= lon && lon <= b[2] && b[1] <= lat && lat <= b[3],
+        "{near}"
+    );
+
+    // Filters: status and category.
+    let (_, only_new) = app
+        .get(&format!(
+            "/api/v1/reports/clusters?bbox={bbox}&zoom=13&status=new"
+        ))
+        .await;
+    assert_eq!(cluster_total(&only_new), 5);
+    let (_, lights) = app
+        .get(&format!(
+            "/api/v1/reports/clusters?bbox={bbox}&zoom=13&category=illuminazione"
+        ))
+        .await;
+    assert_eq!(cluster_total(&lights), 2);
+    // A province's zoom groups everything into one.
+    let (_, far) = app
+        .get(&format!("/api/v1/reports/clusters?bbox={bbox}&zoom=8"))
+        .await;
+    assert_eq!(far["clusters"].as_array().unwrap().len(), 1, "{far}");
+    assert_eq!(cluster_total(&far), 6);
+    // Moves between statuses keep the counts (the rejected one counted once, as rejected).
+    let (_, all) = app
+        .get(&format!(
+            "/api/v1/reports/clusters?bbox={bbox}&zoom=13&status=new,taken_in,rejected"
+        ))
+        .await;
+    assert_eq!(cluster_total(&all), 7);
+    assert!(!all.to_string().contains("Maria"), "no personal data");
+
+    for (query, code) in [
+        ("zoom=13", "bbox_required"),
+        (&format!("bbox={bbox}") as &str, "invalid_zoom"),
+        (&format!("bbox={bbox}&zoom=23"), "invalid_zoom"),
+        (&format!("bbox={bbox}&zoom=-1"), "invalid_zoom"),
+        (
+            &format!("bbox={bbox}&zoom=13&status=gone"),
+            "invalid_status",
+        ),
+        ("bbox=10.5,43.6,10.3,43.8&zoom=13", "invalid_bbox"),
+    ] {
+        let (status, body) = app.get(&format!("/api/v1/reports/clusters?{query}")).await;
+        assert_eq!(status, 400, "{query}: {body}");
+        assert_eq!(body["error"]["code"], code, "{query}: {body}");
+    }
+}
+
+#[tokio::test]
+async fn street_district_and_city_boxes_page_alike() {
+    let app = TestApp::pisa().await;
+    let mut filed = Vec::new();
+    for i in 0..9 {
+        // 30 m apart: across street cells (0.001° ≈ 111 m) and into the next.
+        let body = app
+            .file("buche", offset(PISA_CENTRE, i as f64 * 30.0))
+            .await;
+        filed.push(body["code"].as_str().unwrap().to_string());
+    }
+    filed.reverse();
+    let (lat, lon) = PISA_CENTRE;
+    let boxes = [
+        // A street: read cell by cell at 0.001°.
+        format!(
+            "{},{},{},{}",
+            lon - 0.002,
+            lat - 0.0005,
+            lon + 0.002,
+            lat + 0.0030
+        ),
+        // A district: at 0.01°.
+        format!(
+            "{},{},{},{}",
+            lon - 0.02,
+            lat - 0.02,
+            lon + 0.02,
+            lat + 0.02
+        ),
+        // The city and beyond: by primary key.
+        "10.0,43.0,11.0,44.0".to_string(),
+    ];
+    for bbox in boxes {
+        let mut cursor: Option<String> = None;
+        let mut seen = Vec::new();
+        loop {
+            let path = match &cursor {
+                Some(c) => format!("/api/v1/reports?bbox={bbox}&limit=4&cursor={c}"),
+                None => format!("/api/v1/reports?bbox={bbox}&limit=4"),
+            };
+            let (status, page) = app.get(&path).await;
+            assert_eq!(status, 200, "{bbox}: {page}");
+            for item in page["items"].as_array().unwrap() {
+                seen.push(item["code"].as_str().unwrap().to_string());
+            }
+            cursor = page["next_cursor"].as_str().map(str::to_string);
+            if cursor.is_none() {
+                break;
+            }
+        }
+        assert_eq!(seen, filed, "{bbox}: every report once, newest first");
+    }
+    // A box that cuts a street cell in two keeps only the reports inside it.
+    let half = format!(
+        "{},{},{},{}",
+        lon - 0.002,
+        lat - 0.0005,
+        lon + 0.002,
+        lat + 0.0004
+    );
+    let (_, page) = app.get(&format!("/api/v1/reports?bbox={half}")).await;
+    let inside: Vec<&str> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["code"].as_str().unwrap())
+        .collect();
+    // 0, 30 m: inside; 60 m (0.00054°) and beyond: outside.
+    assert_eq!(
+        inside,
+        filed[filed.len() - 2..]
+            .iter()
+            .rev()
+            .map(String::as_str)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect::<Vec<_>>()
+    );
+}

@@ -3,12 +3,13 @@
 
 use chrono::Utc;
 use diesel::prelude::*;
+use segnala::domain::grid::Level;
 use segnala::domain::report::Status;
 use segnala::store::explain::plan;
 use segnala::store::queues::{self, QueueFilter, QueueScope, TriageFilter};
 use segnala::store::reports::{hash_token, ListFilter};
 use segnala::store::schema::reports;
-use segnala::store::spatial::{explain_bbox, explain_nearby, Bbox};
+use segnala::store::spatial::{explain_bbox, explain_cells, explain_nearby, Bbox};
 use segnala::store::{Backend, DbConn};
 
 use crate::common::*;
@@ -145,12 +146,13 @@ async fn hot_queries_are_served_by_indexes() {
         .unwrap()
     });
     assert_indexed("lookup by token", &by_token);
+    // A street's box: read at the street level of the grid.
     let filter = ListFilter {
         bbox: Bbox {
-            min_lon: 10.30,
-            min_lat: 43.60,
-            max_lon: 10.31,
-            max_lat: 43.61,
+            min_lon: 10.300,
+            min_lat: 43.600,
+            max_lon: 10.304,
+            max_lat: 43.604,
         },
         statuses: vec![Status::New, Status::TakenIn],
         category_ids: None,
@@ -159,23 +161,57 @@ async fn hot_queries_are_served_by_indexes() {
     };
     let bbox = with_conn(&app, |c| explain_bbox(c, &filter).unwrap());
     assert_indexed("bbox list", &bbox);
-    // SQLite names the R*Tree by its alias `t` ("SCAN t VIRTUAL TABLE INDEX …").
-    let spatial_index = if backend() == Backend::Sqlite {
-        "VIRTUAL TABLE INDEX"
-    } else {
-        "reports_location"
-    };
-    assert!(
-        bbox.join("\n").contains(spatial_index),
-        "bbox list must use {spatial_index}:\n{}",
-        bbox.join("\n")
-    );
+    // The grid's index drives: each cell is searched by cell and id, newest
+    // first, reading nothing but the index (the filters ride in it).
+    let bbox_text = bbox.join("\n");
+    match backend() {
+        Backend::Sqlite => assert!(
+            bbox.iter().any(|l| l.contains(
+                "SEARCH reports USING COVERING INDEX reports_map_cell_street (map_cell_street=? AND id<?)"
+            )),
+            "bbox list must search reports_map_cell_street by cell and cursor:\n{bbox_text}"
+        ),
+        Backend::Postgres => {
+            // (An index-only scan once the table is vacuumed.)
+            assert!(
+                bbox_text.contains("Scan Backward using reports_map_cell_street"),
+                "bbox list must walk reports_map_cell_street backwards:\n{bbox_text}"
+            );
+            let sorts = bbox
+                .iter()
+                .any(|l| l.trim_start().trim_start_matches("->").trim_start().starts_with("Sort  ("));
+            assert!(
+                bbox_text.contains("Merge Append") && !sorts,
+                "cells merged by id, no sort of the box's rows:\n{bbox_text}"
+            );
+        }
+    }
     let nearby = with_conn(&app, |c| explain_nearby(c, 43.65, 10.32, 200.0).unwrap());
     assert_indexed("nearby", &nearby);
+    let nearby_text = nearby.join("\n");
+    let active_index = match backend() {
+        Backend::Sqlite => "SCAN reports_active_rtree VIRTUAL TABLE INDEX",
+        Backend::Postgres => "Index Scan using reports_active_location",
+    };
     assert!(
-        nearby.join("\n").contains(spatial_index),
-        "nearby must use {spatial_index}:\n{}",
-        nearby.join("\n")
+        nearby_text.contains(active_index),
+        "nearby must search {active_index}:\n{nearby_text}"
+    );
+    let cells = with_conn(&app, |c| {
+        explain_cells(c, Level::Fine, filter.bbox, &[Status::New, Status::TakenIn]).unwrap()
+    });
+    let cells_text = cells.join("\n");
+    let cell_index = match backend() {
+        Backend::Sqlite => "SEARCH report_cells USING PRIMARY KEY (level=? AND cell>? AND cell<?)",
+        Backend::Postgres => "report_cells_pkey",
+    };
+    assert!(
+        cells_text.contains(cell_index),
+        "clusters must search {cell_index}:\n{cells_text}"
+    );
+    assert!(
+        !cells_text.contains("reports"),
+        "clusters never read reports:\n{cells_text}"
     );
 
     let (office, _): (Option<String>, ()) = app
@@ -236,5 +272,104 @@ async fn hot_queries_are_served_by_indexes() {
         page["items"].as_array().unwrap().len(),
         9,
         "3×3 grid points"
+    );
+}
+
+/// The median time of `runs` calls.
+fn median_time(runs: usize, mut f: impl FnMut()) -> std::time::Duration {
+    let mut times: Vec<_> = (0..runs)
+        .map(|_| {
+            let started = std::time::Instant::now();
+            f();
+            started.elapsed()
+        })
+        .collect();
+    times.sort();
+    times[runs / 2]
+}
+
+#[tokio::test]
+async fn a_map_request_costs_what_its_box_holds_not_what_the_table_holds() {
+    let app = TestApp::pisa().await;
+    // The bulk seed spreads reports over a 0.08° square from (43.66, 10.36),
+    // a column of 1,000 at a time: at 10k they fill 0.0008° of longitude, at
+    // 200k 0.016°. The box below is full (over a page) at both sizes.
+    let fill = |n: i64| {
+        app.store
+            .read(|c| segnala::store::seed::reports(c, PISA, n))
+            .unwrap()
+    };
+    let filter = ListFilter {
+        bbox: Bbox {
+            min_lon: 10.3600,
+            min_lat: 43.7000,
+            max_lon: 10.3650,
+            max_lat: 43.7050,
+        },
+        statuses: Status::ALL
+            .iter()
+            .copied()
+            .filter(|s| *s != Status::Rejected)
+            .collect(),
+        category_ids: None,
+        before_id: None,
+        limit: 101,
+    };
+    let page = |app: &TestApp| {
+        app.store
+            .read(|c| segnala::store::reports::list_in_bbox(c, &filter))
+            .unwrap()
+    };
+    let clusters = |app: &TestApp| {
+        app.store
+            .read(|c| {
+                segnala::store::spatial::cell_counts(
+                    c,
+                    Level::Fine,
+                    Bbox {
+                        min_lon: 10.30,
+                        min_lat: 43.62,
+                        max_lon: 10.48,
+                        max_lat: 43.78,
+                    },
+                    &[Status::New, Status::TakenIn, Status::Closed],
+                    &None,
+                )
+            })
+            .unwrap()
+    };
+    fill(10_000);
+    let first = page(&app);
+    assert_eq!(first.len(), 101);
+    assert!(first.windows(2).all(|w| w[0].id > w[1].id), "newest first");
+    let small_list = median_time(41, || drop(page(&app)));
+    let small_clusters = median_time(41, || drop(clusters(&app)));
+    assert_eq!(
+        clusters(&app).iter().map(|c| c.n).sum::<i64>(),
+        10_000,
+        "every seeded report is counted once"
+    );
+
+    fill(190_000);
+    let big = page(&app);
+    assert_eq!(big.len(), 101);
+    assert!(big
+        .iter()
+        .all(|r| r.lat >= 43.70 && r.lat <= 43.705 && r.lon >= 10.36 && r.lon <= 10.365));
+    assert!(big.windows(2).all(|w| w[0].id > w[1].id), "newest first");
+    assert!(big[0].id > first[0].id, "the newest reports of the box");
+    let large_list = median_time(41, || drop(page(&app)));
+    let large_clusters = median_time(41, || drop(clusters(&app)));
+    assert_eq!(clusters(&app).iter().map(|c| c.n).sum::<i64>(), 200_000);
+    // Within 2× (plus a millisecond of scheduling noise on a shared machine):
+    // a query that walked the box, or the table, costs 20× more here.
+    let slack = std::time::Duration::from_millis(1);
+    assert!(
+        large_list <= small_list * 2 + slack,
+        "map list: {small_list:?} at 10k reports, {large_list:?} at 200k"
+    );
+    assert!(
+        large_clusters <= small_clusters * 2 + slack,
+        "clusters: {small_clusters:?} at 10k reports, {large_clusters:?} at 200k"
     );
 }

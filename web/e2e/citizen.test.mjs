@@ -773,3 +773,48 @@ test('public reports: without statistics at all the list and the map still load'
   page.assertClean([/500/]);
   await page.context().close();
 });
+
+test('a map holding more than a page of reports shows them in groups, which zoom in when chosen', async () => {
+  const own = await startServer({ SEGNALA_REPORTS_PER_IP_PER_HOUR: '1000' });
+  try {
+    // 230 reports within about 400 m: one group at the comune's zoom.
+    for (let i = 0; i < 230; i += 23) {
+      await Promise.all(
+        Array.from({ length: 23 }, (_, j) =>
+          apiCall(own.url, 'reports', {
+            method: 'POST',
+            json: {
+              category: 'buche',
+              lat: PISA.lat + ((i + j) % 15) * 0.0002,
+              lon: PISA.lon + Math.floor((i + j) / 15) * 0.0002,
+              description: 'Una buca profonda sul lato destro della strada.',
+            },
+          }).then((res) => assert.equal(res.status, 201, JSON.stringify(res.body))),
+        ),
+      );
+    }
+    const page = await newPage(browser);
+    await page.goto(own.url + '/segnalazioni');
+    await page.waitForFunction(() => Number(document.querySelector('#panel-map .reports-map')?.dataset.clusters) >= 1);
+    assert.match(await page.locator('.map-note').innerText(), /raggruppate per zona/);
+    const group = page.locator('.map-cluster').first();
+    // A button with its count and open reports in words.
+    assert.equal(await group.getAttribute('role'), 'button');
+    assert.match(await group.getAttribute('aria-label'), /^230 segnalazioni in questa zona, di cui aperte 230/);
+    await checkA11y(page, 'public reports map with groups');
+    const chosen = await group.elementHandle();
+    await group.focus();
+    await page.keyboard.press('Enter');
+    // The map zooms to the group's square and draws what it holds afresh.
+    await page.waitForFunction((el) => !el.isConnected, chosen);
+    // Closer in, the same reports: still in groups or one by one, never lost.
+    await page.waitForFunction(() => {
+      const el = document.querySelector('#panel-map .reports-map');
+      return el?.dataset.clusters !== undefined || el?.dataset.markers !== undefined;
+    });
+    page.assertClean();
+    await page.context().close();
+  } finally {
+    await own.stop();
+  }
+});

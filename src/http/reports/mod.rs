@@ -2,6 +2,7 @@
 //! citizen's follow-up actions.
 
 pub mod citizen;
+pub mod clusters;
 pub mod create;
 pub mod list;
 pub mod nearby;

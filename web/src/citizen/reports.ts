@@ -24,7 +24,6 @@ interface Municipality {
 }
 
 const PAGE = 20;
-const MAP_LIMIT = 200;
 
 /** Marker colours by outcome; the legend (citizen.css, .legend-swatch--*)
  * uses the same, and the tooltips say the status in words. */
@@ -36,7 +35,6 @@ function outcome(status: string): Outcome {
   return 'other';
 }
 
-type MapModule = typeof import('../common/map');
 
 export function render(root: HTMLElement, ctx: PageContext): Dispose {
   setTitle(t('citizen.reports.title'));
@@ -47,7 +45,7 @@ export function render(root: HTMLElement, ctx: PageContext): Dispose {
   let served: Municipality[] = [];
   let bbox = '';
   let cursor: string | null = null;
-  let mapState: { L: typeof Leaflet; map: Leaflet.Map; layer: Leaflet.LayerGroup; textContent: MapModule['textContent'] } | null = null;
+  let mapState: { L: typeof Leaflet; map: Leaflet.Map } | null = null;
 
   // The figures: shown only once the statistics have arrived.
   const resolved = h('p', { class: 'lead', 'data-testid': 'resolved', hidden: true });
@@ -108,7 +106,11 @@ export function render(root: HTMLElement, ctx: PageContext): Dispose {
     panels.map.hidden = k !== 'map';
     panels.list.hidden = k !== 'list';
     syncUrl();
-    if (k === 'map') void ensureMap().then(() => mapState?.map.invalidateSize());
+    if (k === 'map')
+      void ensureMap().then(() => {
+        mapState?.map.invalidateSize();
+        void loadMarkers();
+      });
   };
   tabs.forEach((b, i) => {
     b.addEventListener('click', () => selectTab(i === 0 ? 'map' : 'list', false));
@@ -188,56 +190,9 @@ export function render(root: HTMLElement, ctx: PageContext): Dispose {
   };
   more.addEventListener('click', () => void loadPage(false));
 
-  let markersFor = '';
+  let reload: (() => Promise<void>) | null = null;
   const loadMarkers = async () => {
-    if (!mapState || !bbox) return;
-    const { L, map, layer, textContent } = mapState;
-    // Called when the map, the territory or the filter becomes known: load
-    // each combination once.
-    const key = `${bbox}|${filter}`;
-    if (key === markersFor) return;
-    markersFor = key;
-    delete mapEl.dataset.markers;
-    try {
-      const page = await api<{ items: ReportSummary[]; next_cursor?: string | null }>('reports', {
-        query: { bbox, category: filter || undefined, limit: MAP_LIMIT },
-      });
-      if (disposed || key !== markersFor) return;
-      layer.clearLayers();
-      for (const r of page.items) {
-        // Built as elements: Leaflet writes a string as HTML, and titles are
-        // typed by citizens.
-        const popup = h(
-          'div',
-          {},
-          h('strong', {}, r.title),
-          h('br'),
-          `${statusLabel(r.status)} · ${categoryName(r.category)}`,
-          h('br'),
-          h('a', { href: `/segnalazioni/${encodeURIComponent(r.code)}` }, t('citizen.reports.open', { code: r.code })),
-        );
-        L.circleMarker([r.lat, r.lon], {
-          radius: 9,
-          weight: 3,
-          color: '#fff',
-          fillColor: MARKER_COLOURS[outcome(r.status)],
-          fillOpacity: 1,
-        })
-          // The status in words too: colour alone does not tell it.
-          .bindTooltip(textContent(t('citizen.reports.markerLabel', { title: r.title, status: statusLabel(r.status) })))
-          .bindPopup(popup)
-          .addTo(layer);
-      }
-      mapNote.textContent = page.next_cursor
-        ? t('citizen.reports.mapSome', { n: page.items.length })
-        : t('citizen.reports.mapAll', { n: page.items.length });
-      map.invalidateSize();
-      mapEl.dataset.markers = String(page.items.length);
-    } catch (e) {
-      if (disposed || key !== markersFor) return;
-      markersFor = '';
-      mapNote.textContent = errorText(e);
-    }
+    if (mapState && bbox) await reload?.();
   };
 
   const fitTerritory = () => {
@@ -261,7 +216,18 @@ export function render(root: HTMLElement, ctx: PageContext): Dispose {
         m.map.remove();
         return;
       }
-      mapState = { ...m, layer: m.L.layerGroup().addTo(m.map), textContent: mod.textContent };
+      mapState = m;
+      const layers = await import('../common/reportLayer');
+      if (disposed) return;
+      reload = layers.reportLayer({
+        ...m,
+        el: mapEl,
+        note: (text) => (mapNote.textContent = text),
+        filters: () => ({ category: filter || undefined }),
+        href: (code) => `/segnalazioni/${encodeURIComponent(code)}`,
+        colour: (s) => MARKER_COLOURS[outcome(s)],
+        alive: () => !disposed,
+      });
       fitTerritory();
       await loadMarkers();
     })();

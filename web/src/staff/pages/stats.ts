@@ -40,6 +40,41 @@ export async function statsPage(ctx: PageCtx): Promise<void> {
   };
   ctx.onDispose(destroyCharts);
 
+  // The open reports on a map: groups per area when zoomed out, one by one
+  // when zoomed in, each linking to its page here.
+  const mapEl = h('div', { class: 'staff-map', 'data-testid': 'stats-map' });
+  const mapNote = h('p', { class: 'map-note', role: 'status' });
+  const mapSection = h(
+    'section',
+    { class: 'mt-5', 'aria-labelledby': 'stats-map-title' },
+    h('h2', { id: 'stats-map-title', class: 'h4' }, t('staff.stats.mapTitle')),
+    h('p', {}, t('staff.stats.mapLead')),
+    mapNote,
+    mapEl,
+  );
+  let map: { remove(): void; invalidateSize(): void } | null = null;
+  ctx.onDispose(() => map?.remove());
+  const showMap = async () => {
+    const [{ createMap }, { reportLayer }] = await Promise.all([import('../../common/map'), import('../../common/reportLayer')]);
+    if (!ctx.alive() || map) return;
+    const m = await createMap(mapEl, { label: t('staff.stats.mapTitle') });
+    if (!ctx.alive()) {
+      m.map.remove();
+      return;
+    }
+    map = m.map;
+    const load = reportLayer({
+      ...m,
+      el: mapEl,
+      note: (text) => (mapNote.textContent = text),
+      filters: () => ({ status: 'new,taken_in,in_progress' }),
+      href: (code) => `/staff/segnalazioni/${encodeURIComponent(code)}`,
+      colour: (status) => (status === 'new' ? '#a61919' : status === 'taken_in' ? '#995c00' : '#0066cc'),
+      alive: ctx.alive,
+    });
+    await load();
+  };
+
   const officeName = (o: OfficeStatsResponse['offices'][number]) => o.office?.name ?? t('staff.stats.triageRow');
 
   const load = async () => {
@@ -230,7 +265,8 @@ export async function statsPage(ctx: PageCtx): Promise<void> {
       h('button', { type: 'submit', class: 'btn btn-primary' }, t('staff.stats.show')),
       csv,
     );
-    replace(ctx.main, ...pageHeader(t('staff.stats.title'), t('staff.stats.lead')), form, errors, results);
+    replace(ctx.main, ...pageHeader(t('staff.stats.title'), t('staff.stats.lead')), form, errors, results, mapSection);
+    map?.invalidateSize();
   };
 
   draw();
@@ -239,5 +275,6 @@ export async function statsPage(ctx: PageCtx): Promise<void> {
     void drawResults();
   });
   ctx.ready(t('staff.stats.title'));
+  void showMap();
   await load();
 }

@@ -1,0 +1,12 @@
+DROP INDEX reports_active_location;
+CREATE INDEX reports_location ON reports USING gist (point(lon, lat));
+DROP TRIGGER report_cells_delete ON reports;
+DROP TRIGGER report_cells_update ON reports;
+DROP TRIGGER report_cells_insert ON reports;
+DROP FUNCTION report_cells_keep();
+DROP TABLE report_cells;
+DROP INDEX reports_map_cell;
+DROP INDEX reports_map_cell_street;
+ALTER TABLE reports DROP COLUMN map_cell_street;
+ALTER TABLE reports DROP COLUMN map_cell;
+DROP FUNCTION report_cell(DOUBLE PRECISION, DOUBLE PRECISION, INTEGER);
