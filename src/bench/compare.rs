@@ -208,9 +208,9 @@ fn databases(o: &Options) -> AppResult<Databases> {
                 .map(|n| format!("bench_{n}_{}", std::process::id()))
                 .collect();
             for n in &names {
-                c.batch_execute(&format!(
-                    "DROP DATABASE IF EXISTS {n} WITH (FORCE); CREATE DATABASE {n}"
-                ))?;
+                // One statement each: together they would be one transaction.
+                c.batch_execute(&format!("DROP DATABASE IF EXISTS {n} WITH (FORCE)"))?;
+                c.batch_execute(&format!("CREATE DATABASE {n}"))?;
             }
             Ok(Databases {
                 segnala: format!("{}/{}", o.pg_admin, names[0]),
