@@ -31,10 +31,11 @@ pub const CASCINA: (f64, f64) = (43.6761, 10.5555);
 /// Bagno a Ripoli's town hall area.
 pub const BAGNO_A_RIPOLI_CENTRE: (f64, f64) = (43.7490, 11.3225);
 
+/// The tests' fixtures (`tests/data`, see its README).
 pub fn shared_data() -> PathBuf {
     std::env::var("SEGNALA_SHARED_DATA")
         .map(PathBuf::from)
-        .unwrap_or_else(|_| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data"))
+        .unwrap_or_else(|_| Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data"))
 }
 
 pub fn backend() -> Backend {
@@ -135,7 +136,7 @@ impl TestApp {
     /// Pisa and Bagno a Ripoli, each with its own offices and categories.
     pub async fn pisa_and_bagno_a_ripoli() -> Self {
         let app = Self::pisa().await;
-        app.import(BAGNO_A_RIPOLI, "province-048-firenze.geojson", "BR");
+        app.import(BAGNO_A_RIPOLI, "comune-048001-bagno-a-ripoli.geojson", "BR");
         let now = naive(Utc::now());
         app.store
             .write(|c| {
@@ -226,7 +227,7 @@ impl TestApp {
         }
     }
 
-    /// Imports a comune from the shared boundary files.
+    /// Imports a comune from the fixtures' boundary files.
     pub fn import(&self, istat: &str, file: &str, prefix: &str) {
         let text = std::fs::read_to_string(shared_data().join("boundaries").join(file))
             .expect("boundary file");
