@@ -127,8 +127,8 @@ fn post_request(i: u64) -> Request {
     }
 }
 
-fn clusters_request(i: u64) -> Request {
-    let _ = i;
+/// The whole comune at a town's zoom (the same request every time).
+fn clusters_request(_: u64) -> Request {
     Request {
         method: "GET",
         path: format!(

@@ -46,14 +46,12 @@ impl Bbox {
 /// Most candidates the nearby search considers before sorting by distance.
 pub const NEARBY_CANDIDATES: i64 = 2_000;
 
-enum Bind {
-    Text(String),
-}
-
-/// A raw query with its parameters, spelled for one backend.
+/// A raw query with its parameters, spelled for one backend. Numbers and
+/// statuses this code computed are written into the SQL; only text that came
+/// from a request (category ids) is bound.
 struct RawQuery {
     sql: String,
-    binds: Vec<Bind>,
+    binds: Vec<String>,
     pg: bool,
 }
 
@@ -69,7 +67,7 @@ impl RawQuery {
         self.sql.push_str(sql);
         self
     }
-    fn bind(&mut self, value: Bind) -> &mut Self {
+    fn bind(&mut self, value: String) -> &mut Self {
         self.binds.push(value);
         if self.pg {
             self.sql.push_str(&format!("${}", self.binds.len()));
@@ -78,18 +76,17 @@ impl RawQuery {
         }
         self
     }
-    fn bind_list(&mut self, values: impl IntoIterator<Item = Bind>) -> &mut Self {
-        let values: Vec<Bind> = values.into_iter().collect();
+    fn bind_list(&mut self, values: &[String]) -> &mut Self {
         if values.is_empty() {
             // `IN ()` is not SQL; `IN (NULL)` matches nothing on both backends.
             return self.push("(NULL)");
         }
         self.push("(");
-        for (i, v) in values.into_iter().enumerate() {
+        for (i, v) in values.iter().enumerate() {
             if i > 0 {
                 self.push(", ");
             }
-            self.bind(v);
+            self.bind(v.clone());
         }
         self.push(")")
     }
@@ -100,9 +97,7 @@ macro_rules! load_raw {
         let q: &RawQuery = $query;
         let mut boxed = diesel::sql_query(q.sql.clone()).into_boxed::<$db>();
         for b in &q.binds {
-            boxed = match b {
-                Bind::Text(v) => boxed.bind::<Text, _>(v.clone()),
-            };
+            boxed = boxed.bind::<Text, _>(b.clone());
         }
         boxed.load($conn)
     }};
@@ -140,8 +135,7 @@ fn list_conditions(q: &mut RawQuery, f: &ListFilter) {
         status_list(&f.statuses)
     ));
     if let Some(categories) = &f.category_ids {
-        q.push(" AND category_id IN ")
-            .bind_list(categories.iter().cloned().map(Bind::Text));
+        q.push(" AND category_id IN ").bind_list(categories);
     }
     if let Some(before) = f.before_id {
         q.push(&format!(" AND id < {before}"));
@@ -258,8 +252,7 @@ fn nearby_query(
         ));
     }
     if let Some(categories) = category_ids {
-        q.push(" AND category_id IN ")
-            .bind_list(categories.iter().cloned().map(Bind::Text));
+        q.push(" AND category_id IN ").bind_list(categories);
     }
     if pg {
         q.push(&format!(
@@ -370,8 +363,7 @@ fn cells_query(
             status_list(statuses)
         ));
         if let Some(categories) = category_ids {
-            q.push(" AND category_id IN ")
-                .bind_list(categories.iter().cloned().map(Bind::Text));
+            q.push(" AND category_id IN ").bind_list(categories);
         }
     }
     q.push(") AS counted GROUP BY cell, status HAVING SUM(n) > 0");
@@ -421,7 +413,13 @@ struct PgPlanRow {
     plan: String,
 }
 
-fn explain(conn: &mut DbConn, build: impl Fn(bool) -> RawQuery) -> AppResult<Vec<String>> {
+/// The plan of a query as it runs (`ordered`: under [`with_ordered_plan`]
+/// on PostgreSQL, as the map list does).
+fn explain(
+    conn: &mut DbConn,
+    ordered: bool,
+    build: impl Fn(bool) -> RawQuery,
+) -> AppResult<Vec<String>> {
     Ok(match conn {
         DbConn::Sqlite(c) => {
             let mut q = build(false);
@@ -432,7 +430,11 @@ fn explain(conn: &mut DbConn, build: impl Fn(bool) -> RawQuery) -> AppResult<Vec
         DbConn::Pg(c) => {
             let mut q = build(true);
             q.sql = format!("EXPLAIN {}", q.sql);
-            let rows: Vec<PgPlanRow> = load_raw!(c, Pg, &q)?;
+            let rows: Vec<PgPlanRow> = if ordered {
+                with_ordered_plan(c, |c| load_raw!(c, Pg, &q))?
+            } else {
+                load_raw!(c, Pg, &q)?
+            };
             rows.into_iter().map(|r| r.plan).collect()
         }
     })
@@ -440,15 +442,7 @@ fn explain(conn: &mut DbConn, build: impl Fn(bool) -> RawQuery) -> AppResult<Vec
 
 /// The query plan of the map query (for the index tests).
 pub fn explain_bbox(conn: &mut DbConn, f: &ListFilter) -> AppResult<Vec<String>> {
-    match conn {
-        DbConn::Pg(c) => {
-            let mut q = bbox_query(true, f);
-            q.sql = format!("EXPLAIN {}", q.sql);
-            let rows: Vec<PgPlanRow> = with_ordered_plan(c, |c| load_raw!(c, Pg, &q))?;
-            Ok(rows.into_iter().map(|r| r.plan).collect())
-        }
-        DbConn::Sqlite(_) => explain(conn, |pg| bbox_query(pg, f)),
-    }
+    explain(conn, true, |pg| bbox_query(pg, f))
 }
 
 /// The query plan of the clusters' query (for the index tests).
@@ -458,7 +452,7 @@ pub fn explain_cells(
     b: Bbox,
     statuses: &[Status],
 ) -> AppResult<Vec<String>> {
-    explain(conn, |pg| cells_query(pg, level, b, statuses, &None))
+    explain(conn, false, |pg| cells_query(pg, level, b, statuses, &None))
 }
 
 /// The query plan of the nearby query (for the index tests).
@@ -468,5 +462,7 @@ pub fn explain_nearby(
     lon: f64,
     radius_m: f64,
 ) -> AppResult<Vec<String>> {
-    explain(conn, |pg| nearby_query(pg, lat, lon, radius_m, &None))
+    explain(conn, false, |pg| {
+        nearby_query(pg, lat, lon, radius_m, &None)
+    })
 }

@@ -35,7 +35,6 @@ function outcome(status: string): Outcome {
   return 'other';
 }
 
-
 export function render(root: HTMLElement, ctx: PageContext): Dispose {
   setTitle(t('citizen.reports.title'));
   let disposed = false;
@@ -223,6 +222,7 @@ export function render(root: HTMLElement, ctx: PageContext): Dispose {
         ...m,
         el: mapEl,
         note: (text) => (mapNote.textContent = text),
+        describe: errorText,
         filters: () => ({ category: filter || undefined }),
         href: (code) => `/segnalazioni/${encodeURIComponent(code)}`,
         colour: (s) => MARKER_COLOURS[outcome(s)],

@@ -29,6 +29,8 @@ export interface ReportLayerOptions {
   el: HTMLElement;
   /** Says what the map shows (a live region or a plain note). */
   note: (text: string) => void;
+  /** An error in words for the note (default: its message). */
+  describe?: (e: unknown) => string;
   /** The filters besides the box: `status`, `category`. */
   filters: () => Record<string, string | undefined>;
   /** Where a report's popup links to. */
@@ -151,7 +153,7 @@ export function reportLayer(o: ReportLayerOptions): () => Promise<void> {
     } catch (e) {
       if (!current()) return;
       loadedFor = '';
-      o.note(e instanceof Error ? e.message : String(e));
+      o.note(o.describe ? o.describe(e) : e instanceof Error ? e.message : String(e));
     }
   };
   map.on('moveend', () => void load());

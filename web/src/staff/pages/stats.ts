@@ -8,7 +8,7 @@ import { t } from '../../common/i18n';
 import { api, apiBlob } from '../../common/api';
 import { date, dateTime, number } from '../../common/format';
 import type { PageCtx } from '../main';
-import { downloadBlob, field, isoDay, loading, messageBox, pageHeader, showError } from '../ui';
+import { downloadBlob, errorText, field, isoDay, loading, messageBox, pageHeader, showError } from '../ui';
 import type { OfficeStatsResponse } from '../types';
 
 type ChartLike = { destroy(): void };
@@ -67,6 +67,7 @@ export async function statsPage(ctx: PageCtx): Promise<void> {
       ...m,
       el: mapEl,
       note: (text) => (mapNote.textContent = text),
+      describe: errorText,
       filters: () => ({ status: 'new,taken_in,in_progress' }),
       href: (code) => `/staff/segnalazioni/${encodeURIComponent(code)}`,
       colour: (status) => (status === 'new' ? '#a61919' : status === 'taken_in' ? '#995c00' : '#0066cc'),
