@@ -72,6 +72,10 @@ pub struct Config {
     pub geocoder_url: String,
     /// The full privacy notice (GDPR art. 13) the web form links to.
     pub privacy_url: String,
+    /// The comune's accessibility statement, as published on
+    /// form.agid.gov.it (the footer's `accessibility-link`); default: the
+    /// statement template at `/accessibilita`.
+    pub accessibility_statement_url: String,
 }
 
 impl Default for Config {
@@ -109,6 +113,7 @@ impl Default for Config {
             map_attribution: "© OpenStreetMap contributors".into(),
             geocoder_url: String::new(),
             privacy_url: "/privacy".into(),
+            accessibility_statement_url: "/accessibilita".into(),
         }
     }
 }
@@ -286,6 +291,9 @@ impl Config {
         }
         if let Some(v) = var("SEGNALA_PRIVACY_URL")? {
             config.privacy_url = v;
+        }
+        if let Some(v) = var("SEGNALA_ACCESSIBILITY_STATEMENT_URL")? {
+            config.accessibility_statement_url = v;
         }
         config
             .client_addresses()

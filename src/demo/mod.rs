@@ -229,6 +229,12 @@ pub fn setup(store: &Store) -> AppResult<DemoSummary> {
             &ImportedMunicipality { id: PISA_ISTAT.into(), name: "Pisa".into(), code_prefix: "PI".into(), geometry: picked.geometry.clone() },
             now,
         )?;
+        // The URP's contacts, shown on every citizen page (example values).
+        let mut calendar = municipalities::calendar_settings(conn, &m.id)?;
+        calendar.urp_phone = Some("+39 050 910111".into());
+        calendar.urp_email = Some("urp@comune.pisa.example".into());
+        calendar.urp_address = Some("Lungarno Galilei 43, 56125 Pisa".into());
+        municipalities::set_calendar_settings(conn, &m.id, &calendar, now)?;
         for year in 2026..=2030 {
             if let Some(date) = NaiveDate::from_ymd_opt(year, 6, 17) {
                 municipalities::set_holiday(conn, &m.id, date, "San Ranieri, patrono di Pisa", false)?;

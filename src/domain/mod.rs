@@ -5,6 +5,7 @@
 
 pub mod attributes;
 pub mod calendar;
+pub mod feedback;
 pub mod grid;
 pub mod holidays;
 pub mod permissions;

@@ -1,5 +1,6 @@
 //! The municipal calendar, for admins: `GET/PUT /api/v1/admin/calendar`
-//! (time zone, working weekdays, office hours, default deadline mode),
+//! (time zone, working weekdays, office hours, default deadline mode, the
+//! URP's contacts shown to citizens),
 //! `POST /api/v1/admin/holidays`, `DELETE /api/v1/admin/holidays/{date}`, and
 //! `PATCH /api/v1/admin/categories/{code}` (SLA hours, deadline mode, target).
 
@@ -15,6 +16,7 @@ use crate::domain::calendar::{
 };
 use crate::domain::holidays::national_holidays;
 use crate::domain::permissions::Action;
+use crate::domain::validate::{self, FieldError};
 use crate::error::{AppError, AppResult};
 use crate::store::municipalities::{self, CalendarSettings};
 use crate::store::{catalog, naive};
@@ -38,6 +40,10 @@ pub struct CalendarView {
     pub deadline_mode: String,
     /// Days after resolution during which a citizen may reopen.
     pub reopen_days: i32,
+    /// The URP's contacts, shown on every citizen page with the office hours.
+    pub urp_phone: Option<String>,
+    pub urp_email: Option<String>,
+    pub urp_address: Option<String>,
     /// This year's and next year's holidays, national and municipal.
     pub holidays: Vec<HolidayView>,
 }
@@ -68,6 +74,9 @@ fn view(conn: &mut crate::store::DbConn, municipality_id: &str) -> AppResult<Cal
         office_hours: settings.office_hours,
         deadline_mode: settings.deadline_mode,
         reopen_days: settings.reopen_days,
+        urp_phone: settings.urp_phone,
+        urp_email: settings.urp_email,
+        urp_address: settings.urp_address,
         holidays,
     })
 }
@@ -97,6 +106,16 @@ pub struct CalendarUpdate {
     pub office_hours: Option<String>,
     pub deadline_mode: Option<String>,
     pub reopen_days: Option<i32>,
+    /// The URP's phone, shown to citizens; empty clears it.
+    pub urp_phone: Option<String>,
+    /// The URP's email, shown to citizens; empty clears it.
+    pub urp_email: Option<String>,
+    /// The URP's street address (at most 200 characters); empty clears it.
+    pub urp_address: Option<String>,
+}
+
+fn nonempty(v: &str) -> Option<&str> {
+    Some(v.trim()).filter(|v| !v.is_empty())
 }
 
 /// Validates an update against the current settings; pure.
@@ -132,6 +151,25 @@ fn merged(current: CalendarSettings, u: CalendarUpdate) -> AppResult<CalendarSet
             return Err(invalid("reopen_days", "reopen_days must be 0-365".into()));
         }
         s.reopen_days = days;
+    }
+    // Contacts: a present empty value clears; the field errors name the field.
+    let renamed =
+        |field: &'static str| move |e: FieldError| AppError::field(field, e.code, e.message);
+    if let Some(v) = u.urp_phone {
+        s.urp_phone = nonempty(&v)
+            .map(validate::phone)
+            .transpose()
+            .map_err(renamed("urp_phone"))?;
+    }
+    if let Some(v) = u.urp_email {
+        s.urp_email = nonempty(&v)
+            .map(validate::email)
+            .transpose()
+            .map_err(renamed("urp_email"))?;
+    }
+    if let Some(v) = u.urp_address {
+        s.urp_address = validate::optional_text("urp_address", Some(&v), 200)
+            .map_err(|e| AppError::Validation(vec![e]))?;
     }
     // The whole must make a valid calendar.
     let tz = s

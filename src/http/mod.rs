@@ -9,6 +9,7 @@ pub mod callbacks;
 pub mod categories;
 pub mod client_addr;
 pub mod dto;
+pub mod feedback;
 pub mod gates;
 pub mod health;
 pub mod municipalities;
@@ -172,6 +173,7 @@ pub fn configure(cfg: &mut aweb::ServiceConfig) {
             .service(reports::citizen::receipt)
             .service(reports::citizen::rating)
             .service(reports::citizen::information)
+            .service(feedback::create)
             .service(reports::workflow::transition)
             .service(reports::workflow::note)
             .service(reports::workflow::reassign)

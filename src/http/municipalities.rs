@@ -5,6 +5,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::AppState;
+use crate::domain::calendar::parse_weekdays;
 use crate::error::AppResult;
 use crate::store::municipalities;
 
@@ -20,6 +21,20 @@ pub struct MunicipalityView {
     pub timezone: String,
     /// Days after resolution within which a citizen may reopen a report.
     pub reopen_days: i32,
+    /// The URP (Ufficio Relazioni con il Pubblico), for the pages' contacts box.
+    pub urp: UrpView,
+}
+
+/// Where a citizen can ask in person, by phone or by email.
+#[derive(Serialize, ToSchema)]
+pub struct UrpView {
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub address: Option<String>,
+    /// ISO weekdays it is open, 1 = Monday … 7 = Sunday.
+    pub weekdays: Vec<u32>,
+    /// Opening intervals on those days, e.g. `09:00-13:15,14:15-17:00`.
+    pub hours: String,
 }
 
 #[utoipa::path(
@@ -30,16 +45,28 @@ pub struct MunicipalityView {
 )]
 #[get("/municipalities")]
 pub async fn list(state: web::Data<AppState>) -> AppResult<HttpResponse> {
-    let rows = state.read(municipalities::list).await?;
+    let rows = state.read(municipalities::directory).await?;
     let body: Vec<MunicipalityView> = rows
         .into_iter()
-        .map(|m| MunicipalityView {
-            istat_code: m.id,
-            name: m.name,
-            code_prefix: m.code_prefix,
-            bbox: [m.min_lon, m.min_lat, m.max_lon, m.max_lat],
-            timezone: m.timezone,
-            reopen_days: m.reopen_days,
+        .map(|d| {
+            let m = d.summary;
+            MunicipalityView {
+                istat_code: m.id,
+                name: m.name,
+                code_prefix: m.code_prefix,
+                bbox: [m.min_lon, m.min_lat, m.max_lon, m.max_lat],
+                timezone: m.timezone,
+                reopen_days: m.reopen_days,
+                urp: UrpView {
+                    weekdays: parse_weekdays(&d.working_weekdays)
+                        .map(|days| (1..=7).filter(|d| days[(*d - 1) as usize]).collect())
+                        .unwrap_or_default(),
+                    hours: d.office_hours,
+                    phone: d.urp_phone,
+                    email: d.urp_email,
+                    address: d.urp_address,
+                },
+            }
         })
         .collect();
     Ok(HttpResponse::Ok().json(body))

@@ -52,6 +52,7 @@ impl utoipa::Modify for BearerAuth {
         reports::citizen::reopen,
         reports::citizen::receipt,
         reports::citizen::rating,
+        crate::http::feedback::create,
         reports::citizen::information,
         attachments::upload,
         attachments::download,

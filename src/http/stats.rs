@@ -54,6 +54,69 @@ pub struct OfficeStatsResponse {
     pub offices: Vec<OfficeStatsView>,
     /// "Quanto è stato facile usare questo servizio?", answered in the period.
     pub service_rating: RatingSummary,
+    /// "Quanto sono chiare le informazioni su questa pagina?", per citizen
+    /// page, answered in the period (the whole site's, not one comune's).
+    pub page_feedback: Vec<PageFeedbackSummary>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PageFeedbackSummary {
+    /// Route template, e.g. `/segnalazioni/{code}`.
+    pub page: String,
+    pub count: i64,
+    /// 1 to 5 stars.
+    pub average: Option<f64>,
+    /// Answers per star, 1 to 5.
+    pub histogram: [i64; 5],
+    /// How often each answer of the model's lists was chosen.
+    pub answers: Vec<AnswerCount>,
+    /// The latest details written (newest first, at most 20).
+    pub details: Vec<FeedbackDetail>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AnswerCount {
+    pub answer: crate::domain::feedback::Answer,
+    pub count: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct FeedbackDetail {
+    pub at: DateTime<Utc>,
+    pub rating: i32,
+    pub text: String,
+}
+
+fn page_feedback_view(
+    pages: std::collections::BTreeMap<String, crate::store::page_feedback::PageSummary>,
+) -> Vec<PageFeedbackSummary> {
+    pages
+        .into_iter()
+        .map(|(page, s)| PageFeedbackSummary {
+            average: s.average(),
+            count: s.count,
+            histogram: s.histogram,
+            answers: crate::domain::feedback::Answer::ALL
+                .iter()
+                .filter_map(|a| {
+                    s.answers.get(a.as_str()).map(|n| AnswerCount {
+                        answer: *a,
+                        count: *n,
+                    })
+                })
+                .collect(),
+            details: s
+                .details
+                .into_iter()
+                .map(|(at, rating, text)| FeedbackDetail {
+                    at: utc(at),
+                    rating,
+                    text,
+                })
+                .collect(),
+            page,
+        })
+        .collect()
 }
 
 #[derive(Serialize, ToSchema)]
@@ -174,7 +237,7 @@ pub async fn offices(
         ));
     }
     let municipality = staff.actor.municipality_id.clone();
-    let (offices, received, open, rating) = state
+    let (offices, received, open, rating, pages) = state
         .read(move |conn| {
             municipalities::find(conn, &municipality)?
                 .ok_or_else(|| AppError::internal("staff without municipality"))?;
@@ -183,6 +246,7 @@ pub async fn offices(
                 reports::received_between(conn, &municipality, naive(from), naive(to))?,
                 reports::open_backlog(conn, &municipality)?,
                 crate::store::ratings::summary(conn, &municipality, naive(from), naive(to))?,
+                crate::store::page_feedback::summary(conn, naive(from), naive(to), 20)?,
             ))
         })
         .await?;
@@ -222,6 +286,7 @@ pub async fn offices(
                 average: rating.1,
                 histogram: rating.2,
             },
+            page_feedback: page_feedback_view(pages),
         }));
     }
     let mut out = String::from(

@@ -20,6 +20,7 @@ const CITIZEN_PATHS: &[&str] = &[
     "/segnalazioni/{code}",
     "/privacy",
     "/accessibilita",
+    "/note-legali",
 ];
 
 #[derive(Serialize, ToSchema)]
@@ -32,6 +33,8 @@ pub struct SiteView {
     pub geocoder_url: Option<String>,
     /// The full privacy notice.
     pub privacy_url: String,
+    /// The comune's accessibility statement (on form.agid.gov.it in production).
+    pub accessibility_statement_url: String,
     /// Days after closure before the reporter's personal data is erased
     /// (told in the privacy notice).
     pub retention_days: i64,
@@ -54,6 +57,7 @@ pub async fn site(state: web::Data<AppState>) -> HttpResponse {
             map_attribution: c.map_attribution.clone(),
             geocoder_url: some(&c.geocoder_url),
             privacy_url: c.privacy_url.clone(),
+            accessibility_statement_url: c.accessibility_statement_url.clone(),
             retention_days: c.retention_days,
         })
 }
@@ -84,7 +88,7 @@ fn not_built(dir: &Path) -> HttpResponse {
             "<!doctype html><html lang=\"it\"><head><meta charset=\"utf-8\"><title>segnala</title></head>\
              <body><main><h1>Sito non ancora compilato</h1><p>Le pagine web non sono state compilate: \
              esegui <code>scripts/run</code> oppure <code>npm ci &amp;&amp; npm run build</code> in <code>web/</code>.</p></main>\
-             <footer><a href=\"/segnala\" data-element=\"report-inefficiency\">Segnala un disservizio</a></footer></body></html>",
+             <footer><a href=\"/segnala\" data-element=\"report-inefficiency\">Segnala disservizio</a></footer></body></html>",
         )
 }
 

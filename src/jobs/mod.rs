@@ -55,6 +55,9 @@ pub fn retention(
     store.write(|c| rate_limits::prune(c, naive(now - Duration::days(1))))?;
     store.write(|c| crate::store::outbox::prune_sent(c, naive(now - Duration::days(30))))?;
     store.write(|c| crate::store::outbox::prune_dead(c, naive(now - Duration::days(90))))?;
+    // The page feedback's free text could hold what a citizen should not have
+    // written there: it goes after the same period (the stars stay).
+    store.write(|c| crate::store::page_feedback::erase_details(c, before))?;
     // SQLite keeps old page images (erased reports, delivered messages) in
     // its write-ahead log until a checkpoint.
     store.checkpoint()?;

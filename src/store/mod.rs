@@ -36,6 +36,7 @@ pub mod events;
 pub mod explain;
 pub mod municipalities;
 pub mod outbox;
+pub mod page_feedback;
 pub mod queues;
 pub mod rate_limits;
 pub mod ratings;

@@ -48,6 +48,28 @@ pub struct MunicipalitySummary {
     pub reopen_days: i32,
 }
 
+/// A municipality as the public directory shows it: with its URP's contacts
+/// and opening days and hours.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = municipalities)]
+pub struct PublicMunicipality {
+    #[diesel(embed)]
+    pub summary: MunicipalitySummary,
+    pub working_weekdays: String,
+    pub office_hours: String,
+    pub urp_phone: Option<String>,
+    pub urp_email: Option<String>,
+    pub urp_address: Option<String>,
+}
+
+/// The served comuni for the public directory, by name.
+pub fn directory(conn: &mut DbConn) -> AppResult<Vec<PublicMunicipality>> {
+    Ok(municipalities::table
+        .select(PublicMunicipality::as_select())
+        .order(municipalities::name)
+        .load(conn)?)
+}
+
 impl MunicipalitySummary {
     pub fn deadline_mode(&self) -> DeadlineMode {
         self.deadline_mode
@@ -312,6 +334,10 @@ pub struct CalendarSettings {
     pub office_hours: String,
     pub deadline_mode: String,
     pub reopen_days: i32,
+    /// The URP's contacts, shown to citizens with the office hours.
+    pub urp_phone: Option<String>,
+    pub urp_email: Option<String>,
+    pub urp_address: Option<String>,
 }
 
 pub fn calendar_settings(conn: &mut DbConn, municipality_id: &str) -> AppResult<CalendarSettings> {
@@ -323,6 +349,9 @@ pub fn calendar_settings(conn: &mut DbConn, municipality_id: &str) -> AppResult<
             municipalities::office_hours,
             municipalities::deadline_mode,
             municipalities::reopen_days,
+            municipalities::urp_phone,
+            municipalities::urp_email,
+            municipalities::urp_address,
         ))
         .first(conn)
         .optional()?
@@ -347,6 +376,9 @@ pub fn set_calendar_settings(
             municipalities::office_hours.eq(&s.office_hours),
             municipalities::deadline_mode.eq(&s.deadline_mode),
             municipalities::reopen_days.eq(s.reopen_days),
+            municipalities::urp_phone.eq(&s.urp_phone),
+            municipalities::urp_email.eq(&s.urp_email),
+            municipalities::urp_address.eq(&s.urp_address),
             municipalities::updated_at.eq(now),
         ))
         .execute(conn)?;

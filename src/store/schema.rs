@@ -18,6 +18,9 @@ diesel::table! {
         reopen_days -> Integer,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        urp_phone -> Nullable<Text>,
+        urp_email -> Nullable<Text>,
+        urp_address -> Nullable<Text>,
     }
 }
 
@@ -277,6 +280,18 @@ diesel::table! {
         municipality_id -> Text,
         score -> Integer,
         comment -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Answers to "Quanto sono chiare le informazioni su questa pagina?".
+    page_feedback (id) {
+        id -> BigInt,
+        page -> Text,
+        rating -> Integer,
+        answer -> Nullable<Text>,
+        detail -> Nullable<Text>,
         created_at -> Timestamp,
     }
 }

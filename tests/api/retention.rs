@@ -275,6 +275,15 @@ async fn one_retention_pass_erases_every_copy_of_personal_data() {
     let (_, after) = app.get(&format!("/api/v1/reports/{phone_code}")).await;
     assert_eq!(after["status"], "closed", "{after}");
 
+    // A citizen writes their email into the page feedback's free text.
+    let (status, _) = app
+        .post(
+            "/api/v1/feedback",
+            &json!({"page": "/segnala", "rating": 2, "detail": format!("scrivetemi a {EMAIL}")}),
+        )
+        .await;
+    assert_eq!(status, 204);
+
     let values = [
         NAME.to_string(),
         SURNAME.to_string(),

@@ -7,17 +7,22 @@ import '../styles/app.css';
 import '../styles/citizen.css';
 import { focusHeading } from '../common/dom';
 import { frame } from '../common/layout';
-import { addBundle, onLangChange } from '../common/i18n';
+import { addBundle, onLangChange, t } from '../common/i18n';
 import type { Page, PageContext, Dispose } from './page';
 import * as home from './home';
+import { breadcrumb, contacts, type Crumb } from './around';
+import { feedback } from './feedback';
 import itCitizen from '../i18n/it/citizen.json';
 import enCitizen from '../i18n/en/citizen.json';
 
 addBundle('citizen', { it: itCitizen, en: enCitizen });
 
+const rating = feedback();
+const contact = contacts();
 const f = frame({
   titleKey: 'common.siteName',
   homeHref: '/',
+  afterMain: [rating.element, contact.element],
   nav: [
     { href: '/segnala', key: 'common.footer.report' },
     { href: '/segnalazioni', key: 'common.footer.reports' },
@@ -27,15 +32,33 @@ const f = frame({
 interface Route {
   pattern: RegExp;
   load: () => Promise<{ render: Page }>;
+  /** The page for the feedback component (a route template). */
+  page: (query: URLSearchParams) => string;
+  /** The breadcrumb after "Home" (none on the home page). */
+  trail: (params: Record<string, string>) => Crumb[];
 }
 
+const here = (key: string): Crumb[] => [{ text: t(key) }];
+const reportsCrumb = (): Crumb => ({ href: '/segnalazioni', text: t('common.footer.reports') });
+
 const ROUTES: Route[] = [
-  { pattern: /^\/$/, load: async () => home },
-  { pattern: /^\/segnala$/, load: () => import('./form') },
-  { pattern: /^\/segnalazioni$/, load: () => import('./reports') },
-  { pattern: /^\/segnalazioni\/(?<code>[^/]+)$/, load: () => import('./report') },
-  { pattern: /^\/privacy$/, load: () => import('./privacy') },
-  { pattern: /^\/accessibilita$/, load: () => import('./accessibility') },
+  { pattern: /^\/$/, load: async () => home, page: () => '/', trail: () => [] },
+  {
+    pattern: /^\/segnala$/,
+    load: () => import('./form'),
+    page: (q) => (q.has('inviata') ? '/segnala/inviata' : '/segnala'),
+    trail: () => here('common.breadcrumb.service'),
+  },
+  { pattern: /^\/segnalazioni$/, load: () => import('./reports'), page: () => '/segnalazioni', trail: () => [{ text: reportsCrumb().text }] },
+  {
+    pattern: /^\/segnalazioni\/(?<code>[^/]+)$/,
+    load: () => import('./report'),
+    page: () => '/segnalazioni/{code}',
+    trail: (p) => [reportsCrumb(), { text: p.code }],
+  },
+  { pattern: /^\/privacy$/, load: () => import('./privacy'), page: () => '/privacy', trail: () => here('common.footer.privacy') },
+  { pattern: /^\/accessibilita$/, load: () => import('./accessibility'), page: () => '/accessibilita', trail: () => here('common.footer.accessibility') },
+  { pattern: /^\/note-legali$/, load: () => import('./legal'), page: () => '/note-legali', trail: () => here('common.footer.legal') },
 ];
 
 let generation = 0;
@@ -84,7 +107,10 @@ async function render(opts: { focus: boolean; scroll: boolean }): Promise<void> 
   dispose = undefined;
   f.refresh();
   const container = document.createElement('div');
-  f.main.replaceChildren(container);
+  const trail = found ? found.route.trail(ctx.params) : here('citizen.notFound.title');
+  f.main.replaceChildren(...[breadcrumb(trail), container].filter((n): n is HTMLElement => n !== null));
+  rating.show(found ? found.route.page(ctx.query) : '/non-trovata');
+  contact.refresh();
   if (opts.scroll) window.scrollTo(0, 0);
   dispose = page(container, ctx);
   if (opts.focus) {

@@ -5,7 +5,7 @@
 
 import { h, replace, announce, focusHeading } from '../common/dom';
 import { t, categoryName } from '../common/i18n';
-import { api, ApiError, type Attachment, type TimelineEntry } from '../common/api';
+import { api, ApiError, municipalities, type Attachment, type TimelineEntry } from '../common/api';
 import { title as setTitle } from '../common/layout';
 import { dateTime, date, status as statusLabel } from '../common/format';
 import type * as Leaflet from 'leaflet';
@@ -37,11 +37,6 @@ interface ReportView {
   reporter?: { name: string | null; email: string | null; phone: string | null; contact: string } | null;
 }
 
-interface Municipality {
-  code_prefix: string;
-  reopen_days: number;
-}
-
 const OPEN = ['new', 'taken_in', 'in_progress'];
 
 export function render(root: HTMLElement, ctx: PageContext): Dispose {
@@ -56,15 +51,15 @@ export function render(root: HTMLElement, ctx: PageContext): Dispose {
 
   const load = async (after?: () => void) => {
     try {
-      const [r, municipalities] = await Promise.all([
+      const [r, served] = await Promise.all([
         api<ReportView>(`reports/${encodeURIComponent(code)}`, { query: { token } }),
-        token ? api<Municipality[]>('municipalities').catch(() => null) : Promise.resolve(null),
+        token ? municipalities().catch(() => null) : Promise.resolve(null),
       ]);
       if (disposed || !ctx.alive()) return;
       // Null when the municipalities could not be loaded: the window is then
       // unknown (not unlimited), and the server has the last word.
-      const reopenDays = municipalities
-        ? (municipalities.find((m) => code.startsWith(`${m.code_prefix}-`))?.reopen_days ?? municipalities[0]?.reopen_days ?? null)
+      const reopenDays = served
+        ? (served.find((m) => code.startsWith(`${m.code_prefix}-`))?.reopen_days ?? served[0]?.reopen_days ?? null)
         : null;
       map?.remove();
       map = null;

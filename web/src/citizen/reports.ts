@@ -5,7 +5,7 @@
 
 import { h, replace, announce } from '../common/dom';
 import { t, categoryName } from '../common/i18n';
-import { api, type ReportSummary } from '../common/api';
+import { api, municipalities, type Municipality, type ReportSummary } from '../common/api';
 import { title as setTitle } from '../common/layout';
 import { date, number, status as statusLabel } from '../common/format';
 import type * as Leaflet from 'leaflet';
@@ -15,12 +15,6 @@ import { errorText, alertBox } from './ui';
 interface PublicStats {
   resolved_last_12_months: number;
   categories: Array<{ category: { code: string; name_it: string; name_en: string }; total: number; open: number; parent?: string | null }>;
-}
-
-interface Municipality {
-  istat_code: string;
-  name: string;
-  bbox: number[];
 }
 
 const PAGE = 20;
@@ -314,7 +308,7 @@ export function render(root: HTMLElement, ctx: PageContext): Dispose {
 
   void (async () => {
     try {
-      served = await api<Municipality[]>('municipalities');
+      served = await municipalities();
     } catch (e) {
       if (!disposed) replace(listError, alertBox(errorText(e)));
       return;

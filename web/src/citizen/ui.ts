@@ -188,7 +188,7 @@ export function textPage(
   root: HTMLElement,
   key: string,
   sections: string[],
-  opts: { extra?: (section: string) => Child; footer?: Child } = {},
+  opts: { extra?: (section: string) => Child; footer?: Child; lead?: Child } = {},
 ): void {
   const comune = t('common.municipalityLabel');
   setTitle(t(`${key}.title`));
@@ -196,6 +196,7 @@ export function textPage(
     root,
     h('h1', {}, t(`${key}.title`)),
     h('p', { class: 'lead' }, t(`${key}.intro`, { comune })),
+    opts.lead,
     sections.map((s) => {
       const headingId = `${key.replace(/\W/g, '-')}-${s}`;
       return h(

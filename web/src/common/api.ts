@@ -174,7 +174,36 @@ export interface Site {
   map_attribution: string;
   geocoder_url: string | null;
   privacy_url: string;
+  accessibility_statement_url: string;
   retention_days: number;
+}
+
+export interface Municipality {
+  istat_code: string;
+  name: string;
+  code_prefix: string;
+  bbox: [number, number, number, number];
+  timezone: string;
+  reopen_days: number;
+  urp: {
+    phone: string | null;
+    email: string | null;
+    address: string | null;
+    /** ISO weekdays, 1 = Monday. */
+    weekdays: number[];
+    /** e.g. `09:00-13:15,14:15-17:00`. */
+    hours: string;
+  };
+}
+
+let municipalitiesPromise: Promise<Municipality[]> | null = null;
+/** The comuni served here, fetched once (a failed fetch is retried next time). */
+export function municipalities(): Promise<Municipality[]> {
+  municipalitiesPromise ??= api<Municipality[]>('municipalities').catch((e) => {
+    municipalitiesPromise = null;
+    throw e;
+  });
+  return municipalitiesPromise;
 }
 
 let sitePromise: Promise<Site> | null = null;

@@ -3,6 +3,7 @@
 
 import { h, replace, Child } from './dom';
 import { t, lang, setLang } from './i18n';
+import { site } from './api';
 
 export interface NavLink {
   href: string;
@@ -21,11 +22,15 @@ export function frame(opts: {
   nav: NavLink[];
   homeHref: string;
   extraHeader?: () => Child;
+  /** Bands between the page and the footer (feedback, contacts). */
+  afterMain?: HTMLElement[];
 }): Frame {
   const app = document.getElementById('app')!;
   const main = h('main', { id: 'main', class: 'container my-4', tabindex: '-1' });
   const header = h('header', { class: 'it-header-wrapper' });
-  const footer = h('footer', { class: 'it-footer mt-5' });
+  const footer = h('footer', { class: 'it-footer', id: 'footer' });
+  // The comune's own privacy notice and accessibility statement, once known.
+  let links = { privacy: '/privacy', accessibility: '/accessibilita' };
   const live = [
     h('div', { id: 'sr-status', class: 'visually-hidden', role: 'status', 'aria-live': 'polite' }),
     h('div', { id: 'sr-alert', class: 'visually-hidden', role: 'alert', 'aria-live': 'assertive' }),
@@ -113,17 +118,37 @@ export function frame(opts: {
             { class: 'footer-links' },
             h('li', {}, h('a', { href: '/segnala', 'data-element': 'report-inefficiency' }, t('common.footer.report'))),
             h('li', {}, h('a', { href: '/segnalazioni' }, t('common.footer.reports'))),
-            h('li', {}, h('a', { href: '/privacy' }, t('common.footer.privacy'))),
-            h('li', {}, h('a', { href: '/accessibilita' }, t('common.footer.accessibility'))),
             h('li', {}, h('a', { href: '/api/docs/' }, t('common.footer.api'))),
             h('li', {}, h('a', { href: '/staff' }, t('common.footer.staff'))),
+          ),
+        ),
+      ),
+      h(
+        'div',
+        { class: 'it-footer-small-prints clearfix' },
+        h(
+          'div',
+          { class: 'container' },
+          h(
+            'ul',
+            { class: 'it-footer-small-prints-list list-inline mb-0 d-flex flex-column flex-md-row' },
+            h('li', { class: 'list-inline-item' }, h('a', { href: links.privacy, 'data-element': 'privacy-policy-link' }, t('common.footer.privacy'))),
+            h('li', { class: 'list-inline-item' }, h('a', { href: '/note-legali', 'data-element': 'legal-notes' }, t('common.footer.legal'))),
+            h('li', { class: 'list-inline-item' }, h('a', { href: links.accessibility, 'data-element': 'accessibility-link' }, t('common.footer.accessibility'))),
           ),
         ),
       ),
     );
   };
   render();
-  app.replaceChildren(skip, ...live, header, main, footer);
+  app.replaceChildren(skip, ...live, header, main, ...(opts.afterMain ?? []), footer);
+  site()
+    .then((s) => {
+      links = { privacy: s.privacy_url || links.privacy, accessibility: s.accessibility_statement_url || links.accessibility };
+      footer.querySelector('[data-element="privacy-policy-link"]')?.setAttribute('href', links.privacy);
+      footer.querySelector('[data-element="accessibility-link"]')?.setAttribute('href', links.accessibility);
+    })
+    .catch(() => undefined);
   return { main, refresh: render };
 }
 

@@ -164,9 +164,19 @@ export interface RatingSummary {
   histogram: number[];
 }
 
+export interface PageFeedbackSummary {
+  page: string;
+  count: number;
+  average?: number | null;
+  histogram: number[];
+  answers: { answer: string; count: number }[];
+  details: { at: string; rating: number; text: string }[];
+}
+
 export interface OfficeStatsResponse {
   from: string;
   to: string;
   offices: OfficeStats[];
   service_rating: RatingSummary;
+  page_feedback: PageFeedbackSummary[];
 }

@@ -4,7 +4,7 @@
 // visual summary of it.
 
 import { h, replace, announce } from '../../common/dom';
-import { t } from '../../common/i18n';
+import { t, has } from '../../common/i18n';
 import { api, apiBlob } from '../../common/api';
 import { date, dateTime, number } from '../../common/format';
 import type { PageCtx } from '../main';
@@ -182,6 +182,55 @@ export async function statsPage(ctx: PageCtx): Promise<void> {
     );
   };
 
+  // "Quanto sono chiare le informazioni su questa pagina?", per citizen page.
+  const answerLabel = (code: string) =>
+    code === 'other' ? t('common.feedback.negative.answers.other') : has(`common.feedback.negative.answers.${code}`) ? t(`common.feedback.negative.answers.${code}`) : t(`common.feedback.positive.answers.${code}`);
+  const pagesBlock = (d: OfficeStatsResponse) =>
+    h(
+      'section',
+      { class: 'staff-card', 'aria-labelledby': 'pages-h', 'data-testid': 'page-feedback' },
+      h('h2', { id: 'pages-h', class: 'h4' }, t('staff.stats.pages.title')),
+      h('p', {}, t('staff.stats.pages.question')),
+      d.page_feedback.length === 0
+        ? h('p', {}, t('staff.stats.pages.none'))
+        : [
+            h(
+              'table',
+              { class: 'table staff-table' },
+              h('caption', {}, t('staff.stats.pages.caption')),
+              h(
+                'thead',
+                {},
+                h('tr', {}, h('th', { scope: 'col' }, t('staff.stats.pages.page')), h('th', { scope: 'col', class: 'num' }, t('staff.stats.rating.answers')), h('th', { scope: 'col', class: 'num' }, t('staff.stats.pages.average')), h('th', { scope: 'col' }, t('staff.stats.pages.reasons'))),
+              ),
+              h(
+                'tbody',
+                {},
+                d.page_feedback.map((p) =>
+                  h(
+                    'tr',
+                    {},
+                    h('th', { scope: 'row' }, h('code', {}, p.page)),
+                    h('td', { class: 'num' }, number(p.count)),
+                    h('td', { class: 'num' }, fmt(p.average ?? null, 2)),
+                    h('td', {}, p.answers.length ? h('ul', { class: 'list-unstyled mb-0' }, p.answers.map((a) => h('li', {}, `${answerLabel(a.answer)}: ${number(a.count)}`))) : '—'),
+                  ),
+                ),
+              ),
+            ),
+            d.page_feedback
+              .filter((p) => p.details.length > 0)
+              .map((p) =>
+                h(
+                  'details',
+                  { class: 'mb-2' },
+                  h('summary', {}, t('staff.stats.pages.details', { page: p.page, n: p.details.length })),
+                  h('ul', {}, p.details.map((x) => h('li', {}, `${dateTime(x.at)} — ${'★'.repeat(x.rating)} — `, x.text))),
+                ),
+              ),
+          ],
+    );
+
   const canvas = (testid: string, label: string) => h('canvas', { role: 'img', 'aria-label': label, 'data-testid': testid });
 
   const drawResults = async () => {
@@ -217,6 +266,7 @@ export async function statsPage(ctx: PageCtx): Promise<void> {
       h('p', { class: 'small' }, t('staff.stats.tableNote')),
       h('section', { class: 'staff-charts', 'aria-labelledby': 'charts-h' }, h('h2', { id: 'charts-h', class: 'h4' }, t('staff.stats.chartsTitle')), h('div', { class: 'row g-4' }, h('div', { class: 'col-lg-6' }, workloadFig), h('div', { class: 'col-lg-6' }, slaFig))),
       ratingBlock(d),
+      pagesBlock(d),
     );
     const { barChart } = await import('../charts');
     if (!ctx.alive() || data !== d) return;
