@@ -165,6 +165,10 @@ pub struct ErrorBody {
     /// Extra structure: for `validation_failed`, the list of `{field, code, message}`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub details: Option<Value>,
+    /// On 5xx answers: the request's id, as in the logs and the
+    /// `X-Request-Id` header, for the operator.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
 }
 
 impl ResponseError for AppError {
@@ -207,6 +211,11 @@ impl ResponseError for AppError {
                 // A message may echo what was sent (a shape error): never an address.
                 message: crate::domain::privacy::redact_emails(&self.public_message()),
                 details: self.details(),
+                request_id: self
+                    .status_code()
+                    .is_server_error()
+                    .then(crate::http::health::RequestId::current)
+                    .flatten(),
             },
         })
     }

@@ -14,6 +14,7 @@ pub mod http;
 pub mod jobs;
 pub mod logging;
 pub mod media;
+pub mod metrics;
 pub mod notify;
 pub mod receipt;
 pub mod store;

@@ -1,85 +1,70 @@
 //! Operations: `/healthz` (the process answers), `/readyz` (and its database
 //! does), `/metrics` (Prometheus text format), and the request span.
 
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
-
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::{get, web, HttpResponse};
+use actix_web::{get, web, HttpMessage, HttpResponse};
 use tracing::Span;
 use tracing_actix_web::RootSpanBuilder;
 
 use super::AppState;
 use crate::error::AppResult;
 
-/// Counters kept in-process (each instance exposes its own; Prometheus sums them).
-#[derive(Default)]
-pub struct Metrics {
-    by_class: [AtomicU64; 5],
-    duration_micros: AtomicU64,
-    requests: AtomicU64,
-    reports_created: AtomicU64,
+/// The request's id: the caller's `X-Request-Id` when it is a plain token
+/// (a proxy's or load balancer's), otherwise a new one. It is in every log
+/// record of the request, in the `X-Request-Id` answer header and in the
+/// error envelope of 5xx answers.
+#[derive(Debug, Clone)]
+pub struct RequestId(pub String);
+
+tokio::task_local! {
+    static REQUEST_ID: String;
 }
 
-impl Metrics {
-    pub fn observe(&self, status: u16, elapsed: Duration) {
-        let class = usize::from((status / 100).clamp(1, 5)) - 1;
-        self.by_class[class].fetch_add(1, Ordering::Relaxed);
-        self.requests.fetch_add(1, Ordering::Relaxed);
-        self.duration_micros
-            .fetch_add(elapsed.as_micros() as u64, Ordering::Relaxed);
+impl RequestId {
+    fn of(request: &ServiceRequest) -> Self {
+        let given = request
+            .headers()
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok())
+            .filter(|v| {
+                (1..=64).contains(&v.len())
+                    && v.bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+            });
+        Self(given.map_or_else(|| uuid::Uuid::new_v4().simple().to_string(), str::to_string))
     }
 
-    pub fn report_created(&self) {
-        self.reports_created.fetch_add(1, Ordering::Relaxed);
+    /// The id of the request being served on this task, if any.
+    pub fn current() -> Option<String> {
+        REQUEST_ID.try_with(Clone::clone).ok()
     }
 
-    pub fn render(&self) -> String {
-        let mut out = String::new();
-        out.push_str("# HELP segnala_http_requests_total HTTP requests served, by status class.\n");
-        out.push_str("# TYPE segnala_http_requests_total counter\n");
-        for (i, counter) in self.by_class.iter().enumerate() {
-            out.push_str(&format!(
-                "segnala_http_requests_total{{class=\"{}xx\"}} {}\n",
-                i + 1,
-                counter.load(Ordering::Relaxed)
-            ));
-        }
-        out.push_str(
-            "# HELP segnala_http_request_duration_seconds Time spent serving HTTP requests.\n",
-        );
-        out.push_str("# TYPE segnala_http_request_duration_seconds summary\n");
-        out.push_str(&format!(
-            "segnala_http_request_duration_seconds_sum {}\n",
-            self.duration_micros.load(Ordering::Relaxed) as f64 / 1e6
-        ));
-        out.push_str(&format!(
-            "segnala_http_request_duration_seconds_count {}\n",
-            self.requests.load(Ordering::Relaxed)
-        ));
-        out.push_str("# HELP segnala_reports_created_total Reports filed through this instance.\n");
-        out.push_str("# TYPE segnala_reports_created_total counter\n");
-        out.push_str(&format!(
-            "segnala_reports_created_total {}\n",
-            self.reports_created.load(Ordering::Relaxed)
-        ));
-        out
+    /// Runs `fut` with this id as the task's current one.
+    pub async fn scope<F: std::future::Future>(self, fut: F) -> F::Output {
+        REQUEST_ID.scope(self.0, fut).await
     }
 }
 
-/// The request span records the method and the path only: query strings may
-/// carry a citizen's tracking token and never reach the logs.
+/// The request span records the method, the path (never the query string: it
+/// may carry a citizen's tracking token), the route template, the request id,
+/// the status and, where the route names one, the report's public code.
 pub struct PathOnlySpan;
 
 impl RootSpanBuilder for PathOnlySpan {
     fn on_request_start(request: &ServiceRequest) -> Span {
-        tracing::info_span!(
+        let id = RequestId::of(request);
+        let span = tracing::info_span!(
             "http.request",
+            request_id = %id.0,
             http.method = %request.method(),
             http.path = %request.path(),
+            http.route = tracing::field::Empty,
             http.status_code = tracing::field::Empty,
-        )
+            report.code = tracing::field::Empty,
+        );
+        request.extensions_mut().insert(id);
+        span
     }
 
     fn on_request_end<B: MessageBody>(
@@ -87,7 +72,16 @@ impl RootSpanBuilder for PathOnlySpan {
         outcome: &Result<ServiceResponse<B>, actix_web::Error>,
     ) {
         let status = match outcome {
-            Ok(r) => r.status().as_u16(),
+            Ok(r) => {
+                let req = r.request();
+                if let Some(route) = req.match_pattern() {
+                    span.record("http.route", route.as_str());
+                }
+                if let Some(code) = req.match_info().get("code") {
+                    span.record("report.code", code);
+                }
+                r.status().as_u16()
+            }
             Err(e) => e.as_response_error().status_code().as_u16(),
         };
         span.record("http.status_code", status);
@@ -119,8 +113,17 @@ pub async fn readyz(state: web::Data<AppState>) -> AppResult<HttpResponse> {
 
 #[utoipa::path(get, path = "/metrics", tag = "operations", responses((status = 200, description = "Prometheus text format")))]
 #[get("/metrics")]
-pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
-    HttpResponse::Ok()
+pub async fn metrics(state: web::Data<AppState>) -> AppResult<HttpResponse> {
+    let state = state.into_inner();
+    let text = web::block(move || {
+        crate::metrics::METRICS.render(
+            &state.store,
+            &state.ops_snapshot,
+            std::time::Duration::from_secs(5),
+        )
+    })
+    .await??;
+    Ok(HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4")
-        .body(state.metrics.render())
+        .body(text))
 }

@@ -26,7 +26,7 @@ use std::sync::Arc;
 
 use actix_web::dev::{Server, Service};
 use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
-use actix_web::{web as aweb, App, HttpRequest, HttpServer};
+use actix_web::{web as aweb, App, HttpMessage, HttpRequest, HttpServer};
 use tracing_actix_web::TracingLogger;
 
 use crate::config::Config;
@@ -43,8 +43,9 @@ pub struct AppState {
     pub store: Store,
     pub territory: Arc<TerritoryCache>,
     pub config: Arc<Config>,
-    pub metrics: Arc<health::Metrics>,
     pub keys: Arc<crate::auth::Keys>,
+    /// The database gauges of `/metrics`, cached between scrapes.
+    pub ops_snapshot: Arc<crate::metrics::SnapshotCache>,
     pub gates: gates::Gates,
     pub clients: Arc<client_addr::ClientAddresses>,
 }
@@ -57,8 +58,8 @@ impl AppState {
             keys: Arc::new(crate::auth::Keys::from_config(&config)?),
             clients: Arc::new(config.client_addresses().map_err(AppError::internal)?),
             config: Arc::new(config),
-            metrics: Arc::new(health::Metrics::default()),
             gates: gates::Gates::default(),
+            ops_snapshot: Default::default(),
         })
     }
 
@@ -139,7 +140,13 @@ fn path_error(err: PathError, _req: &HttpRequest) -> actix_web::Error {
     AppError::not_found("not_found", format!("no such resource: {err}")).into()
 }
 
-async fn not_found(req: HttpRequest) -> AppResult<actix_web::HttpResponse> {
+async fn not_found(
+    state: aweb::Data<AppState>,
+    req: HttpRequest,
+) -> AppResult<actix_web::HttpResponse> {
+    if let Some(page) = web::not_found_page(&state, &req).await {
+        return Ok(page);
+    }
     Err(AppError::not_found(
         "not_found",
         format!("no route for {} {}", req.method(), req.path()),
@@ -212,20 +219,38 @@ pub fn configure(cfg: &mut aweb::ServiceConfig) {
 pub fn server(state: AppState, listener: TcpListener, workers: usize) -> std::io::Result<Server> {
     let data = aweb::Data::new(state);
     let mut server = HttpServer::new(move || {
-        let metrics = data.metrics.clone();
         App::new()
             .app_data(data.clone())
-            .wrap_fn(move |req, srv| {
-                let metrics = metrics.clone();
+            .wrap_fn(|req, srv| {
                 let started = std::time::Instant::now();
+                // By route template, never the raw path: no codes or ids as labels.
+                let route = req.match_pattern().unwrap_or_else(|| "unmatched".into());
+                let method = req.method().clone();
+                let id = req.extensions().get::<health::RequestId>().cloned();
                 let fut = srv.call(req);
                 async move {
-                    let res = fut.await;
+                    let mut res = match &id {
+                        Some(id) => id.clone().scope(fut).await,
+                        None => fut.await,
+                    };
                     let status = match &res {
                         Ok(r) => r.status().as_u16(),
                         Err(e) => e.as_response_error().status_code().as_u16(),
                     };
-                    metrics.observe(status, started.elapsed());
+                    crate::metrics::METRICS.http(
+                        &route,
+                        method.as_str(),
+                        status,
+                        started.elapsed(),
+                    );
+                    if let (Ok(r), Some(id)) = (&mut res, id) {
+                        if let Ok(v) = actix_web::http::header::HeaderValue::from_str(&id.0) {
+                            r.headers_mut().insert(
+                                actix_web::http::header::HeaderName::from_static("x-request-id"),
+                                v,
+                            );
+                        }
+                    }
                     res
                 }
             })

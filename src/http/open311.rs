@@ -736,7 +736,7 @@ async fn create_request(
             )
         })
         .await?;
-    state.metrics.report_created();
+    crate::metrics::METRICS.report_created("open311");
     tracing::info!(report.code = %filed.report.code, api_key = %api.name, "report created through Open311");
     let due = filed
         .report

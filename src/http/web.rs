@@ -23,6 +23,51 @@ const CITIZEN_PATHS: &[&str] = &[
     "/note-legali",
 ];
 
+/// The staff console's pages (its router in `web/src/staff/main.ts`).
+const STAFF_PATHS: &[&str] = &[
+    "/staff",
+    "/staff/coda",
+    "/staff/segnalazioni/{code}",
+    "/staff/nuova",
+    "/staff/richiamate",
+    "/staff/escalation",
+    "/staff/smistamento",
+    "/staff/statistiche",
+    "/staff/amministrazione",
+];
+
+/// Paths of machines (the API, Open311, operations): their 404 stays the JSON envelope.
+const MACHINE_ROOTS: &[&str] = &[
+    "/api", "/open311", "/metrics", "/healthz", "/readyz", "/assets",
+];
+
+/// A page for people at an unknown path: the citizens' site (or, under
+/// `/staff/`, the console) drawing its own "Pagina non trovata", with status
+/// 404. `None` for API and other machine paths, and for anything but GET.
+pub async fn not_found_page(state: &AppState, req: &HttpRequest) -> Option<HttpResponse> {
+    let path = req.path();
+    if req.method() != actix_web::http::Method::GET
+        || MACHINE_ROOTS.iter().any(|r| {
+            path == *r
+                || path
+                    .strip_prefix(r)
+                    .is_some_and(|rest| rest.starts_with('/'))
+        })
+    {
+        return None;
+    }
+    let file = if path.starts_with("/staff/") {
+        "staff.html"
+    } else {
+        "index.html"
+    };
+    let mut res = page(state, file).await;
+    if res.status().is_success() {
+        *res.status_mut() = actix_web::http::StatusCode::NOT_FOUND;
+    }
+    Some(res)
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct SiteView {
     /// Map tile URL template (`{z}/{x}/{y}`); null when maps have no tiles.
@@ -204,9 +249,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     for path in CITIZEN_PATHS {
         cfg.route(path, web::get().to(citizen));
     }
-    cfg.route("/staff", web::get().to(staff))
-        .route("/staff/{tail:.*}", web::get().to(staff))
-        .route("/assets/{name:.*}", web::get().to(asset));
+    for path in STAFF_PATHS {
+        cfg.route(path, web::get().to(staff));
+    }
+    cfg.route("/assets/{name:.*}", web::get().to(asset));
 }
 
 #[cfg(test)]

@@ -191,6 +191,10 @@ impl Dispatcher {
     /// at the start (tests pass a future one); time spent delivering is added
     /// to it, so later batches get fresh leases and fresh timestamps.
     pub fn run_once(&self, now: DateTime<Utc>) -> AppResult<Outcome> {
+        crate::metrics::METRICS.job("dispatcher", || self.run_batches(now))
+    }
+
+    fn run_batches(&self, now: DateTime<Utc>) -> AppResult<Outcome> {
         let started = std::time::Instant::now();
         let clock = || now + Duration::from_std(started.elapsed()).unwrap_or_default();
         let mut outcome = Outcome::default();
@@ -201,7 +205,9 @@ impl Dispatcher {
             }
             for row in &rows {
                 let result = self.deliver(row, clock());
-                match self.settle(row, result, clock())? {
+                let settled = self.settle(row, result, clock())?;
+                crate::metrics::METRICS.delivery(&row.kind, settled);
+                match settled {
                     "sent" => outcome.sent += 1,
                     "lost" => outcome.lost += 1,
                     "dead" => outcome.dead += 1,

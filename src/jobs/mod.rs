@@ -6,14 +6,14 @@
 
 pub mod dispatch;
 
+use std::path::Path;
 use std::time::Duration as StdDuration;
 
 use chrono::{DateTime, Duration, Utc};
 
-use std::path::Path;
-
 use crate::domain::report::{Actor, Status};
 use crate::error::{AppError, AppResult};
+use crate::metrics::METRICS;
 use crate::store::{
     attachments, escalations, municipalities, naive, rate_limits, reports, retention, Store,
 };
@@ -26,6 +26,15 @@ const RETENTION_BATCH: i64 = 200;
 /// [`crate::store::retention`]), their documents and their mail files in
 /// `data_dir`. Returns how many reports were erased.
 pub fn retention(
+    store: &Store,
+    data_dir: &Path,
+    days: i64,
+    now: DateTime<Utc>,
+) -> AppResult<usize> {
+    METRICS.job("retention", || retention_run(store, data_dir, days, now))
+}
+
+fn retention_run(
     store: &Store,
     data_dir: &Path,
     days: i64,
@@ -337,6 +346,17 @@ pub fn sweep_and_notify(
     policy: escalations::Policy,
     links: &crate::notify::plan::Links,
 ) -> AppResult<escalations::Outcome> {
+    METRICS.job("sweeper", || {
+        sweep_and_notify_run(store, now, policy, links)
+    })
+}
+
+fn sweep_and_notify_run(
+    store: &Store,
+    now: DateTime<Utc>,
+    policy: escalations::Policy,
+    links: &crate::notify::plan::Links,
+) -> AppResult<escalations::Outcome> {
     let outcome = sweep_with(store, now, policy, Some(links))?;
     close_expired(store, now, links)?;
     // Past the category's resolution target: the citizen hears that it takes longer.
@@ -415,6 +435,8 @@ fn sweep_with(
         })?;
         total.level1 += outcome.level1;
         total.level2 += outcome.level2;
+        METRICS.escalated(1, outcome.level1);
+        METRICS.escalated(2, outcome.level2);
         // Go on while batches escalate something: a report escalated to level 1
         // may already be due for level 2. Levels only go up, so this ends; a
         // batch that another sweeper emptied under us ends this run too.

@@ -35,6 +35,7 @@ pub mod escalations;
 pub mod events;
 pub mod explain;
 pub mod municipalities;
+pub mod ops;
 pub mod outbox;
 pub mod page_feedback;
 pub mod queues;
@@ -97,6 +98,22 @@ impl CustomizeConnection<DbConn, diesel::r2d2::Error> for SqlitePragmas {
         }
         Ok(())
     }
+}
+
+/// A pool's connections now.
+#[derive(Debug, Clone, Copy)]
+pub struct PoolState {
+    pub connections: u32,
+    pub idle_connections: u32,
+    pub max_size: u32,
+}
+
+/// A connection from `pool`, the wait recorded in `/metrics`.
+fn timed_get(pool: &DbPool, name: &str) -> AppResult<PooledConn> {
+    let started = std::time::Instant::now();
+    let conn = pool.get();
+    crate::metrics::METRICS.pool_wait(name, started.elapsed());
+    Ok(conn?)
 }
 
 /// The database: a read pool and a write pool. On SQLite all writes go through
@@ -194,8 +211,25 @@ impl Store {
 
     /// Runs `f` on a read connection.
     pub fn read<T>(&self, f: impl FnOnce(&mut DbConn) -> AppResult<T>) -> AppResult<T> {
-        let mut conn = self.read.get()?;
+        let mut conn = timed_get(&self.read, "read")?;
         f(&mut conn)
+    }
+
+    /// Connections per pool, for `/metrics`: `read` and `write` on SQLite,
+    /// one `shared` pool on PostgreSQL.
+    pub fn pool_states(&self) -> Vec<(&'static str, PoolState)> {
+        let state = |p: &DbPool| {
+            let s = p.state();
+            PoolState {
+                connections: s.connections,
+                idle_connections: s.idle_connections,
+                max_size: p.max_size(),
+            }
+        };
+        match self.backend {
+            Backend::Postgres => vec![("shared", state(&self.read))],
+            Backend::Sqlite => vec![("read", state(&self.read)), ("write", state(&self.write))],
+        }
     }
 
     /// Runs `f` in one write transaction: `BEGIN IMMEDIATE` on SQLite (the write
@@ -203,7 +237,7 @@ impl Store {
     /// lock upgrade), a normal transaction on PostgreSQL. Commits on `Ok`,
     /// rolls back on `Err`.
     pub fn write<T>(&self, f: impl FnOnce(&mut DbConn) -> AppResult<T>) -> AppResult<T> {
-        let mut conn = self.write.get()?;
+        let mut conn = timed_get(&self.write, "write")?;
         let conn: &mut DbConn = &mut conn;
         begin_write(conn)?;
         match f(conn) {

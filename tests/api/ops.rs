@@ -2,32 +2,219 @@
 
 use crate::common::*;
 
+/// The value of one series (`name{labels}`) on a `/metrics` page.
+fn sample(text: &str, series: &str) -> Option<f64> {
+    text.lines()
+        .find_map(|l| l.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
+}
+
+/// Every `segnala_*` metric a file names (histogram suffixes removed).
+fn named_in(text: &str) -> std::collections::BTreeSet<String> {
+    let mut names = std::collections::BTreeSet::new();
+    for (i, _) in text.match_indices("segnala_") {
+        let name: String = text[i..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect();
+        let base = ["_bucket", "_sum", "_count"]
+            .iter()
+            .find_map(|s| name.strip_suffix(s))
+            .unwrap_or(&name);
+        names.insert(base.to_string());
+    }
+    names
+}
+
 #[tokio::test]
-async fn health_readiness_and_metrics() {
-    let app = TestApp::pisa().await;
-    app.file("buche", PISA_CENTRE).await;
+async fn health_readiness_and_metrics_after_a_scenario() {
+    use chrono::{Duration, Utc};
+    use segnala::domain::permissions::Role;
+    // Mail goes to a port where nothing listens, and fails for good at once.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let app = TestApp::pisa_with(move |c| {
+        c.mail_transport = "smtp".into();
+        c.smtp_port = port;
+        c.smtp_tls = "none".into();
+        c.outbox_max_attempts = 1;
+    })
+    .await;
     for path in ["/healthz", "/readyz"] {
         let resp = app.client.get(app.url(path)).send().await.unwrap();
         assert_eq!(resp.status().as_u16(), 200, "{path}");
     }
-    let text = app
+    let metrics = || async {
+        let resp = app.client.get(app.url("/metrics")).send().await.unwrap();
+        assert_eq!(resp.status().as_u16(), 200);
+        resp.text().await.unwrap()
+    };
+    let before = metrics().await;
+    let web = |t: &str| sample(t, r#"segnala_reports_created_total{channel="web"}"#).unwrap_or(0.0);
+
+    // A citizen files on the web; URP files a phone report received six days ago (overdue now).
+    app.file("buche", PISA_CENTRE).await;
+    let urp = app.staff("urp", Role::Urp, &[]).await;
+    let (status, body) = app
+        .post_as(&urp, "/api/v1/reports", &serde_json::json!({
+            "category": "buche", "description": "Buca", "lat": PISA_CENTRE.0, "lon": PISA_CENTRE.1,
+            "channel": "phone", "received_at": Utc::now() - Duration::days(6),
+            "reporter": {"phone": "333 1112223", "email": "anna@example.org", "contact": "email"}
+        }))
+        .await;
+    assert_eq!(status, 201, "{body}");
+    // The sweeper escalates it; the dispatcher's mail fails for good.
+    let (store, config) = (app.store.clone(), app.config.clone());
+    tokio::task::spawn_blocking(move || {
+        segnala::jobs::sweep_and_notify(
+            &store,
+            Utc::now(),
+            config.escalation_policy(),
+            &config.links(),
+        )
+        .unwrap();
+        segnala::jobs::dispatch::Dispatcher::from_config(store, &config)
+            .unwrap()
+            .run_once(Utc::now())
+            .unwrap();
+    })
+    .await
+    .unwrap();
+    // A 404 by route template, never by raw path.
+    app.get("/api/v1/reports/PI-2026-999999").await;
+    // The database gauges are cached for 5 s: wait them out.
+    tokio::time::sleep(std::time::Duration::from_millis(5100)).await;
+    let text = metrics().await;
+
+    assert!(web(&text) >= web(&before) + 1.0, "a web filing is counted");
+    assert_eq!(
+        sample(&text, r#"segnala_reports_overdue{municipality="050026"}"#),
+        Some(1.0),
+        "{text}"
+    );
+    assert!(sample(&text, r#"segnala_escalations_total{level="1"}"#).unwrap() >= 1.0);
+    assert!(
+        sample(
+            &text,
+            r#"segnala_outbox_deliveries_total{kind="email",outcome="dead"}"#
+        )
+        .unwrap()
+            >= 1.0
+    );
+    assert!(
+        sample(&text, r#"segnala_outbox_dead{kind="email"}"#).unwrap() >= 1.0,
+        "{text}"
+    );
+    assert!(
+        sample(
+            &text,
+            r#"segnala_job_duration_seconds_count{job="sweeper"}"#
+        )
+        .unwrap()
+            >= 1.0
+    );
+    assert!(
+        text.contains(r#"route="/api/v1/reports/{code}",status="4xx""#),
+        "{text}"
+    );
+    assert!(!text.contains("PI-2026-999999"), "no codes as labels");
+    assert!(text.contains("# TYPE segnala_http_request_duration_seconds histogram"));
+    assert!(text.contains("segnala_build_info{version="));
+    for forbidden in ["anna@example.org", "333 1112223", "3331112223"] {
+        assert!(!text.contains(forbidden), "personal data on /metrics");
+    }
+
+    // Every metric exists, and the alert rules and the dashboard use only those.
+    let exposed = named_in(&text);
+    for name in segnala::metrics::NAMES {
+        assert!(exposed.contains(*name), "{name} is not on /metrics");
+    }
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/operations");
+    for file in ["alerts.yml", "grafana-dashboard.json"] {
+        let used = named_in(&std::fs::read_to_string(format!("{dir}/{file}")).unwrap());
+        assert!(used.len() >= 8, "{file} names few metrics: {used:?}");
+        for name in &used {
+            assert!(
+                exposed.contains(name),
+                "{file} uses {name}, which /metrics does not expose"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn every_answer_has_a_request_id_and_a_5xx_envelope_carries_it() {
+    let app = TestApp::pisa().await;
+    let resp = app
         .client
-        .get(app.url("/metrics"))
+        .get(app.url("/api/v1/municipalities"))
         .send()
         .await
-        .unwrap()
-        .text()
+        .unwrap();
+    let id = resp.headers()["x-request-id"].to_str().unwrap().to_string();
+    assert_eq!(id.len(), 32);
+    // A proxy's id is kept; a forged one that could break a log line is replaced.
+    let resp = app
+        .client
+        .get(app.url("/healthz"))
+        .header("x-request-id", "lb-1234.abc")
+        .send()
         .await
         .unwrap();
-    assert!(
-        text.contains("# TYPE segnala_http_requests_total counter"),
-        "{text}"
-    );
-    assert!(text.contains("segnala_reports_created_total 1"), "{text}");
-    assert!(
-        text.contains("segnala_http_requests_total{class=\"2xx\"}"),
-        "{text}"
-    );
+    assert_eq!(resp.headers()["x-request-id"], "lb-1234.abc");
+    let resp = app
+        .client
+        .get(app.url("/healthz"))
+        .header("x-request-id", "a b\"c")
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(resp.headers()["x-request-id"], "a b\"c");
+    // A 4xx envelope does not carry it (nothing for the operator to look up).
+    let (_, body) = app.get("/api/v1/reports/PI-2026-999999").await;
+    assert!(body["error"].get("request_id").is_none(), "{body}");
+}
+
+#[tokio::test]
+async fn unknown_pages_are_pages_for_people_and_unknown_api_paths_stay_json() {
+    let app = TestApp::pisa().await;
+    for path in ["/nope", "/segnalazioni/a/b", "/staff/nope"] {
+        let resp = app.client.get(app.url(path)).send().await.unwrap();
+        assert_eq!(resp.status().as_u16(), 404, "{path}");
+        let kind = resp.headers()["content-type"].to_str().unwrap().to_string();
+        assert!(kind.starts_with("text/html"), "{path}: {kind}");
+    }
+    for path in [
+        "/api/v1/nope",
+        "/api",
+        "/open311/v2/nope.json",
+        "/metricsx/a",
+    ] {
+        let resp = app.client.get(app.url(path)).send().await.unwrap();
+        assert_eq!(resp.status().as_u16(), 404, "{path}");
+        let kind = resp.headers()["content-type"].to_str().unwrap().to_string();
+        if path == "/metricsx/a" {
+            assert!(kind.starts_with("text/html"), "not a machine path: {kind}");
+        } else {
+            // The envelope (Open311 has its own error list, in JSON too).
+            assert!(kind.contains("json"), "{path}: {kind}");
+        }
+    }
+    let resp = app.client.post(app.url("/nope")).send().await.unwrap();
+    assert_eq!(resp.status().as_u16(), 404);
+    assert!(resp.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .contains("json"));
+    for path in [
+        "/staff",
+        "/staff/coda",
+        "/staff/segnalazioni/PI-2026-000001",
+        "/note-legali",
+    ] {
+        let resp = app.client.get(app.url(path)).send().await.unwrap();
+        assert_eq!(resp.status().as_u16(), 200, "{path}");
+    }
 }
 
 #[tokio::test]

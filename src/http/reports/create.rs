@@ -174,7 +174,7 @@ pub async fn create(
         })
         .await?;
     let (row, category, office) = created;
-    state.metrics.report_created();
+    crate::metrics::METRICS.report_created(row.channel.as_str());
     tracing::info!(report.code = %row.code, report.municipality = %row.municipality_id, "report created");
     let base = state.config.public_base_url.trim_end_matches('/');
     let body = CreatedReport {

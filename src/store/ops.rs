@@ -1,0 +1,73 @@
+//! What an operator watches, read for `/metrics`: the outbox backlog, reports
+//! past their take-in deadline, open and overdue callbacks. Each count is an
+//! index range (outbox by state; reports and callbacks per comune by status
+//! and due time), never a table scan.
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::dsl::{count_star, min};
+use diesel::prelude::*;
+
+use super::schema::{callbacks, municipalities, outbox, reports};
+use super::{naive, utc, DbConn};
+use crate::domain::report::Status;
+use crate::error::AppResult;
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Snapshot {
+    /// The served comuni (ISTAT codes).
+    pub municipalities: Vec<String>,
+    pub outbox_pending: Vec<(String, i64)>,
+    pub outbox_dead: Vec<(String, i64)>,
+    pub oldest_pending: Option<DateTime<Utc>>,
+    /// Per comune: new reports past their take-in deadline.
+    pub overdue: Vec<(String, i64)>,
+    pub callbacks_open: Vec<(String, i64)>,
+    pub callbacks_overdue: Vec<(String, i64)>,
+}
+
+fn outbox_by_kind(conn: &mut DbConn, state: &str) -> AppResult<Vec<(String, i64)>> {
+    Ok(outbox::table
+        .filter(outbox::state.eq(state))
+        .group_by(outbox::kind)
+        .select((outbox::kind, count_star()))
+        .load(conn)?)
+}
+
+pub fn snapshot(conn: &mut DbConn, now: DateTime<Utc>) -> AppResult<Snapshot> {
+    let now = naive(now);
+    let served: Vec<String> = municipalities::table
+        .select(municipalities::id)
+        .order(municipalities::id)
+        .load(conn)?;
+    let oldest: Option<NaiveDateTime> = outbox::table
+        .filter(outbox::state.eq("pending"))
+        .select(min(outbox::created_at))
+        .first(conn)?;
+    let mut s = Snapshot {
+        outbox_pending: outbox_by_kind(conn, "pending")?,
+        outbox_dead: outbox_by_kind(conn, "dead")?,
+        oldest_pending: oldest.map(utc),
+        ..Default::default()
+    };
+    for m in &served {
+        let overdue: i64 = reports::table
+            .filter(reports::municipality_id.eq(m))
+            .filter(reports::status.eq(Status::New.as_str()))
+            .filter(reports::take_in_due_at.lt(now))
+            .select(count_star())
+            .first(conn)?;
+        let open = callbacks::table
+            .filter(callbacks::municipality_id.eq(m))
+            .filter(callbacks::state.eq("open"));
+        let callbacks_open: i64 = open.select(count_star()).first(conn)?;
+        let callbacks_overdue: i64 = open
+            .filter(callbacks::due_at.lt(now))
+            .select(count_star())
+            .first(conn)?;
+        s.overdue.push((m.clone(), overdue));
+        s.callbacks_open.push((m.clone(), callbacks_open));
+        s.callbacks_overdue.push((m.clone(), callbacks_overdue));
+    }
+    s.municipalities = served;
+    Ok(s)
+}
