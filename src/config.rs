@@ -40,6 +40,12 @@ pub struct Config {
     pub webhook_allow_private: bool,
     /// Days after closure before the reporter's name, email and phone are erased.
     pub retention_days: i64,
+    /// Days a delivered notification's row (its Message-ID, for de-duplication)
+    /// is kept; dead ones are kept three times as long, for a retry.
+    pub outbox_keep_sent_days: i64,
+    /// Days the `file` mail transport keeps a written `.eml` (it is a
+    /// development and audit transport, not a mailbox).
+    pub mail_file_keep_days: i64,
     /// How often each `serve` process sweeps for overdue reports.
     pub sweep_interval_seconds: u64,
     /// SLA hours after the take-in deadline before the second escalation
@@ -95,6 +101,8 @@ impl Default for Config {
             forwarded_header: "x-forwarded-for".into(),
             webhook_allow_private: false,
             retention_days: 365,
+            outbox_keep_sent_days: 30,
+            mail_file_keep_days: 30,
             sweep_interval_seconds: 60,
             escalation_level2_hours: 24,
             mail_transport: "file".into(),
@@ -276,6 +284,12 @@ impl Config {
         }
         if let Some(v) = var("SEGNALA_RETENTION_DAYS")? {
             config.retention_days = number("SEGNALA_RETENTION_DAYS", v)?;
+        }
+        if let Some(v) = var("SEGNALA_OUTBOX_KEEP_SENT_DAYS")? {
+            config.outbox_keep_sent_days = number("SEGNALA_OUTBOX_KEEP_SENT_DAYS", v)?;
+        }
+        if let Some(v) = var("SEGNALA_MAIL_FILE_KEEP_DAYS")? {
+            config.mail_file_keep_days = number("SEGNALA_MAIL_FILE_KEEP_DAYS", v)?;
         }
         if let Some(v) = var("SEGNALA_WEB_DIR")? {
             config.web_dir = PathBuf::from(v);

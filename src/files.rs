@@ -48,3 +48,18 @@ pub fn write_durably(tmp: &Path, path: &Path, bytes: &[u8]) -> std::io::Result<(
     }
     Ok(())
 }
+
+/// Bytes in the files under `dir`, recursively (0 if it does not exist).
+pub fn tree_size(dir: &Path) -> u64 {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    entries
+        .flatten()
+        .map(|e| match e.metadata() {
+            Ok(m) if m.is_dir() => tree_size(&e.path()),
+            Ok(m) => m.len(),
+            Err(_) => 0,
+        })
+        .sum()
+}

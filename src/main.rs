@@ -66,6 +66,8 @@ enum Command {
     /// Benchmarks (run through scripts/bench, on a scratch database).
     #[command(subcommand, hide = true)]
     Bench(BenchCmd),
+    /// Bytes on disk per table and per report, and the data directory's size.
+    Storage,
     /// Data protection.
     #[command(subcommand)]
     Retention(RetentionCmd),
@@ -150,6 +152,12 @@ enum BenchCmd {
         reports: i64,
         #[arg(long, default_value_t = 10_000)]
         overdue: i64,
+    },
+    /// Bytes per report after delivery, and the scrape time of /metrics'
+    /// database gauges, on `reports` filled reports (on a scratch database).
+    Ops {
+        #[arg(long, default_value_t = 100_000)]
+        reports: usize,
     },
     /// segnala against the bare stack on the same data and load, one backend.
     Compare {
@@ -378,6 +386,37 @@ fn run(command: Command, config: Config) -> AppResult<()> {
             Ok(())
         }
         Command::Serve => serve(config),
+        Command::Storage => {
+            let store = open(&config)?;
+            let f = store.read(segnala::store::ops::footprint)?;
+            println!("{:<24} {:>14} {:>12}", "table", "bytes", "per report");
+            let per = |b: i64| {
+                if f.reports > 0 {
+                    format!("{:.0}", b as f64 / f.reports as f64)
+                } else {
+                    "-".into()
+                }
+            };
+            for (name, bytes) in &f.tables {
+                println!("{name:<24} {bytes:>14} {:>12}", per(*bytes));
+            }
+            println!(
+                "{:<24} {:>14} {:>12}",
+                "all tables",
+                f.total(),
+                per(f.total())
+            );
+            println!("reports: {}", f.reports);
+            for dir in ["attachments", "mail"] {
+                let path = config.data_dir.join(dir);
+                println!(
+                    "{:<24} {:>14}",
+                    format!("data/{dir}"),
+                    segnala::files::tree_size(&path)
+                );
+            }
+            Ok(())
+        }
         Command::User(cmd) => user_command(cmd, &config),
         Command::Outbox(cmd) => {
             let store = open(&config)?;
@@ -450,6 +489,10 @@ fn run(command: Command, config: Config) -> AppResult<()> {
         Command::Bench(BenchCmd::Sla { reports, overdue }) => {
             let store = open(&config)?;
             segnala::bench::sla(&store, reports, overdue)
+        }
+        Command::Bench(BenchCmd::Ops { reports }) => {
+            let store = open(&config)?;
+            segnala::bench::ops(&store, reports)
         }
         Command::Bench(BenchCmd::Compare {
             backend,
@@ -532,6 +575,16 @@ fn run(command: Command, config: Config) -> AppResult<()> {
             let days = days.unwrap_or(config.retention_days);
             let n = segnala::jobs::retention(&store, &config.data_dir, days, Utc::now())?;
             println!("{n} report(s) anonymised (closed more than {days} days ago)");
+            let h = segnala::jobs::housekeeping(
+                &store,
+                &config.data_dir,
+                segnala::jobs::Keep::from_config(&config),
+                Utc::now(),
+            )?;
+            println!(
+                "housekeeping: {} delivered and {} dead notification(s), {} mail file(s) removed",
+                h.sent, h.dead, h.mail_files
+            );
             Ok(())
         }
         Command::Demo => {
@@ -931,6 +984,7 @@ fn serve(config: Config) -> AppResult<()> {
             sweep_every: std::time::Duration::from_secs(config.sweep_interval_seconds.max(1)),
             policy: config.escalation_policy(),
             retention_days: config.retention_days,
+            keep: segnala::jobs::Keep::from_config(&config),
             data_dir: config.data_dir.clone(),
             dispatch_every: std::time::Duration::from_secs(config.dispatch_interval_seconds.max(1)),
             links: config.links(),

@@ -150,7 +150,7 @@ impl Metrics {
             escalations: counter(&r, "segnala_escalations_total", "Escalations made by this instance's sweeper, by level.", &["level"]),
             callbacks_open: gauge_vec(&r, "segnala_callbacks_open", "Phone callbacks waiting to be made, by comune.", &["municipality"]),
             callbacks_overdue: gauge_vec(&r, "segnala_callbacks_overdue", "Phone callbacks past their due time, by comune.", &["municipality"]),
-            job_duration: histogram(&r, "segnala_job_duration_seconds", "Duration of a periodic job's run (dispatcher, sweeper, retention).", &["job"], &[0.001, 0.01, 0.1, 0.5, 1.0, 5.0, 30.0, 120.0, 600.0]),
+            job_duration: histogram(&r, "segnala_job_duration_seconds", "Duration of a periodic job's run (dispatcher, sweeper, retention, housekeeping).", &["job"], &[0.001, 0.01, 0.1, 0.5, 1.0, 5.0, 30.0, 120.0, 600.0]),
             job_last_success,
             job_failures: counter(&r, "segnala_job_failures_total", "Periodic job runs that failed.", &["job"]),
             pool_connections: gauge_vec(&r, "segnala_db_pool_connections", "Database connections by pool (read, write) and state (idle, in_use).", &["pool", "state"]),
@@ -162,7 +162,7 @@ impl Metrics {
         };
         // Every series an alert or a panel reads exists from the start, at 0.
         let started = Utc::now().timestamp() as f64;
-        for job in ["dispatcher", "sweeper", "retention"] {
+        for job in ["dispatcher", "sweeper", "retention", "housekeeping"] {
             m.job_duration.with_label_values(&[job]);
             m.job_failures.with_label_values(&[job]);
             // "Not run since the process started" counts from the start.

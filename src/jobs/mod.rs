@@ -59,11 +59,6 @@ fn retention_run(
             break;
         }
     }
-    // Old rate-limit windows are useless; delivered and dead notifications
-    // keep no body, and go after a while.
-    store.write(|c| rate_limits::prune(c, naive(now - Duration::days(1))))?;
-    store.write(|c| crate::store::outbox::prune_sent(c, naive(now - Duration::days(30))))?;
-    store.write(|c| crate::store::outbox::prune_dead(c, naive(now - Duration::days(90))))?;
     // The page feedback's free text could hold what a citizen should not have
     // written there: it goes after the same period (the stars stay).
     store.write(|c| crate::store::page_feedback::erase_details(c, before))?;
@@ -248,6 +243,7 @@ pub struct Schedule {
     pub sweep_every: StdDuration,
     pub policy: escalations::Policy,
     pub retention_days: i64,
+    pub keep: Keep,
     pub data_dir: std::path::PathBuf,
     pub dispatch_every: StdDuration,
     pub links: crate::notify::plan::Links,
@@ -279,6 +275,7 @@ pub fn spawn(store: Store, schedule: Schedule, dispatcher: dispatch::Dispatcher)
     let policy = schedule.policy;
     let sweep_every = schedule.sweep_every;
     let retention_days = schedule.retention_days;
+    let keep = schedule.keep;
     let started = std::thread::Builder::new()
         .name("segnala-sweeper".into())
         .spawn(move || loop {
@@ -300,6 +297,16 @@ pub fn spawn(store: Store, schedule: Schedule, dispatcher: dispatch::Dispatcher)
     let started = std::thread::Builder::new()
         .name("segnala-retention".into())
         .spawn(move || loop {
+            match METRICS.job("housekeeping", || housekeeping(&store, &data_dir, keep, Utc::now())) {
+                Ok(h) if h == Housekeeping::default() => {}
+                Ok(h) => tracing::info!(
+                    outbox.sent_pruned = h.sent,
+                    outbox.dead_pruned = h.dead,
+                    mail.files_pruned = h.mail_files,
+                    "housekeeping"
+                ),
+                Err(e) => tracing::error!(error.cause = %e, "housekeeping failed"),
+            }
             match retention(&store, &data_dir, retention_days, Utc::now()) {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(reports = n, "retention: reporters' personal data erased"),
@@ -323,6 +330,54 @@ pub fn spawn(store: Store, schedule: Schedule, dispatcher: dispatch::Dispatcher)
     if let Err(e) = started {
         tracing::error!(error.cause = %e, "cannot start the retention job");
     }
+}
+
+/// How long what is no longer needed is kept.
+#[derive(Debug, Clone, Copy)]
+pub struct Keep {
+    pub sent_days: i64,
+    pub mail_file_days: i64,
+}
+
+impl Keep {
+    pub fn from_config(c: &crate::config::Config) -> Self {
+        Self {
+            sent_days: c.outbox_keep_sent_days,
+            mail_file_days: c.mail_file_keep_days,
+        }
+    }
+}
+
+/// What one housekeeping pass removed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Housekeeping {
+    pub rate_limits: usize,
+    pub sent: usize,
+    pub dead: usize,
+    pub mail_files: usize,
+}
+
+/// Removes what nothing needs any more: old rate-limit windows, delivered
+/// notifications after `keep.sent_days` (dead ones after three times that),
+/// and the `file` transport's `.eml` files after `keep.mail_file_days`.
+pub fn housekeeping(
+    store: &Store,
+    data_dir: &Path,
+    keep: Keep,
+    now: DateTime<Utc>,
+) -> AppResult<Housekeeping> {
+    let days = |d: i64| naive(now - Duration::days(d.max(0)));
+    let done = Housekeeping {
+        rate_limits: store.write(|c| rate_limits::prune(c, days(1)))?,
+        sent: store.write(|c| crate::store::outbox::prune_sent(c, days(keep.sent_days)))?,
+        dead: store.write(|c| crate::store::outbox::prune_dead(c, days(keep.sent_days * 3)))?,
+        mail_files: crate::notify::deliver::prune_mail_files(
+            data_dir,
+            std::time::SystemTime::from(now - Duration::days(keep.mail_file_days.max(0))),
+        ),
+    };
+    store.checkpoint()?;
+    Ok(done)
 }
 
 /// Reports escalated per transaction.

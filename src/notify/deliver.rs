@@ -100,6 +100,36 @@ pub enum Mailer {
 }
 
 /// Where the file transport keeps the messages about report `code`.
+/// Removes the `file` transport's `.eml` files last written before `before`
+/// (and the folders left empty); returns how many files went.
+pub fn prune_mail_files(data_dir: &std::path::Path, before: std::time::SystemTime) -> usize {
+    let Ok(folders) = std::fs::read_dir(data_dir.join("mail")) else {
+        return 0;
+    };
+    let mut removed = 0;
+    for folder in folders.flatten().map(|e| e.path()).filter(|p| p.is_dir()) {
+        let Ok(files) = std::fs::read_dir(&folder) else {
+            continue;
+        };
+        for file in files.flatten() {
+            let path = file.path();
+            let old = file
+                .metadata()
+                .and_then(|m| m.modified())
+                .is_ok_and(|t| t < before);
+            if old
+                && path.extension().is_some_and(|e| e == "eml")
+                && std::fs::remove_file(&path).is_ok()
+            {
+                removed += 1;
+            }
+        }
+        // Only succeeds when empty.
+        let _ = std::fs::remove_dir(&folder);
+    }
+    removed
+}
+
 pub fn mail_dir(data_dir: &std::path::Path, code: Option<&str>) -> std::path::PathBuf {
     let safe: String = code
         .unwrap_or("other")

@@ -264,6 +264,17 @@ impl Store {
         self.batcher.write(self, f)
     }
 
+    /// Rewrites the database compactly (benchmarks and maintenance windows:
+    /// it locks everything while it runs).
+    pub fn vacuum(&self) -> AppResult<()> {
+        let mut conn = self.write.get()?;
+        match &mut *conn {
+            DbConn::Sqlite(c) => c.batch_execute("VACUUM")?,
+            DbConn::Pg(c) => c.batch_execute("VACUUM FULL ANALYZE")?,
+        }
+        Ok(())
+    }
+
     /// SQLite: copies the write-ahead log into the database and truncates it,
     /// so that old versions of erased rows leave the disk. PostgreSQL: nothing.
     pub fn checkpoint(&self) -> AppResult<()> {

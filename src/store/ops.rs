@@ -71,3 +71,53 @@ pub fn snapshot(conn: &mut DbConn, now: DateTime<Utc>) -> AppResult<Snapshot> {
     s.municipalities = served;
     Ok(s)
 }
+
+/// Bytes on disk per table (its indexes included), largest first, and the
+/// number of reports: what a year of reports costs.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Footprint {
+    pub tables: Vec<(String, i64)>,
+    pub reports: i64,
+}
+
+impl Footprint {
+    pub fn total(&self) -> i64 {
+        self.tables.iter().map(|(_, b)| b).sum()
+    }
+
+    /// All tables' bytes over the number of reports.
+    pub fn per_report(&self) -> Option<f64> {
+        (self.reports > 0).then(|| self.total() as f64 / self.reports as f64)
+    }
+}
+
+#[derive(QueryableByName)]
+struct TableBytes {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    name: String,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    bytes: i64,
+}
+
+pub fn footprint(conn: &mut DbConn) -> AppResult<Footprint> {
+    let tables: Vec<TableBytes> = match conn {
+        // dbstat: every b-tree's pages; indexes are counted with their table.
+        DbConn::Sqlite(c) => diesel::sql_query(
+            "SELECT m.tbl_name AS name, CAST(SUM(d.pgsize) AS BIGINT) AS bytes \
+             FROM dbstat d JOIN sqlite_master m ON m.name = d.name \
+             GROUP BY m.tbl_name ORDER BY bytes DESC",
+        )
+        .load(c)?,
+        DbConn::Pg(c) => diesel::sql_query(
+            "SELECT c.relname::text AS name, pg_total_relation_size(c.oid)::bigint AS bytes \
+             FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+             WHERE c.relkind = 'r' AND n.nspname = current_schema() ORDER BY bytes DESC",
+        )
+        .load(c)?,
+    };
+    let reports: i64 = reports::table.select(count_star()).first(conn)?;
+    Ok(Footprint {
+        tables: tables.into_iter().map(|t| (t.name, t.bytes)).collect(),
+        reports,
+    })
+}

@@ -335,3 +335,42 @@ async fn the_web_pages_and_their_assets_are_served() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_json_log_record_names_the_request_route_status_and_report_but_no_person() {
+    let server = Spawned::pisa(&[("SEGNALA_LOG_FORMAT", "json"), ("SEGNALA_LOG", "info")]).await;
+    let created = server.file("buche", PISA_CENTRE).await;
+    let code = created["code"].as_str().unwrap();
+    let token = created["tracking_token"].as_str().unwrap();
+    let resp = server
+        .client
+        .get(server.url(&format!("/api/v1/reports/{code}?token={token}")))
+        .header("x-request-id", "trace-42")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    let mut line = None;
+    for _ in 0..50 {
+        line = server
+            .log()
+            .lines()
+            .find(|l| l.contains("trace-42") && l.contains("http.status_code"))
+            .map(str::to_string);
+        if line.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let line = line.expect("a record of the request");
+    let record: serde_json::Value = serde_json::from_str(&line).expect("one JSON object per line");
+    let span = &record["span"];
+    assert_eq!(span["request_id"], "trace-42", "{line}");
+    assert_eq!(span["http.route"], "/api/v1/reports/{code}", "{line}");
+    assert_eq!(span["report.code"], code, "{line}");
+    assert_eq!(span["http.status_code"], 200, "{line}");
+    assert!(record["fields"].get("time.busy").is_some(), "{line}");
+    let log = server.log();
+    assert!(!log.contains(token), "the token is not logged");
+    assert!(!log.contains("@example"), "no email address is logged");
+}

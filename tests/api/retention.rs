@@ -581,3 +581,65 @@ async fn what_an_earlier_version_left_at_rest_is_scrubbed_at_start() {
         0
     );
 }
+
+#[tokio::test]
+async fn housekeeping_prunes_delivered_notifications_and_mail_files_and_keeps_what_is_needed() {
+    let app = TestApp::pisa().await;
+    let data_dir = app.config.data_dir.clone();
+    let old = app.file("buche", PISA_CENTRE).await;
+    dispatch(&app, Utc::now()).await;
+    let mail = data_dir.join("mail");
+    let eml = |dir: &std::path::Path| directory_text(dir).matches("Message-ID").count();
+    assert!(
+        eml(&mail) >= 1,
+        "the file transport wrote the acknowledgement"
+    );
+    // A second report whose mail is not delivered yet.
+    let pending = app.file("buche", PISA_CENTRE).await;
+    let rows = |state: &'static str| {
+        app.store
+            .read(|c| {
+                use diesel::prelude::*;
+                use segnala::store::schema::outbox as o;
+                Ok(o::table
+                    .filter(o::state.eq(state))
+                    .count()
+                    .get_result::<i64>(c)?)
+            })
+            .unwrap()
+    };
+    let sent_before = rows("sent");
+    assert!(sent_before >= 1 && rows("pending") >= 1);
+
+    let keep = segnala::jobs::Keep {
+        sent_days: 30,
+        mail_file_days: 30,
+    };
+    // Within the period nothing goes.
+    let h =
+        segnala::jobs::housekeeping(&app.store, &data_dir, keep, Utc::now() + Duration::days(29))
+            .unwrap();
+    assert_eq!((h.sent, h.mail_files), (0, 0));
+    assert_eq!(rows("sent"), sent_before);
+    // After it, delivered rows and the written mail go; what is still to be delivered stays.
+    let h =
+        segnala::jobs::housekeeping(&app.store, &data_dir, keep, Utc::now() + Duration::days(31))
+            .unwrap();
+    assert_eq!(h.sent as i64, sent_before);
+    assert!(h.mail_files >= 1);
+    assert_eq!(rows("sent"), 0);
+    assert!(
+        rows("pending") >= 1,
+        "an undelivered notification is never pruned"
+    );
+    assert_eq!(eml(&mail), 0, "no .eml left");
+    // The reports themselves are untouched, and the pending mail still goes out.
+    for r in [&old, &pending] {
+        let (status, _) = app
+            .get(&format!("/api/v1/reports/{}", r["code"].as_str().unwrap()))
+            .await;
+        assert_eq!(status, 200);
+    }
+    dispatch(&app, Utc::now() + Duration::days(31)).await;
+    assert_eq!(rows("pending"), 0);
+}
