@@ -233,7 +233,8 @@ enum MunicipalityCmd {
     },
     /// List served municipalities.
     List,
-    /// Add a municipal holiday or closure (`--reopened`: a national holiday that is worked).
+    /// Add a municipal holiday or closure (`--reopened`: a national holiday
+    /// that is worked; `--every-year`: the same day every year).
     Holiday {
         #[arg(long)]
         istat: String,
@@ -243,7 +244,10 @@ enum MunicipalityCmd {
         name: String,
         #[arg(long)]
         reopened: bool,
-        /// Remove the date instead.
+        /// The same day and month every year (the patron saint).
+        #[arg(long)]
+        every_year: bool,
+        /// Remove the date (or, with --every-year, the yearly holiday) instead.
         #[arg(long)]
         remove: bool,
     },
@@ -664,6 +668,7 @@ fn run(command: Command, config: Config) -> AppResult<()> {
                     date,
                     name,
                     reopened,
+                    every_year,
                     remove,
                 } => store.write(|conn| {
                     municipalities::find(conn, &istat)?.ok_or_else(|| {
@@ -672,7 +677,23 @@ fn run(command: Command, config: Config) -> AppResult<()> {
                             format!("no municipality {istat}"),
                         )
                     })?;
-                    if remove {
+                    use chrono::Datelike;
+                    if every_year && remove {
+                        municipalities::remove_annual_holiday(
+                            conn,
+                            &istat,
+                            date.month(),
+                            date.day(),
+                        )?;
+                    } else if every_year {
+                        municipalities::set_annual_holiday(
+                            conn,
+                            &istat,
+                            date.month(),
+                            date.day(),
+                            &name,
+                        )?;
+                    } else if remove {
                         municipalities::remove_holiday(conn, &istat, date)?;
                     } else {
                         municipalities::set_holiday(conn, &istat, date, &name, reopened)?;

@@ -104,6 +104,11 @@ pub fn ops(store: &Store, total: usize) -> AppResult<()> {
         "[{backend}] filled {n} reports in {:.1} s",
         started.elapsed().as_secs_f64()
     );
+    let before = store.read(crate::store::ops::footprint)?;
+    println!(
+        "[{backend}] as filled (a year of delivered notification rows): {:.0} bytes per report",
+        before.per_report().unwrap_or(0.0)
+    );
     // The steady state: what housekeeping keeps (a month of delivered rows),
     // compacted as space freed is reused.
     // (No data directory: the fill writes no mail files.)

@@ -4,7 +4,7 @@
 //! The boundary is ISTAT's, via openpolis/geojson-italy (CC-BY 4.0,
 //! "ISTAT, openpolis").
 
-use chrono::{NaiveDate, Utc};
+use chrono::Utc;
 use serde_json::{json, Value};
 
 use crate::domain::report::Status;
@@ -235,11 +235,7 @@ pub fn setup(store: &Store) -> AppResult<DemoSummary> {
         calendar.urp_email = Some("urp@comune.pisa.example".into());
         calendar.urp_address = Some("Lungarno Galilei 43, 56125 Pisa".into());
         municipalities::set_calendar_settings(conn, &m.id, &calendar, now)?;
-        for year in 2026..=2030 {
-            if let Some(date) = NaiveDate::from_ymd_opt(year, 6, 17) {
-                municipalities::set_holiday(conn, &m.id, date, "San Ranieri, patrono di Pisa", false)?;
-            }
-        }
+        municipalities::set_annual_holiday(conn, &m.id, 6, 17, "San Ranieri, patrono di Pisa")?;
         for (code, name, kind, email) in OFFICES {
             catalog::insert_office(
                 conn,

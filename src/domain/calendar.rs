@@ -68,6 +68,8 @@ pub struct Calendar {
     office_hours: Vec<(NaiveTime, NaiveTime)>,
     /// Municipal holidays and extra closures.
     closures: BTreeSet<NaiveDate>,
+    /// Municipal holidays every year, as (month, day).
+    annual: BTreeSet<(u32, u32)>,
     /// National holidays that are working days here after all (a change in the law).
     reopened: BTreeSet<NaiveDate>,
 }
@@ -106,6 +108,7 @@ impl Calendar {
             working_weekdays,
             office_hours: sorted,
             closures: BTreeSet::new(),
+            annual: BTreeSet::new(),
             reopened: BTreeSet::new(),
         })
     }
@@ -125,6 +128,12 @@ impl Calendar {
         self
     }
 
+    /// Holidays on the same (month, day) every year.
+    pub fn with_annual(mut self, days: impl IntoIterator<Item = (u32, u32)>) -> Self {
+        self.annual.extend(days);
+        self
+    }
+
     pub fn with_reopened(mut self, dates: impl IntoIterator<Item = NaiveDate>) -> Self {
         self.reopened.extend(dates);
         self
@@ -136,6 +145,7 @@ impl Calendar {
 
     pub fn is_holiday(&self, date: NaiveDate) -> bool {
         self.closures.contains(&date)
+            || self.annual.contains(&(date.month(), date.day()))
             || (is_national_holiday(date) && !self.reopened.contains(&date))
     }
 
@@ -295,6 +305,30 @@ pub fn parse_weekdays(s: &str) -> Result<[bool; 7], CalendarError> {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn an_annual_holiday_holds_in_every_year_and_a_dated_closure_only_once() {
+        let cal = Calendar::italian_default()
+            .with_annual([(6, 17)])
+            .with_closures([NaiveDate::from_ymd_opt(2027, 3, 2).unwrap()]);
+        for year in [2026, 2031, 2050, 2100] {
+            let day = NaiveDate::from_ymd_opt(year, 6, 17).unwrap();
+            assert!(cal.is_holiday(day), "{day}");
+        }
+        assert!(cal.is_holiday(NaiveDate::from_ymd_opt(2027, 3, 2).unwrap()));
+        assert!(!cal.is_holiday(NaiveDate::from_ymd_opt(2028, 3, 2).unwrap()));
+        // Wednesday 17 June 2037: the deadline of a report filed the evening
+        // before skips it, in 2037 as in 2026.
+        let filed = rome(2037, 6, 16, 17, 30);
+        let due = cal.deadline(filed, 24, DeadlineMode::WorkingDays);
+        assert_eq!(due, rome(2037, 6, 18, 17, 30), "the 17th does not count");
+        let without = Calendar::italian_default().deadline(filed, 24, DeadlineMode::WorkingDays);
+        assert_eq!(without, rome(2037, 6, 17, 17, 30));
+        // 29 February is a holiday only in leap years.
+        let leap = Calendar::italian_default().with_annual([(2, 29)]);
+        assert!(leap.is_holiday(NaiveDate::from_ymd_opt(2028, 2, 29).unwrap()));
+        assert!(!leap.is_holiday(NaiveDate::from_ymd_opt(2027, 2, 28).unwrap()));
+    }
 
     fn rome(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
         let cal = Calendar::italian_default();

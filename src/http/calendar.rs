@@ -7,7 +7,7 @@
 use actix_web::{delete, get, patch, post, put, web, HttpResponse};
 use chrono::{Datelike, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
 use super::auth::Staff;
 use super::AppState;
@@ -51,6 +51,7 @@ pub struct CalendarView {
 fn view(conn: &mut crate::store::DbConn, municipality_id: &str) -> AppResult<CalendarView> {
     let settings = municipalities::calendar_settings(conn, municipality_id)?;
     let local = municipalities::holidays(conn, municipality_id)?;
+    let annual = municipalities::annual_holidays(conn, municipality_id)?;
     let year = Utc::now().year();
     let mut holidays: Vec<HolidayView> = (year..=year + 1)
         .flat_map(national_holidays)
@@ -66,6 +67,15 @@ fn view(conn: &mut crate::store::DbConn, municipality_id: &str) -> AppResult<Cal
             .into_iter()
             .map(|(date, name, kind)| HolidayView { date, name, kind }),
     );
+    holidays.extend((year..=year + 1).flat_map(|y| {
+        annual.iter().filter_map(move |(m, d, name)| {
+            Some(HolidayView {
+                date: NaiveDate::from_ymd_opt(y, *m, *d)?,
+                name: name.clone(),
+                kind: "annual".into(),
+            })
+        })
+    }));
     holidays.sort_by_key(|h| h.date);
     let weekdays = parse_weekdays(&settings.working_weekdays).map_err(AppError::internal)?;
     Ok(CalendarView {
@@ -225,6 +235,18 @@ pub struct HolidayRequest {
     /// A national holiday that is a working day here (a change in the law).
     #[serde(default)]
     pub reopened: bool,
+    /// The same day and month every year (the patron saint); the year of
+    /// `date` is ignored.
+    #[serde(default)]
+    pub every_year: bool,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct HolidayRemoval {
+    /// Remove the yearly holiday on that day and month.
+    #[serde(default)]
+    pub every_year: bool,
 }
 
 #[utoipa::path(
@@ -245,10 +267,21 @@ pub async fn add_holiday(
     let b = body.into_inner();
     let name = crate::domain::validate::required_text("name", Some(&b.name), 120)
         .map_err(|e| AppError::Validation(vec![e]))?;
+    if b.every_year && b.reopened {
+        return Err(AppError::field(
+            "every_year",
+            "invalid_holiday",
+            "a yearly holiday cannot be a reopened national holiday",
+        ));
+    }
     let m = staff.actor.municipality_id.clone();
     let v = state
         .write(move |c| {
-            municipalities::set_holiday(c, &m, b.date, &name, b.reopened)?;
+            if b.every_year {
+                municipalities::set_annual_holiday(c, &m, b.date.month(), b.date.day(), &name)?;
+            } else {
+                municipalities::set_holiday(c, &m, b.date, &name, b.reopened)?;
+            }
             view(c, &m)
         })
         .await?;
@@ -260,7 +293,7 @@ pub async fn add_holiday(
     path = "/api/v1/admin/holidays/{date}",
     tag = "admin",
     security(("bearer" = [])),
-    params(("date" = String, Path, description = "YYYY-MM-DD")),
+    params(("date" = String, Path, description = "YYYY-MM-DD"), HolidayRemoval),
     responses((status = 204, description = "Removed"), (status = 404, description = "No municipal holiday that day", body = crate::error::ErrorEnvelope))
 )]
 #[delete("/admin/holidays/{date}")]
@@ -268,13 +301,21 @@ pub async fn remove_holiday(
     state: web::Data<AppState>,
     staff: Staff,
     date: web::Path<String>,
+    query: web::Query<HolidayRemoval>,
 ) -> AppResult<HttpResponse> {
     staff.require_here(Action::Administer)?;
     let date = NaiveDate::parse_from_str(&date, "%Y-%m-%d")
         .map_err(|_| AppError::not_found("holiday_not_found", "no such date"))?;
     let m = staff.actor.municipality_id.clone();
+    let every_year = query.every_year;
     let removed = state
-        .write(move |c| municipalities::remove_holiday(c, &m, date))
+        .write(move |c| {
+            if every_year {
+                municipalities::remove_annual_holiday(c, &m, date.month(), date.day())
+            } else {
+                municipalities::remove_holiday(c, &m, date)
+            }
+        })
         .await?;
     if removed {
         Ok(HttpResponse::NoContent().finish())

@@ -270,7 +270,12 @@ impl Store {
         let mut conn = self.write.get()?;
         match &mut *conn {
             DbConn::Sqlite(c) => c.batch_execute("VACUUM")?,
-            DbConn::Pg(c) => c.batch_execute("VACUUM FULL ANALYZE")?,
+            DbConn::Pg(c) => {
+                c.batch_execute("VACUUM FULL")?;
+                // As autovacuum would: statistics and the visibility map
+                // (index-only scans), which VACUUM FULL leaves unset.
+                c.batch_execute("VACUUM ANALYZE")?;
+            }
         }
         Ok(())
     }

@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
-use super::schema::{cache_versions, holidays, municipalities};
+use super::schema::{annual_holidays, cache_versions, holidays, municipalities};
 use super::DbConn;
 use crate::domain::calendar::{parse_office_hours, parse_weekdays, Calendar, DeadlineMode};
 use crate::domain::territory::{self, Area, Territory};
@@ -224,6 +224,66 @@ pub fn set_holiday(
     touch(conn, municipality_id)
 }
 
+/// Adds (or renames) a holiday on the same day every year (the patron saint).
+pub fn set_annual_holiday(
+    conn: &mut DbConn,
+    municipality_id: &str,
+    month: u32,
+    day: u32,
+    name: &str,
+) -> AppResult<()> {
+    if NaiveDate::from_ymd_opt(2024, month, day).is_none() {
+        return Err(AppError::field(
+            "date",
+            "invalid_day",
+            format!("{day:02}/{month:02} is not a day of the year"),
+        ));
+    }
+    let key = (municipality_id, month as i32, day as i32);
+    diesel::delete(annual_holidays::table.find(key)).execute(conn)?;
+    diesel::insert_into(annual_holidays::table)
+        .values((
+            annual_holidays::municipality_id.eq(municipality_id),
+            annual_holidays::month.eq(month as i32),
+            annual_holidays::day.eq(day as i32),
+            annual_holidays::name.eq(name),
+        ))
+        .execute(conn)?;
+    touch(conn, municipality_id)
+}
+
+pub fn remove_annual_holiday(
+    conn: &mut DbConn,
+    municipality_id: &str,
+    month: u32,
+    day: u32,
+) -> AppResult<bool> {
+    let n =
+        diesel::delete(annual_holidays::table.find((municipality_id, month as i32, day as i32)))
+            .execute(conn)?;
+    Ok(n > 0)
+}
+
+/// The municipality's annual holidays: `(month, day, name)`.
+pub fn annual_holidays(
+    conn: &mut DbConn,
+    municipality_id: &str,
+) -> AppResult<Vec<(u32, u32, String)>> {
+    let rows: Vec<(i32, i32, String)> = annual_holidays::table
+        .filter(annual_holidays::municipality_id.eq(municipality_id))
+        .order((annual_holidays::month, annual_holidays::day))
+        .select((
+            annual_holidays::month,
+            annual_holidays::day,
+            annual_holidays::name,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(m, d, n)| (m as u32, d as u32, n))
+        .collect())
+}
+
 pub fn remove_holiday(
     conn: &mut DbConn,
     municipality_id: &str,
@@ -267,6 +327,11 @@ pub fn calendar(conn: &mut DbConn, municipality_id: &str) -> AppResult<Calendar>
     )
     .map_err(invalid)?
     .with_closures(rows.iter().filter(|(_, k)| k == "closure").map(|(d, _)| *d))
+    .with_annual(
+        annual_holidays(conn, municipality_id)?
+            .into_iter()
+            .map(|(m, d, _)| (m, d)),
+    )
     .with_reopened(
         rows.iter()
             .filter(|(_, k)| k == "reopened")

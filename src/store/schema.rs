@@ -34,6 +34,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    /// Holidays on the same day every year (the patron saint).
+    annual_holidays (municipality_id, month, day) {
+        municipality_id -> Text,
+        month -> Integer,
+        day -> Integer,
+        name -> Text,
+    }
+}
+
+diesel::table! {
     offices (id) {
         id -> Text,
         municipality_id -> Text,

@@ -367,10 +367,7 @@ async fn a_phone_only_citizen_is_called_back_and_every_attempt_is_on_the_timelin
         .await;
     let resolved: DateTime<Utc> = serde_json::from_value(detail["resolved_at"].clone()).unwrap();
     let expected = segnala::domain::calendar::Calendar::italian_default()
-        .with_closures([
-            chrono::NaiveDate::from_ymd_opt(2027, 6, 17).unwrap(),
-            chrono::NaiveDate::from_ymd_opt(2026, 6, 17).unwrap(),
-        ])
+        .with_annual([(6, 17)])
         .deadline(
             resolved,
             24,

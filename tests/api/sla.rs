@@ -389,3 +389,94 @@ async fn the_sweep_command_escalates_at_a_given_instant() {
     let out = run();
     assert!(String::from_utf8_lossy(&out.stdout).contains("0 report(s) escalated to level 1"));
 }
+
+#[tokio::test]
+async fn a_patron_saint_is_a_holiday_every_year_and_a_closure_only_on_its_date() {
+    use chrono::{Datelike, NaiveDate};
+    let app = TestApp::pisa().await;
+    let admin = app.staff("adm", Role::Admin, &[]).await;
+    // The demo's San Ranieri is a yearly rule; add a second one and a one-off closure.
+    let (status, view) = app
+        .post_as(
+            &admin,
+            "/api/v1/admin/holidays",
+            &json!({"date": "2026-01-31", "name": "Festa di prova", "every_year": true}),
+        )
+        .await;
+    assert_eq!(status, 201, "{view}");
+    let (status, _) = app
+        .post_as(
+            &admin,
+            "/api/v1/admin/holidays",
+            &json!({"date": "2027-03-02", "name": "Chiusura uffici"}),
+        )
+        .await;
+    assert_eq!(status, 201);
+    let (status, body) = app
+        .post_as(
+            &admin,
+            "/api/v1/admin/holidays",
+            &json!({"date": "2027-03-02", "name": "x", "every_year": true, "reopened": true}),
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"]["details"][0]["field"].as_str()),
+        (422, Some("every_year"))
+    );
+    let (_, view) = app.get_as(&admin, "/api/v1/admin/calendar").await;
+    let annual: Vec<(String, String)> = view["holidays"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|h| h["kind"] == "annual")
+        .map(|h| {
+            (
+                h["date"].as_str().unwrap().to_string(),
+                h["name"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let year = Utc::now().year();
+    for y in [year, year + 1] {
+        assert!(
+            annual.contains(&(format!("{y}-06-17"), "San Ranieri, patrono di Pisa".into())),
+            "{annual:?}"
+        );
+        assert!(
+            annual.contains(&(format!("{y}-01-31"), "Festa di prova".into())),
+            "{annual:?}"
+        );
+    }
+    // Deadlines honour both, in any year.
+    let cal = app
+        .store
+        .read(|c| segnala::store::municipalities::calendar(c, segnala::demo::PISA_ISTAT))
+        .unwrap();
+    for y in [2031, 2045] {
+        assert!(
+            cal.is_holiday(NaiveDate::from_ymd_opt(y, 6, 17).unwrap()),
+            "{y}"
+        );
+        assert!(
+            cal.is_holiday(NaiveDate::from_ymd_opt(y, 1, 31).unwrap()),
+            "{y}"
+        );
+    }
+    assert!(cal.is_holiday(NaiveDate::from_ymd_opt(2027, 3, 2).unwrap()));
+    assert!(!cal.is_holiday(NaiveDate::from_ymd_opt(2028, 3, 2).unwrap()));
+    // Removing the yearly rule by any of its dates.
+    let resp = app
+        .client
+        .delete(app.url("/api/v1/admin/holidays/2040-01-31?every_year=true"))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 204);
+    let cal = app
+        .store
+        .read(|c| segnala::store::municipalities::calendar(c, segnala::demo::PISA_ISTAT))
+        .unwrap();
+    assert!(!cal.is_holiday(NaiveDate::from_ymd_opt(2031, 1, 31).unwrap()));
+    assert!(cal.is_holiday(NaiveDate::from_ymd_opt(2031, 6, 17).unwrap()));
+}
