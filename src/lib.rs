@@ -5,6 +5,7 @@
 
 pub mod auth;
 pub mod bench;
+pub mod boundaries;
 pub mod config;
 pub mod demo;
 pub mod domain;
@@ -17,4 +18,5 @@ pub mod media;
 pub mod metrics;
 pub mod notify;
 pub mod receipt;
+pub mod starter;
 pub mod store;

@@ -219,18 +219,30 @@ enum RetentionCmd {
 
 #[derive(Subcommand)]
 enum MunicipalityCmd {
-    /// Import (or update) a comune's boundary from a GeoJSON file, picked by ISTAT code.
-    Import {
-        #[arg(long)]
-        geojson: PathBuf,
+    /// Serve a comune (or update its boundary), by ISTAT code: from the
+    /// national boundaries shipped with segnala, or from `--geojson FILE`.
+    #[command(alias = "import")]
+    Add {
         #[arg(long)]
         istat: String,
+        /// A GeoJSON file with a newer boundary (default: the national file).
+        #[arg(long)]
+        geojson: Option<PathBuf>,
         #[arg(long)]
         name: Option<String>,
         /// Prefix of report codes (default: the province acronym, or the cadastral code if taken).
         #[arg(long)]
         prefix: Option<String>,
+        /// Also add the starter catalogue (standard categories and offices),
+        /// so that the comune takes reports at once.
+        #[arg(long)]
+        starter: bool,
+        /// The URP's email, for the starter's URP office and the citizen pages.
+        #[arg(long)]
+        urp_email: Option<String>,
     },
+    /// Find a comune's ISTAT code by name in the national boundaries.
+    Search { query: String },
     /// List served municipalities.
     List,
     /// Add a municipal holiday or closure (`--reopened`: a national holiday
@@ -620,27 +632,37 @@ fn run(command: Command, config: Config) -> AppResult<()> {
         Command::Municipality(cmd) => {
             let store = open(&config)?;
             match cmd {
-                MunicipalityCmd::Import {
+                MunicipalityCmd::Add {
                     geojson,
                     istat,
                     name,
                     prefix,
+                    starter,
+                    urp_email,
                 } => {
-                    let doc = read_json(&geojson)?;
+                    let doc = match &geojson {
+                        Some(path) => read_json(path)?,
+                        None => segnala::boundaries::national()?,
+                    };
                     let picked = pick_feature(&doc, &istat)
                         .map_err(|e| AppError::unprocessable("invalid_geojson", e.to_string()))?;
+                    drop(doc);
                     let name = name.or(picked.name.clone()).ok_or_else(|| {
                         AppError::bad_request(
                             "name_required",
                             "the file names no comune: pass --name",
                         )
                     })?;
-                    let m = store.write(|conn| {
+                    let urp_email = urp_email
+                        .map(|e| segnala::domain::validate::email(&e))
+                        .transpose()
+                        .map_err(|e| AppError::bad_request("invalid_email", e.message))?;
+                    let (m, added) = store.write(|conn| {
                         let prefix = match prefix {
                             Some(p) => p,
                             None => default_prefix(conn, &istat, &picked)?,
                         };
-                        municipalities::upsert(
+                        let m = municipalities::upsert(
                             conn,
                             &ImportedMunicipality {
                                 id: istat.clone(),
@@ -649,12 +671,52 @@ fn run(command: Command, config: Config) -> AppResult<()> {
                                 geometry: picked.geometry.clone(),
                             },
                             now,
-                        )
+                        )?;
+                        if let Some(email) = &urp_email {
+                            let mut c = municipalities::calendar_settings(conn, &m.id)?;
+                            c.urp_email = Some(email.clone());
+                            municipalities::set_calendar_settings(conn, &m.id, &c, now)?;
+                        }
+                        let added = if starter {
+                            if !catalog::list_offices(conn, &m.id)?.is_empty() {
+                                return Err(AppError::conflict(
+                                    "catalogue_exists",
+                                    format!("{} already has offices: the starter catalogue is for a new comune", m.name),
+                                ));
+                            }
+                            Some(segnala::starter::install(conn, &m.id, urp_email.as_deref(), now)?)
+                        } else {
+                            None
+                        };
+                        Ok((m, added))
                     })?;
                     println!(
-                        "{} {} imported (codes {}-YYYY-NNNNNN)",
-                        m.id, m.name, m.code_prefix
+                        "{} {} ({}) served (codes {}-YYYY-NNNNNN)",
+                        m.id,
+                        m.name,
+                        picked.province.as_deref().unwrap_or("-"),
+                        m.code_prefix
                     );
+                    if let Some((offices, categories)) = added {
+                        println!("starter catalogue: {offices} offices, {categories} categories");
+                    }
+                    if geojson.is_none() {
+                        println!("{}", segnala::boundaries::ATTRIBUTION);
+                    }
+                    Ok(())
+                }
+                MunicipalityCmd::Search { query } => {
+                    let found =
+                        segnala::boundaries::search(&segnala::boundaries::national()?, &query);
+                    if found.is_empty() {
+                        println!("no comune matches `{query}`");
+                    }
+                    for e in found.iter().take(50) {
+                        println!("{}  {:<40} {}  {}", e.istat, e.name, e.province, e.region);
+                    }
+                    if found.len() > 50 {
+                        println!("… and {} more: be more precise", found.len() - 50);
+                    }
                     Ok(())
                 }
                 MunicipalityCmd::List => {

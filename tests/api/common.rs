@@ -189,7 +189,11 @@ impl TestApp {
 
     /// No municipality, with a configuration tweak.
     pub async fn empty_with(tweak: impl FnOnce(&mut Config)) -> Self {
-        let db = TestDb::new();
+        Self::with_db(TestDb::new(), tweak).await
+    }
+
+    /// Serves a database the test already prepared (with the CLI, say).
+    pub async fn with_db(db: TestDb, tweak: impl FnOnce(&mut Config)) -> Self {
         let mut config = Config {
             database_url: db.url.clone(),
             database_pool_size: 4,

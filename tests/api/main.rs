@@ -12,6 +12,7 @@ mod intake;
 mod lifecycle;
 mod listing;
 mod notify;
+mod onboarding;
 mod open311;
 mod ops;
 mod retention;

@@ -1,0 +1,284 @@
+//! A starter catalogue for a new comune: a standard Italian category tree
+//! and a default set of offices, so that it takes reports the minute it is
+//! added (`segnala municipality add --istat … --starter`). The comune then
+//! renames, re-routes and adds to it as it likes.
+
+use chrono::NaiveDateTime;
+
+use crate::error::AppResult;
+use crate::store::catalog::{self, NewCategory, NewOffice};
+use crate::store::DbConn;
+
+/// `(code, name, kind)`.
+pub const OFFICES: &[(&str, &str, &str)] = &[
+    ("urp", "Ufficio Relazioni con il Pubblico", "internal"),
+    (
+        "lavori-pubblici",
+        "Lavori pubblici e manutenzioni",
+        "internal",
+    ),
+    ("ambiente", "Ambiente, verde e rifiuti", "internal"),
+    ("polizia-locale", "Polizia locale", "internal"),
+];
+
+/// `(code, parent, name_it, name_en, office, take-in hours, resolution days, triage)`.
+#[allow(clippy::type_complexity)]
+pub const CATEGORIES: &[(&str, Option<&str>, &str, &str, Option<&str>, i32, i32, bool)] = &[
+    (
+        "strade",
+        None,
+        "Strade e marciapiedi",
+        "Roads and pavements",
+        Some("lavori-pubblici"),
+        24,
+        30,
+        false,
+    ),
+    (
+        "buche",
+        Some("strade"),
+        "Buche e dissesti stradali",
+        "Potholes and damaged roads",
+        Some("lavori-pubblici"),
+        24,
+        15,
+        false,
+    ),
+    (
+        "marciapiedi",
+        Some("strade"),
+        "Marciapiedi e barriere architettoniche",
+        "Pavements and barriers",
+        Some("lavori-pubblici"),
+        24,
+        30,
+        false,
+    ),
+    (
+        "illuminazione",
+        None,
+        "Illuminazione pubblica",
+        "Street lighting",
+        Some("lavori-pubblici"),
+        24,
+        10,
+        false,
+    ),
+    (
+        "lampioni",
+        Some("illuminazione"),
+        "Lampione spento o danneggiato",
+        "Street light out or damaged",
+        Some("lavori-pubblici"),
+        24,
+        10,
+        false,
+    ),
+    (
+        "verde",
+        None,
+        "Verde pubblico",
+        "Parks and trees",
+        Some("ambiente"),
+        24,
+        30,
+        false,
+    ),
+    (
+        "alberi",
+        Some("verde"),
+        "Alberi e rami pericolanti",
+        "Dangerous trees and branches",
+        Some("ambiente"),
+        24,
+        7,
+        false,
+    ),
+    (
+        "parchi",
+        Some("verde"),
+        "Parchi, aiuole e giochi",
+        "Parks, flowerbeds and playgrounds",
+        Some("ambiente"),
+        24,
+        30,
+        false,
+    ),
+    (
+        "rifiuti",
+        None,
+        "Rifiuti e pulizia",
+        "Waste and cleaning",
+        Some("ambiente"),
+        24,
+        7,
+        false,
+    ),
+    (
+        "rifiuti-abbandonati",
+        Some("rifiuti"),
+        "Rifiuti abbandonati",
+        "Dumped waste",
+        Some("ambiente"),
+        24,
+        7,
+        false,
+    ),
+    (
+        "cassonetti",
+        Some("rifiuti"),
+        "Cassonetti pieni o danneggiati",
+        "Full or damaged bins",
+        Some("ambiente"),
+        24,
+        5,
+        false,
+    ),
+    (
+        "acqua",
+        None,
+        "Acqua e fognature",
+        "Water and drains",
+        Some("lavori-pubblici"),
+        24,
+        15,
+        false,
+    ),
+    (
+        "perdite",
+        Some("acqua"),
+        "Perdite d'acqua",
+        "Water leaks",
+        Some("lavori-pubblici"),
+        24,
+        7,
+        false,
+    ),
+    (
+        "tombini",
+        Some("acqua"),
+        "Tombini e caditoie ostruiti",
+        "Blocked drains",
+        Some("lavori-pubblici"),
+        24,
+        15,
+        false,
+    ),
+    (
+        "segnaletica",
+        None,
+        "Segnaletica stradale",
+        "Road signs and markings",
+        Some("polizia-locale"),
+        24,
+        30,
+        false,
+    ),
+    (
+        "cartelli",
+        Some("segnaletica"),
+        "Cartelli e semafori",
+        "Signs and traffic lights",
+        Some("polizia-locale"),
+        24,
+        15,
+        false,
+    ),
+    (
+        "animali",
+        None,
+        "Animali",
+        "Animals",
+        Some("polizia-locale"),
+        24,
+        7,
+        false,
+    ),
+    (
+        "animali-randagi",
+        Some("animali"),
+        "Animali randagi o feriti",
+        "Stray or injured animals",
+        Some("polizia-locale"),
+        24,
+        3,
+        false,
+    ),
+    (
+        "degrado",
+        None,
+        "Degrado urbano",
+        "Urban decay",
+        Some("polizia-locale"),
+        24,
+        30,
+        false,
+    ),
+    (
+        "graffiti",
+        Some("degrado"),
+        "Scritte e graffiti",
+        "Graffiti",
+        Some("ambiente"),
+        24,
+        30,
+        false,
+    ),
+    (
+        "veicoli-abbandonati",
+        Some("degrado"),
+        "Veicoli abbandonati",
+        "Abandoned vehicles",
+        Some("polizia-locale"),
+        24,
+        30,
+        false,
+    ),
+    ("altro", None, "Altro", "Other", None, 24, 30, true),
+];
+
+/// Adds the starter offices (with the URP's email and phone when known) and
+/// categories to `municipality_id`; returns how many of each.
+pub fn install(
+    conn: &mut DbConn,
+    municipality_id: &str,
+    urp_email: Option<&str>,
+    now: NaiveDateTime,
+) -> AppResult<(usize, usize)> {
+    for (code, name, kind) in OFFICES {
+        catalog::insert_office(
+            conn,
+            &NewOffice {
+                municipality_id: municipality_id.into(),
+                code: (*code).into(),
+                name: (*name).into(),
+                kind: (*kind).into(),
+                email: (*code == "urp")
+                    .then(|| urp_email.map(str::to_string))
+                    .flatten(),
+                phone: None,
+            },
+            now,
+        )?;
+    }
+    for (i, (code, parent, it, en, office, sla, days, triage)) in CATEGORIES.iter().enumerate() {
+        catalog::insert_category(
+            conn,
+            &NewCategory {
+                municipality_id: municipality_id.into(),
+                code: (*code).into(),
+                name_it: (*it).into(),
+                name_en: (*en).into(),
+                parent_code: parent.map(Into::into),
+                default_office_code: office.map(Into::into),
+                take_in_sla_hours: Some(*sla),
+                resolution_target_days: Some(*days),
+                triage: *triage,
+                sort_order: if *triage { 1000 } else { i as i32 },
+                ..Default::default()
+            },
+            now,
+        )?;
+    }
+    Ok((OFFICES.len(), CATEGORIES.len()))
+}
