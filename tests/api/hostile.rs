@@ -515,14 +515,38 @@ async fn parallel_wrong_passwords_verify_at_most_the_limit() {
     eprintln!("200 parallel wrong passwords: {verified} verified, {refused} refused");
     assert_eq!(verified, 5, "only the allowed attempts reach argon2");
     assert_eq!(refused, 195);
-    // The pair's limit, then the address's own.
-    let codes: std::collections::BTreeSet<_> = results
+    // The pair's limit, then the address's own. Whether the burst itself
+    // reaches the address's limit depends on how many attempts got past the
+    // pair's read-only check before it tripped: other accounts from the same
+    // address then reach it for sure.
+    let mut codes: std::collections::BTreeSet<String> = results
         .iter()
-        .filter_map(|(_, b)| b["error"]["code"].as_str())
+        .filter_map(|(_, b)| b["error"]["code"].as_str().map(str::to_string))
         .collect();
+    for i in 0..25 {
+        let (_, body) = login_from(
+            &app.client,
+            &app.base,
+            "198.51.100.7",
+            &format!("other{i}"),
+            "wrong-password",
+        )
+        .await;
+        let code = body["error"]["code"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let done = code == "too_many_attempts";
+        codes.insert(code);
+        if done {
+            break;
+        }
+    }
     assert_eq!(
         codes,
-        ["account_locked", "invalid_credentials", "too_many_attempts"].into()
+        ["account_locked", "invalid_credentials", "too_many_attempts"]
+            .map(String::from)
+            .into()
     );
     // The real password from the attacker's address is refused too …
     let (status, _) = login_from(&app.client, &app.base, "198.51.100.7", "mario", &pw).await;
