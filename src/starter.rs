@@ -22,8 +22,18 @@ pub const OFFICES: &[(&str, &str, &str)] = &[
 ];
 
 /// `(code, parent, name_it, name_en, office, take-in hours, resolution days, triage)`.
-#[allow(clippy::type_complexity)]
-pub const CATEGORIES: &[(&str, Option<&str>, &str, &str, Option<&str>, i32, i32, bool)] = &[
+pub type CategorySpec = (
+    &'static str,
+    Option<&'static str>,
+    &'static str,
+    &'static str,
+    Option<&'static str>,
+    i32,
+    i32,
+    bool,
+);
+
+pub const CATEGORIES: &[CategorySpec] = &[
     (
         "strade",
         None,
@@ -261,7 +271,18 @@ pub fn install(
             now,
         )?;
     }
-    for (i, (code, parent, it, en, office, sla, days, triage)) in CATEGORIES.iter().enumerate() {
+    add_categories(conn, municipality_id, CATEGORIES, now)?;
+    Ok((OFFICES.len(), CATEGORIES.len()))
+}
+
+/// Adds a category tree (parents before children), triage categories last.
+pub fn add_categories(
+    conn: &mut DbConn,
+    municipality_id: &str,
+    categories: &[CategorySpec],
+    now: NaiveDateTime,
+) -> AppResult<()> {
+    for (i, (code, parent, it, en, office, sla, days, triage)) in categories.iter().enumerate() {
         catalog::insert_category(
             conn,
             &NewCategory {
@@ -280,5 +301,5 @@ pub fn install(
             now,
         )?;
     }
-    Ok((OFFICES.len(), CATEGORIES.len()))
+    Ok(())
 }

@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 use crate::domain::report::Status;
 use crate::domain::territory::pick_feature;
 use crate::error::{AppError, AppResult};
-use crate::store::catalog::{self, NewCategory, NewOffice, NewZone};
+use crate::store::catalog::{self, NewOffice, NewZone};
 use crate::store::municipalities::{self, ImportedMunicipality};
 use crate::store::{naive, Store};
 
@@ -71,9 +71,7 @@ const OFFICES: &[(&str, &str, &str, &str)] = &[
     ),
 ];
 
-/// `(code, parent, name_it, name_en, office, sla hours, target days, triage)`
-#[allow(clippy::type_complexity)]
-const CATEGORIES: &[(&str, Option<&str>, &str, &str, Option<&str>, i32, i32, bool)] = &[
+const CATEGORIES: &[crate::starter::CategorySpec] = &[
     (
         "strade",
         None,
@@ -250,25 +248,7 @@ pub fn setup(store: &Store) -> AppResult<DemoSummary> {
                 now,
             )?;
         }
-        for (i, (code, parent, it, en, office, sla, days, triage)) in CATEGORIES.iter().enumerate() {
-            catalog::insert_category(
-                conn,
-                &NewCategory {
-                    municipality_id: m.id.clone(),
-                    code: (*code).into(),
-                    name_it: (*it).into(),
-                    name_en: (*en).into(),
-                    parent_code: parent.map(Into::into),
-                    default_office_code: office.map(Into::into),
-                    take_in_sla_hours: Some(*sla),
-                    resolution_target_days: Some(*days),
-                    triage: *triage,
-                    sort_order: if *triage { 1000 } else { i as i32 },
-                    ..Default::default()
-                },
-                now,
-            )?;
-        }
+        crate::starter::add_categories(conn, &m.id, CATEGORIES, now)?;
         // Potholes ask whether they endanger traffic (an Open311 attribute).
         if let Some(buche) = catalog::category_by_code(conn, &m.id, "buche")? {
             catalog::add_attribute(

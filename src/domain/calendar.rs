@@ -284,6 +284,11 @@ pub fn format_office_hours(hours: &[(NaiveTime, NaiveTime)]) -> String {
 }
 
 /// Parses ISO weekday numbers `"1,2,3,4,5"` (1 = Monday … 7 = Sunday).
+/// The ISO numbers (1 = Monday) of the days marked in `days` (Monday first).
+pub fn iso_weekdays(days: &[bool; 7]) -> Vec<u32> {
+    (1..=7).filter(|d| days[(*d - 1) as usize]).collect()
+}
+
 pub fn parse_weekdays(s: &str) -> Result<[bool; 7], CalendarError> {
     let mut days = [false; 7];
     for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {

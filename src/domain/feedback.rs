@@ -3,9 +3,6 @@
 //! difficulties for 1–3 stars, the good points for 4–5), then an optional
 //! detail of at most 200 characters. Nothing identifies who answered.
 
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
-
 use super::validate::{self, FieldError};
 
 /// The citizen pages that carry the component, as route templates: a report's
@@ -28,63 +25,27 @@ pub const POSITIVE_FROM: i32 = 4;
 /// The longest detail the model's text field takes.
 pub const DETAIL_MAX_CHARS: usize = 200;
 
-/// One answer of the model's two fixed lists.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Answer {
-    // "Dove hai incontrato le maggiori difficoltà?" (1–3 stars)
-    /// A volte le indicazioni non erano chiare
-    NotClear,
-    /// A volte le indicazioni non erano complete
-    NotComplete,
-    /// A volte non capivo se stavo procedendo correttamente
-    NotSure,
-    /// Ho avuto problemi tecnici
-    TechnicalProblems,
-    // "Quali sono stati gli aspetti che hai preferito?" (4–5 stars)
-    /// Le indicazioni erano chiare
-    Clear,
-    /// Le indicazioni erano complete
-    Complete,
-    /// Capivo sempre che stavo procedendo correttamente
-    AlwaysSure,
-    /// Non ho avuto problemi tecnici
-    NoTechnicalProblems,
-    /// Altro (either list)
-    Other,
+string_enum! {
+    /// One answer of the model's two fixed lists: the difficulties (1–3
+    /// stars: «A volte le indicazioni non erano chiare / complete», «A volte
+    /// non capivo se stavo procedendo correttamente», «Ho avuto problemi
+    /// tecnici»), the good points (4–5 stars: «Le indicazioni erano chiare /
+    /// complete», «Capivo sempre che stavo procedendo correttamente», «Non ho
+    /// avuto problemi tecnici»), and «Altro» in both.
+    Answer {
+        NotClear = "not_clear",
+        NotComplete = "not_complete",
+        NotSure = "not_sure",
+        TechnicalProblems = "technical_problems",
+        Clear = "clear",
+        Complete = "complete",
+        AlwaysSure = "always_sure",
+        NoTechnicalProblems = "no_technical_problems",
+        Other = "other",
+    }
 }
 
 impl Answer {
-    pub const ALL: &'static [Answer] = &[
-        Answer::NotClear,
-        Answer::NotComplete,
-        Answer::NotSure,
-        Answer::TechnicalProblems,
-        Answer::Clear,
-        Answer::Complete,
-        Answer::AlwaysSure,
-        Answer::NoTechnicalProblems,
-        Answer::Other,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Answer::NotClear => "not_clear",
-            Answer::NotComplete => "not_complete",
-            Answer::NotSure => "not_sure",
-            Answer::TechnicalProblems => "technical_problems",
-            Answer::Clear => "clear",
-            Answer::Complete => "complete",
-            Answer::AlwaysSure => "always_sure",
-            Answer::NoTechnicalProblems => "no_technical_problems",
-            Answer::Other => "other",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Answer> {
-        Answer::ALL.iter().copied().find(|a| a.as_str() == s)
-    }
-
     /// Whether the answer belongs to the list shown for `rating` stars.
     pub fn fits(self, rating: i32) -> bool {
         let positive = rating >= POSITIVE_FROM;
@@ -186,11 +147,11 @@ mod tests {
     #[test]
     fn answers_round_trip_through_their_codes() {
         for a in Answer::ALL {
-            assert_eq!(Answer::parse(a.as_str()), Some(*a));
+            assert_eq!(a.as_str().parse::<Answer>(), Ok(*a));
             let json = serde_json::to_string(a).unwrap();
             assert_eq!(json, format!("\"{}\"", a.as_str()));
         }
-        assert_eq!(Answer::parse("Altro"), None);
+        assert!("Altro".parse::<Answer>().is_err());
     }
 
     #[test]

@@ -1,39 +1,9 @@
 //! The report: its workflow (state machine), its vocabulary (channels, contact
 //! preferences, languages, timeline event kinds) and the validation of a new one.
 
-use std::fmt;
-use std::str::FromStr;
-
 use chrono::{DateTime, Duration, Utc};
 
 use super::validate::{self, FieldError};
-
-macro_rules! string_enum {
-    ($(#[$meta:meta])* $name:ident { $($variant:ident = $text:literal),+ $(,)? }) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name { $($variant),+ }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $text),+ }
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result { f.write_str(self.as_str()) }
-        }
-
-        impl FromStr for $name {
-            type Err = UnknownValue;
-            fn from_str(s: &str) -> Result<Self, UnknownValue> {
-                match s { $($text => Ok($name::$variant),)+ _ => Err(UnknownValue(s.to_string())) }
-            }
-        }
-    };
-}
 
 /// A string that names no known value of an enumeration.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

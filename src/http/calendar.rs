@@ -12,7 +12,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::auth::Staff;
 use super::AppState;
 use crate::domain::calendar::{
-    format_office_hours, parse_office_hours, parse_weekdays, Calendar, DeadlineMode,
+    format_office_hours, iso_weekdays, parse_office_hours, parse_weekdays, Calendar, DeadlineMode,
 };
 use crate::domain::holidays::national_holidays;
 use crate::domain::permissions::Action;
@@ -80,7 +80,7 @@ fn view(conn: &mut crate::store::DbConn, municipality_id: &str) -> AppResult<Cal
     let weekdays = parse_weekdays(&settings.working_weekdays).map_err(AppError::internal)?;
     Ok(CalendarView {
         timezone: settings.timezone,
-        working_weekdays: (1..=7).filter(|d| weekdays[(*d - 1) as usize]).collect(),
+        working_weekdays: iso_weekdays(&weekdays),
         office_hours: settings.office_hours,
         deadline_mode: settings.deadline_mode,
         reopen_days: settings.reopen_days,

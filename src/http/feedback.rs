@@ -54,14 +54,15 @@ pub async fn create(
     let now = naive(Utc::now());
     state
         .write(move |conn| {
-            let hit = rate_limits::hit(conn, &key, Duration::hours(1), now)?;
-            if hit.count > PER_ADDRESS_PER_HOUR {
-                return Err(AppError::RateLimited {
-                    code: "too_many_feedback_answers",
-                    message: "too many answers from this address: please retry later".into(),
-                    retry_after: hit.resets_in,
-                });
-            }
+            rate_limits::within(
+                conn,
+                &key,
+                Duration::hours(1),
+                PER_ADDRESS_PER_HOUR,
+                now,
+                "too_many_feedback_answers",
+                "too many answers from this address: please retry later",
+            )?;
             page_feedback::insert(conn, &valid, now)
         })
         .await?;

@@ -5,7 +5,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::AppState;
-use crate::domain::calendar::parse_weekdays;
+use crate::domain::calendar::{iso_weekdays, parse_weekdays};
 use crate::error::AppResult;
 use crate::store::municipalities;
 
@@ -59,7 +59,7 @@ pub async fn list(state: web::Data<AppState>) -> AppResult<HttpResponse> {
                 reopen_days: m.reopen_days,
                 urp: UrpView {
                     weekdays: parse_weekdays(&d.working_weekdays)
-                        .map(|days| (1..=7).filter(|d| days[(*d - 1) as usize]).collect())
+                        .map(|days| iso_weekdays(&days))
                         .unwrap_or_default(),
                     hours: d.office_hours,
                     phone: d.urp_phone,

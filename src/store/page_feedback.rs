@@ -86,7 +86,7 @@ pub fn summary(
         if let Some(slot) = s.histogram.get_mut((rating - 1) as usize) {
             *slot += 1;
         }
-        if let Some(a) = answer.as_deref().and_then(Answer::parse) {
+        if let Some(a) = answer.as_deref().and_then(|a| a.parse::<Answer>().ok()) {
             *s.answers.entry(a.as_str()).or_default() += 1;
         }
         if let Some(d) = detail {

@@ -48,6 +48,29 @@ pub fn hit(conn: &mut DbConn, key: &str, window: Duration, now: NaiveDateTime) -
     })
 }
 
+/// Counts one hit and refuses it past `max` in the window: a 429 with `code`,
+/// `message` and the seconds until the window ends. Run it in the write
+/// transaction it guards, whose rollback gives the refused hit back.
+pub fn within(
+    conn: &mut DbConn,
+    key: &str,
+    window: Duration,
+    max: i32,
+    now: NaiveDateTime,
+    code: &'static str,
+    message: &str,
+) -> AppResult<()> {
+    let h = hit(conn, key, window, now)?;
+    if h.count > max {
+        return Err(crate::error::AppError::RateLimited {
+            code,
+            message: message.into(),
+            retry_after: h.resets_in,
+        });
+    }
+    Ok(())
+}
+
 /// A key's count and the seconds until its window ends (0 and the whole
 /// window if it has ended or never began).
 pub fn current(

@@ -32,8 +32,8 @@ pub const CASCINA: (f64, f64) = (43.6761, 10.5555);
 pub const BAGNO_A_RIPOLI_CENTRE: (f64, f64) = (43.7490, 11.3225);
 
 /// The tests' fixtures (`tests/data`, see its README).
-pub fn shared_data() -> PathBuf {
-    std::env::var("SEGNALA_SHARED_DATA")
+pub fn fixtures() -> PathBuf {
+    std::env::var("SEGNALA_TEST_FIXTURES")
         .map(PathBuf::from)
         .unwrap_or_else(|_| Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data"))
 }
@@ -233,7 +233,7 @@ impl TestApp {
 
     /// Imports a comune from the fixtures' boundary files.
     pub fn import(&self, istat: &str, file: &str, prefix: &str) {
-        let text = std::fs::read_to_string(shared_data().join("boundaries").join(file))
+        let text = std::fs::read_to_string(fixtures().join("boundaries").join(file))
             .expect("boundary file");
         let doc: Value = serde_json::from_str(&text).expect("geojson");
         let picked = pick_feature(&doc, istat).expect("feature");

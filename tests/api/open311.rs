@@ -11,12 +11,8 @@ use segnala::domain::permissions::Role;
 use crate::common::*;
 
 fn schema(name: &str) -> jsonschema::Validator {
-    let text = std::fs::read_to_string(
-        shared_data()
-            .join("open311-georeport-v2-schemas")
-            .join(name),
-    )
-    .unwrap();
+    let text = std::fs::read_to_string(fixtures().join("open311-georeport-v2-schemas").join(name))
+        .unwrap();
     jsonschema::validator_for(&serde_json::from_str(&text).unwrap()).unwrap()
 }
 

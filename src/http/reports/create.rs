@@ -143,15 +143,15 @@ pub async fn create(
                 None => {
                     // Anonymous filing is limited per client address: count first
                     // (atomically), then refuse past the limit (which rolls the count back).
-                    let hit = rate_limits::hit(conn, &rate_key, Duration::hours(1), naive(now))?;
-                    if hit.count > max_per_hour {
-                        return Err(AppError::RateLimited {
-                            code: "too_many_reports",
-                            message: "too many reports from this address: please retry later"
-                                .into(),
-                            retry_after: hit.resets_in,
-                        });
-                    }
+                    rate_limits::within(
+                        conn,
+                        &rate_key,
+                        Duration::hours(1),
+                        max_per_hour,
+                        naive(now),
+                        "too_many_reports",
+                        "too many reports from this address: please retry later",
+                    )?;
                     (Actor::citizen(), None)
                 }
             };
