@@ -6,11 +6,11 @@
 /// A closed vocabulary stored and sent as snake_case text: `as_str`,
 /// `Display`, `FromStr`, `ALL` and serde, from one list of variants.
 macro_rules! string_enum {
-    ($(#[$meta:meta])* $name:ident { $($variant:ident = $text:literal),+ $(,)? }) => {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
         #[serde(rename_all = "snake_case")]
-        pub enum $name { $($variant),+ }
+        pub enum $name { $($(#[$vmeta])* $variant),+ }
 
         impl $name {
             pub const ALL: &'static [$name] = &[$($name::$variant),+];
@@ -37,8 +37,10 @@ pub mod calendar;
 pub mod feedback;
 pub mod grid;
 pub mod holidays;
+pub mod masking;
 pub mod permissions;
 pub mod privacy;
+pub mod publication;
 pub mod report;
 pub mod routing;
 pub mod stats;
