@@ -5,6 +5,7 @@
 
 use chrono::NaiveDateTime;
 
+use crate::domain::publication::Policy;
 use crate::error::AppResult;
 use crate::store::catalog::{self, NewCategory, NewOffice};
 use crate::store::DbConn;
@@ -247,6 +248,16 @@ pub const CATEGORIES: &[CategorySpec] = &[
     ("altro", None, "Altro", "Other", None, 24, 30, true),
 ];
 
+/// Categories published otherwise than the comune's default (`immediate`:
+/// text at once, photos after a review). Animals (bites, owners, injured
+/// pets) are never public; abandoned vehicles and graffiti name plates and
+/// people, so a person reads them first.
+pub const PUBLICATION: &[(&str, Policy)] = &[
+    ("animali-randagi", Policy::Never),
+    ("veicoli-abbandonati", Policy::AfterReview),
+    ("graffiti", Policy::AfterReview),
+];
+
 /// Adds the starter offices (with the URP's email and phone when known) and
 /// categories to `municipality_id`; returns how many of each.
 pub fn install(
@@ -272,6 +283,7 @@ pub fn install(
         )?;
     }
     add_categories(conn, municipality_id, CATEGORIES, now)?;
+    set_publication(conn, municipality_id, PUBLICATION)?;
     Ok((OFFICES.len(), CATEGORIES.len()))
 }
 
@@ -299,6 +311,29 @@ pub fn add_categories(
                 ..Default::default()
             },
             now,
+        )?;
+    }
+    Ok(())
+}
+
+/// Gives these categories their own publication policy.
+pub fn set_publication(
+    conn: &mut DbConn,
+    municipality_id: &str,
+    policies: &[(&str, Policy)],
+) -> AppResult<()> {
+    for (code, policy) in policies {
+        let category =
+            catalog::category_by_code(conn, municipality_id, code)?.ok_or_else(|| {
+                crate::error::AppError::internal(format!("no category {code} to publish"))
+            })?;
+        catalog::update_category(
+            conn,
+            &category.id,
+            &catalog::CategoryChanges {
+                publication: Some(Some(policy.as_str().to_string())),
+                ..Default::default()
+            },
         )?;
     }
     Ok(())

@@ -7,6 +7,7 @@
 use chrono::Utc;
 use serde_json::{json, Value};
 
+use crate::domain::publication::Policy;
 use crate::domain::report::Status;
 use crate::domain::territory::pick_feature;
 use crate::error::{AppError, AppResult};
@@ -249,6 +250,16 @@ pub fn setup(store: &Store) -> AppResult<DemoSummary> {
             )?;
         }
         crate::starter::add_categories(conn, &m.id, CATEGORIES, now)?;
+        // The three publication policies: most categories public at once
+        // (photos after a review), dumped waste after a review, animals never.
+        crate::starter::set_publication(
+            conn,
+            &m.id,
+            &[
+                ("rifiuti-abbandonati", Policy::AfterReview),
+                ("animali", Policy::Never),
+            ],
+        )?;
         // Potholes ask whether they endanger traffic (an Open311 attribute).
         if let Some(buche) = catalog::category_by_code(conn, &m.id, "buche")? {
             catalog::add_attribute(

@@ -88,10 +88,12 @@ pub enum Action {
     WorkCallbacks,
     /// Users, offices, categories, calendars.
     Administer,
+    /// Publish or hide a report and its photos, write its public text.
+    Moderate,
 }
 
 impl Action {
-    pub const ALL: [Action; 10] = [
+    pub const ALL: [Action; 11] = [
         Action::ViewReport,
         Action::ViewPersonalData,
         Action::CreateOnBehalf,
@@ -102,6 +104,7 @@ impl Action {
         Action::Supervise,
         Action::WorkCallbacks,
         Action::Administer,
+        Action::Moderate,
     ];
 }
 
@@ -175,17 +178,23 @@ fn by_role(actor: &StaffActor, action: Action, scope: Scope<'_>) -> Decision {
             ViewReport | ViewPersonalData | CreateOnBehalf | AddNote | WorkCallbacks => {
                 Decision::Allow
             }
-            Transition | Reassign | MarkDuplicate | Supervise | Administer => Decision::Forbidden,
+            Transition | Reassign | MarkDuplicate | Supervise | Administer | Moderate => {
+                Decision::Forbidden
+            }
         },
         Role::Office => {
             let own = scope
                 .office_id
                 .is_some_and(|o| actor.office_ids.iter().any(|mine| mine == o));
             match action {
-                ViewReport | ViewPersonalData | Transition | AddNote if scope.is_report && !own => {
+                ViewReport | ViewPersonalData | Transition | AddNote | Moderate
+                    if scope.is_report && !own =>
+                {
                     Decision::Hidden
                 }
-                ViewReport | ViewPersonalData | Transition | AddNote if scope.is_report => {
+                ViewReport | ViewPersonalData | Transition | AddNote | Moderate
+                    if scope.is_report =>
+                {
                     Decision::Allow
                 }
                 _ if scope.is_report && !own => Decision::Hidden,
@@ -219,30 +228,30 @@ mod tests {
     }
 
     /// Expected decisions on a report, columns in `Action::ALL` order:
-    /// View, Personal, Create, Transition, Note, Reassign, Duplicate, Supervise, Callbacks, Administer.
-    fn expected_on_report(role: Role, own_office: bool, own_municipality: bool) -> [Decision; 10] {
+    /// View, Personal, Create, Transition, Note, Reassign, Duplicate, Supervise, Callbacks, Administer, Moderate.
+    fn expected_on_report(role: Role, own_office: bool, own_municipality: bool) -> [Decision; 11] {
         if !own_municipality {
-            return [H; 10];
+            return [H; 11];
         }
         match (role, own_office) {
-            (Role::Office, true) => [A, A, F, A, A, F, F, F, F, F],
-            (Role::Office, false) => [H; 10],
-            (Role::Urp, _) => [A, A, A, F, A, F, F, F, A, F],
-            (Role::Supervisor, _) => [A, A, A, A, A, A, A, A, A, F],
-            (Role::Admin, _) => [H, H, H, H, H, H, H, H, H, A],
+            (Role::Office, true) => [A, A, F, A, A, F, F, F, F, F, A],
+            (Role::Office, false) => [H; 11],
+            (Role::Urp, _) => [A, A, A, F, A, F, F, F, A, F, F],
+            (Role::Supervisor, _) => [A, A, A, A, A, A, A, A, A, F, A],
+            (Role::Admin, _) => [H, H, H, H, H, H, H, H, H, A, H],
         }
     }
 
     /// Expected decisions on municipality-wide actions (no report).
-    fn expected_on_municipality(role: Role, own_municipality: bool) -> [Decision; 10] {
+    fn expected_on_municipality(role: Role, own_municipality: bool) -> [Decision; 11] {
         if !own_municipality {
-            return [F; 10];
+            return [F; 11];
         }
         match role {
-            Role::Office => [F; 10],
-            Role::Urp => [A, A, A, F, A, F, F, F, A, F],
-            Role::Supervisor => [A, A, A, A, A, A, A, A, A, F],
-            Role::Admin => [F, F, F, F, F, F, F, F, F, A],
+            Role::Office => [F; 11],
+            Role::Urp => [A, A, A, F, A, F, F, F, A, F, F],
+            Role::Supervisor => [A, A, A, A, A, A, A, A, A, F, A],
+            Role::Admin => [F, F, F, F, F, F, F, F, F, A, F],
         }
     }
 
@@ -279,8 +288,8 @@ mod tests {
                 }
             }
         }
-        // 4 roles × 10 actions × (2 offices × 2 municipalities + 2 municipality-wide)
-        assert_eq!(checked, 240);
+        // 4 roles × 11 actions × (2 offices × 2 municipalities + 2 municipality-wide)
+        assert_eq!(checked, 264);
     }
 
     #[test]

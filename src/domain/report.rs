@@ -76,6 +76,14 @@ string_enum! {
         PersonalDataViewed = "personal_data_viewed",
         Anonymised = "anonymised",
         InformationAdded = "information_added",
+        /// Made public (by staff, or by a change of category).
+        Published = "published",
+        /// Taken off the public's view, or withheld.
+        Hidden = "hidden",
+        /// Staff wrote the public title or description.
+        PublicTextEdited = "public_text_edited",
+        PhotoPublished = "photo_published",
+        PhotoHidden = "photo_hidden",
     }
 }
 
@@ -139,6 +147,11 @@ impl EventKind {
                 | EventKind::PersonalDataViewed
                 | EventKind::Anonymised
                 | EventKind::InformationAdded
+                | EventKind::Published
+                | EventKind::Hidden
+                | EventKind::PublicTextEdited
+                | EventKind::PhotoPublished
+                | EventKind::PhotoHidden
         )
     }
 }

@@ -15,6 +15,7 @@ use super::dto::{attachment_view, AttachmentView};
 use super::reports::{find_by_code, require_token, token_matches};
 use super::AppState;
 use crate::domain::permissions::{Action, Scope};
+use crate::domain::publication::PhotoPublication;
 use crate::error::{AppError, AppResult};
 use crate::media::{self, MediaError};
 use crate::store::{attachments, naive, reports};
@@ -321,7 +322,7 @@ fn unsupported() -> AppError {
     params(("id" = String, Path, description = "Attachment id"), TokenQuery),
     responses(
         (status = 200, description = "The file: images inline, PDFs as a download"),
-        (status = 404, description = "No such attachment (or a document without its token or a staff member who may see it)", body = crate::error::ErrorEnvelope),
+        (status = 404, description = "No such attachment (or one not public — a photo not yet published, a document — without the report's token or a staff member who may see it)", body = crate::error::ErrorEnvelope),
     )
 )]
 #[get("/attachments/{id}")]
@@ -345,16 +346,29 @@ pub async fn download(
         })
         .await?;
     let is_document = row.kind == "document";
-    // Documents may carry personal data: only the citizen (token) and staff
-    // who may see the citizen's data get them.
-    let staff_may = || {
-        staff.0.as_ref().is_some_and(|s| {
-            let scope = Scope::report(&report.municipality_id, report.office_id.as_deref());
-            s.require(Action::ViewPersonalData, scope, "attachment_not_found")
-                .is_ok()
-        })
+    let citizen = token.as_deref().is_some_and(|t| token_matches(&report, t));
+    let scope = Scope::report(&report.municipality_id, report.office_id.as_deref());
+    let staff_may = |action| {
+        staff
+            .0
+            .as_ref()
+            .is_some_and(|s| s.require(action, scope, "attachment_not_found").is_ok())
     };
-    if is_document && !token.as_deref().is_some_and(|t| token_matches(&report, t)) && !staff_may() {
+    // A photo is public once staff published it and the report is public;
+    // before, only the citizen and staff who may see the report get it.
+    // Documents may carry personal data: only the citizen and staff who may
+    // see the citizen's data get them.
+    let public = !is_document
+        && report.is_public()
+        && row.publication == PhotoPublication::Published.as_str();
+    let allowed = public
+        || citizen
+        || staff_may(if is_document {
+            Action::ViewPersonalData
+        } else {
+            Action::ViewReport
+        });
+    if !allowed {
         return Err(not_found());
     }
     let path = row.path(&state.config.attachments_dir());
@@ -365,8 +379,13 @@ pub async fn download(
     resp.content_type(row.content_type.as_str())
         .insert_header(("X-Content-Type-Options", "nosniff"))
         .insert_header(("Content-Security-Policy", "default-src 'none'; sandbox"));
-    if is_document {
+    if !public {
         resp.insert_header(("Cache-Control", "private, no-store"));
+    } else {
+        // Short: a photo staff hide leaves shared caches within minutes.
+        resp.insert_header(("Cache-Control", "public, max-age=300"));
+    }
+    if is_document {
         resp.insert_header(ContentDisposition {
             disposition: DispositionType::Attachment,
             parameters: vec![DispositionParam::Filename(format!(
@@ -375,8 +394,6 @@ pub async fn download(
                 &row.id[..8]
             ))],
         });
-    } else {
-        resp.insert_header(("Cache-Control", "public, max-age=86400, immutable"));
     }
     Ok(resp.body(bytes))
 }

@@ -16,10 +16,11 @@ use crate::domain::calendar::{
 };
 use crate::domain::holidays::national_holidays;
 use crate::domain::permissions::Action;
+use crate::domain::publication::{effective, Policy};
 use crate::domain::validate::{self, FieldError};
 use crate::error::{AppError, AppResult};
 use crate::store::municipalities::{self, CalendarSettings};
-use crate::store::{catalog, naive};
+use crate::store::{catalog, moderation, naive};
 
 #[derive(Serialize, ToSchema)]
 pub struct HolidayView {
@@ -44,6 +45,8 @@ pub struct CalendarView {
     pub urp_phone: Option<String>,
     pub urp_email: Option<String>,
     pub urp_address: Option<String>,
+    /// How reports are published unless their category says otherwise.
+    pub publication_policy: Policy,
     /// This year's and next year's holidays, national and municipal.
     pub holidays: Vec<HolidayView>,
 }
@@ -87,6 +90,10 @@ fn view(conn: &mut crate::store::DbConn, municipality_id: &str) -> AppResult<Cal
         urp_phone: settings.urp_phone,
         urp_email: settings.urp_email,
         urp_address: settings.urp_address,
+        publication_policy: settings
+            .publication_policy
+            .parse()
+            .unwrap_or(Policy::AfterReview),
         holidays,
     })
 }
@@ -122,6 +129,8 @@ pub struct CalendarUpdate {
     pub urp_email: Option<String>,
     /// The URP's street address (at most 200 characters); empty clears it.
     pub urp_address: Option<String>,
+    /// How reports are published unless their category says otherwise.
+    pub publication_policy: Option<Policy>,
 }
 
 fn nonempty(v: &str) -> Option<&str> {
@@ -181,6 +190,9 @@ fn merged(current: CalendarSettings, u: CalendarUpdate) -> AppResult<CalendarSet
         s.urp_address = validate::optional_text("urp_address", Some(&v), 200)
             .map_err(|e| AppError::Validation(vec![e]))?;
     }
+    if let Some(policy) = u.publication_policy {
+        s.publication_policy = policy.as_str().to_string();
+    }
     // The whole must make a valid calendar.
     let tz = s
         .timezone
@@ -203,7 +215,7 @@ fn merged(current: CalendarSettings, u: CalendarUpdate) -> AppResult<CalendarSet
     security(("bearer" = [])),
     request_body = CalendarUpdate,
     responses(
-        (status = 200, description = "Updated; new deadlines follow it (existing ones are kept)", body = CalendarView),
+        (status = 200, description = "Updated; new deadlines follow it (existing ones are kept). A new publication policy applies to new reports; into `never`, existing reports of the categories that follow it are withheld, and out of it they wait for a review", body = CalendarView),
         (status = 403, description = "Not an admin", body = crate::error::ErrorEnvelope),
         (status = 422, description = "Invalid calendar", body = crate::error::ErrorEnvelope),
     )
@@ -219,8 +231,18 @@ pub async fn put_calendar(
     let update = body.into_inner();
     let v = state
         .write(move |c| {
-            let settings = merged(municipalities::calendar_settings(c, &m)?, update)?;
+            let before = municipalities::calendar_settings(c, &m)?;
+            let settings = merged(before.clone(), update)?;
             municipalities::set_calendar_settings(c, &m, &settings, naive(Utc::now()))?;
+            // A new policy reaches the reports of the categories that follow it.
+            if settings.publication_policy != before.publication_policy {
+                let policy = settings
+                    .publication_policy
+                    .parse()
+                    .unwrap_or(Policy::AfterReview);
+                let following = moderation::categories_following_comune(c, &m)?;
+                moderation::apply_policy(c, &following, policy)?;
+            }
             view(c, &m)
         })
         .await?;
@@ -341,6 +363,10 @@ pub struct CategoryUpdate {
     pub office: Option<String>,
     /// Replaces the category's public-message templates.
     pub message_templates: Option<Vec<crate::domain::templates::MessageTemplate>>,
+    /// `immediate`, `after_review`, `never`, or null for the comune's policy.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<Policy>)]
+    pub publication: Option<Option<String>>,
 }
 
 /// Absent → `None`; `null` → `Some(None)`; a value → `Some(Some(v))`.
@@ -371,6 +397,15 @@ pub async fn update_category(
             AppError::field("deadline_mode", "invalid_deadline_mode", e.to_string())
         })?;
     }
+    if let Some(Some(policy)) = &b.publication {
+        policy.parse::<Policy>().map_err(|_| {
+            AppError::field(
+                "publication",
+                "invalid_publication",
+                "use immediate, after_review, never, or null for the comune's policy",
+            )
+        })?;
+    }
     let templates = b
         .message_templates
         .clone()
@@ -379,6 +414,7 @@ pub async fn update_category(
         .map_err(|e| AppError::Validation(vec![e]))?;
     let m = staff.actor.municipality_id.clone();
     let code = code.into_inner();
+    let policy_changed = b.publication.is_some();
     state
         .write(move |c| {
             let category = catalog::category_by_code(c, &m, &code)?.ok_or_else(|| {
@@ -404,8 +440,20 @@ pub async fn update_category(
                     active: b.active,
                     default_office_id: office_id,
                     message_templates: templates,
+                    publication: b.publication,
                 },
-            )
+            )?;
+            // Into `never`, its reports are withheld; out of it, they wait for a review.
+            if policy_changed {
+                let comune = municipalities::find(c, &m)?
+                    .map(|m| m.publication())
+                    .unwrap_or(Policy::AfterReview);
+                let fresh = catalog::category_by_code(c, &m, &code)?
+                    .ok_or_else(|| AppError::internal("category vanished"))?;
+                let policy = effective(comune, fresh.publication());
+                moderation::apply_policy(c, &[fresh.id], policy)?;
+            }
+            Ok(())
         })
         .await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({"updated": true})))

@@ -36,6 +36,9 @@ pub struct CategoryView {
     pub triage: bool,
     pub take_in_sla_hours: i32,
     pub resolution_target_days: i32,
+    /// Whether its reports are public: at once (`immediate`), after the
+    /// comune's review (`after_review`) or never (`never`).
+    pub publication: crate::domain::publication::Policy,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -113,6 +116,10 @@ pub async fn list(
                         triage: c.triage,
                         take_in_sla_hours: c.take_in_sla_hours,
                         resolution_target_days: c.resolution_target_days,
+                        publication: crate::domain::publication::effective(
+                            m.publication(),
+                            c.publication(),
+                        ),
                     });
                 }
             }

@@ -7,6 +7,8 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::domain::masking::mask;
+use crate::domain::publication::{public_text, PhotoPublication, ReportPublication};
 use crate::domain::report::{EventKind, Status};
 use crate::store::attachments::AttachmentRow;
 use crate::store::catalog::{CategoryRow, OfficeRow};
@@ -49,7 +51,8 @@ impl From<&OfficeRow> for OfficeRef {
     }
 }
 
-/// A report on the map or in a list.
+/// A report on the map or in a list (public reports only: the text as the
+/// public reads it).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ReportSummary {
     pub code: String,
@@ -68,11 +71,11 @@ pub fn summary(r: &ReportRow, categories: &HashMap<String, CategoryRow>) -> Opti
     Some(ReportSummary {
         code: r.code.clone(),
         status: r.status.parse().ok()?,
-        title: r.title.clone(),
+        title: public_text(&r.title, r.public_title.as_deref()),
         category: category.into(),
         lat: r.lat,
         lon: r.lon,
-        address: r.address.clone(),
+        address: r.address.as_deref().map(|a| mask(a).into_owned()),
         created_at: utc(r.created_at),
         updated_at: utc(r.updated_at),
     })
@@ -113,6 +116,8 @@ pub struct AttachmentView {
     pub height: Option<i32>,
     /// Where to download it (documents need the tracking token appended).
     pub url: String,
+    /// Whether the public sees it (documents never: `hidden`).
+    pub publication: PhotoPublication,
 }
 
 pub fn attachment_view(a: &AttachmentRow) -> AttachmentView {
@@ -124,6 +129,7 @@ pub fn attachment_view(a: &AttachmentRow) -> AttachmentView {
         width: a.width,
         height: a.height,
         url: format!("/api/v1/attachments/{}", a.id),
+        publication: a.publication.parse().unwrap_or(PhotoPublication::Hidden),
     }
 }
 
@@ -146,6 +152,9 @@ pub struct ReportView {
     pub open311_status: String,
     pub title: String,
     pub description: String,
+    /// Whether the public sees the report (the public is only ever shown
+    /// `published` ones).
+    pub publication: ReportPublication,
     pub category: CategoryRef,
     /// The office in charge (none while it waits in the supervisor's triage).
     pub office: Option<OfficeRef>,
@@ -184,22 +193,54 @@ pub struct ReportBundle {
     pub duplicate_of: Option<String>,
 }
 
-pub fn report_view(b: &ReportBundle, with_personal_data: bool) -> ReportView {
+/// Who reads a report, which decides what of it they see.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Audience {
+    /// Anyone: the public text (masked, or as staff edited it), public
+    /// photos, the public timeline. Only for published reports.
+    Public,
+    /// The citizen with the tracking token: their own words, every photo,
+    /// their details and documents.
+    Citizen,
+    /// Staff: the citizen's words and every photo; their details and
+    /// documents only if `personal` (the role may see them).
+    Staff { personal: bool },
+}
+
+pub fn report_view(b: &ReportBundle, audience: Audience) -> ReportView {
     let r = &b.report;
     let status: Status = r.status.parse().unwrap_or(Status::New);
-    let (photos, documents): (Vec<_>, Vec<_>) =
-        b.attachments.iter().partition(|a| a.kind == "image");
+    let public = audience == Audience::Public;
+    let with_personal_data = matches!(
+        audience,
+        Audience::Citizen | Audience::Staff { personal: true }
+    );
+    let (photos, documents): (Vec<_>, Vec<_>) = b
+        .attachments
+        .iter()
+        .filter(|a| !public || a.publication == PhotoPublication::Published.as_str())
+        .partition(|a| a.kind == "image");
+    let (title, description, address) = if public {
+        (
+            public_text(&r.title, r.public_title.as_deref()),
+            public_text(&r.description, r.public_description.as_deref()),
+            r.address.as_deref().map(|a| mask(a).into_owned()),
+        )
+    } else {
+        (r.title.clone(), r.description.clone(), r.address.clone())
+    };
     ReportView {
         code: r.code.clone(),
         status,
         open311_status: if status.is_open() { "open" } else { "closed" }.into(),
-        title: r.title.clone(),
-        description: r.description.clone(),
+        title,
+        description,
+        publication: r.publication(),
         category: (&b.category).into(),
         office: b.office.as_ref().map(Into::into),
         lat: r.lat,
         lon: r.lon,
-        address: r.address.clone(),
+        address,
         created_at: utc(r.created_at),
         updated_at: utc(r.updated_at),
         take_in_due_at: r.take_in_due_at.map(utc),
@@ -214,7 +255,9 @@ pub fn report_view(b: &ReportBundle, with_personal_data: bool) -> ReportView {
             .iter()
             // The citizen also sees what they added themselves.
             .filter(|e| {
-                e.public || (with_personal_data && e.kind == EventKind::InformationAdded.as_str())
+                e.public
+                    || (audience == Audience::Citizen
+                        && e.kind == EventKind::InformationAdded.as_str())
             })
             .filter_map(timeline_entry)
             .collect(),

@@ -12,6 +12,7 @@ pub mod dto;
 pub mod feedback;
 pub mod gates;
 pub mod health;
+pub mod moderation;
 pub mod municipalities;
 pub mod offices;
 pub mod open311;
@@ -183,6 +184,7 @@ pub fn configure(cfg: &mut aweb::ServiceConfig) {
             .service(feedback::create)
             .service(reports::workflow::transition)
             .service(reports::workflow::note)
+            .service(moderation::moderate)
             .service(reports::workflow::reassign)
             .service(reports::workflow::duplicate)
             .service(offices::list)
@@ -199,6 +201,7 @@ pub fn configure(cfg: &mut aweb::ServiceConfig) {
             .service(calendar::remove_holiday)
             .service(calendar::update_category)
             .service(staff::detail)
+            .service(moderation::queue)
             .service(stats::offices)
             .service(admin::list_users)
             .service(admin::create_user)

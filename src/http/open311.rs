@@ -25,6 +25,8 @@ use serde_json::{json, Value};
 use super::reports::create::{file, Filing};
 use super::AppState;
 use crate::domain::attributes;
+use crate::domain::masking::mask;
+use crate::domain::publication::public_text;
 use crate::domain::report::{validate_new_report, Actor, ActorKind, Filer, ReportDraft, Status};
 use crate::error::AppError;
 use crate::store::{api_keys, attachments, catalog, events, municipalities, reports, utc, DbConn};
@@ -248,6 +250,13 @@ fn requests_json(
     let items = rows
         .iter()
         .map(|r| {
+            // A report the public does not see is only its id and status.
+            if !r.is_public() {
+                return json!({
+                    "service_request_id": r.code,
+                    "status": open311_status(&r.status),
+                });
+            }
             let category = categories.get(&r.category_id);
             json!({
                 "service_request_id": r.code,
@@ -255,13 +264,13 @@ fn requests_json(
                 "status_notes": notes.get(&r.id),
                 "service_name": category.map(|c| c.name_it.clone()),
                 "service_code": category.map(|c| c.code.clone()).unwrap_or_default(),
-                "description": r.description,
+                "description": public_text(&r.description, r.public_description.as_deref()),
                 "agency_responsible": r.office_id.as_ref().and_then(|o| offices.get(o)),
                 "service_notice": Value::Null,
                 "requested_datetime": rome(utc(r.created_at)),
                 "updated_datetime": rome(utc(r.updated_at)),
                 "expected_datetime": r.expected_resolution_at.map(|t| rome(utc(t))),
-                "address": r.address,
+                "address": r.address.as_deref().map(|a| mask(a).into_owned()),
                 "address_id": Value::Null,
                 "zipcode": Value::Null,
                 "lat": r.lat,

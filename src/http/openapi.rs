@@ -9,8 +9,8 @@ use utoipa_swagger_ui::SwaggerUi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 
 use super::{
-    admin, attachments, auth, calendar, callbacks, categories, health, municipalities, offices,
-    open311, reports, staff, stats,
+    admin, attachments, auth, calendar, callbacks, categories, health, moderation, municipalities,
+    offices, open311, reports, staff, stats,
 };
 
 /// Staff endpoints take `Authorization: Bearer <JWT>` from `/api/v1/auth/login`.
@@ -72,8 +72,10 @@ impl utoipa::Modify for BearerAuth {
         calendar::remove_holiday,
         calendar::update_category,
         staff::detail,
+        moderation::queue,
         reports::workflow::transition,
         reports::workflow::note,
+        moderation::moderate,
         reports::workflow::reassign,
         reports::workflow::duplicate,
         stats::offices,

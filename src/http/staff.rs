@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::auth::Staff;
-use super::dto::{report_view, CategoryRef, OfficeRef, ReportView, TimelineEntry};
+use super::dto::{report_view, Audience, CategoryRef, OfficeRef, ReportView, TimelineEntry};
 use super::reports::{bundle, categories_of, find_by_code};
 use super::AppState;
 use crate::domain::permissions::{Action, Role, Scope};
@@ -249,6 +249,8 @@ pub struct StaffReportView {
     pub events: Vec<StaffEvent>,
     /// The category's public-message templates, per target status.
     pub templates: Vec<crate::domain::templates::MessageTemplate>,
+    /// What the public reads of it, and the policy that applies.
+    pub moderation: super::moderation::PublicVersion,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -303,6 +305,7 @@ pub async fn detail(
                     ),
                 )?;
             }
+            let comune = super::moderation::comune_policy(conn, &report.municipality_id)?;
             let b = bundle(conn, report, true)?;
             let events = b
                 .events
@@ -328,7 +331,8 @@ pub async fn detail(
                     .and_then(|a| serde_json::from_str(a).ok()),
                 media_url: b.report.media_url.clone(),
                 templates: b.category.templates(),
-                report: report_view(&b, personal),
+                moderation: super::moderation::public_version(&b.report, comune, &b.category),
+                report: report_view(&b, Audience::Staff { personal }),
                 events,
             })
         })

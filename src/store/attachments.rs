@@ -10,6 +10,7 @@ use sha2::{Digest, Sha256};
 
 use super::schema::{attachments, reports};
 use super::{new_id, DbConn};
+use crate::domain::publication::{photo_on_upload, PhotoPublication};
 use crate::error::{AppError, AppResult};
 use crate::media::{self, Kind, Processed};
 
@@ -27,6 +28,8 @@ pub struct AttachmentRow {
     pub original_name: Option<String>,
     pub uploaded_by: String,
     pub created_at: NaiveDateTime,
+    /// Whether the public sees it ([`crate::domain::publication::PhotoPublication`]).
+    pub publication: String,
 }
 
 impl AttachmentRow {
@@ -84,6 +87,13 @@ pub fn add(
         original_name,
         uploaded_by: uploaded_by.to_string(),
         created_at: now,
+        // Documents are never public; a citizen's photo waits for a review.
+        publication: match file.kind {
+            Kind::Image => photo_on_upload(uploaded_by != "citizen"),
+            _ => PhotoPublication::Hidden,
+        }
+        .as_str()
+        .to_string(),
     };
     let inserted = store.write(|conn| {
         // Serialise uploads to the same report (PostgreSQL row lock; SQLite has one writer).
@@ -115,6 +125,7 @@ pub fn add(
                 attachments::original_name.eq(&row.original_name),
                 attachments::uploaded_by.eq(&row.uploaded_by),
                 attachments::created_at.eq(row.created_at),
+                attachments::publication.eq(&row.publication),
             ))
             .execute(conn)?;
         super::events::append(
@@ -126,7 +137,7 @@ pub fn add(
                 crate::domain::report::EventKind::AttachmentAdded,
             )
             .data(serde_json::json!({"attachment_id": row.id, "kind": row.kind}))
-            .public(file.kind == Kind::Image),
+            .public(row.publication == PhotoPublication::Published.as_str()),
         )?;
         Ok(())
     });
@@ -170,7 +181,7 @@ pub fn find(conn: &mut DbConn, id: &str) -> AppResult<Option<AttachmentRow>> {
         .optional()?)
 }
 
-/// The first photo of each report.
+/// The first public photo of each report.
 pub fn first_images(
     conn: &mut DbConn,
     report_ids: &[i64],
@@ -178,6 +189,7 @@ pub fn first_images(
     let rows: Vec<AttachmentRow> = attachments::table
         .filter(attachments::report_id.eq_any(report_ids))
         .filter(attachments::kind.eq("image"))
+        .filter(attachments::publication.eq(PhotoPublication::Published.as_str()))
         .order(attachments::created_at.desc())
         .select(AttachmentRow::as_select())
         .load(conn)?;

@@ -6,6 +6,7 @@ use diesel::prelude::*;
 
 use super::schema::{categories, offices, routing_zones};
 use super::{new_id, DbConn};
+use crate::domain::publication::Policy;
 use crate::domain::routing::{CategoryRoute, Zone};
 use crate::domain::territory;
 use crate::error::{AppError, AppResult};
@@ -139,6 +140,9 @@ pub struct CategoryRow {
     pub created_at: NaiveDateTime,
     /// JSON list of [`crate::domain::templates::MessageTemplate`].
     pub message_templates: Option<String>,
+    /// Overrides the comune's publication policy (`immediate`,
+    /// `after_review`, `never`).
+    pub publication_policy: Option<String>,
 }
 
 impl CategoryRow {
@@ -148,6 +152,13 @@ impl CategoryRow {
             .as_deref()
             .and_then(|t| serde_json::from_str(t).ok())
             .unwrap_or_default()
+    }
+
+    /// The category's own publication policy, if it has one.
+    pub fn publication(&self) -> Option<Policy> {
+        self.publication_policy
+            .as_deref()
+            .and_then(|p| p.parse().ok())
     }
 
     pub fn name(&self, language: &str) -> &str {
@@ -173,6 +184,7 @@ pub struct NewCategory {
     pub resolution_target_days: Option<i32>,
     pub triage: bool,
     pub sort_order: i32,
+    pub publication: Option<Policy>,
 }
 
 pub fn insert_category(
@@ -245,6 +257,7 @@ pub fn insert_category(
         sort_order: c.sort_order,
         created_at: now,
         message_templates: None,
+        publication_policy: c.publication.map(|p| p.as_str().to_string()),
     };
     diesel::insert_into(categories::table)
         .values(&row)
@@ -420,6 +433,8 @@ pub struct CategoryChanges {
     pub default_office_id: Option<String>,
     /// Already validated.
     pub message_templates: Option<Vec<crate::domain::templates::MessageTemplate>>,
+    /// Already validated; `Some(None)`: back to the comune's policy.
+    pub publication: Option<Option<String>>,
 }
 
 pub fn update_category(conn: &mut DbConn, id: &str, c: &CategoryChanges) -> AppResult<()> {
@@ -447,6 +462,11 @@ pub fn update_category(conn: &mut DbConn, id: &str, c: &CategoryChanges) -> AppR
     if let Some(mode) = &c.deadline_mode {
         diesel::update(target)
             .set(categories::deadline_mode.eq(mode))
+            .execute(conn)?;
+    }
+    if let Some(policy) = &c.publication {
+        diesel::update(target)
+            .set(categories::publication_policy.eq(policy))
             .execute(conn)?;
     }
     if let Some(active) = c.active {

@@ -34,6 +34,7 @@ pub mod catalog;
 pub mod escalations;
 pub mod events;
 pub mod explain;
+pub mod moderation;
 pub mod municipalities;
 pub mod ops;
 pub mod outbox;

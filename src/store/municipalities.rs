@@ -46,6 +46,8 @@ pub struct MunicipalitySummary {
     pub timezone: String,
     pub deadline_mode: String,
     pub reopen_days: i32,
+    /// How the comune publishes reports (`immediate`, `after_review`, `never`).
+    pub publication_policy: String,
 }
 
 /// A municipality as the public directory shows it: with its URP's contacts
@@ -71,6 +73,13 @@ pub fn directory(conn: &mut DbConn) -> AppResult<Vec<PublicMunicipality>> {
 }
 
 impl MunicipalitySummary {
+    /// The comune's publication policy (an unknown value counts as `after_review`).
+    pub fn publication(&self) -> crate::domain::publication::Policy {
+        self.publication_policy
+            .parse()
+            .unwrap_or(crate::domain::publication::Policy::AfterReview)
+    }
+
     pub fn deadline_mode(&self) -> DeadlineMode {
         self.deadline_mode
             .parse()
@@ -403,6 +412,8 @@ pub struct CalendarSettings {
     pub urp_phone: Option<String>,
     pub urp_email: Option<String>,
     pub urp_address: Option<String>,
+    /// How the comune publishes reports (`immediate`, `after_review`, `never`).
+    pub publication_policy: String,
 }
 
 pub fn calendar_settings(conn: &mut DbConn, municipality_id: &str) -> AppResult<CalendarSettings> {
@@ -417,6 +428,7 @@ pub fn calendar_settings(conn: &mut DbConn, municipality_id: &str) -> AppResult<
             municipalities::urp_phone,
             municipalities::urp_email,
             municipalities::urp_address,
+            municipalities::publication_policy,
         ))
         .first(conn)
         .optional()?
@@ -444,6 +456,7 @@ pub fn set_calendar_settings(
             municipalities::urp_phone.eq(&s.urp_phone),
             municipalities::urp_email.eq(&s.urp_email),
             municipalities::urp_address.eq(&s.urp_address),
+            municipalities::publication_policy.eq(&s.publication_policy),
             municipalities::updated_at.eq(now),
         ))
         .execute(conn)?;

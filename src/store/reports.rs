@@ -14,6 +14,7 @@ use super::schema::{report_counters, reports};
 use super::spatial::{self, Bbox};
 use super::{naive, utc, DbConn};
 use crate::domain::calendar::DeadlineMode;
+use crate::domain::publication::{self, ReportPublication};
 use crate::domain::report::{self, check_transition, Actor, EventKind, Status, ValidReport};
 use crate::domain::routing::{self, MatchedRule};
 use crate::error::{AppError, AppResult};
@@ -59,9 +60,25 @@ pub struct ReportRow {
     pub media_url: Option<String>,
     /// When the citizen was told that the resolution target has passed.
     pub late_notified_at: Option<NaiveDateTime>,
+    /// Whether the public sees it ([`ReportPublication`]).
+    pub publication: String,
+    /// Staff's public version of the title and description, if edited.
+    pub public_title: Option<String>,
+    pub public_description: Option<String>,
 }
 
 impl ReportRow {
+    /// Whether the public sees it (an unknown value counts as not public).
+    pub fn publication(&self) -> ReportPublication {
+        self.publication
+            .parse()
+            .unwrap_or(ReportPublication::Withheld)
+    }
+
+    pub fn is_public(&self) -> bool {
+        self.publication() == ReportPublication::Published
+    }
+
     pub fn status(&self) -> AppResult<Status> {
         self.status.parse().map_err(|_| {
             AppError::internal(format!(
@@ -164,6 +181,7 @@ pub fn create(conn: &mut DbConn, c: CreateReport<'_>) -> AppResult<ReportRow> {
         .clone()
         .unwrap_or_else(|| c.category.name(r.language.as_str()).to_string());
     let now = naive(c.now);
+    let policy = publication::effective(c.municipality.publication(), c.category.publication());
 
     diesel::insert_into(reports::table)
         .values((
@@ -194,6 +212,7 @@ pub fn create(conn: &mut DbConn, c: CreateReport<'_>) -> AppResult<ReportRow> {
             reports::escalation_level.eq(0),
             reports::attributes.eq(c.attributes.as_ref().map(|a| a.to_string())),
             reports::media_url.eq(&c.media_url),
+            reports::publication.eq(publication::on_filing(policy).as_str()),
         ))
         .execute(conn)?;
     let row =
@@ -460,6 +479,12 @@ pub fn reassign(conn: &mut DbConn, report_id: i64, r: Reassign<'_>) -> AppResult
     // The new office gets its full time, from now.
     let (due, mode) = take_in_deadline(&calendar, &municipality, &category, r.now);
     let now = naive(r.now);
+    let policy = publication::effective(municipality.publication(), category.publication());
+    let published = if category.id == old_category.id {
+        current.publication()
+    } else {
+        publication::on_recategorised(current.publication(), policy)
+    };
     let changed = diesel::update(
         reports::table
             .find(report_id)
@@ -479,6 +504,7 @@ pub fn reassign(conn: &mut DbConn, report_id: i64, r: Reassign<'_>) -> AppResult
             category.resolution_target_days,
         )))),
         reports::updated_at.eq(now),
+        reports::publication.eq(published.as_str()),
     ))
     .execute(conn)?;
     if changed != 1 {
@@ -486,6 +512,13 @@ pub fn reassign(conn: &mut DbConn, report_id: i64, r: Reassign<'_>) -> AppResult
             "concurrent_update",
             "the report changed meanwhile, please reload",
         ));
+    }
+    if published != current.publication() {
+        events::append(
+            conn,
+            NewEvent::new(report_id, now, &Actor::system(), publication_event(published))
+                .data(serde_json::json!({"from": current.publication(), "to": published, "category": category.code})),
+        )?;
     }
     if category.id != old_category.id {
         events::append(
@@ -756,4 +789,12 @@ pub fn touch(conn: &mut DbConn, report_id: i64, now: NaiveDateTime) -> AppResult
         .set(reports::updated_at.eq(now))
         .execute(conn)?;
     Ok(())
+}
+
+/// The event that records a report's new publication state.
+pub fn publication_event(state: ReportPublication) -> EventKind {
+    match state {
+        ReportPublication::Published => EventKind::Published,
+        _ => EventKind::Hidden,
+    }
 }

@@ -21,6 +21,7 @@ diesel::table! {
         urp_phone -> Nullable<Text>,
         urp_email -> Nullable<Text>,
         urp_address -> Nullable<Text>,
+        publication_policy -> Text,
     }
 }
 
@@ -79,6 +80,7 @@ diesel::table! {
         sort_order -> Integer,
         created_at -> Timestamp,
         message_templates -> Nullable<Text>,
+        publication_policy -> Nullable<Text>,
     }
 }
 
@@ -140,6 +142,9 @@ diesel::table! {
         attributes -> Nullable<Text>,
         media_url -> Nullable<Text>,
         late_notified_at -> Nullable<Timestamp>,
+        publication -> Text,
+        public_title -> Nullable<Text>,
+        public_description -> Nullable<Text>,
     }
 }
 
@@ -172,6 +177,7 @@ diesel::table! {
         original_name -> Nullable<Text>,
         uploaded_by -> Text,
         created_at -> Timestamp,
+        publication -> Text,
     }
 }
 

@@ -7,6 +7,9 @@
 //! - PostgreSQL: a GiST index on the built-in `point(lon, lat)` expression.
 //!
 //! Both return only ids (and coordinates); rows are then loaded by primary key.
+//! Only published reports are on the map: the list's conditions say so, the
+//! R*Tree and the cluster counts hold no others (their triggers), and the
+//! PostgreSQL nearby index is partial on it.
 
 use diesel::pg::Pg;
 use diesel::prelude::*;
@@ -127,7 +130,7 @@ fn status_list(statuses: &[Status]) -> String {
 fn list_conditions(q: &mut RawQuery, f: &ListFilter) {
     let b = f.bbox;
     q.push(&format!(
-        " AND lat BETWEEN {} AND {} AND lon BETWEEN {} AND {} AND status IN {}",
+        " AND lat BETWEEN {} AND {} AND lon BETWEEN {} AND {} AND status IN {} AND publication = 'published'",
         b.min_lat,
         b.max_lat,
         b.min_lon,
@@ -233,7 +236,7 @@ fn nearby_query(
     let mut q = RawQuery::new(pg);
     if pg {
         q.push(&format!(
-            "SELECT id, lat, lon FROM reports WHERE status IN {} \
+            "SELECT id, lat, lon FROM reports WHERE status IN {} AND publication = 'published' \
              AND point(lon, lat) <@ box(point({}, {}), point({}, {}))",
             status_list(&Status::ACTIVE),
             b.min_lon,

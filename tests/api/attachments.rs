@@ -4,7 +4,8 @@
 use image::codecs::jpeg::JpegEncoder;
 use image::DynamicImage;
 use reqwest::multipart::{Form, Part};
-use serde_json::Value;
+use segnala::domain::permissions::Role;
+use serde_json::{json, Value};
 
 use crate::common::*;
 
@@ -55,7 +56,7 @@ fn stored_files(app: &TestApp) -> usize {
 }
 
 #[tokio::test]
-async fn a_photo_is_stored_without_exif_and_served_publicly() {
+async fn a_photo_is_stored_without_exif_and_public_once_staff_publish_it() {
     let app = TestApp::pisa().await;
     let created = app.file("buche", PISA_CENTRE).await;
     let (code, token) = (
@@ -72,16 +73,43 @@ async fn a_photo_is_stored_without_exif_and_served_publicly() {
         (att["width"].as_i64(), att["height"].as_i64()),
         (Some(64), Some(48))
     );
+    assert_eq!(att["publication"], "pending");
+    let url = att["url"].as_str().unwrap();
 
+    // Until a person looks at it, only the citizen and staff get it.
+    let resp = app.client.get(app.url(url)).send().await.unwrap();
+    assert_eq!(resp.status().as_u16(), 404, "a photo waiting for review");
+    let (_, public) = app.get(&format!("/api/v1/reports/{code}")).await;
+    assert!(public["photos"].as_array().unwrap().is_empty(), "{public}");
+    let (_, own) = app
+        .get(&format!("/api/v1/reports/{code}?token={token}"))
+        .await;
+    assert_eq!(own["photos"][0]["publication"], "pending");
     let resp = app
         .client
-        .get(app.url(att["url"].as_str().unwrap()))
+        .get(app.url(&format!("{url}?token={token}")))
         .send()
         .await
         .unwrap();
     assert_eq!(resp.status().as_u16(), 200);
+    assert_eq!(resp.headers()["cache-control"], "private, no-store");
+
+    let staff = app.staff("mod", Role::Supervisor, &[]).await;
+    let id = att["id"].as_str().unwrap();
+    let (status, body) = app
+        .post_as(
+            &staff,
+            &format!("/api/v1/reports/{code}/moderation"),
+            &json!({"photos": [{"id": id, "decision": "publish"}]}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+
+    let resp = app.client.get(app.url(url)).send().await.unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
     assert_eq!(resp.headers()["content-type"], "image/jpeg");
     assert_eq!(resp.headers()["x-content-type-options"], "nosniff");
+    assert_eq!(resp.headers()["cache-control"], "public, max-age=300");
     let bytes = resp.bytes().await.unwrap();
     assert!(bytes.starts_with(&[0xFF, 0xD8]));
     assert!(!bytes.windows(4).any(|w| w == b"Exif"), "EXIF survived");
@@ -89,10 +117,6 @@ async fn a_photo_is_stored_without_exif_and_served_publicly() {
 
     let (_, public) = app.get(&format!("/api/v1/reports/{code}")).await;
     assert_eq!(public["photos"].as_array().unwrap().len(), 1);
-    assert_eq!(
-        public["timeline"].as_array().unwrap().last().unwrap()["kind"],
-        "attachment_added"
-    );
 }
 
 #[tokio::test]

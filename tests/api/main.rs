@@ -11,6 +11,7 @@ mod hostile;
 mod intake;
 mod lifecycle;
 mod listing;
+mod moderation;
 mod notify;
 mod onboarding;
 mod open311;

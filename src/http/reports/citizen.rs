@@ -11,7 +11,7 @@ use super::{bundle, find_by_code, find_for_update, require_token};
 use crate::domain::report::{Actor, EventKind, Status};
 use crate::domain::validate;
 use crate::error::{AppError, AppResult};
-use crate::http::dto::{report_view, ReportView};
+use crate::http::dto::{report_view, Audience, ReportView};
 use crate::http::AppState;
 use crate::store::events::{self, NewEvent};
 use crate::store::reports::ReportRow;
@@ -90,7 +90,10 @@ async fn act(
                     now,
                 },
             )?;
-            Ok(report_view(&bundle(conn, updated, false)?, true))
+            Ok(report_view(
+                &bundle(conn, updated, false)?,
+                Audience::Citizen,
+            ))
         })
         .await?;
     Ok(HttpResponse::Ok().json(view))
@@ -181,12 +184,15 @@ pub async fn receipt(
             let b = bundle(conn, report, false)?;
             let r = &b.report;
             let when = |t: Option<chrono::NaiveDateTime>| t.map(|t| crate::notify::plan::format_when(utc(t), "it")).unwrap_or_else(|| "—".into());
+            // The receipt is printed and shown around: its text is the public
+            // one (personal values masked); only the citizen's name is theirs.
+            let masked = |s: &str| crate::domain::masking::mask(s).into_owned();
             // Short fields first: the details may be long and are cut to fit the page.
             let mut fields = vec![
                 ("Data".to_string(), when(Some(r.created_at))),
                 ("Tipo di disservizio".to_string(), b.category.name_it.clone()),
-                ("Titolo".to_string(), r.title.clone()),
-                ("Luogo".to_string(), r.address.clone().unwrap_or_else(|| format!("{:.5}, {:.5}", r.lat, r.lon))),
+                ("Titolo".to_string(), masked(&r.title)),
+                ("Luogo".to_string(), r.address.as_deref().map(masked).unwrap_or_else(|| format!("{:.5}, {:.5}", r.lat, r.lon))),
                 ("Ufficio".to_string(), b.office.as_ref().map(|o| o.name.clone()).unwrap_or_else(|| "in assegnazione".into())),
                 ("Presa in carico entro".to_string(), when(r.take_in_due_at)),
                 ("Conclusione prevista".to_string(), when(r.expected_resolution_at)),
@@ -194,7 +200,7 @@ pub async fn receipt(
             if let Some(name) = &r.reporter_name {
                 fields.push(("Segnalante".to_string(), name.clone()));
             }
-            fields.push(("Dettagli".to_string(), r.description.clone()));
+            fields.push(("Dettagli".to_string(), masked(&r.description)));
             let receipt = crate::receipt::Receipt {
                 municipality: format!("Comune di {m}"),
                 code: r.code.clone(),
@@ -323,7 +329,7 @@ pub async fn information(
                 updated_at: now,
                 ..report
             };
-            Ok(report_view(&bundle(conn, report, true)?, true))
+            Ok(report_view(&bundle(conn, report, true)?, Audience::Citizen))
         })
         .await?;
     Ok(HttpResponse::Created().json(view))

@@ -6,8 +6,8 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::{bundle, find_by_code, require_token};
-use crate::error::AppResult;
-use crate::http::dto::{report_view, ReportView};
+use crate::error::{AppError, AppResult};
+use crate::http::dto::{report_view, Audience, ReportView};
 use crate::http::AppState;
 
 #[derive(Deserialize, IntoParams)]
@@ -25,7 +25,7 @@ pub struct ReadQuery {
     responses(
         (status = 200, description = "The report with its public timeline", body = ReportView),
         (status = 403, description = "Wrong tracking token", body = crate::error::ErrorEnvelope),
-        (status = 404, description = "No such report", body = crate::error::ErrorEnvelope),
+        (status = 404, description = "No such report (`report_not_found`), or one the public does not see (`report_not_public`: waiting for review, hidden, or of a category never published)", body = crate::error::ErrorEnvelope),
     )
 )]
 #[get("/reports/{code}")]
@@ -39,17 +39,27 @@ pub async fn read(
     let view = state
         .read(move |conn| {
             let report = find_by_code(conn, &code)?;
-            let personal = match &token {
-                None => false,
+            let audience = match &token {
+                None if !report.is_public() => return Err(not_public()),
+                None => Audience::Public,
                 Some(t) => {
                     require_token(&report, t)?;
-                    true
+                    Audience::Citizen
                 }
             };
-            Ok(report_view(&bundle(conn, report, personal)?, personal))
+            let citizen = audience == Audience::Citizen;
+            Ok(report_view(&bundle(conn, report, citizen)?, audience))
         })
         .await?;
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
         .json(view))
+}
+
+/// The answer to the public for a report that exists but is not public.
+pub fn not_public() -> AppError {
+    AppError::not_found(
+        "report_not_public",
+        "this report is not public: its citizen follows it with the link they received",
+    )
 }

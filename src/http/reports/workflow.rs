@@ -13,7 +13,7 @@ use crate::domain::report::{EventKind, RejectionReason, Status};
 use crate::domain::validate;
 use crate::error::{AppError, AppResult};
 use crate::http::auth::Staff;
-use crate::http::dto::{report_view, ReportView};
+use crate::http::dto::{report_view, Audience, ReportView};
 use crate::http::AppState;
 use crate::store::events::{self, NewEvent};
 use crate::store::reports::{self, apply_transition, Reassign, Transition};
@@ -105,7 +105,7 @@ pub async fn transition(
                 },
             )?;
             crate::notify::plan::changed(conn, &updated, body.to, public_message.as_deref(), body.cannot_fix_soon, &links)?;
-            Ok(report_view(&bundle(conn, updated, false)?, false))
+            Ok(report_view(&bundle(conn, updated, false)?, Audience::Staff { personal: false }))
         })
         .await?;
     Ok(HttpResponse::Ok().json(view))
@@ -264,7 +264,10 @@ pub async fn reassign(
                 },
             )?;
             crate::notify::plan::assigned(conn, &updated, &links)?;
-            Ok(report_view(&bundle(conn, updated, false)?, false))
+            Ok(report_view(
+                &bundle(conn, updated, false)?,
+                Audience::Staff { personal: false },
+            ))
         })
         .await?;
     Ok(HttpResponse::Ok().json(view))
@@ -360,7 +363,10 @@ pub async fn duplicate(
                 false,
                 &links,
             )?;
-            Ok(report_view(&bundle(conn, updated, false)?, false))
+            Ok(report_view(
+                &bundle(conn, updated, false)?,
+                Audience::Staff { personal: false },
+            ))
         })
         .await?;
     Ok(HttpResponse::Ok().json(view))
