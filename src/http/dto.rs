@@ -257,7 +257,8 @@ pub fn report_view(b: &ReportBundle, audience: Audience) -> ReportView {
             .filter(|e| {
                 e.public
                     || (audience == Audience::Citizen
-                        && e.kind == EventKind::InformationAdded.as_str())
+                        && (e.kind == EventKind::InformationAdded.as_str()
+                            || e.kind == EventKind::AttachmentAdded.as_str()))
             })
             .filter_map(timeline_entry)
             .collect(),

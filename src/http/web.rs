@@ -32,6 +32,7 @@ const STAFF_PATHS: &[&str] = &[
     "/staff/richiamate",
     "/staff/escalation",
     "/staff/smistamento",
+    "/staff/moderazione",
     "/staff/statistiche",
     "/staff/amministrazione",
 ];

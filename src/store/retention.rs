@@ -13,6 +13,7 @@ use super::schema::{
     report_events, reports,
 };
 use super::DbConn;
+use crate::domain::publication::{PhotoPublication, ReportPublication};
 use crate::domain::report::{Actor, ActorKind, EventKind};
 use crate::error::AppResult;
 
@@ -22,7 +23,8 @@ pub struct Erased {
     pub reports: usize,
     /// The codes of the erased reports (their mail files are named after them).
     pub codes: Vec<String>,
-    /// Document attachments, as `(id, content type)`: their files go too.
+    /// Documents and photos the public never saw, as `(id, content type)`:
+    /// their files go too.
     pub documents: Vec<(String, String)>,
 }
 
@@ -85,18 +87,33 @@ fn erase_report(
     if changed == 0 {
         return Ok(false);
     }
-    // Documents (identity papers, letters) go; photos stay, without names.
-    let documents: Vec<(String, String)> = attachments::table
+    // Documents (identity papers, letters) go, and so do the photos the
+    // public never saw (withheld, hidden or never reviewed: they may show
+    // people); published photos stay, without names.
+    let report_public: bool = reports::table
+        .find(id)
+        .select(reports::publication.eq(ReportPublication::Published.as_str()))
+        .first(conn)?;
+    let published = PhotoPublication::Published.as_str();
+    let private = |kind: &str, publication: &str| {
+        kind == "document" || !report_public || publication != published
+    };
+    let files: Vec<(String, String, String, String)> = attachments::table
         .filter(attachments::report_id.eq(id))
-        .filter(attachments::kind.eq("document"))
-        .select((attachments::id, attachments::content_type))
+        .select((
+            attachments::id,
+            attachments::content_type,
+            attachments::kind,
+            attachments::publication,
+        ))
         .load(conn)?;
-    diesel::delete(
-        attachments::table
-            .filter(attachments::report_id.eq(id))
-            .filter(attachments::kind.eq("document")),
-    )
-    .execute(conn)?;
+    let documents: Vec<(String, String)> = files
+        .into_iter()
+        .filter(|(_, _, kind, publication)| private(kind, publication))
+        .map(|(id, content_type, _, _)| (id, content_type))
+        .collect();
+    let doomed: Vec<&String> = documents.iter().map(|(id, _)| id).collect();
+    diesel::delete(attachments::table.filter(attachments::id.eq_any(doomed))).execute(conn)?;
     erased.documents.extend(documents);
     diesel::update(attachments::table.filter(attachments::report_id.eq(id)))
         .set(attachments::original_name.eq(None::<String>))

@@ -85,6 +85,12 @@ async fn a_photo_is_stored_without_exif_and_public_once_staff_publish_it() {
         .get(&format!("/api/v1/reports/{code}?token={token}"))
         .await;
     assert_eq!(own["photos"][0]["publication"], "pending");
+    // The citizen's own timeline says a file was added; the public one not yet.
+    assert_eq!(
+        own["timeline"].as_array().unwrap().last().unwrap()["kind"],
+        "attachment_added"
+    );
+    assert!(!public.to_string().contains("attachment_added"));
     let resp = app
         .client
         .get(app.url(&format!("{url}?token={token}")))

@@ -180,6 +180,30 @@ async fn one_retention_pass_erases_every_copy_of_personal_data() {
         .await
         .unwrap();
     assert_eq!(resp.status().as_u16(), 201);
+    // A photo nobody published (it may show people) goes with the rest.
+    let mut png = std::io::Cursor::new(Vec::new());
+    image::RgbImage::from_pixel(16, 12, image::Rgb([10, 20, 30]))
+        .write_to(&mut png, image::ImageFormat::Png)
+        .unwrap();
+    let resp = app
+        .client
+        .post(app.url(&format!("/api/v1/reports/{code}/attachments")))
+        .header("X-Tracking-Token", &token)
+        .multipart(reqwest::multipart::Form::new().part(
+            "file",
+            reqwest::multipart::Part::bytes(png.into_inner()).file_name("foto.png"),
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 201);
+    let photo: Value = resp.json().await.unwrap();
+    let photo_file = app
+        .config
+        .data_dir
+        .join("attachments")
+        .join(format!("{}.png", photo["id"].as_str().unwrap()));
+    assert!(photo_file.exists());
     citizen(
         &app,
         &code,
@@ -339,6 +363,10 @@ async fn one_retention_pass_erases_every_copy_of_personal_data() {
     let later = Utc::now() + Duration::days(400);
     let n = segnala::jobs::retention(&app.store, &data_dir, 365, later).unwrap();
     assert_eq!(n, 3);
+    assert!(
+        !photo_file.exists(),
+        "an unpublished photo survived retention"
+    );
 
     let db = database_text(&app.store, &app.config.database_url);
     let files = directory_text(&data_dir);

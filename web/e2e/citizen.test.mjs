@@ -117,8 +117,8 @@ test('a citizen files a report by clicking the map, goes back once, gets the rec
   await clickMap(page);
   await categoriesLoaded(page);
   await checkA11y(page, 'form step 2');
-  // Before choosing photos the citizen is told they will be public.
-  assert.match(await page.locator('[data-field-wrap="images"] .field-hint').innerText(), /visibili a tutti nella pagina pubblica/);
+  // Before choosing photos the citizen is told the comune checks them before publishing.
+  assert.match(await page.locator('[data-field-wrap="images"] .field-hint').innerText(), /Il Comune verifica le foto prima di pubblicarle/);
   await page.locator('#fld-address').fill('Piazza dei Miracoli');
   await page.selectOption('#fld-category', 'buche');
   await page.locator('#fld-title').fill('Buca in piazza');
@@ -613,7 +613,7 @@ test('public reports: "Carica altre" loads the next page and moves the focus to 
       method: 'POST',
       token: urp,
       json: {
-        category: 'rifiuti-abbandonati',
+        category: 'cassonetti',
         lat: PISA.lat + i * 0.0003,
         lon: PISA.lon,
         title: `Sacchi abbandonati ${i + 1}`,
@@ -625,7 +625,7 @@ test('public reports: "Carica altre" loads the next page and moves the focus to 
     assert.equal(res.status, 201, JSON.stringify(res.body));
   }
   const page = await newPage(browser);
-  await page.goto(server.url + '/segnalazioni?vista=elenco&tipo=rifiuti-abbandonati');
+  await page.goto(server.url + '/segnalazioni?vista=elenco&tipo=cassonetti');
   const items = page.locator('[data-testid="report-list"] li');
   await page.waitForFunction(() => document.querySelectorAll('[data-testid="report-list"] li').length === 20);
   const more = page.getByRole('button', { name: 'Carica altre segnalazioni' });

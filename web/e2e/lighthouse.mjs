@@ -28,7 +28,7 @@ try {
   // Something to show on the public page.
   for (const [lat, lon, category] of [
     [43.7159, 10.4018, 'buche'],
-    [43.7175, 10.4005, 'rifiuti-abbandonati'],
+    [43.7175, 10.4005, 'cassonetti'],
     [43.7142, 10.3989, 'graffiti'],
   ]) {
     const res = await apiCall(server.url, 'reports', {

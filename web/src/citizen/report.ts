@@ -31,6 +31,8 @@ interface ReportView {
   resolved_at: string | null;
   closed_at: string | null;
   duplicate_of: string | null;
+  /** `published`, `pending` (waiting for the comune's review), `hidden`, `withheld` (never public). */
+  publication: string;
   photos: Attachment[];
   documents?: Attachment[] | null;
   timeline: TimelineEntry[];
@@ -69,7 +71,14 @@ export function render(root: HTMLElement, ctx: PageContext): Dispose {
       if (disposed || !ctx.alive()) return;
       content.removeAttribute('aria-busy');
       const notFound = e instanceof ApiError && (e.status === 404 || e.status === 403);
-      const msg = e instanceof ApiError && e.status === 403 ? t('citizen.report.badToken') : notFound ? t('citizen.report.notFound') : errorText(e);
+      const msg =
+        e instanceof ApiError && e.status === 403
+          ? t('citizen.report.badToken')
+          : e instanceof ApiError && e.code === 'report_not_public'
+            ? t('citizen.report.notPublic')
+            : notFound
+              ? t('citizen.report.notFound')
+              : errorText(e);
       replace(
         content,
         alertBox(msg),
@@ -96,6 +105,7 @@ export function render(root: HTMLElement, ctx: PageContext): Dispose {
         h('span', { class: `status-badge status-${r.status}`, 'data-testid': 'status' }, statusLabel(r.status)),
       ),
       token && h('p', { class: 'callout-note' }, t('citizen.report.privateNote')),
+      token && r.publication !== 'published' && h('p', { class: 'callout-note', 'data-testid': 'publication' }, t(`citizen.report.publication.${r.publication}`)),
       r.duplicate_of &&
         alertBox(t('citizen.report.duplicateOf', { code: r.duplicate_of }), 'info'),
       r.duplicate_of && h('p', {}, h('a', { href: `/segnalazioni/${encodeURIComponent(r.duplicate_of)}` }, t('citizen.report.followDuplicate', { code: r.duplicate_of }))),
@@ -129,8 +139,14 @@ export function render(root: HTMLElement, ctx: PageContext): Dispose {
         h(
           'ul',
           { class: 'photo-grid list-unstyled' },
+          // With the token the citizen sees every photo, and which wait for the comune's review.
           r.photos.map((p, i) =>
-            h('li', {}, h('a', { href: withToken(p.url, null) }, h('img', { src: withToken(p.url, null), alt: t('citizen.report.photoAlt', { n: i + 1, title: r.title }), loading: 'lazy' }))),
+            h(
+              'li',
+              {},
+              h('a', { href: withToken(p.url, token) }, h('img', { src: withToken(p.url, token), alt: t('citizen.report.photoAlt', { n: i + 1, title: r.title }), loading: 'lazy' })),
+              token && p.publication !== 'published' && h('p', { class: 'small mb-0' }, t(`citizen.report.photoState.${p.publication}`)),
+            ),
           ),
         ),
       ],

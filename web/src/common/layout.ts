@@ -135,6 +135,7 @@ export function frame(opts: {
             h('li', { class: 'list-inline-item' }, h('a', { href: links.privacy, 'data-element': 'privacy-policy-link' }, t('common.footer.privacy'))),
             h('li', { class: 'list-inline-item' }, h('a', { href: '/note-legali', 'data-element': 'legal-notes' }, t('common.footer.legal'))),
             h('li', { class: 'list-inline-item' }, h('a', { href: links.accessibility, 'data-element': 'accessibility-link' }, t('common.footer.accessibility'))),
+            h('li', { class: 'list-inline-item', 'data-testid': 'credits' }, h('a', { href: 'https://github.com/openpolis/geojson-italy' }, t('common.footer.credits'))),
           ),
         ),
       ),

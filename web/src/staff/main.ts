@@ -61,6 +61,11 @@ const ROUTES: Route[] = [
     load: () => import('./pages/inboxes').then((m) => m.escalationsPage),
   },
   { pattern: /^\/staff\/smistamento$/, roles: ['supervisor'], load: () => import('./pages/inboxes').then((m) => m.triagePage) },
+  {
+    pattern: /^\/staff\/moderazione$/,
+    roles: ['office', 'supervisor'],
+    load: () => import('./pages/moderation').then((m) => m.moderationPage),
+  },
   { pattern: /^\/staff\/statistiche$/, roles: ['supervisor'], load: () => import('./pages/stats').then((m) => m.statsPage) },
   { pattern: /^\/staff\/amministrazione$/, roles: ['admin'], load: () => import('./pages/admin').then((m) => m.adminPage) },
 ];
@@ -69,7 +74,7 @@ function navFor(role: Role): NavLink[] {
   const queue = { href: '/staff/coda', key: role === 'office' ? 'staff.nav.queueOffice' : 'staff.nav.queue' };
   switch (role) {
     case 'office':
-      return [queue];
+      return [queue, { href: '/staff/moderazione', key: 'staff.nav.moderation' }];
     case 'urp':
       return [queue, { href: '/staff/nuova', key: 'staff.nav.new' }, { href: '/staff/richiamate', key: 'staff.nav.callbacks' }];
     case 'supervisor':
@@ -77,6 +82,7 @@ function navFor(role: Role): NavLink[] {
         queue,
         { href: '/staff/escalation', key: 'staff.nav.escalations' },
         { href: '/staff/smistamento', key: 'staff.nav.triage' },
+        { href: '/staff/moderazione', key: 'staff.nav.moderation' },
         { href: '/staff/statistiche', key: 'staff.nav.stats' },
         { href: '/staff/nuova', key: 'staff.nav.new' },
         { href: '/staff/richiamate', key: 'staff.nav.callbacks' },

@@ -6,12 +6,18 @@ import { h, replace, announce } from '../common/dom';
 import { t } from '../common/i18n';
 import type { PageCtx } from './main';
 import { errorText, loading, showError } from './ui';
-import type { QueueItem, QueuePage } from './types';
+import type { QueueItem } from './types';
 
 const PAGE = 50;
 
-export interface PagedList {
-  items: QueueItem[];
+/** A page of anything listed by report code. */
+export interface Page<T> {
+  items: T[];
+  next_cursor?: string | null;
+}
+
+export interface PagedList<T extends { code: string } = QueueItem> {
+  items: T[];
   next: string | null;
   /** Shown above the results when a quiet refresh fails. */
   notice: HTMLElement;
@@ -23,13 +29,13 @@ export interface PagedList {
   refresh(): Promise<void>;
 }
 
-export function pagedList(opts: {
+export function pagedList<T extends { code: string } = QueueItem>(opts: {
   ctx: PageCtx;
-  fetch: (cursor: string | undefined, limit: number) => Promise<QueuePage>;
+  fetch: (cursor: string | undefined, limit: number) => Promise<Page<T>>;
   results: HTMLElement;
   errors: HTMLElement;
   draw: () => void;
-}): PagedList {
+}): PagedList<T> {
   const { ctx, results, errors } = opts;
   // Each request takes a number; an answer that is not the latest one
   // (the filters changed meanwhile) is dropped.
@@ -51,7 +57,7 @@ export function pagedList(opts: {
     }
   };
 
-  const list: PagedList = {
+  const list: PagedList<T> = {
     items: [],
     next: null,
     notice,
@@ -93,7 +99,7 @@ export function pagedList(opts: {
       if (inFlight > 0) return;
       const want = Math.max(list.items.length, 1);
       const r = await run(async () => {
-        let items: QueueItem[] = [];
+        let items: T[] = [];
         let cursor: string | undefined;
         let next: string | null = null;
         do {
@@ -127,7 +133,7 @@ export function pagedList(opts: {
 }
 
 /** The "show more" button under a paged table. */
-export function moreButton(list: PagedList): HTMLElement | null {
+export function moreButton<T extends { code: string }>(list: PagedList<T>): HTMLElement | null {
   if (!list.next) return null;
   const btn: HTMLButtonElement = h(
     'button',

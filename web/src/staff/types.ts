@@ -93,6 +93,48 @@ export interface StaffReport {
   media_url?: string | null;
   attributes?: unknown;
   templates?: MessageTemplate[] | null;
+  /** `published`, `pending`, `hidden` or `withheld`. */
+  publication: string;
+  moderation: PublicVersion;
+}
+
+/** What the public reads of a report (GET /api/v1/staff/reports/{code}). */
+export interface PublicVersion {
+  /** `immediate`, `after_review` or `never`. */
+  policy: string;
+  public_title: string;
+  public_description: string;
+  edited_title?: string | null;
+  edited_description?: string | null;
+  masked: boolean;
+}
+
+export type Decision = 'publish' | 'hide';
+
+export interface ModerationRequest {
+  report?: Decision;
+  public_title?: string;
+  public_description?: string;
+  photos?: Array<{ id: string; decision: Decision }>;
+  reason?: string;
+}
+
+export interface ModerationItem extends PublicVersion {
+  code: string;
+  status: string;
+  publication: string;
+  category: CategoryRef;
+  office?: OfficeRef | null;
+  received_at: string;
+  address?: string | null;
+  title: string;
+  description: string;
+  photos: Attachment[];
+}
+
+export interface ModerationPage {
+  items: ModerationItem[];
+  next_cursor?: string | null;
 }
 
 export interface CategoryView {

@@ -29,6 +29,7 @@ import {
   uploadErrorText,
   MAX_FILE_BYTES,
 } from '../ui';
+import { moderationCard, publicationBadge } from '../moderation';
 import type { CategoriesResponse, MessageTemplate, StaffEvent, StaffReport } from '../types';
 
 /** The workflow, as the server's domain allows it (src/domain/report.rs). */
@@ -624,7 +625,11 @@ export async function detailPage(ctx: PageCtx): Promise<void> {
       grid.appendChild(li);
       const alt = t('staff.detail.photoAlt', { n: i + 1, code: report.code });
       const show = (src: string) =>
-        replace(li, h('a', { href: src, target: '_blank', rel: 'noopener', class: 'photo-link' }, h('img', { src, alt, width: 128, height: 128 })));
+        replace(
+          li,
+          h('a', { href: src, target: '_blank', rel: 'noopener', class: 'photo-link' }, h('img', { src, alt, width: 128, height: 128 })),
+          h('p', { class: 'small mb-0' }, publicationBadge(String(p.publication ?? 'published'))),
+        );
       const known = photoUrls.get(p.id);
       if (known) show(known);
       else {
@@ -742,6 +747,16 @@ export async function detailPage(ctx: PageCtx): Promise<void> {
     if (working) actions.push(notCompetentForm());
     actions.push(noteForm());
     actions.push(uploadForm());
+    if (u.role === 'office' || u.role === 'supervisor')
+      actions.push(
+        moderationCard({
+          code: report.code,
+          publication: report.publication,
+          public: report.moderation,
+          photos: report.photos ?? [],
+          done: (text) => reload(text),
+        }),
+      );
     drawSupervisor();
     replace(
       ctx.main,
