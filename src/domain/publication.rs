@@ -3,6 +3,7 @@
 //! the moderation decisions staff take on them.
 
 use super::masking::mask;
+use super::report::EventKind;
 
 string_enum! {
     /// How a comune (or one of its categories) publishes what citizens file.
@@ -41,6 +42,14 @@ string_enum! {
 string_enum! {
     /// A moderation decision on a report or a photo.
     Decision { Publish = "publish", Hide = "hide" }
+}
+
+impl Policy {
+    /// A stored policy; an unreadable value counts as `after_review`, the
+    /// cautious reading.
+    pub fn stored(s: &str) -> Self {
+        s.parse().unwrap_or(Policy::AfterReview)
+    }
 }
 
 /// The policy that applies to a category: its own, or else the comune's.
@@ -105,6 +114,19 @@ pub fn decide_photo(decision: Decision) -> PhotoPublication {
         Decision::Publish => PhotoPublication::Published,
         Decision::Hide => PhotoPublication::Hidden,
     }
+}
+
+/// The timeline event that records a report's new state.
+pub fn event_for(state: ReportPublication) -> EventKind {
+    match state {
+        ReportPublication::Published => EventKind::Published,
+        _ => EventKind::Hidden,
+    }
+}
+
+/// A report's address as the public reads it (masked).
+pub fn public_address(address: Option<&str>) -> Option<String> {
+    address.map(|a| mask(a).into_owned())
 }
 
 /// A report's text as the public reads it: staff's edited version if there
@@ -175,6 +197,18 @@ mod tests {
         assert_eq!(
             on_recategorised(R::Published, Policy::AfterReview),
             R::Published
+        );
+    }
+
+    #[test]
+    fn stored_values() {
+        assert_eq!(Policy::stored("never"), Policy::Never);
+        assert_eq!(Policy::stored("sometimes"), Policy::AfterReview);
+        assert_eq!(event_for(R::Published), EventKind::Published);
+        assert_eq!(event_for(R::Withheld), EventKind::Hidden);
+        assert_eq!(
+            public_address(Some("tel 3331234567")).as_deref(),
+            Some("tel [dato nascosto]")
         );
     }
 

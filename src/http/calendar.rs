@@ -90,10 +90,7 @@ fn view(conn: &mut crate::store::DbConn, municipality_id: &str) -> AppResult<Cal
         urp_phone: settings.urp_phone,
         urp_email: settings.urp_email,
         urp_address: settings.urp_address,
-        publication_policy: settings
-            .publication_policy
-            .parse()
-            .unwrap_or(Policy::AfterReview),
+        publication_policy: Policy::stored(&settings.publication_policy),
         holidays,
     })
 }
@@ -236,10 +233,7 @@ pub async fn put_calendar(
             municipalities::set_calendar_settings(c, &m, &settings, naive(Utc::now()))?;
             // A new policy reaches the reports of the categories that follow it.
             if settings.publication_policy != before.publication_policy {
-                let policy = settings
-                    .publication_policy
-                    .parse()
-                    .unwrap_or(Policy::AfterReview);
+                let policy = Policy::stored(&settings.publication_policy);
                 let following = moderation::categories_following_comune(c, &m)?;
                 moderation::apply_policy(c, &following, policy)?;
             }
@@ -414,7 +408,11 @@ pub async fn update_category(
         .map_err(|e| AppError::Validation(vec![e]))?;
     let m = staff.actor.municipality_id.clone();
     let code = code.into_inner();
-    let policy_changed = b.publication.is_some();
+    // The category's own policy after the change, if the change sets one.
+    let own_policy: Option<Option<Policy>> = b
+        .publication
+        .as_ref()
+        .map(|p| p.as_deref().map(Policy::stored));
     state
         .write(move |c| {
             let category = catalog::category_by_code(c, &m, &code)?.ok_or_else(|| {
@@ -444,14 +442,9 @@ pub async fn update_category(
                 },
             )?;
             // Into `never`, its reports are withheld; out of it, they wait for a review.
-            if policy_changed {
-                let comune = municipalities::find(c, &m)?
-                    .map(|m| m.publication())
-                    .unwrap_or(Policy::AfterReview);
-                let fresh = catalog::category_by_code(c, &m, &code)?
-                    .ok_or_else(|| AppError::internal("category vanished"))?;
-                let policy = effective(comune, fresh.publication());
-                moderation::apply_policy(c, &[fresh.id], policy)?;
+            if let Some(own) = own_policy {
+                let policy = effective(municipalities::publication_policy(c, &m)?, own);
+                moderation::apply_policy(c, &[category.id], policy)?;
             }
             Ok(())
         })

@@ -7,8 +7,9 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::domain::masking::mask;
-use crate::domain::publication::{public_text, PhotoPublication, ReportPublication};
+use crate::domain::publication::{
+    public_address, public_text, PhotoPublication, ReportPublication,
+};
 use crate::domain::report::{EventKind, Status};
 use crate::store::attachments::AttachmentRow;
 use crate::store::catalog::{CategoryRow, OfficeRow};
@@ -75,7 +76,7 @@ pub fn summary(r: &ReportRow, categories: &HashMap<String, CategoryRow>) -> Opti
         category: category.into(),
         lat: r.lat,
         lon: r.lon,
-        address: r.address.as_deref().map(|a| mask(a).into_owned()),
+        address: public_address(r.address.as_deref()),
         created_at: utc(r.created_at),
         updated_at: utc(r.updated_at),
     })
@@ -224,7 +225,7 @@ pub fn report_view(b: &ReportBundle, audience: Audience) -> ReportView {
         (
             public_text(&r.title, r.public_title.as_deref()),
             public_text(&r.description, r.public_description.as_deref()),
-            r.address.as_deref().map(|a| mask(a).into_owned()),
+            public_address(r.address.as_deref()),
         )
     } else {
         (r.title.clone(), r.description.clone(), r.address.clone())

@@ -29,7 +29,7 @@ use crate::store::catalog::CategoryRow;
 use crate::store::moderation::{self, PublicText};
 use crate::store::queues::QueueScope;
 use crate::store::reports::ReportRow;
-use crate::store::{attachments, catalog, municipalities, naive, utc, DbConn};
+use crate::store::{attachments, catalog, municipalities, naive, utc};
 
 const REASON_MAX: usize = 500;
 
@@ -61,13 +61,6 @@ pub fn public_version(r: &ReportRow, comune: Policy, category: &CategoryRow) -> 
             || has_personal_data(&r.description)
             || r.address.as_deref().is_some_and(has_personal_data),
     }
-}
-
-/// The comune's own policy.
-pub fn comune_policy(conn: &mut DbConn, municipality_id: &str) -> AppResult<Policy> {
-    Ok(municipalities::find(conn, municipality_id)?
-        .map(|m| m.publication())
-        .unwrap_or(Policy::AfterReview))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -158,7 +151,7 @@ pub async fn moderate(
                     .pop()
                     .ok_or_else(|| AppError::internal("report without category"))?;
             let policy = effective(
-                comune_policy(conn, &report.municipality_id)?,
+                municipalities::publication_policy(conn, &report.municipality_id)?,
                 category.publication(),
             );
             let actor = staff.event_actor();
@@ -285,7 +278,7 @@ pub async fn queue(
             let rows = moderation::queue(conn, &scope, after, limit + 1)?;
             let more = rows.len() as i64 > limit;
             let rows: Vec<ReportRow> = rows.into_iter().take(limit as usize).collect();
-            let comune = comune_policy(conn, &municipality)?;
+            let comune = municipalities::publication_policy(conn, &municipality)?;
             let categories = categories_of(conn, &rows)?;
             let mut office_ids: Vec<String> =
                 rows.iter().filter_map(|r| r.office_id.clone()).collect();

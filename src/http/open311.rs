@@ -25,8 +25,7 @@ use serde_json::{json, Value};
 use super::reports::create::{file, Filing};
 use super::AppState;
 use crate::domain::attributes;
-use crate::domain::masking::mask;
-use crate::domain::publication::public_text;
+use crate::domain::publication::{public_address, public_text};
 use crate::domain::report::{validate_new_report, Actor, ActorKind, Filer, ReportDraft, Status};
 use crate::error::AppError;
 use crate::store::{api_keys, attachments, catalog, events, municipalities, reports, utc, DbConn};
@@ -270,7 +269,7 @@ fn requests_json(
                 "requested_datetime": rome(utc(r.created_at)),
                 "updated_datetime": rome(utc(r.updated_at)),
                 "expected_datetime": r.expected_resolution_at.map(|t| rome(utc(t))),
-                "address": r.address.as_deref().map(|a| mask(a).into_owned()),
+                "address": public_address(r.address.as_deref()),
                 "address_id": Value::Null,
                 "zipcode": Value::Null,
                 "lat": r.lat,

@@ -305,7 +305,8 @@ pub async fn detail(
                     ),
                 )?;
             }
-            let comune = super::moderation::comune_policy(conn, &report.municipality_id)?;
+            let comune =
+                crate::store::municipalities::publication_policy(conn, &report.municipality_id)?;
             let b = bundle(conn, report, true)?;
             let events = b
                 .events

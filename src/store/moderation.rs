@@ -7,10 +7,10 @@ use diesel::prelude::*;
 
 use super::events::{self, NewEvent};
 use super::queues::QueueScope;
-use super::reports::{self, publication_event, ReportRow};
+use super::reports::{self, ReportRow};
 use super::schema::{attachments, categories, reports as reports_t};
 use super::DbConn;
-use crate::domain::publication::{PhotoPublication, Policy, ReportPublication};
+use crate::domain::publication::{event_for, PhotoPublication, Policy, ReportPublication};
 use crate::domain::report::{Actor, EventKind};
 use crate::error::{AppError, AppResult};
 
@@ -30,7 +30,7 @@ pub fn set_report(
     diesel::update(reports_t::table.find(report.id))
         .set(reports_t::publication.eq(to.as_str()))
         .execute(conn)?;
-    let mut e = NewEvent::new(report.id, now, actor, publication_event(to))
+    let mut e = NewEvent::new(report.id, now, actor, event_for(to))
         .data(serde_json::json!({"from": from, "to": to}));
     if let Some(r) = reason {
         e = e.message(r);

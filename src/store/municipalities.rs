@@ -75,9 +75,7 @@ pub fn directory(conn: &mut DbConn) -> AppResult<Vec<PublicMunicipality>> {
 impl MunicipalitySummary {
     /// The comune's publication policy (an unknown value counts as `after_review`).
     pub fn publication(&self) -> crate::domain::publication::Policy {
-        self.publication_policy
-            .parse()
-            .unwrap_or(crate::domain::publication::Policy::AfterReview)
+        crate::domain::publication::Policy::stored(&self.publication_policy)
     }
 
     pub fn deadline_mode(&self) -> DeadlineMode {
@@ -473,4 +471,14 @@ pub fn holidays(
         .order(holidays::date)
         .select((holidays::date, holidays::name, holidays::kind))
         .load(conn)?)
+}
+
+/// A comune's publication policy (`after_review` for an unknown comune).
+pub fn publication_policy(
+    conn: &mut DbConn,
+    municipality_id: &str,
+) -> AppResult<crate::domain::publication::Policy> {
+    Ok(find(conn, municipality_id)?
+        .map(|m| m.publication())
+        .unwrap_or(crate::domain::publication::Policy::AfterReview))
 }

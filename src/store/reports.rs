@@ -516,7 +516,7 @@ pub fn reassign(conn: &mut DbConn, report_id: i64, r: Reassign<'_>) -> AppResult
     if published != current.publication() {
         events::append(
             conn,
-            NewEvent::new(report_id, now, &Actor::system(), publication_event(published))
+            NewEvent::new(report_id, now, &Actor::system(), publication::event_for(published))
                 .data(serde_json::json!({"from": current.publication(), "to": published, "category": category.code})),
         )?;
     }
@@ -789,12 +789,4 @@ pub fn touch(conn: &mut DbConn, report_id: i64, now: NaiveDateTime) -> AppResult
         .set(reports::updated_at.eq(now))
         .execute(conn)?;
     Ok(())
-}
-
-/// The event that records a report's new publication state.
-pub fn publication_event(state: ReportPublication) -> EventKind {
-    match state {
-        ReportPublication::Published => EventKind::Published,
-        _ => EventKind::Hidden,
-    }
 }
