@@ -61,6 +61,8 @@ pub struct Config {
     pub smtp_username: Option<String>,
     pub smtp_password: Option<String>,
     pub smtp_timeout_seconds: u64,
+    /// How long a webhook receiver may take to answer.
+    pub webhook_timeout_seconds: u64,
     /// Delivery attempts before a notification is dead.
     pub outbox_max_attempts: i32,
     /// How often each `serve` process looks for notifications to deliver.
@@ -113,6 +115,7 @@ impl Default for Config {
             smtp_username: None,
             smtp_password: None,
             smtp_timeout_seconds: 20,
+            webhook_timeout_seconds: 15,
             outbox_max_attempts: 8,
             dispatch_interval_seconds: 5,
             callback_max_failed_attempts: 3,
@@ -271,6 +274,9 @@ impl Config {
         }
         if let Some(v) = var("SEGNALA_SMTP_TIMEOUT_SECONDS")? {
             config.smtp_timeout_seconds = number("SEGNALA_SMTP_TIMEOUT_SECONDS", v)?;
+        }
+        if let Some(v) = var("SEGNALA_WEBHOOK_TIMEOUT_SECONDS")? {
+            config.webhook_timeout_seconds = number("SEGNALA_WEBHOOK_TIMEOUT_SECONDS", v)?;
         }
         if let Some(v) = var("SEGNALA_OUTBOX_MAX_ATTEMPTS")? {
             config.outbox_max_attempts = number("SEGNALA_OUTBOX_MAX_ATTEMPTS", v)?;

@@ -63,8 +63,14 @@ pub enum AppError {
         message: String,
         retry_after: i64,
     },
+    /// 503, with `Retry-After`: the database does not answer (down,
+    /// restarting, unreachable); nothing was changed.
     #[error("service unavailable: {0}")]
     Unavailable(String),
+    /// 507, with `Retry-After`: the disk holding the database or the files
+    /// is full; nothing was changed.
+    #[error("storage full: {0}")]
+    StorageFull(String),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -119,6 +125,7 @@ impl AppError {
             | Self::Busy { code, .. } => code,
             Self::Validation(_) => "validation_failed",
             Self::Unavailable(_) => "service_unavailable",
+            Self::StorageFull(_) => "storage_full",
             Self::Internal(_) => "internal_error",
         }
     }
@@ -136,7 +143,7 @@ impl AppError {
         }
     }
 
-    fn public_message(&self) -> String {
+    pub(crate) fn public_message(&self) -> String {
         match self {
             Self::Validation(fields) => match fields.as_slice() {
                 [one] => one.message.clone(),
@@ -144,6 +151,10 @@ impl AppError {
             },
             Self::Unavailable(_) => {
                 "the service is temporarily unavailable, please retry".to_string()
+            }
+            Self::StorageFull(_) => {
+                "the server has no space left to store this: nothing was saved, please retry later"
+                    .to_string()
             }
             Self::Internal(_) => "an internal error occurred".to_string(),
             other => other.to_string(),
@@ -185,6 +196,7 @@ impl ResponseError for AppError {
             Self::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable(_) | Self::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            Self::StorageFull(_) => StatusCode::INSUFFICIENT_STORAGE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -193,12 +205,19 @@ impl ResponseError for AppError {
         match self {
             Self::Internal(cause) => tracing::error!(error.cause = %cause, "request failed"),
             Self::Unavailable(cause) => tracing::warn!(error.cause = %cause, "service unavailable"),
+            Self::StorageFull(cause) => tracing::error!(error.cause = %cause, "storage full"),
             _ => {}
         }
         let mut response = HttpResponse::build(self.status_code());
         match self {
             Self::RateLimited { retry_after, .. } | Self::Busy { retry_after, .. } => {
                 response.insert_header(("Retry-After", retry_after.to_string()));
+            }
+            Self::Unavailable(_) => {
+                response.insert_header(("Retry-After", UNAVAILABLE_RETRY_AFTER.to_string()));
+            }
+            Self::StorageFull(_) => {
+                response.insert_header(("Retry-After", STORAGE_FULL_RETRY_AFTER.to_string()));
             }
             Self::Unauthorized { .. } => {
                 response.insert_header(("WWW-Authenticate", "Bearer"));
@@ -221,6 +240,35 @@ impl ResponseError for AppError {
     }
 }
 
+/// Seconds a client is asked to wait when the database does not answer.
+pub const UNAVAILABLE_RETRY_AFTER: i64 = 5;
+/// Seconds a client is asked to wait when the disk is full.
+pub const STORAGE_FULL_RETRY_AFTER: i64 = 60;
+
+/// Whether a database message says the disk is full: SQLite's `SQLITE_FULL`,
+/// PostgreSQL's `could not extend file …: No space left on device`.
+fn says_disk_full(message: &str) -> bool {
+    message.contains("database or disk is full") || message.contains("No space left on device")
+}
+
+/// Whether a database message says the server went away or is not accepting
+/// work: a restart, a failover, a lost connection.
+fn says_unavailable(message: &str) -> bool {
+    [
+        "terminating connection",
+        "server closed the connection",
+        "connection to server",
+        "the database system is",
+        "no connection to the server",
+        "could not receive data from server",
+        "could not send data to server",
+        "SSL connection has been closed",
+        "cannot execute",
+    ]
+    .iter()
+    .any(|m| message.contains(m))
+}
+
 impl From<diesel::result::Error> for AppError {
     fn from(e: diesel::result::Error) -> Self {
         use diesel::result::{DatabaseErrorKind, Error};
@@ -230,7 +278,30 @@ impl From<diesel::result::Error> for AppError {
                 "already_exists",
                 "that already exists (it was just created by another request)",
             ),
+            Error::DatabaseError(DatabaseErrorKind::ClosedConnection, info) => {
+                Self::Unavailable(format!("database connection lost: {}", info.message()))
+            }
+            Error::DatabaseError(_, ref info) if says_disk_full(info.message()) => {
+                Self::StorageFull(format!("database: {}", info.message()))
+            }
+            Error::DatabaseError(_, ref info) if says_unavailable(info.message()) => {
+                Self::Unavailable(format!("database: {}", info.message()))
+            }
+            Error::BrokenTransactionManager => {
+                Self::Unavailable("database: the connection broke mid-transaction".into())
+            }
             e => Self::Internal(format!("database: {e}")),
+        }
+    }
+}
+
+impl AppError {
+    /// A failed write of a file under the data directory: a full disk is a
+    /// 507, anything else an internal error.
+    pub fn from_io(what: impl std::fmt::Display, e: std::io::Error) -> Self {
+        match e.raw_os_error() {
+            Some(libc::ENOSPC) | Some(libc::EDQUOT) => Self::StorageFull(format!("{what}: {e}")),
+            _ => Self::internal(format!("{what}: {e}")),
         }
     }
 }

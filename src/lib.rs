@@ -4,6 +4,7 @@
 //! layer, `media` the processing of uploads; `main.rs` is only the CLI.
 
 pub mod auth;
+pub mod backup;
 pub mod bench;
 pub mod boundaries;
 pub mod config;

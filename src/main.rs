@@ -71,6 +71,20 @@ enum Command {
     /// Data protection.
     #[command(subcommand)]
     Retention(RetentionCmd),
+    /// Copy a running SQLite deployment (database, photos, documents) into a
+    /// new directory, consistently, without stopping it.
+    Backup {
+        /// The directory to create (it must not exist or be empty).
+        dir: PathBuf,
+    },
+    /// Bring a backup back into this (stopped) deployment, after checking it.
+    Restore {
+        /// A directory written by `segnala backup`.
+        dir: PathBuf,
+        /// Overwrite the database if it exists.
+        #[arg(long)]
+        replace: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -388,6 +402,25 @@ fn read_json(path: &PathBuf) -> AppResult<serde_json::Value> {
         .map_err(|e| AppError::bad_request("invalid_geojson", format!("{}: {e}", path.display())))
 }
 
+fn print_manifest(what: &str, dir: &std::path::Path, m: &segnala::backup::Manifest) {
+    println!(
+        "{what} {} (taken {}, segnala {})",
+        dir.display(),
+        m.created_at.to_rfc3339(),
+        m.version
+    );
+    for (table, n) in &m.rows {
+        println!("  {table:<16} {n:>10}");
+    }
+    println!("  files            {:>10}", m.files_copied);
+    if !m.files_missing.is_empty() {
+        println!(
+            "  {} file(s) were erased while the backup ran (their rows are in it)",
+            m.files_missing.len()
+        );
+    }
+}
+
 fn run(command: Command, config: Config) -> AppResult<()> {
     let now = naive(Utc::now());
     match command {
@@ -431,6 +464,20 @@ fn run(command: Command, config: Config) -> AppResult<()> {
                     segnala::files::tree_size(&path)
                 );
             }
+            Ok(())
+        }
+        Command::Backup { dir } => {
+            let store = open(&config)?;
+            let m = segnala::backup::backup(&store, &config.data_dir, &dir, Utc::now())?;
+            print_manifest("backup written to", &dir, &m);
+            Ok(())
+        }
+        Command::Restore { dir, replace } => {
+            let m =
+                segnala::backup::restore(&dir, &config.database_url, &config.data_dir, replace)?;
+            print_manifest("restored from", &dir, &m);
+            // Migrations of a newer version apply now, not at the first request.
+            open(&config)?;
             Ok(())
         }
         Command::User(cmd) => user_command(cmd, &config),

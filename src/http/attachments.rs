@@ -61,7 +61,8 @@ pub struct UploadForm {
         (status = 415, description = "Not a JPEG, PNG, WebP or PDF (`unsupported_file_type`), or an animated image (`animated_image`)", body = crate::error::ErrorEnvelope),
         (status = 422, description = "Unreadable image (`unreadable_image`), over 40 megapixels or 256 MiB to decode (`image_too_large`), or the report has all it may have (`attachment_limit_reached`)", body = crate::error::ErrorEnvelope),
         (status = 429, description = "Two uploads from this address are already in flight (`too_many_uploads`); see Retry-After", body = crate::error::ErrorEnvelope),
-        (status = 503, description = "Too many files being received or processed right now: retry after `Retry-After` seconds", body = crate::error::ErrorEnvelope),
+        (status = 503, description = "Too many files being received or processed right now (`busy_receiving_files`, `busy_processing_files`), or the database does not answer (`service_unavailable`): retry after `Retry-After` seconds", body = crate::error::ErrorEnvelope),
+        (status = 507, description = "The server's disk is full (`storage_full`): nothing was stored; retry after `Retry-After` seconds", body = crate::error::ErrorEnvelope),
     )
 )]
 #[post("/reports/{code}/attachments")]

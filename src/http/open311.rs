@@ -74,6 +74,8 @@ impl From<AppError> for O311Error {
                 tracing::error!(error.cause = %cause, "open311 request failed");
                 "internal error".into()
             }
+            // The cause stays in the log.
+            AppError::Unavailable(_) | AppError::StorageFull(_) => e.public_message(),
             other => other.to_string(),
         };
         // Open311 clients know 400, 403, 404 (and 5xx): map the rest onto them.

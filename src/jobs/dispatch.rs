@@ -12,18 +12,30 @@ use crate::notify::destinations;
 use crate::store::outbox::{self, OutboxRow};
 use crate::store::{catalog, naive, Store};
 
-/// Rows claimed at a time.
-pub const BATCH: i64 = 5;
-/// The shortest lease; the real one also grows with the SMTP timeout.
-pub const LEASE_SECONDS: i64 = 600;
-
-/// How long a claimed batch is reserved for its dispatcher: longer than the
-/// whole batch can take (lettre applies the timeout to each SMTP step, and a
+/// Rows claimed at a time (delivered in parallel, one lane per peer).
+pub const BATCH: i64 = 20;
+/// How long a peer that just failed or timed out is left alone: its other
+/// rows are given back, due again after this, without an attempt counted.
+pub const COOL_DOWN_SECONDS: i64 = 30;
+/// How long a claimed row is reserved for its dispatcher: longer than one
+/// delivery can take (lettre applies the timeout to each SMTP step, and a
 /// send takes about eight), so that no other dispatcher takes a row this one
-/// is still delivering.
-pub fn lease_seconds(smtp_timeout_seconds: u64) -> i64 {
-    let per_row = 8 * smtp_timeout_seconds.max(1) as i64 + 15;
-    (BATCH * per_row + 60).max(LEASE_SECONDS)
+/// is still delivering. Lanes run in parallel; within a lane, the rows not
+/// yet tried are renewed before their lease could run out (a slow peer), so a
+/// lease stays short and a crashed dispatcher's rows are free again soon.
+pub fn lease_seconds(smtp_timeout_seconds: u64, webhook_timeout_seconds: u64) -> i64 {
+    (8 * smtp_timeout_seconds.max(1)).max(webhook_timeout_seconds) as i64 + 15
+}
+
+/// The peer a row goes to: the SMTP server for every email, each office's
+/// receiver for its webhooks. Rows of one lane go one after another; lanes
+/// go in parallel, so one stuck peer never holds up the others.
+fn lane(row: &OutboxRow) -> String {
+    match row.kind.as_str() {
+        "webhook" => serde_json::from_str::<WebhookPayload>(&row.payload)
+            .map_or_else(|_| "webhook".into(), |h| format!("webhook:{}", h.office_id)),
+        other => other.to_string(),
+    }
 }
 
 /// Everything a dispatcher needs to deliver.
@@ -38,6 +50,8 @@ pub struct Dispatcher {
     /// Identifies this dispatcher's leases.
     pub owner: String,
     pub lease_seconds: i64,
+    /// Lanes whose peer failed lately, and until when they are left alone.
+    cooling: std::sync::Mutex<std::collections::HashMap<String, DateTime<Utc>>>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -47,6 +61,8 @@ pub struct Outcome {
     pub dead: usize,
     /// Settled after another dispatcher took the row over (its result stands).
     pub lost: usize,
+    /// Given back untried: their peer failed moments before.
+    pub deferred: usize,
 }
 
 impl Dispatcher {
@@ -54,7 +70,9 @@ impl Dispatcher {
         // Redirects are never followed (a 3xx is the receiver's answer), and
         // unless allowed, names resolve only to public addresses.
         let mut http = reqwest::blocking::Client::builder()
-            .timeout(std::time::Duration::from_secs(15))
+            .timeout(std::time::Duration::from_secs(
+                config.webhook_timeout_seconds.max(1),
+            ))
             .redirect(reqwest::redirect::Policy::none())
             // An egress proxy from the environment would resolve the names
             // itself, past the public-only check.
@@ -74,7 +92,11 @@ impl Dispatcher {
             max_attempts: config.outbox_max_attempts.max(1),
             allow_private: config.webhook_allow_private,
             owner: format!("{}-{}", std::process::id(), crate::store::new_id()),
-            lease_seconds: lease_seconds(config.smtp_timeout_seconds),
+            lease_seconds: lease_seconds(
+                config.smtp_timeout_seconds,
+                config.webhook_timeout_seconds,
+            ),
+            cooling: Default::default(),
         })
     }
 
@@ -103,6 +125,7 @@ impl Dispatcher {
                 let email: EmailPayload =
                     serde_json::from_str(&row.payload).map_err(|e| DeliveryError {
                         permanent: true,
+                        peer_failed: false,
                         message: format!("bad payload: {e}"),
                     })?;
                 self.mailer.send(&self.from, &email)
@@ -111,6 +134,7 @@ impl Dispatcher {
                 let hook: WebhookPayload =
                     serde_json::from_str(&row.payload).map_err(|e| DeliveryError {
                         permanent: true,
+                        peer_failed: false,
                         message: format!("bad payload: {e}"),
                     })?;
                 let office = self
@@ -118,6 +142,7 @@ impl Dispatcher {
                     .read(|c| catalog::offices_by_ids(c, std::slice::from_ref(&hook.office_id)))
                     .map_err(|e| DeliveryError {
                         permanent: false,
+                        peer_failed: false,
                         message: e.to_string(),
                     })?
                     .pop();
@@ -131,6 +156,7 @@ impl Dispatcher {
                         {
                             return Err(DeliveryError {
                                 permanent: true,
+                                peer_failed: false,
                                 message: reason,
                             });
                         }
@@ -138,12 +164,14 @@ impl Dispatcher {
                     }
                     None => Err(DeliveryError {
                         permanent: true,
+                        peer_failed: false,
                         message: "the office no longer has a webhook".into(),
                     }),
                 }
             }
             other => Err(DeliveryError {
                 permanent: true,
+                peer_failed: false,
                 message: format!("unknown kind {other}"),
             }),
         }
@@ -203,17 +231,88 @@ impl Dispatcher {
             if rows.is_empty() {
                 return Ok(outcome);
             }
-            for row in &rows {
-                let result = self.deliver(row, clock());
-                let settled = self.settle(row, result, clock())?;
-                crate::metrics::METRICS.delivery(&row.kind, settled);
-                match settled {
-                    "sent" => outcome.sent += 1,
-                    "lost" => outcome.lost += 1,
-                    "dead" => outcome.dead += 1,
-                    _ => outcome.retrying += 1,
-                }
+            let mut lanes: std::collections::BTreeMap<String, Vec<OutboxRow>> = Default::default();
+            for row in rows {
+                lanes.entry(lane(&row)).or_default().push(row);
+            }
+            let results: Vec<AppResult<Outcome>> = std::thread::scope(|s| {
+                let running: Vec<_> = lanes
+                    .into_iter()
+                    .map(|(lane, rows)| s.spawn(move || self.run_lane(&lane, &rows, &clock)))
+                    .collect();
+                running
+                    .into_iter()
+                    .map(|h| {
+                        h.join()
+                            .unwrap_or_else(|_| Err(AppError::internal("delivery lane panicked")))
+                    })
+                    .collect()
+            });
+            for r in results {
+                let o = r?;
+                outcome.sent += o.sent;
+                outcome.retrying += o.retrying;
+                outcome.dead += o.dead;
+                outcome.lost += o.lost;
+                outcome.deferred += o.deferred;
             }
         }
+    }
+
+    /// Delivers one lane's rows in order. At the peer's first transient
+    /// failure (a timeout, a refusal, a 5xx) the lane cools down: its other
+    /// rows are given back for later, untried, instead of each waiting out
+    /// the same timeout.
+    fn run_lane(
+        &self,
+        lane: &str,
+        rows: &[OutboxRow],
+        clock: &(impl Fn() -> DateTime<Utc> + Sync),
+    ) -> AppResult<Outcome> {
+        let mut outcome = Outcome::default();
+        let lease = Duration::seconds(self.lease_seconds);
+        let mut held_until = rows.iter().filter_map(|r| r.leased_until).min();
+        for (i, row) in rows.iter().enumerate() {
+            // A slow lane: hold the rows still to try for another lease.
+            if held_until.is_some_and(|until| naive(clock() + lease / 2) > until) {
+                let until = naive(clock() + lease);
+                let ids: Vec<&str> = rows[i..].iter().map(|r| r.id.as_str()).collect();
+                self.store
+                    .write(|c| outbox::renew(c, &ids, &self.owner, until))?;
+                held_until = Some(until);
+            }
+            let cooling_until = self
+                .cooling
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .get(lane)
+                .copied()
+                .filter(|until| *until > clock());
+            if let Some(until) = cooling_until {
+                self.store
+                    .write(|c| outbox::release(c, &row.id, &self.owner, naive(until)))?;
+                outcome.deferred += 1;
+                continue;
+            }
+            let result = self.deliver(row, clock());
+            if result.as_ref().is_err_and(|e| e.peer_failed) {
+                self.cooling
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .insert(
+                        lane.to_string(),
+                        clock() + Duration::seconds(COOL_DOWN_SECONDS),
+                    );
+            }
+            let settled = self.settle(row, result, clock())?;
+            crate::metrics::METRICS.delivery(&row.kind, settled);
+            match settled {
+                "sent" => outcome.sent += 1,
+                "lost" => outcome.lost += 1,
+                "dead" => outcome.dead += 1,
+                _ => outcome.retrying += 1,
+            }
+        }
+        Ok(outcome)
     }
 }

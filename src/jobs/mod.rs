@@ -181,13 +181,19 @@ pub struct AttachmentSweep {
     pub missing: Vec<String>,
 }
 
-/// A file younger than this may belong to an upload still committing its row.
-const ORPHAN_GRACE: StdDuration = StdDuration::from_secs(3600);
+/// While the service runs, a file younger than this may belong to an upload
+/// still committing its row.
+pub const ORPHAN_GRACE: StdDuration = StdDuration::from_secs(3600);
 
-/// Removes attachment files that no row points to (a crash between writing a
-/// file and committing its row, an erased report's document), and reports
-/// rows whose file is missing.
-pub fn sweep_attachments(store: &Store, dir: &Path) -> AppResult<AttachmentSweep> {
+/// Removes attachment files that no row points to and that are older than
+/// `grace` (a crash between writing a file and committing its row, an erased
+/// report's document), and reports rows whose file is missing. With the
+/// service stopped nothing is in flight, and `grace` may be zero.
+pub fn sweep_attachments(
+    store: &Store,
+    dir: &Path,
+    grace: StdDuration,
+) -> AppResult<AttachmentSweep> {
     let mut outcome = AttachmentSweep::default();
     // The rows first: a file written after this read is young, and kept.
     let ids: Vec<String> = store.read(attachments::all_ids)?;
@@ -204,7 +210,7 @@ pub fn sweep_attachments(store: &Store, dir: &Path) -> AppResult<AttachmentSweep
             .and_then(|m| m.modified())
             .ok()
             .and_then(|t| t.elapsed().ok())
-            .is_some_and(|age| age > ORPHAN_GRACE);
+            .is_some_and(|age| age >= grace);
         let name = entry.file_name().to_string_lossy().into_owned();
         // `<id>.<ext>`, or `.<id>.tmp` left by a crash mid-write.
         let id = name
@@ -312,7 +318,7 @@ pub fn spawn(store: Store, schedule: Schedule, dispatcher: dispatch::Dispatcher)
                 Ok(n) => tracing::info!(reports = n, "retention: reporters' personal data erased"),
                 Err(e) => tracing::error!(error.cause = %e, "retention job failed"),
             }
-            match sweep_attachments(&store, &data_dir.join("attachments")) {
+            match sweep_attachments(&store, &data_dir.join("attachments"), ORPHAN_GRACE) {
                 Ok(s) if s.orphans_removed == 0 && s.missing.is_empty() => {}
                 Ok(s) if s.missing.is_empty() => {
                     tracing::info!(attachments.orphans_removed = s.orphans_removed, "attachment files no row points to removed")

@@ -41,6 +41,9 @@ pub struct WebhookPayload {
 pub struct DeliveryError {
     /// Never retried (a permanent SMTP rejection, an invalid address).
     pub permanent: bool,
+    /// The peer itself failed (no connection, no answer in time, a 5xx from
+    /// a webhook receiver), not this one message: its other messages wait.
+    pub peer_failed: bool,
     pub message: String,
 }
 
@@ -50,12 +53,14 @@ impl DeliveryError {
     fn transient(message: impl Into<String>) -> Self {
         Self {
             permanent: false,
+            peer_failed: true,
             message: redact_emails(&message.into()),
         }
     }
     fn permanent(message: impl Into<String>) -> Self {
         Self {
             permanent: true,
+            peer_failed: false,
             message: redact_emails(&message.into()),
         }
     }
@@ -243,10 +248,34 @@ impl Mailer {
             // timeouts are neither transient nor permanent to lettre: retry them.
             Mailer::Smtp(t) => t.send(&message).map(|_| ()).map_err(|e| DeliveryError {
                 permanent: e.is_permanent(),
-                message: redact_emails(&format!("SMTP: {e}")),
+                // A 4xx or 5xx answer is about this message; no answer at
+                // all is about the server.
+                peer_failed: !e.is_permanent() && !e.is_transient(),
+                message: if timed_out(&e) {
+                    "SMTP: timed out (the server did not answer within SEGNALA_SMTP_TIMEOUT_SECONDS)"
+                        .to_string()
+                } else {
+                    redact_emails(&format!("SMTP: {e}"))
+                },
             }),
         }
     }
+}
+
+/// Whether an error comes from a socket timeout (a read or write timeout is
+/// `WouldBlock` on Unix, a connect timeout `TimedOut`).
+fn timed_out(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut source = Some(e);
+    while let Some(err) = source {
+        if let Some(io) = err.downcast_ref::<std::io::Error>() {
+            return matches!(
+                io.kind(),
+                std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock
+            );
+        }
+        source = err.source();
+    }
+    false
 }
 
 /// Header names of a signed webhook.
@@ -271,7 +300,14 @@ pub fn post_webhook(
         .header(SIGNATURE_HEADER, signature)
         .body(bytes)
         .send()
-        .map_err(|e| DeliveryError::transient(format!("webhook: {e}")))?;
+        .map_err(|e| {
+            DeliveryError::transient(if e.is_timeout() {
+                "webhook: timed out (the receiver did not answer within SEGNALA_WEBHOOK_TIMEOUT_SECONDS)"
+                    .to_string()
+            } else {
+                format!("webhook: {e}")
+            })
+        })?;
     let status = response.status();
     if status.is_success() {
         Ok(())

@@ -48,6 +48,17 @@ pub fn all_ids(conn: &mut DbConn) -> AppResult<Vec<String>> {
     Ok(attachments::table.select(attachments::id).load(conn)?)
 }
 
+/// Every attachment's file name under the attachments directory.
+pub fn all_file_names(conn: &mut DbConn) -> AppResult<Vec<String>> {
+    Ok(attachments::table
+        .select((attachments::id, attachments::content_type))
+        .order(attachments::id)
+        .load::<(String, String)>(conn)?
+        .into_iter()
+        .map(|(id, content_type)| format!("{id}.{}", extension(&content_type)))
+        .collect())
+}
+
 fn extension(content_type: &str) -> &'static str {
     match content_type {
         "image/png" => "png",
@@ -69,12 +80,14 @@ pub fn add(
     now: NaiveDateTime,
 ) -> AppResult<AttachmentRow> {
     let id = new_id();
-    crate::files::create_private_dir(dir)
-        .map_err(|e| AppError::internal(format!("attachments dir: {e}")))?;
+    crate::files::create_private_dir(dir).map_err(|e| AppError::from_io("attachments dir", e))?;
     let path = dir.join(format!("{id}.{}", file.extension));
     let tmp = dir.join(format!(".{id}.tmp"));
-    crate::files::write_durably(&tmp, &path, &file.bytes)
-        .map_err(|e| AppError::internal(format!("writing attachment: {e}")))?;
+    if let Err(e) = crate::files::write_durably(&tmp, &path, &file.bytes) {
+        // A half-written file is removed at once, not left for the sweep.
+        let _ = std::fs::remove_file(&tmp);
+        return Err(AppError::from_io("writing attachment", e));
+    }
     let row = AttachmentRow {
         id,
         report_id,

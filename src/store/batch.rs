@@ -175,7 +175,7 @@ impl Batcher {
 
 /// One shared transaction.
 fn run(store: &Store, batch: Vec<Job>) {
-    let mut pooled = match super::timed_get(&store.write, "write") {
+    let mut pooled = match store.timed_get(&store.write, "write") {
         Ok(c) => c,
         Err(e) => {
             let why = format!("no database connection: {e}");

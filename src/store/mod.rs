@@ -78,6 +78,11 @@ pub enum Backend {
 pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 
+/// How long a request waits for a PostgreSQL connection before it is told
+/// `503 service_unavailable` with `Retry-After` (the server is down or
+/// restarting; the pool reconnects by itself when it is back).
+pub const PG_CONNECTION_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// Busy timeout for SQLite: how long a writer from another process waits.
 const SQLITE_BUSY_TIMEOUT_MS: u32 = 5_000;
 
@@ -101,6 +106,19 @@ impl CustomizeConnection<DbConn, diesel::r2d2::Error> for SqlitePragmas {
     }
 }
 
+/// The file of a SQLite database URL (`sqlite://path`, `sqlite:path` or a
+/// plain path); `None` for PostgreSQL.
+pub fn sqlite_path(url: &str) -> Option<&str> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        return None;
+    }
+    Some(
+        url.strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+            .unwrap_or(url),
+    )
+}
+
 /// A pool's connections now.
 #[derive(Debug, Clone, Copy)]
 pub struct PoolState {
@@ -109,12 +127,41 @@ pub struct PoolState {
     pub max_size: u32,
 }
 
-/// A connection from `pool`, the wait recorded in `/metrics`.
-fn timed_get(pool: &DbPool, name: &str) -> AppResult<PooledConn> {
-    let started = std::time::Instant::now();
-    let conn = pool.get();
-    crate::metrics::METRICS.pool_wait(name, started.elapsed());
-    Ok(conn?)
+/// After a connection could not be had in time, how long requests are told
+/// `503` at once instead of each waiting out the pool's timeout again (one
+/// request filing a report asks for connections more than once).
+const UNREACHABLE_HOLD: Duration = Duration::from_secs(1);
+
+/// Milliseconds since the Unix epoch.
+fn epoch_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
+impl Store {
+    /// A connection from `pool`, the wait recorded in `/metrics`.
+    fn timed_get(&self, pool: &DbPool, name: &str) -> AppResult<PooledConn> {
+        if epoch_ms()
+            < self
+                .unreachable_until
+                .load(std::sync::atomic::Ordering::Relaxed)
+        {
+            return Err(AppError::Unavailable(
+                "the database did not answer moments ago".into(),
+            ));
+        }
+        let started = std::time::Instant::now();
+        let conn = pool.get();
+        crate::metrics::METRICS.pool_wait(name, started.elapsed());
+        conn.map_err(|e| {
+            self.unreachable_until.store(
+                epoch_ms() + UNREACHABLE_HOLD.as_millis() as i64,
+                std::sync::atomic::Ordering::Relaxed,
+            );
+            e.into()
+        })
+    }
 }
 
 /// The database: a read pool and a write pool. On SQLite all writes go through
@@ -126,6 +173,8 @@ pub struct Store {
     write: DbPool,
     backend: Backend,
     batcher: std::sync::Arc<batch::Batcher>,
+    /// Until when (ms since the epoch) connections are refused at once.
+    unreachable_until: std::sync::Arc<std::sync::atomic::AtomicI64>,
 }
 
 impl Store {
@@ -136,7 +185,7 @@ impl Store {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let pool = Pool::builder()
                 .max_size(pool_size)
-                .connection_timeout(Duration::from_secs(10))
+                .connection_timeout(PG_CONNECTION_TIMEOUT)
                 .build(ConnectionManager::<DbConn>::new(url))
                 .map_err(|e| AppError::Unavailable(format!("cannot connect to PostgreSQL: {e}")))?;
             return Ok(Self {
@@ -144,12 +193,10 @@ impl Store {
                 write: pool,
                 backend: Backend::Postgres,
                 batcher: Default::default(),
+                unreachable_until: Default::default(),
             });
         }
-        let path = url
-            .strip_prefix("sqlite://")
-            .or_else(|| url.strip_prefix("sqlite:"))
-            .unwrap_or(url);
+        let path = sqlite_path(url).expect("not a PostgreSQL URL");
         if let Some(parent) = Path::new(path)
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
@@ -181,6 +228,7 @@ impl Store {
             write,
             backend: Backend::Sqlite,
             batcher: Default::default(),
+            unreachable_until: Default::default(),
         })
     }
 
@@ -212,7 +260,7 @@ impl Store {
 
     /// Runs `f` on a read connection.
     pub fn read<T>(&self, f: impl FnOnce(&mut DbConn) -> AppResult<T>) -> AppResult<T> {
-        let mut conn = timed_get(&self.read, "read")?;
+        let mut conn = self.timed_get(&self.read, "read")?;
         f(&mut conn)
     }
 
@@ -238,7 +286,7 @@ impl Store {
     /// lock upgrade), a normal transaction on PostgreSQL. Commits on `Ok`,
     /// rolls back on `Err`.
     pub fn write<T>(&self, f: impl FnOnce(&mut DbConn) -> AppResult<T>) -> AppResult<T> {
-        let mut conn = timed_get(&self.write, "write")?;
+        let mut conn = self.timed_get(&self.write, "write")?;
         let conn: &mut DbConn = &mut conn;
         begin_write(conn)?;
         match f(conn) {
@@ -289,6 +337,49 @@ impl Store {
             c.batch_execute("PRAGMA wal_checkpoint(TRUNCATE)")?;
         }
         Ok(())
+    }
+
+    /// SQLite: a consistent copy of the whole database at `path` (which must
+    /// not exist), taken in one read transaction while the service keeps
+    /// writing (`VACUUM INTO`). PostgreSQL has its own tools (`pg_dump`).
+    pub fn copy_into(&self, path: &Path) -> AppResult<()> {
+        use diesel::RunQueryDsl;
+        let mut conn = self.read.get()?;
+        match &mut *conn {
+            DbConn::Sqlite(c) => {
+                let target = path.to_str().ok_or_else(|| {
+                    AppError::bad_request("invalid_path", "the backup path is not valid UTF-8")
+                })?;
+                diesel::sql_query("VACUUM INTO ?")
+                    .bind::<diesel::sql_types::Text, _>(target)
+                    .execute(c)?;
+                Ok(())
+            }
+            DbConn::Pg(_) => Err(AppError::unprocessable(
+                "backup_unsupported",
+                "on PostgreSQL take backups with pg_dump or continuous archiving (see the README)",
+            )),
+        }
+    }
+
+    /// SQLite's `PRAGMA integrity_check`: `ok`, or the problems found.
+    /// PostgreSQL: `ok` (it checks its pages itself).
+    pub fn integrity_check(&self) -> AppResult<String> {
+        use diesel::RunQueryDsl;
+        #[derive(diesel::QueryableByName)]
+        struct Line {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            integrity_check: String,
+        }
+        self.read(|conn| match conn {
+            DbConn::Sqlite(c) => Ok(diesel::sql_query("PRAGMA integrity_check")
+                .load::<Line>(c)?
+                .into_iter()
+                .map(|l| l.integrity_check)
+                .collect::<Vec<_>>()
+                .join("; ")),
+            DbConn::Pg(_) => Ok("ok".into()),
+        })
     }
 
     /// Whether the database answers.

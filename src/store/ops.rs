@@ -121,3 +121,34 @@ pub fn footprint(conn: &mut DbConn) -> AppResult<Footprint> {
         reports,
     })
 }
+
+/// The tables a backup is compared on.
+pub const COUNTED_TABLES: &[&str] = &[
+    "municipalities",
+    "offices",
+    "categories",
+    "users",
+    "reports",
+    "report_events",
+    "attachments",
+    "outbox",
+    "callbacks",
+];
+
+/// Rows per table of [`COUNTED_TABLES`].
+pub fn row_counts(conn: &mut DbConn) -> AppResult<Vec<(String, i64)>> {
+    #[derive(QueryableByName)]
+    struct N {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    COUNTED_TABLES
+        .iter()
+        .map(|table| {
+            let n = diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {table}"))
+                .get_result::<N>(conn)?
+                .n;
+            Ok((table.to_string(), n))
+        })
+        .collect()
+}

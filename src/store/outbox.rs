@@ -97,6 +97,37 @@ pub fn claim(
         .load(conn)?)
 }
 
+/// Extends `owner`'s lease on the rows `ids` until `until`.
+pub fn renew(conn: &mut DbConn, ids: &[&str], owner: &str, until: NaiveDateTime) -> AppResult<()> {
+    diesel::update(
+        outbox::table
+            .filter(outbox::id.eq_any(ids))
+            .filter(outbox::lease_owner.eq(owner))
+            .filter(outbox::state.eq("pending")),
+    )
+    .set(outbox::leased_until.eq(Some(until)))
+    .execute(conn)?;
+    Ok(())
+}
+
+/// Gives a claimed row back without trying it (its peer is failing): due
+/// again at `until`, and the attempt its claim counted is not counted.
+pub fn release(conn: &mut DbConn, id: &str, owner: &str, until: NaiveDateTime) -> AppResult<bool> {
+    let n = diesel::update(
+        outbox::table
+            .find(id)
+            .filter(outbox::lease_owner.eq(owner))
+            .filter(outbox::state.eq("pending")),
+    )
+    .set((
+        outbox::next_attempt_at.eq(until),
+        outbox::leased_until.eq(None::<NaiveDateTime>),
+        outbox::attempts.eq(outbox::attempts - 1),
+    ))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
 /// Marks a delivered row sent (only if `owner` still holds it), keeping
 /// `payload` in place of what was delivered.
 pub fn mark_sent(

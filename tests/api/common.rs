@@ -104,6 +104,185 @@ impl TestDb {
     }
 }
 
+impl TestDb {
+    /// A database the test made itself (on a cluster it owns): nothing is
+    /// dropped here.
+    pub fn external(url: String) -> Self {
+        Self {
+            url,
+            dir: tempdir::TempDir::new("segnala-test"),
+            pg: None,
+        }
+    }
+}
+
+/// A PostgreSQL cluster of the test's own (`initdb` in a temporary
+/// directory, on a free loopback port) that it may stop and start: the
+/// machine's server is never touched. Removed on drop.
+pub struct OwnCluster {
+    pub port: u16,
+    bin: PathBuf,
+    dir: tempdir::TempDir,
+}
+
+impl OwnCluster {
+    /// Runs a PostgreSQL tool as the `postgres` user when we are root (the
+    /// server refuses to run as root).
+    fn run(&self, tool: &str, args: &[String]) -> std::process::Output {
+        let program = self.bin.join(tool);
+        let out = if unsafe { libc::geteuid() } == 0 {
+            let quoted: Vec<String> = std::iter::once(program.display().to_string())
+                .chain(args.iter().cloned())
+                .map(|a| format!("'{}'", a.replace('\'', "")))
+                .collect();
+            std::process::Command::new("su")
+                .args(["postgres", "-s", "/bin/sh", "-c", &quoted.join(" ")])
+                .output()
+        } else {
+            std::process::Command::new(&program).args(args).output()
+        }
+        .unwrap_or_else(|e| panic!("{tool}: {e}"));
+        assert!(
+            out.status.success(),
+            "{tool} failed: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out
+    }
+
+    pub fn new() -> Self {
+        let initdb = std::fs::read_dir("/usr/lib/postgresql")
+            .expect(
+                "PostgreSQL server binaries in /usr/lib/postgresql (scripts/test installs them)",
+            )
+            .flatten()
+            .map(|e| e.path().join("bin/initdb"))
+            .filter(|p| p.exists())
+            .max()
+            .expect("initdb");
+        let dir = tempdir::TempDir::new("segnala-pg");
+        if unsafe { libc::geteuid() } == 0 {
+            let uid = String::from_utf8(
+                std::process::Command::new("id")
+                    .args(["-u", "postgres"])
+                    .output()
+                    .expect("id")
+                    .stdout,
+            )
+            .unwrap();
+            let uid: u32 = uid.trim().parse().expect("a postgres user");
+            std::os::unix::fs::chown(dir.path(), Some(uid), None).expect("chown");
+        }
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let cluster = Self {
+            port,
+            bin: initdb.parent().unwrap().to_path_buf(),
+            dir,
+        };
+        cluster.run(
+            "initdb",
+            &[
+                "-D".into(),
+                cluster.data().display().to_string(),
+                "-A".into(),
+                "trust".into(),
+                "-U".into(),
+                "postgres".into(),
+                "--no-sync".into(),
+            ],
+        );
+        cluster.start();
+        cluster
+    }
+
+    fn data(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
+    pub fn url(&self, database: &str) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/{database}", self.port)
+    }
+
+    pub fn start(&self) {
+        let options = format!(
+            "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off",
+            self.port,
+            self.dir.path().display()
+        );
+        self.run(
+            "pg_ctl",
+            &[
+                "-D".into(),
+                self.data().display().to_string(),
+                "-l".into(),
+                self.dir.path().join("log").display().to_string(),
+                "-o".into(),
+                options,
+                "-w".into(),
+                "start".into(),
+            ],
+        );
+    }
+
+    /// Stops the server the way an operator or a crash would: `fast`
+    /// terminates every session at once.
+    pub fn stop(&self) {
+        self.run(
+            "pg_ctl",
+            &[
+                "-D".into(),
+                self.data().display().to_string(),
+                "-m".into(),
+                "fast".into(),
+                "-w".into(),
+                "stop".into(),
+            ],
+        );
+    }
+
+    /// A new database on this cluster, with segnala's demo comune.
+    pub fn pisa(&self, name: &str) -> TestDb {
+        let mut conn = PgConnection::establish(&self.url("postgres")).expect("own cluster");
+        conn.batch_execute(&format!("CREATE DATABASE {name}"))
+            .expect("create database");
+        let db = TestDb::external(self.url(name));
+        let store = Store::open(&db.url, 2).expect("open store");
+        store.migrate().expect("migrate");
+        segnala::demo::setup(&store).expect("demo setup");
+        db
+    }
+}
+
+impl Drop for OwnCluster {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("su")
+            .args(["postgres", "-s", "/bin/sh", "-c"])
+            .arg(format!(
+                "'{}' -D '{}' -m immediate -w stop",
+                self.bin.join("pg_ctl").display(),
+                self.data().display()
+            ))
+            .output();
+        if unsafe { libc::geteuid() } != 0 {
+            let _ = std::process::Command::new(self.bin.join("pg_ctl"))
+                .args([
+                    "-D",
+                    &self.data().display().to_string(),
+                    "-m",
+                    "immediate",
+                    "-w",
+                    "stop",
+                ])
+                .output();
+        }
+    }
+}
+
 impl Drop for TestDb {
     fn drop(&mut self) {
         if let Some((admin, name)) = &self.pg {
@@ -491,12 +670,16 @@ pub fn header<'a>(message: &'a str, name: &str) -> Option<&'a str> {
 
 /// The real `segnala serve` binary in its own process, on its own database
 /// and a free loopback port: for what only a process shows (its peak memory,
-/// a kill -9). Killed on drop.
+/// a kill -9 and a restart on the same data). Killed on drop.
 pub struct Spawned {
     pub base: String,
     pub client: reqwest::Client,
-    child: std::process::Child,
-    _db: TestDb,
+    child: Option<std::process::Child>,
+    port: u16,
+    env: Vec<(String, String)>,
+    /// The server's data directory (attachments, mail).
+    pub data_dir: PathBuf,
+    pub db: TestDb,
 }
 
 impl Spawned {
@@ -506,6 +689,11 @@ impl Spawned {
         let store = Store::open(&db.url, 2).expect("open store");
         store.migrate().expect("migrate");
         segnala::demo::setup(&store).expect("demo setup");
+        Self::on(db, env).await
+    }
+
+    /// `segnala serve` on a database that is already set up.
+    pub async fn on(db: TestDb, env: &[(&str, &str)]) -> Self {
         let port = TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -513,28 +701,54 @@ impl Spawned {
             .port();
         let data_dir = db.dir.path().join("data");
         std::fs::create_dir_all(&data_dir).expect("data dir");
+        let mut app = Self {
+            base: format!("http://127.0.0.1:{port}"),
+            client: reqwest::Client::new(),
+            child: None,
+            port,
+            env: env
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            data_dir,
+            db,
+        };
+        app.start().await;
+        app
+    }
+
+    /// Starts the process (again, after [`Self::kill9`]) and waits until it is ready.
+    pub async fn start(&mut self) {
+        assert!(self.child.is_none(), "already running");
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.db.dir.path().join("serve.log"))
+            .expect("log file");
         let child = std::process::Command::new(env!("CARGO_BIN_EXE_segnala"))
             .arg("serve")
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("SEGNALA_DATABASE_URL", &db.url)
-            .env("SEGNALA_DATA_DIR", &data_dir)
-            .env("SEGNALA_BIND", format!("127.0.0.1:{port}"))
+            .env("SEGNALA_DATABASE_URL", &self.db.url)
+            .env("SEGNALA_DATA_DIR", &self.data_dir)
+            .env("SEGNALA_BIND", format!("127.0.0.1:{}", self.port))
             .env("SEGNALA_WORKERS", "2")
             .env("SEGNALA_LOG", "warn")
             .env("SEGNALA_REPORTS_PER_IP_PER_HOUR", "100000")
-            .envs(env.iter().copied())
-            .stdout(std::fs::File::create(db.dir.path().join("serve.log")).expect("log file"))
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
+            .stdout(log)
             .spawn()
             .expect("start segnala serve");
-        let app = Self {
-            base: format!("http://127.0.0.1:{port}"),
-            client: reqwest::Client::new(),
-            child,
-            _db: db,
-        };
-        app.wait_ready().await;
-        app
+        self.child = Some(child);
+        self.wait_ready().await;
+    }
+
+    /// SIGKILL: no shutdown, no flush, no chance to finish a transaction.
+    pub fn kill9(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            c.kill().expect("SIGKILL");
+            c.wait().expect("reap");
+        }
     }
 
     async fn wait_ready(&self) {
@@ -554,12 +768,12 @@ impl Spawned {
     }
 
     pub fn pid(&self) -> u32 {
-        self.child.id()
+        self.child.as_ref().expect("running").id()
     }
 
     /// What the process logged so far (its standard output).
     pub fn log(&self) -> String {
-        std::fs::read_to_string(self._db.dir.path().join("serve.log")).unwrap_or_default()
+        std::fs::read_to_string(self.db.dir.path().join("serve.log")).unwrap_or_default()
     }
 
     /// A line of `/proc/<pid>/status`, in KiB (`VmHWM`: the peak resident size).
@@ -589,7 +803,9 @@ impl Spawned {
 
 impl Drop for Spawned {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
     }
 }

@@ -6,6 +6,7 @@ mod common;
 mod attachments;
 mod bad_input;
 mod codes;
+mod faults;
 mod feedback;
 mod hostile;
 mod intake;

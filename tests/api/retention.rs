@@ -555,7 +555,8 @@ async fn files_without_rows_are_swept_and_rows_without_files_reported() {
         .unwrap()
         .set_modified(two_hours_ago)
         .unwrap();
-    let swept = segnala::jobs::sweep_attachments(&app.store, &dir).unwrap();
+    let swept =
+        segnala::jobs::sweep_attachments(&app.store, &dir, segnala::jobs::ORPHAN_GRACE).unwrap();
     assert_eq!(swept.orphans_removed, 1);
     assert!(!old.exists() && fresh.exists());
     assert!(swept.missing.is_empty());
@@ -568,7 +569,8 @@ async fn files_without_rows_are_swept_and_rows_without_files_reported() {
         .unwrap()
         .path();
     std::fs::remove_file(file).unwrap();
-    let swept = segnala::jobs::sweep_attachments(&app.store, &dir).unwrap();
+    let swept =
+        segnala::jobs::sweep_attachments(&app.store, &dir, segnala::jobs::ORPHAN_GRACE).unwrap();
     assert_eq!(swept.missing, vec![id.to_string()]);
 }
 

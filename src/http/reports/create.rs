@@ -83,6 +83,8 @@ pub struct CreatedReport {
         (status = 403, description = "Staff who may not file on behalf of citizens here", body = crate::error::ErrorEnvelope),
         (status = 422, description = "Invalid fields, unknown category, or outside the territory", body = crate::error::ErrorEnvelope),
         (status = 429, description = "Too many anonymous reports from this address (see Retry-After)", body = crate::error::ErrorEnvelope),
+        (status = 503, description = "The database does not answer (`service_unavailable`): nothing was filed; retry after `Retry-After` seconds", body = crate::error::ErrorEnvelope),
+        (status = 507, description = "The server's disk is full (`storage_full`): nothing was filed; retry after `Retry-After` seconds", body = crate::error::ErrorEnvelope),
     )
 )]
 #[post("/reports")]

@@ -1,0 +1,1108 @@
+//! Faults: what a citizen was told is filed stays filed when the process is
+//! killed, and what it promised to send is sent.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use diesel::prelude::*;
+use rand::Rng;
+use reqwest::multipart::{Form, Part};
+use segnala::store::schema::{attachments, outbox, report_events, reports};
+use segnala::store::{Backend, DbConn, Store};
+use serde_json::Value;
+
+use crate::common::*;
+
+/// A small real photo.
+fn jpeg() -> Vec<u8> {
+    let mut bytes = Vec::new();
+    image::DynamicImage::new_rgb8(32, 24)
+        .write_with_encoder(image::codecs::jpeg::JpegEncoder::new_with_quality(
+            &mut bytes, 80,
+        ))
+        .unwrap();
+    bytes
+}
+
+/// What the clients were told: the codes acknowledged with a 201, their
+/// citizens' addresses, and the photos acknowledged.
+#[derive(Default)]
+struct Acknowledged {
+    reports: BTreeMap<String, String>,
+    photos: Vec<String>,
+    failures: usize,
+}
+
+/// One client filing reports (a photo with every third) until `stop`.
+async fn client(
+    base: String,
+    n: usize,
+    stop: Instant,
+    pause: Duration,
+    ack: Arc<Mutex<Acknowledged>>,
+) -> reqwest::Result<()> {
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()?;
+    let photo = jpeg();
+    let mut i = 0;
+    while Instant::now() < stop {
+        i += 1;
+        let email = format!("kill9-{n}-{i}@example.it");
+        let mut body = report("buche", PISA_CENTRE.0, PISA_CENTRE.1);
+        body["reporter"]["email"] = Value::String(email.clone());
+        let filed = http
+            .post(format!("{base}/api/v1/reports"))
+            .json(&body)
+            .send()
+            .await;
+        let created: Value = match filed {
+            Ok(r) if r.status().as_u16() == 201 => match r.json().await {
+                Ok(v) => v,
+                // The answer was cut: the citizen was not told.
+                Err(_) => continue,
+            },
+            _ => {
+                ack.lock().unwrap().failures += 1;
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        let code = created["code"].as_str().unwrap().to_string();
+        ack.lock().unwrap().reports.insert(code.clone(), email);
+        // A citizen's pace, not a flood: the receipts must keep up.
+        tokio::time::sleep(pause).await;
+        if i % 3 == 0 {
+            let token = created["tracking_token"].as_str().unwrap_or_default();
+            let form = Form::new().part(
+                "file",
+                Part::bytes(photo.clone())
+                    .file_name("foto.jpg")
+                    .mime_str("image/jpeg")
+                    .unwrap(),
+            );
+            let uploaded = http
+                .post(format!(
+                    "{base}/api/v1/reports/{code}/attachments?token={token}"
+                ))
+                .multipart(form)
+                .send()
+                .await;
+            if let Ok(r) = uploaded {
+                if r.status().as_u16() == 201 {
+                    if let Ok(v) = r.json::<Value>().await {
+                        ack.lock()
+                            .unwrap()
+                            .photos
+                            .push(v["id"].as_str().unwrap().into());
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn count(conn: &mut DbConn, sql: &str) -> i64 {
+    #[derive(QueryableByName)]
+    struct N {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    diesel::sql_query(sql).get_result::<N>(conn).unwrap().n
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_kill_9_under_load_loses_nothing_that_was_acknowledged() {
+    let mail = tempdir::TempDir::new("segnala-kill9-mail");
+    let smtp = SmtpServer::start(mail.path());
+    let port = smtp.port.to_string();
+    let mut server = Spawned::pisa(&[
+        ("SEGNALA_MAIL_TRANSPORT", "smtp"),
+        ("SEGNALA_SMTP_HOST", "127.0.0.1"),
+        ("SEGNALA_SMTP_PORT", &port),
+        ("SEGNALA_SMTP_TLS", "none"),
+        // Leases of the killed process's claims run out 39 s after them.
+        ("SEGNALA_SMTP_TIMEOUT_SECONDS", "3"),
+        ("SEGNALA_DISPATCH_INTERVAL_SECONDS", "1"),
+    ])
+    .await;
+    let ack = Arc::new(Mutex::new(Acknowledged::default()));
+    let load_for = Duration::from_secs(14);
+    let stop = Instant::now() + load_for;
+    let clients: Vec<_> = (0..8)
+        .map(|n| {
+            let pause = Duration::from_millis(100);
+            tokio::spawn(client(server.base.clone(), n, stop, pause, ack.clone()))
+        })
+        .collect();
+    // Somewhere in the first half, mid-load: no warning, no shutdown.
+    let at = rand::thread_rng().gen_range(2_000..7_000);
+    tokio::time::sleep(Duration::from_millis(at)).await;
+    let before_kill = ack.lock().unwrap().reports.len();
+    server.kill9();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    server.start().await;
+    for c in clients {
+        c.await.unwrap().unwrap();
+    }
+    let ack = std::mem::take(&mut *ack.lock().unwrap());
+    let after_kill = ack.reports.len() - before_kill;
+    eprintln!(
+        "kill -9 after {at} ms: {} reports and {} photos acknowledged ({before_kill} before the kill, {after_kill} after), {} requests failed",
+        ack.reports.len(),
+        ack.photos.len(),
+        ack.failures
+    );
+    assert!(
+        before_kill > 20 && after_kill > 20,
+        "too little load to prove anything"
+    );
+
+    // Every email promised is delivered: wait for the outbox to drain.
+    let store = Store::open(&server.db.url, 1).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(90);
+    loop {
+        let pending = store
+            .read(|c| {
+                Ok(count(
+                    c,
+                    "SELECT COUNT(*) AS n FROM outbox WHERE state <> 'sent'",
+                ))
+            })
+            .unwrap();
+        if pending == 0 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{pending} notifications still pending after 90 s"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    server.kill9();
+
+    store
+        .read(|conn| {
+            // Every acknowledged code is there, with its events and its
+            // notifications.
+            for code in ack.reports.keys() {
+                let id: i64 = reports::table
+                    .filter(reports::code.eq(code))
+                    .select(reports::id)
+                    .first(conn)
+                    .unwrap_or_else(|_| panic!("{code} was acknowledged and is lost"));
+                let kinds: Vec<String> = report_events::table
+                    .filter(report_events::report_id.eq(id))
+                    .select(report_events::kind)
+                    .load(conn)?;
+                for kind in ["created", "routed"] {
+                    assert!(kinds.iter().any(|k| k == kind), "{code}: no `{kind}` event");
+                }
+                let rows: Vec<String> = outbox::table
+                    .filter(outbox::report_id.eq(id))
+                    .select(outbox::dedupe_key)
+                    .load(conn)?;
+                assert!(
+                    rows.contains(&format!("{code}:created:email")),
+                    "{code}: the receipt email was never queued"
+                );
+            }
+            // Codes are gap-free: 1..=n for the year.
+            let mut codes: Vec<String> = reports::table.select(reports::code).load(conn)?;
+            codes.sort();
+            for (i, code) in codes.iter().enumerate() {
+                let seq: usize = code.rsplit('-').next().unwrap().parse().unwrap();
+                assert_eq!(seq, i + 1, "gap before {code}");
+            }
+            // Every acknowledged photo has its row and its file.
+            let stored: HashSet<String> = attachments::table
+                .select(attachments::id)
+                .load::<String>(conn)?
+                .into_iter()
+                .collect();
+            for id in &ack.photos {
+                assert!(
+                    stored.contains(id),
+                    "photo {id} was acknowledged and is lost"
+                );
+            }
+            if let DbConn::Sqlite(c) = conn {
+                #[derive(QueryableByName)]
+                struct Check {
+                    #[diesel(sql_type = diesel::sql_types::Text)]
+                    integrity_check: String,
+                }
+                let check: Vec<Check> = diesel::sql_query("PRAGMA integrity_check").load(c)?;
+                assert_eq!(check.len(), 1);
+                assert_eq!(check[0].integrity_check, "ok");
+            }
+            Ok(())
+        })
+        .unwrap();
+
+    // Files: a crash between writing a photo and committing its row can leave
+    // only files no row points to (never a row without its file), at most one
+    // per upload in flight; with the service stopped the sweep removes them.
+    let swept = segnala::jobs::sweep_attachments(
+        &store,
+        &server.data_dir.join("attachments"),
+        Duration::ZERO,
+    )
+    .unwrap();
+    assert!(
+        swept.missing.is_empty(),
+        "rows without a file: {:?}",
+        swept.missing
+    );
+    assert!(
+        swept.orphans_removed <= 8,
+        "{} orphan files",
+        swept.orphans_removed
+    );
+    let again = segnala::jobs::sweep_attachments(
+        &store,
+        &server.data_dir.join("attachments"),
+        Duration::ZERO,
+    )
+    .unwrap();
+    assert_eq!(again, segnala::jobs::AttachmentSweep::default());
+
+    // Each acknowledged report's receipt reached its citizen: exactly one
+    // message after dedupe by Message-ID (a resend after the crash carries
+    // the same id).
+    let mut by_recipient: HashMap<String, HashSet<String>> = HashMap::new();
+    let messages = smtp.messages();
+    for m in &messages {
+        let to = header(m, "X-Envelope-To").unwrap().to_string();
+        let id = header(m, "Message-ID").unwrap().to_string();
+        by_recipient.entry(to).or_default().insert(id);
+    }
+    for (code, email) in &ack.reports {
+        let ids = by_recipient.get(email).map_or(0, HashSet::len);
+        assert_eq!(ids, 1, "{code}: {ids} distinct receipts to its citizen");
+    }
+    eprintln!(
+        "{} messages received, {} distinct, {} orphan file(s) swept",
+        messages.len(),
+        by_recipient.values().map(HashSet::len).sum::<usize>(),
+        swept.orphans_removed
+    );
+}
+
+/// The reports of a database, as `(code, title, status, email)`, by code.
+fn report_rows(url: &str) -> Vec<(String, String, String, Option<String>)> {
+    Store::open(url, 1)
+        .unwrap()
+        .read(|c| {
+            Ok(reports::table
+                .select((
+                    reports::code,
+                    reports::title,
+                    reports::status,
+                    reports::reporter_email,
+                ))
+                .order(reports::code)
+                .load(c)?)
+        })
+        .unwrap()
+}
+
+fn segnala_cli(args: &[&str], env: &[(&str, &str)]) -> (bool, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_segnala"))
+        .args(args)
+        .env("SEGNALA_LOG", "warn")
+        .envs(env.iter().copied())
+        .output()
+        .expect("run segnala");
+    (
+        out.status.success(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_backup_taken_under_load_restores_the_same_rows_and_files() {
+    let server = Spawned::pisa(&[]).await;
+    let ack = Arc::new(Mutex::new(Acknowledged::default()));
+    // Some reports with photos before, and load while the backup runs.
+    client(
+        server.base.clone(),
+        0,
+        Instant::now() + Duration::from_secs(2),
+        Duration::ZERO,
+        ack.clone(),
+    )
+    .await
+    .unwrap();
+    let filed_before = ack.lock().unwrap().reports.len();
+    let stop = Instant::now() + Duration::from_secs(4);
+    let load: Vec<_> = (1..5)
+        .map(|n| {
+            tokio::spawn(client(
+                server.base.clone(),
+                n,
+                stop,
+                Duration::ZERO,
+                ack.clone(),
+            ))
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(1_000)).await;
+    let backups = tempdir::TempDir::new("segnala-backup");
+    let target = backups.path().join("copy");
+    match backend() {
+        Backend::Sqlite => {
+            let data_dir = server.data_dir.display().to_string();
+            let env = [
+                ("SEGNALA_DATABASE_URL", server.db.url.as_str()),
+                ("SEGNALA_DATA_DIR", data_dir.as_str()),
+            ];
+            let target_arg = target.display().to_string();
+            let (url, dir) = (server.db.url.clone(), data_dir.clone());
+            let (ok, out) = tokio::task::spawn_blocking(move || {
+                segnala_cli(
+                    &["backup", &target_arg],
+                    &[
+                        ("SEGNALA_DATABASE_URL", url.as_str()),
+                        ("SEGNALA_DATA_DIR", dir.as_str()),
+                    ],
+                )
+            })
+            .await
+            .unwrap();
+            assert!(ok, "backup failed: {out}");
+            eprintln!("{out}");
+            for c in load {
+                c.await.unwrap().unwrap();
+            }
+            let manifest = segnala::backup::verify(&target).unwrap();
+            let in_backup = manifest
+                .rows
+                .iter()
+                .find(|(t, _)| t == "reports")
+                .unwrap()
+                .1;
+            let filed = ack.lock().unwrap().reports.len();
+            assert!(
+                in_backup as usize >= filed_before && (in_backup as usize) < filed,
+                "the backup holds {in_backup} reports: {filed_before} were filed before it, {filed} in all"
+            );
+            // A second backup into the same directory is refused.
+            let (ok, out) = segnala_cli(&["backup", &target.display().to_string()], &env);
+            assert!(!ok && out.contains("backup_target_exists"), "{out}");
+
+            // Restored into a new deployment.
+            let restored = backups.path().join("restored");
+            let url = format!("sqlite://{}", restored.join("segnala.db").display());
+            let restored_data = restored.join("data").display().to_string();
+            let env = [
+                ("SEGNALA_DATABASE_URL", url.as_str()),
+                ("SEGNALA_DATA_DIR", restored_data.as_str()),
+            ];
+            let (ok, out) = segnala_cli(&["restore", &target.display().to_string()], &env);
+            assert!(ok, "restore failed: {out}");
+            // Not twice over a database without --replace.
+            let (ok, out) = segnala_cli(&["restore", &target.display().to_string()], &env);
+            assert!(!ok && out.contains("database_exists"), "{out}");
+            let (ok, out) = segnala_cli(
+                &["restore", "--replace", &target.display().to_string()],
+                &env,
+            );
+            assert!(ok, "{out}");
+
+            let store = Store::open(&url, 1).unwrap();
+            assert_eq!(store.integrity_check().unwrap(), "ok");
+            assert_eq!(
+                store.read(segnala::store::ops::row_counts).unwrap(),
+                manifest.rows
+            );
+            // Each restored report is the original one, field for field.
+            let original: BTreeMap<_, _> = report_rows(&server.db.url)
+                .into_iter()
+                .map(|r| (r.0.clone(), r))
+                .collect();
+            let copy = report_rows(&url);
+            assert_eq!(copy.len() as i64, in_backup);
+            for row in &copy {
+                assert_eq!(Some(row), original.get(&row.0));
+            }
+            // And each photo has its file, byte for byte.
+            let swept = segnala::jobs::sweep_attachments(
+                &store,
+                &restored.join("data").join("attachments"),
+                Duration::ZERO,
+            )
+            .unwrap();
+            assert_eq!(swept, segnala::jobs::AttachmentSweep::default());
+            assert_eq!(
+                manifest.files_copied as i64,
+                manifest
+                    .rows
+                    .iter()
+                    .find(|(t, _)| t == "attachments")
+                    .unwrap()
+                    .1
+            );
+            assert!(manifest.files_copied > 0);
+            // A damaged backup is refused before anything is replaced.
+            let db = target.join("segnala.db");
+            let mut bytes = std::fs::read(&db).unwrap();
+            let mid = bytes.len() / 2;
+            bytes[mid..mid + 4096].fill(0xA5);
+            std::fs::write(&db, bytes).unwrap();
+            let (ok, out) = segnala_cli(
+                &["restore", "--replace", &target.display().to_string()],
+                &env,
+            );
+            assert!(!ok && out.contains("backup_corrupt"), "{out}");
+            assert_eq!(report_rows(&url), copy);
+        }
+        Backend::Postgres => {
+            // pg_dump takes a consistent snapshot while intake goes on.
+            let dump = backups.path().join("segnala.dump");
+            let url = server.db.url.clone();
+            let dump_arg = dump.clone();
+            let out = tokio::task::spawn_blocking(move || {
+                std::process::Command::new("pg_dump")
+                    .args(["--format=custom", "--file"])
+                    .arg(&dump_arg)
+                    .arg(&url)
+                    .output()
+                    .expect("pg_dump (postgresql-client)")
+            })
+            .await
+            .unwrap();
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            for c in load {
+                c.await.unwrap().unwrap();
+            }
+            let restored = TestDb::new();
+            let out = std::process::Command::new("pg_restore")
+                .args(["--no-owner", "--dbname"])
+                .arg(&restored.url)
+                .arg(&dump)
+                .output()
+                .expect("pg_restore");
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let counts = Store::open(&restored.url, 1)
+                .unwrap()
+                .read(segnala::store::ops::row_counts)
+                .unwrap();
+            let reports_restored = counts.iter().find(|(t, _)| t == "reports").unwrap().1 as usize;
+            let filed = ack.lock().unwrap().reports.len();
+            assert!(reports_restored >= filed_before && reports_restored < filed);
+            let original: BTreeMap<_, _> = report_rows(&server.db.url)
+                .into_iter()
+                .map(|r| (r.0.clone(), r))
+                .collect();
+            for row in report_rows(&restored.url) {
+                assert_eq!(Some(&row), original.get(&row.0));
+            }
+            // The CLI says what to use instead.
+            let (ok, out) = segnala_cli(
+                &["backup", &target.display().to_string()],
+                &[("SEGNALA_DATABASE_URL", server.db.url.as_str())],
+            );
+            assert!(!ok && out.contains("pg_dump"), "{out}");
+        }
+    }
+}
+
+/// What one answer during an outage looked like.
+struct Answer {
+    at: Instant,
+    status: Option<u16>,
+    retry_after: bool,
+    code: Option<String>,
+    took: Duration,
+}
+
+/// One client filing reports until `stop`, recording every answer.
+async fn recording_client(
+    base: String,
+    stop: Instant,
+    answers: Arc<Mutex<Vec<Answer>>>,
+    ack: Arc<Mutex<Acknowledged>>,
+) {
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .unwrap();
+    while Instant::now() < stop {
+        let started = Instant::now();
+        let sent = http
+            .post(format!("{base}/api/v1/reports"))
+            .json(&report("buche", PISA_CENTRE.0, PISA_CENTRE.1))
+            .send()
+            .await;
+        let mut answer = Answer {
+            at: started,
+            status: None,
+            retry_after: false,
+            code: None,
+            took: Duration::ZERO,
+        };
+        if let Ok(r) = sent {
+            answer.status = Some(r.status().as_u16());
+            answer.retry_after = r.headers().contains_key("retry-after");
+            let body: Value = r.json().await.unwrap_or(Value::Null);
+            if answer.status == Some(201) {
+                let code = body["code"].as_str().unwrap().to_string();
+                ack.lock().unwrap().reports.insert(code, String::new());
+            } else {
+                answer.code = body["error"]["code"].as_str().map(str::to_string);
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+        answer.took = started.elapsed();
+        answers.lock().unwrap().push(answer);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn while_postgresql_is_down_writes_get_503_and_service_resumes_by_itself() {
+    if backend() != Backend::Postgres {
+        // SQLite is in the process: it cannot be down while the server is up.
+        return;
+    }
+    let cluster = OwnCluster::new();
+    let db = cluster.pisa("segnala_outage");
+    let server = Spawned::on(
+        db,
+        &[
+            ("SEGNALA_DISPATCH_INTERVAL_SECONDS", "1"),
+            ("SEGNALA_SWEEP_INTERVAL_SECONDS", "1"),
+        ],
+    )
+    .await;
+    let answers = Arc::new(Mutex::new(Vec::new()));
+    let ack = Arc::new(Mutex::new(Acknowledged::default()));
+    let stop = Instant::now() + Duration::from_secs(22);
+    let clients: Vec<_> = (0..4)
+        .map(|_| {
+            tokio::spawn(recording_client(
+                server.base.clone(),
+                stop,
+                answers.clone(),
+                ack.clone(),
+            ))
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let down_at = Instant::now();
+    cluster.stop();
+    // While it is down: not ready, but alive; the answers are checked below.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let ready = server
+        .client
+        .get(server.url("/readyz"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ready.status().as_u16(), 503);
+    assert!(ready.headers().contains_key("retry-after"));
+    let health = server
+        .client
+        .get(server.url("/healthz"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(health.status().as_u16(), 200);
+    tokio::time::sleep(Duration::from_secs(8)).await;
+    cluster.start();
+    let up_at = Instant::now();
+    // No restart of segnala: the pool reconnects by itself.
+    let mut ready_after = None;
+    for _ in 0..100 {
+        let r = server
+            .client
+            .get(server.url("/readyz"))
+            .send()
+            .await
+            .unwrap();
+        if r.status().is_success() {
+            ready_after = Some(up_at.elapsed());
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let ready_after = ready_after.expect("not ready 10 s after PostgreSQL came back");
+    for c in clients {
+        c.await.unwrap();
+    }
+    let answers = std::mem::take(&mut *answers.lock().unwrap());
+    let ack = std::mem::take(&mut *ack.lock().unwrap());
+    let mut by_status: BTreeMap<String, usize> = BTreeMap::new();
+    for a in &answers {
+        *by_status
+            .entry(a.status.map_or("no answer".into(), |s| s.to_string()))
+            .or_default() += 1;
+        // Never a 500, never a hang past the pool's stated timeout.
+        assert!(
+            a.took < segnala::store::PG_CONNECTION_TIMEOUT + Duration::from_secs(3),
+            "a request took {:?}",
+            a.took
+        );
+        match a.status {
+            Some(201) => {}
+            Some(503) => {
+                assert!(a.retry_after, "503 without Retry-After");
+                assert_eq!(a.code.as_deref(), Some("service_unavailable"));
+            }
+            other => panic!("answer {other:?} ({:?}) during the outage", a.code),
+        }
+    }
+    let refused = by_status.get("503").copied().unwrap_or(0);
+    let resumed = answers
+        .iter()
+        .filter(|a| a.at > up_at + ready_after && a.status == Some(201))
+        .count();
+    eprintln!(
+        "outage of {:?}: answers {by_status:?}; ready {ready_after:?} after PostgreSQL was back; {resumed} reports filed after",
+        up_at - down_at
+    );
+    assert!(refused > 0, "no request met the outage");
+    assert!(resumed > 10, "intake did not resume");
+
+    // Nothing acknowledged is missing, and the dispatcher resumed: every
+    // receipt is sent, once.
+    let store = Store::open(&server.db.url, 1).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let (pending, sent) = store
+            .read(|c| {
+                Ok((
+                    count(c, "SELECT COUNT(*) AS n FROM outbox WHERE state <> 'sent'"),
+                    count(
+                        c,
+                        "SELECT COUNT(*) AS n FROM outbox WHERE state = 'sent' AND kind = 'email'",
+                    ),
+                ))
+            })
+            .unwrap();
+        if pending == 0 {
+            assert_eq!(sent as usize, report_rows(&server.db.url).len());
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{pending} notifications still pending"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    let codes: HashSet<String> = report_rows(&server.db.url)
+        .into_iter()
+        .map(|r| r.0)
+        .collect();
+    for code in ack.reports.keys() {
+        assert!(codes.contains(code), "{code} was acknowledged and is lost");
+    }
+    // Mail files: one per Message-ID (a resend overwrites its file).
+    let mail = std::fs::read_dir(server.data_dir.join("mail"))
+        .unwrap()
+        .count();
+    assert_eq!(mail, codes.len());
+}
+
+/// A small filesystem of the test's own (tmpfs, `size` MiB), unmounted on
+/// drop. Needs root, as `scripts/test` runs.
+struct SmallDisk {
+    dir: tempdir::TempDir,
+}
+
+impl SmallDisk {
+    fn new(mib: u32) -> Self {
+        let dir = tempdir::TempDir::new("segnala-full-disk");
+        let out = std::process::Command::new("mount")
+            .args([
+                "-t",
+                "tmpfs",
+                "-o",
+                &format!("size={mib}m,mode=0700"),
+                "tmpfs",
+            ])
+            .arg(dir.path())
+            .output()
+            .expect("mount");
+        assert!(
+            out.status.success(),
+            "mounting a {mib} MiB tmpfs needs root: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Self { dir }
+    }
+
+    fn path(&self) -> &std::path::Path {
+        self.dir.path()
+    }
+
+    /// Fills the disk with one file, as another program would.
+    fn fill(&self) -> std::path::PathBuf {
+        use std::io::Write;
+        let path = self.path().join("filler");
+        let mut f = std::fs::File::create(&path).unwrap();
+        let chunk = vec![0u8; 64 * 1024];
+        while f.write_all(&chunk).is_ok() {}
+        let _ = f.sync_all();
+        path
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount")
+            .arg("-l")
+            .arg(self.dir.path())
+            .output();
+    }
+}
+
+/// One client filing reports with a photo each until `stop`, recording every
+/// answer (the report's and the photo's).
+async fn recording_client_with_photos(
+    base: String,
+    stop: Instant,
+    answers: Arc<Mutex<Vec<Answer>>>,
+    ack: Arc<Mutex<Acknowledged>>,
+) {
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .unwrap();
+    let photo = jpeg();
+    let record = |started: Instant, status: u16, retry_after: bool, body: &Value| Answer {
+        at: started,
+        status: Some(status),
+        retry_after,
+        code: body["error"]["code"].as_str().map(str::to_string),
+        took: started.elapsed(),
+    };
+    while Instant::now() < stop {
+        let started = Instant::now();
+        let r = http
+            .post(format!("{base}/api/v1/reports"))
+            .json(&report("buche", PISA_CENTRE.0, PISA_CENTRE.1))
+            .send()
+            .await
+            .expect("the server answers");
+        let (status, retry) = (r.status().as_u16(), r.headers().contains_key("retry-after"));
+        let body: Value = r.json().await.unwrap_or(Value::Null);
+        answers
+            .lock()
+            .unwrap()
+            .push(record(started, status, retry, &body));
+        if status != 201 {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            continue;
+        }
+        let code = body["code"].as_str().unwrap().to_string();
+        let token = body["tracking_token"].as_str().unwrap().to_string();
+        ack.lock()
+            .unwrap()
+            .reports
+            .insert(code.clone(), String::new());
+        let started = Instant::now();
+        let form = Form::new().part(
+            "file",
+            Part::bytes(photo.clone())
+                .file_name("foto.jpg")
+                .mime_str("image/jpeg")
+                .unwrap(),
+        );
+        let r = http
+            .post(format!(
+                "{base}/api/v1/reports/{code}/attachments?token={token}"
+            ))
+            .multipart(form)
+            .send()
+            .await
+            .expect("the server answers");
+        let (status, retry) = (r.status().as_u16(), r.headers().contains_key("retry-after"));
+        let body: Value = r.json().await.unwrap_or(Value::Null);
+        if status == 201 {
+            ack.lock()
+                .unwrap()
+                .photos
+                .push(body["id"].as_str().unwrap().into());
+        }
+        answers
+            .lock()
+            .unwrap()
+            .push(record(started, status, retry, &body));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_full_disk_answers_507_loses_nothing_and_service_resumes_when_freed() {
+    let disk = SmallDisk::new(48);
+    let data_dir = disk.path().join("data");
+    // SQLite: the database and the files on the small disk; PostgreSQL: the
+    // files (the database is the server's business).
+    let db = match backend() {
+        Backend::Sqlite => {
+            let db = TestDb::external(format!(
+                "sqlite://{}",
+                disk.path().join("segnala.db").display()
+            ));
+            let store = Store::open(&db.url, 2).unwrap();
+            store.migrate().unwrap();
+            segnala::demo::setup(&store).unwrap();
+            db
+        }
+        Backend::Postgres => {
+            let db = TestDb::new();
+            let store = Store::open(&db.url, 2).unwrap();
+            store.migrate().unwrap();
+            segnala::demo::setup(&store).unwrap();
+            db
+        }
+    };
+    let data_arg = data_dir.display().to_string();
+    let server = Spawned::on(db, &[("SEGNALA_DATA_DIR", &data_arg)]).await;
+    let answers = Arc::new(Mutex::new(Vec::new()));
+    let ack = Arc::new(Mutex::new(Acknowledged::default()));
+    let stop = Instant::now() + Duration::from_secs(16);
+    // Two: a third upload in flight from one address would be refused (429).
+    let clients: Vec<_> = (0..2)
+        .map(|_| {
+            tokio::spawn(recording_client_with_photos(
+                server.base.clone(),
+                stop,
+                answers.clone(),
+                ack.clone(),
+            ))
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let filler = disk.fill();
+    let full_at = Instant::now();
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    std::fs::remove_file(&filler).unwrap();
+    let freed_at = Instant::now();
+    for c in clients {
+        c.await.unwrap();
+    }
+    let answers = std::mem::take(&mut *answers.lock().unwrap());
+    let ack = std::mem::take(&mut *ack.lock().unwrap());
+    let mut by_status: BTreeMap<(u16, String), usize> = BTreeMap::new();
+    for a in &answers {
+        let status = a.status.unwrap();
+        *by_status
+            .entry((status, a.code.clone().unwrap_or_default()))
+            .or_default() += 1;
+        match status {
+            201 => {}
+            507 | 503 => {
+                assert!(a.retry_after, "{status} without Retry-After");
+                assert!(
+                    matches!(
+                        a.code.as_deref(),
+                        Some("storage_full" | "service_unavailable")
+                    ),
+                    "{status} {:?}",
+                    a.code
+                );
+            }
+            other => panic!("answer {other} ({:?}) with a full disk", a.code),
+        }
+    }
+    let full = answers.iter().filter(|a| a.status == Some(507)).count();
+    let resumed = answers
+        .iter()
+        .filter(|a| a.at > freed_at + Duration::from_secs(1) && a.status == Some(201))
+        .count();
+    eprintln!(
+        "disk full for {:?}: answers {by_status:?}; {resumed} accepted after it was freed",
+        freed_at - full_at
+    );
+    assert!(full > 0, "no request met the full disk");
+    assert!(resumed > 10, "service did not resume after space was freed");
+
+    let store = Store::open(&server.db.url, 1).unwrap();
+    assert_eq!(store.integrity_check().unwrap(), "ok");
+    let codes: HashSet<String> = report_rows(&server.db.url)
+        .into_iter()
+        .map(|r| r.0)
+        .collect();
+    for code in ack.reports.keys() {
+        assert!(codes.contains(code), "{code} was acknowledged and is lost");
+    }
+    let stored: HashSet<String> = store
+        .read(|c| {
+            Ok(attachments::table
+                .select(attachments::id)
+                .load::<String>(c)?)
+        })
+        .unwrap()
+        .into_iter()
+        .collect();
+    for id in &ack.photos {
+        assert!(
+            stored.contains(id),
+            "photo {id} was acknowledged and is lost"
+        );
+    }
+    let swept =
+        segnala::jobs::sweep_attachments(&store, &data_dir.join("attachments"), Duration::ZERO)
+            .unwrap();
+    assert!(
+        swept.missing.is_empty(),
+        "rows without a file: {:?}",
+        swept.missing
+    );
+}
+
+/// A peer that accepts connections and never says a word: an SMTP server
+/// that hangs before its greeting, a webhook receiver that holds the
+/// request. Its address.
+fn stuck_peer() -> std::net::SocketAddr {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming().flatten() {
+            held.push(stream);
+        }
+    });
+    addr
+}
+
+/// A webhook receiver that answers 204 at once; counts what it got.
+fn quick_receiver() -> (String, Arc<Mutex<usize>>) {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/hooks", listener.local_addr().unwrap());
+    let got = Arc::new(Mutex::new(0));
+    let count = got.clone();
+    std::thread::spawn(move || {
+        for mut stream in listener.incoming().flatten() {
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut len = 0;
+            let mut line = String::new();
+            while reader.read_line(&mut line).unwrap_or(0) > 0 && line != "\r\n" {
+                if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                    len = v.trim().parse().unwrap_or(0);
+                }
+                line.clear();
+            }
+            let mut body = vec![0; len];
+            let _ = reader.read_exact(&mut body);
+            *count.lock().unwrap() += 1;
+            let _ = stream.write_all(b"HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n");
+        }
+    });
+    (url, got)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stuck_smtp_server_or_webhook_receiver_never_holds_up_the_others() {
+    use segnala::jobs::dispatch::Dispatcher;
+    use segnala::store::{catalog, outbox as queue};
+    let smtp = stuck_peer();
+    let app = TestApp::pisa_with(move |c| {
+        c.mail_transport = "smtp".into();
+        c.smtp_port = smtp.port();
+        c.smtp_tls = "none".into();
+        c.smtp_timeout_seconds = 2;
+        c.webhook_timeout_seconds = 2;
+        c.webhook_allow_private = true;
+    })
+    .await;
+    let stuck_hook = format!("http://{}/hooks", stuck_peer());
+    let (quick_hook, delivered) = quick_receiver();
+    let secret = "a-long-shared-webhook-secret";
+    app.store
+        .write(|c| {
+            let roads = catalog::office_by_code(c, PISA, "manutenzioni")?.unwrap();
+            catalog::set_webhook(c, &roads.id, Some((&quick_hook, secret)))?;
+            let waste = catalog::office_by_code(c, PISA, "igiene-urbana")?.unwrap();
+            catalog::set_webhook(c, &waste.id, Some((&stuck_hook, secret)))
+        })
+        .unwrap();
+    for _ in 0..3 {
+        app.file("buche", PISA_CENTRE).await;
+        app.file("rifiuti-abbandonati", PISA_CENTRE).await;
+    }
+    // 6 receipts to the stuck SMTP server, 3 webhooks to the stuck receiver,
+    // 3 to the quick one.
+    let run = |config: segnala::config::Config, at: chrono::DateTime<chrono::Utc>| {
+        let store = app.store.clone();
+        tokio::task::spawn_blocking(move || {
+            let started = Instant::now();
+            let outcome = Dispatcher::from_config(store, &config)
+                .unwrap()
+                .run_once(at)
+                .unwrap();
+            (outcome, started.elapsed())
+        })
+    };
+    let (outcome, took) = run(app.config.clone(), chrono::Utc::now()).await.unwrap();
+    eprintln!("with two stuck peers: {outcome:?} in {took:?}");
+    assert_eq!(
+        *delivered.lock().unwrap(),
+        3,
+        "the quick receiver got its webhooks"
+    );
+    assert_eq!(outcome.sent, 3);
+    // One try per stuck peer, each cut at its bound; the rest given back.
+    assert_eq!(outcome.retrying, 2);
+    assert_eq!(outcome.deferred, 7);
+    assert!(took < Duration::from_secs(6), "the run took {took:?}");
+    let rows: Vec<queue::OutboxRow> = app
+        .store
+        .read(|c| {
+            Ok(outbox::table
+                .select(queue::OutboxRow::as_select())
+                .load(c)?)
+        })
+        .unwrap();
+    let tried: Vec<_> = rows
+        .iter()
+        .filter(|r| r.state == "pending" && r.attempts == 1)
+        .collect();
+    assert_eq!(tried.len(), 2);
+    for r in &tried {
+        let error = r.last_error.as_deref().unwrap_or_default().to_lowercase();
+        assert!(
+            error.contains("timed out") || error.contains("timeout"),
+            "{error}"
+        );
+    }
+    assert_eq!(
+        rows.iter()
+            .filter(|r| r.state == "pending" && r.attempts == 0)
+            .count(),
+        7
+    );
+
+    // The peers recover: everything is retried and delivered once.
+    let mail = tempdir::TempDir::new("segnala-slow-peer-mail");
+    let good_smtp = SmtpServer::start(mail.path());
+    app.store
+        .write(|c| {
+            let waste = catalog::office_by_code(c, PISA, "igiene-urbana")?.unwrap();
+            catalog::set_webhook(c, &waste.id, Some((&quick_hook, secret)))
+        })
+        .unwrap();
+    let mut config = app.config.clone();
+    config.smtp_port = good_smtp.port;
+    let later = chrono::Utc::now() + chrono::Duration::minutes(10);
+    let (outcome, _) = run(config, later).await.unwrap();
+    assert_eq!(outcome.sent, 9, "{outcome:?}");
+    assert_eq!(*delivered.lock().unwrap(), 6);
+    assert_eq!(good_smtp.messages().len(), 6);
+}
