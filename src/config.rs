@@ -13,6 +13,10 @@ pub struct Config {
     pub database_url: String,
     /// Connections in the read pool (PostgreSQL: the whole pool).
     pub database_pool_size: u32,
+    /// A PostgreSQL hot standby for public reads (`None`: the primary only).
+    pub database_read_url: Option<String>,
+    /// How far behind the standby may be and still serve public reads.
+    pub database_read_max_lag_ms: u64,
     /// Where attachments, generated secrets and mail files live.
     pub data_dir: PathBuf,
     /// Address to listen on.
@@ -91,6 +95,8 @@ impl Default for Config {
         Self {
             database_url: "sqlite://data/segnala.db".into(),
             database_pool_size: 8,
+            database_read_url: None,
+            database_read_max_lag_ms: 2000,
             data_dir: PathBuf::from("data"),
             bind: "127.0.0.1:8080".into(),
             public_base_url: "http://127.0.0.1:8080".into(),
@@ -197,6 +203,12 @@ impl Config {
         }
         if let Some(v) = var("SEGNALA_DATABASE_POOL_SIZE")? {
             config.database_pool_size = number("SEGNALA_DATABASE_POOL_SIZE", v)?;
+        }
+        if let Some(v) = var("SEGNALA_DATABASE_READ_URL")? {
+            config.database_read_url = Some(v).filter(|v| !v.is_empty());
+        }
+        if let Some(v) = var("SEGNALA_DATABASE_READ_MAX_LAG_MS")? {
+            config.database_read_max_lag_ms = number("SEGNALA_DATABASE_READ_MAX_LAG_MS", v)?;
         }
         if let Some(v) = var("SEGNALA_DATA_DIR")? {
             config.data_dir = PathBuf::from(v);

@@ -264,6 +264,10 @@ fn says_unavailable(message: &str) -> bool {
         "could not send data to server",
         "SSL connection has been closed",
         "cannot execute",
+        // Two transactions of different instances waited on each other, or
+        // could not be serialised: nothing was written; a retry succeeds.
+        "deadlock detected",
+        "could not serialize access",
     ]
     .iter()
     .any(|m| message.contains(m))

@@ -1101,7 +1101,15 @@ fn serve(config: Config) -> AppResult<()> {
     segnala::files::private_data_dir(&config.data_dir).map_err(|e| {
         AppError::internal(format!("cannot create {}: {e}", config.data_dir.display()))
     })?;
-    let store = open(&config)?;
+    let mut store = open(&config)?;
+    if let Some(url) = &config.database_read_url {
+        store = store.with_replica(
+            url,
+            config.database_pool_size,
+            std::time::Duration::from_millis(config.database_read_max_lag_ms),
+        )?;
+        store.watch_replica();
+    }
     segnala::jobs::scrub_legacy(&store, &config.data_dir)?;
     let listener = std::net::TcpListener::bind(&config.bind)
         .map_err(|e| AppError::internal(format!("cannot listen on {}: {e}", config.bind)))?;

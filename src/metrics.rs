@@ -44,6 +44,8 @@ pub const NAMES: &[&str] = &[
     "segnala_db_pool_max_connections",
     "segnala_db_pool_wait_seconds",
     "segnala_metrics_scrape_duration_seconds",
+    "segnala_public_reads_total",
+    "segnala_replica_lag_seconds",
 ];
 
 const LATENCY_BUCKETS: &[f64] = &[
@@ -61,6 +63,8 @@ pub struct Metrics {
     outbox_dead: IntGaugeVec,
     overdue: IntGaugeVec,
     escalations: IntCounterVec,
+    public_reads: IntCounterVec,
+    replica_lag: Gauge,
     callbacks_open: IntGaugeVec,
     callbacks_overdue: IntGaugeVec,
     job_duration: HistogramVec,
@@ -148,6 +152,8 @@ impl Metrics {
             outbox_dead: gauge_vec(&r, "segnala_outbox_dead", "Notifications that failed for good (dead letters), by kind.", &["kind"]),
             overdue: gauge_vec(&r, "segnala_reports_overdue", "Reports past their take-in deadline and not yet taken in charge, by comune (ISTAT code).", &["municipality"]),
             escalations: counter(&r, "segnala_escalations_total", "Escalations made by this instance's sweeper, by level.", &["level"]),
+            public_reads: counter(&r, "segnala_public_reads_total", "Public reads (map, lists, public reports, Open311, statistics), by the database that served them: `replica` or `primary` (no replica configured, or it lags or is down).", &["served_by"]),
+            replica_lag: gauge(&r, "segnala_replica_lag_seconds", "How far the read replica is behind the primary, as last measured (-1: unreachable; 0 without a replica)."),
             callbacks_open: gauge_vec(&r, "segnala_callbacks_open", "Phone callbacks waiting to be made, by comune.", &["municipality"]),
             callbacks_overdue: gauge_vec(&r, "segnala_callbacks_overdue", "Phone callbacks past their due time, by comune.", &["municipality"]),
             job_duration: histogram(&r, "segnala_job_duration_seconds", "Duration of a periodic job's run (dispatcher, sweeper, retention, housekeeping).", &["job"], &[0.001, 0.01, 0.1, 0.5, 1.0, 5.0, 30.0, 120.0, 600.0]),
@@ -175,6 +181,9 @@ impl Metrics {
         }
         for level in ["1", "2"] {
             m.escalations.with_label_values(&[level]);
+        }
+        for by in ["replica", "primary"] {
+            m.public_reads.with_label_values(&[by]);
         }
         for channel in crate::domain::report::Channel::ALL {
             m.reports_created.with_label_values(&[channel.as_str()]);
@@ -204,6 +213,14 @@ impl Metrics {
 
     pub fn delivery(&self, kind: &str, outcome: &str) {
         self.deliveries.with_label_values(&[kind, outcome]).inc();
+    }
+
+    pub fn public_read(&self, served_by: &str) {
+        self.public_reads.with_label_values(&[served_by]).inc();
+    }
+
+    pub fn replica_lag(&self, seconds: f64) {
+        self.replica_lag.set(seconds);
     }
 
     pub fn escalated(&self, level: u8, n: usize) {

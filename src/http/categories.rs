@@ -83,7 +83,7 @@ pub async fn list(
         }
     };
     let body = state
-        .read(move |conn| {
+        .read_public(move |conn| {
             let m = municipalities::find(conn, &municipality_id)?.ok_or_else(|| {
                 AppError::not_found(
                     "municipality_not_found",

@@ -73,6 +73,17 @@ impl AppState {
         aweb::block(move || store.read(f)).await?
     }
 
+    /// Runs a public read on the blocking pool: on the read replica when
+    /// there is one and it is up to date (see `store::replica`). Only for
+    /// what anyone may see; `f` may run twice.
+    pub async fn read_public<T: Send + 'static>(
+        &self,
+        f: impl Fn(&mut DbConn) -> AppResult<T> + Send + 'static,
+    ) -> AppResult<T> {
+        let store = self.store.clone();
+        aweb::block(move || store.read_public(f)).await?
+    }
+
     /// Runs a write that may share its transaction with others (intake) on
     /// the blocking pool: see `store::batch`.
     pub async fn write_batched<T: Send + 'static>(

@@ -45,7 +45,7 @@ pub struct UrpView {
 )]
 #[get("/municipalities")]
 pub async fn list(state: web::Data<AppState>) -> AppResult<HttpResponse> {
-    let rows = state.read(municipalities::directory).await?;
+    let rows = state.read_public(municipalities::directory).await?;
     let body: Vec<MunicipalityView> = rows
         .into_iter()
         .map(|d| {

@@ -307,7 +307,7 @@ async fn services(
 ) -> Result<HttpResponse, O311Error> {
     let m = jurisdiction(&state, &p).await?;
     let body = state
-        .read(move |c| {
+        .read_public(move |c| {
             let cats = catalog::public_categories(c, &m.id)?;
             let ids: Vec<String> = cats.iter().map(|c| c.id.clone()).collect();
             let with_attributes: std::collections::HashSet<String> =
@@ -343,7 +343,7 @@ async fn service_definition(
 ) -> Result<HttpResponse, O311Error> {
     let m = jurisdiction(&state, &p).await?;
     let body = state
-        .read(move |c| {
+        .read_public(move |c| {
             let cat = catalog::category_by_code(c, &m.id, &code)?
                 .filter(|c| c.active && c.public)
                 .ok_or_else(|| AppError::not_found("service_not_found", format!("no service {code}")))?;
@@ -450,11 +450,11 @@ async fn list_requests(
         return Err(err(400, "start_date and end_date may span at most 90 days"));
     }
     let body = state
-        .read(move |c| {
-            let rows = match ids {
-                Some(ids) => reports::by_codes(c, &m.id, &ids)?,
+        .read_public(move |c| {
+            let rows = match &ids {
+                Some(ids) => reports::by_codes(c, &m.id, ids)?,
                 None => {
-                    let category_ids = match codes {
+                    let category_ids = match &codes {
                         None => None,
                         Some(codes) => Some(
                             catalog::public_categories(c, &m.id)?
@@ -470,7 +470,7 @@ async fn list_requests(
                         crate::store::naive(start),
                         crate::store::naive(end),
                         category_ids,
-                        statuses,
+                        statuses.clone(),
                         1000,
                     )?
                 }
@@ -489,9 +489,14 @@ async fn existing(
 ) -> Result<Vec<reports::ReportRow>, O311Error> {
     let m = jurisdiction(state, p).await?;
     let code = id.to_string();
-    let rows = state
-        .read(move |c| reports::by_codes(c, &m.id, std::slice::from_ref(&code)))
-        .await?;
+    let lookup = move |c: &mut crate::store::DbConn| {
+        reports::by_codes(c, &m.id, std::slice::from_ref(&code))
+    };
+    let mut rows = state.read_public(lookup.clone()).await?;
+    if rows.is_empty() {
+        // Posted a moment ago, and not on the replica yet.
+        rows = state.read(lookup).await?;
+    }
     if rows.is_empty() {
         return Err(err(404, format!("no service request {id}")));
     }

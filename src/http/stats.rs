@@ -388,7 +388,7 @@ pub async fn public(
     let wanted = q.into_inner().municipality;
     let since = naive(Utc::now() - Duration::days(365));
     let stats = state
-        .read(move |conn| {
+        .read_public(move |conn| {
             let m = match municipalities::choose(conn, wanted.as_deref())? {
                 Chosen::One(m) => m,
                 Chosen::NotServed(id) => {

@@ -42,6 +42,7 @@ pub mod page_feedback;
 pub mod queues;
 pub mod rate_limits;
 pub mod ratings;
+pub mod replica;
 pub mod reports;
 pub mod retention;
 pub mod schema;
@@ -175,6 +176,8 @@ pub struct Store {
     batcher: std::sync::Arc<batch::Batcher>,
     /// Until when (ms since the epoch) connections are refused at once.
     unreachable_until: std::sync::Arc<std::sync::atomic::AtomicI64>,
+    /// A hot standby for public reads, if configured.
+    replica: Option<std::sync::Arc<replica::Replica>>,
 }
 
 impl Store {
@@ -194,6 +197,7 @@ impl Store {
                 backend: Backend::Postgres,
                 batcher: Default::default(),
                 unreachable_until: Default::default(),
+                replica: None,
             });
         }
         let path = sqlite_path(url).expect("not a PostgreSQL URL");
@@ -229,6 +233,7 @@ impl Store {
             backend: Backend::Sqlite,
             batcher: Default::default(),
             unreachable_until: Default::default(),
+            replica: None,
         })
     }
 
@@ -262,6 +267,72 @@ impl Store {
     pub fn read<T>(&self, f: impl FnOnce(&mut DbConn) -> AppResult<T>) -> AppResult<T> {
         let mut conn = self.timed_get(&self.read, "read")?;
         f(&mut conn)
+    }
+
+    /// Sends public reads to the PostgreSQL hot standby at `url` while it is
+    /// at most `max_lag` behind ([`Store::read_public`]); start its watcher
+    /// with [`Store::watch_replica`].
+    pub fn with_replica(mut self, url: &str, pool_size: u32, max_lag: Duration) -> AppResult<Self> {
+        if self.backend != Backend::Postgres {
+            return Err(AppError::internal(
+                "a read replica needs PostgreSQL (SEGNALA_DATABASE_URL is SQLite)",
+            ));
+        }
+        self.replica = Some(replica::Replica::open(url, pool_size, max_lag)?);
+        Ok(self)
+    }
+
+    /// Measures the replica's lag every half second, on a thread of its own
+    /// (nothing without a replica).
+    pub fn watch_replica(&self) {
+        let Some(replica) = self.replica.clone() else {
+            return;
+        };
+        let store = self.clone();
+        let started = std::thread::Builder::new()
+            .name("segnala-replica".into())
+            .spawn(move || {
+                let mut was_usable = None;
+                loop {
+                    let lag = store.read(|c| replica.measure(c));
+                    crate::metrics::METRICS.replica_lag(match &lag {
+                        Ok(d) => d.as_secs_f64(),
+                        Err(_) => -1.0,
+                    });
+                    if was_usable != Some(replica.usable()) {
+                        match &lag {
+                            Ok(d) if replica.usable() => tracing::info!(replica.lag_ms = d.as_millis() as u64, "public reads go to the replica"),
+                            Ok(d) => tracing::warn!(replica.lag_ms = d.as_millis() as u64, "the replica lags: public reads go to the primary"),
+                            Err(e) => tracing::warn!(error.cause = %e, "the replica does not answer: public reads go to the primary"),
+                        }
+                        was_usable = Some(replica.usable());
+                    }
+                    std::thread::sleep(replica::WATCH_EVERY);
+                }
+            });
+        if let Err(e) = started {
+            tracing::error!(error.cause = %e, "cannot start the replica watcher");
+        }
+    }
+
+    /// Runs a public read (what anyone may see, where a moment's delay does
+    /// not matter): on the replica while it is usable, otherwise, or if it
+    /// fails, on the primary. `f` may run twice.
+    pub fn read_public<T>(&self, f: impl Fn(&mut DbConn) -> AppResult<T>) -> AppResult<T> {
+        if let Some(replica) = self.replica.as_ref().filter(|r| r.usable()) {
+            match replica.pool.get() {
+                Ok(mut conn) => match f(&mut conn) {
+                    Err(AppError::Unavailable(_)) => replica.set_unusable(),
+                    done => {
+                        crate::metrics::METRICS.public_read("replica");
+                        return done;
+                    }
+                },
+                Err(_) => replica.set_unusable(),
+            }
+        }
+        crate::metrics::METRICS.public_read("primary");
+        self.read(f)
     }
 
     /// Connections per pool, for `/metrics`: `read` and `write` on SQLite,

@@ -151,7 +151,8 @@ impl OwnCluster {
         out
     }
 
-    pub fn new() -> Self {
+    /// A directory the server may own and a free port, not yet initialised.
+    fn unstarted() -> Self {
         let initdb = std::fs::read_dir("/usr/lib/postgresql")
             .expect(
                 "PostgreSQL server binaries in /usr/lib/postgresql (scripts/test installs them)",
@@ -179,11 +180,15 @@ impl OwnCluster {
             .local_addr()
             .unwrap()
             .port();
-        let cluster = Self {
+        Self {
             port,
             bin: initdb.parent().unwrap().to_path_buf(),
             dir,
-        };
+        }
+    }
+
+    pub fn new() -> Self {
+        let cluster = Self::unstarted();
         cluster.run(
             "initdb",
             &[
@@ -198,6 +203,30 @@ impl OwnCluster {
         );
         cluster.start();
         cluster
+    }
+
+    /// A streaming hot standby of `primary` (`pg_basebackup -R`), started.
+    pub fn standby_of(primary: &OwnCluster) -> Self {
+        let standby = Self::unstarted();
+        standby.run(
+            "pg_basebackup",
+            &[
+                "-h".into(),
+                "127.0.0.1".into(),
+                "-p".into(),
+                primary.port.to_string(),
+                "-U".into(),
+                "postgres".into(),
+                "-D".into(),
+                standby.data().display().to_string(),
+                "-R".into(),
+                "-X".into(),
+                "stream".into(),
+                "--no-sync".into(),
+            ],
+        );
+        standby.start();
+        standby
     }
 
     fn data(&self) -> PathBuf {
@@ -291,6 +320,36 @@ impl Drop for TestDb {
             }
         }
     }
+}
+
+/// Creates a staff account in `municipality` and returns its password.
+pub fn create_user(
+    store: &Store,
+    username: &str,
+    role: Role,
+    municipality: &str,
+    offices: &[&str],
+) -> String {
+    let password = format!("{username}-password-123");
+    let hash = segnala::auth::hash_password(&password).expect("hash");
+    store
+        .write(|c| {
+            users::create(
+                c,
+                &NewUser {
+                    username: username.into(),
+                    display_name: username.into(),
+                    password_hash: hash,
+                    role,
+                    municipality_id: municipality.into(),
+                    office_codes: offices.iter().map(|o| o.to_string()).collect(),
+                    email: Some(format!("{username}@staff.example")),
+                },
+                naive(Utc::now()),
+            )
+        })
+        .expect("create user");
+    password
 }
 
 /// A running service on its own database.
@@ -439,26 +498,7 @@ impl TestApp {
 
     /// Creates a staff account in `municipality` and returns its password.
     pub fn user(&self, username: &str, role: Role, municipality: &str, offices: &[&str]) -> String {
-        let password = format!("{username}-password-123");
-        let hash = segnala::auth::hash_password(&password).expect("hash");
-        self.store
-            .write(|c| {
-                users::create(
-                    c,
-                    &NewUser {
-                        username: username.into(),
-                        display_name: username.into(),
-                        password_hash: hash,
-                        role,
-                        municipality_id: municipality.into(),
-                        office_codes: offices.iter().map(|o| o.to_string()).collect(),
-                        email: Some(format!("{username}@staff.example")),
-                    },
-                    naive(Utc::now()),
-                )
-            })
-            .expect("create user");
-        password
+        create_user(&self.store, username, role, municipality, offices)
     }
 
     /// Signs in and returns the Bearer token.
@@ -715,6 +755,12 @@ impl Spawned {
         };
         app.start().await;
         app
+    }
+
+    /// A second `segnala serve` on the same database (its own port and data
+    /// directory): one more instance behind the same proxy.
+    pub async fn beside(other: &Spawned, env: &[(&str, &str)]) -> Self {
+        Self::on(TestDb::external(other.db.url.clone()), env).await
     }
 
     /// Starts the process (again, after [`Self::kill9`]) and waits until it is ready.

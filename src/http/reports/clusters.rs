@@ -88,10 +88,10 @@ pub async fn clusters(
     let codes = parse_codes(q.category.as_deref());
     let grid = ClusterGrid::for_zoom(zoom);
     let counts = state
-        .read(move |conn| {
-            let category_ids = match codes {
+        .read_public(move |conn| {
+            let category_ids = match &codes {
                 None => None,
-                Some(codes) => Some(catalog::category_ids_by_codes(conn, &codes)?),
+                Some(codes) => Some(catalog::category_ids_by_codes(conn, codes)?),
             };
             spatial::cell_counts(conn, grid.level, bbox, &statuses, &category_ids)
         })

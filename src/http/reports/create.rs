@@ -130,6 +130,22 @@ pub async fn create(
     let st = state.clone();
     let links = state.config.links();
     let token_for_mail = token.clone();
+    // Anonymous filing is limited per client address, counted in the
+    // filing's own transaction after the report is written: the comune's code
+    // counter is always locked before an address's counter, so batches of
+    // two instances never wait on each other in a circle (a deadlock), and a
+    // refusal undoes the report with its code. An address already past its
+    // limit is refused before any write.
+    let anonymous = staff.is_none();
+    if anonymous {
+        let key = rate_key.clone();
+        let seen = state
+            .read(move |c| rate_limits::current(c, &key, Duration::hours(1), naive(now)))
+            .await?;
+        if seen.count >= max_per_hour {
+            return Err(too_many_reports(seen.resets_in));
+        }
+    }
     let created = state
         .write_batched(move |conn| {
             let place = locate(&st, conn, valid.lat, valid.lon)?;
@@ -142,20 +158,7 @@ pub async fn create(
                     )?;
                     (Actor::user(&s.actor.user_id), Some(s.actor.user_id.clone()))
                 }
-                None => {
-                    // Anonymous filing is limited per client address: count first
-                    // (atomically), then refuse past the limit (which rolls the count back).
-                    rate_limits::within(
-                        conn,
-                        &rate_key,
-                        Duration::hours(1),
-                        max_per_hour,
-                        naive(now),
-                        "too_many_reports",
-                        "too many reports from this address: please retry later",
-                    )?;
-                    (Actor::citizen(), None)
-                }
+                None => (Actor::citizen(), None),
             };
             let filed = file(
                 conn,
@@ -172,6 +175,14 @@ pub async fn create(
                 },
                 &links,
             )?;
+            if anonymous {
+                // Count (atomically), and refuse past the limit: the
+                // savepoint's rollback takes back the count and the report.
+                let hit = rate_limits::hit(conn, &rate_key, Duration::hours(1), naive(now))?;
+                if hit.count > max_per_hour {
+                    return Err(too_many_reports(hit.resets_in));
+                }
+            }
             Ok((filed.report, filed.category, filed.office))
         })
         .await?;
@@ -195,6 +206,14 @@ pub async fn create(
     Ok(HttpResponse::Created()
         .insert_header(("Location", format!("/api/v1/reports/{}", body.code)))
         .json(body))
+}
+
+fn too_many_reports(retry_after: i64) -> AppError {
+    AppError::RateLimited {
+        code: "too_many_reports",
+        message: "too many reports from this address: please retry later".into(),
+        retry_after,
+    }
 }
 
 fn unknown_category(code: &str, why: &str) -> AppError {

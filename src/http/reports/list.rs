@@ -142,14 +142,14 @@ pub async fn list(state: web::Data<AppState>, q: web::Query<ListQuery>) -> AppRe
     };
     let codes = parse_codes(q.category.as_deref());
     let page = state
-        .read(move |conn| {
-            let category_ids = match codes {
+        .read_public(move |conn| {
+            let category_ids = match &codes {
                 None => None,
-                Some(codes) => Some(crate::store::catalog::category_ids_by_codes(conn, &codes)?),
+                Some(codes) => Some(crate::store::catalog::category_ids_by_codes(conn, codes)?),
             };
             let filter = ListFilter {
                 bbox,
-                statuses,
+                statuses: statuses.clone(),
                 category_ids,
                 before_id,
                 limit: limit + 1,

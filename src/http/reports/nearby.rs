@@ -76,10 +76,10 @@ pub async fn nearby(
     }
     let codes = parse_codes(q.category.as_deref());
     let body = state
-        .read(move |conn| {
-            let category_ids = match codes {
+        .read_public(move |conn| {
+            let category_ids = match &codes {
                 None => None,
-                Some(codes) => Some(catalog::category_ids_by_codes(conn, &codes)?),
+                Some(codes) => Some(catalog::category_ids_by_codes(conn, codes)?),
             };
             let found = reports::nearby(conn, q.lat, q.lon, radius, category_ids, limit)?;
             let rows: Vec<_> = found.iter().map(|n| n.report.clone()).collect();

@@ -36,21 +36,34 @@ pub async fn read(
 ) -> AppResult<HttpResponse> {
     let code = code.into_inner();
     let token = q.into_inner().token;
-    let view = state
-        .read(move |conn| {
-            let report = find_by_code(conn, &code)?;
-            let audience = match &token {
-                None if !report.is_public() => return Err(not_public()),
-                None => Audience::Public,
-                Some(t) => {
-                    require_token(&report, t)?;
-                    Audience::Citizen
-                }
-            };
-            let citizen = audience == Audience::Citizen;
-            Ok(report_view(&bundle(conn, report, citizen)?, audience))
-        })
-        .await?;
+    let public = token.is_none();
+    let lookup = move |conn: &mut crate::store::DbConn| {
+        let report = find_by_code(conn, &code)?;
+        let audience = match &token {
+            None if !report.is_public() => return Err(not_public()),
+            None => Audience::Public,
+            Some(t) => {
+                require_token(&report, t)?;
+                Audience::Citizen
+            }
+        };
+        let citizen = audience == Audience::Citizen;
+        Ok(report_view(&bundle(conn, report, citizen)?, audience))
+    };
+    // The public may read from the replica; a report it does not hold yet
+    // (filed a moment ago) is looked for on the primary. The citizen with
+    // the token reads the primary: what they just wrote is there.
+    let view = if public {
+        match state.read_public(lookup.clone()).await {
+            Err(AppError::NotFound {
+                code: "report_not_found",
+                ..
+            }) => state.read(lookup).await,
+            other => other,
+        }
+    } else {
+        state.read(lookup).await
+    }?;
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
         .json(view))
