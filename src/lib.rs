@@ -18,6 +18,8 @@ pub mod logging;
 pub mod media;
 pub mod metrics;
 pub mod notify;
+#[cfg(test)]
+mod parsers_fuzz;
 pub mod receipt;
 pub mod starter;
 pub mod store;

@@ -373,7 +373,7 @@ async fn service_definition(
 }
 
 /// `2026-01-01T00:00:00Z`, `…+01:00`, and the `+` that arrives as a space.
-fn parse_date(name: &str, s: &str) -> Result<DateTime<Utc>, O311Error> {
+pub(crate) fn parse_date(name: &str, s: &str) -> Result<DateTime<Utc>, O311Error> {
     let parsed = parse_any_date(name, s)?;
     // Far-off years would overflow date arithmetic: keep to a sane range.
     if !(1970..=9999).contains(&chrono::Datelike::year(&parsed)) {
