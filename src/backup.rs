@@ -46,10 +46,10 @@ fn copy_synced(from: &Path, to: &Path) -> std::io::Result<()> {
     std::fs::File::open(to)?.sync_all()
 }
 
-/// Copies the attachment files named by the database at `db` from `from` to
-/// `to`; returns how many were copied and the names that were missing.
-fn copy_attachments(db: &Path, from: &Path, to: &Path) -> AppResult<(usize, Vec<String>)> {
-    let names = Store::open(&db.display().to_string(), 1)?.read(attachments::all_file_names)?;
+/// Copies the attachment files `names` (as a backup's rows name them) from
+/// `from` to `to`; returns how many were copied and the names that were
+/// missing.
+fn copy_attachments(names: Vec<String>, from: &Path, to: &Path) -> AppResult<(usize, Vec<String>)> {
     crate::files::create_private_dir(to).map_err(|e| io(to, e))?;
     let mut copied = 0;
     let mut missing = Vec::new();
@@ -86,16 +86,17 @@ pub fn backup(
     crate::files::create_private_dir(target).map_err(|e| io(target, e))?;
     let db = target.join(DATABASE_FILE);
     store.copy_into(&db)?;
+    let (names, rows) = Store::open(&db.display().to_string(), 1)?
+        .read(|c| Ok((attachments::all_file_names(c)?, ops::row_counts(c)?)))?;
     let (files_copied, files_missing) = copy_attachments(
-        &db,
+        names,
         &data_dir.join(ATTACHMENTS_DIR),
         &target.join(ATTACHMENTS_DIR),
     )?;
-    let copy = Store::open(&db.display().to_string(), 1)?;
     let manifest = Manifest {
         created_at: now,
         version: env!("CARGO_PKG_VERSION").to_string(),
-        rows: copy.read(ops::row_counts)?,
+        rows,
         files_copied,
         files_missing,
     };
@@ -109,6 +110,11 @@ pub fn backup(
 /// Reads and checks a backup directory: its manifest, its database's
 /// integrity, and its rows against the manifest.
 pub fn verify(source: &Path) -> AppResult<Manifest> {
+    checked(source).map(|(manifest, _)| manifest)
+}
+
+/// [`verify`], and the attachment files the backup's rows name.
+fn checked(source: &Path) -> AppResult<(Manifest, Vec<String>)> {
     let path = source.join(MANIFEST_FILE);
     let text = std::fs::read(&path).map_err(|e| {
         AppError::bad_request(
@@ -136,15 +142,15 @@ pub fn verify(source: &Path) -> AppResult<Manifest> {
     if check != "ok" {
         return Err(corrupt(check));
     }
-    let rows = copy
-        .read(ops::row_counts)
+    let (rows, names) = copy
+        .read(|c| Ok((ops::row_counts(c)?, attachments::all_file_names(c)?)))
         .map_err(|e| corrupt(e.to_string()))?;
     if rows != manifest.rows {
         return Err(corrupt(
             "it does not hold the rows its manifest lists".into(),
         ));
     }
-    Ok(manifest)
+    Ok((manifest, names))
 }
 
 /// Restores the backup in `source` into a stopped deployment: the database
@@ -162,7 +168,7 @@ pub fn restore(
             "restore a PostgreSQL deployment with pg_restore or psql (see the README)",
         ));
     };
-    let manifest = verify(source)?;
+    let (manifest, names) = checked(source)?;
     if target.exists() && !replace {
         return Err(AppError::conflict(
             "database_exists",
@@ -176,7 +182,7 @@ pub fn restore(
         crate::files::create_private_dir(parent).map_err(|e| io(parent, e))?;
     }
     let (copied, missing) = copy_attachments(
-        &source.join(DATABASE_FILE),
+        names,
         &source.join(ATTACHMENTS_DIR),
         &data_dir.join(ATTACHMENTS_DIR),
     )?;

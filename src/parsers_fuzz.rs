@@ -179,7 +179,17 @@ proptest! {
             AttributeDef { code: "m".into(), datatype: "multivaluelist".into(), required: false, description: "m".into(), values: vec![("a".into(), "A".into()), ("b".into(), "B".into())] },
         ];
         let answers: BTreeMap<String, Vec<String>> = answers;
-        let _ = attributes::validate(&defs, &answers);
+        match attributes::validate(&defs, &answers) {
+            // Only defined questions, and the required one answered with its key.
+            Ok(stored) => {
+                prop_assert!(stored.keys().all(|k| defs.iter().any(|d| &d.code == k)));
+                prop_assert_eq!(stored.get("s"), Some(&json!("a")));
+            }
+            Err(e) => prop_assert!(
+                ["unknown_attribute", "missing_attribute", "invalid_attribute"].contains(&e.code),
+                "{}", e.code
+            ),
+        }
     }
 }
 
@@ -194,7 +204,7 @@ proptest! {
     }
 
     #[test]
-    fn any_json_is_not_a_geometry_by_accident(value in any_json()) {
+    fn arbitrary_json_never_panics_the_geometry_reader(value in any_json()) {
         let _ = territory::parse_geometry(&value);
     }
 }

@@ -294,7 +294,11 @@ impl Store {
             .spawn(move || {
                 let mut was_usable = None;
                 loop {
-                    let lag = store.read(|c| replica.measure(c));
+                    // The primary's connection is back in its pool before
+                    // the replica is asked (which may take its timeout).
+                    let lag = store
+                        .read(replica::primary_head)
+                        .and_then(|head| replica.measure(head));
                     crate::metrics::METRICS.replica_lag(match &lag {
                         Ok(d) => d.as_secs_f64(),
                         Err(_) => -1.0,

@@ -55,6 +55,11 @@ fn lsn_of(conn: &mut DbConn, sql: &str) -> AppResult<u64> {
         .ok_or_else(|| AppError::internal(format!("no WAL position from `{sql}`")))
 }
 
+/// The primary's current WAL position.
+pub fn primary_head(primary: &mut DbConn) -> AppResult<u64> {
+    lsn_of(primary, "SELECT pg_current_wal_lsn()::text AS lsn")
+}
+
 impl Replica {
     pub fn open(url: &str, pool_size: u32, max_lag: Duration) -> AppResult<Arc<Self>> {
         if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
@@ -87,12 +92,12 @@ impl Replica {
         self.usable.store(false, Ordering::Relaxed);
     }
 
-    /// One measurement: the primary's current position (read on `primary`)
-    /// against the replica's replayed one. Returns the lag, or an error if
-    /// the replica does not answer; updates whether it is usable.
-    pub fn measure(&self, primary: &mut DbConn) -> AppResult<Duration> {
+    /// One measurement: the primary's position `head` (from [`primary_head`],
+    /// read just before) against the replica's replayed one. Returns the
+    /// lag, or an error if the replica does not answer; updates whether it
+    /// is usable.
+    pub fn measure(&self, head: u64) -> AppResult<Duration> {
         let now = Instant::now();
-        let head = lsn_of(primary, "SELECT pg_current_wal_lsn()::text AS lsn")?;
         let replayed = self.pool.get().map_err(AppError::from).and_then(|mut c| {
             c.batch_execute("SET statement_timeout = 1000")?;
             lsn_of(&mut c, "SELECT pg_last_wal_replay_lsn()::text AS lsn")

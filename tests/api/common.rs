@@ -3,9 +3,10 @@
 //! server on a free loopback port. `SEGNALA_TEST_BACKEND` picks the backend
 //! (`sqlite`, the default, or `postgres`, with `SEGNALA_TEST_PG_URL`).
 
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::sync::mpsc;
+use std::sync::{mpsc, Arc, Mutex};
 
 use actix_web::dev::ServerHandle;
 use chrono::Utc;
@@ -128,20 +129,29 @@ pub struct OwnCluster {
 impl OwnCluster {
     /// Runs a PostgreSQL tool as the `postgres` user when we are root (the
     /// server refuses to run as root).
-    fn run(&self, tool: &str, args: &[String]) -> std::process::Output {
+    fn command(&self, tool: &str, args: &[String]) -> std::process::Command {
         let program = self.bin.join(tool);
-        let out = if unsafe { libc::geteuid() } == 0 {
+        if unsafe { libc::geteuid() } == 0 {
             let quoted: Vec<String> = std::iter::once(program.display().to_string())
                 .chain(args.iter().cloned())
                 .map(|a| format!("'{}'", a.replace('\'', "")))
                 .collect();
-            std::process::Command::new("su")
-                .args(["postgres", "-s", "/bin/sh", "-c", &quoted.join(" ")])
-                .output()
+            let mut su = std::process::Command::new("su");
+            su.args(["postgres", "-s", "/bin/sh", "-c", &quoted.join(" ")]);
+            su
         } else {
-            std::process::Command::new(&program).args(args).output()
+            let mut direct = std::process::Command::new(&program);
+            direct.args(args);
+            direct
         }
-        .unwrap_or_else(|e| panic!("{tool}: {e}"));
+    }
+
+    /// [`Self::command`], run to success.
+    fn run(&self, tool: &str, args: &[String]) -> std::process::Output {
+        let out = self
+            .command(tool, args)
+            .output()
+            .unwrap_or_else(|e| panic!("{tool}: {e}"));
         assert!(
             out.status.success(),
             "{tool} failed: {}{}",
@@ -149,6 +159,21 @@ impl OwnCluster {
             String::from_utf8_lossy(&out.stderr)
         );
         out
+    }
+
+    /// `pg_ctl stop` in `mode` (`fast`: sessions terminated; `immediate`: no
+    /// shutdown at all).
+    fn stop_args(&self, mode: &str) -> Vec<String> {
+        [
+            "-D",
+            &self.data().display().to_string(),
+            "-m",
+            mode,
+            "-w",
+            "stop",
+        ]
+        .map(String::from)
+        .to_vec()
     }
 
     /// A directory the server may own and a free port, not yet initialised.
@@ -261,17 +286,7 @@ impl OwnCluster {
     /// Stops the server the way an operator or a crash would: `fast`
     /// terminates every session at once.
     pub fn stop(&self) {
-        self.run(
-            "pg_ctl",
-            &[
-                "-D".into(),
-                self.data().display().to_string(),
-                "-m".into(),
-                "fast".into(),
-                "-w".into(),
-                "stop".into(),
-            ],
-        );
+        self.run("pg_ctl", &self.stop_args("fast"));
     }
 
     /// A new database on this cluster, with segnala's demo comune.
@@ -279,36 +294,15 @@ impl OwnCluster {
         let mut conn = PgConnection::establish(&self.url("postgres")).expect("own cluster");
         conn.batch_execute(&format!("CREATE DATABASE {name}"))
             .expect("create database");
-        let db = TestDb::external(self.url(name));
-        let store = Store::open(&db.url, 2).expect("open store");
-        store.migrate().expect("migrate");
-        segnala::demo::setup(&store).expect("demo setup");
-        db
+        with_pisa(TestDb::external(self.url(name)))
     }
 }
 
 impl Drop for OwnCluster {
     fn drop(&mut self) {
-        let _ = std::process::Command::new("su")
-            .args(["postgres", "-s", "/bin/sh", "-c"])
-            .arg(format!(
-                "'{}' -D '{}' -m immediate -w stop",
-                self.bin.join("pg_ctl").display(),
-                self.data().display()
-            ))
+        let _ = self
+            .command("pg_ctl", &self.stop_args("immediate"))
             .output();
-        if unsafe { libc::geteuid() } != 0 {
-            let _ = std::process::Command::new(self.bin.join("pg_ctl"))
-                .args([
-                    "-D",
-                    &self.data().display().to_string(),
-                    "-m",
-                    "immediate",
-                    "-w",
-                    "stop",
-                ])
-                .output();
-        }
     }
 }
 
@@ -320,6 +314,20 @@ impl Drop for TestDb {
             }
         }
     }
+}
+
+/// `db` migrated, with Pisa as `segnala demo` sets it up.
+pub fn with_pisa(db: TestDb) -> TestDb {
+    let store = Store::open(&db.url, 2).expect("open store");
+    store.migrate().expect("migrate");
+    segnala::demo::setup(&store).expect("demo setup");
+    db
+}
+
+/// The value of one series (`name{labels}`) on a `/metrics` page.
+pub fn metric_sample(text: &str, series: &str) -> Option<f64> {
+    text.lines()
+        .find_map(|l| l.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
 }
 
 /// Creates a staff account in `municipality` and returns its password.
@@ -725,11 +733,7 @@ pub struct Spawned {
 impl Spawned {
     /// Pisa as `segnala demo` sets it up, served with `env` added.
     pub async fn pisa(env: &[(&str, &str)]) -> Self {
-        let db = TestDb::new();
-        let store = Store::open(&db.url, 2).expect("open store");
-        store.migrate().expect("migrate");
-        segnala::demo::setup(&store).expect("demo setup");
-        Self::on(db, env).await
+        Self::on(with_pisa(TestDb::new()), env).await
     }
 
     /// `segnala serve` on a database that is already set up.
@@ -854,4 +858,64 @@ impl Drop for Spawned {
             let _ = c.wait();
         }
     }
+}
+
+/// A webhook receiver on loopback that checks signatures; answers 503 to the
+/// first `fail_first` requests.
+pub struct Receiver {
+    pub url: String,
+    pub received: Arc<Mutex<Vec<(bool, Value)>>>,
+}
+
+pub fn receiver(secret: &'static str, fail_first: usize) -> Receiver {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/hooks/segnala", listener.local_addr().unwrap());
+    let received = Arc::new(Mutex::new(Vec::new()));
+    let log = received.clone();
+    std::thread::spawn(move || {
+        for (i, stream) in listener.incoming().enumerate() {
+            let Ok(mut stream) = stream else { continue };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut headers = std::collections::HashMap::new();
+            let mut line = String::new();
+            reader.read_line(&mut line).unwrap();
+            loop {
+                line.clear();
+                reader.read_line(&mut line).unwrap();
+                if line.trim().is_empty() {
+                    break;
+                }
+                if let Some((k, v)) = line.split_once(':') {
+                    headers.insert(k.trim().to_ascii_lowercase(), v.trim().to_string());
+                }
+            }
+            let len: usize = headers
+                .get("content-length")
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0);
+            let mut body = vec![0; len];
+            reader.read_exact(&mut body).unwrap();
+            let ts: i64 = headers
+                .get("x-segnala-timestamp")
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0);
+            let valid = headers.get("x-segnala-signature").map(String::as_str)
+                == Some(segnala::notify::webhook_signature(secret, ts, &body).as_str());
+            let status = if i < fail_first {
+                "503 Service Unavailable"
+            } else {
+                "204 No Content"
+            };
+            if i >= fail_first {
+                log.lock()
+                    .unwrap()
+                    .push((valid, serde_json::from_slice(&body).unwrap_or(Value::Null)));
+            }
+            let _ = write!(
+                stream,
+                "HTTP/1.1 {status}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            );
+        }
+    });
+    Receiver { url, received }
 }

@@ -2,9 +2,7 @@
 //! retries, crashes, two dispatchers, the phone-callback queue, signed
 //! webhooks, and external offices answering with their API key.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpListener;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{json, Value};
@@ -432,66 +430,6 @@ async fn a_phone_only_citizen_is_called_back_and_every_attempt_is_on_the_timelin
     );
     // Offices do not work the callback queue.
     assert_eq!(app.get_as(&strade, "/api/v1/callbacks").await.0, 403);
-}
-
-/// A webhook receiver on loopback that checks signatures; answers 503 to the
-/// first `fail_first` requests.
-struct Receiver {
-    url: String,
-    received: Arc<Mutex<Vec<(bool, Value)>>>,
-}
-
-fn receiver(secret: &'static str, fail_first: usize) -> Receiver {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}/hooks/segnala", listener.local_addr().unwrap());
-    let received = Arc::new(Mutex::new(Vec::new()));
-    let log = received.clone();
-    std::thread::spawn(move || {
-        for (i, stream) in listener.incoming().enumerate() {
-            let Ok(mut stream) = stream else { continue };
-            let mut reader = BufReader::new(stream.try_clone().unwrap());
-            let mut headers = std::collections::HashMap::new();
-            let mut line = String::new();
-            reader.read_line(&mut line).unwrap();
-            loop {
-                line.clear();
-                reader.read_line(&mut line).unwrap();
-                if line.trim().is_empty() {
-                    break;
-                }
-                if let Some((k, v)) = line.split_once(':') {
-                    headers.insert(k.trim().to_ascii_lowercase(), v.trim().to_string());
-                }
-            }
-            let len: usize = headers
-                .get("content-length")
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(0);
-            let mut body = vec![0; len];
-            reader.read_exact(&mut body).unwrap();
-            let ts: i64 = headers
-                .get("x-segnala-timestamp")
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(0);
-            let valid = headers.get("x-segnala-signature").map(String::as_str)
-                == Some(segnala::notify::webhook_signature(secret, ts, &body).as_str());
-            let status = if i < fail_first {
-                "503 Service Unavailable"
-            } else {
-                "204 No Content"
-            };
-            if i >= fail_first {
-                log.lock()
-                    .unwrap()
-                    .push((valid, serde_json::from_slice(&body).unwrap_or(Value::Null)));
-            }
-            let _ = write!(
-                stream,
-                "HTTP/1.1 {status}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-            );
-        }
-    });
-    Receiver { url, received }
 }
 
 #[tokio::test]

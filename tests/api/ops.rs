@@ -2,12 +2,6 @@
 
 use crate::common::*;
 
-/// The value of one series (`name{labels}`) on a `/metrics` page.
-fn sample(text: &str, series: &str) -> Option<f64> {
-    text.lines()
-        .find_map(|l| l.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
-}
-
 /// Every `segnala_*` metric a file names (histogram suffixes removed).
 fn named_in(text: &str) -> std::collections::BTreeSet<String> {
     let mut names = std::collections::BTreeSet::new();
@@ -50,7 +44,9 @@ async fn health_readiness_and_metrics_after_a_scenario() {
         resp.text().await.unwrap()
     };
     let before = metrics().await;
-    let web = |t: &str| sample(t, r#"segnala_reports_created_total{channel="web"}"#).unwrap_or(0.0);
+    let web = |t: &str| {
+        metric_sample(t, r#"segnala_reports_created_total{channel="web"}"#).unwrap_or(0.0)
+    };
 
     // A citizen files on the web; URP files a phone report received six days ago (overdue now).
     app.file("buche", PISA_CENTRE).await;
@@ -88,13 +84,13 @@ async fn health_readiness_and_metrics_after_a_scenario() {
 
     assert!(web(&text) >= web(&before) + 1.0, "a web filing is counted");
     assert_eq!(
-        sample(&text, r#"segnala_reports_overdue{municipality="050026"}"#),
+        metric_sample(&text, r#"segnala_reports_overdue{municipality="050026"}"#),
         Some(1.0),
         "{text}"
     );
-    assert!(sample(&text, r#"segnala_escalations_total{level="1"}"#).unwrap() >= 1.0);
+    assert!(metric_sample(&text, r#"segnala_escalations_total{level="1"}"#).unwrap() >= 1.0);
     assert!(
-        sample(
+        metric_sample(
             &text,
             r#"segnala_outbox_deliveries_total{kind="email",outcome="dead"}"#
         )
@@ -102,11 +98,11 @@ async fn health_readiness_and_metrics_after_a_scenario() {
             >= 1.0
     );
     assert!(
-        sample(&text, r#"segnala_outbox_dead{kind="email"}"#).unwrap() >= 1.0,
+        metric_sample(&text, r#"segnala_outbox_dead{kind="email"}"#).unwrap() >= 1.0,
         "{text}"
     );
     assert!(
-        sample(
+        metric_sample(
             &text,
             r#"segnala_job_duration_seconds_count{job="sweeper"}"#
         )
