@@ -48,6 +48,9 @@ pub enum AppError {
     TimedOut { code: &'static str, message: String },
     #[error("{message}")]
     UnsupportedMediaType { code: &'static str, message: String },
+    /// 405, with `Allow`: the path exists, the method does not.
+    #[error("{method} is not allowed here: use {allow}")]
+    MethodNotAllowed { method: String, allow: String },
     /// 429, with `Retry-After`.
     #[error("{message}")]
     RateLimited {
@@ -124,6 +127,7 @@ impl AppError {
             | Self::RateLimited { code, .. }
             | Self::Busy { code, .. } => code,
             Self::Validation(_) => "validation_failed",
+            Self::MethodNotAllowed { .. } => "method_not_allowed",
             Self::Unavailable(_) => "service_unavailable",
             Self::StorageFull(_) => "storage_full",
             Self::Internal(_) => "internal_error",
@@ -194,6 +198,7 @@ impl ResponseError for AppError {
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::TimedOut { .. } => StatusCode::REQUEST_TIMEOUT,
             Self::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable(_) | Self::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
             Self::StorageFull(_) => StatusCode::INSUFFICIENT_STORAGE,
@@ -221,6 +226,9 @@ impl ResponseError for AppError {
             }
             Self::Unauthorized { .. } => {
                 response.insert_header(("WWW-Authenticate", "Bearer"));
+            }
+            Self::MethodNotAllowed { allow, .. } => {
+                response.insert_header(("Allow", allow.as_str()));
             }
             _ => {}
         }

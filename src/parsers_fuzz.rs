@@ -242,3 +242,56 @@ proptest! {
         }
     }
 }
+
+/// The pattern the API document states for `schema.property`, unanchored
+/// (proptest generates from it; its regex dialect reads `\s` as Rust's
+/// `trim` does).
+fn documented_pattern(schema: &str, property: &str) -> String {
+    let doc: Value =
+        serde_json::from_str(&crate::http::openapi::document()).expect("the document is JSON");
+    let pattern = doc["components"]["schemas"][schema]["properties"][property]["pattern"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{schema}.{property} has no pattern in the document"));
+    pattern
+        .strip_prefix('^')
+        .and_then(|p| p.strip_suffix('$'))
+        .expect("patterns are anchored")
+        .to_string()
+}
+
+proptest! {
+    #![proptest_config(cases(200))]
+
+    // What the document says is valid, the server accepts: schemathesis
+    // generates from these patterns and fails on a refusal.
+    #[test]
+    fn a_documented_email_is_accepted(s in proptest::string::string_regex(&documented_pattern("ReporterInput", "email")).unwrap()) {
+        prop_assume!(s.len() <= 254);
+        prop_assert!(validate::email(&s).is_ok(), "{s:?}");
+    }
+
+    #[test]
+    fn a_documented_phone_is_accepted(s in proptest::string::string_regex(&documented_pattern("ReporterInput", "phone")).unwrap()) {
+        prop_assert!(validate::phone(&s).is_ok(), "{s:?}");
+    }
+
+    #[test]
+    fn documented_free_text_is_accepted(s in proptest::string::string_regex(&documented_pattern("CreateReportRequest", "title")).unwrap()) {
+        prop_assume!(s.chars().count() <= 120);
+        prop_assert!(validate::optional_text("title", Some(&s), 120).is_ok(), "{s:?}");
+    }
+
+    #[test]
+    fn documented_required_text_is_accepted(s in proptest::string::string_regex(&documented_pattern("CreateReportRequest", "description")).unwrap()) {
+        prop_assume!(s.chars().count() <= 4000);
+        prop_assert!(validate::required_text("description", Some(&s), 4000).is_ok(), "{s:?}");
+    }
+
+    // And what it says is not, the server refuses.
+    #[test]
+    fn text_outside_the_documented_pattern_is_refused(s in any::<String>()) {
+        let pattern = regex::Regex::new(&format!("^{}$", documented_pattern("CreateReportRequest", "description"))).unwrap();
+        let accepted = validate::required_text("description", Some(&s), usize::MAX).is_ok();
+        prop_assert_eq!(pattern.is_match(&s), accepted, "{:?}", s);
+    }
+}

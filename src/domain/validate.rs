@@ -30,6 +30,15 @@ pub fn allowed_char(c: char) -> bool {
     !matches!(c, '\u{FFFE}' | '\u{FFFF}')
 }
 
+/// What [`allowed_char`] accepts, as a JSON Schema (ECMA-262) pattern: the
+/// API document states it on every free-text field.
+pub const TEXT_PATTERN: &str =
+    r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\uFFFE\uFFFF]*$";
+
+/// [`TEXT_PATTERN`] with at least one character that is not a space: what
+/// [`required_text`] accepts.
+pub const REQUIRED_TEXT_PATTERN: &str = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\uFFFE\uFFFF]*[^\s\u0000-\u001F\u007F-\u009F\uFFFE\uFFFF][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\uFFFE\uFFFF]*$";
+
 /// The error for text with characters [`allowed_char`] refuses.
 pub fn invalid_characters(field: &'static str) -> FieldError {
     FieldError::new(
@@ -45,6 +54,11 @@ pub fn optional_text(
     value: Option<&str>,
     max_chars: usize,
 ) -> Result<Option<String>, FieldError> {
+    // The characters of the whole value, spaces around included: what
+    // `TEXT_PATTERN` states.
+    if value.is_some_and(|v| !v.chars().all(allowed_char)) {
+        return Err(invalid_characters(field));
+    }
     let Some(v) = value.map(str::trim).filter(|v| !v.is_empty()) else {
         return Ok(None);
     };
@@ -54,9 +68,6 @@ pub fn optional_text(
             "too_long",
             format!("{field} must be at most {max_chars} characters"),
         ));
-    }
-    if !v.chars().all(allowed_char) {
-        return Err(invalid_characters(field));
     }
     Ok(Some(v.to_string()))
 }

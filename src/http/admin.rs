@@ -37,9 +37,12 @@ pub async fn list_users(state: web::Data<AppState>, staff: Staff) -> AppResult<H
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateUserRequest {
+    #[schema(pattern = "^[A-Za-z0-9.@_-]{3,64}$")]
     pub username: String,
+    #[schema(max_length = 120)]
     pub display_name: String,
     /// At least 10 characters.
+    #[schema(min_length = 10)]
     pub password: String,
     pub role: Role,
     /// Office codes (required for `office`).
@@ -96,10 +99,13 @@ pub async fn create_user(
 pub struct UpdateUserRequest {
     /// An empty string removes it.
     pub email: Option<String>,
+    #[schema(max_length = 120)]
     pub display_name: Option<String>,
     pub role: Option<Role>,
     pub offices: Option<Vec<String>>,
     pub active: Option<bool>,
+    /// At least 10 characters.
+    #[schema(min_length = 10)]
     pub password: Option<String>,
 }
 

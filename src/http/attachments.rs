@@ -37,8 +37,9 @@ fn token_from(req: &HttpRequest, q: &TokenQuery) -> Option<String> {
 }
 
 /// The multipart body, for the OpenAPI document.
-#[derive(ToSchema)]
+#[derive(Deserialize, ToSchema)]
 #[allow(dead_code)]
+#[serde(deny_unknown_fields)]
 pub struct UploadForm {
     /// JPEG, PNG or WebP image (≤ 10 MB, 5 per report) or PDF (≤ 10 MB, 3 per report).
     #[schema(value_type = String, format = Binary)]
@@ -50,6 +51,7 @@ pub struct UploadForm {
     path = "/api/v1/reports/{code}/attachments",
     tag = "reports",
     params(("code" = String, Path, description = "Public code"), TokenQuery),
+    security((), ("bearer" = [])),
     request_body(content = UploadForm, content_type = "multipart/form-data"),
     responses(
         (status = 201, description = "Stored (images re-encoded without metadata)", body = AttachmentView),
@@ -321,6 +323,7 @@ fn unsupported() -> AppError {
     path = "/api/v1/attachments/{id}",
     tag = "reports",
     params(("id" = String, Path, description = "Attachment id"), TokenQuery),
+    security((), ("bearer" = [])),
     responses(
         (status = 200, description = "The file: images inline, PDFs as a download"),
         (status = 404, description = "No such attachment (or one not public — a photo not yet published, a document — without the report's token or a staff member who may see it)", body = crate::error::ErrorEnvelope),

@@ -116,9 +116,13 @@ pub struct CalendarUpdate {
     /// IANA time zone, e.g. `Europe/Rome`.
     pub timezone: Option<String>,
     /// ISO weekdays, 1 = Monday … 7 = Sunday.
+    #[serde(default, deserialize_with = "crate::http::dto::whole::option_vec")]
+    #[schema(value_type = Option<Vec<u32>>)]
     pub working_weekdays: Option<Vec<u32>>,
     pub office_hours: Option<String>,
     pub deadline_mode: Option<String>,
+    #[serde(default, deserialize_with = "crate::http::dto::whole::option")]
+    #[schema(minimum = 0, maximum = 365)]
     pub reopen_days: Option<i32>,
     /// The URP's phone, shown to citizens; empty clears it.
     pub urp_phone: Option<String>,
@@ -346,7 +350,11 @@ pub async fn remove_holiday(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CategoryUpdate {
+    #[serde(default, deserialize_with = "crate::http::dto::whole::option")]
+    #[schema(minimum = 1, maximum = 720)]
     pub take_in_sla_hours: Option<i32>,
+    #[serde(default, deserialize_with = "crate::http::dto::whole::option")]
+    #[schema(minimum = 1, maximum = 3650)]
     pub resolution_target_days: Option<i32>,
     /// `working_days`, `business_hours`, `calendar`, or null for the municipality's default.
     #[serde(default, deserialize_with = "present")]

@@ -18,7 +18,10 @@ use crate::store::{naive, reports, utc};
 #[into_params(parameter_in = Query)]
 pub struct CallbackQuery {
     /// `open` (default), `done` or `unreachable`.
+    #[param(pattern = "^(open|done|unreachable)$")]
     pub state: Option<String>,
+    /// At most this many, 1–500 (default 100).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
 }
 
@@ -100,7 +103,7 @@ pub async fn list(
             "state is open, done or unreachable",
         ));
     }
-    let limit = q.limit.unwrap_or(100).clamp(1, 500);
+    let limit = super::dto::page_limit(q.limit, 100, 500)?;
     let m = staff.actor.municipality_id.clone();
     let now = Utc::now();
     let views = state

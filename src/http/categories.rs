@@ -14,10 +14,13 @@ use crate::store::{catalog, municipalities};
 #[into_params(parameter_in = Query)]
 pub struct CategoriesQuery {
     /// Latitude of the point (with `lon`).
+    #[param(minimum = -90, maximum = 90)]
     pub lat: Option<f64>,
     /// Longitude of the point (with `lat`).
+    #[param(minimum = -180, maximum = 180)]
     pub lon: Option<f64>,
     /// ISTAT code of the municipality, instead of a point.
+    #[param(pattern = "^[0-9]{6}$")]
     pub municipality: Option<String>,
 }
 

@@ -272,3 +272,58 @@ pub fn report_view(b: &ReportBundle, audience: Audience) -> ReportView {
         documents: with_personal_data.then(|| documents.into_iter().map(attachment_view).collect()),
     }
 }
+
+/// A page size: `default` when absent, refused outside `1..=max` (the
+/// bounds each query documents).
+pub fn page_limit(value: Option<i64>, default: i64, max: i64) -> crate::error::AppResult<i64> {
+    let limit = value.unwrap_or(default);
+    if !(1..=max).contains(&limit) {
+        return Err(crate::error::AppError::bad_request(
+            "invalid_limit",
+            format!("limit must be between 1 and {max}"),
+        ));
+    }
+    Ok(limit)
+}
+
+/// Request integers as JSON Schema reads them: `3.0` is the integer 3 (serde
+/// alone refuses it), `3.5` is not an integer. For the body fields the
+/// document types `integer`.
+pub mod whole {
+    use serde::de::{Deserialize, Deserializer, Error};
+
+    fn whole<'de, D: Deserializer<'de>, T: TryFrom<i64>>(
+        n: serde_json::Number,
+    ) -> Result<T, D::Error> {
+        let value = match n.as_i64() {
+            Some(v) => Some(v),
+            None => n
+                .as_f64()
+                .filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15)
+                .map(|f| f as i64),
+        };
+        value.and_then(|v| T::try_from(v).ok()).ok_or_else(|| {
+            D::Error::custom(format!(
+                "invalid value: {n}, expected a whole number in range"
+            ))
+        })
+    }
+
+    pub fn int<'de, D: Deserializer<'de>, T: TryFrom<i64>>(d: D) -> Result<T, D::Error> {
+        whole::<D, T>(serde_json::Number::deserialize(d)?)
+    }
+
+    pub fn option<'de, D: Deserializer<'de>, T: TryFrom<i64>>(d: D) -> Result<Option<T>, D::Error> {
+        Option::<serde_json::Number>::deserialize(d)?
+            .map(whole::<D, T>)
+            .transpose()
+    }
+
+    pub fn option_vec<'de, D: Deserializer<'de>, T: TryFrom<i64>>(
+        d: D,
+    ) -> Result<Option<Vec<T>>, D::Error> {
+        Option::<Vec<serde_json::Number>>::deserialize(d)?
+            .map(|items| items.into_iter().map(whole::<D, T>).collect())
+            .transpose()
+    }
+}

@@ -21,12 +21,18 @@ pub const PER_ADDRESS_PER_HOUR: i32 = 60;
 pub struct FeedbackRequest {
     /// The page's route template, e.g. `/segnalazioni/{code}` (see the
     /// component for the list).
+    #[schema(
+        pattern = "^/(segnala(/inviata)?|segnalazioni(/\\{code\\})?|privacy|accessibilita|note-legali|non-trovata)?$"
+    )]
     pub page: String,
     /// 1 to 5 stars.
+    #[schema(minimum = 1, maximum = 5)]
+    #[serde(deserialize_with = "crate::http::dto::whole::int")]
     pub rating: i32,
     /// From the difficulties (1–3 stars) or the good points (4–5); `other` in both.
     pub answer: Option<Answer>,
     /// "Vuoi aggiungere altri dettagli?" — at most 200 characters, seen by staff only.
+    #[schema(max_length = 200)]
     pub detail: Option<String>,
 }
 

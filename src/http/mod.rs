@@ -159,6 +159,13 @@ async fn not_found(
     if let Some(page) = web::not_found_page(&state, &req).await {
         return Ok(page);
     }
+    let allow = openapi::allowed_methods(req.path());
+    if let Some(allow) = allow.filter(|a| !a.split(", ").any(|m| m == req.method().as_str())) {
+        return Err(AppError::MethodNotAllowed {
+            method: req.method().to_string(),
+            allow: allow.to_string(),
+        });
+    }
     Err(AppError::not_found(
         "not_found",
         format!("no route for {} {}", req.method(), req.path()),

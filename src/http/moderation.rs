@@ -200,8 +200,10 @@ pub async fn moderate(
 #[into_params(parameter_in = Query)]
 pub struct ModerationQuery {
     /// At most this many (1-100, default 20).
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<i64>,
     /// `next_cursor` of the previous page.
+    #[param(pattern = "^([0-9]{1,18})?$")]
     pub cursor: Option<String>,
 }
 
@@ -259,13 +261,7 @@ pub async fn queue(
             })
         }
     };
-    let limit = q.limit.unwrap_or(20);
-    if !(1..=100).contains(&limit) {
-        return Err(AppError::bad_request(
-            "invalid_limit",
-            "limit must be between 1 and 100",
-        ));
-    }
+    let limit = super::dto::page_limit(q.limit, 20, 100)?;
     let after = match q.cursor.as_deref().filter(|c| !c.is_empty()) {
         None => 0,
         Some(c) => c.parse::<i64>().map_err(|_| {

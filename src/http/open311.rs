@@ -792,33 +792,46 @@ pub async fn dispatch(
         None => return error_response(Format::Json, err(404, "add .json or .xml to the path")),
     };
     let segments: Vec<&str> = stem.split('/').filter(|s| !s.is_empty()).collect();
-    let is_post = req.method() == actix_web::http::Method::POST;
-    let result = match (segments.as_slice(), is_post) {
-        (["discovery"], false) => discovery(state, format).await,
-        (["services"], false) => services(state, query_params(&req), format).await,
-        (["services", code], false) => {
+    use actix_web::http::Method;
+    let (get, post) = (req.method() == Method::GET, req.method() == Method::POST);
+    let result = match (segments.as_slice(), (get, post)) {
+        (["discovery"], (true, _)) => discovery(state, format).await,
+        (["services"], (true, _)) => services(state, query_params(&req), format).await,
+        (["services", code], (true, _)) => {
             service_definition(state, query_params(&req), code.to_string(), format).await
         }
-        (["requests"], false) => list_requests(state, query_params(&req), format).await,
-        (["requests"], true) => match form_params(&state, &req, payload).await {
+        (["requests"], (true, _)) => list_requests(state, query_params(&req), format).await,
+        (["requests"], (_, true)) => match form_params(&state, &req, payload).await {
             Ok(p) => create_request(state, p, format).await,
             Err(e) => Err(e),
         },
-        (["requests", id], false) => {
+        (["requests", id], (true, _)) => {
             one_request(state, query_params(&req), id.to_string(), format).await
         }
-        (["tokens", t], false) => token(state, query_params(&req), t.to_string(), format).await,
-        _ => Err(err(
-            404,
-            format!("no such Open311 resource: {}", req.path()),
-        )),
+        (["tokens", t], (true, _)) => token(state, query_params(&req), t.to_string(), format).await,
+        _ => match super::openapi::allowed_methods(req.path()) {
+            Some(allow) => {
+                let message = format!("{} is not allowed here: use {allow}", req.method());
+                let mut res = error_response(format, err(405, message));
+                res.headers_mut().insert(
+                    actix_web::http::header::ALLOW,
+                    actix_web::http::header::HeaderValue::from_static(allow),
+                );
+                return res;
+            }
+            None => Err(err(
+                404,
+                format!("no such Open311 resource: {}", req.path()),
+            )),
+        },
     };
     result.unwrap_or_else(|e| error_response(format, e))
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/open311/v2/{tail:.*}", web::get().to(dispatch))
-        .route("/open311/v2/{tail:.*}", web::post().to(dispatch));
+    // Every method: `dispatch` answers the undeclared ones 405 in the
+    // requested format.
+    cfg.route("/open311/v2/{tail:.*}", web::route().to(dispatch));
 }
 
 /// OpenAPI entries for the Open311 routes (all served by [`dispatch`]).
@@ -827,32 +840,32 @@ pub mod doc {
 
     /// Discovery: endpoint, specification, formats, contact.
     #[utoipa::path(get, path = "/open311/v2/discovery.{format}", tag = "open311",
-        params(("format" = String, Path, description = "json or xml")),
+        params(("format" = String, Path, pattern = "^(json|xml)$", description = "json or xml")),
         responses((status = 200, description = "Discovery document")))]
     pub fn discovery() {}
 
     /// The services (categories) of a jurisdiction.
     #[utoipa::path(get, path = "/open311/v2/services.{format}", tag = "open311",
-        params(("format" = String, Path, description = "json or xml"), ("jurisdiction_id" = Option<String>, Query, description = "ISTAT code; required when several comuni are served")),
+        params(("format" = String, Path, pattern = "^(json|xml)$", description = "json or xml"), ("jurisdiction_id" = Option<String>, Query, description = "ISTAT code; required when several comuni are served")),
         responses((status = 200, description = "Array of services"), (status = 400, description = "jurisdiction_id missing"), (status = 404, description = "Unknown jurisdiction")))]
     pub fn services() {}
 
     /// A service definition: its extra questions (attributes).
     #[utoipa::path(get, path = "/open311/v2/services/{service_code}.{format}", tag = "open311",
-        params(("service_code" = String, Path), ("format" = String, Path, description = "json or xml"), ("jurisdiction_id" = Option<String>, Query)),
+        params(("service_code" = String, Path), ("format" = String, Path, pattern = "^(json|xml)$", description = "json or xml"), ("jurisdiction_id" = Option<String>, Query)),
         responses((status = 200, description = "Service definition"), (status = 404, description = "Unknown service")))]
     pub fn service_definition() {}
 
     /// Service requests: by id (comma list), or by service code, dates (at most 90 days) and status.
     #[utoipa::path(get, path = "/open311/v2/requests.{format}", tag = "open311",
-        params(("format" = String, Path, description = "json or xml"), ("jurisdiction_id" = Option<String>, Query), ("service_request_id" = Option<String>, Query),
-            ("service_code" = Option<String>, Query), ("start_date" = Option<String>, Query), ("end_date" = Option<String>, Query), ("status" = Option<String>, Query, description = "open or closed")),
+        params(("format" = String, Path, pattern = "^(json|xml)$", description = "json or xml"), ("jurisdiction_id" = Option<String>, Query), ("service_request_id" = Option<String>, Query),
+            ("service_code" = Option<String>, Query), ("start_date" = Option<String>, Query, pattern = "^([0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2}))?)?$", description = "W3C date-time or date; empty: none"), ("end_date" = Option<String>, Query, pattern = "^([0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2}))?)?$", description = "W3C date-time or date; empty: none"), ("status" = Option<String>, Query, pattern = "^(open|closed)?$", description = "open or closed (empty: both)")),
         responses((status = 200, description = "Array of service requests (at most 1000, newest first)"), (status = 400, description = "Bad dates or a range over 90 days")))]
     pub fn requests() {}
 
     /// Create a service request (form-encoded or multipart; `api_key` required).
     #[utoipa::path(post, path = "/open311/v2/requests.{format}", tag = "open311",
-        params(("format" = String, Path, description = "json or xml")),
+        params(("format" = String, Path, pattern = "^(json|xml)$", description = "json or xml")),
         request_body(content = String, content_type = "application/x-www-form-urlencoded",
             description = "api_key, jurisdiction_id, service_code, lat, long, description, email, phone, first_name, last_name, media_url, attribute[code]"),
         responses((status = 201, description = "[{service_request_id, service_notice}]"), (status = 400, description = "Missing or invalid fields"), (status = 403, description = "Missing or invalid api_key")))]
@@ -860,13 +873,13 @@ pub mod doc {
 
     /// One service request.
     #[utoipa::path(get, path = "/open311/v2/requests/{service_request_id}.{format}", tag = "open311",
-        params(("service_request_id" = String, Path), ("format" = String, Path, description = "json or xml"), ("jurisdiction_id" = Option<String>, Query)),
+        params(("service_request_id" = String, Path), ("format" = String, Path, pattern = "^(json|xml)$", description = "json or xml"), ("jurisdiction_id" = Option<String>, Query)),
         responses((status = 200, description = "A one-element array"), (status = 404, description = "Unknown id")))]
     pub fn request() {}
 
     /// The service request id for a token (requests are created synchronously: the token is the id).
     #[utoipa::path(get, path = "/open311/v2/tokens/{token}.{format}", tag = "open311",
-        params(("token" = String, Path), ("format" = String, Path, description = "json or xml"), ("jurisdiction_id" = Option<String>, Query)),
+        params(("token" = String, Path), ("format" = String, Path, pattern = "^(json|xml)$", description = "json or xml"), ("jurisdiction_id" = Option<String>, Query)),
         responses((status = 200, description = "[{service_request_id, token}]"), (status = 404, description = "Unknown token")))]
     pub fn token() {}
 }

@@ -31,6 +31,187 @@ impl utoipa::Modify for BearerAuth {
     }
 }
 
+/// The answers every operation of a kind can give, added where a handler's
+/// own list does not already name them (its description is more precise):
+/// 401 where a bearer token is required, 400 where a query string is parsed,
+/// 404 where the path names a resource, and the body errors where a JSON
+/// body is read (see `json_error` and `query_error` in `http`).
+struct CommonResponses;
+
+impl utoipa::Modify for CommonResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::path::ParameterIn;
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            // Open311 answers errors as `[{code, description}]` in the
+            // requested format.
+            let open311 = path.starts_with("/open311/");
+            let operations = [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ];
+            for operation in operations.into_iter().flatten() {
+                let params = operation.parameters.as_deref().unwrap_or_default();
+                let has = |place: ParameterIn| params.iter().any(|p| p.parameter_in == place);
+                let mut add = Vec::new();
+                match token(operation) {
+                    Token::Required => {
+                        add.push(("401", "No valid bearer token"));
+                        if !EVERY_ROLE.contains(&path.as_str()) {
+                            add.push(("403", "The caller's role may not do this (`forbidden`)"));
+                        }
+                    }
+                    Token::Optional => {
+                        add.push(("401", "A bearer token was sent but is not valid"))
+                    }
+                    Token::None => {}
+                }
+                if has(ParameterIn::Query) {
+                    add.push((
+                        "400",
+                        "A query parameter is malformed (`invalid_query` or a more precise code)",
+                    ));
+                }
+                if has(ParameterIn::Path) {
+                    add.push((
+                        "404",
+                        "No such resource (`not_found` or a more precise code)",
+                    ));
+                }
+                let json_body = operation
+                    .request_body
+                    .as_ref()
+                    .is_some_and(|body| body.content.contains_key("application/json"));
+                if json_body {
+                    add.push(("400", "The body is not JSON (`malformed_json`)"));
+                    add.push(("413", "The body is too large (`payload_too_large`)"));
+                    add.push((
+                        "415",
+                        "The body is not `application/json` (`unsupported_media_type`)",
+                    ));
+                    add.push(("422", "The body does not have the expected shape (`invalid_body`) or a field is invalid"));
+                }
+                for (status, description) in add {
+                    operation
+                        .responses
+                        .responses
+                        .entry(status.to_string())
+                        .or_insert_with(|| error_response(description, !open311));
+                }
+            }
+        }
+    }
+}
+
+/// Staff paths every role may use (no 403).
+const EVERY_ROLE: &[&str] = &["/api/v1/auth/me", "/api/v1/offices"];
+
+enum Token {
+    Required,
+    /// Anyone may call it; staff send their token (a wrong one is refused).
+    Optional,
+    None,
+}
+
+fn token(operation: &utoipa::openapi::path::Operation) -> Token {
+    let requirements = operation.security.as_deref().unwrap_or_default();
+    let named = |r: &utoipa::openapi::security::SecurityRequirement| {
+        serde_json::to_value(r).is_ok_and(|v| v.get("bearer").is_some())
+    };
+    match requirements.iter().filter(|r| named(r)).count() {
+        0 => Token::None,
+        n if n == requirements.len() => Token::Required,
+        _ => Token::Optional,
+    }
+}
+
+fn error_response(
+    description: &str,
+    envelope: bool,
+) -> utoipa::openapi::RefOr<utoipa::openapi::Response> {
+    use utoipa::openapi::{Content, Ref, ResponseBuilder};
+    let response = ResponseBuilder::new().description(description);
+    let response = if envelope {
+        response.content(
+            "application/json",
+            Content::new(Some(Ref::from_schema_name("ErrorEnvelope"))),
+        )
+    } else {
+        response
+    };
+    response.build().into()
+}
+
+/// The free-text fields of request bodies, `(schema, property)`: each is
+/// checked with `validate::optional_text` or `required_text`, so the
+/// document gives each the characters those accept (and, when required, that
+/// it is not blank).
+const FREE_TEXT: &[(&str, &str)] = &[
+    ("CreateReportRequest", "title"),
+    ("CreateReportRequest", "description"),
+    ("CreateReportRequest", "address"),
+    ("ReporterInput", "name"),
+    ("CitizenAction", "message"),
+    ("Information", "message"),
+    ("ReopenRequest", "message"),
+    ("RatingRequest", "comment"),
+    ("FeedbackRequest", "detail"),
+    ("NoteRequest", "text"),
+    ("TransitionRequest", "public_message"),
+    ("TransitionRequest", "internal_note"),
+    ("ReassignRequest", "reason"),
+    ("ModerationRequest", "public_title"),
+    ("ModerationRequest", "public_description"),
+    ("ModerationRequest", "reason"),
+    ("AttemptRequest", "note"),
+    ("HolidayRequest", "name"),
+    ("CreateUserRequest", "display_name"),
+    ("UpdateUserRequest", "display_name"),
+    ("CalendarUpdate", "urp_address"),
+    ("MessageTemplate", "label"),
+    ("MessageTemplate", "text_it"),
+    ("MessageTemplate", "text_en"),
+];
+
+/// Optional fields of [`FREE_TEXT`] that may not be blank when given.
+const NOT_BLANK_WHEN_GIVEN: &[(&str, &str)] = &[("UpdateUserRequest", "display_name")];
+
+/// States [`FREE_TEXT`]'s character rules in the document.
+struct TextRules;
+
+impl utoipa::Modify for TextRules {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use crate::domain::validate::{REQUIRED_TEXT_PATTERN, TEXT_PATTERN};
+        let Some(components) = openapi.components.as_mut() else {
+            return;
+        };
+        for (schema, property) in FREE_TEXT {
+            let Some(utoipa::openapi::RefOr::T(utoipa::openapi::Schema::Object(object))) =
+                components.schemas.get_mut(*schema)
+            else {
+                panic!("FREE_TEXT names {schema}, which is not an object schema");
+            };
+            let required = object.required.iter().any(|r| r == property)
+                || NOT_BLANK_WHEN_GIVEN.contains(&(schema, property));
+            let Some(utoipa::openapi::RefOr::T(utoipa::openapi::Schema::Object(field))) =
+                object.properties.get_mut(*property)
+            else {
+                panic!("FREE_TEXT names {schema}.{property}, which is not a plain field");
+            };
+            field.pattern = Some(
+                if required {
+                    REQUIRED_TEXT_PATTERN
+                } else {
+                    TEXT_PATTERN
+                }
+                .into(),
+            );
+        }
+    }
+}
+
 #[derive(OpenApi)]
 #[openapi(
     info(
@@ -94,7 +275,7 @@ impl utoipa::Modify for BearerAuth {
         health::metrics,
     ),
     components(schemas(crate::error::ErrorEnvelope, crate::error::ErrorBody)),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &CommonResponses, &TextRules),
     tags(
         (name = "territory", description = "Served municipalities and their categories"),
         (name = "reports", description = "Filing and following reports"),
@@ -125,4 +306,74 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     .finish()
             }),
         );
+}
+
+/// The methods the document declares for a concrete request path, as an
+/// `Allow` value (`"GET, POST"`), or `None` when it names no such path: what
+/// a 405 answers to an undeclared method.
+pub fn allowed_methods(path: &str) -> Option<&'static str> {
+    static TABLE: std::sync::LazyLock<Vec<(regex::Regex, String)>> =
+        std::sync::LazyLock::new(|| {
+            ApiDoc::openapi()
+                .paths
+                .paths
+                .iter()
+                .map(|(template, item)| (template_regex(template), declared(item)))
+                .collect()
+        });
+    TABLE
+        .iter()
+        .find(|(pattern, _)| pattern.is_match(path))
+        .map(|(_, allow)| allow.as_str())
+}
+
+/// `/a/{id}.{format}` → `^/a/[^/]+\.[^/]+$`.
+fn template_regex(template: &str) -> regex::Regex {
+    let mut pattern = String::from("^");
+    for (i, piece) in template.split(['{', '}']).enumerate() {
+        // Even pieces are literal text, odd ones parameter names.
+        if i % 2 == 0 {
+            pattern.push_str(&regex::escape(piece));
+        } else {
+            pattern.push_str("[^/]+");
+        }
+    }
+    pattern.push('$');
+    regex::Regex::new(&pattern).expect("a path template makes a valid pattern")
+}
+
+fn declared(item: &utoipa::openapi::PathItem) -> String {
+    [
+        ("GET", &item.get),
+        ("POST", &item.post),
+        ("PUT", &item.put),
+        ("PATCH", &item.patch),
+        ("DELETE", &item.delete),
+    ]
+    .iter()
+    .filter(|(_, operation)| operation.is_some())
+    .map(|(method, _)| *method)
+    .collect::<Vec<_>>()
+    .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::allowed_methods;
+
+    #[test]
+    fn the_allowed_methods_of_a_path_come_from_the_document() {
+        assert_eq!(allowed_methods("/api/v1/reports"), Some("GET, POST"));
+        assert_eq!(
+            allowed_methods("/api/v1/reports/PI-2026-000001"),
+            Some("GET")
+        );
+        assert_eq!(allowed_methods("/api/v1/admin/users/7"), Some("PATCH"));
+        assert_eq!(allowed_methods("/open311/v2/requests/12.xml"), Some("GET"));
+        assert_eq!(allowed_methods("/open311/v2/discovery.json"), Some("GET"));
+        // Parameters never span a slash, and unknown paths are not guessed at.
+        assert_eq!(allowed_methods("/api/v1/reports/a/b"), None);
+        assert_eq!(allowed_methods("/api/v1/nothing"), None);
+        assert_eq!(allowed_methods("/api/v1/reports/"), None);
+    }
 }

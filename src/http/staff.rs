@@ -27,6 +27,7 @@ pub const MAX_LIMIT: i64 = 200;
 #[into_params(parameter_in = Query)]
 pub struct QueueQuery {
     /// Comma-separated statuses (default: `new,taken_in,in_progress`).
+    #[param(value_type = Option<Vec<crate::domain::report::Status>>, style = Form, explode = false, min_items = 1)]
     pub status: Option<String>,
     /// Comma-separated category codes.
     pub category: Option<String>,
@@ -34,8 +35,11 @@ pub struct QueueQuery {
     pub office: Option<String>,
     /// Only reports past their take-in deadline.
     pub overdue: Option<bool>,
+    /// Page size, 1–200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
     /// `next_cursor` of the previous page.
+    #[param(pattern = "^([0-9]{1,18}_[0-9]{1,18})?$")]
     pub cursor: Option<String>,
 }
 
@@ -148,13 +152,7 @@ pub async fn queue(
         None => vec![Status::New, Status::TakenIn, Status::InProgress],
         Some(s) => super::reports::list::parse_statuses(Some(s))?,
     };
-    let limit = q.limit.unwrap_or(DEFAULT_LIMIT);
-    if !(1..=MAX_LIMIT).contains(&limit) {
-        return Err(AppError::bad_request(
-            "invalid_limit",
-            format!("limit must be between 1 and {MAX_LIMIT}"),
-        ));
-    }
+    let limit = super::dto::page_limit(q.limit, DEFAULT_LIMIT, MAX_LIMIT)?;
     let after = parse_cursor(q.cursor.as_deref())?;
     let scope = match staff.role() {
         Role::Office => QueueScope::Offices(staff.actor.office_ids.clone()),
@@ -203,7 +201,11 @@ pub async fn queue(
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct PageQuery {
+    /// Page size, 1–200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
+    /// `next_cursor` of the previous page.
+    #[param(pattern = "^([0-9]{1,18}_[0-9]{1,18})?$")]
     pub cursor: Option<String>,
 }
 
@@ -396,7 +398,7 @@ async fn supervisor_page(
         + 'static,
 ) -> AppResult<HttpResponse> {
     staff.require_here(Action::Supervise)?;
-    let limit = q.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT);
+    let limit = super::dto::page_limit(q.limit, DEFAULT_LIMIT, MAX_LIMIT)?;
     let after = parse_cursor(q.cursor.as_deref())?;
     let municipality = staff.actor.municipality_id.clone();
     let now = Utc::now();

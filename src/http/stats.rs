@@ -24,10 +24,17 @@ pub const MAX_DAYS: i64 = 366;
 #[into_params(parameter_in = Query)]
 pub struct StatsQuery {
     /// First day (YYYY-MM-DD, local) or instant (RFC 3339); default 30 days ago.
+    #[param(
+        pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?(Z|[+-][0-9]{2}:[0-9]{2}))?$"
+    )]
     pub from: Option<String>,
     /// Day after the last (YYYY-MM-DD) or instant; default now.
+    #[param(
+        pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?(Z|[+-][0-9]{2}:[0-9]{2}))?$"
+    )]
     pub to: Option<String>,
     /// `json` (default) or `csv`.
+    #[param(pattern = "^(json|csv)$")]
     pub format: Option<String>,
 }
 
@@ -182,7 +189,10 @@ fn hours(seconds: Option<i64>) -> Option<f64> {
     security(("bearer" = [])),
     params(StatsQuery),
     responses(
-        (status = 200, description = "Per-office workload (JSON, or text/csv with format=csv)", body = OfficeStatsResponse),
+        (status = 200, description = "Per-office workload (JSON, or text/csv with format=csv)", content(
+            (OfficeStatsResponse = "application/json"),
+            (String = "text/csv"),
+        )),
         (status = 400, description = "Bad dates or a period over 366 days", body = crate::error::ErrorEnvelope),
         (status = 403, description = "Not a supervisor", body = crate::error::ErrorEnvelope),
     )
@@ -346,6 +356,7 @@ fn csv_field(s: &str) -> String {
 #[into_params(parameter_in = Query)]
 pub struct PublicStatsQuery {
     /// ISTAT code; may be omitted when one municipality is served.
+    #[param(pattern = "^[0-9]{6}$")]
     pub municipality: Option<String>,
 }
 

@@ -18,6 +18,7 @@ mod onboarding;
 mod open311;
 mod ops;
 mod retention;
+mod schema;
 mod sla;
 mod staff;
 mod storage;

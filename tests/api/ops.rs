@@ -172,6 +172,64 @@ async fn every_answer_has_a_request_id_and_a_5xx_envelope_carries_it() {
 }
 
 #[tokio::test]
+async fn an_undeclared_method_on_a_known_path_is_405_with_allow() {
+    let app = TestApp::pisa().await;
+    for (method, path, allow) in [
+        ("DELETE", "/api/v1/reports", "GET, POST"),
+        ("PUT", "/api/v1/reports/PI-2026-000001", "GET"),
+        ("GET", "/api/v1/reports/PI-2026-000001/transitions", "POST"),
+        ("POST", "/api/v1/admin/users/7", "PATCH"),
+        ("PATCH", "/healthz", "GET"),
+    ] {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let resp = app
+            .client
+            .request(method.clone(), app.url(path))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status().as_u16(), 405, "{method} {path}");
+        assert_eq!(resp.headers()["allow"], allow, "{method} {path}");
+        let body: serde_json::Value = resp.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "method_not_allowed", "{body}");
+    }
+    // Open311 answers in its own format, in the one asked for.
+    for (method, path, allow) in [
+        (
+            reqwest::Method::DELETE,
+            "/open311/v2/requests.xml",
+            "GET, POST",
+        ),
+        (reqwest::Method::POST, "/open311/v2/discovery.json", "GET"),
+        (reqwest::Method::PUT, "/open311/v2/requests/1.json", "GET"),
+    ] {
+        let resp = app
+            .client
+            .request(method.clone(), app.url(path))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status().as_u16(), 405, "{method} {path}");
+        assert_eq!(resp.headers()["allow"], allow, "{method} {path}");
+        let text = resp.text().await.unwrap();
+        let expected = if path.ends_with(".xml") {
+            "<errors>"
+        } else {
+            "\"code\":405"
+        };
+        assert!(text.contains(expected), "{method} {path}: {text}");
+    }
+    // A path no operation has stays 404.
+    let resp = app
+        .client
+        .delete(app.url("/api/v1/nope"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 404);
+}
+
+#[tokio::test]
 async fn unknown_pages_are_pages_for_people_and_unknown_api_paths_stay_json() {
     let app = TestApp::pisa().await;
     for path in ["/nope", "/segnalazioni/a/b", "/staff/nope"] {

@@ -24,6 +24,19 @@ pub struct CitizenAction {
     /// The tracking token given at creation.
     pub token: String,
     /// What the citizen wants to say (required to reopen).
+    #[schema(max_length = 2000)]
+    pub message: Option<String>,
+}
+
+/// The citizen's "it is not fixed": the message is required (and checked
+/// in [`act`], so that its absence reads like any other missing field).
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReopenRequest {
+    /// The tracking token given at creation.
+    pub token: String,
+    /// What is still wrong.
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 2000)]
     pub message: Option<String>,
 }
 
@@ -126,7 +139,7 @@ pub async fn confirm(
     path = "/api/v1/reports/{code}/reopen",
     tag = "reports",
     params(("code" = String, Path, description = "Public code")),
-    request_body = CitizenAction,
+    request_body = ReopenRequest,
     responses(
         (status = 200, description = "Back to the office", body = ReportView),
         (status = 403, description = "Wrong token", body = crate::error::ErrorEnvelope),
@@ -139,15 +152,11 @@ pub async fn confirm(
 pub async fn reopen(
     state: web::Data<AppState>,
     code: web::Path<String>,
-    body: web::Json<CitizenAction>,
+    body: web::Json<ReopenRequest>,
 ) -> AppResult<HttpResponse> {
-    act(
-        state,
-        code.into_inner(),
-        body.into_inner(),
-        Status::InProgress,
-    )
-    .await
+    let ReopenRequest { token, message } = body.into_inner();
+    let action = CitizenAction { token, message };
+    act(state, code.into_inner(), action, Status::InProgress).await
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -226,7 +235,10 @@ pub async fn receipt(
 pub struct RatingRequest {
     pub token: String,
     /// "Quanto è stato facile usare questo servizio?" 1 (molto difficile) to 5 (molto facile).
+    #[schema(minimum = 1, maximum = 5)]
+    #[serde(deserialize_with = "crate::http::dto::whole::int")]
     pub score: i32,
+    #[schema(max_length = 1000)]
     pub comment: Option<String>,
 }
 
@@ -277,6 +289,7 @@ pub struct Information {
     /// The tracking token given at creation.
     pub token: String,
     /// What the citizen adds (up to 2000 characters).
+    #[schema(min_length = 1, max_length = 2000)]
     pub message: String,
 }
 

@@ -21,13 +21,15 @@ pub const MAX_ZOOM: u8 = 22;
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ClustersQuery {
-    /// `minLon,minLat,maxLon,maxLat` (WGS84).
+    /// `minLon,minLat,maxLon,maxLat` (WGS84), min < max.
+    #[param(value_type = Vec<f64>, style = Form, explode = false, min_items = 4, max_items = 4)]
     pub bbox: Option<String>,
     /// The map's Web-Mercator zoom, 0–22: it sets the size of the squares
     /// (about 80 screen pixels).
     #[param(value_type = Option<u8>, minimum = 0, maximum = 22)]
     pub zoom: Option<String>,
     /// Comma-separated statuses (default: all but `rejected`).
+    #[param(value_type = Option<Vec<crate::domain::report::Status>>, style = Form, explode = false, min_items = 1)]
     pub status: Option<String>,
     /// Comma-separated category codes.
     pub category: Option<String>,

@@ -21,12 +21,22 @@ use crate::store::{catalog, municipalities, naive, rate_limits, utc};
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReporterInput {
+    #[schema(max_length = 200)]
     pub name: Option<String>,
+    #[schema(
+        max_length = 254,
+        pattern = r"^[A-Za-z0-9!#$&'*+/=^_`{|}~-]([A-Za-z0-9.!#$&'*+/=^_`{|}~-]{0,62}[A-Za-z0-9!#$&'*+/=^_`{|}~-])?@[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.[A-Za-z]{2,24}$"
+    )]
     pub email: Option<String>,
-    /// Italian formats with or without +39 are accepted.
+    /// Italian formats with or without +39 are accepted (the pattern shows
+    /// the plainest; spaces, dots, dashes, slashes, brackets and other
+    /// countries' `+CC` numbers are accepted too).
+    #[schema(pattern = r"^(\+39 ?)?(3[0-9]{2} ?[0-9]{6,7}|0[0-9]{5,10})$")]
     pub phone: Option<String>,
     /// How to be kept informed: `email`, `phone` or `none` (default: email if
-    /// given, else phone if given, else none).
+    /// given, else phone if given, else none). `email` and `phone` need that
+    /// contact.
+    #[schema(value_type = Option<crate::domain::report::ContactPreference>)]
     pub contact: Option<String>,
 }
 
@@ -34,18 +44,26 @@ pub struct ReporterInput {
 #[serde(deny_unknown_fields)]
 pub struct CreateReportRequest {
     /// Category code, valid in the comune of the point.
+    #[schema(min_length = 1, max_length = 64)]
     pub category: String,
     /// Short title; defaults to the category's name.
+    #[schema(max_length = 120)]
     pub title: Option<String>,
     /// What is wrong (at most 4000 characters).
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 4000)]
     pub description: Option<String>,
+    #[schema(minimum = -90, maximum = 90)]
     pub lat: f64,
+    #[schema(minimum = -180, maximum = 180)]
     pub lon: f64,
+    #[schema(max_length = 300)]
     pub address: Option<String>,
     pub reporter: Option<ReporterInput>,
     /// `it` (default) or `en`.
+    #[schema(value_type = Option<crate::domain::report::Language>)]
     pub language: Option<String>,
     /// Staff only: `counter`, `phone` or `email`.
+    #[schema(value_type = Option<crate::domain::report::Channel>)]
     pub channel: Option<String>,
     /// Staff only: when the citizen actually reported (at most 7 days ago).
     pub received_at: Option<DateTime<Utc>>,
@@ -72,6 +90,7 @@ pub struct CreatedReport {
 #[utoipa::path(
     post,
     path = "/api/v1/reports",
+    security((), ("bearer" = [])),
     tag = "reports",
     request_body = CreateReportRequest,
     responses(

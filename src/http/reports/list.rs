@@ -19,15 +19,19 @@ pub const MAX_LIMIT: i64 = 200;
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ListQuery {
-    /// `minLon,minLat,maxLon,maxLat` (WGS84).
+    /// `minLon,minLat,maxLon,maxLat` (WGS84), min < max.
+    #[param(value_type = Option<Vec<f64>>, style = Form, explode = false, min_items = 4, max_items = 4)]
     pub bbox: Option<String>,
     /// Comma-separated statuses (default: all but `rejected`).
+    #[param(value_type = Option<Vec<crate::domain::report::Status>>, style = Form, explode = false, min_items = 1)]
     pub status: Option<String>,
     /// Comma-separated category codes.
     pub category: Option<String>,
     /// Page size, 1–200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
     /// `next_cursor` of the previous page.
+    #[param(pattern = "^([1-9][0-9]{0,17})?$")]
     pub cursor: Option<String>,
 }
 
@@ -127,13 +131,7 @@ pub async fn list(state: web::Data<AppState>, q: web::Query<ListQuery>) -> AppRe
         AppError::bad_request("bbox_required", "the bbox parameter is required")
     })?)?;
     let statuses = parse_statuses(q.status.as_deref())?;
-    let limit = q.limit.unwrap_or(DEFAULT_LIMIT);
-    if !(1..=MAX_LIMIT).contains(&limit) {
-        return Err(AppError::bad_request(
-            "invalid_limit",
-            format!("limit must be between 1 and {MAX_LIMIT}"),
-        ));
-    }
+    let limit = crate::http::dto::page_limit(q.limit, DEFAULT_LIMIT, MAX_LIMIT)?;
     let before_id = match q.cursor.as_deref() {
         None | Some("") => None,
         Some(c) => Some(c.parse::<i64>().ok().filter(|v| *v > 0).ok_or_else(|| {

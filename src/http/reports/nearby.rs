@@ -20,13 +20,17 @@ pub const MAX_LIMIT: usize = 100;
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct NearbyQuery {
+    #[param(minimum = -90, maximum = 90)]
     pub lat: f64,
+    #[param(minimum = -180, maximum = 180)]
     pub lon: f64,
     /// Radius in metres, 1–2000 (default 100).
+    #[param(minimum = 1, maximum = 2000)]
     pub radius_m: Option<f64>,
     /// Comma-separated category codes.
     pub category: Option<String>,
     /// At most this many, 1–100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<usize>,
 }
 

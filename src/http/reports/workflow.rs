@@ -277,6 +277,7 @@ pub async fn reassign(
 #[serde(deny_unknown_fields)]
 pub struct DuplicateRequest {
     /// Code of the original report.
+    #[schema(min_length = 1, max_length = 64)]
     pub of: String,
 }
 
