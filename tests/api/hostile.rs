@@ -99,7 +99,7 @@ fn adam7_bytes(width: u32, height: u32, bytes_per_pixel: u32) -> usize {
         .sum()
 }
 
-fn small_jpeg() -> Vec<u8> {
+pub(crate) fn small_jpeg() -> Vec<u8> {
     let mut out = Vec::new();
     JpegEncoder::new_with_quality(&mut out, 80)
         .write_image(

@@ -8,6 +8,7 @@ mod bad_input;
 mod codes;
 mod faults;
 mod feedback;
+mod generated_bodies;
 mod hostile;
 mod intake;
 mod lifecycle;
