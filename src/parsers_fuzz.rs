@@ -252,6 +252,8 @@ fn documented_pattern(schema: &str, property: &str) -> String {
     let pattern = doc["components"]["schemas"][schema]["properties"][property]["pattern"]
         .as_str()
         .unwrap_or_else(|| panic!("{schema}.{property} has no pattern in the document"));
+    // An optional contact's pattern also takes the empty value: `^$|^…$`.
+    let pattern = pattern.strip_prefix("^$|").unwrap_or(pattern);
     pattern
         .strip_prefix('^')
         .and_then(|p| p.strip_suffix('$'))

@@ -132,6 +132,14 @@ impl Status {
     /// The statuses in which an office is working the report (the "nearby" search
     /// shows these: a citizen may follow one instead of filing a duplicate).
     pub const ACTIVE: [Status; 3] = [Status::New, Status::TakenIn, Status::InProgress];
+
+    /// The statuses [`Status::is_open`] accepts.
+    pub const OPEN: [Status; 4] = [
+        Status::New,
+        Status::TakenIn,
+        Status::InProgress,
+        Status::NotCompetent,
+    ];
 }
 
 impl EventKind {

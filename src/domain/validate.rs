@@ -17,6 +17,12 @@ impl FieldError {
             message: message.into(),
         }
     }
+
+    /// The same error for another field (`email` and `phone` name the
+    /// citizen's by default).
+    pub fn named(self, field: &'static str) -> Self {
+        Self { field, ..self }
+    }
 }
 
 /// Whether a character may be stored in a text field: no control characters
@@ -38,6 +44,14 @@ pub const TEXT_PATTERN: &str =
 /// [`TEXT_PATTERN`] with at least one character that is not a space: what
 /// [`required_text`] accepts.
 pub const REQUIRED_TEXT_PATTERN: &str = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\uFFFE\uFFFF]*[^\s\u0000-\u001F\u007F-\u009F\uFFFE\uFFFF][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\uFFFE\uFFFF]*$";
+
+/// The plainest addresses [`email`] accepts, as a JSON Schema pattern (it
+/// accepts more: the document promises only what is sure).
+pub const EMAIL_PATTERN: &str = r"^[A-Za-z0-9!#$&'*+/=^_`{|}~-]([A-Za-z0-9.!#$&'*+/=^_`{|}~-]{0,62}[A-Za-z0-9!#$&'*+/=^_`{|}~-])?@[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.[A-Za-z]{2,24}$";
+
+/// The plainest numbers [`phone`] accepts (it also takes spaces, dots,
+/// dashes, slashes, brackets and other countries' `+CC` numbers).
+pub const PHONE_PATTERN: &str = r"^(\+39 ?)?(3[0-9]{2} ?[0-9]{6,7}|0[0-9]{5,10})$";
 
 /// The error for text with characters [`allowed_char`] refuses.
 pub fn invalid_characters(field: &'static str) -> FieldError {

@@ -12,8 +12,21 @@ use super::AppState;
 use crate::auth::hash_password;
 use crate::domain::permissions::{Action, Role};
 use crate::error::{AppError, AppResult};
+use crate::store::audit::{self, Change};
 use crate::store::naive;
-use crate::store::users::{self, NewUser, UserUpdate};
+use crate::store::users::{self, NewUser, User, UserUpdate};
+
+/// What the audit log keeps of an account (never its password).
+fn audited(u: &User) -> serde_json::Value {
+    serde_json::json!({
+        "username": u.row.username,
+        "display_name": u.row.display_name,
+        "role": u.row.role,
+        "active": u.row.active,
+        "email": u.row.email,
+        "offices": u.offices.iter().map(|(_, code)| code).collect::<Vec<_>>(),
+    })
+}
 
 #[utoipa::path(
     get,
@@ -87,8 +100,25 @@ pub async fn create_user(
             .map(|e| crate::domain::validate::email(&e).map_err(|e| AppError::Validation(vec![e])))
             .transpose()?,
     };
+    let actor = staff.name();
     let user = state
-        .write(move |c| users::create(c, &new, naive(Utc::now())))
+        .write(move |c| {
+            let now = naive(Utc::now());
+            let user = users::create(c, &new, now)?;
+            audit::record(
+                c,
+                Change {
+                    municipality_id: &user.row.municipality_id,
+                    actor: &actor,
+                    action: "user.created",
+                    target: &user.row.username,
+                    before: None,
+                    after: Some(audited(&user)),
+                },
+                now,
+            )?;
+            Ok(user)
+        })
         .await?;
     tracing::info!(admin.user = %staff.name(), user.username = %user.row.username, user.role = %user.row.role, "user created");
     Ok(HttpResponse::Created().json(staff_view(&user)?))
@@ -151,13 +181,30 @@ pub async fn update_user(
     };
     let municipality = staff.actor.municipality_id.clone();
     let id = id.into_inner();
+    let actor = staff.name();
+    let password_changed = update.password_hash.is_some();
     let user = state
         .write(move |c| {
-            let existing = users::by_id(c, &id)?.filter(|u| u.row.municipality_id == municipality);
-            if existing.is_none() {
-                return Err(AppError::not_found("user_not_found", "no such user"));
-            }
-            users::update(c, &id, &update, naive(Utc::now()))
+            let now = naive(Utc::now());
+            let existing = users::by_id(c, &id)?
+                .filter(|u| u.row.municipality_id == municipality)
+                .ok_or_else(|| AppError::not_found("user_not_found", "no such user"))?;
+            let user = users::update(c, &id, &update, now)?;
+            let mut after = audited(&user);
+            after["password_changed"] = password_changed.into();
+            audit::record(
+                c,
+                Change {
+                    municipality_id: &municipality,
+                    actor: &actor,
+                    action: "user.updated",
+                    target: &user.row.username,
+                    before: Some(audited(&existing)),
+                    after: Some(after),
+                },
+                now,
+            )?;
+            Ok(user)
         })
         .await?;
     tracing::info!(admin.user = %staff.name(), user.username = %user.row.username, "user updated");

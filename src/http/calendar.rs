@@ -415,6 +415,7 @@ pub async fn update_category(
         .transpose()
         .map_err(|e| AppError::Validation(vec![e]))?;
     let m = staff.actor.municipality_id.clone();
+    let actor = staff.name();
     let code = code.into_inner();
     // The category's own policy after the change, if the change sets one.
     let own_policy: Option<Option<Policy>> = b
@@ -452,10 +453,39 @@ pub async fn update_category(
             // Into `never`, its reports are withheld; out of it, they wait for a review.
             if let Some(own) = own_policy {
                 let policy = effective(municipalities::publication_policy(c, &m)?, own);
-                moderation::apply_policy(c, &[category.id], policy)?;
+                moderation::apply_policy(c, std::slice::from_ref(&category.id), policy)?;
             }
+            let after = catalog::category_by_code(c, &m, &code)?
+                .ok_or_else(|| AppError::internal("the category went away"))?;
+            crate::store::audit::record(
+                c,
+                crate::store::audit::Change {
+                    municipality_id: &m,
+                    actor: &actor,
+                    action: "category.updated",
+                    target: &code,
+                    before: Some(audited_category(&category)),
+                    after: Some(audited_category(&after)),
+                },
+                naive(Utc::now()),
+            )?;
             Ok(())
         })
         .await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({"updated": true})))
+}
+
+/// What the audit log keeps of a category.
+fn audited_category(c: &catalog::CategoryRow) -> serde_json::Value {
+    serde_json::json!({
+        "code": c.code,
+        "name_it": c.name_it,
+        "default_office_id": c.default_office_id,
+        "take_in_sla_hours": c.take_in_sla_hours,
+        "resolution_target_days": c.resolution_target_days,
+        "deadline_mode": c.deadline_mode,
+        "active": c.active,
+        "publication": c.publication_policy,
+        "message_templates": c.message_templates,
+    })
 }

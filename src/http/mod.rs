@@ -2,7 +2,9 @@
 //! action) that parse, call the domain and the store, and shape responses.
 
 pub mod admin;
+pub mod admin_offices;
 pub mod attachments;
+pub mod audit;
 pub mod auth;
 pub mod calendar;
 pub mod callbacks;
@@ -224,6 +226,15 @@ pub fn configure(cfg: &mut aweb::ServiceConfig) {
             .service(admin::list_users)
             .service(admin::create_user)
             .service(admin::update_user)
+            .service(admin_offices::list)
+            .service(admin_offices::create)
+            .service(admin_offices::update)
+            .service(admin_offices::rotate_secret)
+            .service(admin_offices::deactivate)
+            .service(audit::list)
+            .service(audit::list_keys)
+            .service(audit::issue_key)
+            .service(audit::revoke_key)
             .service(attachments::upload)
             .service(attachments::download),
     )

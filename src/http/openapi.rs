@@ -173,41 +173,67 @@ const FREE_TEXT: &[(&str, &str)] = &[
     ("MessageTemplate", "label"),
     ("MessageTemplate", "text_it"),
     ("MessageTemplate", "text_en"),
+    ("CreateOfficeRequest", "name"),
+    ("UpdateOfficeRequest", "name"),
+    ("IssueKeyRequest", "name"),
+];
+
+/// The e-mail and phone fields of request bodies, `(schema, property)`: an
+/// empty value means none (or, in a change, clears it).
+const EMAILS: &[(&str, &str)] = &[
+    ("ReporterInput", "email"),
+    ("CreateOfficeRequest", "email"),
+    ("UpdateOfficeRequest", "email"),
+];
+const PHONES: &[(&str, &str)] = &[
+    ("ReporterInput", "phone"),
+    ("CreateOfficeRequest", "phone"),
+    ("UpdateOfficeRequest", "phone"),
 ];
 
 /// Optional fields of [`FREE_TEXT`] that may not be blank when given.
-const NOT_BLANK_WHEN_GIVEN: &[(&str, &str)] = &[("UpdateUserRequest", "display_name")];
+const NOT_BLANK_WHEN_GIVEN: &[(&str, &str)] = &[
+    ("UpdateUserRequest", "display_name"),
+    ("UpdateOfficeRequest", "name"),
+];
 
-/// States [`FREE_TEXT`]'s character rules in the document.
+/// States [`FREE_TEXT`]'s character rules, and the shapes of [`EMAILS`]
+/// and [`PHONES`], in the document.
 struct TextRules;
 
 impl utoipa::Modify for TextRules {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        use crate::domain::validate::{REQUIRED_TEXT_PATTERN, TEXT_PATTERN};
+        use crate::domain::validate::{
+            EMAIL_PATTERN, PHONE_PATTERN, REQUIRED_TEXT_PATTERN, TEXT_PATTERN,
+        };
         let Some(components) = openapi.components.as_mut() else {
             return;
         };
-        for (schema, property) in FREE_TEXT {
+        let patterned = FREE_TEXT
+            .iter()
+            .map(|field| (field, None))
+            .chain(EMAILS.iter().map(|field| (field, Some(EMAIL_PATTERN))))
+            .chain(PHONES.iter().map(|field| (field, Some(PHONE_PATTERN))));
+        let or_empty = |pattern: &str| format!("^$|{pattern}");
+        for ((schema, property), fixed) in patterned {
             let Some(utoipa::openapi::RefOr::T(utoipa::openapi::Schema::Object(object))) =
                 components.schemas.get_mut(*schema)
             else {
-                panic!("FREE_TEXT names {schema}, which is not an object schema");
+                panic!("the document has no object schema {schema}");
             };
             let required = object.required.iter().any(|r| r == property)
                 || NOT_BLANK_WHEN_GIVEN.contains(&(schema, property));
             let Some(utoipa::openapi::RefOr::T(utoipa::openapi::Schema::Object(field))) =
                 object.properties.get_mut(*property)
             else {
-                panic!("FREE_TEXT names {schema}.{property}, which is not a plain field");
+                panic!("{schema}.{property} is not a plain field");
             };
-            field.pattern = Some(
-                if required {
-                    REQUIRED_TEXT_PATTERN
-                } else {
-                    TEXT_PATTERN
-                }
-                .into(),
-            );
+            let text = if required {
+                REQUIRED_TEXT_PATTERN
+            } else {
+                TEXT_PATTERN
+            };
+            field.pattern = Some(fixed.map_or(text.to_string(), or_empty));
         }
     }
 }
@@ -263,6 +289,15 @@ impl utoipa::Modify for TextRules {
         admin::list_users,
         admin::create_user,
         admin::update_user,
+        super::admin_offices::list,
+        super::admin_offices::create,
+        super::admin_offices::update,
+        super::admin_offices::rotate_secret,
+        super::admin_offices::deactivate,
+        super::audit::list,
+        super::audit::list_keys,
+        super::audit::issue_key,
+        super::audit::revoke_key,
         open311::doc::discovery,
         open311::doc::services,
         open311::doc::service_definition,
@@ -280,7 +315,7 @@ impl utoipa::Modify for TextRules {
         (name = "territory", description = "Served municipalities and their categories"),
         (name = "reports", description = "Filing and following reports"),
         (name = "staff", description = "URP, office and supervisor work (Bearer token)"),
-        (name = "admin", description = "Staff accounts (admin)"),
+        (name = "admin", description = "Running the comune: staff accounts, offices, API keys, the calendar, the audit log (admin)"),
         (name = "open311", description = "Open311 GeoReport v2 (JSON and XML; errors as [{code, description}])"),
         (name = "operations", description = "Health and metrics"),
     )

@@ -598,3 +598,109 @@ pub fn attributes_of(conn: &mut DbConn, category_ids: &[String]) -> AppResult<Ve
         .select(AttributeRow::as_select())
         .load(conn)?)
 }
+
+/// What an administrator may change about an office (`None`: leave it;
+/// `Some(None)`: clear it).
+#[derive(Debug, Clone, Default)]
+pub struct OfficeChanges {
+    pub name: Option<String>,
+    pub kind: Option<String>,
+    pub email: Option<Option<String>>,
+    pub phone: Option<Option<String>>,
+}
+
+pub fn update_office(conn: &mut DbConn, id: &str, c: &OfficeChanges) -> AppResult<OfficeRow> {
+    if let Some(kind) = &c.kind {
+        if !OFFICE_KINDS.contains(&kind.as_str()) {
+            return Err(AppError::field(
+                "kind",
+                "invalid_kind",
+                "office kind must be `internal` or `company`",
+            ));
+        }
+    }
+    if let Some(name) = &c.name {
+        diesel::update(offices::table.find(id))
+            .set(offices::name.eq(name))
+            .execute(conn)?;
+    }
+    if let Some(kind) = &c.kind {
+        diesel::update(offices::table.find(id))
+            .set(offices::kind.eq(kind))
+            .execute(conn)?;
+    }
+    if let Some(email) = &c.email {
+        diesel::update(offices::table.find(id))
+            .set(offices::email.eq(email))
+            .execute(conn)?;
+    }
+    if let Some(phone) = &c.phone {
+        diesel::update(offices::table.find(id))
+            .set(offices::phone.eq(phone))
+            .execute(conn)?;
+    }
+    Ok(offices::table
+        .find(id)
+        .select(OfficeRow::as_select())
+        .first(conn)?)
+}
+
+/// What depends on an office: its open reports, the categories it handles
+/// by default and the routing zones that send reports to it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct OfficeLoad {
+    pub open_reports: i64,
+    pub categories: i64,
+    pub zones: i64,
+}
+
+pub fn office_load(conn: &mut DbConn, office_id: &str) -> AppResult<OfficeLoad> {
+    use super::schema::reports;
+    let open = crate::domain::report::Status::OPEN.map(|s| s.as_str());
+    Ok(OfficeLoad {
+        open_reports: reports::table
+            .filter(reports::office_id.eq(office_id))
+            .filter(reports::status.eq_any(open))
+            .count()
+            .get_result(conn)?,
+        categories: categories::table
+            .filter(categories::default_office_id.eq(office_id))
+            .filter(categories::active.eq(true))
+            .count()
+            .get_result(conn)?,
+        zones: routing_zones::table
+            .filter(routing_zones::office_id.eq(office_id))
+            .count()
+            .get_result(conn)?,
+    })
+}
+
+/// The ids of an office's open reports, oldest first.
+pub fn open_report_ids(conn: &mut DbConn, office_id: &str) -> AppResult<Vec<i64>> {
+    use super::schema::reports;
+    let open = crate::domain::report::Status::OPEN.map(|s| s.as_str());
+    Ok(reports::table
+        .filter(reports::office_id.eq(office_id))
+        .filter(reports::status.eq_any(open))
+        .order(reports::id)
+        .select(reports::id)
+        .load(conn)?)
+}
+
+/// Hands an office's categories and routing zones to another office.
+pub fn move_routing(conn: &mut DbConn, from: &str, to: &str) -> AppResult<()> {
+    diesel::update(categories::table.filter(categories::default_office_id.eq(from)))
+        .set(categories::default_office_id.eq(to))
+        .execute(conn)?;
+    diesel::update(routing_zones::table.filter(routing_zones::office_id.eq(from)))
+        .set(routing_zones::office_id.eq(to))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn set_office_active(conn: &mut DbConn, id: &str, active: bool) -> AppResult<()> {
+    diesel::update(offices::table.find(id))
+        .set(offices::active.eq(active))
+        .execute(conn)?;
+    Ok(())
+}

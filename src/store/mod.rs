@@ -28,6 +28,7 @@ pub(crate) use insert_unless_present;
 
 pub mod api_keys;
 pub mod attachments;
+pub mod audit;
 pub mod batch;
 pub mod callbacks;
 pub mod catalog;

@@ -659,11 +659,7 @@ pub fn received_between(
 
 /// Every open report of a municipality (the backlog), whenever received.
 pub fn open_backlog(conn: &mut DbConn, municipality_id: &str) -> AppResult<Vec<StatRow>> {
-    let open: Vec<&str> = Status::ALL
-        .iter()
-        .filter(|s| s.is_open())
-        .map(|s| s.as_str())
-        .collect();
+    let open = Status::OPEN.map(|s| s.as_str());
     Ok(reports::table
         .filter(reports::municipality_id.eq(municipality_id))
         .filter(reports::status.eq_any(open))

@@ -2,6 +2,19 @@
 //! Keep in step with `migrations/sqlite` and `migrations/postgres`.
 
 diesel::table! {
+    admin_audit (id) {
+        id -> Text,
+        municipality_id -> Text,
+        actor -> Text,
+        action -> Text,
+        target -> Text,
+        before -> Nullable<Text>,
+        after -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     municipalities (id) {
         id -> Text,
         name -> Text,
@@ -321,6 +334,7 @@ diesel::joinable!(attachments -> reports (report_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     municipalities,
+    admin_audit,
     holidays,
     offices,
     categories,

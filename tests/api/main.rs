@@ -3,6 +3,7 @@
 
 mod common;
 
+mod admin;
 mod attachments;
 mod bad_input;
 mod codes;

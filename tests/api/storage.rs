@@ -276,16 +276,24 @@ async fn hot_queries_are_served_by_indexes() {
 }
 
 /// The median time of `runs` calls.
+/// The median of `runs` timings, in the quietest of five rounds: another
+/// process busy on this shared 2-core machine (a build, say) slows a whole
+/// round, not the query.
 fn median_time(runs: usize, mut f: impl FnMut()) -> std::time::Duration {
-    let mut times: Vec<_> = (0..runs)
+    (0..5)
         .map(|_| {
-            let started = std::time::Instant::now();
-            f();
-            started.elapsed()
+            let mut times: Vec<_> = (0..runs)
+                .map(|_| {
+                    let started = std::time::Instant::now();
+                    f();
+                    started.elapsed()
+                })
+                .collect();
+            times.sort();
+            times[runs / 2]
         })
-        .collect();
-    times.sort();
-    times[runs / 2]
+        .min()
+        .expect("five rounds")
 }
 
 #[tokio::test]
@@ -342,8 +350,8 @@ async fn a_map_request_costs_what_its_box_holds_not_what_the_table_holds() {
     let first = page(&app);
     assert_eq!(first.len(), 101);
     assert!(first.windows(2).all(|w| w[0].id > w[1].id), "newest first");
-    let small_list = median_time(41, || drop(page(&app)));
-    let small_clusters = median_time(41, || drop(clusters(&app)));
+    let small_list = median_time(21, || drop(page(&app)));
+    let small_clusters = median_time(21, || drop(clusters(&app)));
     assert_eq!(
         clusters(&app).iter().map(|c| c.n).sum::<i64>(),
         10_000,
@@ -358,8 +366,8 @@ async fn a_map_request_costs_what_its_box_holds_not_what_the_table_holds() {
         .all(|r| r.lat >= 43.70 && r.lat <= 43.705 && r.lon >= 10.36 && r.lon <= 10.365));
     assert!(big.windows(2).all(|w| w[0].id > w[1].id), "newest first");
     assert!(big[0].id > first[0].id, "the newest reports of the box");
-    let large_list = median_time(41, || drop(page(&app)));
-    let large_clusters = median_time(41, || drop(clusters(&app)));
+    let large_list = median_time(21, || drop(page(&app)));
+    let large_clusters = median_time(21, || drop(clusters(&app)));
     assert_eq!(clusters(&app).iter().map(|c| c.n).sum::<i64>(), 200_000);
     // Within 2× (plus a millisecond of scheduling noise on a shared machine):
     // a query that walked the box, or the table, costs 20× more here.

@@ -23,15 +23,11 @@ use crate::store::{catalog, municipalities, naive, rate_limits, utc};
 pub struct ReporterInput {
     #[schema(max_length = 200)]
     pub name: Option<String>,
-    #[schema(
-        max_length = 254,
-        pattern = r"^[A-Za-z0-9!#$&'*+/=^_`{|}~-]([A-Za-z0-9.!#$&'*+/=^_`{|}~-]{0,62}[A-Za-z0-9!#$&'*+/=^_`{|}~-])?@[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.[A-Za-z]{2,24}$"
-    )]
+    #[schema(max_length = 254)]
     pub email: Option<String>,
     /// Italian formats with or without +39 are accepted (the pattern shows
     /// the plainest; spaces, dots, dashes, slashes, brackets and other
     /// countries' `+CC` numbers are accepted too).
-    #[schema(pattern = r"^(\+39 ?)?(3[0-9]{2} ?[0-9]{6,7}|0[0-9]{5,10})$")]
     pub phone: Option<String>,
     /// How to be kept informed: `email`, `phone` or `none` (default: email if
     /// given, else phone if given, else none). `email` and `phone` need that

@@ -1,0 +1,353 @@
+//! Running the comune from the console's API: offices, API keys, and the
+//! audit log of every change, with who may do what.
+
+use serde_json::{json, Value};
+
+use segnala::domain::permissions::Role;
+
+use crate::common::*;
+
+/// The audit entries of `action`, newest first.
+async fn audited(app: &TestApp, token: &str, action: &str) -> Vec<Value> {
+    let (status, page) = app.get_as(token, "/api/v1/admin/audit?limit=200").await;
+    assert_eq!(status, 200, "{page}");
+    page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == action)
+        .cloned()
+        .collect()
+}
+
+#[tokio::test]
+async fn only_an_admin_changes_offices_and_only_in_their_own_comune() {
+    let app = TestApp::pisa_and_bagno_a_ripoli().await;
+    let admin = app.staff("admin-pisa", Role::Admin, &[]).await;
+    let password = app.user("admin-br", Role::Admin, BAGNO_A_RIPOLI, &[]);
+    let other_admin = app.login("admin-br", &password).await;
+    let supervisor = app.staff("sup", Role::Supervisor, &[]).await;
+    let office = app.staff("uff", Role::Office, &["manutenzioni"]).await;
+    let urp = app.staff("urp", Role::Urp, &[]).await;
+
+    let new = json!({"code": "mobilita", "name": "Mobilità e traffico", "kind": "internal", "email": "mobilita@comune.pisa.it"});
+    for token in [&supervisor, &office, &urp] {
+        let (status, body) = app.post_as(token, "/api/v1/admin/offices", &new).await;
+        assert_eq!(status, 403, "{body}");
+        let (status, _) = app.get_as(token, "/api/v1/admin/offices").await;
+        assert_eq!(status, 403);
+    }
+    let (status, created) = app.post_as(&admin, "/api/v1/admin/offices", &new).await;
+    assert_eq!(status, 201, "{created}");
+    assert_eq!(
+        created["load"],
+        json!({"open_reports": 0, "categories": 0, "zones": 0})
+    );
+    let (status, again) = app.post_as(&admin, "/api/v1/admin/offices", &new).await;
+    assert_eq!(
+        (status, again["error"]["code"].as_str()),
+        (409, Some("office_exists"))
+    );
+    let (status, bad) = app
+        .post_as(
+            &admin,
+            "/api/v1/admin/offices",
+            &json!({"code": "x", "name": "X", "kind": "internal", "email": "not an email"}),
+        )
+        .await;
+    assert_eq!(status, 422, "{bad}");
+    assert_eq!(
+        bad["error"]["details"][0]["field"], "email",
+        "the staff form's field, not the citizen's"
+    );
+
+    // Bagno a Ripoli's admin neither sees nor touches Pisa's offices.
+    let (status, _) = app
+        .patch_as(
+            &other_admin,
+            "/api/v1/admin/offices/mobilita",
+            &json!({"name": "Mia"}),
+        )
+        .await;
+    assert_eq!(status, 404);
+    let (status, _) = app
+        .post_as(
+            &other_admin,
+            "/api/v1/admin/offices/manutenzioni/deactivate",
+            &json!({}),
+        )
+        .await;
+    assert_eq!(status, 404);
+    let (_, theirs) = app.get_as(&other_admin, "/api/v1/admin/offices").await;
+    let codes: Vec<&str> = theirs
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["lavori-pubblici"]);
+
+    // Renamed, with before and after in the audit log, which the supervisor
+    // reads too (and office staff do not).
+    let (status, renamed) = app
+        .patch_as(
+            &admin,
+            "/api/v1/admin/offices/mobilita",
+            &json!({"name": "Mobilità", "phone": "050 910111"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{renamed}");
+    assert_eq!(renamed["phone"], "+39050910111");
+    let entries = audited(&app, &supervisor, "office.updated").await;
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries[0]["actor"], "admin-pisa");
+    assert_eq!(entries[0]["target"], "mobilita");
+    assert_eq!(entries[0]["before"]["name"], "Mobilità e traffico");
+    assert_eq!(entries[0]["after"]["name"], "Mobilità");
+    assert_eq!(audited(&app, &admin, "office.created").await.len(), 1);
+    let (status, _) = app.get_as(&office, "/api/v1/admin/audit").await;
+    assert_eq!(status, 403);
+    let (_, theirs) = app.get_as(&other_admin, "/api/v1/admin/audit").await;
+    assert_eq!(
+        theirs["items"],
+        json!([]),
+        "another comune's log is not theirs"
+    );
+}
+
+#[tokio::test]
+async fn an_office_with_open_reports_is_deactivated_only_by_saying_who_takes_them() {
+    let app = TestApp::pisa().await;
+    let admin = app.staff("admin", Role::Admin, &[]).await;
+    let filed = app.file("buche", PISA_CENTRE).await;
+    let code = filed["code"].as_str().unwrap();
+    let (status, _) = app
+        .post_as(
+            &admin,
+            "/api/v1/admin/offices",
+            &json!({"code": "strade-nord", "name": "Strade nord", "kind": "internal"}),
+        )
+        .await;
+    assert_eq!(status, 201);
+
+    // The list says what depends on the office before anyone tries.
+    let (_, offices) = app.get_as(&admin, "/api/v1/admin/offices").await;
+    let manutenzioni = offices
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["code"] == "manutenzioni")
+        .unwrap();
+    assert_eq!(manutenzioni["load"]["open_reports"], 1, "{manutenzioni}");
+    assert!(manutenzioni["load"]["categories"].as_i64().unwrap() > 0);
+
+    let (status, refused) = app
+        .post_as(
+            &admin,
+            "/api/v1/admin/offices/manutenzioni/deactivate",
+            &json!({}),
+        )
+        .await;
+    assert_eq!(status, 409, "{refused}");
+    assert_eq!(refused["error"]["code"], "office_in_use");
+    assert_eq!(refused["error"]["details"]["open_reports"], 1);
+    let (status, _) = app
+        .post_as(
+            &admin,
+            "/api/v1/admin/offices/manutenzioni/deactivate",
+            &json!({"move_to": "manutenzioni"}),
+        )
+        .await;
+    assert_eq!(status, 422, "not to itself");
+
+    let (status, done) = app
+        .post_as(
+            &admin,
+            "/api/v1/admin/offices/manutenzioni/deactivate",
+            &json!({"move_to": "strade-nord"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{done}");
+    assert_eq!(done["office"]["active"], false);
+    assert_eq!(done["moved"]["open_reports"], 1);
+
+    // The open report is the new office's, back to `new` with a deadline;
+    // and a new pothole goes there too.
+    let supervisor = app.staff("sup", Role::Supervisor, &[]).await;
+    let (_, moved) = app
+        .get_as(&supervisor, &format!("/api/v1/staff/reports/{code}"))
+        .await;
+    assert_eq!(moved["office"]["code"], "strade-nord", "{moved}");
+    assert_eq!(moved["status"], "new");
+    let next = app.file("buche", PISA_CENTRE).await;
+    assert_eq!(next["office"]["code"], "strade-nord", "{next}");
+
+    let entry = &audited(&app, &admin, "office.deactivated").await[0];
+    assert_eq!(entry["after"]["move_to"], "strade-nord");
+    assert_eq!(entry["after"]["moved"]["open_reports"], 1);
+    let (status, again) = app
+        .post_as(
+            &admin,
+            "/api/v1/admin/offices/manutenzioni/deactivate",
+            &json!({"move_to": "strade-nord"}),
+        )
+        .await;
+    assert_eq!(
+        (status, again["error"]["code"].as_str()),
+        (409, Some("office_inactive"))
+    );
+}
+
+#[tokio::test]
+async fn a_webhook_secret_is_shown_once_and_never_listed() {
+    let app = TestApp::pisa().await;
+    let admin = app.staff("admin", Role::Admin, &[]).await;
+    let path = "/api/v1/admin/offices/igiene-urbana";
+    let (status, first) = app
+        .patch_as(
+            &admin,
+            path,
+            &json!({"webhook_url": "https://avr.example.it/segnala"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{first}");
+    let secret = first["webhook_secret"]
+        .as_str()
+        .expect("a first URL gets a secret")
+        .to_string();
+    let (_, second) = app
+        .patch_as(
+            &admin,
+            path,
+            &json!({"webhook_url": "https://avr.example.it/v2"}),
+        )
+        .await;
+    assert!(
+        second.get("webhook_secret").is_none(),
+        "kept, not shown again: {second}"
+    );
+    let (status, rotated) = app
+        .post_as(&admin, &format!("{path}/webhook-secret"), &json!({}))
+        .await;
+    assert_eq!(status, 200, "{rotated}");
+    let new_secret = rotated["webhook_secret"].as_str().unwrap();
+    assert_ne!(new_secret, secret);
+    let (_, list) = app.get_as(&admin, "/api/v1/admin/offices").await;
+    let (_, log) = app.get_as(&admin, "/api/v1/admin/audit").await;
+    for text in [list.to_string(), log.to_string()] {
+        assert!(
+            !text.contains(&secret) && !text.contains(new_secret),
+            "{text}"
+        );
+    }
+    let (status, _) = app
+        .patch_as(&admin, path, &json!({"webhook_url": ""}))
+        .await;
+    assert_eq!(status, 200);
+    let (status, none) = app
+        .post_as(&admin, &format!("{path}/webhook-secret"), &json!({}))
+        .await;
+    assert_eq!(
+        (status, none["error"]["code"].as_str()),
+        (409, Some("no_webhook"))
+    );
+}
+
+#[tokio::test]
+async fn an_api_key_works_until_it_is_revoked_and_both_are_audited() {
+    let app = TestApp::pisa().await;
+    let admin = app.staff("admin", Role::Admin, &[]).await;
+    let supervisor = app.staff("sup", Role::Supervisor, &[]).await;
+    let (status, _) = app
+        .post_as(
+            &supervisor,
+            "/api/v1/admin/api-keys",
+            &json!({"name": "App"}),
+        )
+        .await;
+    assert_eq!(status, 403);
+    let (status, issued) = app
+        .post_as(
+            &admin,
+            "/api/v1/admin/api-keys",
+            &json!({"name": "App del comune"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{issued}");
+    let (id, key) = (
+        issued["id"].as_str().unwrap(),
+        issued["key"].as_str().unwrap(),
+    );
+    let post = |key: String| {
+        let app = &app;
+        async move {
+            app.client
+                .post(app.url("/open311/v2/requests.json"))
+                .form(&[
+                    ("api_key", key.as_str()),
+                    ("service_code", "buche"),
+                    ("lat", "43.7230"),
+                    ("long", "10.3966"),
+                    ("description", "Buca"),
+                ])
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!(post(key.to_string()).await, 201);
+    let (_, keys) = app.get_as(&admin, "/api/v1/admin/api-keys").await;
+    assert!(!keys.to_string().contains(key), "the key is never listed");
+    assert_eq!(keys[0]["name"], "App del comune");
+    assert_eq!(
+        app.delete_as(&admin, &format!("/api/v1/admin/api-keys/{id}"))
+            .await,
+        204
+    );
+    assert_eq!(post(key.to_string()).await, 403);
+    assert_eq!(
+        app.delete_as(&admin, &format!("/api/v1/admin/api-keys/{id}"))
+            .await,
+        404
+    );
+    assert_eq!(audited(&app, &admin, "api_key.issued").await.len(), 1);
+    assert_eq!(
+        audited(&app, &admin, "api_key.revoked").await[0]["target"],
+        id
+    );
+}
+
+#[tokio::test]
+async fn account_changes_are_audited_without_passwords() {
+    let app = TestApp::pisa().await;
+    let admin = app.staff("admin", Role::Admin, &[]).await;
+    let (status, user) = app
+        .post_as(&admin, "/api/v1/admin/users", &json!({"username": "nuovo", "display_name": "Nuovo", "password": "lunga-password-1", "role": "office", "offices": ["verde"]}))
+        .await;
+    assert_eq!(status, 201, "{user}");
+    let id = user["id"].as_str().unwrap();
+    let (status, _) = app
+        .patch_as(
+            &admin,
+            &format!("/api/v1/admin/users/{id}"),
+            &json!({"role": "supervisor", "password": "altra-password-2"}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let updated = &audited(&app, &admin, "user.updated").await[0];
+    assert_eq!(updated["before"]["role"], "office");
+    assert_eq!(updated["after"]["role"], "supervisor");
+    assert_eq!(updated["after"]["password_changed"], true);
+    let (_, log) = app.get_as(&admin, "/api/v1/admin/audit").await;
+    let text = log.to_string();
+    assert!(
+        !text.contains("password-") && !text.contains("argon2"),
+        "{text}"
+    );
+    assert_eq!(
+        audited(&app, &admin, "user.created").await[0]["after"]["offices"],
+        json!(["verde"])
+    );
+}
