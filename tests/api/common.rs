@@ -527,53 +527,44 @@ impl TestApp {
         self.login(username, &password).await
     }
 
-    pub async fn get_as(&self, token: &str, path: &str) -> (u16, Value) {
-        let resp = self
+    /// A request with the staff token `token`, and a JSON body if given.
+    pub async fn send_as(
+        &self,
+        method: reqwest::Method,
+        token: &str,
+        path: &str,
+        body: Option<&Value>,
+    ) -> (u16, Value) {
+        let mut request = self
             .client
-            .get(self.url(path))
-            .bearer_auth(token)
-            .send()
-            .await
-            .expect("request");
+            .request(method, self.url(path))
+            .bearer_auth(token);
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        let resp = request.send().await.expect("request");
         let status = resp.status().as_u16();
         (status, resp.json().await.unwrap_or(Value::Null))
+    }
+
+    pub async fn get_as(&self, token: &str, path: &str) -> (u16, Value) {
+        self.send_as(reqwest::Method::GET, token, path, None).await
     }
 
     pub async fn post_as(&self, token: &str, path: &str, body: &Value) -> (u16, Value) {
-        let resp = self
-            .client
-            .post(self.url(path))
-            .bearer_auth(token)
-            .json(body)
-            .send()
+        self.send_as(reqwest::Method::POST, token, path, Some(body))
             .await
-            .expect("request");
-        let status = resp.status().as_u16();
-        (status, resp.json().await.unwrap_or(Value::Null))
     }
 
     pub async fn patch_as(&self, token: &str, path: &str, body: &Value) -> (u16, Value) {
-        let resp = self
-            .client
-            .patch(self.url(path))
-            .bearer_auth(token)
-            .json(body)
-            .send()
+        self.send_as(reqwest::Method::PATCH, token, path, Some(body))
             .await
-            .expect("request");
-        let status = resp.status().as_u16();
-        (status, resp.json().await.unwrap_or(Value::Null))
     }
 
     pub async fn delete_as(&self, token: &str, path: &str) -> u16 {
-        let resp = self
-            .client
-            .delete(self.url(path))
-            .bearer_auth(token)
-            .send()
+        self.send_as(reqwest::Method::DELETE, token, path, None)
             .await
-            .expect("request");
-        resp.status().as_u16()
+            .0
     }
 
     pub async fn get(&self, path: &str) -> (u16, Value) {

@@ -180,6 +180,10 @@ async fn an_undeclared_method_on_a_known_path_is_405_with_allow() {
         ("GET", "/api/v1/reports/PI-2026-000001/transitions", "POST"),
         ("POST", "/api/v1/admin/users/7", "PATCH"),
         ("PATCH", "/healthz", "GET"),
+        // Open311 answers in its own format, in the one asked for.
+        ("DELETE", "/open311/v2/requests.xml", "GET, POST"),
+        ("POST", "/open311/v2/discovery.json", "GET"),
+        ("PUT", "/open311/v2/requests/1.json", "GET"),
     ] {
         let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
         let resp = app
@@ -190,32 +194,11 @@ async fn an_undeclared_method_on_a_known_path_is_405_with_allow() {
             .unwrap();
         assert_eq!(resp.status().as_u16(), 405, "{method} {path}");
         assert_eq!(resp.headers()["allow"], allow, "{method} {path}");
-        let body: serde_json::Value = resp.json().await.unwrap();
-        assert_eq!(body["error"]["code"], "method_not_allowed", "{body}");
-    }
-    // Open311 answers in its own format, in the one asked for.
-    for (method, path, allow) in [
-        (
-            reqwest::Method::DELETE,
-            "/open311/v2/requests.xml",
-            "GET, POST",
-        ),
-        (reqwest::Method::POST, "/open311/v2/discovery.json", "GET"),
-        (reqwest::Method::PUT, "/open311/v2/requests/1.json", "GET"),
-    ] {
-        let resp = app
-            .client
-            .request(method.clone(), app.url(path))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(resp.status().as_u16(), 405, "{method} {path}");
-        assert_eq!(resp.headers()["allow"], allow, "{method} {path}");
         let text = resp.text().await.unwrap();
-        let expected = if path.ends_with(".xml") {
-            "<errors>"
-        } else {
-            "\"code\":405"
+        let expected = match path {
+            p if p.ends_with(".xml") => "<errors>",
+            p if p.starts_with("/open311") => "\"code\":405",
+            _ => "\"code\":\"method_not_allowed\"",
         };
         assert!(text.contains(expected), "{method} {path}: {text}");
     }

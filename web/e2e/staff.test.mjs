@@ -732,6 +732,40 @@ test('the supervisor narrows the municipality queue to one office; the admin see
   await admin.context().close();
 });
 
+test('the admin creates an office by keyboard and hands another office\'s work to it, and the log says so', async () => {
+  const page = await newPage(browser);
+  await login(page, 'admin');
+  await page.getByRole('heading', { level: 1, name: 'Amministrazione' }).waitFor();
+  await page.getByRole('rowheader', { name: 'ente-parco' }).waitFor();
+  // The whole form by keyboard: type, Tab to the next control, Enter.
+  await page.getByLabel('Codice (obbligatorio)').focus();
+  await page.keyboard.type('mobilita');
+  await page.keyboard.press('Tab');
+  await page.keyboard.type('Mobilità e traffico');
+  await page.keyboard.press('Tab');
+  await page.keyboard.press('Tab');
+  await page.keyboard.type('mobilita@comune.pisa.example');
+  await page.keyboard.press('Tab');
+  await page.keyboard.press('Enter');
+  await page.getByText('Ufficio «Mobilità e traffico» creato.').waitFor();
+  await page.getByRole('rowheader', { name: 'mobilita' }).waitFor();
+  await page.getByRole('cell', { name: 'Ufficio creato' }).waitFor();
+
+  // Deactivating says what depends on the office, and where it goes.
+  await page.getByLabel('Ufficio da disattivare (obbligatorio)').selectOption('ente-parco');
+  await page.getByText(/segnalazioni aperte, \d+ categorie e \d+ zone/).waitFor();
+  await page.getByLabel('Passa il lavoro a').selectOption('mobilita');
+  await page.getByRole('button', { name: "Disattiva l'ufficio" }).click();
+  await page.getByText('Ufficio disattivato.').waitFor();
+  const row = page.getByRole('row', { name: /^ente-parco/ });
+  await row.getByRole('cell', { name: 'Disattivato' }).waitFor();
+  await page.getByRole('cell', { name: 'Ufficio disattivato' }).waitFor();
+  await checkA11y(page, 'admin offices');
+  await screenshot(page, 'staff-admin');
+  page.assertClean();
+  await page.context().close();
+});
+
 test('every supervisor page reads in English after the switch', async () => {
   const r = await fileReport({ category: 'buche', title: 'English check' });
   const page = await newPage(browser);

@@ -1,63 +1,253 @@
-// The technical owner's page: the municipality's staff accounts (read-only
-// here; changes go through the API or `segnala user`).
+// The comune's administration: its offices (create, deactivate handing their
+// work to another), its staff accounts, and the log of every change.
 
-import { h, replace } from '../../common/dom';
-import { t } from '../../common/i18n';
-import { api } from '../../common/api';
+import { h, replace, announce } from '../../common/dom';
+import { has, t } from '../../common/i18n';
+import { api, ApiError } from '../../common/api';
+import { dateTime } from '../../common/format';
 import type { PageCtx } from '../main';
-import { loading, messageBox, pageHeader, showError } from '../ui';
+import { clearFieldErrors, field, loading, messageBox, pageHeader, showError, showFieldErrors, showSuccess } from '../ui';
 import type { StaffUser } from '../types';
+
+interface OfficeLoad {
+  open_reports: number;
+  categories: number;
+  zones: number;
+}
+
+interface AdminOffice {
+  code: string;
+  name: string;
+  kind: string;
+  email?: string | null;
+  active: boolean;
+  load: OfficeLoad;
+}
+
+interface AuditEntry {
+  at: string;
+  actor: string;
+  action: string;
+  target: string;
+}
+
+/** The action in words, or its code when the console does not know it. */
+function actionName(code: string): string {
+  const key = `staff.admin.audit.actions.${code}`;
+  return has(key) ? t(key) : code;
+}
+
+/** A table with a caption, column headers and one row per item. */
+function table<T>(caption: string, columns: string[], items: T[], row: (item: T) => HTMLElement[]): HTMLElement {
+  return h(
+    'div',
+    { class: 'table-responsive staff-table-wrap' },
+    h(
+      'table',
+      { class: 'table staff-table' },
+      h('caption', {}, caption),
+      h('thead', {}, h('tr', {}, columns.map((c) => h('th', { scope: 'col' }, c)))),
+      h('tbody', {}, items.map((item) => h('tr', {}, row(item)))),
+    ),
+  );
+}
 
 export async function adminPage(ctx: PageCtx): Promise<void> {
   const errors = messageBox();
-  const list = h('div', {}, loading());
+  // Outside the sections, which are redrawn after a change.
+  const flash = messageBox();
+  const offices = h('section', { class: 'mb-5', 'aria-labelledby': 'admin-offices' }, loading());
+  const accounts = h('section', { class: 'mb-5', 'aria-labelledby': 'admin-accounts' }, loading());
+  const log = h('section', { 'aria-labelledby': 'admin-audit' }, loading());
   let users: StaffUser[] = [];
-  const drawList = () =>
+  let officeList: AdminOffice[] = [];
+  let entries: AuditEntry[] = [];
+
+  const officeForm = () => {
+    const box = messageBox();
+    const code = h('input', { class: 'form-control', autocomplete: 'off', pattern: '[a-z0-9_\\-]{1,64}' }) as HTMLInputElement;
+    const name = h('input', { class: 'form-control', autocomplete: 'off' }) as HTMLInputElement;
+    const kind = h(
+      'select',
+      { class: 'form-select' },
+      ['internal', 'company'].map((k) => h('option', { value: k }, t(`staff.admin.offices.kinds.${k}`))),
+    ) as HTMLSelectElement;
+    const email = h('input', { class: 'form-control', type: 'email', autocomplete: 'off' }) as HTMLInputElement;
+    const form: HTMLFormElement = h(
+      'form',
+      {
+        class: 'staff-form mb-4',
+        'aria-labelledby': 'admin-new-office',
+        onsubmit: async (ev: Event) => {
+          ev.preventDefault();
+          clearFieldErrors(form);
+          try {
+            const created = await api<AdminOffice>('admin/offices', {
+              method: 'POST',
+              json: { code: code.value.trim(), name: name.value.trim(), kind: kind.value, email: email.value.trim() || null },
+            });
+            showSuccess(flash, t('staff.admin.offices.created', { name: created.name }));
+            form.reset();
+            await reload();
+          } catch (e) {
+            if (e instanceof ApiError && e.fields.length) showError(box, e, showFieldErrors(form, e));
+            else showError(box, e);
+          }
+        },
+      },
+      h('h3', { class: 'h5 mt-4', id: 'admin-new-office' }, t('staff.admin.offices.new')),
+      box,
+      field(t('staff.admin.offices.code'), code, { name: 'code', required: true, hint: t('staff.admin.offices.codeHint') }),
+      field(t('staff.admin.offices.name'), name, { name: 'name', required: true }),
+      field(t('staff.admin.offices.kind'), kind, { name: 'kind' }),
+      field(t('staff.admin.offices.email'), email, { name: 'email' }),
+      h('button', { type: 'submit', class: 'btn btn-primary' }, t('staff.admin.offices.create')),
+    ) as HTMLFormElement;
+    return form;
+  };
+
+  const deactivateForm = () => {
+    const box = messageBox();
+    const active = officeList.filter((o) => o.active);
+    const which = h(
+      'select',
+      { class: 'form-select' },
+      h('option', { value: '' }, t('staff.admin.offices.choose')),
+      active.map((o) => h('option', { value: o.code }, o.name)),
+    ) as HTMLSelectElement;
+    const moveTo = h(
+      'select',
+      { class: 'form-select' },
+      h('option', { value: '' }, t('staff.admin.offices.nobody')),
+      active.map((o) => h('option', { value: o.code }, o.name)),
+    ) as HTMLSelectElement;
+    const impact = h('p', { class: 'form-text', 'aria-live': 'polite' });
+    which.addEventListener('change', () => {
+      const office = active.find((o) => o.code === which.value);
+      impact.textContent = office ? t('staff.admin.offices.impact', { ...office.load }) : '';
+    });
+    const form: HTMLFormElement = h(
+      'form',
+      {
+        class: 'staff-form mb-4',
+        'aria-labelledby': 'admin-deactivate',
+        onsubmit: async (ev: Event) => {
+          ev.preventDefault();
+          clearFieldErrors(form);
+          if (!which.value) {
+            showError(box, new ApiError(422, 'required', t('staff.admin.offices.choose')));
+            which.focus();
+            return;
+          }
+          try {
+            await api(`admin/offices/${encodeURIComponent(which.value)}/deactivate`, {
+              method: 'POST',
+              json: moveTo.value ? { move_to: moveTo.value } : {},
+            });
+            showSuccess(flash, t('staff.admin.offices.deactivated'));
+            await reload();
+          } catch (e) {
+            if (e instanceof ApiError && e.fields.length) showError(box, e, showFieldErrors(form, e));
+            else showError(box, e);
+          }
+        },
+      },
+      h('h3', { class: 'h5', id: 'admin-deactivate' }, t('staff.admin.offices.deactivate')),
+      box,
+      field(t('staff.admin.offices.which'), which, { name: 'code', required: true }),
+      impact,
+      field(t('staff.admin.offices.moveTo'), moveTo, { name: 'move_to', hint: t('staff.admin.offices.moveToHint') }),
+      h('button', { type: 'submit', class: 'btn btn-outline-danger' }, t('staff.admin.offices.deactivateButton')),
+    ) as HTMLFormElement;
+    return form;
+  };
+
+  const drawOffices = () =>
     replace(
-      list,
-      h(
-        'div',
-        { class: 'table-responsive staff-table-wrap' },
-        h(
-          'table',
-          { class: 'table staff-table' },
-          h('caption', {}, t('staff.admin.caption')),
-          h(
-            'thead',
-            {},
-            h('tr', {}, ['username', 'name', 'role', 'offices'].map((c) => h('th', { scope: 'col' }, t(`staff.admin.col.${c}`)))),
-          ),
-          h(
-            'tbody',
-            {},
-            users.map((u) =>
-              h('tr', {}, h('th', { scope: 'row' }, u.username), h('td', {}, u.display_name), h('td', {}, t(`staff.roles.${u.role}`)), h('td', {}, u.offices.join(', ') || '—')),
-            ),
-          ),
-        ),
+      offices,
+      h('h2', { class: 'h4', id: 'admin-offices' }, t('staff.admin.offices.title')),
+      table(
+        t('staff.admin.offices.caption'),
+        ['code', 'name', 'kind', 'open', 'state'].map((c) => t(`staff.admin.offices.col.${c}`)),
+        officeList,
+        (o) => [
+          h('th', { scope: 'row' }, o.code),
+          h('td', {}, o.name),
+          h('td', {}, t(`staff.admin.offices.kinds.${o.kind}`)),
+          h('td', {}, String(o.load.open_reports)),
+          h('td', {}, t(o.active ? 'staff.admin.offices.active' : 'staff.admin.offices.inactive')),
+        ],
+      ),
+      h('div', { class: 'staff-admin-forms' }, officeForm(), deactivateForm()),
+    );
+
+  const drawAccounts = () =>
+    replace(
+      accounts,
+      h('h2', { class: 'h4', id: 'admin-accounts' }, t('staff.admin.caption')),
+      table(
+        t('staff.admin.caption'),
+        ['username', 'name', 'role', 'offices'].map((c) => t(`staff.admin.col.${c}`)),
+        users,
+        (u) => [
+          h('th', { scope: 'row' }, u.username),
+          h('td', {}, u.display_name),
+          h('td', {}, t(`staff.roles.${u.role}`)),
+          h('td', {}, u.offices.join(', ') || '—'),
+        ],
       ),
     );
+
+  const drawLog = () =>
+    replace(
+      log,
+      h('h2', { class: 'h4', id: 'admin-audit' }, t('staff.admin.audit.title')),
+      entries.length
+        ? table(
+            t('staff.admin.audit.caption'),
+            ['at', 'actor', 'action', 'target'].map((c) => t(`staff.admin.audit.col.${c}`)),
+            entries,
+            (e) => [h('td', {}, dateTime(e.at)), h('td', {}, e.actor), h('td', {}, actionName(e.action)), h('td', {}, e.target)],
+          )
+        : h('p', { class: 'staff-empty' }, t('staff.admin.audit.empty')),
+    );
+
   const draw = () =>
     replace(
       ctx.main,
       ...pageHeader(t('staff.admin.title'), t('staff.admin.lead')),
       h('p', {}, h('a', { href: '/api/docs/' }, t('staff.admin.apiDocs'))),
       errors,
-      list,
+      flash,
+      offices,
+      accounts,
+      log,
     );
+
+  const reload = async () => {
+    try {
+      [officeList, users, entries] = await Promise.all([
+        api<AdminOffice[]>('admin/offices'),
+        api<StaffUser[]>('admin/users'),
+        api<{ items: AuditEntry[] }>('admin/audit', { query: { limit: 20 } }).then((p) => p.items),
+      ]);
+      if (!ctx.alive()) return;
+      drawOffices();
+      drawAccounts();
+      drawLog();
+      announce(t('staff.admin.loaded'));
+    } catch (e) {
+      if (ctx.alive()) showError(errors, e);
+    }
+  };
+
   draw();
   ctx.onRedraw(() => {
     draw();
-    drawList();
+    drawOffices();
+    drawAccounts();
+    drawLog();
   });
   ctx.ready(t('staff.admin.title'));
-  try {
-    users = await api<StaffUser[]>('admin/users');
-    if (ctx.alive()) drawList();
-  } catch (e) {
-    if (ctx.alive()) {
-      replace(list);
-      showError(errors, e);
-    }
-  }
+  await reload();
 }
