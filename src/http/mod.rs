@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod admin_offices;
+pub mod admin_routing;
 pub mod attachments;
 pub mod audit;
 pub mod auth;
@@ -231,6 +232,11 @@ pub fn configure(cfg: &mut aweb::ServiceConfig) {
             .service(admin_offices::update)
             .service(admin_offices::rotate_secret)
             .service(admin_offices::deactivate)
+            .service(admin_routing::create_category)
+            .service(admin_routing::list_zones)
+            .service(admin_routing::create_zone)
+            .service(admin_routing::delete_zone)
+            .service(admin_routing::preview)
             .service(audit::list)
             .service(audit::list_keys)
             .service(audit::issue_key)

@@ -176,6 +176,9 @@ const FREE_TEXT: &[(&str, &str)] = &[
     ("CreateOfficeRequest", "name"),
     ("UpdateOfficeRequest", "name"),
     ("IssueKeyRequest", "name"),
+    ("CreateCategoryRequest", "name_it"),
+    ("CreateCategoryRequest", "name_en"),
+    ("CreateZoneRequest", "name"),
 ];
 
 /// The e-mail and phone fields of request bodies, `(schema, property)`: an
@@ -294,6 +297,11 @@ impl utoipa::Modify for TextRules {
         super::admin_offices::update,
         super::admin_offices::rotate_secret,
         super::admin_offices::deactivate,
+        super::admin_routing::create_category,
+        super::admin_routing::list_zones,
+        super::admin_routing::create_zone,
+        super::admin_routing::delete_zone,
+        super::admin_routing::preview,
         super::audit::list,
         super::audit::list_keys,
         super::audit::issue_key,

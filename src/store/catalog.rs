@@ -704,3 +704,42 @@ pub fn set_office_active(conn: &mut DbConn, id: &str, active: bool) -> AppResult
         .execute(conn)?;
     Ok(())
 }
+
+/// A routing zone as stored: its boundary is GeoJSON text.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = routing_zones)]
+pub struct ZoneRow {
+    pub id: String,
+    pub name: String,
+    pub boundary: String,
+    pub category_id: Option<String>,
+    pub office_id: String,
+    pub priority: i32,
+}
+
+pub fn zone_rows(conn: &mut DbConn, municipality_id: &str) -> AppResult<Vec<ZoneRow>> {
+    Ok(routing_zones::table
+        .filter(routing_zones::municipality_id.eq(municipality_id))
+        .order((routing_zones::priority.desc(), routing_zones::name))
+        .select(ZoneRow::as_select())
+        .load(conn)?)
+}
+
+/// Deletes a zone of the municipality; `None` when there is no such zone.
+pub fn delete_zone(
+    conn: &mut DbConn,
+    municipality_id: &str,
+    id: &str,
+) -> AppResult<Option<ZoneRow>> {
+    let Some(zone) = routing_zones::table
+        .filter(routing_zones::municipality_id.eq(municipality_id))
+        .filter(routing_zones::id.eq(id))
+        .select(ZoneRow::as_select())
+        .first(conn)
+        .optional()?
+    else {
+        return Ok(None);
+    };
+    diesel::delete(routing_zones::table.find(id)).execute(conn)?;
+    Ok(Some(zone))
+}

@@ -786,3 +786,19 @@ pub fn touch(conn: &mut DbConn, report_id: i64, now: NaiveDateTime) -> AppResult
         .execute(conn)?;
     Ok(())
 }
+
+/// Where a report of `category` filed at the point `now` would go, and its
+/// take-in deadline: the console's "where does this point go?".
+pub fn preview_route(
+    conn: &mut DbConn,
+    municipality: &MunicipalitySummary,
+    category: &CategoryRow,
+    lat: f64,
+    lon: f64,
+    now: DateTime<Utc>,
+) -> AppResult<(routing::RouteDecision, DateTime<Utc>, DeadlineMode)> {
+    let decision = route(conn, &municipality.id, category, lat, lon)?;
+    let calendar = municipalities::calendar(conn, &municipality.id)?;
+    let (due, mode) = take_in_deadline(&calendar, municipality, category, now);
+    Ok((decision, due, mode))
+}

@@ -351,3 +351,124 @@ async fn account_changes_are_audited_without_passwords() {
         json!(["verde"])
     );
 }
+
+/// A square of about 200 m around `(lat, lon)`, as GeoJSON.
+fn square(lat: f64, lon: f64) -> Value {
+    let d = 0.001;
+    json!({"type": "Polygon", "coordinates": [[
+        [lon - d, lat - d], [lon + d, lat - d], [lon + d, lat + d], [lon - d, lat + d], [lon - d, lat - d]
+    ]]})
+}
+
+#[tokio::test]
+async fn a_new_category_and_a_drawn_zone_route_a_citizens_report_as_the_preview_said() {
+    let app = TestApp::pisa().await;
+    let admin = app.staff("admin", Role::Admin, &[]).await;
+    let supervisor = app.staff("sup", Role::Supervisor, &[]).await;
+    let (status, _) = app
+        .post_as(
+            &admin,
+            "/api/v1/admin/offices",
+            &json!({"code": "mobilita", "name": "Mobilità", "kind": "internal"}),
+        )
+        .await;
+    assert_eq!(status, 201);
+    let (status, category) = app
+        .post_as(
+            &admin,
+            "/api/v1/admin/categories",
+            &json!({"code": "strisce", "name_it": "Strisce pedonali sbiadite", "name_en": "Faded zebra crossings",
+                    "office": "manutenzioni", "take_in_sla_hours": 16}),
+        )
+        .await;
+    assert_eq!(status, 201, "{category}");
+    let (status, _) = app
+        .post_as(
+            &supervisor,
+            "/api/v1/admin/categories",
+            &json!({"code": "x", "name_it": "X", "name_en": "X"}),
+        )
+        .await;
+    assert_eq!(status, 403);
+
+    // Before the zone: the category's office.
+    let (lat, lon) = PISA_CENTRE;
+    let preview = format!("/api/v1/admin/routing/preview?lat={lat}&lon={lon}&category=strisce");
+    let (status, before) = app.get_as(&supervisor, &preview).await;
+    assert_eq!(status, 200, "{before}");
+    assert_eq!(before["office"]["code"], "manutenzioni");
+    assert_eq!(before["rule"]["rule"], "category_default");
+
+    // A zone drawn around the point (a Feature, as the drawing tool sends it)
+    // sends the category's reports to the new office.
+    let (status, zone) = app
+        .post_as(
+            &admin,
+            "/api/v1/admin/zones",
+            &json!({"name": "Centro storico", "office": "mobilita", "category": "strisce",
+                    "geometry": {"type": "Feature", "properties": {}, "geometry": square(lat, lon)}}),
+        )
+        .await;
+    assert_eq!(status, 201, "{zone}");
+    let (status, bad) = app
+        .post_as(
+            &admin,
+            "/api/v1/admin/zones",
+            &json!({"name": "Linea", "office": "mobilita",
+            "geometry": {"type": "LineString", "coordinates": [[10.0, 43.0], [10.1, 43.1]]}}),
+        )
+        .await;
+    assert_eq!(
+        (status, bad["error"]["code"].as_str()),
+        (422, Some("invalid_geometry"))
+    );
+    let (status, after) = app.get_as(&admin, &preview).await;
+    assert_eq!(status, 200, "{after}");
+    assert_eq!(after["office"]["code"], "mobilita", "{after}");
+    assert_eq!(after["rule"]["zone_name"], "Centro storico");
+    assert_eq!(after["municipality_name"], "Pisa");
+
+    // The citizen's report there goes where the preview said, with the
+    // 16-working-hour deadline it showed (same calendar, same clock: the
+    // same working hours, give or take the minutes between the two calls).
+    let filed = app.file("strisce", PISA_CENTRE).await;
+    assert_eq!(filed["office"]["code"], "mobilita", "{filed}");
+    let shown =
+        chrono::DateTime::parse_from_rfc3339(after["take_in_due_at"].as_str().unwrap()).unwrap();
+    let got =
+        chrono::DateTime::parse_from_rfc3339(filed["take_in_due_at"].as_str().unwrap()).unwrap();
+    assert!(
+        (got - shown).num_minutes().abs() <= 5,
+        "preview {shown}, filed {got}"
+    );
+    // Elsewhere in Pisa, the category's office still.
+    let elsewhere = app.file("strisce", (43.7100, 10.4000)).await;
+    assert_eq!(elsewhere["office"]["code"], "manutenzioni");
+
+    // A point in another comune is not the admin's to test.
+    let (status, outside) = app
+        .get_as(
+            &admin,
+            "/api/v1/admin/routing/preview?lat=43.6761&lon=10.5555&category=strisce",
+        )
+        .await;
+    assert_eq!(status, 422, "{outside}");
+
+    // Deleting the zone restores the category's routing, and both are logged.
+    let id = zone["id"].as_str().unwrap();
+    assert_eq!(
+        app.delete_as(&supervisor, &format!("/api/v1/admin/zones/{id}"))
+            .await,
+        403
+    );
+    assert_eq!(
+        app.delete_as(&admin, &format!("/api/v1/admin/zones/{id}"))
+            .await,
+        204
+    );
+    let (_, restored) = app.get_as(&admin, &preview).await;
+    assert_eq!(restored["office"]["code"], "manutenzioni");
+    for action in ["category.created", "zone.created", "zone.deleted"] {
+        assert_eq!(audited(&app, &admin, action).await.len(), 1, "{action}");
+    }
+}
