@@ -751,6 +751,34 @@ test('the admin creates an office by keyboard and hands another office\'s work t
   await page.getByRole('rowheader', { name: 'mobilita' }).waitFor();
   await page.getByRole('cell', { name: 'Ufficio creato' }).waitFor();
 
+  // A zone uploaded as GeoJSON sends the road signs around the Duomo to
+  // the new office; the tester says so for a typed point.
+  const [lat, lon] = [43.723, 10.3966];
+  const d = 0.002;
+  const square = {
+    type: 'FeatureCollection',
+    features: [{ type: 'Feature', properties: {}, geometry: { type: 'Polygon', coordinates: [[[lon - d, lat - d], [lon + d, lat - d], [lon + d, lat + d], [lon - d, lat + d], [lon - d, lat - d]]] } }],
+  };
+  await page.getByLabel('Nome della zona (obbligatorio)').fill('Piazza dei Miracoli');
+  await page.getByLabel('Ufficio competente (obbligatorio)').selectOption('mobilita');
+  await page.getByLabel('Solo per la categoria').selectOption('segnaletica');
+  await page.getByLabel('Confine (file GeoJSON) (obbligatorio)').setInputFiles({ name: 'zona.geojson', mimeType: 'application/geo+json', buffer: Buffer.from(JSON.stringify(square)) });
+  await page.getByRole('button', { name: 'Aggiungi la zona' }).click();
+  await page.getByText('Zona «Piazza dei Miracoli» aggiunta.').waitFor();
+  await page.getByRole('rowheader', { name: 'Piazza dei Miracoli' }).waitFor();
+  await page.getByLabel('Latitudine (obbligatorio)').fill(String(lat));
+  await page.getByLabel('Longitudine (obbligatorio)').fill(String(lon));
+  await page.getByLabel('Categoria (obbligatorio)').selectOption('segnaletica');
+  await page.getByRole('button', { name: 'Verifica' }).click();
+  const result = page.getByTestId('routing-result');
+  await result.getByText('Mobilità e traffico').waitFor();
+  await result.getByText('la zona «Piazza dei Miracoli»').waitFor();
+  await result.getByText('Pisa').waitFor();
+  // Clicking the map fills the coordinates in.
+  await page.getByLabel('Latitudine (obbligatorio)').fill('');
+  await page.getByRole('region', { name: 'Mappa del Comune: fai clic per scegliere il punto' }).click();
+  assert.notEqual(await page.getByLabel('Latitudine (obbligatorio)').inputValue(), '');
+
   // Deactivating says what depends on the office, and where it goes.
   await page.getByLabel('Ufficio da disattivare (obbligatorio)').selectOption('ente-parco');
   await page.getByText(/segnalazioni aperte, \d+ categorie e \d+ zone/).waitFor();
@@ -762,6 +790,9 @@ test('the admin creates an office by keyboard and hands another office\'s work t
   await page.getByRole('cell', { name: 'Ufficio disattivato' }).waitFor();
   await checkA11y(page, 'admin offices');
   await screenshot(page, 'staff-admin');
+  // A citizen's report of that category at that point goes to the new office.
+  const filed = await fileReport({ category: 'segnaletica', title: 'Cartello divelto', lat, lon });
+  assert.equal(filed.office?.code, 'mobilita');
   page.assertClean();
   await page.context().close();
 });

@@ -7,7 +7,9 @@ import { api, ApiError } from '../../common/api';
 import { dateTime } from '../../common/format';
 import type { PageCtx } from '../main';
 import { clearFieldErrors, field, loading, messageBox, pageHeader, showError, showFieldErrors, showSuccess } from '../ui';
-import type { StaffUser } from '../types';
+import type { CategoriesResponse, CategoryView, StaffUser } from '../types';
+import * as session from '../session';
+import { routingSection, Zone } from './adminRouting';
 
 interface OfficeLoad {
   open_reports: number;
@@ -58,7 +60,10 @@ export async function adminPage(ctx: PageCtx): Promise<void> {
   const flash = messageBox();
   const offices = h('section', { class: 'mb-5', 'aria-labelledby': 'admin-offices' }, loading());
   const accounts = h('section', { class: 'mb-5', 'aria-labelledby': 'admin-accounts' }, loading());
+  const routing = h('section', { class: 'mb-5', 'aria-labelledby': 'admin-routing' }, loading());
   const log = h('section', { 'aria-labelledby': 'admin-audit' }, loading());
+  let zones: Zone[] = [];
+  let categories: CategoryView[] = [];
   let users: StaffUser[] = [];
   let officeList: AdminOffice[] = [];
   let entries: AuditEntry[] = [];
@@ -198,6 +203,12 @@ export async function adminPage(ctx: PageCtx): Promise<void> {
       ),
     );
 
+  const drawRouting = () =>
+    replace(
+      routing,
+      ...routingSection({ zones, offices: officeList, categories, flash, reload: () => reload(), alive: ctx.alive }),
+    );
+
   const drawLog = () =>
     replace(
       log,
@@ -220,31 +231,37 @@ export async function adminPage(ctx: PageCtx): Promise<void> {
       errors,
       flash,
       offices,
+      routing,
       accounts,
       log,
     );
 
-  const reload = async () => {
+  async function reload(): Promise<void> {
     try {
-      [officeList, users, entries] = await Promise.all([
+      const municipality = session.user()!.municipality;
+      [officeList, users, entries, zones, categories] = await Promise.all([
         api<AdminOffice[]>('admin/offices'),
         api<StaffUser[]>('admin/users'),
         api<{ items: AuditEntry[] }>('admin/audit', { query: { limit: 20 } }).then((p) => p.items),
+        api<Zone[]>('admin/zones'),
+        api<CategoriesResponse>('categories', { query: { municipality } }).then((c) => c.categories),
       ]);
       if (!ctx.alive()) return;
       drawOffices();
+      drawRouting();
       drawAccounts();
       drawLog();
       announce(t('staff.admin.loaded'));
     } catch (e) {
       if (ctx.alive()) showError(errors, e);
     }
-  };
+  }
 
   draw();
   ctx.onRedraw(() => {
     draw();
     drawOffices();
+    drawRouting();
     drawAccounts();
     drawLog();
   });

@@ -1,0 +1,264 @@
+// Routing in the administration page: the comune's routing zones (listed,
+// uploaded as GeoJSON, deleted) and "where does this point go?", which
+// shows the comune, category, office and deadline a report filed at a
+// clicked (or typed) point would get now.
+
+import type * as Leaflet from 'leaflet';
+import { h, replace, announce } from '../../common/dom';
+import { t, categoryName } from '../../common/i18n';
+import { api, ApiError } from '../../common/api';
+import { dateTime } from '../../common/format';
+import { createMap, pin } from '../../common/map';
+import { clearFieldErrors, field, messageBox, showError, showFieldErrors, showSuccess } from '../ui';
+import type { CategoryView } from '../types';
+
+export interface Zone {
+  id: string;
+  name: string;
+  category: string | null;
+  office: string;
+  priority: number;
+  geometry: GeoJSON.Geometry;
+}
+
+interface Ref {
+  code: string;
+  name_it: string;
+  name_en: string;
+}
+
+interface Preview {
+  municipality_name: string;
+  category: Ref;
+  parent: Ref | null;
+  office: { code: string; name: string } | null;
+  rule: { rule: string; zone_name?: string };
+  take_in_due_at: string;
+}
+
+export interface RoutingDeps {
+  zones: Zone[];
+  offices: { code: string; name: string; active: boolean }[];
+  categories: CategoryView[];
+  flash: HTMLElement;
+  reload: () => Promise<void>;
+  alive: () => boolean;
+}
+
+function categorySelect(categories: CategoryView[], empty: string): HTMLSelectElement {
+  return h(
+    'select',
+    { class: 'form-select' },
+    h('option', { value: '' }, empty),
+    categories.filter((c) => c.selectable).map((c) => h('option', { value: c.code }, categoryName(c))),
+  ) as HTMLSelectElement;
+}
+
+function zonesTable(d: RoutingDeps): HTMLElement {
+  if (!d.zones.length) return h('p', { class: 'staff-empty' }, t('staff.admin.zones.empty'));
+  const officeName = (code: string) => d.offices.find((o) => o.code === code)?.name ?? code;
+  const categoryLabel = (code: string | null) => {
+    const c = d.categories.find((x) => x.code === code);
+    return c ? categoryName(c) : t('staff.admin.zones.allCategories');
+  };
+  return h(
+    'div',
+    { class: 'table-responsive staff-table-wrap' },
+    h(
+      'table',
+      { class: 'table staff-table' },
+      h('caption', {}, t('staff.admin.zones.caption')),
+      h('thead', {}, h('tr', {}, ['name', 'category', 'office', 'priority', 'actions'].map((c) => h('th', { scope: 'col' }, t(`staff.admin.zones.col.${c}`))))),
+      h(
+        'tbody',
+        {},
+        d.zones.map((z) =>
+          h(
+            'tr',
+            {},
+            h('th', { scope: 'row' }, z.name),
+            h('td', {}, categoryLabel(z.category)),
+            h('td', {}, officeName(z.office)),
+            h('td', {}, String(z.priority)),
+            h(
+              'td',
+              {},
+              h(
+                'button',
+                {
+                  type: 'button',
+                  class: 'btn btn-sm btn-outline-danger',
+                  'aria-label': t('staff.admin.zones.deleteNamed', { name: z.name }),
+                  onclick: async () => {
+                    try {
+                      await api(`admin/zones/${encodeURIComponent(z.id)}`, { method: 'DELETE' });
+                      showSuccess(d.flash, t('staff.admin.zones.deleted', { name: z.name }));
+                      await d.reload();
+                    } catch (e) {
+                      showError(d.flash, e);
+                    }
+                  },
+                },
+                t('staff.admin.zones.delete'),
+              ),
+            ),
+          ),
+        ),
+      ),
+    ),
+  );
+}
+
+function zoneForm(d: RoutingDeps): HTMLElement {
+  const box = messageBox();
+  const name = h('input', { class: 'form-control', autocomplete: 'off' }) as HTMLInputElement;
+  const office = h(
+    'select',
+    { class: 'form-select' },
+    d.offices.filter((o) => o.active).map((o) => h('option', { value: o.code }, o.name)),
+  ) as HTMLSelectElement;
+  const category = categorySelect(d.categories, t('staff.admin.zones.allCategories'));
+  const file = h('input', { class: 'form-control', type: 'file', accept: '.geojson,.json,application/geo+json,application/json' }) as HTMLInputElement;
+  const form: HTMLFormElement = h(
+    'form',
+    {
+      class: 'staff-form mb-4',
+      'aria-labelledby': 'admin-new-zone',
+      onsubmit: async (ev: Event) => {
+        ev.preventDefault();
+        clearFieldErrors(form);
+        const upload = file.files?.[0];
+        if (!upload) {
+          showError(box, new ApiError(422, 'required', t('staff.admin.zones.fileMissing')));
+          file.focus();
+          return;
+        }
+        let geometry: unknown;
+        try {
+          const doc = JSON.parse(await upload.text());
+          // A FeatureCollection of one polygon, as GIS tools export it.
+          geometry = doc?.type === 'FeatureCollection' ? doc.features?.[0] : doc;
+        } catch {
+          showError(box, new ApiError(422, 'invalid_geometry', t('staff.admin.zones.notJson')));
+          return;
+        }
+        try {
+          await api('admin/zones', {
+            method: 'POST',
+            json: { name: name.value.trim(), office: office.value, category: category.value || null, geometry },
+          });
+          showSuccess(d.flash, t('staff.admin.zones.created', { name: name.value.trim() }));
+          await d.reload();
+        } catch (e) {
+          if (e instanceof ApiError && e.fields.length) showError(box, e, showFieldErrors(form, e));
+          else showError(box, e);
+        }
+      },
+    },
+    h('h3', { class: 'h5 mt-4', id: 'admin-new-zone' }, t('staff.admin.zones.new')),
+    box,
+    field(t('staff.admin.zones.name'), name, { name: 'name', required: true }),
+    field(t('staff.admin.zones.office'), office, { name: 'office', required: true }),
+    field(t('staff.admin.zones.category'), category, { name: 'category' }),
+    field(t('staff.admin.zones.file'), file, { name: 'geometry', required: true, hint: t('staff.admin.zones.fileHint') }),
+    h('button', { type: 'submit', class: 'btn btn-primary' }, t('staff.admin.zones.create')),
+  ) as HTMLFormElement;
+  return form;
+}
+
+function ruleText(p: Preview): string {
+  switch (p.rule.rule) {
+    case 'zone':
+      return t('staff.admin.tester.rules.zone', { name: p.rule.zone_name ?? '' });
+    case 'category_default':
+    case 'parent_category_default':
+    case 'unrouted':
+      return t(`staff.admin.tester.rules.${p.rule.rule}`);
+    default:
+      return p.rule.rule;
+  }
+}
+
+function tester(d: RoutingDeps): HTMLElement {
+  const box = messageBox();
+  const result = h('div', { 'aria-live': 'polite', 'data-testid': 'routing-result' });
+  const lat = h('input', { class: 'form-control', inputmode: 'decimal', autocomplete: 'off' }) as HTMLInputElement;
+  const lon = h('input', { class: 'form-control', inputmode: 'decimal', autocomplete: 'off' }) as HTMLInputElement;
+  const category = categorySelect(d.categories, t('staff.admin.tester.chooseCategory'));
+  const mapBox = h('div', { class: 'staff-map mb-3' });
+  let marker: Leaflet.CircleMarker | null = null;
+  let leaflet: { L: typeof Leaflet; map: Leaflet.Map } | null = null;
+  const place = (la: number, lo: number) => {
+    if (!leaflet) return;
+    marker?.remove();
+    marker = pin(leaflet.L, [la, lo], { label: t('staff.admin.tester.point') }).addTo(leaflet.map);
+  };
+  void createMap(mapBox, { label: t('staff.admin.tester.mapLabel'), zoom: 13 }).then((m) => {
+    if (!d.alive()) return;
+    leaflet = m;
+    for (const z of d.zones) m.L.geoJSON(z.geometry, { style: { color: '#8a4b00', weight: 2, fillOpacity: 0.1 } }).addTo(m.map);
+    m.map.on('click', (ev: Leaflet.LeafletMouseEvent) => {
+      lat.value = ev.latlng.lat.toFixed(6);
+      lon.value = ev.latlng.lng.toFixed(6);
+      place(ev.latlng.lat, ev.latlng.lng);
+      announce(t('staff.admin.tester.picked'));
+    });
+  });
+  const form: HTMLFormElement = h(
+    'form',
+    {
+      class: 'staff-form mb-4',
+      'aria-labelledby': 'admin-tester',
+      onsubmit: async (ev: Event) => {
+        ev.preventDefault();
+        clearFieldErrors(form);
+        replace(result);
+        try {
+          const p = await api<Preview>('admin/routing/preview', {
+            query: { lat: lat.value.trim().replace(',', '.'), lon: lon.value.trim().replace(',', '.'), category: category.value },
+          });
+          place(Number(lat.value.replace(',', '.')), Number(lon.value.replace(',', '.')));
+          replace(
+            result,
+            h(
+              'dl',
+              { class: 'staff-dl' },
+              h('dt', {}, t('staff.admin.tester.municipality')),
+              h('dd', {}, p.municipality_name),
+              h('dt', {}, t('staff.admin.tester.category')),
+              h('dd', {}, p.parent ? `${categoryName(p.parent)} › ${categoryName(p.category)}` : categoryName(p.category)),
+              h('dt', {}, t('staff.admin.tester.office')),
+              h('dd', {}, p.office ? p.office.name : t('staff.admin.tester.noOffice')),
+              h('dt', {}, t('staff.admin.tester.rule')),
+              h('dd', {}, ruleText(p)),
+              h('dt', {}, t('staff.admin.tester.deadline')),
+              h('dd', {}, dateTime(p.take_in_due_at)),
+            ),
+          );
+        } catch (e) {
+          if (e instanceof ApiError && e.fields.length) showError(box, e, showFieldErrors(form, e));
+          else showError(box, e);
+        }
+      },
+    },
+    h('h3', { class: 'h5 mt-4', id: 'admin-tester' }, t('staff.admin.tester.title')),
+    h('p', {}, t('staff.admin.tester.lead')),
+    box,
+    mapBox,
+    h('div', { class: 'row' }, h('div', { class: 'col-sm-6' }, field(t('staff.admin.tester.lat'), lat, { name: 'lat', required: true })), h('div', { class: 'col-sm-6' }, field(t('staff.admin.tester.lon'), lon, { name: 'lon', required: true }))),
+    field(t('staff.admin.tester.categoryLabel'), category, { name: 'category', required: true }),
+    h('button', { type: 'submit', class: 'btn btn-primary' }, t('staff.admin.tester.submit')),
+    result,
+  ) as HTMLFormElement;
+  return form;
+}
+
+/** The routing section: zones, a new zone, the point tester. */
+export function routingSection(d: RoutingDeps): HTMLElement[] {
+  return [
+    h('h2', { class: 'h4', id: 'admin-routing' }, t('staff.admin.zones.title')),
+    zonesTable(d),
+    zoneForm(d),
+    tester(d),
+  ];
+}
