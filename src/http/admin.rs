@@ -269,7 +269,7 @@ pub async fn retry_notification(
 ) -> AppResult<HttpResponse> {
     staff.require_here(Action::Administer)?;
     let id = id.into_inner();
-    let m = staff.actor.municipality_id.clone();
+    let (m, actor) = (staff.actor.municipality_id.clone(), staff.name());
     state
         .write(move |c| {
             // Only rows about this municipality's reports.
@@ -284,7 +284,17 @@ pub async fn retry_notification(
                     "no dead notification with that id",
                 ));
             }
-            crate::store::outbox::retry(c, &id, naive(Utc::now()))
+            let now = naive(Utc::now());
+            crate::store::outbox::retry(c, &id, now)?;
+            let change = Change {
+                municipality_id: &m,
+                actor: &actor,
+                action: "notification.retried",
+                target: &id,
+                before: None,
+                after: None,
+            };
+            audit::record(c, change, now)
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())

@@ -228,13 +228,23 @@ pub async fn put_calendar(
     body: web::Json<CalendarUpdate>,
 ) -> AppResult<HttpResponse> {
     staff.require_here(Action::Administer)?;
-    let m = staff.actor.municipality_id.clone();
+    let (m, actor) = (staff.actor.municipality_id.clone(), staff.name());
     let update = body.into_inner();
     let v = state
         .write(move |c| {
             let before = municipalities::calendar_settings(c, &m)?;
             let settings = merged(before.clone(), update)?;
-            municipalities::set_calendar_settings(c, &m, &settings, naive(Utc::now()))?;
+            let now = naive(Utc::now());
+            municipalities::set_calendar_settings(c, &m, &settings, now)?;
+            audited(
+                c,
+                &m,
+                &actor,
+                "calendar.updated",
+                &m,
+                serde_json::to_value(&before).ok(),
+                serde_json::to_value(&settings).ok(),
+            )?;
             // A new policy reaches the reports of the categories that follow it.
             if settings.publication_policy != before.publication_policy {
                 let policy = Policy::stored(&settings.publication_policy);
@@ -294,9 +304,11 @@ pub async fn add_holiday(
             "a yearly holiday cannot be a reopened national holiday",
         ));
     }
-    let m = staff.actor.municipality_id.clone();
+    let (m, actor) = (staff.actor.municipality_id.clone(), staff.name());
     let v = state
         .write(move |c| {
+            let after = serde_json::json!({"name": name, "reopened": b.reopened, "every_year": b.every_year});
+            audited(c, &m, &actor, "holiday.added", &b.date.to_string(), None, Some(after))?;
             if b.every_year {
                 municipalities::set_annual_holiday(c, &m, b.date.month(), b.date.day(), &name)?;
             } else {
@@ -326,15 +338,28 @@ pub async fn remove_holiday(
     staff.require_here(Action::Administer)?;
     let date = NaiveDate::parse_from_str(&date, "%Y-%m-%d")
         .map_err(|_| AppError::not_found("holiday_not_found", "no such date"))?;
-    let m = staff.actor.municipality_id.clone();
+    let (m, actor) = (staff.actor.municipality_id.clone(), staff.name());
     let every_year = query.every_year;
     let removed = state
         .write(move |c| {
-            if every_year {
-                municipalities::remove_annual_holiday(c, &m, date.month(), date.day())
+            let removed = if every_year {
+                municipalities::remove_annual_holiday(c, &m, date.month(), date.day())?
             } else {
-                municipalities::remove_holiday(c, &m, date)
+                municipalities::remove_holiday(c, &m, date)?
+            };
+            if removed {
+                let before = serde_json::json!({"every_year": every_year});
+                audited(
+                    c,
+                    &m,
+                    &actor,
+                    "holiday.removed",
+                    &date.to_string(),
+                    Some(before),
+                    None,
+                )?;
             }
+            Ok(removed)
         })
         .await?;
     if removed {
@@ -457,17 +482,15 @@ pub async fn update_category(
             }
             let after = catalog::category_by_code(c, &m, &code)?
                 .ok_or_else(|| AppError::internal("the category went away"))?;
-            crate::store::audit::record(
+            let (before, after) = (audited_category(&category), audited_category(&after));
+            audited(
                 c,
-                crate::store::audit::Change {
-                    municipality_id: &m,
-                    actor: &actor,
-                    action: "category.updated",
-                    target: &code,
-                    before: Some(audited_category(&category)),
-                    after: Some(audited_category(&after)),
-                },
-                naive(Utc::now()),
+                &m,
+                &actor,
+                "category.updated",
+                &code,
+                Some(before),
+                Some(after),
             )?;
             Ok(())
         })
@@ -488,4 +511,28 @@ fn audited_category(c: &catalog::CategoryRow) -> serde_json::Value {
         "publication": c.publication_policy,
         "message_templates": c.message_templates,
     })
+}
+
+/// Records a change of the calendar or a category in the audit log.
+fn audited(
+    conn: &mut crate::store::DbConn,
+    municipality: &str,
+    actor: &str,
+    action: &str,
+    target: &str,
+    before: Option<serde_json::Value>,
+    after: Option<serde_json::Value>,
+) -> AppResult<()> {
+    crate::store::audit::record(
+        conn,
+        crate::store::audit::Change {
+            municipality_id: municipality,
+            actor,
+            action,
+            target,
+            before,
+            after,
+        },
+        naive(Utc::now()),
+    )
 }

@@ -399,7 +399,7 @@ impl TerritoryCache {
 }
 
 /// A municipality's calendar settings as stored.
-#[derive(Debug, Clone, Queryable)]
+#[derive(Debug, Clone, Queryable, serde::Serialize)]
 pub struct CalendarSettings {
     pub timezone: String,
     pub working_weekdays: String,

@@ -472,3 +472,48 @@ async fn a_new_category_and_a_drawn_zone_route_a_citizens_report_as_the_preview_
         assert_eq!(audited(&app, &admin, action).await.len(), 1, "{action}");
     }
 }
+
+#[tokio::test]
+async fn calendar_and_holiday_changes_are_in_the_log() {
+    let app = TestApp::pisa().await;
+    let admin = app.staff("admin", Role::Admin, &[]).await;
+    let (status, _) = app
+        .send_as(
+            reqwest::Method::PUT,
+            &admin,
+            "/api/v1/admin/calendar",
+            Some(&json!({"reopen_days": 45})),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (status, _) = app
+        .post_as(
+            &admin,
+            "/api/v1/admin/holidays",
+            &json!({"date": "2026-06-17", "name": "San Ranieri", "every_year": true}),
+        )
+        .await;
+    assert_eq!(status, 201);
+    assert_eq!(
+        app.delete_as(&admin, "/api/v1/admin/holidays/2026-06-17?every_year=true")
+            .await,
+        204
+    );
+    assert_eq!(
+        app.delete_as(&admin, "/api/v1/admin/holidays/2026-06-17?every_year=true")
+            .await,
+        404
+    );
+    let calendar = &audited(&app, &admin, "calendar.updated").await[0];
+    assert_eq!(calendar["after"]["reopen_days"], 45);
+    assert_ne!(calendar["before"]["reopen_days"], 45);
+    assert_eq!(
+        audited(&app, &admin, "holiday.added").await[0]["after"]["name"],
+        "San Ranieri"
+    );
+    assert_eq!(
+        audited(&app, &admin, "holiday.removed").await.len(),
+        1,
+        "the refused second removal is not logged"
+    );
+}
