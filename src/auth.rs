@@ -20,6 +20,27 @@ use crate::error::{AppError, AppResult};
 
 pub const MIN_PASSWORD_CHARS: usize = 10;
 
+/// Letters and digits that cannot be misread for one another when a
+/// password is read aloud or copied by hand (no 0/o, 1/l/i).
+pub const PASSWORD_ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
+/// Characters of a generated password: 18 from 31 symbols, 89 bits.
+pub const PASSWORD_CHARS: usize = 18;
+
+/// A random password in three groups of six (`k7mpq2-x9fh4t-…`), from the
+/// operating system's generator.
+pub fn random_password() -> String {
+    use rand::Rng;
+    let mut rng = rand::rngs::OsRng;
+    let mut out = String::with_capacity(PASSWORD_CHARS + 2);
+    for i in 0..PASSWORD_CHARS {
+        if i > 0 && i % 6 == 0 {
+            out.push('-');
+        }
+        out.push(PASSWORD_ALPHABET[rng.gen_range(0..PASSWORD_ALPHABET.len())] as char);
+    }
+    out
+}
+
 pub fn hash_password(password: &str) -> AppResult<String> {
     if password.chars().count() < MIN_PASSWORD_CHARS {
         return Err(AppError::field(

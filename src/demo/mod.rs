@@ -477,11 +477,7 @@ pub fn setup_accounts(
     Ok(known)
 }
 
-/// Letters and digits that cannot be misread for one another when a
-/// password is read aloud or copied by hand (no 0/o, 1/l/i).
-const PASSWORD_ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
-/// Characters of a demo password: 18 from 31 symbols, 89 bits.
-const PASSWORD_CHARS: usize = 18;
+use crate::auth::{random_password, PASSWORD_ALPHABET, PASSWORD_CHARS};
 
 /// Whether a password has the shape [`random_password`] gives.
 fn is_generated(password: &str) -> bool {
@@ -490,21 +486,6 @@ fn is_generated(password: &str) -> bool {
         && password
             .split('-')
             .all(|g| g.len() == 6 && g.bytes().all(|b| PASSWORD_ALPHABET.contains(&b)))
-}
-
-/// A random password in three groups of six (`k7mpq2-x9fh4t-…`), from the
-/// operating system's generator.
-fn random_password() -> String {
-    use rand::Rng;
-    let mut rng = rand::rngs::OsRng;
-    let mut out = String::with_capacity(PASSWORD_CHARS + 2);
-    for i in 0..PASSWORD_CHARS {
-        if i > 0 && i % 6 == 0 {
-            out.push('-');
-        }
-        out.push(PASSWORD_ALPHABET[rng.gen_range(0..PASSWORD_ALPHABET.len())] as char);
-    }
-    out
 }
 
 #[cfg(test)]

@@ -54,15 +54,26 @@ pub struct CreateUserRequest {
     pub username: String,
     #[schema(max_length = 120)]
     pub display_name: String,
-    /// At least 10 characters.
+    /// At least 10 characters; absent: one is generated and shown once in
+    /// the answer (`initial_password`).
     #[schema(min_length = 10)]
-    pub password: String,
+    pub password: Option<String>,
     pub role: Role,
     /// Office codes (required for `office`).
     #[serde(default)]
     pub offices: Vec<String>,
     /// For supervisors: where escalations arrive.
     pub email: Option<String>,
+}
+
+/// A new account, with its generated password when the administrator gave
+/// none (shown this once).
+#[derive(serde::Serialize, ToSchema)]
+pub struct CreatedUser {
+    #[serde(flatten)]
+    pub user: StaffView,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub initial_password: Option<String>,
 }
 
 #[utoipa::path(
@@ -72,7 +83,7 @@ pub struct CreateUserRequest {
     security(("bearer" = [])),
     request_body = CreateUserRequest,
     responses(
-        (status = 201, description = "Created in the admin's municipality", body = StaffView),
+        (status = 201, description = "Created in the admin's municipality (with the generated password, shown once, when none was given)", body = CreatedUser),
         (status = 403, description = "Not an admin", body = crate::error::ErrorEnvelope),
         (status = 409, description = "Username taken", body = crate::error::ErrorEnvelope),
         (status = 422, description = "Invalid fields", body = crate::error::ErrorEnvelope),
@@ -86,7 +97,11 @@ pub async fn create_user(
 ) -> AppResult<HttpResponse> {
     staff.require_here(Action::Administer)?;
     let body = body.into_inner();
-    let password = body.password;
+    let generated = body.password.is_none().then(crate::auth::random_password);
+    let password = body
+        .password
+        .or_else(|| generated.clone())
+        .unwrap_or_default();
     let hash = web::block(move || hash_password(&password)).await??;
     let new = NewUser {
         username: body.username,
@@ -121,7 +136,10 @@ pub async fn create_user(
         })
         .await?;
     tracing::info!(admin.user = %staff.name(), user.username = %user.row.username, user.role = %user.row.role, "user created");
-    Ok(HttpResponse::Created().json(staff_view(&user)?))
+    Ok(HttpResponse::Created().json(CreatedUser {
+        user: staff_view(&user)?,
+        initial_password: generated,
+    }))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -209,6 +227,66 @@ pub async fn update_user(
         .await?;
     tracing::info!(admin.user = %staff.name(), user.username = %user.row.username, "user updated");
     Ok(HttpResponse::Ok().json(staff_view(&user)?))
+}
+
+#[derive(serde::Serialize, ToSchema)]
+pub struct NewPassword {
+    /// Shown this once: give it to the person, who signs in with it.
+    pub password: String,
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/users/{id}/password",
+    tag = "admin",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "User id")),
+    responses(
+        (status = 200, description = "A new generated password, shown once; the user's sessions end", body = NewPassword),
+        (status = 403, description = "Not an admin", body = crate::error::ErrorEnvelope),
+        (status = 404, description = "No such user here", body = crate::error::ErrorEnvelope),
+    )
+)]
+#[post("/admin/users/{id}/password")]
+pub async fn reset_password(
+    state: web::Data<AppState>,
+    staff: Staff,
+    id: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    staff.require_here(Action::Administer)?;
+    let password = crate::auth::random_password();
+    let hash = {
+        let password = password.clone();
+        web::block(move || hash_password(&password)).await??
+    };
+    let (municipality, actor, id) = (
+        staff.actor.municipality_id.clone(),
+        staff.name(),
+        id.into_inner(),
+    );
+    state
+        .write(move |c| {
+            let now = naive(Utc::now());
+            let user = users::by_id(c, &id)?
+                .filter(|u| u.row.municipality_id == municipality)
+                .ok_or_else(|| AppError::not_found("user_not_found", "no such user"))?;
+            let update = UserUpdate {
+                password_hash: Some(hash),
+                ..Default::default()
+            };
+            users::update(c, &id, &update, now)?;
+            let change = Change {
+                municipality_id: &municipality,
+                actor: &actor,
+                action: "user.password_reset",
+                target: &user.row.username,
+                before: None,
+                after: None,
+            };
+            audit::record(c, change, now)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(NewPassword { password }))
 }
 
 #[derive(serde::Serialize, ToSchema)]

@@ -234,6 +234,8 @@ pub struct StaffView {
     pub municipality: String,
     /// Office codes.
     pub offices: Vec<String>,
+    /// False once an administrator disabled the account.
+    pub active: bool,
 }
 
 pub fn staff_view(u: &User) -> AppResult<StaffView> {
@@ -244,6 +246,7 @@ pub fn staff_view(u: &User) -> AppResult<StaffView> {
         role: u.role()?,
         municipality: u.row.municipality_id.clone(),
         offices: u.offices.iter().map(|(_, code)| code.clone()).collect(),
+        active: u.row.active,
     })
 }
 

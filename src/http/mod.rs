@@ -227,6 +227,7 @@ pub fn configure(cfg: &mut aweb::ServiceConfig) {
             .service(admin::list_users)
             .service(admin::create_user)
             .service(admin::update_user)
+            .service(admin::reset_password)
             .service(admin_offices::list)
             .service(admin_offices::create)
             .service(admin_offices::update)

@@ -292,6 +292,7 @@ impl utoipa::Modify for TextRules {
         admin::list_users,
         admin::create_user,
         admin::update_user,
+        admin::reset_password,
         super::admin_offices::list,
         super::admin_offices::create,
         super::admin_offices::update,

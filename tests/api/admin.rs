@@ -517,3 +517,63 @@ async fn calendar_and_holiday_changes_are_in_the_log() {
         "the refused second removal is not logged"
     );
 }
+
+#[tokio::test]
+async fn a_generated_password_is_shown_once_and_a_reset_ends_the_old_one() {
+    let app = TestApp::pisa().await;
+    let admin = app.staff("admin", Role::Admin, &[]).await;
+    let (status, created) = app
+        .post_as(
+            &admin,
+            "/api/v1/admin/users",
+            &json!({"username": "sportello2", "display_name": "Sportello 2", "role": "urp"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{created}");
+    assert_eq!(created["active"], true);
+    let first = created["initial_password"]
+        .as_str()
+        .expect("generated")
+        .to_string();
+    let token = app.login("sportello2", &first).await;
+    let (status, _) = app.get_as(&token, "/api/v1/auth/me").await;
+    assert_eq!(status, 200);
+
+    let id = created["id"].as_str().unwrap();
+    let (status, reset) = app
+        .post_as(
+            &admin,
+            &format!("/api/v1/admin/users/{id}/password"),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(status, 200, "{reset}");
+    let second = reset["password"].as_str().unwrap();
+    assert_ne!(second, first);
+    let (status, _) = app.get_as(&token, "/api/v1/auth/me").await;
+    assert_eq!(status, 401, "the old session ends");
+    let (status, _) = app
+        .post(
+            "/api/v1/auth/login",
+            &json!({"username": "sportello2", "password": first}),
+        )
+        .await;
+    assert_eq!(status, 401);
+    app.login("sportello2", second).await;
+    let (_, log) = app.get_as(&admin, "/api/v1/admin/audit").await;
+    assert!(!log.to_string().contains(second) && !log.to_string().contains(&first));
+    assert_eq!(
+        audited(&app, &admin, "user.password_reset").await[0]["target"],
+        "sportello2"
+    );
+
+    let urp = app.staff("urp", Role::Urp, &[]).await;
+    let (status, _) = app
+        .post_as(
+            &urp,
+            &format!("/api/v1/admin/users/{id}/password"),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(status, 403);
+}

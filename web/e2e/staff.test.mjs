@@ -736,6 +736,8 @@ test('the admin creates an office by keyboard and hands another office\'s work t
   const page = await newPage(browser);
   await login(page, 'admin');
   await page.getByRole('heading', { level: 1, name: 'Amministrazione' }).waitFor();
+  // Messages are also announced in a hidden live region: look in the page.
+  const main = page.locator('#main');
   await page.getByRole('rowheader', { name: 'ente-parco' }).waitFor();
   // The whole form by keyboard: type, Tab to the next control, Enter.
   await page.getByLabel('Codice (obbligatorio)').focus();
@@ -747,7 +749,7 @@ test('the admin creates an office by keyboard and hands another office\'s work t
   await page.keyboard.type('mobilita@comune.pisa.example');
   await page.keyboard.press('Tab');
   await page.keyboard.press('Enter');
-  await page.getByText('Ufficio «Mobilità e traffico» creato.').waitFor();
+  await main.getByText('Ufficio «Mobilità e traffico» creato.').waitFor();
   await page.getByRole('rowheader', { name: 'mobilita' }).waitFor();
   await page.getByRole('cell', { name: 'Ufficio creato' }).waitFor();
 
@@ -764,7 +766,7 @@ test('the admin creates an office by keyboard and hands another office\'s work t
   await page.getByLabel('Solo per la categoria').selectOption('segnaletica');
   await page.getByLabel('Confine (file GeoJSON) (obbligatorio)').setInputFiles({ name: 'zona.geojson', mimeType: 'application/geo+json', buffer: Buffer.from(JSON.stringify(square)) });
   await page.getByRole('button', { name: 'Aggiungi la zona' }).click();
-  await page.getByText('Zona «Piazza dei Miracoli» aggiunta.').waitFor();
+  await main.getByText('Zona «Piazza dei Miracoli» aggiunta.').waitFor();
   await page.getByRole('rowheader', { name: 'Piazza dei Miracoli' }).waitFor();
   await page.getByLabel('Latitudine (obbligatorio)').fill(String(lat));
   await page.getByLabel('Longitudine (obbligatorio)').fill(String(lon));
@@ -781,13 +783,23 @@ test('the admin creates an office by keyboard and hands another office\'s work t
 
   // Deactivating says what depends on the office, and where it goes.
   await page.getByLabel('Ufficio da disattivare (obbligatorio)').selectOption('ente-parco');
-  await page.getByText(/segnalazioni aperte, \d+ categorie e \d+ zone/).waitFor();
+  await main.getByText(/segnalazioni aperte, \d+ categorie e \d+ zone/).waitFor();
   await page.getByLabel('Passa il lavoro a').selectOption('mobilita');
   await page.getByRole('button', { name: "Disattiva l'ufficio" }).click();
-  await page.getByText('Ufficio disattivato.').waitFor();
+  await main.getByText('Ufficio disattivato.').waitFor();
   const row = page.getByRole('row', { name: /^ente-parco/ });
   await row.getByRole('cell', { name: 'Disattivato' }).waitFor();
   await page.getByRole('cell', { name: 'Ufficio disattivato' }).waitFor();
+  // A new account gets a password shown once; it can be reset and disabled.
+  await page.getByLabel('Nome utente (obbligatorio)').fill('sportello-2');
+  await page.getByLabel('Nome e cognome (obbligatorio)').fill('Secondo sportello');
+  await page.getByRole('button', { name: "Crea l'account" }).click();
+  await main.getByText(/Account sportello-2 creato\. Password: [a-z0-9]{6}-/).waitFor();
+  await page.getByRole('button', { name: 'Nuova password per sportello-2' }).click();
+  await main.getByText(/Nuova password per sportello-2: [a-z0-9]{6}-/).waitFor();
+  await page.getByRole('button', { name: 'Disattiva sportello-2' }).click();
+  await main.getByText('Account sportello-2 disattivato: le sue sessioni sono terminate.').waitFor();
+  await page.getByRole('button', { name: 'Riattiva sportello-2' }).waitFor();
   await checkA11y(page, 'admin offices');
   await screenshot(page, 'staff-admin');
   // A citizen's report of that category at that point goes to the new office.

@@ -12,6 +12,8 @@ export interface StaffUser {
   role: Role;
   municipality: string;
   offices: string[];
+  /** False once an administrator disabled the account. */
+  active?: boolean;
 }
 
 export interface LoginResponse {

@@ -186,21 +186,104 @@ export async function adminPage(ctx: PageCtx): Promise<void> {
       h('div', { class: 'staff-admin-forms' }, officeForm(), deactivateForm()),
     );
 
+  const accountAction = (label: string, run: () => Promise<void>) =>
+    h(
+      'button',
+      {
+        type: 'button',
+        class: 'btn btn-sm btn-outline-primary me-2',
+        onclick: async () => {
+          try {
+            await run();
+          } catch (e) {
+            showError(flash, e);
+          }
+        },
+      },
+      label,
+    );
+
+  const accountForm = () => {
+    const box = messageBox();
+    const username = h('input', { class: 'form-control', autocomplete: 'off' }) as HTMLInputElement;
+    const name = h('input', { class: 'form-control', autocomplete: 'off' }) as HTMLInputElement;
+    const role = h(
+      'select',
+      { class: 'form-select' },
+      ['urp', 'office', 'supervisor', 'admin'].map((r) => h('option', { value: r }, t(`staff.roles.${r}`))),
+    ) as HTMLSelectElement;
+    const office = h(
+      'select',
+      { class: 'form-select' },
+      h('option', { value: '' }, t('staff.admin.accounts.noOffice')),
+      officeList.filter((o) => o.active).map((o) => h('option', { value: o.code }, o.name)),
+    ) as HTMLSelectElement;
+    const form: HTMLFormElement = h(
+      'form',
+      {
+        class: 'staff-form mb-4',
+        'aria-labelledby': 'admin-new-account',
+        onsubmit: async (ev: Event) => {
+          ev.preventDefault();
+          clearFieldErrors(form);
+          try {
+            const created = await api<StaffUser & { initial_password?: string }>('admin/users', {
+              method: 'POST',
+              json: { username: username.value.trim(), display_name: name.value.trim(), role: role.value, offices: office.value ? [office.value] : [] },
+            });
+            showSuccess(flash, t('staff.admin.accounts.created', { username: created.username, password: created.initial_password ?? '' }));
+            await reload();
+          } catch (e) {
+            if (e instanceof ApiError && e.fields.length) showError(box, e, showFieldErrors(form, e));
+            else showError(box, e);
+          }
+        },
+      },
+      h('h3', { class: 'h5 mt-4', id: 'admin-new-account' }, t('staff.admin.accounts.new')),
+      box,
+      field(t('staff.admin.col.username'), username, { name: 'username', required: true, hint: t('staff.admin.accounts.usernameHint') }),
+      field(t('staff.admin.accounts.displayName'), name, { name: 'display_name', required: true }),
+      field(t('staff.admin.col.role'), role, { name: 'role' }),
+      field(t('staff.admin.accounts.office'), office, { name: 'offices', hint: t('staff.admin.accounts.officeHint') }),
+      h('button', { type: 'submit', class: 'btn btn-primary' }, t('staff.admin.accounts.create')),
+    ) as HTMLFormElement;
+    return form;
+  };
+
   const drawAccounts = () =>
     replace(
       accounts,
       h('h2', { class: 'h4', id: 'admin-accounts' }, t('staff.admin.caption')),
       table(
         t('staff.admin.caption'),
-        ['username', 'name', 'role', 'offices'].map((c) => t(`staff.admin.col.${c}`)),
+        ['username', 'name', 'role', 'offices', 'state', 'actions'].map((c) => t(`staff.admin.col.${c}`)),
         users,
         (u) => [
           h('th', { scope: 'row' }, u.username),
           h('td', {}, u.display_name),
           h('td', {}, t(`staff.roles.${u.role}`)),
           h('td', {}, u.offices.join(', ') || '—'),
+          h('td', {}, t(u.active === false ? 'staff.admin.accounts.disabled' : 'staff.admin.accounts.enabled')),
+          h(
+            'td',
+            {},
+            u.id === session.user()!.id
+              ? '—'
+              : [
+                  accountAction(t(u.active === false ? 'staff.admin.accounts.enable' : 'staff.admin.accounts.disable', { username: u.username }), async () => {
+                    await api(`admin/users/${encodeURIComponent(u.id)}`, { method: 'PATCH', json: { active: u.active === false } });
+                    showSuccess(flash, t(u.active === false ? 'staff.admin.accounts.enabledDone' : 'staff.admin.accounts.disabledDone', { username: u.username }));
+                    await reload();
+                  }),
+                  accountAction(t('staff.admin.accounts.reset', { username: u.username }), async () => {
+                    const p = await api<{ password: string }>(`admin/users/${encodeURIComponent(u.id)}/password`, { method: 'POST' });
+                    showSuccess(flash, t('staff.admin.accounts.resetDone', { username: u.username, password: p.password }));
+                  }),
+                ],
+          ),
         ],
       ),
+      accountForm(),
     );
 
   const drawRouting = () =>
