@@ -268,8 +268,8 @@ proptest! {
     // generates from these patterns and fails on a refusal.
     #[test]
     fn a_documented_email_is_accepted(s in proptest::string::string_regex(&documented_pattern("ReporterInput", "email")).unwrap()) {
-        prop_assume!(s.len() <= 254);
-        prop_assert!(validate::email(&s).is_ok(), "{s:?}");
+        // Longer than the schema's maxLength: outside the promise.
+        prop_assert!(s.len() > 254 || validate::email(&s).is_ok(), "{s:?}");
     }
 
     #[test]
@@ -279,14 +279,12 @@ proptest! {
 
     #[test]
     fn documented_free_text_is_accepted(s in proptest::string::string_regex(&documented_pattern("CreateReportRequest", "title")).unwrap()) {
-        prop_assume!(s.chars().count() <= 120);
-        prop_assert!(validate::optional_text("title", Some(&s), 120).is_ok(), "{s:?}");
+        prop_assert!(s.chars().count() > 120 || validate::optional_text("title", Some(&s), 120).is_ok(), "{s:?}");
     }
 
     #[test]
     fn documented_required_text_is_accepted(s in proptest::string::string_regex(&documented_pattern("CreateReportRequest", "description")).unwrap()) {
-        prop_assume!(s.chars().count() <= 4000);
-        prop_assert!(validate::required_text("description", Some(&s), 4000).is_ok(), "{s:?}");
+        prop_assert!(s.chars().count() > 4000 || validate::required_text("description", Some(&s), 4000).is_ok(), "{s:?}");
     }
 
     // And what it says is not, the server refuses.

@@ -51,7 +51,7 @@ pub const EMAIL_PATTERN: &str = r"^[A-Za-z0-9!#$&'*+/=^_`{|}~-]([A-Za-z0-9.!#$&'
 
 /// The plainest numbers [`phone`] accepts (it also takes spaces, dots,
 /// dashes, slashes, brackets and other countries' `+CC` numbers).
-pub const PHONE_PATTERN: &str = r"^(\+39 ?)?(3[0-9]{2} ?[0-9]{6,7}|0[0-9]{5,10})$";
+pub const PHONE_PATTERN: &str = r"^(\+39 ?)?(3[0-9]{2} ?[0-9]{6,7}|0[1-9][0-9]{4,9})$";
 
 /// The error for text with characters [`allowed_char`] refuses.
 pub fn invalid_characters(field: &'static str) -> FieldError {
