@@ -200,6 +200,20 @@ fn open311_form(key: String) -> impl Strategy<Value = Vec<u8>> {
         })
 }
 
+/// Posts a raw body; the status and the bytes of the answer.
+async fn post_raw(app: &TestApp, url: &str, content_type: &str, body: Vec<u8>) -> (u16, Vec<u8>) {
+    let resp = app
+        .client
+        .post(url)
+        .header("content-type", content_type)
+        .body(body)
+        .send()
+        .await
+        .expect("an answer");
+    let status = resp.status().as_u16();
+    (status, resp.bytes().await.unwrap().to_vec())
+}
+
 /// A 4xx in the API's envelope: `{"error": {"code", "message"}}`.
 fn assert_envelope(status: u16, body: &[u8], what: &str) {
     assert!(
@@ -246,17 +260,8 @@ async fn generated_multipart_uploads_get_a_typed_answer_and_store_only_whole_fil
         .into_iter()
         .enumerate()
     {
-        let resp = app
-            .client
-            .post(&url)
-            .header("content-type", content_type)
-            .body(body)
-            .send()
-            .await
-            .expect("an answer");
-        let status = resp.status().as_u16();
+        let (status, bytes) = post_raw(&app, &url, &content_type, body).await;
         *statuses.entry(status).or_default() += 1;
-        let bytes = resp.bytes().await.unwrap();
         assert_envelope(status, &bytes, &format!("upload case {i}"));
     }
     eprintln!("generated uploads, by status: {statuses:?}");
@@ -299,16 +304,7 @@ async fn generated_open311_forms_and_multiparts_get_open311_errors_or_a_whole_re
     let mut created = Vec::new();
     let forms = samples(open311_form(key.clone()), CASES);
     for (i, body) in forms.into_iter().enumerate() {
-        let resp = app
-            .client
-            .post(&url)
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(body)
-            .send()
-            .await
-            .expect("an answer");
-        let status = resp.status().as_u16();
-        let bytes = resp.bytes().await.unwrap();
+        let (status, bytes) = post_raw(&app, &url, "application/x-www-form-urlencoded", body).await;
         assert_open311_errors(status, &bytes, &format!("form case {i}"));
         if status == 201 {
             let v: Value = serde_json::from_slice(&bytes).unwrap();
@@ -326,16 +322,7 @@ async fn generated_open311_forms_and_multiparts_get_open311_errors_or_a_whole_re
         "attribute[profondita]",
     ];
     for (i, (content_type, body)) in samples(multipart(names), CASES).into_iter().enumerate() {
-        let resp = app
-            .client
-            .post(&multipart_url)
-            .header("content-type", content_type)
-            .body(body)
-            .send()
-            .await
-            .expect("an answer");
-        let status = resp.status().as_u16();
-        let bytes = resp.bytes().await.unwrap();
+        let (status, bytes) = post_raw(&app, &multipart_url, &content_type, body).await;
         assert_open311_errors(status, &bytes, &format!("multipart case {i}"));
     }
     eprintln!(
