@@ -7,6 +7,7 @@ pub mod auth;
 pub mod backup;
 pub mod bench;
 pub mod boundaries;
+pub mod comuni;
 pub mod config;
 pub mod demo;
 pub mod domain;

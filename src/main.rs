@@ -8,11 +8,10 @@ use chrono::{NaiveDate, Utc};
 use clap::{Parser, Subcommand};
 
 use segnala::config::Config;
-use segnala::domain::territory::pick_feature;
 use segnala::error::{AppError, AppResult};
 use segnala::http::{self, AppState};
 use segnala::store::catalog::{self, NewCategory, NewOffice, NewZone};
-use segnala::store::municipalities::{self, ImportedMunicipality};
+use segnala::store::municipalities;
 use segnala::store::{naive, Store};
 
 #[derive(Parser)]
@@ -691,57 +690,31 @@ fn run(command: Command, config: Config) -> AppResult<()> {
                         Some(path) => read_json(path)?,
                         None => segnala::boundaries::national()?,
                     };
-                    let picked = pick_feature(&doc, &istat)
-                        .map_err(|e| AppError::unprocessable("invalid_geojson", e.to_string()))?;
-                    drop(doc);
-                    let name = name.or(picked.name.clone()).ok_or_else(|| {
-                        AppError::bad_request(
-                            "name_required",
-                            "the file names no comune: pass --name",
-                        )
-                    })?;
                     let urp_email = urp_email
                         .map(|e| segnala::domain::validate::email(&e))
                         .transpose()
                         .map_err(|e| AppError::bad_request("invalid_email", e.message))?;
-                    let (m, added) = store.write(|conn| {
-                        let prefix = match prefix {
-                            Some(p) => p,
-                            None => default_prefix(conn, &istat, &picked)?,
-                        };
-                        let m = municipalities::upsert(
+                    let served = store.write(|conn| {
+                        segnala::comuni::serve(
                             conn,
-                            &ImportedMunicipality {
-                                id: istat.clone(),
+                            &doc,
+                            segnala::comuni::NewComune {
+                                istat: istat.clone(),
                                 name,
-                                code_prefix: prefix,
-                                geometry: picked.geometry.clone(),
+                                prefix,
+                                urp_email,
+                                starter,
                             },
                             now,
-                        )?;
-                        if let Some(email) = &urp_email {
-                            let mut c = municipalities::calendar_settings(conn, &m.id)?;
-                            c.urp_email = Some(email.clone());
-                            municipalities::set_calendar_settings(conn, &m.id, &c, now)?;
-                        }
-                        let added = if starter {
-                            if !catalog::list_offices(conn, &m.id)?.is_empty() {
-                                return Err(AppError::conflict(
-                                    "catalogue_exists",
-                                    format!("{} already has offices: the starter catalogue is for a new comune", m.name),
-                                ));
-                            }
-                            Some(segnala::starter::install(conn, &m.id, urp_email.as_deref(), now)?)
-                        } else {
-                            None
-                        };
-                        Ok((m, added))
+                        )
                     })?;
+                    drop(doc);
+                    let (m, added) = (served.municipality, served.catalogue);
                     println!(
                         "{} {} ({}) served (codes {}-YYYY-NNNNNN)",
                         m.id,
                         m.name,
-                        picked.province.as_deref().unwrap_or("-"),
+                        served.province.as_deref().unwrap_or("-"),
                         m.code_prefix
                     );
                     if let Some((offices, categories)) = added {
@@ -1061,25 +1034,6 @@ fn user_command(cmd: UserCmd, config: &Config) -> AppResult<()> {
 }
 
 /// The province acronym if no other served comune uses it, else the cadastral code.
-fn default_prefix(
-    conn: &mut segnala::store::DbConn,
-    istat: &str,
-    picked: &segnala::domain::territory::PickedFeature,
-) -> AppResult<String> {
-    let taken: Vec<String> = municipalities::list(conn)?
-        .into_iter()
-        .filter(|m| m.id != istat)
-        .map(|m| m.code_prefix)
-        .collect();
-    [picked.province.clone(), picked.catasto.clone()]
-        .into_iter()
-        .flatten()
-        .find(|p| !taken.contains(p))
-        .ok_or_else(|| {
-            AppError::bad_request("prefix_required", "choose a code prefix with --prefix")
-        })
-}
-
 /// Buffers of a megabyte or more (an argon2 verification's 19 MiB, a decoded
 /// photo) are mapped and unmapped on their own, so their memory goes back to
 /// the system as soon as the work ends. glibc's adaptive threshold would

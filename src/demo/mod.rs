@@ -404,6 +404,12 @@ const ACCOUNTS: &[(&str, &str, crate::domain::permissions::Role, &[&str])] = &[
         crate::domain::permissions::Role::Admin,
         &[],
     ),
+    (
+        "piattaforma",
+        "Amministratore di piattaforma",
+        crate::domain::permissions::Role::Platform,
+        &[],
+    ),
 ];
 
 /// Creates one demo account per role (random passwords, kept with mode 0600 in

@@ -5,7 +5,9 @@
 //! exists), never `Forbidden`. URP operators see every report of their
 //! municipality and file on behalf of citizens, but do not move office
 //! workflows. Supervisors act on everything in their municipality. Admins
-//! manage users and configuration, not reports. Nobody sees another
+//! manage users and configuration, not reports. A platform administrator
+//! (a province or region hosting many comuni) is an admin of their own comune
+//! who also adds comuni and their first administrator. Nobody sees another
 //! municipality's reports.
 
 use std::fmt;
@@ -22,16 +24,24 @@ pub enum Role {
     Office,
     Supervisor,
     Admin,
+    Platform,
 }
 
 impl Role {
-    pub const ALL: [Role; 4] = [Role::Urp, Role::Office, Role::Supervisor, Role::Admin];
+    pub const ALL: [Role; 5] = [
+        Role::Urp,
+        Role::Office,
+        Role::Supervisor,
+        Role::Admin,
+        Role::Platform,
+    ];
     pub fn as_str(self) -> &'static str {
         match self {
             Role::Urp => "urp",
             Role::Office => "office",
             Role::Supervisor => "supervisor",
             Role::Admin => "admin",
+            Role::Platform => "platform",
         }
     }
 }
@@ -90,10 +100,12 @@ pub enum Action {
     Administer,
     /// Publish or hide a report and its photos, write its public text.
     Moderate,
+    /// Add comuni and their first administrator (any comune: the platform).
+    ManagePlatform,
 }
 
 impl Action {
-    pub const ALL: [Action; 11] = [
+    pub const ALL: [Action; 12] = [
         Action::ViewReport,
         Action::ViewPersonalData,
         Action::CreateOnBehalf,
@@ -105,6 +117,7 @@ impl Action {
         Action::WorkCallbacks,
         Action::Administer,
         Action::Moderate,
+        Action::ManagePlatform,
     ];
 }
 
@@ -153,6 +166,14 @@ pub fn decide(actor: &StaffActor, action: Action, scope: Scope<'_>) -> Decision 
     } else {
         Decision::Forbidden
     };
+    // The platform is above the comuni: only its administrators, wherever.
+    if action == ManagePlatform {
+        return if actor.role == Role::Platform && !actor.integration {
+            Decision::Allow
+        } else {
+            Decision::Forbidden
+        };
+    }
     if actor.municipality_id != scope.municipality_id {
         return deny;
     }
@@ -178,9 +199,8 @@ fn by_role(actor: &StaffActor, action: Action, scope: Scope<'_>) -> Decision {
             ViewReport | ViewPersonalData | CreateOnBehalf | AddNote | WorkCallbacks => {
                 Decision::Allow
             }
-            Transition | Reassign | MarkDuplicate | Supervise | Administer | Moderate => {
-                Decision::Forbidden
-            }
+            Transition | Reassign | MarkDuplicate | Supervise | Administer | Moderate
+            | ManagePlatform => Decision::Forbidden,
         },
         Role::Office => {
             let own = scope
@@ -201,7 +221,7 @@ fn by_role(actor: &StaffActor, action: Action, scope: Scope<'_>) -> Decision {
                 _ => Decision::Forbidden,
             }
         }
-        Role::Admin => match action {
+        Role::Admin | Role::Platform => match action {
             Administer => Decision::Allow,
             _ if scope.is_report => Decision::Hidden,
             _ => Decision::Forbidden,
@@ -227,32 +247,42 @@ mod tests {
         }
     }
 
+    /// With the platform column: only platform administrators, anywhere.
+    fn with_platform(role: Role, first: [Decision; 11]) -> [Decision; 12] {
+        let mut all = [F; 12];
+        all[..11].copy_from_slice(&first);
+        all[11] = if role == Role::Platform { A } else { F };
+        all
+    }
+
     /// Expected decisions on a report, columns in `Action::ALL` order:
-    /// View, Personal, Create, Transition, Note, Reassign, Duplicate, Supervise, Callbacks, Administer, Moderate.
-    fn expected_on_report(role: Role, own_office: bool, own_municipality: bool) -> [Decision; 11] {
+    /// View, Personal, Create, Transition, Note, Reassign, Duplicate, Supervise, Callbacks, Administer, Moderate, ManagePlatform.
+    fn expected_on_report(role: Role, own_office: bool, own_municipality: bool) -> [Decision; 12] {
         if !own_municipality {
-            return [H; 11];
+            return with_platform(role, [H; 11]);
         }
-        match (role, own_office) {
+        let first = match (role, own_office) {
             (Role::Office, true) => [A, A, F, A, A, F, F, F, F, F, A],
             (Role::Office, false) => [H; 11],
             (Role::Urp, _) => [A, A, A, F, A, F, F, F, A, F, F],
             (Role::Supervisor, _) => [A, A, A, A, A, A, A, A, A, F, A],
-            (Role::Admin, _) => [H, H, H, H, H, H, H, H, H, A, H],
-        }
+            (Role::Admin | Role::Platform, _) => [H, H, H, H, H, H, H, H, H, A, H],
+        };
+        with_platform(role, first)
     }
 
     /// Expected decisions on municipality-wide actions (no report).
-    fn expected_on_municipality(role: Role, own_municipality: bool) -> [Decision; 11] {
+    fn expected_on_municipality(role: Role, own_municipality: bool) -> [Decision; 12] {
         if !own_municipality {
-            return [F; 11];
+            return with_platform(role, [F; 11]);
         }
-        match role {
+        let first = match role {
             Role::Office => [F; 11],
             Role::Urp => [A, A, A, F, A, F, F, F, A, F, F],
             Role::Supervisor => [A, A, A, A, A, A, A, A, A, F, A],
-            Role::Admin => [F, F, F, F, F, F, F, F, F, A, F],
-        }
+            Role::Admin | Role::Platform => [F, F, F, F, F, F, F, F, F, A, F],
+        };
+        with_platform(role, first)
     }
 
     #[test]
@@ -288,8 +318,8 @@ mod tests {
                 }
             }
         }
-        // 4 roles × 11 actions × (2 offices × 2 municipalities + 2 municipality-wide)
-        assert_eq!(checked, 264);
+        // 5 roles × 12 actions × (2 offices × 2 municipalities + 2 municipality-wide)
+        assert_eq!(checked, 360);
     }
 
     #[test]

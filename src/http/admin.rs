@@ -97,6 +97,10 @@ pub async fn create_user(
 ) -> AppResult<HttpResponse> {
     staff.require_here(Action::Administer)?;
     let body = body.into_inner();
+    // Only the platform's administrators make more of themselves.
+    if body.role == Role::Platform {
+        staff.require_here(Action::ManagePlatform)?;
+    }
     let generated = body.password.is_none().then(crate::auth::random_password);
     let password = body
         .password
@@ -179,6 +183,9 @@ pub async fn update_user(
 ) -> AppResult<HttpResponse> {
     staff.require_here(Action::Administer)?;
     let body = body.into_inner();
+    if body.role == Some(Role::Platform) {
+        staff.require_here(Action::ManagePlatform)?;
+    }
     let password_hash = match body.password {
         Some(p) => Some(web::block(move || hash_password(&p)).await??),
         None => None,

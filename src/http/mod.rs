@@ -20,6 +20,7 @@ pub mod municipalities;
 pub mod offices;
 pub mod open311;
 pub mod openapi;
+pub mod platform;
 pub mod reports;
 pub mod staff;
 pub mod stats;
@@ -238,6 +239,9 @@ pub fn configure(cfg: &mut aweb::ServiceConfig) {
             .service(admin_routing::create_zone)
             .service(admin_routing::delete_zone)
             .service(admin_routing::preview)
+            .service(platform::list)
+            .service(platform::search)
+            .service(platform::add)
             .service(audit::list)
             .service(audit::list_keys)
             .service(audit::issue_key)

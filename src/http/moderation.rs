@@ -254,7 +254,7 @@ pub async fn queue(
     let scope = match staff.role() {
         Role::Office => QueueScope::Offices(staff.actor.office_ids.clone()),
         Role::Supervisor => QueueScope::Municipality(staff.actor.municipality_id.clone()),
-        Role::Urp | Role::Admin => {
+        Role::Urp | Role::Admin | Role::Platform => {
             return Err(AppError::Forbidden {
                 code: "forbidden",
                 message: "moderation is for office staff and supervisors".into(),

@@ -179,11 +179,13 @@ const FREE_TEXT: &[(&str, &str)] = &[
     ("CreateCategoryRequest", "name_it"),
     ("CreateCategoryRequest", "name_en"),
     ("CreateZoneRequest", "name"),
+    ("FirstAdmin", "display_name"),
 ];
 
 /// The e-mail and phone fields of request bodies, `(schema, property)`: an
 /// empty value means none (or, in a change, clears it).
 const EMAILS: &[(&str, &str)] = &[
+    ("AddComuneRequest", "urp_email"),
     ("ReporterInput", "email"),
     ("CreateOfficeRequest", "email"),
     ("UpdateOfficeRequest", "email"),
@@ -303,6 +305,9 @@ impl utoipa::Modify for TextRules {
         super::admin_routing::create_zone,
         super::admin_routing::delete_zone,
         super::admin_routing::preview,
+        super::platform::list,
+        super::platform::search,
+        super::platform::add,
         super::audit::list,
         super::audit::list_keys,
         super::audit::issue_key,

@@ -159,7 +159,7 @@ pub async fn queue(
         Role::Urp | Role::Supervisor => {
             QueueScope::Municipality(staff.actor.municipality_id.clone())
         }
-        Role::Admin => {
+        Role::Admin | Role::Platform => {
             return Err(AppError::Forbidden {
                 code: "forbidden",
                 message: "admins have no report queue".into(),

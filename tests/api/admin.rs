@@ -577,3 +577,121 @@ async fn a_generated_password_is_shown_once_and_a_reset_ends_the_old_one() {
         .await;
     assert_eq!(status, 403);
 }
+
+#[tokio::test]
+async fn a_platform_administrator_serves_a_new_comune_with_its_first_administrator() {
+    let app = TestApp::pisa().await;
+    let platform = app.staff("piattaforma", Role::Platform, &[]).await;
+    let admin = app.staff("admin", Role::Admin, &[]).await;
+    let new = json!({"istat": BAGNO_A_RIPOLI, "starter": true, "urp_email": "urp@comune.bagno-a-ripoli.example",
+                     "admin": {"username": "admin-br", "display_name": "Amministratore Bagno a Ripoli"}});
+    let (status, _) = app
+        .post_as(&admin, "/api/v1/platform/municipalities", &new)
+        .await;
+    assert_eq!(status, 403, "a comune's admin is not the platform's");
+    let (status, _) = app.get_as(&admin, "/api/v1/platform/comuni?q=bagno").await;
+    assert_eq!(status, 403);
+
+    let (status, found) = app
+        .get_as(&platform, "/api/v1/platform/comuni?q=bagno%20a%20ripoli")
+        .await;
+    assert_eq!(status, 200, "{found}");
+    assert_eq!(found[0]["istat"], BAGNO_A_RIPOLI);
+    assert_eq!(found[0]["served"], false);
+
+    let (status, added) = app
+        .post_as(&platform, "/api/v1/platform/municipalities", &new)
+        .await;
+    assert_eq!(status, 201, "{added}");
+    assert_eq!(added["comune"]["name"], "Bagno a Ripoli");
+    assert!(added["offices"].as_u64().unwrap() > 0, "{added}");
+    let password = added["admin_password"].as_str().unwrap();
+    let (status, again) = app
+        .post_as(&platform, "/api/v1/platform/municipalities", &new)
+        .await;
+    assert_eq!(
+        (status, again["error"]["code"].as_str()),
+        (409, Some("municipality_exists"))
+    );
+
+    // Its administrator runs it, and only it.
+    let br = app.login("admin-br", password).await;
+    let (status, offices) = app.get_as(&br, "/api/v1/admin/offices").await;
+    assert_eq!(status, 200);
+    assert!(!offices.as_array().unwrap().is_empty());
+    let (_, pisa_offices) = app.get_as(&admin, "/api/v1/admin/offices").await;
+    for o in offices.as_array().unwrap() {
+        assert!(!pisa_offices.as_array().unwrap().contains(o));
+    }
+    let created = &audited(&app, &br, "municipality.created").await[0];
+    assert_eq!(created["actor"], "piattaforma");
+    assert_eq!(created["after"]["admin"], "admin-br");
+    let (_, pisa_log) = app.get_as(&admin, "/api/v1/admin/audit").await;
+    assert!(!pisa_log.to_string().contains("municipality.created"));
+
+    // Citizens can file there at once, with the comune's own codes.
+    let (status, cats) = app
+        .get(&format!("/api/v1/categories?municipality={BAGNO_A_RIPOLI}"))
+        .await;
+    assert_eq!(status, 200);
+    let category = cats["categories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["selectable"] == true && c["triage"] == false)
+        .unwrap()["code"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let filed = app.file(&category, BAGNO_A_RIPOLI_CENTRE).await;
+    let prefix = added["comune"]["code_prefix"].as_str().unwrap();
+    assert!(
+        filed["code"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("{prefix}-")),
+        "{filed}"
+    );
+    // And the platform administrator still runs their own comune.
+    let (status, _) = app.get_as(&platform, "/api/v1/admin/offices").await;
+    assert_eq!(status, 200);
+}
+
+#[tokio::test]
+async fn a_comunes_administrator_cannot_make_a_platform_administrator() {
+    let app = TestApp::pisa().await;
+    let admin = app.staff("admin", Role::Admin, &[]).await;
+    let (status, body) = app
+        .post_as(
+            &admin,
+            "/api/v1/admin/users",
+            &json!({"username": "io", "display_name": "Io", "role": "platform"}),
+        )
+        .await;
+    assert_eq!(status, 403, "{body}");
+    let (_, someone) = app
+        .post_as(
+            &admin,
+            "/api/v1/admin/users",
+            &json!({"username": "qualcuno", "display_name": "Qualcuno", "role": "urp"}),
+        )
+        .await;
+    let other = someone["id"].as_str().unwrap();
+    let (status, _) = app
+        .patch_as(
+            &admin,
+            &format!("/api/v1/admin/users/{other}"),
+            &json!({"role": "platform"}),
+        )
+        .await;
+    assert_eq!(status, 403);
+    let platform = app.staff("piattaforma", Role::Platform, &[]).await;
+    let (status, made) = app
+        .post_as(
+            &platform,
+            "/api/v1/admin/users",
+            &json!({"username": "vice", "display_name": "Vice", "role": "platform"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{made}");
+}

@@ -845,3 +845,24 @@ test('roles see only their pages: an office cannot open the dashboard', async ()
   page.assertClean();
   await page.context().close();
 });
+
+// Last: a second comune changes what the maps fit to.
+test('the platform administrator serves a new comune with its first administrator', async () => {
+  const page = await newPage(browser);
+  await login(page, 'piattaforma');
+  await page.getByRole('heading', { level: 1, name: 'Amministrazione' }).waitFor();
+  const main = page.locator('#main');
+  await page.getByRole('heading', { level: 2, name: 'Comuni della piattaforma' }).waitFor();
+  await page.getByLabel('Cerca il Comune').fill('Bagno a Ripoli');
+  await page.getByRole('button', { name: 'Cerca', exact: true }).click();
+  await page.getByLabel('Comune da aggiungere (obbligatorio)').selectOption('048001');
+  await page.getByLabel('Nome utente del primo amministratore (obbligatorio)').fill('admin-bagno');
+  await page.getByLabel('Nome e cognome del primo amministratore (obbligatorio)').fill('Amministratore Bagno a Ripoli');
+  await page.getByRole('button', { name: 'Aggiungi il Comune' }).click();
+  await main.getByText(/Bagno a Ripoli è servito \(codici [A-Z0-9]+-…\)\. Amministratore admin-bagno, password: [a-z0-9]{6}-/).waitFor();
+  await page.getByRole('rowheader', { name: '048001' }).waitFor();
+  await checkA11y(page, 'platform');
+  await screenshot(page, 'staff-platform');
+  page.assertClean();
+  await page.context().close();
+});

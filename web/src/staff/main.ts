@@ -67,7 +67,7 @@ const ROUTES: Route[] = [
     load: () => import('./pages/moderation').then((m) => m.moderationPage),
   },
   { pattern: /^\/staff\/statistiche$/, roles: ['supervisor'], load: () => import('./pages/stats').then((m) => m.statsPage) },
-  { pattern: /^\/staff\/amministrazione$/, roles: ['admin'], load: () => import('./pages/admin').then((m) => m.adminPage) },
+  { pattern: /^\/staff\/amministrazione$/, roles: ['admin', 'platform'], load: () => import('./pages/admin').then((m) => m.adminPage) },
 ];
 
 function navFor(role: Role): NavLink[] {
@@ -88,12 +88,13 @@ function navFor(role: Role): NavLink[] {
         { href: '/staff/richiamate', key: 'staff.nav.callbacks' },
       ];
     case 'admin':
+    case 'platform':
       return [{ href: '/staff/amministrazione', key: 'staff.nav.admin' }];
   }
 }
 
 function homeFor(role: Role): string {
-  return role === 'admin' ? '/staff/amministrazione' : '/staff/coda';
+  return role === 'admin' || role === 'platform' ? '/staff/amministrazione' : '/staff/coda';
 }
 
 let f: Frame | null = null;

@@ -3,7 +3,7 @@
 
 import type { Attachment, CategoryRef, OfficeRef, TimelineEntry } from '../common/api';
 
-export type Role = 'urp' | 'office' | 'supervisor' | 'admin';
+export type Role = 'urp' | 'office' | 'supervisor' | 'admin' | 'platform';
 
 export interface StaffUser {
   id: string;

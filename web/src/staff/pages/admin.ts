@@ -10,6 +10,7 @@ import { clearFieldErrors, field, loading, messageBox, pageHeader, showError, sh
 import type { CategoriesResponse, CategoryView, StaffUser } from '../types';
 import * as session from '../session';
 import { routingSection, Zone } from './adminRouting';
+import { platformSection, ServedComune } from './adminPlatform';
 
 interface OfficeLoad {
   open_reports: number;
@@ -60,6 +61,9 @@ export async function adminPage(ctx: PageCtx): Promise<void> {
   const flash = messageBox();
   const offices = h('section', { class: 'mb-5', 'aria-labelledby': 'admin-offices' }, loading());
   const accounts = h('section', { class: 'mb-5', 'aria-labelledby': 'admin-accounts' }, loading());
+  const isPlatform = session.user()!.role === 'platform';
+  const platform = h('section', { class: 'mb-5', 'aria-labelledby': 'admin-platform' });
+  let servedComuni: ServedComune[] = [];
   const routing = h('section', { class: 'mb-5', 'aria-labelledby': 'admin-routing' }, loading());
   const log = h('section', { 'aria-labelledby': 'admin-audit' }, loading());
   let zones: Zone[] = [];
@@ -292,6 +296,10 @@ export async function adminPage(ctx: PageCtx): Promise<void> {
       ...routingSection({ zones, offices: officeList, categories, flash, reload: () => reload(), alive: ctx.alive }),
     );
 
+  const drawPlatform = () => {
+    if (isPlatform) replace(platform, ...platformSection(servedComuni, flash, () => reload()));
+  };
+
   const drawLog = () =>
     replace(
       log,
@@ -313,6 +321,7 @@ export async function adminPage(ctx: PageCtx): Promise<void> {
       h('p', {}, h('a', { href: '/api/docs/' }, t('staff.admin.apiDocs'))),
       errors,
       flash,
+      isPlatform ? platform : null,
       offices,
       routing,
       accounts,
@@ -329,7 +338,9 @@ export async function adminPage(ctx: PageCtx): Promise<void> {
         api<Zone[]>('admin/zones'),
         api<CategoriesResponse>('categories', { query: { municipality } }).then((c) => c.categories),
       ]);
+      if (isPlatform) servedComuni = await api<ServedComune[]>('platform/municipalities');
       if (!ctx.alive()) return;
+      drawPlatform();
       drawOffices();
       drawRouting();
       drawAccounts();
@@ -343,6 +354,7 @@ export async function adminPage(ctx: PageCtx): Promise<void> {
   draw();
   ctx.onRedraw(() => {
     draw();
+    drawPlatform();
     drawOffices();
     drawRouting();
     drawAccounts();
