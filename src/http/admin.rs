@@ -16,6 +16,13 @@ use crate::store::audit::{self, Change};
 use crate::store::naive;
 use crate::store::users::{self, NewUser, User, UserUpdate};
 
+fn platform_only() -> AppError {
+    AppError::Forbidden {
+        code: "forbidden",
+        message: "only a platform administrator changes a platform administrator's account".into(),
+    }
+}
+
 /// What the audit log keeps of an account (never its password).
 fn audited(u: &User) -> serde_json::Value {
     serde_json::json!({
@@ -206,6 +213,7 @@ pub async fn update_user(
     };
     let municipality = staff.actor.municipality_id.clone();
     let id = id.into_inner();
+    let may_manage_platform = staff.require_here(Action::ManagePlatform).is_ok();
     let actor = staff.name();
     let password_changed = update.password_hash.is_some();
     let user = state
@@ -214,6 +222,10 @@ pub async fn update_user(
             let existing = users::by_id(c, &id)?
                 .filter(|u| u.row.municipality_id == municipality)
                 .ok_or_else(|| AppError::not_found("user_not_found", "no such user"))?;
+            // A platform administrator's account is the platform's to change.
+            if existing.role()? == Role::Platform && !may_manage_platform {
+                return Err(platform_only());
+            }
             let user = users::update(c, &id, &update, now)?;
             let mut after = audited(&user);
             after["password_changed"] = password_changed.into();
@@ -266,6 +278,7 @@ pub async fn reset_password(
         let password = password.clone();
         web::block(move || hash_password(&password)).await??
     };
+    let may_manage_platform = staff.require_here(Action::ManagePlatform).is_ok();
     let (municipality, actor, id) = (
         staff.actor.municipality_id.clone(),
         staff.name(),
@@ -277,6 +290,9 @@ pub async fn reset_password(
             let user = users::by_id(c, &id)?
                 .filter(|u| u.row.municipality_id == municipality)
                 .ok_or_else(|| AppError::not_found("user_not_found", "no such user"))?;
+            if user.role()? == Role::Platform && !may_manage_platform {
+                return Err(platform_only());
+            }
             let update = UserUpdate {
                 password_hash: Some(hash),
                 ..Default::default()

@@ -686,6 +686,33 @@ async fn a_comunes_administrator_cannot_make_a_platform_administrator() {
         .await;
     assert_eq!(status, 403);
     let platform = app.staff("piattaforma", Role::Platform, &[]).await;
+    // Nor take over one: no new password, no change of an existing one.
+    let (_, list) = app.get_as(&admin, "/api/v1/admin/users").await;
+    let theirs = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["username"] == "piattaforma")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (status, _) = app
+        .post_as(
+            &admin,
+            &format!("/api/v1/admin/users/{theirs}/password"),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(status, 403);
+    let (status, _) = app
+        .patch_as(
+            &admin,
+            &format!("/api/v1/admin/users/{theirs}"),
+            &json!({"active": false}),
+        )
+        .await;
+    assert_eq!(status, 403);
     let (status, made) = app
         .post_as(
             &platform,

@@ -271,7 +271,7 @@ export async function adminPage(ctx: PageCtx): Promise<void> {
           h(
             'td',
             {},
-            u.id === session.user()!.id
+            u.id === session.user()!.id || (u.role === 'platform' && !isPlatform)
               ? '—'
               : [
                   accountAction(t(u.active === false ? 'staff.admin.accounts.enable' : 'staff.admin.accounts.disable', { username: u.username }), async () => {
