@@ -299,12 +299,28 @@ impl From<diesel::result::Error> for AppError {
             Error::DatabaseError(_, ref info) if says_unavailable(info.message()) => {
                 Self::Unavailable(format!("database: {}", info.message()))
             }
+            // A NUL character in a value that reached a query unchecked (a
+            // code looked up, say): PostgreSQL's text cannot hold it. The
+            // client's input, so a 422, not a 500.
+            Error::DatabaseError(_, ref info) if says_bad_encoding(info.message()) => {
+                Self::Unprocessable {
+                    code: "invalid_characters",
+                    message: "the request holds a character no text may hold (U+0000)".into(),
+                    details: None,
+                }
+            }
             Error::BrokenTransactionManager => {
                 Self::Unavailable("database: the connection broke mid-transaction".into())
             }
             e => Self::Internal(format!("database: {e}")),
         }
     }
+}
+
+/// PostgreSQL refusing a NUL in text ("invalid byte sequence for encoding
+/// \"UTF8\": 0x00").
+fn says_bad_encoding(message: &str) -> bool {
+    message.contains("invalid byte sequence") || message.contains("0x00")
 }
 
 impl AppError {

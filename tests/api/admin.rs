@@ -722,3 +722,31 @@ async fn a_comunes_administrator_cannot_make_a_platform_administrator() {
         .await;
     assert_eq!(status, 201, "{made}");
 }
+
+#[tokio::test]
+async fn a_nul_character_anywhere_is_a_clear_refusal_on_every_backend() {
+    let app = TestApp::pisa().await;
+    let admin = app.staff("admin", Role::Admin, &[]).await;
+    for body in [
+        json!({"username": "nul1", "display_name": "Nul", "role": "office", "offices": ["\u{0}"]}),
+        json!({"username": "nul2", "display_name": "Nul", "role": "urp", "email": "a\u{0}@example.it"}),
+    ] {
+        let (status, answer) = app.post_as(&admin, "/api/v1/admin/users", &body).await;
+        assert_eq!(status, 422, "{answer}");
+    }
+    for path in [
+        "/api/v1/admin/offices/a%00b",
+        "/api/v1/admin/routing/preview?lat=43.72&lon=10.39&category=a%00",
+    ] {
+        let (status, answer) = app.get_as(&admin, path).await;
+        assert!(status < 500, "{path}: {status} {answer}");
+    }
+    let (status, answer) = app
+        .post_as(
+            &admin,
+            "/api/v1/admin/api-keys",
+            &json!({"name": "k", "office": "a\u{0}"}),
+        )
+        .await;
+    assert_eq!(status, 422, "{answer}");
+}
