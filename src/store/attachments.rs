@@ -187,6 +187,9 @@ pub fn for_report(conn: &mut DbConn, report_id: i64) -> AppResult<Vec<Attachment
 }
 
 pub fn find(conn: &mut DbConn, id: &str) -> AppResult<Option<AttachmentRow>> {
+    if !super::could_match(id) {
+        return Ok(None);
+    }
     Ok(attachments::table
         .find(id)
         .select(AttachmentRow::as_select())

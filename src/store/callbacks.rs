@@ -95,6 +95,9 @@ pub fn queue(
 }
 
 pub fn find(conn: &mut DbConn, id: &str) -> AppResult<Option<CallbackRow>> {
+    if !super::could_match(id) {
+        return Ok(None);
+    }
     Ok(callbacks::table
         .find(id)
         .select(CallbackRow::as_select())

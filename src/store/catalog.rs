@@ -95,6 +95,9 @@ pub fn office_by_code(
     municipality_id: &str,
     code: &str,
 ) -> AppResult<Option<OfficeRow>> {
+    if !super::could_match(code) {
+        return Ok(None);
+    }
     Ok(offices::table
         .filter(offices::municipality_id.eq(municipality_id))
         .filter(offices::code.eq(code))
@@ -270,6 +273,9 @@ pub fn category_by_code(
     municipality_id: &str,
     code: &str,
 ) -> AppResult<Option<CategoryRow>> {
+    if !super::could_match(code) {
+        return Ok(None);
+    }
     Ok(categories::table
         .filter(categories::municipality_id.eq(municipality_id))
         .filter(categories::code.eq(code))
@@ -416,6 +422,7 @@ pub fn zones(conn: &mut DbConn, municipality_id: &str) -> AppResult<Vec<Zone>> {
 
 /// Ids of the categories with these codes, in any municipality.
 pub fn category_ids_by_codes(conn: &mut DbConn, codes: &[String]) -> AppResult<Vec<String>> {
+    let codes: Vec<&String> = codes.iter().filter(|c| super::could_match(c)).collect();
     Ok(categories::table
         .filter(categories::code.eq_any(codes))
         .select(categories::id)
@@ -731,6 +738,9 @@ pub fn delete_zone(
     municipality_id: &str,
     id: &str,
 ) -> AppResult<Option<ZoneRow>> {
+    if !super::could_match(id) {
+        return Ok(None);
+    }
     let Some(zone) = routing_zones::table
         .filter(routing_zones::municipality_id.eq(municipality_id))
         .filter(routing_zones::id.eq(id))

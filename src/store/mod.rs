@@ -532,6 +532,13 @@ pub fn utc(t: chrono::NaiveDateTime) -> chrono::DateTime<chrono::Utc> {
 }
 
 /// A new random id for text-keyed rows.
+/// Whether a key from a request could be stored text. PostgreSQL's text
+/// holds no NUL, so a key with one matches nothing — as on SQLite — rather
+/// than failing the query.
+pub fn could_match(key: &str) -> bool {
+    !key.contains('\0')
+}
+
 pub fn new_id() -> String {
     uuid::Uuid::new_v4().to_string()
 }

@@ -169,6 +169,9 @@ pub fn upsert(
 }
 
 pub fn find(conn: &mut DbConn, id: &str) -> AppResult<Option<MunicipalitySummary>> {
+    if !super::could_match(id) {
+        return Ok(None);
+    }
     Ok(municipalities::table
         .find(id)
         .select(MunicipalitySummary::as_select())

@@ -278,6 +278,9 @@ pub fn prune_sent(conn: &mut DbConn, before: NaiveDateTime) -> AppResult<usize> 
 }
 
 pub fn find(conn: &mut DbConn, id: &str) -> AppResult<Option<OutboxRow>> {
+    if !super::could_match(id) {
+        return Ok(None);
+    }
     Ok(outbox::table
         .find(id)
         .select(OutboxRow::as_select())

@@ -252,6 +252,9 @@ fn ensure_counter(conn: &mut DbConn, municipality_id: &str, year: i32) -> AppRes
 }
 
 pub fn by_code(conn: &mut DbConn, code: &str) -> AppResult<Option<ReportRow>> {
+    if !super::could_match(code) {
+        return Ok(None);
+    }
     Ok(reports::table
         .filter(reports::code.eq(code))
         .select(ReportRow::as_select())
@@ -263,6 +266,9 @@ pub fn by_code(conn: &mut DbConn, code: &str) -> AppResult<Option<ReportRow>> {
 /// on PostgreSQL (SQLite's single writer already excludes others), so that
 /// a permission checked on it still holds when the change is written.
 pub fn by_code_for_update(conn: &mut DbConn, code: &str) -> AppResult<Option<ReportRow>> {
+    if !super::could_match(code) {
+        return Ok(None);
+    }
     match conn {
         DbConn::Pg(c) => Ok(reports::table
             .filter(reports::code.eq(code))
@@ -701,6 +707,7 @@ pub fn by_codes(
     municipality_id: &str,
     codes: &[String],
 ) -> AppResult<Vec<ReportRow>> {
+    let codes: Vec<&String> = codes.iter().filter(|c| super::could_match(c)).collect();
     Ok(reports::table
         .filter(reports::municipality_id.eq(municipality_id))
         .filter(reports::code.eq_any(codes))

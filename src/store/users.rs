@@ -168,6 +168,9 @@ fn with_offices(conn: &mut DbConn, row: UserRow) -> AppResult<User> {
 }
 
 pub fn by_id(conn: &mut DbConn, id: &str) -> AppResult<Option<User>> {
+    if !super::could_match(id) {
+        return Ok(None);
+    }
     match users::table
         .find(id)
         .select(UserRow::as_select())
@@ -180,6 +183,9 @@ pub fn by_id(conn: &mut DbConn, id: &str) -> AppResult<Option<User>> {
 }
 
 pub fn by_username(conn: &mut DbConn, username: &str) -> AppResult<Option<User>> {
+    if !super::could_match(username) {
+        return Ok(None);
+    }
     match users::table
         .filter(users::username.eq(username))
         .select(UserRow::as_select())

@@ -749,4 +749,23 @@ async fn a_nul_character_anywhere_is_a_clear_refusal_on_every_backend() {
         )
         .await;
     assert_eq!(status, 422, "{answer}");
+    // A key with a NUL matches nothing, as on SQLite: filters find no
+    // reports, lookups no such thing.
+    let supervisor = app.staff("sup", Role::Supervisor, &[]).await;
+    let (status, page) = app
+        .get_as(
+            &supervisor,
+            "/api/v1/staff/reports?office=%00a&category=b%00",
+        )
+        .await;
+    assert_eq!((status, page["items"].clone()), (200, json!([])), "{page}");
+    let (status, _) = app.get("/api/v1/reports/PI-2026-%00").await;
+    assert_eq!(status, 404);
+    let (status, _) = app
+        .post(
+            "/api/v1/auth/login",
+            &json!({"username": "admin\u{0}", "password": "x"}),
+        )
+        .await;
+    assert_eq!(status, 401);
 }
