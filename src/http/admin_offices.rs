@@ -246,24 +246,22 @@ pub async fn update(
         .write(move |c| {
             let now = naive(Utc::now());
             let before = find(c, &m, &code)?;
-            let mut office = catalog::update_office(c, &before.id, &changes)?;
             let mut secret = None;
             match webhook_url.as_deref() {
                 None => {}
-                Some("") => catalog::set_webhook(c, &office.id, None)?,
+                Some("") => catalog::set_webhook(c, &before.id, None)?,
                 Some(url) => {
-                    let kept = office.webhook_secret.clone();
-                    let s = kept.unwrap_or_else(|| {
+                    // A first URL gets a secret; a new URL keeps the one it has.
+                    let s = before.webhook_secret.clone().unwrap_or_else(|| {
                         let s = new_secret();
                         secret = Some(s.clone());
                         s
                     });
-                    catalog::set_webhook(c, &office.id, Some((url, &s)))?;
+                    catalog::set_webhook(c, &before.id, Some((url, &s)))?;
                 }
             }
-            if webhook_url.is_some() {
-                office = find(c, &m, &code)?;
-            }
+            // Reads the row back, webhook included.
+            let office = catalog::update_office(c, &before.id, &changes)?;
             audit::record(
                 c,
                 Change {
@@ -416,39 +414,42 @@ pub async fn deactivate(
                 ),
             };
             let in_use = load != OfficeLoad::default();
-            let Some(target) = target.filter(|_| in_use) else {
-                if in_use {
-                    return Err(AppError::Conflict {
-                        code: "office_in_use",
-                        message: format!(
-                            "{} open reports, {} categories and {} zones depend on `{code}`: say which office takes them over (`move_to`)",
-                            load.open_reports, load.categories, load.zones
-                        ),
-                        details: Some(json!(load)),
-                    });
-                }
-                catalog::set_office_active(c, &office.id, false)?;
-                record_deactivation(c, &m, &name, &office, None, load, naive(now))?;
-                return Ok((find(c, &m, &code)?, OfficeLoad::default(), None));
-            };
-            for id in catalog::open_report_ids(c, &office.id)? {
-                let updated = reports::reassign(
-                    c,
-                    id,
-                    Reassign {
-                        category: None,
-                        office_id: Some(target.id.clone()),
-                        reason: format!("Ufficio {} disattivato", office.name),
-                        actor: actor.clone(),
-                        now,
-                    },
-                )?;
-                crate::notify::plan::assigned(c, &updated, &links)?;
+            if in_use && target.is_none() {
+                return Err(AppError::Conflict {
+                    code: "office_in_use",
+                    message: format!(
+                        "{} open reports, {} categories and {} zones depend on `{code}`: say which office takes them over (`move_to`)",
+                        load.open_reports, load.categories, load.zones
+                    ),
+                    details: Some(json!(load)),
+                });
             }
-            catalog::move_routing(c, &office.id, &target.id)?;
+            // Nothing to hand over: a `move_to` is not needed.
+            let moved_to = match target.filter(|_| in_use) {
+                None => None,
+                Some(target) => {
+                    for id in catalog::open_report_ids(c, &office.id)? {
+                        let updated = reports::reassign(
+                            c,
+                            id,
+                            Reassign {
+                                category: None,
+                                office_id: Some(target.id.clone()),
+                                reason: format!("Ufficio {} disattivato", office.name),
+                                actor: actor.clone(),
+                                now,
+                            },
+                        )?;
+                        crate::notify::plan::assigned(c, &updated, &links)?;
+                    }
+                    catalog::move_routing(c, &office.id, &target.id)?;
+                    Some(target.code)
+                }
+            };
             catalog::set_office_active(c, &office.id, false)?;
-            record_deactivation(c, &m, &name, &office, Some(&target.code), load, naive(now))?;
-            Ok((find(c, &m, &code)?, load, Some(target.code)))
+            record_deactivation(c, &m, &name, &office, moved_to.as_deref(), load, naive(now))?;
+            let moved = if moved_to.is_some() { load } else { OfficeLoad::default() };
+            Ok((OfficeRow { active: false, ..office }, moved, moved_to))
         })
         .await?;
     let (office, moved, move_to) = result;

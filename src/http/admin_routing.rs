@@ -15,7 +15,7 @@ use super::dto::{CategoryRef, OfficeRef};
 use super::AppState;
 use crate::domain::permissions::Action;
 use crate::domain::publication::Policy;
-use crate::domain::{territory, validate};
+use crate::domain::validate;
 use crate::error::{AppError, AppResult};
 use crate::store::audit::{self, Change};
 use crate::store::catalog::{self, NewCategory, NewZone, ZoneRow};
@@ -236,8 +236,6 @@ pub async fn create_zone(
             "priority is -1000 to 1000",
         ));
     }
-    territory::parse_geometry(&geometry)
-        .map_err(|e| AppError::unprocessable("invalid_geometry", e.to_string()))?;
     let new = NewZone {
         municipality_id: staff.actor.municipality_id.clone(),
         name: text("name", &b.name, 120)?,

@@ -189,9 +189,9 @@ pub async fn add(
         .filter(|e| !e.trim().is_empty())
         .map(|e| validate::email(&e).map_err(|e| AppError::Validation(vec![e.named("urp_email")])))
         .transpose()?;
-    let password = random_password();
+    let admin_password = random_password();
     let hash = {
-        let password = password.clone();
+        let password = admin_password.clone();
         web::block(move || hash_password(&password)).await??
     };
     let doc = web::block(crate::boundaries::national).await??;
@@ -252,13 +252,10 @@ pub async fn add(
                 offices: served.catalogue.map(|(o, _)| o),
                 categories: served.catalogue.map(|(_, c)| c),
                 admin_username: admin.row.username,
-                admin_password: String::new(),
+                admin_password,
             })
         })
         .await?;
     tracing::info!(platform.user = %staff.name(), comune = %added.comune.istat, "comune served");
-    Ok(HttpResponse::Created().json(AddedComune {
-        admin_password: password,
-        ..added
-    }))
+    Ok(HttpResponse::Created().json(added))
 }
