@@ -3,6 +3,7 @@
 //! `domain` holds the pure rules, `store` every query, `http` the thin web
 //! layer, `media` the processing of uploads; `main.rs` is only the CLI.
 
+pub mod app;
 pub mod auth;
 pub mod backup;
 pub mod bench;

@@ -7,10 +7,13 @@ use std::process::ExitCode;
 use chrono::{NaiveDate, Utc};
 use clap::{Parser, Subcommand};
 
+mod cli;
+
+use segnala::app::admin::calendar::{self as admin_calendar, HolidayInput};
+use segnala::app::admin::Admin;
 use segnala::config::Config;
 use segnala::error::{AppError, AppResult};
 use segnala::http::{self, AppState};
-use segnala::store::catalog::{self, NewCategory, NewOffice, NewZone};
 use segnala::store::municipalities;
 use segnala::store::{naive, Store};
 
@@ -40,13 +43,13 @@ enum Command {
     Municipality(MunicipalityCmd),
     /// Offices of a municipality.
     #[command(subcommand)]
-    Office(OfficeCmd),
+    Office(cli::office::OfficeCmd),
     /// Categories of a municipality.
     #[command(subcommand)]
-    Category(CategoryCmd),
+    Category(cli::category::CategoryCmd),
     /// Routing zones (polygon → office override).
     #[command(subcommand)]
-    Zone(ZoneCmd),
+    Zone(cli::zone::ZoneCmd),
     /// Escalate every report past its take-in deadline (for cron and tests).
     Sweep {
         /// Sweep as if it were this instant (RFC 3339), instead of now.
@@ -55,13 +58,13 @@ enum Command {
     },
     /// Staff accounts.
     #[command(subcommand)]
-    User(UserCmd),
+    User(cli::user::UserCmd),
     /// The notification outbox.
     #[command(subcommand)]
-    Outbox(OutboxCmd),
+    Outbox(cli::outbox::OutboxCmd),
     /// API keys for integrations (Open311 clients, external offices).
     #[command(subcommand)]
-    Apikey(ApikeyCmd),
+    Apikey(cli::apikey::ApikeyCmd),
     /// Benchmarks (run through scripts/bench, on a scratch database).
     #[command(subcommand, hide = true)]
     Bench(BenchCmd),
@@ -83,77 +86,6 @@ enum Command {
         /// Overwrite the database if it exists.
         #[arg(long)]
         replace: bool,
-    },
-}
-
-#[derive(Subcommand)]
-enum UserCmd {
-    /// Add a staff account; the password is read from SEGNALA_NEW_PASSWORD or stdin.
-    Add {
-        #[arg(long)]
-        username: String,
-        #[arg(long)]
-        name: String,
-        /// `urp`, `office`, `supervisor` or `admin`.
-        #[arg(long)]
-        role: String,
-        #[arg(long)]
-        municipality: String,
-        /// Office codes (for `office`), comma-separated.
-        #[arg(long, value_delimiter = ',')]
-        offices: Vec<String>,
-        /// Email (supervisors receive escalations there).
-        #[arg(long)]
-        email: Option<String>,
-    },
-    /// Set a new password (read from SEGNALA_NEW_PASSWORD or stdin); ends existing sessions.
-    Passwd {
-        #[arg(long)]
-        username: String,
-    },
-    /// Disable an account; ends existing sessions.
-    Disable {
-        #[arg(long)]
-        username: String,
-    },
-    /// Enable a disabled account.
-    Enable {
-        #[arg(long)]
-        username: String,
-    },
-    List {
-        #[arg(long)]
-        municipality: String,
-    },
-}
-
-#[derive(Subcommand)]
-enum OutboxCmd {
-    /// Deliver every due notification once, then exit.
-    RunOnce,
-    /// List dead notifications.
-    Dead,
-    /// Put a dead notification back in the queue.
-    Retry { id: String },
-}
-
-#[derive(Subcommand)]
-enum ApikeyCmd {
-    /// Issue a key (printed once; only its hash is stored).
-    Add {
-        #[arg(long)]
-        municipality: String,
-        #[arg(long)]
-        name: String,
-        /// The office it answers for (an external office's own system).
-        #[arg(long)]
-        office: Option<String>,
-    },
-    /// Revoke a key by id.
-    Revoke { id: String },
-    List {
-        #[arg(long)]
-        municipality: String,
     },
 }
 
@@ -278,87 +210,6 @@ enum MunicipalityCmd {
     },
 }
 
-#[derive(Subcommand)]
-enum OfficeCmd {
-    Add {
-        #[arg(long)]
-        municipality: String,
-        #[arg(long)]
-        code: String,
-        #[arg(long)]
-        name: String,
-        /// `internal` or `company`.
-        #[arg(long, default_value = "internal")]
-        kind: String,
-        #[arg(long)]
-        email: Option<String>,
-        #[arg(long)]
-        phone: Option<String>,
-    },
-    List {
-        #[arg(long)]
-        municipality: String,
-    },
-    /// Send the office's report events to its own system (signed with the secret).
-    Webhook {
-        #[arg(long)]
-        municipality: String,
-        #[arg(long)]
-        code: String,
-        /// Omit to remove the webhook.
-        #[arg(long)]
-        url: Option<String>,
-        #[arg(long)]
-        secret: Option<String>,
-    },
-}
-
-#[derive(Subcommand)]
-enum CategoryCmd {
-    Add {
-        #[arg(long)]
-        municipality: String,
-        #[arg(long)]
-        code: String,
-        #[arg(long)]
-        name_it: String,
-        #[arg(long)]
-        name_en: String,
-        #[arg(long)]
-        parent: Option<String>,
-        /// Default office code.
-        #[arg(long)]
-        office: Option<String>,
-        #[arg(long)]
-        sla_hours: Option<i32>,
-        #[arg(long)]
-        target_days: Option<i32>,
-        /// "Altro / non so": the supervisor checks it.
-        #[arg(long)]
-        triage: bool,
-    },
-}
-
-#[derive(Subcommand)]
-enum ZoneCmd {
-    Add {
-        #[arg(long)]
-        municipality: String,
-        #[arg(long)]
-        name: String,
-        /// A GeoJSON Polygon/MultiPolygon, Feature, or FeatureCollection (first feature).
-        #[arg(long)]
-        geojson: PathBuf,
-        /// Only for this category (default: every category).
-        #[arg(long)]
-        category: Option<String>,
-        #[arg(long)]
-        office: String,
-        #[arg(long, default_value_t = 0)]
-        priority: i32,
-    },
-}
-
 fn main() -> ExitCode {
     // Everything the service writes (database, documents, mail, secrets) is
     // for its own user only.
@@ -380,25 +231,15 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("segnala: {} ({})", e, e.code());
+            // Which field, and why, as the API would say.
+            if let AppError::Validation(fields) = &e {
+                for f in fields {
+                    eprintln!("  {}: {} ({})", f.field, f.message, f.code);
+                }
+            }
             ExitCode::FAILURE
         }
     }
-}
-
-fn open(config: &Config) -> AppResult<Store> {
-    let store = Store::open(&config.database_url, config.database_pool_size)?;
-    for m in store.migrate()? {
-        tracing::info!(migration = %m, "migration applied");
-    }
-    Ok(store)
-}
-
-fn read_json(path: &PathBuf) -> AppResult<serde_json::Value> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        AppError::bad_request("unreadable_file", format!("{}: {e}", path.display()))
-    })?;
-    serde_json::from_str(&text)
-        .map_err(|e| AppError::bad_request("invalid_geojson", format!("{}: {e}", path.display())))
 }
 
 fn print_manifest(what: &str, dir: &std::path::Path, m: &segnala::backup::Manifest) {
@@ -435,7 +276,7 @@ fn run(command: Command, config: Config) -> AppResult<()> {
         }
         Command::Serve => serve(config),
         Command::Storage => {
-            let store = open(&config)?;
+            let store = cli::open(&config)?;
             let f = store.read(segnala::store::ops::footprint)?;
             println!("{:<24} {:>14} {:>12}", "table", "bytes", "per report");
             let per = |b: i64| {
@@ -466,7 +307,7 @@ fn run(command: Command, config: Config) -> AppResult<()> {
             Ok(())
         }
         Command::Backup { dir } => {
-            let store = open(&config)?;
+            let store = cli::open(&config)?;
             let m = segnala::backup::backup(&store, &config.data_dir, &dir, Utc::now())?;
             print_manifest("backup written to", &dir, &m);
             Ok(())
@@ -476,84 +317,21 @@ fn run(command: Command, config: Config) -> AppResult<()> {
                 segnala::backup::restore(&dir, &config.database_url, &config.data_dir, replace)?;
             print_manifest("restored from", &dir, &m);
             // Migrations of a newer version apply now, not at the first request.
-            open(&config)?;
+            cli::open(&config)?;
             Ok(())
         }
-        Command::User(cmd) => user_command(cmd, &config),
-        Command::Outbox(cmd) => {
-            let store = open(&config)?;
-            match cmd {
-                OutboxCmd::RunOnce => {
-                    let d = segnala::jobs::dispatch::Dispatcher::from_config(store, &config)?;
-                    let o = d.run_once(Utc::now())?;
-                    println!("{} sent, {} to retry, {} dead", o.sent, o.retrying, o.dead);
-                }
-                OutboxCmd::Dead => {
-                    for row in store.read(|c| segnala::store::outbox::dead(c, 1000))? {
-                        println!(
-                            "{}  {:8} {:3} attempts  {}  {}",
-                            row.id,
-                            row.kind,
-                            row.attempts,
-                            row.dedupe_key,
-                            row.last_error.unwrap_or_default()
-                        );
-                    }
-                }
-                OutboxCmd::Retry { id } => {
-                    store.write(|c| segnala::store::outbox::retry(c, &id, naive(Utc::now())))?;
-                    println!("{id} queued again");
-                }
-            }
-            Ok(())
-        }
-        Command::Apikey(cmd) => {
-            let store = open(&config)?;
-            match cmd {
-                ApikeyCmd::Add {
-                    municipality,
-                    name,
-                    office,
-                } => {
-                    let (id, key) = store.write(|c| {
-                        segnala::store::api_keys::issue(
-                            c,
-                            &municipality,
-                            &name,
-                            office.as_deref(),
-                            naive(Utc::now()),
-                        )
-                    })?;
-                    println!("API key {id} for {name}: {key}\n(shown once: store it now)");
-                }
-                ApikeyCmd::Revoke { id } => {
-                    store.write(|c| segnala::store::api_keys::revoke(c, &id, naive(Utc::now())))?;
-                    println!("{id} revoked");
-                }
-                ApikeyCmd::List { municipality } => {
-                    for k in store.read(|c| segnala::store::api_keys::list(c, &municipality))? {
-                        println!(
-                            "{}  {:24} office={:?} {}",
-                            k.id,
-                            k.name,
-                            k.office_id,
-                            if k.revoked_at.is_some() {
-                                "revoked"
-                            } else {
-                                "active"
-                            }
-                        );
-                    }
-                }
-            }
-            Ok(())
-        }
+        Command::User(cmd) => cli::user::run(cmd, &config),
+        Command::Outbox(cmd) => cli::outbox::run(cmd, &config),
+        Command::Apikey(cmd) => cli::apikey::run(cmd, &config),
+        Command::Office(cmd) => cli::office::run(cmd, &config),
+        Command::Category(cmd) => cli::category::run(cmd, &config),
+        Command::Zone(cmd) => cli::zone::run(cmd, &config),
         Command::Bench(BenchCmd::Sla { reports, overdue }) => {
-            let store = open(&config)?;
+            let store = cli::open(&config)?;
             segnala::bench::sla(&store, reports, overdue)
         }
         Command::Bench(BenchCmd::Ops { reports }) => {
-            let store = open(&config)?;
+            let store = cli::open(&config)?;
             segnala::bench::ops(&store, reports)
         }
         Command::Bench(BenchCmd::Compare {
@@ -618,7 +396,7 @@ fn run(command: Command, config: Config) -> AppResult<()> {
             segnala::bench::bare::serve(&url, &bind, workers)
         }
         Command::Sweep { at } => {
-            let store = open(&config)?;
+            let store = cli::open(&config)?;
             let now = at.map(|t| t.with_timezone(&Utc)).unwrap_or_else(Utc::now);
             let outcome = segnala::jobs::sweep_and_notify(
                 &store,
@@ -633,7 +411,7 @@ fn run(command: Command, config: Config) -> AppResult<()> {
             Ok(())
         }
         Command::Retention(RetentionCmd::Run { days }) => {
-            let store = open(&config)?;
+            let store = cli::open(&config)?;
             let days = days.unwrap_or(config.retention_days);
             let n = segnala::jobs::retention(&store, &config.data_dir, days, Utc::now())?;
             println!("{n} report(s) anonymised (closed more than {days} days ago)");
@@ -650,7 +428,7 @@ fn run(command: Command, config: Config) -> AppResult<()> {
             Ok(())
         }
         Command::Demo => {
-            let store = open(&config)?;
+            let store = cli::open(&config)?;
             let demo = segnala::demo::setup(&store)?;
             let accounts = segnala::demo::setup_accounts(&store, &config.data_dir)?;
             println!(
@@ -676,7 +454,7 @@ fn run(command: Command, config: Config) -> AppResult<()> {
             Ok(())
         }
         Command::Municipality(cmd) => {
-            let store = open(&config)?;
+            let store = cli::open(&config)?;
             match cmd {
                 MunicipalityCmd::Add {
                     geojson,
@@ -687,7 +465,7 @@ fn run(command: Command, config: Config) -> AppResult<()> {
                     urp_email,
                 } => {
                     let doc = match &geojson {
-                        Some(path) => read_json(path)?,
+                        Some(path) => cli::read_json(path)?,
                         None => segnala::boundaries::national()?,
                     };
                     let urp_email = urp_email
@@ -759,281 +537,24 @@ fn run(command: Command, config: Config) -> AppResult<()> {
                             format!("no municipality {istat}"),
                         )
                     })?;
-                    use chrono::Datelike;
-                    if every_year && remove {
-                        municipalities::remove_annual_holiday(
-                            conn,
-                            &istat,
-                            date.month(),
-                            date.day(),
-                        )?;
-                    } else if every_year {
-                        municipalities::set_annual_holiday(
-                            conn,
-                            &istat,
-                            date.month(),
-                            date.day(),
-                            &name,
-                        )?;
-                    } else if remove {
-                        municipalities::remove_holiday(conn, &istat, date)?;
+                    let who = Admin::cli(&istat);
+                    if remove {
+                        admin_calendar::remove_holiday(conn, &who, date, every_year)
                     } else {
-                        municipalities::set_holiday(conn, &istat, date, &name, reopened)?;
+                        let holiday = HolidayInput {
+                            date,
+                            name,
+                            reopened,
+                            every_year,
+                        };
+                        admin_calendar::add_holiday(conn, &who, holiday)
                     }
-                    Ok(())
                 }),
             }
         }
-        Command::Office(cmd) => {
-            let store = open(&config)?;
-            match cmd {
-                OfficeCmd::Add {
-                    municipality,
-                    code,
-                    name,
-                    kind,
-                    email,
-                    phone,
-                } => {
-                    let o = store.write(|conn| {
-                        catalog::insert_office(
-                            conn,
-                            &NewOffice {
-                                municipality_id: municipality,
-                                code,
-                                name,
-                                kind,
-                                email,
-                                phone,
-                            },
-                            now,
-                        )
-                    })?;
-                    println!("office {} added", o.code);
-                    Ok(())
-                }
-                OfficeCmd::Webhook {
-                    municipality,
-                    code,
-                    url,
-                    secret,
-                } => {
-                    store.write(|conn| {
-                        let office = catalog::office_by_code(conn, &municipality, &code)?
-                            .ok_or_else(|| {
-                                AppError::not_found("office_not_found", format!("no office {code}"))
-                            })?;
-                        let hook = match (&url, &secret) {
-                            (Some(u), Some(s)) => Some((u.as_str(), s.as_str())),
-                            (None, _) => None,
-                            (Some(_), None) => {
-                                return Err(AppError::field(
-                                    "secret",
-                                    "required",
-                                    "a webhook needs --secret",
-                                ))
-                            }
-                        };
-                        catalog::set_webhook(conn, &office.id, hook)
-                    })?;
-                    println!(
-                        "webhook of {code} {}",
-                        if url.is_some() { "set" } else { "removed" }
-                    );
-                    Ok(())
-                }
-                OfficeCmd::List { municipality } => {
-                    for o in store.read(|c| catalog::list_offices(c, &municipality))? {
-                        println!("{:16} {:8} {}", o.code, o.kind, o.name);
-                    }
-                    Ok(())
-                }
-            }
-        }
-        Command::Category(CategoryCmd::Add {
-            municipality,
-            code,
-            name_it,
-            name_en,
-            parent,
-            office,
-            sla_hours,
-            target_days,
-            triage,
-        }) => {
-            let store = open(&config)?;
-            let c = store.write(|conn| {
-                catalog::insert_category(
-                    conn,
-                    &NewCategory {
-                        municipality_id: municipality,
-                        code,
-                        name_it,
-                        name_en,
-                        parent_code: parent,
-                        default_office_code: office,
-                        take_in_sla_hours: sla_hours,
-                        resolution_target_days: target_days,
-                        triage,
-                        ..Default::default()
-                    },
-                    now,
-                )
-            })?;
-            println!("category {} added", c.code);
-            Ok(())
-        }
-        Command::Zone(ZoneCmd::Add {
-            municipality,
-            name,
-            geojson,
-            category,
-            office,
-            priority,
-        }) => {
-            let store = open(&config)?;
-            let doc = read_json(&geojson)?;
-            let geometry = match doc.get("type").and_then(|t| t.as_str()) {
-                Some("FeatureCollection") => doc.pointer("/features/0/geometry").cloned(),
-                Some("Feature") => doc.get("geometry").cloned(),
-                _ => Some(doc),
-            }
-            .ok_or_else(|| AppError::bad_request("invalid_geojson", "no geometry in the file"))?;
-            let id = store.write(|conn| {
-                catalog::insert_zone(
-                    conn,
-                    &NewZone {
-                        municipality_id: municipality,
-                        name,
-                        geometry,
-                        category_code: category,
-                        office_code: office,
-                        priority,
-                    },
-                    now,
-                )
-            })?;
-            println!("zone {id} added");
-            Ok(())
-        }
     }
 }
 
-fn new_password() -> AppResult<String> {
-    if let Ok(p) = std::env::var("SEGNALA_NEW_PASSWORD") {
-        return Ok(p);
-    }
-    eprint!("new password: ");
-    let mut line = String::new();
-    std::io::stdin()
-        .read_line(&mut line)
-        .map_err(AppError::internal)?;
-    Ok(line.trim_end_matches(['\r', '\n']).to_string())
-}
-
-fn user_command(cmd: UserCmd, config: &Config) -> AppResult<()> {
-    use segnala::store::users::{self, NewUser, UserUpdate};
-    let store = open(config)?;
-    let now = naive(Utc::now());
-    let find = |username: &str| -> AppResult<users::User> {
-        store
-            .read(|c| users::by_username(c, username))?
-            .ok_or_else(|| AppError::not_found("user_not_found", format!("no user {username}")))
-    };
-    match cmd {
-        UserCmd::Add {
-            username,
-            name,
-            role,
-            municipality,
-            offices,
-            email,
-        } => {
-            let role = role.parse().map_err(|_| {
-                AppError::field(
-                    "role",
-                    "invalid_role",
-                    "role is urp, office, supervisor or admin",
-                )
-            })?;
-            let hash = segnala::auth::hash_password(&new_password()?)?;
-            let user = store.write(|c| {
-                municipalities::find(c, &municipality)?.ok_or_else(|| {
-                    AppError::not_found(
-                        "municipality_not_found",
-                        format!("no municipality {municipality}"),
-                    )
-                })?;
-                users::create(
-                    c,
-                    &NewUser {
-                        username,
-                        display_name: name,
-                        password_hash: hash,
-                        role,
-                        municipality_id: municipality,
-                        office_codes: offices,
-                        email,
-                    },
-                    now,
-                )
-            })?;
-            println!("user {} ({}) added", user.row.username, user.row.role);
-        }
-        UserCmd::Passwd { username } => {
-            let user = find(&username)?;
-            let hash = segnala::auth::hash_password(&new_password()?)?;
-            store.write(|c| {
-                users::update(
-                    c,
-                    &user.row.id,
-                    &UserUpdate {
-                        password_hash: Some(hash),
-                        ..Default::default()
-                    },
-                    now,
-                )
-            })?;
-            println!("password changed for {username}; existing sessions ended");
-        }
-        cmd @ (UserCmd::Disable { .. } | UserCmd::Enable { .. }) => {
-            let (username, active) = match cmd {
-                UserCmd::Disable { username } => (username, false),
-                UserCmd::Enable { username } => (username, true),
-                _ => unreachable!("matched above"),
-            };
-            let user = find(&username)?;
-            let update = UserUpdate {
-                active: Some(active),
-                ..Default::default()
-            };
-            store.write(|c| users::update(c, &user.row.id, &update, now))?;
-            println!(
-                "{username} {}",
-                if active {
-                    "enabled"
-                } else {
-                    "disabled; existing sessions ended"
-                }
-            );
-        }
-        UserCmd::List { municipality } => {
-            for u in store.read(|c| users::list(c, &municipality))? {
-                let offices: Vec<_> = u.offices.iter().map(|(_, code)| code.as_str()).collect();
-                println!(
-                    "{:20} {:11} {:8} {}",
-                    u.row.username,
-                    u.row.role,
-                    if u.row.active { "active" } else { "disabled" },
-                    offices.join(",")
-                );
-            }
-        }
-    }
-    Ok(())
-}
-
-/// The province acronym if no other served comune uses it, else the cadastral code.
 /// Buffers of a megabyte or more (an argon2 verification's 19 MiB, a decoded
 /// photo) are mapped and unmapped on their own, so their memory goes back to
 /// the system as soon as the work ends. glibc's adaptive threshold would
@@ -1055,7 +576,7 @@ fn serve(config: Config) -> AppResult<()> {
     segnala::files::private_data_dir(&config.data_dir).map_err(|e| {
         AppError::internal(format!("cannot create {}: {e}", config.data_dir.display()))
     })?;
-    let mut store = open(&config)?;
+    let mut store = cli::open(&config)?;
     if let Some(url) = &config.database_read_url {
         store = store.with_replica(
             url,

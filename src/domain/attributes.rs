@@ -143,6 +143,99 @@ pub fn validate(
     Ok(out)
 }
 
+/// Checks the questions an administrator defines for a category: codes of
+/// 1-64 lower-case letters, digits or `_`, each once; a known datatype; a
+/// question of 1-200 characters; for the list types, at least one choice,
+/// keys unique, names given.
+pub fn check_definitions(defs: &[AttributeDef]) -> Result<(), FieldError> {
+    let err = |code: &'static str, message: String| FieldError::new("questions", code, message);
+    if defs.len() > 20 {
+        return Err(err("too_many_questions", "at most 20 questions".into()));
+    }
+    for (i, d) in defs.iter().enumerate() {
+        let well_formed = !d.code.is_empty()
+            && d.code.len() <= 64
+            && d.code
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+        if !well_formed {
+            return Err(err(
+                "invalid_question",
+                format!(
+                    "question {}: the code is 1-64 lower-case letters, digits or `_`",
+                    i + 1
+                ),
+            ));
+        }
+        if defs[..i].iter().any(|o| o.code == d.code) {
+            return Err(err(
+                "duplicate_question",
+                format!("question code `{}` is used twice", d.code),
+            ));
+        }
+        if !DATATYPES.contains(&d.datatype.as_str()) {
+            return Err(err(
+                "invalid_question",
+                format!(
+                    "question `{}`: the type is one of {}",
+                    d.code,
+                    DATATYPES.join(", ")
+                ),
+            ));
+        }
+        let text_ok = |t: &str| {
+            !t.trim().is_empty()
+                && t.chars().count() <= 200
+                && t.chars().all(super::validate::allowed_char)
+        };
+        if !text_ok(&d.description) {
+            return Err(err(
+                "invalid_question",
+                format!(
+                    "question `{}`: the question is 1-200 printable characters",
+                    d.code
+                ),
+            ));
+        }
+        let list = d.datatype.ends_with("valuelist");
+        if list && d.values.is_empty() {
+            return Err(err(
+                "invalid_question",
+                format!("question `{}`: a list needs at least one choice", d.code),
+            ));
+        }
+        if !list && !d.values.is_empty() {
+            return Err(err(
+                "invalid_question",
+                format!("question `{}`: only list questions have choices", d.code),
+            ));
+        }
+        for (j, (key, name)) in d.values.iter().enumerate() {
+            if key.trim().is_empty()
+                || key.chars().count() > 64
+                || !text_ok(name)
+                || !key.chars().all(super::validate::allowed_char)
+            {
+                return Err(err(
+                    "invalid_question",
+                    format!(
+                        "question `{}`: choice {} needs a key (1-64) and a name (1-200)",
+                        d.code,
+                        j + 1
+                    ),
+                ));
+            }
+            if d.values[..j].iter().any(|(k, _)| k == key) {
+                return Err(err(
+                    "duplicate_question",
+                    format!("question `{}`: choice `{key}` is given twice", d.code),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
 fn code_static(code: &str) -> &'static str {
     match code {
         "unknown_attribute" => "unknown_attribute",
@@ -154,6 +247,69 @@ fn code_static(code: &str) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_administrators_questions_are_checked_whole() {
+        let list = AttributeDef {
+            code: "lato".into(),
+            datatype: "singlevaluelist".into(),
+            required: true,
+            description: "Su quale lato della strada?".into(),
+            values: vec![
+                ("dx".into(), "Destra".into()),
+                ("sx".into(), "Sinistra".into()),
+            ],
+        };
+        assert!(check_definitions(&[list.clone(), danger()]).is_ok());
+        assert!(check_definitions(&[]).is_ok());
+        let code = |d: AttributeDef| check_definitions(&[d]).unwrap_err().code;
+        assert_eq!(
+            code(AttributeDef {
+                code: "Lato".into(),
+                ..list.clone()
+            }),
+            "invalid_question"
+        );
+        assert_eq!(
+            code(AttributeDef {
+                datatype: "colour".into(),
+                ..list.clone()
+            }),
+            "invalid_question"
+        );
+        assert_eq!(
+            code(AttributeDef {
+                description: " ".into(),
+                ..list.clone()
+            }),
+            "invalid_question"
+        );
+        assert_eq!(
+            code(AttributeDef {
+                values: vec![],
+                ..list.clone()
+            }),
+            "invalid_question"
+        );
+        assert_eq!(
+            code(AttributeDef {
+                values: vec![("a".into(), "A".into()), ("a".into(), "B".into())],
+                ..list.clone()
+            }),
+            "duplicate_question"
+        );
+        assert_eq!(
+            code(AttributeDef {
+                datatype: "string".into(),
+                ..list.clone()
+            }),
+            "invalid_question"
+        );
+        assert_eq!(
+            check_definitions(&[list.clone(), list]).unwrap_err().code,
+            "duplicate_question"
+        );
+    }
 
     fn danger() -> AttributeDef {
         AttributeDef {

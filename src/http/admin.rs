@@ -9,31 +9,11 @@ use utoipa::ToSchema;
 
 use super::auth::{staff_view, Staff, StaffView};
 use super::AppState;
+use crate::app::admin::users as admin_users;
 use crate::auth::hash_password;
 use crate::domain::permissions::{Action, Role};
-use crate::error::{AppError, AppResult};
-use crate::store::audit::{self, Change};
-use crate::store::naive;
-use crate::store::users::{self, NewUser, User, UserUpdate};
-
-fn platform_only() -> AppError {
-    AppError::Forbidden {
-        code: "forbidden",
-        message: "only a platform administrator changes a platform administrator's account".into(),
-    }
-}
-
-/// What the audit log keeps of an account (never its password).
-fn audited(u: &User) -> serde_json::Value {
-    serde_json::json!({
-        "username": u.row.username,
-        "display_name": u.row.display_name,
-        "role": u.row.role,
-        "active": u.row.active,
-        "email": u.row.email,
-        "offices": u.offices.iter().map(|(_, code)| code).collect::<Vec<_>>(),
-    })
-}
+use crate::error::AppResult;
+use crate::store::users;
 
 #[utoipa::path(
     get,
@@ -104,47 +84,23 @@ pub async fn create_user(
 ) -> AppResult<HttpResponse> {
     staff.require_here(Action::Administer)?;
     let body = body.into_inner();
-    // Only the platform's administrators make more of themselves.
-    if body.role == Role::Platform {
-        staff.require_here(Action::ManagePlatform)?;
-    }
     let generated = body.password.is_none().then(crate::auth::random_password);
     let password = body
         .password
         .or_else(|| generated.clone())
         .unwrap_or_default();
-    let hash = web::block(move || hash_password(&password)).await??;
-    let new = NewUser {
+    let password_hash = web::block(move || hash_password(&password)).await??;
+    let input = admin_users::UserInput {
         username: body.username,
         display_name: body.display_name,
-        password_hash: hash,
+        password_hash,
         role: body.role,
-        municipality_id: staff.actor.municipality_id.clone(),
-        office_codes: body.offices,
-        email: body
-            .email
-            .map(|e| crate::domain::validate::email(&e).map_err(|e| AppError::Validation(vec![e])))
-            .transpose()?,
+        offices: body.offices,
+        email: body.email,
     };
-    let actor = staff.name();
+    let who = staff.admin();
     let user = state
-        .write(move |c| {
-            let now = naive(Utc::now());
-            let user = users::create(c, &new, now)?;
-            audit::record(
-                c,
-                Change {
-                    municipality_id: &user.row.municipality_id,
-                    actor: &actor,
-                    action: "user.created",
-                    target: &user.row.username,
-                    before: None,
-                    after: Some(audited(&user)),
-                },
-                now,
-            )?;
-            Ok(user)
-        })
+        .write(move |c| admin_users::create(c, &who, input))
         .await?;
     tracing::info!(admin.user = %staff.name(), user.username = %user.row.username, user.role = %user.row.role, "user created");
     Ok(HttpResponse::Created().json(CreatedUser {
@@ -190,59 +146,22 @@ pub async fn update_user(
 ) -> AppResult<HttpResponse> {
     staff.require_here(Action::Administer)?;
     let body = body.into_inner();
-    if body.role == Some(Role::Platform) {
-        staff.require_here(Action::ManagePlatform)?;
-    }
     let password_hash = match body.password {
         Some(p) => Some(web::block(move || hash_password(&p)).await??),
         None => None,
     };
-    let update = UserUpdate {
+    let changes = admin_users::UserChanges {
         display_name: body.display_name,
         role: body.role,
-        office_codes: body.offices,
+        offices: body.offices,
         active: body.active,
         password_hash,
-        email: match body.email {
-            None => None,
-            Some(e) if e.trim().is_empty() => Some(None),
-            Some(e) => Some(Some(
-                crate::domain::validate::email(&e).map_err(|e| AppError::Validation(vec![e]))?,
-            )),
-        },
+        email: body.email,
     };
-    let municipality = staff.actor.municipality_id.clone();
+    let who = staff.admin();
     let id = id.into_inner();
-    let may_manage_platform = staff.require_here(Action::ManagePlatform).is_ok();
-    let actor = staff.name();
-    let password_changed = update.password_hash.is_some();
     let user = state
-        .write(move |c| {
-            let now = naive(Utc::now());
-            let existing = users::by_id(c, &id)?
-                .filter(|u| u.row.municipality_id == municipality)
-                .ok_or_else(|| AppError::not_found("user_not_found", "no such user"))?;
-            // A platform administrator's account is the platform's to change.
-            if existing.role()? == Role::Platform && !may_manage_platform {
-                return Err(platform_only());
-            }
-            let user = users::update(c, &id, &update, now)?;
-            let mut after = audited(&user);
-            after["password_changed"] = password_changed.into();
-            audit::record(
-                c,
-                Change {
-                    municipality_id: &municipality,
-                    actor: &actor,
-                    action: "user.updated",
-                    target: &user.row.username,
-                    before: Some(audited(&existing)),
-                    after: Some(after),
-                },
-                now,
-            )?;
-            Ok(user)
-        })
+        .write(move |c| admin_users::update(c, &who, &id, changes))
         .await?;
     tracing::info!(admin.user = %staff.name(), user.username = %user.row.username, "user updated");
     Ok(HttpResponse::Ok().json(staff_view(&user)?))
@@ -278,36 +197,10 @@ pub async fn reset_password(
         let password = password.clone();
         web::block(move || hash_password(&password)).await??
     };
-    let may_manage_platform = staff.require_here(Action::ManagePlatform).is_ok();
-    let (municipality, actor, id) = (
-        staff.actor.municipality_id.clone(),
-        staff.name(),
-        id.into_inner(),
-    );
+    let who = staff.admin();
+    let id = id.into_inner();
     state
-        .write(move |c| {
-            let now = naive(Utc::now());
-            let user = users::by_id(c, &id)?
-                .filter(|u| u.row.municipality_id == municipality)
-                .ok_or_else(|| AppError::not_found("user_not_found", "no such user"))?;
-            if user.role()? == Role::Platform && !may_manage_platform {
-                return Err(platform_only());
-            }
-            let update = UserUpdate {
-                password_hash: Some(hash),
-                ..Default::default()
-            };
-            users::update(c, &id, &update, now)?;
-            let change = Change {
-                municipality_id: &municipality,
-                actor: &actor,
-                action: "user.password_reset",
-                target: &user.row.username,
-                before: None,
-                after: None,
-            };
-            audit::record(c, change, now)
-        })
+        .write(move |c| admin_users::set_password(c, &who, &id, hash))
         .await?;
     Ok(HttpResponse::Ok().json(NewPassword { password }))
 }
@@ -369,34 +262,10 @@ pub async fn retry_notification(
     id: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     staff.require_here(Action::Administer)?;
+    let who = staff.admin();
     let id = id.into_inner();
-    let (m, actor) = (staff.actor.municipality_id.clone(), staff.name());
     state
-        .write(move |c| {
-            // Only rows about this municipality's reports.
-            let row = crate::store::outbox::find(c, &id)?;
-            let report = match row.and_then(|r| r.report_id) {
-                Some(rid) => crate::store::reports::by_ids(c, &[rid])?.pop(),
-                None => None,
-            };
-            if report.is_none_or(|r| r.municipality_id != m) {
-                return Err(AppError::not_found(
-                    "outbox_row_not_found",
-                    "no dead notification with that id",
-                ));
-            }
-            let now = naive(Utc::now());
-            crate::store::outbox::retry(c, &id, now)?;
-            let change = Change {
-                municipality_id: &m,
-                actor: &actor,
-                action: "notification.retried",
-                target: &id,
-                before: None,
-                after: None,
-            };
-            audit::record(c, change, now)
-        })
+        .write(move |c| crate::app::admin::keys::retry_notification(c, &who, &id))
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }

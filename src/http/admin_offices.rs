@@ -4,20 +4,15 @@
 //! another office. Every change is in the audit log (`/api/v1/admin/audit`).
 
 use actix_web::{get, patch, post, web, HttpResponse};
-use chrono::Utc;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use utoipa::ToSchema;
 
 use super::auth::Staff;
 use super::AppState;
+use crate::app::admin::offices;
 use crate::domain::permissions::Action;
-use crate::domain::validate;
-use crate::error::{AppError, AppResult};
-use crate::store::audit::{self, Change};
-use crate::store::catalog::{self, NewOffice, OfficeChanges, OfficeLoad, OfficeRow};
-use crate::store::reports::{self, Reassign};
-use crate::store::{naive, DbConn};
+use crate::error::AppResult;
+use crate::store::catalog::{self, OfficeLoad, OfficeRow};
 
 /// An office as its administrator sees it (never the webhook secret).
 #[derive(Serialize, ToSchema)]
@@ -34,6 +29,15 @@ pub struct AdminOfficeView {
     pub load: OfficeLoad,
 }
 
+impl From<offices::Changed> for ChangedOffice {
+    fn from(c: offices::Changed) -> Self {
+        Self {
+            office: view(&c.office, c.load),
+            webhook_secret: c.new_secret,
+        }
+    }
+}
+
 fn view(o: &OfficeRow, load: OfficeLoad) -> AdminOfficeView {
     AdminOfficeView {
         code: o.code.clone(),
@@ -45,19 +49,6 @@ fn view(o: &OfficeRow, load: OfficeLoad) -> AdminOfficeView {
         active: o.active,
         load,
     }
-}
-
-/// What the audit log keeps of an office.
-fn audited(o: &OfficeRow) -> serde_json::Value {
-    json!({
-        "code": o.code, "name": o.name, "kind": o.kind, "email": o.email,
-        "phone": o.phone, "webhook_url": o.webhook_url, "active": o.active,
-    })
-}
-
-fn find(conn: &mut DbConn, municipality: &str, code: &str) -> AppResult<OfficeRow> {
-    catalog::office_by_code(conn, municipality, code)?
-        .ok_or_else(|| AppError::not_found("office_not_found", format!("no office `{code}` here")))
 }
 
 #[utoipa::path(
@@ -100,21 +91,6 @@ pub struct CreateOfficeRequest {
     pub phone: Option<String>,
 }
 
-fn contact(
-    email: Option<&str>,
-    phone: Option<&str>,
-) -> AppResult<(Option<String>, Option<String>)> {
-    let email = email
-        .filter(|e| !e.trim().is_empty())
-        .map(|e| validate::email(e).map_err(|e| AppError::Validation(vec![e.named("email")])))
-        .transpose()?;
-    let phone = phone
-        .filter(|p| !p.trim().is_empty())
-        .map(|p| validate::phone(p).map_err(|e| AppError::Validation(vec![e.named("phone")])))
-        .transpose()?;
-    Ok((email, phone))
-}
-
 #[utoipa::path(
     post,
     path = "/api/v1/admin/offices",
@@ -136,36 +112,16 @@ pub async fn create(
 ) -> AppResult<HttpResponse> {
     staff.require_here(Action::Administer)?;
     let b = body.into_inner();
-    let name = validate::required_text("name", Some(&b.name), 200)
-        .map_err(|e| AppError::Validation(vec![e]))?;
-    let (email, phone) = contact(b.email.as_deref(), b.phone.as_deref())?;
-    let new = NewOffice {
-        municipality_id: staff.actor.municipality_id.clone(),
+    let input = offices::OfficeInput {
         code: b.code,
-        name,
+        name: b.name,
         kind: b.kind,
-        email,
-        phone,
+        email: b.email,
+        phone: b.phone,
     };
-    let actor = staff.name();
+    let who = staff.admin();
     let office = state
-        .write(move |c| {
-            let now = naive(Utc::now());
-            let office = catalog::insert_office(c, &new, now)?;
-            audit::record(
-                c,
-                Change {
-                    municipality_id: &office.municipality_id,
-                    actor: &actor,
-                    action: "office.created",
-                    target: &office.code,
-                    before: None,
-                    after: Some(audited(&office)),
-                },
-                now,
-            )?;
-            Ok(office)
-        })
+        .write(move |c| offices::create(c, &who, input))
         .await?;
     Ok(HttpResponse::Created().json(view(&office, OfficeLoad::default())))
 }
@@ -196,13 +152,6 @@ pub struct ChangedOffice {
     pub webhook_secret: Option<String>,
 }
 
-fn new_secret() -> String {
-    use rand::RngCore;
-    let mut bytes = [0u8; 24];
-    rand::thread_rng().fill_bytes(&mut bytes);
-    format!("whsec_{}", hex::encode(bytes))
-}
-
 #[utoipa::path(
     patch,
     path = "/api/v1/admin/offices/{code}",
@@ -226,62 +175,24 @@ pub async fn update(
 ) -> AppResult<HttpResponse> {
     staff.require_here(Action::Administer)?;
     let b = body.into_inner();
-    let name = b
-        .name
-        .as_deref()
-        .map(|n| validate::required_text("name", Some(n), 200))
-        .transpose()
-        .map_err(|e| AppError::Validation(vec![e]))?;
-    let (email, phone) = contact(b.email.as_deref(), b.phone.as_deref())?;
-    let changes = OfficeChanges {
-        name,
+    let update = offices::OfficeUpdate {
+        name: b.name,
         kind: b.kind,
-        email: b.email.map(|_| email),
-        phone: b.phone.map(|_| phone),
+        email: b.email,
+        phone: b.phone,
+        webhook: b.webhook_url.map(|u| match u.trim() {
+            "" => offices::Webhook::Remove,
+            url => offices::Webhook::Url {
+                url: url.to_string(),
+                secret: None,
+            },
+        }),
     };
-    let webhook_url = b.webhook_url.map(|u| u.trim().to_string());
-    let (m, actor) = (staff.actor.municipality_id.clone(), staff.name());
-    let code = code.into_inner();
-    let (office, load, secret) = state
-        .write(move |c| {
-            let now = naive(Utc::now());
-            let before = find(c, &m, &code)?;
-            let mut secret = None;
-            match webhook_url.as_deref() {
-                None => {}
-                Some("") => catalog::set_webhook(c, &before.id, None)?,
-                Some(url) => {
-                    // A first URL gets a secret; a new URL keeps the one it has.
-                    let s = before.webhook_secret.clone().unwrap_or_else(|| {
-                        let s = new_secret();
-                        secret = Some(s.clone());
-                        s
-                    });
-                    catalog::set_webhook(c, &before.id, Some((url, &s)))?;
-                }
-            }
-            // Reads the row back, webhook included.
-            let office = catalog::update_office(c, &before.id, &changes)?;
-            audit::record(
-                c,
-                Change {
-                    municipality_id: &m,
-                    actor: &actor,
-                    action: "office.updated",
-                    target: &office.code,
-                    before: Some(audited(&before)),
-                    after: Some(audited(&office)),
-                },
-                now,
-            )?;
-            let load = catalog::office_load(c, &office.id)?;
-            Ok((office, load, secret))
-        })
+    let who = staff.admin();
+    let changed = state
+        .write(move |c| offices::update(c, &who, &code, update))
         .await?;
-    Ok(HttpResponse::Ok().json(ChangedOffice {
-        office: view(&office, load),
-        webhook_secret: secret,
-    }))
+    Ok(HttpResponse::Ok().json(ChangedOffice::from(changed)))
 }
 
 #[utoipa::path(
@@ -304,40 +215,11 @@ pub async fn rotate_secret(
     code: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     staff.require_here(Action::Administer)?;
-    let (m, actor) = (staff.actor.municipality_id.clone(), staff.name());
-    let code = code.into_inner();
-    let (office, load, secret) = state
-        .write(move |c| {
-            let now = naive(Utc::now());
-            let office = find(c, &m, &code)?;
-            let Some(url) = office.webhook_url.clone() else {
-                return Err(AppError::conflict(
-                    "no_webhook",
-                    "the office has no webhook: set `webhook_url` first",
-                ));
-            };
-            let secret = new_secret();
-            catalog::set_webhook(c, &office.id, Some((&url, &secret)))?;
-            audit::record(
-                c,
-                Change {
-                    municipality_id: &m,
-                    actor: &actor,
-                    action: "office.webhook_secret_rotated",
-                    target: &office.code,
-                    before: None,
-                    after: None,
-                },
-                now,
-            )?;
-            let load = catalog::office_load(c, &office.id)?;
-            Ok((office, load, secret))
-        })
+    let who = staff.admin();
+    let changed = state
+        .write(move |c| offices::rotate_secret(c, &who, &code))
         .await?;
-    Ok(HttpResponse::Ok().json(ChangedOffice {
-        office: view(&office, load),
-        webhook_secret: Some(secret),
-    }))
+    Ok(HttpResponse::Ok().json(ChangedOffice::from(changed)))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -380,105 +262,15 @@ pub async fn deactivate(
     body: web::Json<DeactivateRequest>,
 ) -> AppResult<HttpResponse> {
     staff.require_here(Action::Administer)?;
-    let (m, actor, name) = (
-        staff.actor.municipality_id.clone(),
-        staff.event_actor(),
-        staff.name(),
-    );
-    let code = code.into_inner();
+    let who = staff.admin();
     let move_to = body.into_inner().move_to;
     let links = state.config.links();
-    let result = state
-        .write(move |c| {
-            let now = Utc::now();
-            let office = find(c, &m, &code)?;
-            if !office.active {
-                return Err(AppError::conflict(
-                    "office_inactive",
-                    format!("office `{code}` is already inactive"),
-                ));
-            }
-            let load = catalog::office_load(c, &office.id)?;
-            let target = match move_to.as_deref() {
-                None => None,
-                Some(to) => Some(
-                    catalog::office_by_code(c, &m, to)?
-                        .filter(|t| t.active && t.id != office.id)
-                        .ok_or_else(|| {
-                            AppError::field(
-                                "move_to",
-                                "unknown_office",
-                                format!("`{to}` is not another active office here"),
-                            )
-                        })?,
-                ),
-            };
-            let in_use = load != OfficeLoad::default();
-            if in_use && target.is_none() {
-                return Err(AppError::Conflict {
-                    code: "office_in_use",
-                    message: format!(
-                        "{} open reports, {} categories and {} zones depend on `{code}`: say which office takes them over (`move_to`)",
-                        load.open_reports, load.categories, load.zones
-                    ),
-                    details: Some(json!(load)),
-                });
-            }
-            // Nothing to hand over: a `move_to` is not needed.
-            let moved_to = match target.filter(|_| in_use) {
-                None => None,
-                Some(target) => {
-                    for id in catalog::open_report_ids(c, &office.id)? {
-                        let updated = reports::reassign(
-                            c,
-                            id,
-                            Reassign {
-                                category: None,
-                                office_id: Some(target.id.clone()),
-                                reason: format!("Ufficio {} disattivato", office.name),
-                                actor: actor.clone(),
-                                now,
-                            },
-                        )?;
-                        crate::notify::plan::assigned(c, &updated, &links)?;
-                    }
-                    catalog::move_routing(c, &office.id, &target.id)?;
-                    Some(target.code)
-                }
-            };
-            catalog::set_office_active(c, &office.id, false)?;
-            record_deactivation(c, &m, &name, &office, moved_to.as_deref(), load, naive(now))?;
-            let moved = if moved_to.is_some() { load } else { OfficeLoad::default() };
-            Ok((OfficeRow { active: false, ..office }, moved, moved_to))
-        })
+    let done = state
+        .write(move |c| offices::deactivate(c, &who, &code, move_to.as_deref(), &links))
         .await?;
-    let (office, moved, move_to) = result;
     Ok(HttpResponse::Ok().json(Deactivated {
-        office: view(&office, OfficeLoad::default()),
-        moved,
-        move_to,
+        office: view(&done.office, OfficeLoad::default()),
+        moved: done.moved,
+        move_to: done.move_to,
     }))
-}
-
-fn record_deactivation(
-    conn: &mut DbConn,
-    municipality: &str,
-    actor: &str,
-    office: &OfficeRow,
-    move_to: Option<&str>,
-    moved: OfficeLoad,
-    now: chrono::NaiveDateTime,
-) -> AppResult<()> {
-    audit::record(
-        conn,
-        Change {
-            municipality_id: municipality,
-            actor,
-            action: "office.deactivated",
-            target: &office.code,
-            before: Some(audited(office)),
-            after: Some(json!({"active": false, "move_to": move_to, "moved": moved})),
-        },
-        now,
-    )
 }

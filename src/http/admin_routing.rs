@@ -4,26 +4,23 @@
 //! the comune, category, office and deadline a report filed there now would
 //! get. Changes are in the audit log.
 
-use actix_web::{delete, get, post, web, HttpResponse};
+use actix_web::{delete, get, patch, post, web, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 
 use super::auth::Staff;
 use super::dto::{CategoryRef, OfficeRef};
 use super::AppState;
+use crate::app::admin::catalog::{self as admin_catalog, CategoryInput, ZoneInput};
+use crate::domain::attributes::AttributeDef;
 use crate::domain::permissions::Action;
 use crate::domain::publication::Policy;
 use crate::domain::validate;
 use crate::error::{AppError, AppResult};
-use crate::store::audit::{self, Change};
-use crate::store::catalog::{self, NewCategory, NewZone, ZoneRow};
-use crate::store::{municipalities, naive, reports, DbConn};
-
-fn text(field: &'static str, value: &str, max: usize) -> AppResult<String> {
-    validate::required_text(field, Some(value), max).map_err(|e| AppError::Validation(vec![e]))
-}
+use crate::store::catalog::{self, ZoneRow};
+use crate::store::{municipalities, reports, DbConn};
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -75,44 +72,256 @@ pub async fn create_category(
 ) -> AppResult<HttpResponse> {
     staff.require_here(Action::Administer)?;
     let b = body.into_inner();
-    let new = NewCategory {
-        municipality_id: staff.actor.municipality_id.clone(),
+    let input = CategoryInput {
         code: b.code,
-        name_it: text("name_it", &b.name_it, 120)?,
-        name_en: text("name_en", &b.name_en, 120)?,
-        parent_code: b.parent.filter(|p| !p.is_empty()),
-        default_office_code: b.office.filter(|o| !o.is_empty()),
+        name_it: b.name_it,
+        name_en: b.name_en,
+        parent: b.parent,
+        office: b.office,
         take_in_sla_hours: b.take_in_sla_hours,
         resolution_target_days: b.resolution_target_days,
         triage: b.triage,
         publication: b.publication,
-        ..Default::default()
     };
-    let actor = staff.name();
+    let who = staff.admin();
     let row = state
-        .write(move |c| {
-            let now = naive(Utc::now());
-            let row = catalog::insert_category(c, &new, now)?;
-            audit::record(
-                c,
-                Change {
-                    municipality_id: &new.municipality_id,
-                    actor: &actor,
-                    action: "category.created",
-                    target: &row.code,
-                    before: None,
-                    after: Some(json!({
-                        "name_it": row.name_it, "parent": new.parent_code, "office": new.default_office_code,
-                        "take_in_sla_hours": row.take_in_sla_hours, "resolution_target_days": row.resolution_target_days,
-                        "triage": row.triage, "publication": row.publication_policy,
-                    })),
-                },
-                now,
-            )?;
-            Ok(row)
-        })
+        .write(move |c| admin_catalog::create_category(c, &who, input))
         .await?;
     Ok(HttpResponse::Created().json(CategoryRef::from(&row)))
+}
+
+/// A category as its administrator sees it: everything that can change,
+/// and what depends on it.
+#[derive(Serialize, ToSchema)]
+pub struct AdminCategoryView {
+    pub code: String,
+    pub name_it: String,
+    pub name_en: String,
+    /// The group it belongs to, for a subcategory.
+    pub parent: Option<String>,
+    /// The office its reports go to unless a zone says otherwise.
+    pub office: Option<String>,
+    pub take_in_sla_hours: i32,
+    pub resolution_target_days: i32,
+    /// Null: the comune's mode.
+    pub deadline_mode: Option<String>,
+    pub triage: bool,
+    pub active: bool,
+    /// Null: the comune's policy.
+    pub publication: Option<Policy>,
+    pub message_templates: Vec<crate::domain::templates::MessageTemplate>,
+    pub questions: Vec<QuestionDef>,
+    /// Open reports filed in it now (a change of office or SLA reaches only
+    /// reports routed from now on; the console says so before saving).
+    pub open_reports: i64,
+}
+
+/// One extra question citizens and integrations answer when filing in the
+/// category (an Open311 attribute).
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct QuestionDef {
+    /// 1-64 lower-case letters, digits or `_`; unique in the category.
+    #[schema(pattern = "^[a-z0-9_]{1,64}$")]
+    pub code: String,
+    #[schema(pattern = "^(string|number|datetime|text|singlevaluelist|multivaluelist)$")]
+    pub datatype: String,
+    #[serde(default)]
+    pub required: bool,
+    /// The question, as shown.
+    #[schema(min_length = 1, max_length = 200)]
+    pub description: String,
+    /// The choices, for the list types (at least one; none for the others).
+    #[serde(default)]
+    pub values: Vec<QuestionChoice>,
+}
+
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct QuestionChoice {
+    #[schema(min_length = 1, max_length = 64)]
+    pub key: String,
+    #[schema(min_length = 1, max_length = 200)]
+    pub name: String,
+}
+
+impl From<AttributeDef> for QuestionDef {
+    fn from(d: AttributeDef) -> Self {
+        Self {
+            code: d.code,
+            datatype: d.datatype,
+            required: d.required,
+            description: d.description,
+            values: d
+                .values
+                .into_iter()
+                .map(|(key, name)| QuestionChoice { key, name })
+                .collect(),
+        }
+    }
+}
+
+impl From<QuestionDef> for AttributeDef {
+    fn from(q: QuestionDef) -> Self {
+        Self {
+            code: q.code,
+            datatype: q.datatype,
+            required: q.required,
+            description: q.description,
+            values: q.values.into_iter().map(|c| (c.key, c.name)).collect(),
+        }
+    }
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/categories",
+    tag = "admin",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The comune's categories, active and not, groups before their subcategories", body = [AdminCategoryView]),
+        (status = 403, description = "Neither an admin nor a supervisor", body = crate::error::ErrorEnvelope),
+    )
+)]
+#[get("/admin/categories")]
+pub async fn list_categories(state: web::Data<AppState>, staff: Staff) -> AppResult<HttpResponse> {
+    if staff.require_here(Action::Administer).is_err() {
+        staff.require_here(Action::Supervise)?;
+    }
+    let m = staff.actor.municipality_id.clone();
+    let views = state
+        .read(move |c| {
+            let rows = catalog::all_categories(c, &m)?;
+            let offices = catalog::list_offices(c, &m)?;
+            let open = catalog::open_reports_by_category(c, &m)?;
+            let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+            let questions = catalog::attributes_of(c, &ids)?;
+            let code_of = |id: &Option<String>| {
+                id.as_ref()
+                    .and_then(|id| rows.iter().find(|r| &r.id == id))
+                    .map(|r| r.code.clone())
+            };
+            let office_of = |id: &Option<String>| {
+                id.as_ref()
+                    .and_then(|id| offices.iter().find(|o| &o.id == id))
+                    .map(|o| o.code.clone())
+            };
+            let mut views: Vec<AdminCategoryView> = rows
+                .iter()
+                .map(|r| AdminCategoryView {
+                    code: r.code.clone(),
+                    name_it: r.name_it.clone(),
+                    name_en: r.name_en.clone(),
+                    parent: code_of(&r.parent_id),
+                    office: office_of(&r.default_office_id),
+                    take_in_sla_hours: r.take_in_sla_hours,
+                    resolution_target_days: r.resolution_target_days,
+                    deadline_mode: r.deadline_mode.clone(),
+                    triage: r.triage,
+                    active: r.active,
+                    publication: r.publication_policy.as_deref().map(Policy::stored),
+                    message_templates: r.templates(),
+                    questions: questions
+                        .iter()
+                        .filter(|q| q.category_id == r.id)
+                        .map(|q| q.def().into())
+                        .collect(),
+                    open_reports: open
+                        .iter()
+                        .find(|(id, _)| id == &r.id)
+                        .map_or(0, |(_, n)| *n),
+                })
+                .collect();
+            // Groups first, each followed by its subcategories.
+            let rank = |v: &AdminCategoryView| {
+                let group = v.parent.as_deref().unwrap_or(&v.code);
+                let position = rows.iter().position(|r| r.code == group).unwrap_or(0);
+                (position, v.parent.is_some())
+            };
+            views.sort_by_key(|v| rank(v));
+            Ok(views)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(views))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CategoryUpdate {
+    #[schema(min_length = 1, max_length = 120)]
+    pub name_it: Option<String>,
+    #[schema(min_length = 1, max_length = 120)]
+    pub name_en: Option<String>,
+    /// "Altro / non so": a supervisor checks the category of its reports.
+    pub triage: Option<bool>,
+    #[serde(default, deserialize_with = "crate::http::dto::whole::option")]
+    #[schema(minimum = 1, maximum = 720)]
+    pub take_in_sla_hours: Option<i32>,
+    #[serde(default, deserialize_with = "crate::http::dto::whole::option")]
+    #[schema(minimum = 1, maximum = 3650)]
+    pub resolution_target_days: Option<i32>,
+    /// `working_days`, `business_hours`, `calendar`, or null for the municipality's default.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub deadline_mode: Option<Option<String>>,
+    /// False: citizens can no longer pick it (its reports stay as they are).
+    pub active: Option<bool>,
+    /// Default office code.
+    pub office: Option<String>,
+    /// Replaces the category's public-message templates.
+    pub message_templates: Option<Vec<crate::domain::templates::MessageTemplate>>,
+    /// `immediate`, `after_review`, `never`, or null for the comune's policy.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<Policy>)]
+    pub publication: Option<Option<String>>,
+    /// Replaces the extra questions (answers already given stay with their reports).
+    pub questions: Option<Vec<QuestionDef>>,
+}
+
+/// Absent → `None`; `null` → `Some(None)`; a value → `Some(Some(v))`.
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(d).map(Some)
+}
+
+#[utoipa::path(
+    patch,
+    path = "/api/v1/admin/categories/{code}",
+    tag = "admin",
+    security(("bearer" = [])),
+    params(("code" = String, Path, description = "Category code")),
+    request_body = CategoryUpdate,
+    responses((status = 200, description = "Updated"), (status = 404, description = "No such category", body = crate::error::ErrorEnvelope), (status = 422, description = "Invalid values", body = crate::error::ErrorEnvelope))
+)]
+#[patch("/admin/categories/{code}")]
+pub async fn update_category(
+    state: web::Data<AppState>,
+    staff: Staff,
+    code: web::Path<String>,
+    body: web::Json<CategoryUpdate>,
+) -> AppResult<HttpResponse> {
+    staff.require_here(Action::Administer)?;
+    let b = body.into_inner();
+    let update = admin_catalog::CategoryUpdate {
+        name_it: b.name_it,
+        name_en: b.name_en,
+        triage: b.triage,
+        take_in_sla_hours: b.take_in_sla_hours,
+        resolution_target_days: b.resolution_target_days,
+        deadline_mode: b.deadline_mode,
+        active: b.active,
+        office: b.office,
+        message_templates: b.message_templates,
+        publication: b.publication,
+        questions: b
+            .questions
+            .map(|q| q.into_iter().map(AttributeDef::from).collect()),
+    };
+    let who = staff.admin();
+    let code = code.into_inner();
+    state
+        .write(move |c| admin_catalog::update_category(c, &who, &code, update))
+        .await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({"updated": true})))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -223,51 +432,18 @@ pub async fn create_zone(
 ) -> AppResult<HttpResponse> {
     staff.require_here(Action::Administer)?;
     let b = body.into_inner();
-    // A Feature's geometry, as Leaflet's drawing tools and GIS exports give it.
-    let geometry = match b.geometry.get("type").and_then(Value::as_str) {
-        Some("Feature") => b.geometry["geometry"].clone(),
-        _ => b.geometry,
+    let input = ZoneInput {
+        name: b.name,
+        geometry: b.geometry,
+        office: b.office,
+        category: b.category,
+        priority: b.priority,
     };
-    let priority = b.priority.unwrap_or(0);
-    if !(-1000..=1000).contains(&priority) {
-        return Err(AppError::field(
-            "priority",
-            "out_of_range",
-            "priority is -1000 to 1000",
-        ));
-    }
-    let new = NewZone {
-        municipality_id: staff.actor.municipality_id.clone(),
-        name: text("name", &b.name, 120)?,
-        geometry,
-        category_code: b.category.filter(|c| !c.is_empty()),
-        office_code: b.office,
-        priority,
-    };
-    let actor = staff.name();
+    let who = staff.admin();
     let view = state
         .write(move |c| {
-            let now = naive(Utc::now());
-            let id = catalog::insert_zone(c, &new, now)?;
-            let m = &new.municipality_id;
-            let row = catalog::zone_rows(c, m)?
-                .into_iter()
-                .find(|z| z.id == id)
-                .ok_or_else(|| AppError::internal("the new zone went away"))?;
-            let view = zone_views(c, m, vec![row])?.remove(0);
-            audit::record(
-                c,
-                Change {
-                    municipality_id: m,
-                    actor: &actor,
-                    action: "zone.created",
-                    target: &view.name,
-                    before: None,
-                    after: Some(json!({"id": view.id, "office": view.office, "category": view.category, "priority": view.priority})),
-                },
-                now,
-            )?;
-            Ok(view)
+            let row = admin_catalog::create_zone(c, &who, input)?;
+            Ok(zone_views(c, &who.municipality, vec![row])?.remove(0))
         })
         .await?;
     Ok(HttpResponse::Created().json(view))
@@ -292,28 +468,10 @@ pub async fn delete_zone(
     id: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     staff.require_here(Action::Administer)?;
-    let (m, actor, id) = (
-        staff.actor.municipality_id.clone(),
-        staff.name(),
-        id.into_inner(),
-    );
+    let who = staff.admin();
+    let id = id.into_inner();
     state
-        .write(move |c| {
-            let zone = catalog::delete_zone(c, &m, &id)?
-                .ok_or_else(|| AppError::not_found("zone_not_found", "no such zone here"))?;
-            audit::record(
-                c,
-                Change {
-                    municipality_id: &m,
-                    actor: &actor,
-                    action: "zone.deleted",
-                    target: &zone.name,
-                    before: Some(json!({"id": zone.id, "priority": zone.priority})),
-                    after: None,
-                },
-                naive(Utc::now()),
-            )
-        })
+        .write(move |c| admin_catalog::delete_zone(c, &who, &id))
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -5,16 +5,16 @@
 use actix_web::{delete, get, post, web, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 
 use super::auth::Staff;
 use super::AppState;
+use crate::app::admin::keys;
 use crate::domain::permissions::Action;
-use crate::domain::validate;
 use crate::error::{AppError, AppResult};
-use crate::store::audit::{self, AuditRow, Change};
-use crate::store::{api_keys, catalog, naive, utc};
+use crate::store::audit::{self, AuditRow};
+use crate::store::{api_keys, catalog, utc};
 
 #[derive(Serialize, ToSchema)]
 pub struct AuditEntry {
@@ -193,28 +193,9 @@ pub async fn issue_key(
 ) -> AppResult<HttpResponse> {
     staff.require_here(Action::Administer)?;
     let b = body.into_inner();
-    let name = validate::required_text("name", Some(&b.name), 120)
-        .map_err(|e| AppError::Validation(vec![e]))?;
-    let (m, actor) = (staff.actor.municipality_id.clone(), staff.name());
+    let who = staff.admin();
     let (id, key) = state
-        .write(move |c| {
-            let now = naive(Utc::now());
-            let office = b.office.as_deref().filter(|o| !o.is_empty());
-            let (id, key) = api_keys::issue(c, &m, &name, office, now)?;
-            audit::record(
-                c,
-                Change {
-                    municipality_id: &m,
-                    actor: &actor,
-                    action: "api_key.issued",
-                    target: &id,
-                    before: None,
-                    after: Some(json!({"name": name, "office": office})),
-                },
-                now,
-            )?;
-            Ok((id, key))
-        })
+        .write(move |c| keys::issue(c, &who, &b.name, b.office))
         .await?;
     Ok(HttpResponse::Created().json(IssuedKey { id, key }))
 }
@@ -238,31 +219,8 @@ pub async fn revoke_key(
     id: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     staff.require_here(Action::Administer)?;
-    let (m, actor) = (staff.actor.municipality_id.clone(), staff.name());
+    let who = staff.admin();
     let id = id.into_inner();
-    state
-        .write(move |c| {
-            let now = naive(Utc::now());
-            let key = api_keys::list(c, &m)?
-                .into_iter()
-                .find(|k| k.id == id && k.revoked_at.is_none())
-                .ok_or_else(|| {
-                    AppError::not_found("api_key_not_found", "no active key with that id")
-                })?;
-            api_keys::revoke(c, &key.id, now)?;
-            audit::record(
-                c,
-                Change {
-                    municipality_id: &m,
-                    actor: &actor,
-                    action: "api_key.revoked",
-                    target: &key.id,
-                    before: Some(json!({"name": key.name})),
-                    after: None,
-                },
-                now,
-            )
-        })
-        .await?;
+    state.write(move |c| keys::revoke(c, &who, &id)).await?;
     Ok(HttpResponse::NoContent().finish())
 }

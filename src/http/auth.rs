@@ -60,6 +60,20 @@ impl Staff {
         }
     }
 
+    /// The administrator this account is, for a change to its comune, now.
+    /// Call after checking `Action::Administer`.
+    pub fn admin(&self) -> crate::app::admin::Admin {
+        crate::app::admin::Admin {
+            municipality: self.actor.municipality_id.clone(),
+            name: self.name(),
+            actor: self.event_actor(),
+            platform: self
+                .require_here(crate::domain::permissions::Action::ManagePlatform)
+                .is_ok(),
+            now: chrono::Utc::now(),
+        }
+    }
+
     /// A name for logs.
     pub fn name(&self) -> String {
         self.user

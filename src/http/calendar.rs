@@ -1,26 +1,26 @@
 //! The municipal calendar, for admins: `GET/PUT /api/v1/admin/calendar`
 //! (time zone, working weekdays, office hours, default deadline mode, the
 //! URP's contacts shown to citizens),
-//! `POST /api/v1/admin/holidays`, `DELETE /api/v1/admin/holidays/{date}`, and
-//! `PATCH /api/v1/admin/categories/{code}` (SLA hours, deadline mode, target).
+//! `POST /api/v1/admin/holidays` and `DELETE /api/v1/admin/holidays/{date}`.
 
-use actix_web::{delete, get, patch, post, put, web, HttpResponse};
+use actix_web::{delete, get, post, put, web, HttpResponse};
 use chrono::{Datelike, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::auth::Staff;
 use super::AppState;
+use crate::app::admin::calendar::{self as admin_calendar, HolidayInput};
 use crate::domain::calendar::{
     format_office_hours, iso_weekdays, parse_office_hours, parse_weekdays, Calendar, DeadlineMode,
 };
 use crate::domain::holidays::national_holidays;
 use crate::domain::permissions::Action;
-use crate::domain::publication::{effective, Policy};
+use crate::domain::publication::Policy;
 use crate::domain::validate::{self, FieldError};
 use crate::error::{AppError, AppResult};
 use crate::store::municipalities::{self, CalendarSettings};
-use crate::store::{catalog, moderation, naive};
+use crate::store::{moderation, naive};
 
 #[derive(Serialize, ToSchema)]
 pub struct HolidayView {
@@ -228,7 +228,8 @@ pub async fn put_calendar(
     body: web::Json<CalendarUpdate>,
 ) -> AppResult<HttpResponse> {
     staff.require_here(Action::Administer)?;
-    let (m, actor) = (staff.actor.municipality_id.clone(), staff.name());
+    let who = staff.admin();
+    let m = who.municipality.clone();
     let update = body.into_inner();
     let v = state
         .write(move |c| {
@@ -236,10 +237,8 @@ pub async fn put_calendar(
             let settings = merged(before.clone(), update)?;
             let now = naive(Utc::now());
             municipalities::set_calendar_settings(c, &m, &settings, now)?;
-            audited(
+            who.record(
                 c,
-                &m,
-                &actor,
                 "calendar.updated",
                 &m,
                 serde_json::to_value(&before).ok(),
@@ -295,26 +294,17 @@ pub async fn add_holiday(
 ) -> AppResult<HttpResponse> {
     staff.require_here(Action::Administer)?;
     let b = body.into_inner();
-    let name = crate::domain::validate::required_text("name", Some(&b.name), 120)
-        .map_err(|e| AppError::Validation(vec![e]))?;
-    if b.every_year && b.reopened {
-        return Err(AppError::field(
-            "every_year",
-            "invalid_holiday",
-            "a yearly holiday cannot be a reopened national holiday",
-        ));
-    }
-    let (m, actor) = (staff.actor.municipality_id.clone(), staff.name());
+    let holiday = HolidayInput {
+        date: b.date,
+        name: b.name,
+        reopened: b.reopened,
+        every_year: b.every_year,
+    };
+    let who = staff.admin();
     let v = state
         .write(move |c| {
-            let after = serde_json::json!({"name": name, "reopened": b.reopened, "every_year": b.every_year});
-            audited(c, &m, &actor, "holiday.added", &b.date.to_string(), None, Some(after))?;
-            if b.every_year {
-                municipalities::set_annual_holiday(c, &m, b.date.month(), b.date.day(), &name)?;
-            } else {
-                municipalities::set_holiday(c, &m, b.date, &name, b.reopened)?;
-            }
-            view(c, &m)
+            admin_calendar::add_holiday(c, &who, holiday)?;
+            view(c, &who.municipality)
         })
         .await?;
     Ok(HttpResponse::Created().json(v))
@@ -338,201 +328,10 @@ pub async fn remove_holiday(
     staff.require_here(Action::Administer)?;
     let date = NaiveDate::parse_from_str(&date, "%Y-%m-%d")
         .map_err(|_| AppError::not_found("holiday_not_found", "no such date"))?;
-    let (m, actor) = (staff.actor.municipality_id.clone(), staff.name());
+    let who = staff.admin();
     let every_year = query.every_year;
-    let removed = state
-        .write(move |c| {
-            let removed = if every_year {
-                municipalities::remove_annual_holiday(c, &m, date.month(), date.day())?
-            } else {
-                municipalities::remove_holiday(c, &m, date)?
-            };
-            if removed {
-                let before = serde_json::json!({"every_year": every_year});
-                audited(
-                    c,
-                    &m,
-                    &actor,
-                    "holiday.removed",
-                    &date.to_string(),
-                    Some(before),
-                    None,
-                )?;
-            }
-            Ok(removed)
-        })
-        .await?;
-    if removed {
-        Ok(HttpResponse::NoContent().finish())
-    } else {
-        Err(AppError::not_found(
-            "holiday_not_found",
-            "no municipal holiday or closure that day",
-        ))
-    }
-}
-
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CategoryUpdate {
-    #[serde(default, deserialize_with = "crate::http::dto::whole::option")]
-    #[schema(minimum = 1, maximum = 720)]
-    pub take_in_sla_hours: Option<i32>,
-    #[serde(default, deserialize_with = "crate::http::dto::whole::option")]
-    #[schema(minimum = 1, maximum = 3650)]
-    pub resolution_target_days: Option<i32>,
-    /// `working_days`, `business_hours`, `calendar`, or null for the municipality's default.
-    #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
-    pub deadline_mode: Option<Option<String>>,
-    pub active: Option<bool>,
-    /// Default office code.
-    pub office: Option<String>,
-    /// Replaces the category's public-message templates.
-    pub message_templates: Option<Vec<crate::domain::templates::MessageTemplate>>,
-    /// `immediate`, `after_review`, `never`, or null for the comune's policy.
-    #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<Policy>)]
-    pub publication: Option<Option<String>>,
-}
-
-/// Absent → `None`; `null` → `Some(None)`; a value → `Some(Some(v))`.
-fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
-    Option::<String>::deserialize(d).map(Some)
-}
-
-#[utoipa::path(
-    patch,
-    path = "/api/v1/admin/categories/{code}",
-    tag = "admin",
-    security(("bearer" = [])),
-    params(("code" = String, Path, description = "Category code")),
-    request_body = CategoryUpdate,
-    responses((status = 200, description = "Updated"), (status = 404, description = "No such category", body = crate::error::ErrorEnvelope), (status = 422, description = "Invalid values", body = crate::error::ErrorEnvelope))
-)]
-#[patch("/admin/categories/{code}")]
-pub async fn update_category(
-    state: web::Data<AppState>,
-    staff: Staff,
-    code: web::Path<String>,
-    body: web::Json<CategoryUpdate>,
-) -> AppResult<HttpResponse> {
-    staff.require_here(Action::Administer)?;
-    let b = body.into_inner();
-    if let Some(Some(mode)) = &b.deadline_mode {
-        mode.parse::<DeadlineMode>().map_err(|e| {
-            AppError::field("deadline_mode", "invalid_deadline_mode", e.to_string())
-        })?;
-    }
-    if let Some(Some(policy)) = &b.publication {
-        policy.parse::<Policy>().map_err(|_| {
-            AppError::field(
-                "publication",
-                "invalid_publication",
-                "use immediate, after_review, never, or null for the comune's policy",
-            )
-        })?;
-    }
-    let templates = b
-        .message_templates
-        .clone()
-        .map(crate::domain::templates::validate)
-        .transpose()
-        .map_err(|e| AppError::Validation(vec![e]))?;
-    let m = staff.actor.municipality_id.clone();
-    let actor = staff.name();
-    let code = code.into_inner();
-    // The category's own policy after the change, if the change sets one.
-    let own_policy: Option<Option<Policy>> = b
-        .publication
-        .as_ref()
-        .map(|p| p.as_deref().map(Policy::stored));
     state
-        .write(move |c| {
-            let category = catalog::category_by_code(c, &m, &code)?.ok_or_else(|| {
-                AppError::not_found("category_not_found", format!("no category `{code}`"))
-            })?;
-            let office_id = match &b.office {
-                None => None,
-                Some(o) => Some(
-                    catalog::office_by_code(c, &m, o)?
-                        .ok_or_else(|| {
-                            AppError::field("office", "unknown_office", format!("no office `{o}`"))
-                        })?
-                        .id,
-                ),
-            };
-            catalog::update_category(
-                c,
-                &category.id,
-                &catalog::CategoryChanges {
-                    take_in_sla_hours: b.take_in_sla_hours,
-                    resolution_target_days: b.resolution_target_days,
-                    deadline_mode: b.deadline_mode,
-                    active: b.active,
-                    default_office_id: office_id,
-                    message_templates: templates,
-                    publication: b.publication,
-                },
-            )?;
-            // Into `never`, its reports are withheld; out of it, they wait for a review.
-            if let Some(own) = own_policy {
-                let policy = effective(municipalities::publication_policy(c, &m)?, own);
-                moderation::apply_policy(c, std::slice::from_ref(&category.id), policy)?;
-            }
-            let after = catalog::category_by_code(c, &m, &code)?
-                .ok_or_else(|| AppError::internal("the category went away"))?;
-            let (before, after) = (audited_category(&category), audited_category(&after));
-            audited(
-                c,
-                &m,
-                &actor,
-                "category.updated",
-                &code,
-                Some(before),
-                Some(after),
-            )?;
-            Ok(())
-        })
+        .write(move |c| admin_calendar::remove_holiday(c, &who, date, every_year))
         .await?;
-    Ok(HttpResponse::Ok().json(serde_json::json!({"updated": true})))
-}
-
-/// What the audit log keeps of a category.
-fn audited_category(c: &catalog::CategoryRow) -> serde_json::Value {
-    serde_json::json!({
-        "code": c.code,
-        "name_it": c.name_it,
-        "default_office_id": c.default_office_id,
-        "take_in_sla_hours": c.take_in_sla_hours,
-        "resolution_target_days": c.resolution_target_days,
-        "deadline_mode": c.deadline_mode,
-        "active": c.active,
-        "publication": c.publication_policy,
-        "message_templates": c.message_templates,
-    })
-}
-
-/// Records a change of the calendar or a category in the audit log.
-fn audited(
-    conn: &mut crate::store::DbConn,
-    municipality: &str,
-    actor: &str,
-    action: &str,
-    target: &str,
-    before: Option<serde_json::Value>,
-    after: Option<serde_json::Value>,
-) -> AppResult<()> {
-    crate::store::audit::record(
-        conn,
-        crate::store::audit::Change {
-            municipality_id: municipality,
-            actor,
-            action,
-            target,
-            before,
-            after,
-        },
-        naive(Utc::now()),
-    )
+    Ok(HttpResponse::NoContent().finish())
 }

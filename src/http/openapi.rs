@@ -178,6 +178,11 @@ const FREE_TEXT: &[(&str, &str)] = &[
     ("IssueKeyRequest", "name"),
     ("CreateCategoryRequest", "name_it"),
     ("CreateCategoryRequest", "name_en"),
+    ("CategoryUpdate", "name_it"),
+    ("CategoryUpdate", "name_en"),
+    ("QuestionDef", "description"),
+    ("QuestionChoice", "key"),
+    ("QuestionChoice", "name"),
     ("CreateZoneRequest", "name"),
     ("FirstAdmin", "display_name"),
 ];
@@ -200,6 +205,8 @@ const PHONES: &[(&str, &str)] = &[
 const NOT_BLANK_WHEN_GIVEN: &[(&str, &str)] = &[
     ("UpdateUserRequest", "display_name"),
     ("UpdateOfficeRequest", "name"),
+    ("CategoryUpdate", "name_it"),
+    ("CategoryUpdate", "name_en"),
 ];
 
 /// States [`FREE_TEXT`]'s character rules, and the shapes of [`EMAILS`]
@@ -282,7 +289,6 @@ impl utoipa::Modify for TextRules {
         calendar::put_calendar,
         calendar::add_holiday,
         calendar::remove_holiday,
-        calendar::update_category,
         staff::detail,
         moderation::queue,
         reports::workflow::transition,
@@ -300,7 +306,9 @@ impl utoipa::Modify for TextRules {
         super::admin_offices::update,
         super::admin_offices::rotate_secret,
         super::admin_offices::deactivate,
+        super::admin_routing::list_categories,
         super::admin_routing::create_category,
+        super::admin_routing::update_category,
         super::admin_routing::list_zones,
         super::admin_routing::create_zone,
         super::admin_routing::delete_zone,

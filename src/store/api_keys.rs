@@ -94,6 +94,18 @@ pub fn revoke(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> AppResult<()> 
     }
 }
 
+/// The comune a key belongs to.
+pub fn municipality_of(conn: &mut DbConn, id: &str) -> AppResult<Option<String>> {
+    if !super::could_match(id) {
+        return Ok(None);
+    }
+    Ok(api_keys::table
+        .find(id)
+        .select(api_keys::municipality_id)
+        .first(conn)
+        .optional()?)
+}
+
 pub fn list(conn: &mut DbConn, municipality_id: &str) -> AppResult<Vec<ApiKeyRow>> {
     Ok(api_keys::table
         .filter(api_keys::municipality_id.eq(municipality_id))

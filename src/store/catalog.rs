@@ -310,6 +310,30 @@ pub fn public_categories(conn: &mut DbConn, municipality_id: &str) -> AppResult<
         .load(conn)?)
 }
 
+/// Every category of the comune, active or not, parents first, in display order.
+pub fn all_categories(conn: &mut DbConn, municipality_id: &str) -> AppResult<Vec<CategoryRow>> {
+    Ok(categories::table
+        .filter(categories::municipality_id.eq(municipality_id))
+        .order((categories::sort_order, categories::name_it))
+        .select(CategoryRow::as_select())
+        .load(conn)?)
+}
+
+/// The comune's open reports per category id (categories with none are absent).
+pub fn open_reports_by_category(
+    conn: &mut DbConn,
+    municipality_id: &str,
+) -> AppResult<Vec<(String, i64)>> {
+    use super::schema::reports;
+    let open = crate::domain::report::Status::OPEN.map(|s| s.as_str());
+    Ok(reports::table
+        .filter(reports::municipality_id.eq(municipality_id))
+        .filter(reports::status.eq_any(open))
+        .group_by(reports::category_id)
+        .select((reports::category_id, diesel::dsl::count_star()))
+        .load(conn)?)
+}
+
 /// Whether the category groups others (then a report must pick one of those).
 pub fn has_children(conn: &mut DbConn, category_id: &str) -> AppResult<bool> {
     Ok(diesel::select(diesel::dsl::exists(
@@ -432,6 +456,10 @@ pub fn category_ids_by_codes(conn: &mut DbConn, codes: &[String]) -> AppResult<V
 /// Changes to a category; `None` leaves a field as it is.
 #[derive(Debug, Clone, Default)]
 pub struct CategoryChanges {
+    /// Already validated.
+    pub name_it: Option<String>,
+    pub name_en: Option<String>,
+    pub triage: Option<bool>,
     pub take_in_sla_hours: Option<i32>,
     pub resolution_target_days: Option<i32>,
     /// `Some(None)`: back to the municipality's default mode.
@@ -456,6 +484,21 @@ pub fn update_category(conn: &mut DbConn, id: &str, c: &CategoryChanges) -> AppR
         ));
     }
     let target = categories::table.find(id);
+    if let Some(name) = &c.name_it {
+        diesel::update(target)
+            .set(categories::name_it.eq(name))
+            .execute(conn)?;
+    }
+    if let Some(name) = &c.name_en {
+        diesel::update(target)
+            .set(categories::name_en.eq(name))
+            .execute(conn)?;
+    }
+    if let Some(triage) = c.triage {
+        diesel::update(target)
+            .set(categories::triage.eq(triage))
+            .execute(conn)?;
+    }
     if let Some(h) = c.take_in_sla_hours {
         diesel::update(target)
             .set(categories::take_in_sla_hours.eq(h))
@@ -593,6 +636,21 @@ pub fn add_attribute(
             ca::value_list.eq(values),
         ))
         .execute(conn)?;
+    Ok(())
+}
+
+/// Replaces a category's extra questions (already checked) with `defs`, in
+/// that order. Answers already given stay with their reports.
+pub fn replace_attributes(
+    conn: &mut DbConn,
+    category_id: &str,
+    defs: &[crate::domain::attributes::AttributeDef],
+) -> AppResult<()> {
+    use super::schema::category_attributes as ca;
+    diesel::delete(ca::table.filter(ca::category_id.eq(category_id))).execute(conn)?;
+    for (i, def) in defs.iter().enumerate() {
+        add_attribute(conn, category_id, def, i as i32)?;
+    }
     Ok(())
 }
 

@@ -769,3 +769,376 @@ async fn a_nul_character_anywhere_is_a_clear_refusal_on_every_backend() {
         .await;
     assert_eq!(status, 401);
 }
+
+/// The category `code` as the console lists it.
+async fn listed_category(app: &TestApp, token: &str, code: &str) -> Value {
+    let (status, list) = app.get_as(token, "/api/v1/admin/categories").await;
+    assert_eq!(status, 200, "{list}");
+    list.as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["code"] == code)
+        .cloned()
+        .unwrap_or_else(|| panic!("{code} not listed: {list}"))
+}
+
+#[tokio::test]
+async fn a_category_is_renamed_its_questions_replaced_and_the_log_keeps_before_and_after() {
+    let app = TestApp::pisa_and_bagno_a_ripoli().await;
+    let admin = app.staff("admin", Role::Admin, &[]).await;
+    let supervisor = app.staff("sup", Role::Supervisor, &[]).await;
+    let office = app.staff("uff", Role::Office, &["manutenzioni"]).await;
+    let password = app.user("admin-br", Role::Admin, BAGNO_A_RIPOLI, &[]);
+    let other_admin = app.login("admin-br", &password).await;
+    app.file("buche", PISA_CENTRE).await;
+
+    // The console's list: every field that can change, and what depends on it.
+    let buche = listed_category(&app, &supervisor, "buche").await;
+    assert_eq!(buche["open_reports"], 1, "{buche}");
+    assert_eq!(buche["questions"][0]["code"], "pericolo");
+    assert_eq!(
+        buche["questions"][0]["values"][0],
+        json!({"key": "si", "name": "Sì"})
+    );
+    assert!(
+        buche["parent"].is_string(),
+        "a subcategory names its group: {buche}"
+    );
+    let (status, _) = app.get_as(&office, "/api/v1/admin/categories").await;
+    assert_eq!(status, 403);
+
+    let change = json!({
+        "name_it": "Buche e avvallamenti", "name_en": "Potholes and dips", "triage": false,
+        "take_in_sla_hours": 16,
+        "questions": [
+            {"code": "profondita", "datatype": "singlevaluelist", "required": true,
+             "description": "Quanto è profonda?", "values": [{"key": "poco", "name": "Pochi centimetri"}, {"key": "molto", "name": "Più di 10 cm"}]},
+            {"code": "note_accesso", "datatype": "string", "description": "Come si raggiunge?"}
+        ]
+    });
+    for token in [&supervisor, &office] {
+        let (status, _) = app
+            .patch_as(token, "/api/v1/admin/categories/buche", &change)
+            .await;
+        assert_eq!(status, 403);
+    }
+    let (status, _) = app
+        .patch_as(
+            &other_admin,
+            "/api/v1/admin/categories/segnaletica",
+            &change,
+        )
+        .await;
+    assert_eq!(status, 404, "another comune's category is not found");
+    let (status, body) = app
+        .patch_as(&admin, "/api/v1/admin/categories/buche", &change)
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let buche = listed_category(&app, &admin, "buche").await;
+    assert_eq!(buche["name_it"], "Buche e avvallamenti");
+    assert_eq!(buche["name_en"], "Potholes and dips");
+    assert_eq!(buche["take_in_sla_hours"], 16);
+    let codes: Vec<&str> = buche["questions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|q| q["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["profondita", "note_accesso"], "replaced, in order");
+
+    // Integrations are asked the new questions (the Open311 service definition).
+    let (status, def) = app
+        .get("/open311/v2/services/buche.json?jurisdiction_id=050026")
+        .await;
+    assert_eq!(status, 200, "{def}");
+    assert_eq!(def["attributes"][0]["code"], "profondita", "{def}");
+    assert_eq!(def["attributes"][0]["required"], true);
+    assert_eq!(def["attributes"][1]["code"], "note_accesso");
+
+    let entry = &audited(&app, &admin, "category.updated").await[0];
+    assert_eq!(entry["actor"], "admin");
+    assert_eq!(entry["before"]["name_it"], "Buche e dissesti stradali");
+    assert_eq!(entry["before"]["questions"][0]["code"], "pericolo");
+    assert_eq!(entry["after"]["questions"][0]["code"], "profondita");
+    assert_eq!(entry["after"]["take_in_sla_hours"], 16);
+
+    // Each wrong question is named; nothing changes.
+    for (questions, code) in [
+        (
+            json!([{"code": "Lato", "datatype": "string", "description": "?"}]),
+            "invalid_question",
+        ),
+        (
+            json!([{"code": "lato", "datatype": "colore", "description": "?"}]),
+            "invalid_question",
+        ),
+        (
+            json!([{"code": "lato", "datatype": "singlevaluelist", "description": "Lato?"}]),
+            "invalid_question",
+        ),
+        (
+            json!([{"code": "a", "datatype": "string", "description": "A"}, {"code": "a", "datatype": "number", "description": "B"}]),
+            "duplicate_question",
+        ),
+    ] {
+        let (status, body) = app
+            .patch_as(
+                &admin,
+                "/api/v1/admin/categories/buche",
+                &json!({"questions": questions}),
+            )
+            .await;
+        assert_eq!(status, 422, "{body}");
+        assert_eq!(body["error"]["details"][0]["code"], code, "{body}");
+        assert_eq!(body["error"]["details"][0]["field"], "questions");
+    }
+    let (status, body) = app
+        .patch_as(
+            &admin,
+            "/api/v1/admin/categories/buche",
+            &json!({"name_it": "  "}),
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"]["details"][0]["field"].as_str()),
+        (422, Some("name_it"))
+    );
+    assert_eq!(
+        listed_category(&app, &admin, "buche").await["questions"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+
+    // A category is deactivated, never deleted: its report stays, listed.
+    let (status, _) = app
+        .patch_as(
+            &admin,
+            "/api/v1/admin/categories/buche",
+            &json!({"active": false}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let buche = listed_category(&app, &admin, "buche").await;
+    assert_eq!(
+        (buche["active"].as_bool(), buche["open_reports"].as_i64()),
+        (Some(false), Some(1))
+    );
+    // An inactive office cannot receive a category.
+    let (status, _) = app
+        .post_as(
+            &admin,
+            "/api/v1/admin/offices",
+            &json!({"code": "vecchio", "name": "Vecchio", "kind": "internal"}),
+        )
+        .await;
+    assert_eq!(status, 201);
+    let (status, _) = app
+        .post_as(
+            &admin,
+            "/api/v1/admin/offices/vecchio/deactivate",
+            &json!({}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (status, body) = app
+        .patch_as(
+            &admin,
+            "/api/v1/admin/categories/segnaletica",
+            &json!({"office": "vecchio"}),
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"]["details"][0]["code"].as_str()),
+        (422, Some("unknown_office")),
+        "{body}"
+    );
+}
+
+/// Runs the CLI on the app's database.
+fn segnala_cli(app: &TestApp, args: &[&str]) -> (bool, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_segnala"))
+        .args(args)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("SEGNALA_DATABASE_URL", &app.config.database_url)
+        .env("SEGNALA_DATA_DIR", &app.config.data_dir)
+        .env("SEGNALA_LOG", "warn")
+        .env("SEGNALA_NEW_PASSWORD", "una-password-lunga-2026")
+        .output()
+        .expect("run segnala");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
+
+#[tokio::test]
+async fn the_command_line_changes_the_comune_through_the_same_rules_and_the_log_says_cli() {
+    let app = TestApp::pisa().await;
+    let admin = app.staff("admin", Role::Admin, &[]).await;
+    let m = ["--municipality", PISA];
+    let run = |args: &[&str]| {
+        let (ok, text) = segnala_cli(&app, args);
+        assert!(ok, "segnala {args:?}: {text}");
+        text
+    };
+    run(&[
+        &["office", "add"][..],
+        &m,
+        &["--code", "mobilita", "--name", "Mobilità"],
+    ]
+    .concat());
+    run(&[
+        &["office", "update"][..],
+        &m,
+        &["--code", "mobilita", "--email", "mobilita@comune.pisa.it"],
+    ]
+    .concat());
+    let hooked = run(&[
+        &["office", "webhook"][..],
+        &m,
+        &[
+            "--code",
+            "mobilita",
+            "--url",
+            "https://mobilita.example/hook",
+        ],
+    ]
+    .concat());
+    assert!(
+        hooked.contains("secret: whsec_"),
+        "a first webhook gets a secret, shown once: {hooked}"
+    );
+    run(&[
+        &["category", "add"][..],
+        &m,
+        &[
+            "--code",
+            "strisce",
+            "--name-it",
+            "Strisce",
+            "--name-en",
+            "Crossings",
+            "--office",
+            "mobilita",
+            "--sla-hours",
+            "16",
+        ],
+    ]
+    .concat());
+    run(&[
+        &["category", "update"][..],
+        &m,
+        &["--code", "strisce", "--target-days", "10"],
+    ]
+    .concat());
+    let listed = run(&[&["category", "list"][..], &m].concat());
+    assert!(listed.contains("strisce"), "{listed}");
+    let dir = tempdir::TempDir::new("zone");
+    let zone_file = dir.path().join("zona.geojson");
+    std::fs::write(&zone_file, square(PISA_CENTRE.0, PISA_CENTRE.1).to_string()).unwrap();
+    let zone = run(&[
+        &["zone", "add"][..],
+        &m,
+        &[
+            "--name",
+            "Duomo",
+            "--office",
+            "mobilita",
+            "--geojson",
+            zone_file.to_str().unwrap(),
+        ],
+    ]
+    .concat());
+    let zone_id = zone.split_whitespace().nth(1).unwrap().to_string();
+    assert!(run(&[&["zone", "list"][..], &m].concat()).contains("Duomo"));
+    run(&[&["zone", "remove"][..], &m, &["--id", &zone_id]].concat());
+    run(&[
+        "user",
+        "add",
+        "--username",
+        "mario",
+        "--name",
+        "Mario Rossi",
+        "--role",
+        "urp",
+        "--municipality",
+        PISA,
+    ]);
+    run(&["user", "disable", "--username", "mario"]);
+    let issued = run(&[&["apikey", "add"][..], &m, &["--name", "Gestionale"]].concat());
+    let key_id = issued.split_whitespace().nth(2).unwrap().to_string();
+    run(&["apikey", "revoke", &key_id]);
+    run(&[
+        "municipality",
+        "holiday",
+        "--istat",
+        PISA,
+        "--date",
+        "2027-06-17",
+        "--name",
+        "San Ranieri",
+        "--every-year",
+    ]);
+    run(&[
+        "office",
+        "deactivate",
+        "--municipality",
+        PISA,
+        "--code",
+        "mobilita",
+        "--move-to",
+        "manutenzioni",
+    ]);
+
+    // The same rules as the console: a bad value is refused with its code,
+    // and nothing is recorded.
+    let (ok, text) = segnala_cli(
+        &app,
+        &[
+            &["category", "update"][..],
+            &m,
+            &["--code", "strisce", "--sla-hours", "0"],
+        ]
+        .concat(),
+    );
+    assert!(!ok && text.contains("out_of_range"), "{text}");
+    let (ok, text) = segnala_cli(
+        &app,
+        &[&["office", "deactivate"][..], &m, &["--code", "nessuno"]].concat(),
+    );
+    assert!(!ok && text.contains("office_not_found"), "{text}");
+
+    let (status, page) = app.get_as(&admin, "/api/v1/admin/audit?limit=200").await;
+    assert_eq!(status, 200);
+    let mut actions: Vec<&str> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .inspect(|e| assert_eq!(e["actor"], "cli", "{e}"))
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    actions.reverse();
+    assert_eq!(
+        actions,
+        [
+            "office.created",
+            "office.updated",
+            "office.updated",
+            "category.created",
+            "category.updated",
+            "zone.created",
+            "zone.deleted",
+            "user.created",
+            "user.updated",
+            "api_key.issued",
+            "api_key.revoked",
+            "holiday.added",
+            "office.deactivated",
+        ]
+    );
+}

@@ -72,7 +72,8 @@ test('the public page masks personal values; a report under review is not public
 
   // The one under review: not public; its citizen is told why.
   await page.goto(`${server.url}/segnalazioni/${pending.code}`);
-  await page.getByText('Questa segnalazione non è pubblica').waitFor();
+  // In the page, not in the live region that also announces it.
+  await page.locator('main').getByText('Questa segnalazione non è pubblica').waitFor();
   assert.ok(!(await page.locator('main').innerText()).includes('Sacchi'));
   await checkA11y(page, 'public page of a report under review');
   await page.goto(`${server.url}/segnalazioni/${pending.code}?token=${encodeURIComponent(pending.tracking_token)}`);

@@ -1,0 +1,262 @@
+//! The comune's catalogue and routing: categories (created, changed,
+//! deactivated — never deleted, reports use them) and routing zones.
+
+use serde_json::{json, Value};
+
+use super::{given, text, Admin};
+use crate::domain::attributes::{self, AttributeDef};
+use crate::domain::calendar::DeadlineMode;
+use crate::domain::publication::{effective, Policy};
+use crate::domain::templates::{self, MessageTemplate};
+use crate::error::{AppError, AppResult};
+use crate::store::catalog::{self, CategoryChanges, CategoryRow, NewCategory, NewZone, ZoneRow};
+use crate::store::{moderation, municipalities, DbConn};
+
+/// A new category, as typed.
+#[derive(Default)]
+pub struct CategoryInput {
+    pub code: String,
+    pub name_it: String,
+    pub name_en: String,
+    pub parent: Option<String>,
+    pub office: Option<String>,
+    pub take_in_sla_hours: Option<i32>,
+    pub resolution_target_days: Option<i32>,
+    pub triage: bool,
+    pub publication: Option<Policy>,
+}
+
+pub fn create_category(
+    conn: &mut DbConn,
+    who: &Admin,
+    input: CategoryInput,
+) -> AppResult<CategoryRow> {
+    let new = NewCategory {
+        municipality_id: who.municipality.clone(),
+        code: input.code,
+        name_it: text("name_it", &input.name_it, 120)?,
+        name_en: text("name_en", &input.name_en, 120)?,
+        parent_code: given(input.parent),
+        default_office_code: given(input.office),
+        take_in_sla_hours: input.take_in_sla_hours,
+        resolution_target_days: input.resolution_target_days,
+        triage: input.triage,
+        publication: input.publication,
+        ..Default::default()
+    };
+    let row = catalog::insert_category(conn, &new, who.at())?;
+    who.record(
+        conn,
+        "category.created",
+        &row.code,
+        None,
+        Some(json!({
+            "name_it": row.name_it, "parent": new.parent_code, "office": new.default_office_code,
+            "take_in_sla_hours": row.take_in_sla_hours, "resolution_target_days": row.resolution_target_days,
+            "triage": row.triage, "publication": row.publication_policy,
+        })),
+    )?;
+    Ok(row)
+}
+
+/// What changes about a category (`None`: leave it; `Some(None)`: back to
+/// the comune's default).
+#[derive(Default)]
+pub struct CategoryUpdate {
+    pub name_it: Option<String>,
+    pub name_en: Option<String>,
+    pub triage: Option<bool>,
+    pub take_in_sla_hours: Option<i32>,
+    pub resolution_target_days: Option<i32>,
+    /// `working_days`, `business_hours`, `calendar`.
+    pub deadline_mode: Option<Option<String>>,
+    pub active: Option<bool>,
+    /// Default office code.
+    pub office: Option<String>,
+    pub message_templates: Option<Vec<MessageTemplate>>,
+    /// `immediate`, `after_review`, `never`.
+    pub publication: Option<Option<String>>,
+    /// Replaces the extra questions.
+    pub questions: Option<Vec<AttributeDef>>,
+}
+
+/// What the audit log keeps of a category.
+fn audited(c: &CategoryRow, questions: &[AttributeDef]) -> Value {
+    json!({
+        "code": c.code,
+        "name_it": c.name_it,
+        "name_en": c.name_en,
+        "default_office_id": c.default_office_id,
+        "take_in_sla_hours": c.take_in_sla_hours,
+        "resolution_target_days": c.resolution_target_days,
+        "deadline_mode": c.deadline_mode,
+        "triage": c.triage,
+        "active": c.active,
+        "publication": c.publication_policy,
+        "message_templates": c.message_templates,
+        "questions": questions.iter().map(|q| json!({
+            "code": q.code, "datatype": q.datatype, "required": q.required,
+            "description": q.description, "values": q.values,
+        })).collect::<Vec<_>>(),
+    })
+}
+
+fn questions_of(conn: &mut DbConn, category_id: &str) -> AppResult<Vec<AttributeDef>> {
+    Ok(catalog::attributes_of(conn, &[category_id.to_string()])?
+        .iter()
+        .map(|a| a.def())
+        .collect())
+}
+
+pub fn update_category(
+    conn: &mut DbConn,
+    who: &Admin,
+    code: &str,
+    u: CategoryUpdate,
+) -> AppResult<()> {
+    let m = &who.municipality;
+    if let Some(Some(mode)) = &u.deadline_mode {
+        mode.parse::<DeadlineMode>().map_err(|e| {
+            AppError::field("deadline_mode", "invalid_deadline_mode", e.to_string())
+        })?;
+    }
+    if let Some(Some(policy)) = &u.publication {
+        policy.parse::<Policy>().map_err(|_| {
+            AppError::field(
+                "publication",
+                "invalid_publication",
+                "use immediate, after_review, never, or null for the comune's policy",
+            )
+        })?;
+    }
+    let templates = u
+        .message_templates
+        .map(templates::validate)
+        .transpose()
+        .map_err(|e| AppError::Validation(vec![e]))?;
+    if let Some(q) = &u.questions {
+        attributes::check_definitions(q).map_err(|e| AppError::Validation(vec![e]))?;
+    }
+    let name_it = u.name_it.map(|n| text("name_it", &n, 120)).transpose()?;
+    let name_en = u.name_en.map(|n| text("name_en", &n, 120)).transpose()?;
+    let category = catalog::category_by_code(conn, m, code)?.ok_or_else(|| {
+        AppError::not_found("category_not_found", format!("no category `{code}`"))
+    })?;
+    let before = audited(&category, &questions_of(conn, &category.id)?);
+    let office_id = match &u.office {
+        None => None,
+        Some(o) => Some(
+            catalog::office_by_code(conn, m, o)?
+                .filter(|o| o.active)
+                .ok_or_else(|| {
+                    AppError::field(
+                        "office",
+                        "unknown_office",
+                        format!("no active office `{o}`"),
+                    )
+                })?
+                .id,
+        ),
+    };
+    // The category's own policy after the change, if the change sets one.
+    let own_policy: Option<Option<Policy>> = u
+        .publication
+        .as_ref()
+        .map(|p| p.as_deref().map(Policy::stored));
+    catalog::update_category(
+        conn,
+        &category.id,
+        &CategoryChanges {
+            name_it,
+            name_en,
+            triage: u.triage,
+            take_in_sla_hours: u.take_in_sla_hours,
+            resolution_target_days: u.resolution_target_days,
+            deadline_mode: u.deadline_mode,
+            active: u.active,
+            default_office_id: office_id,
+            message_templates: templates,
+            publication: u.publication,
+        },
+    )?;
+    if let Some(q) = &u.questions {
+        catalog::replace_attributes(conn, &category.id, q)?;
+    }
+    // Into `never`, its reports are withheld; out of it, they wait for a review.
+    if let Some(own) = own_policy {
+        let policy = effective(municipalities::publication_policy(conn, m)?, own);
+        moderation::apply_policy(conn, std::slice::from_ref(&category.id), policy)?;
+    }
+    let after = catalog::category_by_code(conn, m, code)?
+        .ok_or_else(|| AppError::internal("the category went away"))?;
+    let after = audited(&after, &questions_of(conn, &category.id)?);
+    who.record(conn, "category.updated", code, Some(before), Some(after))
+}
+
+/// A routing zone, as drawn or uploaded.
+pub struct ZoneInput {
+    pub name: String,
+    /// A GeoJSON Polygon or MultiPolygon, or a Feature or FeatureCollection
+    /// holding one (its first feature), as drawing tools and GIS exports give it.
+    pub geometry: Value,
+    pub office: String,
+    pub category: Option<String>,
+    pub priority: Option<i32>,
+}
+
+/// The geometry inside a Feature or a FeatureCollection's first feature.
+fn bare_geometry(doc: Value) -> Value {
+    match doc.get("type").and_then(Value::as_str) {
+        Some("FeatureCollection") => doc
+            .pointer("/features/0/geometry")
+            .cloned()
+            .unwrap_or(Value::Null),
+        Some("Feature") => doc.get("geometry").cloned().unwrap_or(Value::Null),
+        _ => doc,
+    }
+}
+
+pub fn create_zone(conn: &mut DbConn, who: &Admin, input: ZoneInput) -> AppResult<ZoneRow> {
+    let priority = input.priority.unwrap_or(0);
+    if !(-1000..=1000).contains(&priority) {
+        return Err(AppError::field(
+            "priority",
+            "out_of_range",
+            "priority is -1000 to 1000",
+        ));
+    }
+    let new = NewZone {
+        municipality_id: who.municipality.clone(),
+        name: text("name", &input.name, 120)?,
+        geometry: bare_geometry(input.geometry),
+        category_code: given(input.category),
+        office_code: input.office,
+        priority,
+    };
+    let id = catalog::insert_zone(conn, &new, who.at())?;
+    let row = catalog::zone_rows(conn, &who.municipality)?
+        .into_iter()
+        .find(|z| z.id == id)
+        .ok_or_else(|| AppError::internal("the new zone went away"))?;
+    who.record(
+        conn,
+        "zone.created",
+        &row.name,
+        None,
+        Some(json!({"id": row.id, "office": new.office_code, "category": new.category_code, "priority": row.priority})),
+    )?;
+    Ok(row)
+}
+
+pub fn delete_zone(conn: &mut DbConn, who: &Admin, id: &str) -> AppResult<ZoneRow> {
+    let zone = catalog::delete_zone(conn, &who.municipality, id)?
+        .ok_or_else(|| AppError::not_found("zone_not_found", "no such zone here"))?;
+    who.record(
+        conn,
+        "zone.deleted",
+        &zone.name,
+        Some(json!({"id": zone.id, "priority": zone.priority})),
+        None,
+    )?;
+    Ok(zone)
+}
