@@ -764,13 +764,13 @@ test('the admin creates an office by keyboard and hands another office\'s work t
   await page.getByLabel('Nome della zona (obbligatorio)').fill('Piazza dei Miracoli');
   await page.getByLabel('Ufficio competente (obbligatorio)').selectOption('mobilita');
   await page.getByLabel('Solo per la categoria').selectOption('segnaletica');
-  await page.getByLabel('Confine (file GeoJSON) (obbligatorio)').setInputFiles({ name: 'zona.geojson', mimeType: 'application/geo+json', buffer: Buffer.from(JSON.stringify(square)) });
+  await page.getByLabel('Oppure: il confine da un file GeoJSON').setInputFiles({ name: 'zona.geojson', mimeType: 'application/geo+json', buffer: Buffer.from(JSON.stringify(square)) });
   await page.getByRole('button', { name: 'Aggiungi la zona' }).click();
   await main.getByText('Zona «Piazza dei Miracoli» aggiunta.').waitFor();
   await page.getByRole('rowheader', { name: 'Piazza dei Miracoli' }).waitFor();
   await page.getByLabel('Latitudine (obbligatorio)').fill(String(lat));
   await page.getByLabel('Longitudine (obbligatorio)').fill(String(lon));
-  await page.getByLabel('Categoria (obbligatorio)').selectOption('segnaletica');
+  await page.getByLabel('Categoria (obbligatorio)', { exact: true }).selectOption('segnaletica');
   await page.getByRole('button', { name: 'Verifica' }).click();
   const result = page.getByTestId('routing-result');
   await result.getByText('Mobilità e traffico').waitFor();
@@ -805,6 +805,114 @@ test('the admin creates an office by keyboard and hands another office\'s work t
   // A citizen's report of that category at that point goes to the new office.
   const filed = await fileReport({ category: 'segnaletica', title: 'Cartello divelto', lat, lon });
   assert.equal(filed.office?.code, 'mobilita');
+  page.assertClean();
+  await page.context().close();
+});
+
+test('the admin adds a category with a 16-hour SLA for a new office, draws its zone on the map, and a report there goes to that office', async () => {
+  const page = await newPage(browser);
+  await login(page, 'admin');
+  const main = page.locator('#main');
+  await page.getByRole('heading', { level: 2, name: 'Categorie', exact: true }).waitFor();
+  // The page's contents lead to each section.
+  await page.getByRole('navigation', { name: 'In questa pagina' }).getByRole('link', { name: 'Calendario e notifiche' }).click();
+  await page.getByRole('heading', { level: 2, name: 'Calendario e notifiche' }).and(page.locator(':focus')).waitFor();
+
+  await page.getByLabel('Codice (obbligatorio)', { exact: true }).fill('arredo');
+  await page.getByLabel('Nome (obbligatorio)', { exact: true }).fill('Arredo urbano');
+  await page.getByRole('button', { name: "Crea l'ufficio" }).click();
+  await main.getByText('Ufficio «Arredo urbano» creato.').waitFor();
+  // Its own system gets a webhook: the secret is shown once, and can be renewed.
+  await page.getByLabel('Ufficio da modificare').selectOption('arredo');
+  await page.getByLabel('Indirizzo del webhook').fill('http://127.0.0.1:9/segnala');
+  await page.getByRole('button', { name: "Salva l'ufficio" }).click();
+  await main.getByText('Segreto del webhook (mostrato solo ora):').waitFor();
+  const first = await main.locator('code').first().innerText();
+  assert.match(first, /^whsec_[0-9a-f]{48}$/);
+  await page.getByLabel('Ufficio da modificare').selectOption('arredo');
+  await page.getByRole('button', { name: 'Nuovo segreto del webhook' }).click();
+  await main.getByText('Nuovo segreto per «Arredo urbano»: il precedente non vale più.').waitFor();
+  assert.notEqual(await main.locator('code').first().innerText(), first);
+  await page.getByLabel('Indirizzo del webhook').fill('');
+  await page.getByRole('button', { name: "Salva l'ufficio" }).click();
+  await main.getByText('Ufficio «Arredo urbano» modificato.').waitFor();
+  // A key for an integration, shown once, then revoked.
+  await page.getByLabel('Chi la usa (obbligatorio)').fill('Gestionale arredo');
+  await page.getByLabel("Agisce per l'ufficio").selectOption('arredo');
+  await page.getByRole('button', { name: 'Emetti la chiave' }).click();
+  await main.getByText('Chiave per «Gestionale arredo» emessa.').waitFor();
+  await page.getByRole('button', { name: 'Revoca Gestionale arredo' }).click();
+  await main.getByText('Chiave «Gestionale arredo» revocata: non funziona più.').waitFor();
+
+  // A category of its own, with a 16-working-hour take-in, by keyboard.
+  await page.getByLabel('Codice della categoria (obbligatorio)').focus();
+  await page.keyboard.type('panchine');
+  await page.keyboard.press('Tab');
+  await page.keyboard.type('Panchine rotte');
+  await page.keyboard.press('Tab');
+  await page.keyboard.type('Broken benches');
+  await page.getByLabel('Ufficio competente', { exact: true }).selectOption('arredo');
+  await page.getByLabel('Ore lavorative per la presa in carico').fill('16');
+  await page.getByLabel('Ore lavorative per la presa in carico').press('Enter');
+  await main.getByText('Categoria «Panchine rotte» aggiunta.').waitFor();
+  const row = page.getByRole('row', { name: /Panchine rotte/ });
+  await row.getByRole('cell', { name: '16 ore lavorative' }).waitFor();
+  // Changing it: the form opens with the focus on its heading.
+  await page.getByRole('button', { name: 'Modifica Panchine rotte' }).click();
+  const heading = page.getByRole('heading', { name: 'Modifica la categoria «Panchine rotte»' });
+  await heading.and(page.locator(':focus')).waitFor();
+  await page.getByLabel('Giorni previsti per la risoluzione').first().fill('15');
+  await page.getByRole('button', { name: 'Salva le modifiche' }).click();
+  await main.getByText('Categoria «Panchine rotte» modificata.').waitFor();
+  await page.getByRole('cell', { name: 'Categoria modificata' }).first().waitFor();
+
+  // A zone drawn on the map: four clicks around the centre, one undone and redone.
+  await page.getByLabel('Nome della zona (obbligatorio)').fill('Giardino Scotto');
+  await page.getByLabel('Ufficio competente (obbligatorio)').selectOption('arredo');
+  await page.getByLabel('Solo per la categoria').selectOption('panchine');
+  const drawing = page.getByTestId('zone-drawing');
+  await page.locator('[data-testid="zone-drawing"].leaflet-container').waitFor();
+  const box = await drawing.boundingBox();
+  const [cx, cy] = [box.width / 2, box.height / 2];
+  const corner = (dx, dy) => drawing.click({ position: { x: cx + dx, y: cy + dy } });
+  for (const [dx, dy] of [[-60, -60], [60, -60], [60, 60], [-60, 60]]) await corner(dx, dy);
+  await main.getByText('4 vertici: la zona si chiude da sola.').waitFor();
+  await page.getByRole('button', { name: "Togli l'ultimo vertice" }).click();
+  await main.getByText('3 vertici: la zona si chiude da sola.').waitFor();
+  await corner(-60, 60);
+  await main.getByText('4 vertici: la zona si chiude da sola.').waitFor();
+  await page.getByRole('button', { name: 'Aggiungi la zona' }).click();
+  await main.getByText('Zona «Giardino Scotto» aggiunta.').waitFor();
+  await page.getByRole('rowheader', { name: 'Giardino Scotto' }).waitFor();
+
+  // The tester, at the centre of its own map (the same view): the zone decides.
+  const tester = page.getByRole('region', { name: 'Mappa del Comune: fai clic per scegliere il punto' });
+  await tester.and(page.locator('.leaflet-container')).waitFor();
+  await tester.click(); // at its centre
+  const lat = Number(await page.getByLabel('Latitudine (obbligatorio)').inputValue());
+  const lon = Number(await page.getByLabel('Longitudine (obbligatorio)').inputValue());
+  await page.getByLabel('Categoria (obbligatorio)', { exact: true }).selectOption('panchine');
+  await page.getByRole('button', { name: 'Verifica' }).click();
+  const result = page.getByTestId('routing-result');
+  await result.getByText('Arredo urbano').waitFor();
+  await result.getByText('la zona «Giardino Scotto»').waitFor();
+
+  // The comune's patron saint, every year; then taken away again.
+  await page.getByLabel('Data della festività (obbligatorio)').fill('2027-06-17');
+  await page.getByLabel('Nome della festività (obbligatorio)').fill('San Ranieri');
+  await page.getByLabel('Tipo di giorno').selectOption('annual');
+  await page.getByRole('button', { name: 'Aggiungi al calendario' }).click();
+  await main.getByText('«San Ranieri» aggiunta al calendario.').waitFor();
+  await page.getByRole('button', { name: 'Togli San Ranieri (17 giugno 2027)' }).waitFor();
+  await page.getByRole('heading', { level: 3, name: 'Notifiche non consegnate' }).waitFor();
+  await checkA11y(page, 'admin categories, zones and calendar');
+  await screenshot(page, 'staff-admin-console');
+  await page.getByRole('button', { name: 'Togli San Ranieri (17 giugno 2027)' }).click();
+  await main.getByText('«San Ranieri» tolta dal calendario.').waitFor();
+
+  // A citizen's broken bench at that point reaches the new office, with the category's 16 hours.
+  const filed = await fileReport({ category: 'panchine', title: 'Panchina rotta', lat, lon });
+  assert.equal(filed.office?.code, 'arredo');
   page.assertClean();
   await page.context().close();
 });

@@ -323,3 +323,46 @@ export function uploadErrorText(err: unknown): string {
   if (err instanceof ApiError && has(`staff.upload.errors.${err.code}`)) return t(`staff.upload.errors.${err.code}`);
   return errorText(err);
 }
+
+/**
+ * A form that sends itself: on submit it clears the old errors and runs
+ * `send`; an error goes next to its fields when the API names them, else
+ * into the form's own message box. `box` is placed after the heading.
+ */
+export function actionForm(
+  headingId: string,
+  heading: HTMLElement,
+  send: (form: HTMLFormElement) => Promise<void>,
+  ...children: Child[]
+): HTMLFormElement {
+  const box = messageBox();
+  const form: HTMLFormElement = h(
+    'form',
+    {
+      class: 'staff-form mb-4',
+      'aria-labelledby': headingId,
+      novalidate: true,
+      onsubmit: async (ev: Event) => {
+        ev.preventDefault();
+        clearFieldErrors(form);
+        box.hidden = true;
+        try {
+          await send(form);
+        } catch (e) {
+          if (e instanceof ApiError && e.fields.length) showError(box, e, showFieldErrors(form, e));
+          else showError(box, e);
+        }
+      },
+    },
+    heading,
+    box,
+    ...children,
+  ) as HTMLFormElement;
+  return form;
+}
+
+/** A whole number typed in `input`, or null when it is empty. */
+export function wholeNumber(input: HTMLInputElement): number | null {
+  const v = input.value.trim();
+  return v === '' ? null : Number(v);
+}

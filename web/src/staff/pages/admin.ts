@@ -11,6 +11,9 @@ import type { CategoriesResponse, CategoryView, StaffUser } from '../types';
 import * as session from '../session';
 import { routingSection, Zone } from './adminRouting';
 import { platformSection, ServedComune } from './adminPlatform';
+import { AdminCategory, categoriesSection } from './adminCategories';
+import { calendarSection, CalendarSettings, DeadNotification } from './adminCalendar';
+import { ApiKey, integrationsSection } from './adminIntegrations';
 
 interface OfficeLoad {
   open_reports: number;
@@ -23,6 +26,8 @@ interface AdminOffice {
   name: string;
   kind: string;
   email?: string | null;
+  phone?: string | null;
+  webhook_url?: string | null;
   active: boolean;
   load: OfficeLoad;
 }
@@ -65,6 +70,13 @@ export async function adminPage(ctx: PageCtx): Promise<void> {
   const platform = h('section', { class: 'mb-5', 'aria-labelledby': 'admin-platform' });
   let servedComuni: ServedComune[] = [];
   const routing = h('section', { class: 'mb-5', 'aria-labelledby': 'admin-routing' }, loading());
+  const categorySection = h('section', { class: 'mb-5', 'aria-labelledby': 'admin-categories' }, loading());
+  const calendar = h('section', { class: 'mb-5', 'aria-labelledby': 'admin-calendar' }, loading());
+  let adminCategories: AdminCategory[] = [];
+  let calendarSettings: CalendarSettings | null = null;
+  let dead: DeadNotification[] = [];
+  let keys: ApiKey[] = [];
+  const integrations = h('section', { class: 'mb-5', 'aria-labelledby': 'admin-integrations' }, loading());
   const log = h('section', { 'aria-labelledby': 'admin-audit' }, loading());
   let zones: Zone[] = [];
   let categories: CategoryView[] = [];
@@ -296,6 +308,39 @@ export async function adminPage(ctx: PageCtx): Promise<void> {
       ...routingSection({ zones, offices: officeList, categories, flash, reload: () => reload(), alive: ctx.alive }),
     );
 
+  const drawCategories = () => replace(categorySection, ...categoriesSection({ categories: adminCategories, offices: officeList, flash, reload: () => reload() }));
+
+  const drawIntegrations = () => replace(integrations, ...integrationsSection({ offices: officeList, keys, flash, reload: () => reload() }));
+
+  const drawCalendar = () => {
+    if (calendarSettings) replace(calendar, ...calendarSection({ calendar: calendarSettings, dead, flash, reload: () => reload() }));
+  };
+
+  /** To a section's heading, without a route change (a fragment would re-route). */
+  const jump = (ev: Event, target: string) => {
+    ev.preventDefault();
+    const heading = document.getElementById(target);
+    if (!heading) return;
+    heading.setAttribute('tabindex', '-1');
+    heading.focus();
+    heading.scrollIntoView();
+  };
+
+  /** Links to the page's sections, for a page this long. */
+  const contents = () =>
+    h(
+      'nav',
+      { class: 'mb-4', 'aria-labelledby': 'admin-contents' },
+      h('h2', { class: 'h6', id: 'admin-contents' }, t('staff.admin.contents')),
+      h(
+        'ul',
+        { class: 'list-inline' },
+        [isPlatform ? 'platform' : null, 'offices', 'categories', 'routing', 'accounts', 'integrations', 'calendar', 'audit']
+          .filter((s): s is string => s !== null)
+          .map((s) => h('li', { class: 'list-inline-item' }, h('a', { href: `#admin-${s}`, onclick: (ev: Event) => jump(ev, `admin-${s}`) }, t(`staff.admin.sections.${s}`)))),
+      ),
+    );
+
   const drawPlatform = () => {
     if (isPlatform) replace(platform, ...platformSection(servedComuni, flash, () => reload()));
   };
@@ -321,29 +366,40 @@ export async function adminPage(ctx: PageCtx): Promise<void> {
       h('p', {}, h('a', { href: '/api/docs/' }, t('staff.admin.apiDocs'))),
       errors,
       flash,
+      contents(),
       isPlatform ? platform : null,
       offices,
+      categorySection,
       routing,
       accounts,
+      integrations,
+      calendar,
       log,
     );
 
   async function reload(): Promise<void> {
     try {
       const municipality = session.user()!.municipality;
-      [officeList, users, entries, zones, categories] = await Promise.all([
+      [officeList, users, entries, zones, categories, adminCategories, calendarSettings, dead, keys] = await Promise.all([
         api<AdminOffice[]>('admin/offices'),
         api<StaffUser[]>('admin/users'),
         api<{ items: AuditEntry[] }>('admin/audit', { query: { limit: 20 } }).then((p) => p.items),
         api<Zone[]>('admin/zones'),
         api<CategoriesResponse>('categories', { query: { municipality } }).then((c) => c.categories),
+        api<AdminCategory[]>('admin/categories'),
+        api<CalendarSettings>('admin/calendar'),
+        api<DeadNotification[]>('admin/outbox/dead'),
+        api<ApiKey[]>('admin/api-keys'),
       ]);
       if (isPlatform) servedComuni = await api<ServedComune[]>('platform/municipalities');
       if (!ctx.alive()) return;
       drawPlatform();
       drawOffices();
+      drawCategories();
       drawRouting();
       drawAccounts();
+      drawIntegrations();
+      drawCalendar();
       drawLog();
       announce(t('staff.admin.loaded'));
     } catch (e) {
@@ -356,8 +412,11 @@ export async function adminPage(ctx: PageCtx): Promise<void> {
     draw();
     drawPlatform();
     drawOffices();
+    drawCategories();
     drawRouting();
     drawAccounts();
+    drawIntegrations();
+    drawCalendar();
     drawLog();
   });
   ctx.ready(t('staff.admin.title'));

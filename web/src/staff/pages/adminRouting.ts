@@ -9,7 +9,7 @@ import { t, categoryName } from '../../common/i18n';
 import { api, ApiError } from '../../common/api';
 import { dateTime } from '../../common/format';
 import { createMap, pin } from '../../common/map';
-import { clearFieldErrors, field, messageBox, showError, showFieldErrors, showSuccess } from '../ui';
+import { actionForm, clearFieldErrors, field, messageBox, showError, showFieldErrors, showSuccess } from '../ui';
 import type { CategoryView } from '../types';
 
 export interface Zone {
@@ -109,8 +109,68 @@ function zonesTable(d: RoutingDeps): HTMLElement {
   );
 }
 
+/**
+ * A polygon drawn on a map: a click adds a corner where it falls; from the
+ * keyboard, the arrows move the map and "add the centre" puts a corner under
+ * the cross in the middle. The ring closes by itself.
+ */
+function drawingMap(d: RoutingDeps): { box: HTMLElement; ring: () => [number, number][]; clear: () => void } {
+  const points: [number, number][] = [];
+  const mapBox = h('div', { class: 'staff-map segnala-map--drawing mb-2', 'data-testid': 'zone-drawing' });
+  const status = h('p', { class: 'form-text', 'aria-live': 'polite', id: 'zone-drawing-status' }, t('staff.admin.zones.draw.none'));
+  let leaflet: { L: typeof Leaflet; map: Leaflet.Map } | null = null;
+  let shape: Leaflet.Polygon | Leaflet.Polyline | null = null;
+  const redraw = () => {
+    shape?.remove();
+    shape = null;
+    if (leaflet && points.length) {
+      const style = { color: '#0066cc', weight: 3, fillOpacity: 0.15, interactive: false };
+      shape = (points.length >= 3 ? leaflet.L.polygon(points, style) : leaflet.L.polyline(points, style)).addTo(leaflet.map);
+    }
+    status.textContent = points.length === 0 ? t('staff.admin.zones.draw.none') : points.length < 3 ? t('staff.admin.zones.draw.few', { n: points.length }) : t('staff.admin.zones.draw.ready', { n: points.length });
+  };
+  const add = (lat: number, lon: number) => {
+    points.push([lat, lon]);
+    redraw();
+  };
+  void createMap(mapBox, { label: t('staff.admin.zones.draw.mapLabel'), zoom: 13 }).then((m) => {
+    if (!d.alive()) return;
+    leaflet = m;
+    for (const z of d.zones) m.L.geoJSON(z.geometry, { interactive: false, style: { color: '#8a4b00', weight: 2, fillOpacity: 0.05 } }).addTo(m.map);
+    m.map.on('click', (ev: Leaflet.LeafletMouseEvent) => add(ev.latlng.lat, ev.latlng.lng));
+    redraw();
+  });
+  const button = (label: string, run: () => void) => h('button', { type: 'button', class: 'btn btn-sm btn-outline-primary me-2 mb-2', 'aria-describedby': 'zone-drawing-status', onclick: run }, label);
+  const clear = () => {
+    points.length = 0;
+    redraw();
+  };
+  const box = h(
+    'fieldset',
+    { class: 'mb-3', 'data-field': 'geometry' },
+    h('legend', { class: 'form-label fs-6' }, t('staff.admin.zones.draw.legend')),
+    h('p', { class: 'form-text', id: 'zone-drawing-hint' }, t('staff.admin.zones.draw.hint')),
+    mapBox,
+    status,
+    h(
+      'div',
+      {},
+      button(t('staff.admin.zones.draw.centre'), () => {
+        if (!leaflet) return;
+        const c = leaflet.map.getCenter();
+        add(c.lat, c.lng);
+      }),
+      button(t('staff.admin.zones.draw.undo'), () => {
+        points.pop();
+        redraw();
+      }),
+      button(t('staff.admin.zones.draw.clear'), clear),
+    ),
+  );
+  return { box, ring: () => [...points], clear };
+}
+
 function zoneForm(d: RoutingDeps): HTMLElement {
-  const box = messageBox();
   const name = h('input', { class: 'form-control', autocomplete: 'off' }) as HTMLInputElement;
   const office = h(
     'select',
@@ -118,52 +178,47 @@ function zoneForm(d: RoutingDeps): HTMLElement {
     d.offices.filter((o) => o.active).map((o) => h('option', { value: o.code }, o.name)),
   ) as HTMLSelectElement;
   const category = categorySelect(d.categories, t('staff.admin.zones.allCategories'));
+  const drawing = drawingMap(d);
   const file = h('input', { class: 'form-control', type: 'file', accept: '.geojson,.json,application/geo+json,application/json' }) as HTMLInputElement;
-  const form: HTMLFormElement = h(
-    'form',
-    {
-      class: 'staff-form mb-4',
-      'aria-labelledby': 'admin-new-zone',
-      onsubmit: async (ev: Event) => {
-        ev.preventDefault();
-        clearFieldErrors(form);
-        const upload = file.files?.[0];
-        if (!upload) {
-          showError(box, new ApiError(422, 'required', t('staff.admin.zones.fileMissing')));
-          file.focus();
-          return;
-        }
-        let geometry: unknown;
-        try {
-          const doc = JSON.parse(await upload.text());
-          // A FeatureCollection of one polygon, as GIS tools export it.
-          geometry = doc?.type === 'FeatureCollection' ? doc.features?.[0] : doc;
-        } catch {
-          showError(box, new ApiError(422, 'invalid_geometry', t('staff.admin.zones.notJson')));
-          return;
-        }
-        try {
-          await api('admin/zones', {
-            method: 'POST',
-            json: { name: name.value.trim(), office: office.value, category: category.value || null, geometry },
-          });
-          showSuccess(d.flash, t('staff.admin.zones.created', { name: name.value.trim() }));
-          await d.reload();
-        } catch (e) {
-          if (e instanceof ApiError && e.fields.length) showError(box, e, showFieldErrors(form, e));
-          else showError(box, e);
-        }
-      },
-    },
+  /** The boundary: the uploaded file's, else the drawn one (GeoJSON is lon, lat). */
+  const geometry = async (): Promise<unknown> => {
+    const upload = file.files?.[0];
+    if (upload) {
+      let doc: { type?: string; features?: unknown[] } | null;
+      try {
+        doc = JSON.parse(await upload.text());
+      } catch {
+        throw new ApiError(422, 'invalid_geometry', t('staff.admin.zones.notJson'));
+      }
+      // A FeatureCollection of one polygon, as GIS tools export it.
+      return doc?.type === 'FeatureCollection' ? doc.features?.[0] : doc;
+    }
+    const ring = drawing.ring();
+    if (ring.length < 3) throw new ApiError(422, 'required', t('staff.admin.zones.fileMissing'));
+    const coordinates = [...ring, ring[0]].map(([lat, lon]) => [Number(lon.toFixed(6)), Number(lat.toFixed(6))]);
+    return { type: 'Polygon', coordinates: [coordinates] };
+  };
+  return actionForm(
+    'admin-new-zone',
     h('h3', { class: 'h5 mt-4', id: 'admin-new-zone' }, t('staff.admin.zones.new')),
-    box,
+    async (form) => {
+      const zoneName = name.value.trim();
+      await api('admin/zones', {
+        method: 'POST',
+        json: { name: zoneName, office: office.value, category: category.value || null, geometry: await geometry() },
+      });
+      form.reset();
+      drawing.clear();
+      showSuccess(d.flash, t('staff.admin.zones.created', { name: zoneName }));
+      await d.reload();
+    },
     field(t('staff.admin.zones.name'), name, { name: 'name', required: true }),
     field(t('staff.admin.zones.office'), office, { name: 'office', required: true }),
     field(t('staff.admin.zones.category'), category, { name: 'category' }),
-    field(t('staff.admin.zones.file'), file, { name: 'geometry', required: true, hint: t('staff.admin.zones.fileHint') }),
+    drawing.box,
+    field(t('staff.admin.zones.file'), file, { name: 'file', hint: t('staff.admin.zones.fileHint') }),
     h('button', { type: 'submit', class: 'btn btn-primary' }, t('staff.admin.zones.create')),
-  ) as HTMLFormElement;
-  return form;
+  );
 }
 
 function ruleText(p: Preview): string {

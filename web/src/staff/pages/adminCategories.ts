@@ -1,0 +1,218 @@
+// Categories in the administration page: the comune's tree (groups and
+// their subcategories, active and not), a new category, and the change of
+// one — names, office, take-in SLA, resolution target, deadline mode,
+// triage, publication, active. Before a change of office or SLA is saved the
+// form says how many open reports the category has (they keep their office
+// and deadline; new reports follow the change).
+
+import { h, replace } from '../../common/dom';
+import { t, categoryName } from '../../common/i18n';
+import { api } from '../../common/api';
+import { actionForm, field, showSuccess, wholeNumber } from '../ui';
+
+export interface AdminCategory {
+  code: string;
+  name_it: string;
+  name_en: string;
+  parent: string | null;
+  office: string | null;
+  take_in_sla_hours: number;
+  resolution_target_days: number;
+  deadline_mode: string | null;
+  triage: boolean;
+  active: boolean;
+  publication: string | null;
+  open_reports: number;
+}
+
+export interface CategoriesDeps {
+  categories: AdminCategory[];
+  offices: { code: string; name: string; active: boolean }[];
+  flash: HTMLElement;
+  reload: () => Promise<void>;
+}
+
+const input = (attrs: Record<string, string> = {}) => h('input', { class: 'form-control', autocomplete: 'off', ...attrs }) as HTMLInputElement;
+
+function select(options: [string, string][], selected = ''): HTMLSelectElement {
+  return h(
+    'select',
+    { class: 'form-select' },
+    options.map(([value, label]) => h('option', value === selected ? { value, selected: true } : { value }, label)),
+  ) as HTMLSelectElement;
+}
+
+function checkbox(label: string, checked: boolean, name: string): [HTMLElement, HTMLInputElement] {
+  const box = h('input', { class: 'form-check-input', type: 'checkbox', 'data-field': name }) as HTMLInputElement;
+  box.checked = checked;
+  return [h('div', { class: 'form-check mb-3' }, h('label', { class: 'form-check-label' }, box, ` ${label}`)), box];
+}
+
+const officeOptions = (d: CategoriesDeps, none: string): [string, string][] => [
+  ['', none],
+  ...d.offices.filter((o) => o.active).map((o): [string, string] => [o.code, o.name]),
+];
+
+const publicationOptions = (): [string, string][] =>
+  ['', 'immediate', 'after_review', 'never'].map((p) => [p, t(`staff.admin.categories.publication.${p || 'comune'}`)]);
+
+function categoriesTable(d: CategoriesDeps, edit: (c: AdminCategory) => void): HTMLElement {
+  const officeName = (code: string | null) => (code ? (d.offices.find((o) => o.code === code)?.name ?? code) : '—');
+  return h(
+    'div',
+    { class: 'table-responsive staff-table-wrap' },
+    h(
+      'table',
+      { class: 'table staff-table' },
+      h('caption', {}, t('staff.admin.categories.caption')),
+      h(
+        'thead',
+        {},
+        h('tr', {}, ['name', 'code', 'office', 'sla', 'open', 'state', 'actions'].map((c) => h('th', { scope: 'col' }, t(`staff.admin.categories.col.${c}`)))),
+      ),
+      h(
+        'tbody',
+        {},
+        d.categories.map((c) =>
+          h(
+            'tr',
+            {},
+            h('th', { scope: 'row', class: c.parent ? 'ps-4' : '' }, c.parent ? `› ${categoryName(c)}` : categoryName(c)),
+            h('td', {}, c.code),
+            h('td', {}, officeName(c.office)),
+            h('td', {}, t('staff.admin.categories.hours', { n: c.take_in_sla_hours })),
+            h('td', {}, String(c.open_reports)),
+            h('td', {}, t(c.active ? 'staff.admin.offices.active' : 'staff.admin.offices.inactive')),
+            h(
+              'td',
+              {},
+              h(
+                'button',
+                { type: 'button', class: 'btn btn-sm btn-outline-primary', onclick: () => edit(c) },
+                t('staff.admin.categories.edit', { name: categoryName(c) }),
+              ),
+            ),
+          ),
+        ),
+      ),
+    ),
+  );
+}
+
+function newCategoryForm(d: CategoriesDeps): HTMLElement {
+  const code = input({ pattern: '[a-z0-9_\\-]{1,64}' });
+  const nameIt = input();
+  const nameEn = input();
+  const groups: [string, string][] = [['', t('staff.admin.categories.topLevel')], ...d.categories.filter((c) => !c.parent && c.active).map((c): [string, string] => [c.code, categoryName(c)])];
+  const parent = select(groups);
+  const office = select(officeOptions(d, t('staff.admin.categories.noOffice')));
+  const sla = input({ type: 'number', min: '1', max: '720', inputmode: 'numeric', value: '24' });
+  const target = input({ type: 'number', min: '1', max: '3650', inputmode: 'numeric', value: '30' });
+  const publication = select(publicationOptions());
+  const [triageBox, triage] = checkbox(t('staff.admin.categories.triage'), false, 'triage');
+  return actionForm(
+    'admin-new-category',
+    h('h3', { class: 'h5 mt-4', id: 'admin-new-category' }, t('staff.admin.categories.new')),
+    async (form) => {
+      const created = await api<{ code: string; name_it: string; name_en: string }>('admin/categories', {
+        method: 'POST',
+        json: {
+          code: code.value.trim(),
+          name_it: nameIt.value.trim(),
+          name_en: nameEn.value.trim(),
+          parent: parent.value || null,
+          office: office.value || null,
+          take_in_sla_hours: wholeNumber(sla),
+          resolution_target_days: wholeNumber(target),
+          triage: triage.checked,
+          publication: publication.value || null,
+        },
+      });
+      form.reset();
+      showSuccess(d.flash, t('staff.admin.categories.created', { name: categoryName(created) }));
+      await d.reload();
+    },
+    field(t('staff.admin.categories.code'), code, { name: 'code', required: true, hint: t('staff.admin.categories.codeHint') }),
+    field(t('staff.admin.categories.nameIt'), nameIt, { name: 'name_it', required: true }),
+    field(t('staff.admin.categories.nameEn'), nameEn, { name: 'name_en', required: true }),
+    field(t('staff.admin.categories.parent'), parent, { name: 'parent' }),
+    field(t('staff.admin.categories.office'), office, { name: 'office', hint: t('staff.admin.categories.officeHint') }),
+    field(t('staff.admin.categories.sla'), sla, { name: 'take_in_sla_hours', hint: t('staff.admin.categories.slaHint') }),
+    field(t('staff.admin.categories.target'), target, { name: 'resolution_target_days' }),
+    field(t('staff.admin.categories.publicationLabel'), publication, { name: 'publication' }),
+    triageBox,
+    h('button', { type: 'submit', class: 'btn btn-primary' }, t('staff.admin.categories.create')),
+  );
+}
+
+function editForm(d: CategoriesDeps, c: AdminCategory, close: () => void): HTMLFormElement {
+  const nameIt = input({ value: c.name_it });
+  const nameEn = input({ value: c.name_en });
+  const office = select(officeOptions(d, t('staff.admin.categories.noOffice')), c.office ?? '');
+  const sla = input({ type: 'number', min: '1', max: '720', inputmode: 'numeric', value: String(c.take_in_sla_hours) });
+  const target = input({ type: 'number', min: '1', max: '3650', inputmode: 'numeric', value: String(c.resolution_target_days) });
+  const modes: [string, string][] = ['', 'working_days', 'business_hours', 'calendar'].map((m) => [m, t(`staff.admin.categories.modes.${m || 'comune'}`)]);
+  const mode = select(modes, c.deadline_mode ?? '');
+  const publication = select(publicationOptions(), c.publication ?? '');
+  const [triageBox, triage] = checkbox(t('staff.admin.categories.triage'), c.triage, 'triage');
+  const [activeBox, active] = checkbox(t('staff.admin.categories.active'), c.active, 'active');
+  // What a change means for the reports already filed, said before saving.
+  const impact = h('p', { class: 'form-text', 'aria-live': 'polite' });
+  const sayImpact = () => {
+    const changed = office.value !== (c.office ?? '') || sla.value !== String(c.take_in_sla_hours) || !active.checked;
+    impact.textContent = changed && c.open_reports > 0 ? t('staff.admin.categories.impact', { n: c.open_reports }) : '';
+  };
+  for (const control of [office, sla, active]) control.addEventListener('change', sayImpact);
+  const headingId = `admin-edit-category-${c.code}`;
+  const heading = h('h3', { class: 'h5 mt-4', id: headingId, tabindex: '-1' }, t('staff.admin.categories.editTitle', { name: categoryName(c) }));
+  return actionForm(
+    headingId,
+    heading,
+    async () => {
+      await api(`admin/categories/${encodeURIComponent(c.code)}`, {
+        method: 'PATCH',
+        json: {
+          name_it: nameIt.value.trim(),
+          name_en: nameEn.value.trim(),
+          take_in_sla_hours: wholeNumber(sla),
+          resolution_target_days: wholeNumber(target),
+          deadline_mode: mode.value || null,
+          publication: publication.value || null,
+          triage: triage.checked,
+          active: active.checked,
+          ...(office.value && office.value !== c.office ? { office: office.value } : {}),
+        },
+      });
+      showSuccess(d.flash, t('staff.admin.categories.updated', { name: nameIt.value.trim() }));
+      await d.reload();
+    },
+    field(t('staff.admin.categories.nameIt'), nameIt, { name: 'name_it', required: true }),
+    field(t('staff.admin.categories.nameEn'), nameEn, { name: 'name_en', required: true }),
+    field(t('staff.admin.categories.office'), office, { name: 'office' }),
+    field(t('staff.admin.categories.sla'), sla, { name: 'take_in_sla_hours', hint: t('staff.admin.categories.slaHint') }),
+    field(t('staff.admin.categories.target'), target, { name: 'resolution_target_days' }),
+    field(t('staff.admin.categories.mode'), mode, { name: 'deadline_mode' }),
+    field(t('staff.admin.categories.publicationLabel'), publication, { name: 'publication' }),
+    triageBox,
+    activeBox,
+    impact,
+    h('button', { type: 'submit', class: 'btn btn-primary me-2' }, t('staff.admin.categories.save')),
+    h('button', { type: 'button', class: 'btn btn-outline-secondary', onclick: close }, t('staff.admin.categories.cancel')),
+  );
+}
+
+/** The categories section: the tree, a change of one, a new category. */
+export function categoriesSection(d: CategoriesDeps): HTMLElement[] {
+  const editor = h('div');
+  const edit = (c: AdminCategory) => {
+    const form = editForm(d, c, () => replace(editor));
+    replace(editor, form);
+    form.querySelector<HTMLElement>('h3')?.focus();
+  };
+  return [
+    h('h2', { class: 'h4', id: 'admin-categories' }, t('staff.admin.categories.title')),
+    d.categories.length ? categoriesTable(d, edit) : h('p', { class: 'staff-empty' }, t('staff.admin.categories.empty')),
+    editor,
+    newCategoryForm(d),
+  ];
+}
