@@ -35,6 +35,7 @@ const STAFF_PATHS: &[&str] = &[
     "/staff/moderazione",
     "/staff/statistiche",
     "/staff/amministrazione",
+    "/staff/configurazione",
 ];
 
 /// Paths of machines (the API, Open311, operations): their 404 stays the JSON envelope.

@@ -917,6 +917,29 @@ test('the admin adds a category with a 16-hour SLA for a new office, draws its z
   await page.context().close();
 });
 
+test('a supervisor reads the configuration without changing it: categories, zones, the tester and the log', async () => {
+  const page = await newPage(browser);
+  await login(page, 'supervisore');
+  await page.getByRole('navigation').getByRole('link', { name: 'Configurazione' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Configurazione del Comune' }).waitFor();
+  const main = page.locator('#main');
+  await main.getByRole('rowheader', { name: 'Panchine rotte' }).waitFor();
+  await main.getByRole('rowheader', { name: 'Giardino Scotto' }).waitFor();
+  assert.equal(await main.getByRole('button', { name: /^Modifica|^Elimina/ }).count(), 0);
+  assert.equal(await main.getByRole('heading', { name: /^Nuova/ }).count(), 0);
+  await main.getByRole('heading', { level: 2, name: 'Registro delle modifiche' }).waitFor();
+  await main.getByRole('cell', { name: 'Zona aggiunta' }).first().waitFor();
+  await page.getByLabel('Latitudine (obbligatorio)').fill('43.7230');
+  await page.getByLabel('Longitudine (obbligatorio)').fill('10.3966');
+  await page.getByLabel('Categoria (obbligatorio)', { exact: true }).selectOption('buche');
+  await page.getByRole('button', { name: 'Verifica' }).click();
+  await page.getByTestId('routing-result').getByText('Pisa').waitFor();
+  await checkA11y(page, 'configuration (supervisor)');
+  await screenshot(page, 'staff-configuration');
+  page.assertClean();
+  await page.context().close();
+});
+
 test('every supervisor page reads in English after the switch', async () => {
   const r = await fileReport({ category: 'buche', title: 'English check' });
   const page = await newPage(browser);

@@ -68,6 +68,7 @@ const ROUTES: Route[] = [
   },
   { pattern: /^\/staff\/statistiche$/, roles: ['supervisor'], load: () => import('./pages/stats').then((m) => m.statsPage) },
   { pattern: /^\/staff\/amministrazione$/, roles: ['admin', 'platform'], load: () => import('./pages/admin').then((m) => m.adminPage) },
+  { pattern: /^\/staff\/configurazione$/, roles: ['supervisor'], load: () => import('./pages/admin').then((m) => m.configurationPage) },
 ];
 
 function navFor(role: Role): NavLink[] {
@@ -86,6 +87,7 @@ function navFor(role: Role): NavLink[] {
         { href: '/staff/statistiche', key: 'staff.nav.stats' },
         { href: '/staff/nuova', key: 'staff.nav.new' },
         { href: '/staff/richiamate', key: 'staff.nav.callbacks' },
+        { href: '/staff/configurazione', key: 'staff.nav.configuration' },
       ];
     case 'admin':
     case 'platform':

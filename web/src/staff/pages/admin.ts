@@ -60,6 +60,21 @@ function table<T>(caption: string, columns: string[], items: T[], row: (item: T)
   );
 }
 
+/** The change log's newest entries, in words. */
+function auditLog(entries: AuditEntry[]): HTMLElement[] {
+  return [
+    h('h2', { class: 'h4', id: 'admin-audit' }, t('staff.admin.audit.title')),
+    entries.length
+      ? table(
+          t('staff.admin.audit.caption'),
+          ['at', 'actor', 'action', 'target'].map((c) => t(`staff.admin.audit.col.${c}`)),
+          entries,
+          (e) => [h('td', {}, dateTime(e.at)), h('td', {}, e.actor), h('td', {}, actionName(e.action)), h('td', {}, e.target)],
+        )
+      : h('p', { class: 'staff-empty' }, t('staff.admin.audit.empty')),
+  ];
+}
+
 export async function adminPage(ctx: PageCtx): Promise<void> {
   const errors = messageBox();
   // Outside the sections, which are redrawn after a change.
@@ -345,19 +360,7 @@ export async function adminPage(ctx: PageCtx): Promise<void> {
     if (isPlatform) replace(platform, ...platformSection(servedComuni, flash, () => reload()));
   };
 
-  const drawLog = () =>
-    replace(
-      log,
-      h('h2', { class: 'h4', id: 'admin-audit' }, t('staff.admin.audit.title')),
-      entries.length
-        ? table(
-            t('staff.admin.audit.caption'),
-            ['at', 'actor', 'action', 'target'].map((c) => t(`staff.admin.audit.col.${c}`)),
-            entries,
-            (e) => [h('td', {}, dateTime(e.at)), h('td', {}, e.actor), h('td', {}, actionName(e.action)), h('td', {}, e.target)],
-          )
-        : h('p', { class: 'staff-empty' }, t('staff.admin.audit.empty')),
-    );
+  const drawLog = () => replace(log, ...auditLog(entries));
 
   const draw = () =>
     replace(
@@ -421,4 +424,52 @@ export async function adminPage(ctx: PageCtx): Promise<void> {
   });
   ctx.ready(t('staff.admin.title'));
   await reload();
+}
+
+/**
+ * The comune's configuration for supervisors, read-only: the categories
+ * with their offices and deadlines, the routing zones with the point tester,
+ * and the change log. Changes are the administrator's.
+ */
+export async function configurationPage(ctx: PageCtx): Promise<void> {
+  const errors = messageBox();
+  const flash = messageBox();
+  const categorySection = h('section', { class: 'mb-5', 'aria-labelledby': 'admin-categories' }, loading());
+  const routing = h('section', { class: 'mb-5', 'aria-labelledby': 'admin-routing' }, loading());
+  const log = h('section', { 'aria-labelledby': 'admin-audit' }, loading());
+  let offices: { code: string; name: string; active: boolean }[] = [];
+  let adminCategories: AdminCategory[] = [];
+  let categories: CategoryView[] = [];
+  let zones: Zone[] = [];
+  let entries: AuditEntry[] = [];
+  const reload = async () => {
+    const municipality = session.user()!.municipality;
+    [offices, adminCategories, categories, zones, entries] = await Promise.all([
+      api<{ code: string; name: string }[]>('offices').then((os) => os.map((o) => ({ ...o, active: true }))),
+      api<AdminCategory[]>('admin/categories'),
+      api<CategoriesResponse>('categories', { query: { municipality } }).then((c) => c.categories),
+      api<Zone[]>('admin/zones'),
+      api<{ items: AuditEntry[] }>('admin/audit', { query: { limit: 20 } }).then((p) => p.items),
+    ]);
+  };
+  const drawSections = () => {
+    replace(categorySection, ...categoriesSection({ categories: adminCategories, offices, flash, reload, readOnly: true }));
+    replace(routing, ...routingSection({ zones, offices, categories, flash, reload, alive: ctx.alive, readOnly: true }));
+    replace(log, ...auditLog(entries));
+  };
+  const draw = () => replace(ctx.main, ...pageHeader(t('staff.configuration.title'), t('staff.configuration.lead')), errors, flash, categorySection, routing, log);
+  draw();
+  ctx.onRedraw(() => {
+    draw();
+    drawSections();
+  });
+  ctx.ready(t('staff.configuration.title'));
+  try {
+    await reload();
+    if (!ctx.alive()) return;
+    drawSections();
+    announce(t('staff.admin.loaded'));
+  } catch (e) {
+    if (ctx.alive()) showError(errors, e);
+  }
 }

@@ -30,6 +30,8 @@ export interface CategoriesDeps {
   offices: { code: string; name: string; active: boolean }[];
   flash: HTMLElement;
   reload: () => Promise<void>;
+  /** For supervisors: the tree, no changes. */
+  readOnly?: boolean;
 }
 
 const input = (attrs: Record<string, string> = {}) => h('input', { class: 'form-control', autocomplete: 'off', ...attrs }) as HTMLInputElement;
@@ -68,7 +70,13 @@ function categoriesTable(d: CategoriesDeps, edit: (c: AdminCategory) => void): H
       h(
         'thead',
         {},
-        h('tr', {}, ['name', 'code', 'office', 'sla', 'open', 'state', 'actions'].map((c) => h('th', { scope: 'col' }, t(`staff.admin.categories.col.${c}`)))),
+        h(
+          'tr',
+          {},
+          ['name', 'code', 'office', 'sla', 'open', 'state', d.readOnly ? null : 'actions']
+            .filter((c) => c !== null)
+            .map((c) => h('th', { scope: 'col' }, t(`staff.admin.categories.col.${c}`))),
+        ),
       ),
       h(
         'tbody',
@@ -83,7 +91,9 @@ function categoriesTable(d: CategoriesDeps, edit: (c: AdminCategory) => void): H
             h('td', {}, t('staff.admin.categories.hours', { n: c.take_in_sla_hours })),
             h('td', {}, String(c.open_reports)),
             h('td', {}, t(c.active ? 'staff.admin.offices.active' : 'staff.admin.offices.inactive')),
-            h(
+            d.readOnly
+              ? null
+              : h(
               'td',
               {},
               h(
@@ -202,7 +212,7 @@ function editForm(d: CategoriesDeps, c: AdminCategory, close: () => void): HTMLF
 }
 
 /** The categories section: the tree, a change of one, a new category. */
-export function categoriesSection(d: CategoriesDeps): HTMLElement[] {
+export function categoriesSection(d: CategoriesDeps): (HTMLElement | null)[] {
   const editor = h('div');
   const edit = (c: AdminCategory) => {
     const form = editForm(d, c, () => replace(editor));
@@ -213,6 +223,6 @@ export function categoriesSection(d: CategoriesDeps): HTMLElement[] {
     h('h2', { class: 'h4', id: 'admin-categories' }, t('staff.admin.categories.title')),
     d.categories.length ? categoriesTable(d, edit) : h('p', { class: 'staff-empty' }, t('staff.admin.categories.empty')),
     editor,
-    newCategoryForm(d),
+    d.readOnly ? null : newCategoryForm(d),
   ];
 }

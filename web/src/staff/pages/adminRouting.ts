@@ -43,6 +43,8 @@ export interface RoutingDeps {
   flash: HTMLElement;
   reload: () => Promise<void>;
   alive: () => boolean;
+  /** For supervisors: the zones and the tester, no changes. */
+  readOnly?: boolean;
 }
 
 function categorySelect(categories: CategoryView[], empty: string): HTMLSelectElement {
@@ -68,7 +70,7 @@ function zonesTable(d: RoutingDeps): HTMLElement {
       'table',
       { class: 'table staff-table' },
       h('caption', {}, t('staff.admin.zones.caption')),
-      h('thead', {}, h('tr', {}, ['name', 'category', 'office', 'priority', 'actions'].map((c) => h('th', { scope: 'col' }, t(`staff.admin.zones.col.${c}`))))),
+      h('thead', {}, h('tr', {}, ['name', 'category', 'office', 'priority', d.readOnly ? null : 'actions'].filter((c) => c !== null).map((c) => h('th', { scope: 'col' }, t(`staff.admin.zones.col.${c}`))))),
       h(
         'tbody',
         {},
@@ -80,7 +82,9 @@ function zonesTable(d: RoutingDeps): HTMLElement {
             h('td', {}, categoryLabel(z.category)),
             h('td', {}, officeName(z.office)),
             h('td', {}, String(z.priority)),
-            h(
+            d.readOnly
+              ? null
+              : h(
               'td',
               {},
               h(
@@ -309,11 +313,11 @@ function tester(d: RoutingDeps): HTMLElement {
 }
 
 /** The routing section: zones, a new zone, the point tester. */
-export function routingSection(d: RoutingDeps): HTMLElement[] {
+export function routingSection(d: RoutingDeps): (HTMLElement | null)[] {
   return [
     h('h2', { class: 'h4', id: 'admin-routing' }, t('staff.admin.zones.title')),
     zonesTable(d),
-    zoneForm(d),
+    d.readOnly ? null : zoneForm(d),
     tester(d),
   ];
 }
