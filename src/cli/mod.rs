@@ -3,9 +3,12 @@
 //! in the comune's audit log with `cli` as its author.
 
 pub mod apikey;
+pub mod bench;
 pub mod category;
+pub mod municipality;
 pub mod office;
 pub mod outbox;
+pub mod serve;
 pub mod user;
 pub mod zone;
 
