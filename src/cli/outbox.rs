@@ -3,7 +3,7 @@
 use chrono::Utc;
 use clap::Subcommand;
 
-use segnala::app::admin::{keys, Admin};
+use segnala::app::admin::{outbox as admin_outbox, Admin};
 use segnala::config::Config;
 use segnala::error::{AppError, AppResult};
 use segnala::store::{naive, outbox, reports};
@@ -49,7 +49,7 @@ pub fn run(cmd: OutboxCmd, config: &Config) -> AppResult<()> {
                 };
                 match comune {
                     // Recorded in the comune's log, as from the console.
-                    Some(m) => keys::retry_notification(c, &Admin::cli(&m), &id),
+                    Some(m) => admin_outbox::retry(c, &Admin::cli(&m), &id),
                     // About no report (and so no comune): nothing to record it in.
                     None => outbox::retry(c, &id, naive(Utc::now())),
                 }

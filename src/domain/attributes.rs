@@ -236,6 +236,28 @@ pub fn check_definitions(defs: &[AttributeDef]) -> Result<(), FieldError> {
     Ok(())
 }
 
+/// A new list of questions for a category that had `old`: a code already
+/// asked keeps its type, so the answers stored under it keep their meaning —
+/// and retention still knows which of them are free text to erase. A
+/// different question takes a new code.
+pub fn check_replacement(old: &[AttributeDef], new: &[AttributeDef]) -> Result<(), FieldError> {
+    for q in new {
+        if let Some(before) = old.iter().find(|o| o.code == q.code) {
+            if before.datatype != q.datatype {
+                return Err(FieldError::new(
+                    "questions",
+                    "question_type_changed",
+                    format!(
+                        "question `{}` was {} and answers are stored under it: give a {} question a new code",
+                        q.code, before.datatype, q.datatype
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
 fn code_static(code: &str) -> &'static str {
     match code {
         "unknown_attribute" => "unknown_attribute",
@@ -247,6 +269,30 @@ fn code_static(code: &str) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_question_keeps_its_type_under_its_code() {
+        let old = [danger()];
+        let same = danger();
+        assert!(check_replacement(&old, std::slice::from_ref(&same)).is_ok());
+        assert!(check_replacement(&old, &[]).is_ok(), "a question may go");
+        let retyped = AttributeDef {
+            datatype: "text".into(),
+            values: vec![],
+            ..same.clone()
+        };
+        assert_eq!(
+            check_replacement(&old, &[retyped]).unwrap_err().code,
+            "question_type_changed"
+        );
+        let renamed = AttributeDef {
+            code: "pericolo_note".into(),
+            datatype: "text".into(),
+            values: vec![],
+            ..same
+        };
+        assert!(check_replacement(&old, &[renamed]).is_ok());
+    }
 
     #[test]
     fn an_administrators_questions_are_checked_whole() {

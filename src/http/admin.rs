@@ -84,6 +84,10 @@ pub async fn create_user(
 ) -> AppResult<HttpResponse> {
     staff.require_here(Action::Administer)?;
     let body = body.into_inner();
+    // Refused before the (slow) hash; the use case checks it again.
+    if body.role == Role::Platform {
+        staff.require_here(Action::ManagePlatform)?;
+    }
     let generated = body.password.is_none().then(crate::auth::random_password);
     let password = body
         .password
@@ -146,6 +150,9 @@ pub async fn update_user(
 ) -> AppResult<HttpResponse> {
     staff.require_here(Action::Administer)?;
     let body = body.into_inner();
+    if body.role == Some(Role::Platform) {
+        staff.require_here(Action::ManagePlatform)?;
+    }
     let password_hash = match body.password {
         Some(p) => Some(web::block(move || hash_password(&p)).await??),
         None => None,
@@ -265,7 +272,7 @@ pub async fn retry_notification(
     let who = staff.admin();
     let id = id.into_inner();
     state
-        .write(move |c| crate::app::admin::keys::retry_notification(c, &who, &id))
+        .write(move |c| crate::app::admin::outbox::retry(c, &who, &id))
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -226,6 +226,7 @@ pub fn insert_category(
         None => None,
         Some(code) => Some(
             office_by_code(conn, &c.municipality_id, code)?
+                .filter(|o| o.active)
                 .ok_or_else(|| {
                     AppError::field("office", "unknown_office", format!("no office `{code}`"))
                 })?
@@ -234,13 +235,7 @@ pub fn insert_category(
     };
     let sla = c.take_in_sla_hours.unwrap_or(24);
     let target = c.resolution_target_days.unwrap_or(30);
-    if !(1..=24 * 30).contains(&sla) || !(1..=3650).contains(&target) {
-        return Err(AppError::field(
-            "sla",
-            "out_of_range",
-            "SLA hours must be 1-720 and target days 1-3650",
-        ));
-    }
+    check_targets(Some(sla), Some(target))?;
     let row = CategoryRow {
         id: new_id(),
         municipality_id: c.municipality_id.clone(),
@@ -310,7 +305,7 @@ pub fn public_categories(conn: &mut DbConn, municipality_id: &str) -> AppResult<
         .load(conn)?)
 }
 
-/// Every category of the comune, active or not, parents first, in display order.
+/// Every category of the comune, active or not, in display order.
 pub fn all_categories(conn: &mut DbConn, municipality_id: &str) -> AppResult<Vec<CategoryRow>> {
     Ok(categories::table
         .filter(categories::municipality_id.eq(municipality_id))
@@ -472,17 +467,28 @@ pub struct CategoryChanges {
     pub publication: Option<Option<String>>,
 }
 
-pub fn update_category(conn: &mut DbConn, id: &str, c: &CategoryChanges) -> AppResult<()> {
-    if c.take_in_sla_hours.is_some_and(|h| !(1..=720).contains(&h))
-        || c.resolution_target_days
-            .is_some_and(|d| !(1..=3650).contains(&d))
-    {
+/// A category's take-in hours (1-720) and resolution days (1-3650), each
+/// refused under its own field.
+fn check_targets(sla_hours: Option<i32>, target_days: Option<i32>) -> AppResult<()> {
+    if sla_hours.is_some_and(|h| !(1..=720).contains(&h)) {
         return Err(AppError::field(
             "take_in_sla_hours",
             "out_of_range",
-            "SLA hours must be 1-720 and target days 1-3650",
+            "the take-in SLA is 1 to 720 working hours",
         ));
     }
+    if target_days.is_some_and(|d| !(1..=3650).contains(&d)) {
+        return Err(AppError::field(
+            "resolution_target_days",
+            "out_of_range",
+            "the resolution target is 1 to 3650 days",
+        ));
+    }
+    Ok(())
+}
+
+pub fn update_category(conn: &mut DbConn, id: &str, c: &CategoryChanges) -> AppResult<()> {
+    check_targets(c.take_in_sla_hours, c.resolution_target_days)?;
     let target = categories::table.find(id);
     if let Some(name) = &c.name_it {
         diesel::update(target)

@@ -880,6 +880,11 @@ async fn a_category_is_renamed_its_questions_replaced_and_the_log_keeps_before_a
             json!([{"code": "a", "datatype": "string", "description": "A"}, {"code": "a", "datatype": "number", "description": "B"}]),
             "duplicate_question",
         ),
+        // A code already asked keeps its type: its stored answers keep their meaning.
+        (
+            json!([{"code": "note_accesso", "datatype": "number", "description": "Quanti metri?"}]),
+            "question_type_changed",
+        ),
     ] {
         let (status, body) = app
             .patch_as(
@@ -891,6 +896,23 @@ async fn a_category_is_renamed_its_questions_replaced_and_the_log_keeps_before_a
         assert_eq!(status, 422, "{body}");
         assert_eq!(body["error"]["details"][0]["code"], code, "{body}");
         assert_eq!(body["error"]["details"][0]["field"], "questions");
+    }
+    // Each number is refused under its own field.
+    for (change, field) in [
+        (json!({"take_in_sla_hours": 0}), "take_in_sla_hours"),
+        (
+            json!({"resolution_target_days": 0}),
+            "resolution_target_days",
+        ),
+    ] {
+        let (status, body) = app
+            .patch_as(&admin, "/api/v1/admin/categories/buche", &change)
+            .await;
+        assert_eq!(
+            (status, body["error"]["details"][0]["field"].as_str()),
+            (422, Some(field)),
+            "{body}"
+        );
     }
     let (status, body) = app
         .patch_as(

@@ -142,7 +142,12 @@ pub fn update_category(
     let category = catalog::category_by_code(conn, m, code)?.ok_or_else(|| {
         AppError::not_found("category_not_found", format!("no category `{code}`"))
     })?;
-    let before = audited(&category, &questions_of(conn, &category.id)?);
+    let old_questions = questions_of(conn, &category.id)?;
+    if let Some(q) = &u.questions {
+        attributes::check_replacement(&old_questions, q)
+            .map_err(|e| AppError::Validation(vec![e]))?;
+    }
+    let before = audited(&category, &old_questions);
     let office_id = match &u.office {
         None => None,
         Some(o) => Some(

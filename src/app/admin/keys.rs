@@ -1,11 +1,10 @@
-//! API keys for integrations (issued once, listed, revoked) and the
-//! notifications that could not be delivered (queued again on request).
+//! API keys for integrations: issued once, revoked.
 
 use serde_json::json;
 
 use super::{given, text, Admin};
 use crate::error::{AppError, AppResult};
-use crate::store::{api_keys, outbox, reports, DbConn};
+use crate::store::{api_keys, DbConn};
 
 /// Issues a key named `name` (for the office `office`, when it answers for
 /// one); returns its id and the key itself, to be shown this once.
@@ -42,21 +41,4 @@ pub fn revoke(conn: &mut DbConn, who: &Admin, id: &str) -> AppResult<()> {
         Some(json!({"name": key.name})),
         None,
     )
-}
-
-/// Queues a dead notification about one of the comune's reports again.
-pub fn retry_notification(conn: &mut DbConn, who: &Admin, id: &str) -> AppResult<()> {
-    let row = outbox::find(conn, id)?;
-    let report = match row.and_then(|r| r.report_id) {
-        Some(rid) => reports::by_ids(conn, &[rid])?.pop(),
-        None => None,
-    };
-    if report.is_none_or(|r| r.municipality_id != who.municipality) {
-        return Err(AppError::not_found(
-            "outbox_row_not_found",
-            "no dead notification with that id",
-        ));
-    }
-    outbox::retry(conn, id, who.at())?;
-    who.record(conn, "notification.retried", id, None, None)
 }

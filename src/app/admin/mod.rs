@@ -7,6 +7,7 @@ pub mod calendar;
 pub mod catalog;
 pub mod keys;
 pub mod offices;
+pub mod outbox;
 pub mod users;
 
 use chrono::{DateTime, NaiveDateTime, Utc};

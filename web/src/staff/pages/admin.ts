@@ -380,6 +380,7 @@ export async function adminPage(ctx: PageCtx): Promise<void> {
       log,
     );
 
+  let loaded = false;
   async function reload(): Promise<void> {
     try {
       const municipality = session.user()!.municipality;
@@ -404,7 +405,9 @@ export async function adminPage(ctx: PageCtx): Promise<void> {
       drawIntegrations();
       drawCalendar();
       drawLog();
-      announce(t('staff.admin.loaded'));
+      // Once: after a change, what the change said is the news.
+      if (!loaded) announce(t('staff.admin.loaded'));
+      loaded = true;
     } catch (e) {
       if (ctx.alive()) showError(errors, e);
     }

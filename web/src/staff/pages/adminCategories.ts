@@ -58,7 +58,7 @@ const officeOptions = (d: CategoriesDeps, none: string): [string, string][] => [
 const publicationOptions = (): [string, string][] =>
   ['', 'immediate', 'after_review', 'never'].map((p) => [p, t(`staff.admin.categories.publication.${p || 'comune'}`)]);
 
-function categoriesTable(d: CategoriesDeps, edit: (c: AdminCategory) => void): HTMLElement {
+function categoriesTable(d: CategoriesDeps, edit: (c: AdminCategory, button: HTMLElement) => void): HTMLElement {
   const officeName = (code: string | null) => (code ? (d.offices.find((o) => o.code === code)?.name ?? code) : '—');
   return h(
     'div',
@@ -98,7 +98,7 @@ function categoriesTable(d: CategoriesDeps, edit: (c: AdminCategory) => void): H
               {},
               h(
                 'button',
-                { type: 'button', class: 'btn btn-sm btn-outline-primary', onclick: () => edit(c) },
+                { type: 'button', class: 'btn btn-sm btn-outline-primary', onclick: (ev: Event) => edit(c, ev.currentTarget as HTMLElement) },
                 t('staff.admin.categories.edit', { name: categoryName(c) }),
               ),
             ),
@@ -158,7 +158,9 @@ function newCategoryForm(d: CategoriesDeps): HTMLElement {
 function editForm(d: CategoriesDeps, c: AdminCategory, close: () => void): HTMLFormElement {
   const nameIt = input({ value: c.name_it });
   const nameEn = input({ value: c.name_en });
-  const office = select(officeOptions(d, t('staff.admin.categories.noOffice')), c.office ?? '');
+  // An office can be changed, not taken away (its reports would have nowhere to go).
+  const offices = officeOptions(d, t('staff.admin.categories.noOffice')).filter(([code]) => code !== '' || !c.office);
+  const office = select(offices, c.office ?? '');
   const sla = input({ type: 'number', min: '1', max: '720', inputmode: 'numeric', value: String(c.take_in_sla_hours) });
   const target = input({ type: 'number', min: '1', max: '3650', inputmode: 'numeric', value: String(c.resolution_target_days) });
   const modes: [string, string][] = ['', 'working_days', 'business_hours', 'calendar'].map((m) => [m, t(`staff.admin.categories.modes.${m || 'comune'}`)]);
@@ -214,8 +216,11 @@ function editForm(d: CategoriesDeps, c: AdminCategory, close: () => void): HTMLF
 /** The categories section: the tree, a change of one, a new category. */
 export function categoriesSection(d: CategoriesDeps): (HTMLElement | null)[] {
   const editor = h('div');
-  const edit = (c: AdminCategory) => {
-    const form = editForm(d, c, () => replace(editor));
+  const edit = (c: AdminCategory, button: HTMLElement) => {
+    const form = editForm(d, c, () => {
+      replace(editor);
+      button.focus();
+    });
     replace(editor, form);
     form.querySelector<HTMLElement>('h3')?.focus();
   };

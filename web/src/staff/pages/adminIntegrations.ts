@@ -65,6 +65,7 @@ function officeEditor(d: IntegrationDeps): HTMLElement {
           try {
             const changed = await api<{ webhook_secret: string }>(`admin/offices/${encodeURIComponent(o.code)}/webhook-secret`, { method: 'POST' });
             showSuccess(d.flash, t('staff.admin.integrations.rotated', { name: o.name }), once(t('staff.admin.integrations.secret'), changed.webhook_secret));
+            d.flash.focus();
           } catch (e) {
             showError(d.flash, e);
           }
@@ -83,6 +84,8 @@ function officeEditor(d: IntegrationDeps): HTMLElement {
         const secret = changed.webhook_secret ? once(t('staff.admin.integrations.secret'), changed.webhook_secret) : null;
         showSuccess(d.flash, t('staff.admin.integrations.updated', { name: changed.name }), secret);
         await d.reload();
+        // The section was redrawn: the focus goes to what was said (a secret is read now or never).
+        d.flash.focus();
       },
       field(t('staff.admin.offices.name'), name, { name: 'name', required: true }),
       field(t('staff.admin.offices.kind'), kind, { name: 'kind' }),
@@ -166,6 +169,7 @@ function keyForm(d: IntegrationDeps): HTMLFormElement {
       showSuccess(d.flash, t('staff.admin.integrations.issued', { name: name.value.trim() }), once(t('staff.admin.integrations.key'), issued.key));
       form.reset();
       await d.reload();
+      d.flash.focus();
     },
     field(t('staff.admin.integrations.keyName'), name, { name: 'name', required: true, hint: t('staff.admin.integrations.keyNameHint') }),
     field(t('staff.admin.integrations.keyOffice'), office, { name: 'office' }),

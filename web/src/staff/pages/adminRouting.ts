@@ -120,7 +120,7 @@ function zonesTable(d: RoutingDeps): HTMLElement {
  */
 function drawingMap(d: RoutingDeps): { box: HTMLElement; ring: () => [number, number][]; clear: () => void } {
   const points: [number, number][] = [];
-  const mapBox = h('div', { class: 'staff-map segnala-map--drawing mb-2', 'data-testid': 'zone-drawing' });
+  const mapBox = h('div', { class: 'staff-map segnala-map--drawing mb-2', 'data-testid': 'zone-drawing', 'aria-describedby': 'zone-drawing-hint' });
   const status = h('p', { class: 'form-text', 'aria-live': 'polite', id: 'zone-drawing-status' }, t('staff.admin.zones.draw.none'));
   let leaflet: { L: typeof Leaflet; map: Leaflet.Map } | null = null;
   let shape: Leaflet.Polygon | Leaflet.Polyline | null = null;
