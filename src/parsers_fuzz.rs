@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 use crate::domain::attributes::{self, AttributeDef};
 use crate::domain::{calendar, masking, territory, validate};
 use crate::http::client_addr::{self, ForwardedHeader, TrustedProxies};
-use crate::http::reports::list::{parse_bbox, parse_codes, parse_statuses};
+use crate::http::params::{parse_bbox, parse_codes, parse_statuses};
 
 fn cases(n: u32) -> ProptestConfig {
     ProptestConfig {

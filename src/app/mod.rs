@@ -5,3 +5,4 @@
 //! with the callers; SQL stays in `store`.
 
 pub mod admin;
+pub mod reports;

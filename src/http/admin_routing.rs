@@ -534,7 +534,7 @@ pub async fn preview(
     let territory = state.clone();
     let body = state
         .read(move |c| {
-            let located = super::reports::locate(&territory, c, q.lat, q.lon)?;
+            let located = crate::app::reports::locate(&territory.territory, c, q.lat, q.lon)?;
             if located.id != m {
                 return Err(AppError::unprocessable(
                     "outside_your_comune",

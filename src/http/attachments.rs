@@ -12,8 +12,9 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::auth::MaybeStaff;
 use super::dto::{attachment_view, AttachmentView};
-use super::reports::{find_by_code, require_token, token_matches};
+use super::params::limited;
 use super::AppState;
+use crate::app::reports::{find_by_code, require_token, token_matches};
 use crate::domain::permissions::{Action, Scope};
 use crate::domain::publication::PhotoPublication;
 use crate::error::{AppError, AppResult};
@@ -183,23 +184,6 @@ pub async fn upload(
 
 /// The most a request body may be: one file and its multipart framing.
 const MAX_BODY_BYTES: usize = media::MAX_FILE_BYTES + 64 * 1024;
-
-/// A request body that ends in an error past `limit` bytes.
-pub fn limited(
-    payload: web::Payload,
-    limit: usize,
-) -> impl futures_util::Stream<Item = Result<web::Bytes, actix_web::error::PayloadError>> {
-    let mut seen = 0usize;
-    payload.map(move |chunk| {
-        let chunk = chunk?;
-        seen += chunk.len();
-        if seen > limit {
-            Err(actix_web::error::PayloadError::Overflow)
-        } else {
-            Ok(chunk)
-        }
-    })
-}
 
 /// A multipart error as the client should hear it: too large, or malformed.
 pub fn multipart_error(e: actix_multipart::MultipartError) -> AppError {

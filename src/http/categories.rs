@@ -4,8 +4,8 @@ use actix_web::{get, web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::reports::locate;
 use super::AppState;
+use crate::app::reports::locate;
 use crate::domain::validate;
 use crate::error::{AppError, AppResult};
 use crate::store::{catalog, municipalities};
@@ -74,7 +74,7 @@ pub async fn list(
             validate::coordinates(lat, lon).map_err(|e| AppError::Validation(vec![e]))?;
             let territory = state.clone();
             state
-                .read(move |c| locate(&territory, c, lat, lon))
+                .read(move |c| locate(&territory.territory, c, lat, lon))
                 .await?
                 .id
         }

@@ -17,6 +17,8 @@ use crate::store::events::EventRow;
 use crate::store::reports::ReportRow;
 use crate::store::utc;
 
+pub use crate::app::reports::ReportBundle;
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CategoryRef {
     pub code: String,
@@ -184,16 +186,6 @@ pub struct ReportView {
     pub documents: Option<Vec<AttachmentView>>,
 }
 
-/// Everything needed to show one report.
-pub struct ReportBundle {
-    pub report: ReportRow,
-    pub category: CategoryRow,
-    pub office: Option<OfficeRow>,
-    pub events: Vec<EventRow>,
-    pub attachments: Vec<AttachmentRow>,
-    pub duplicate_of: Option<String>,
-}
-
 /// Who reads a report, which decides what of it they see.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Audience {
@@ -325,5 +317,44 @@ pub mod whole {
         Option::<Vec<serde_json::Number>>::deserialize(d)?
             .map(|items| items.into_iter().map(whole::<D, T>).collect())
             .transpose()
+    }
+}
+
+/// What the public reads of a report, beside the citizen's words.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PublicVersion {
+    /// The policy of the report's category (or of the comune).
+    pub policy: crate::domain::publication::Policy,
+    /// The title as the public reads it (staff's version, or the citizen's
+    /// masked).
+    pub public_title: String,
+    pub public_description: String,
+    /// Staff's version, if one was written.
+    pub edited_title: Option<String>,
+    pub edited_description: Option<String>,
+    /// Whether masking hides something of the citizen's words.
+    pub masked: bool,
+}
+
+/// The public version of a report of `category` in a comune with `comune` policy.
+pub fn public_version(
+    r: &ReportRow,
+    comune: crate::domain::publication::Policy,
+    category: &CategoryRow,
+) -> PublicVersion {
+    PublicVersion {
+        policy: crate::domain::publication::effective(comune, category.publication()),
+        public_title: crate::domain::publication::public_text(&r.title, r.public_title.as_deref()),
+        public_description: crate::domain::publication::public_text(
+            &r.description,
+            r.public_description.as_deref(),
+        ),
+        edited_title: r.public_title.clone(),
+        edited_description: r.public_description.clone(),
+        masked: crate::domain::masking::has_personal_data(&r.title)
+            || crate::domain::masking::has_personal_data(&r.description)
+            || r.address
+                .as_deref()
+                .is_some_and(crate::domain::masking::has_personal_data),
     }
 }

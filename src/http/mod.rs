@@ -20,6 +20,7 @@ pub mod municipalities;
 pub mod offices;
 pub mod open311;
 pub mod openapi;
+pub mod params;
 pub mod platform;
 pub mod reports;
 pub mod staff;

@@ -14,54 +14,22 @@ use super::auth::Staff;
 use super::dto::{
     attachment_view, report_view, AttachmentView, Audience, CategoryRef, OfficeRef, ReportView,
 };
-use super::reports::{bundle, categories_of, find_for_update};
+use super::dto::{public_version, PublicVersion};
 use super::AppState;
-use crate::domain::masking::has_personal_data;
+use crate::app::reports::{bundle, categories_of, find_for_update};
 use crate::domain::permissions::{Action, Role, Scope};
 use crate::domain::publication::{
-    decide, decide_photo, effective, public_text, Decision, NeverPublished, Policy,
-    ReportPublication,
+    decide, decide_photo, effective, Decision, NeverPublished, ReportPublication,
 };
 use crate::domain::report::{Status, DESCRIPTION_MAX, TITLE_MAX};
 use crate::domain::validate;
 use crate::error::{AppError, AppResult};
-use crate::store::catalog::CategoryRow;
 use crate::store::moderation::{self, PublicText};
 use crate::store::queues::QueueScope;
 use crate::store::reports::ReportRow;
 use crate::store::{attachments, catalog, municipalities, naive, utc};
 
 const REASON_MAX: usize = 500;
-
-/// What the public reads of a report, beside the citizen's words.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct PublicVersion {
-    /// The policy of the report's category (or of the comune).
-    pub policy: Policy,
-    /// The title as the public reads it (staff's version, or the citizen's
-    /// masked).
-    pub public_title: String,
-    pub public_description: String,
-    /// Staff's version, if one was written.
-    pub edited_title: Option<String>,
-    pub edited_description: Option<String>,
-    /// Whether masking hides something of the citizen's words.
-    pub masked: bool,
-}
-
-/// The public version of a report of `category` in a comune with `comune` policy.
-pub fn public_version(r: &ReportRow, comune: Policy, category: &CategoryRow) -> PublicVersion {
-    PublicVersion {
-        policy: effective(comune, category.publication()),
-        public_title: public_text(&r.title, r.public_title.as_deref()),
-        public_description: public_text(&r.description, r.public_description.as_deref()),
-        edited_title: r.public_title.clone(),
-        edited_description: r.public_description.clone(),
-        masked: has_personal_data(&r.title)
-            || has_personal_data(&r.description)
-            || r.address.as_deref().is_some_and(has_personal_data),
-    }
-}
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -186,7 +154,7 @@ pub async fn moderate(
             if let Some(next) = next {
                 moderation::set_report(conn, &report, next, &actor, reason, now)?;
             }
-            let fresh = super::reports::find_by_code(conn, &code)?;
+            let fresh = crate::app::reports::find_by_code(conn, &code)?;
             Ok(report_view(
                 &bundle(conn, fresh, false)?,
                 Audience::Staff { personal: false },

@@ -22,8 +22,8 @@ use chrono::{DateTime, Duration, FixedOffset, Utc};
 use futures_util::StreamExt;
 use serde_json::{json, Value};
 
-use super::reports::create::{file, Filing};
 use super::AppState;
+use crate::app::reports::{file_report, Filing};
 use crate::domain::attributes;
 use crate::domain::publication::{public_address, public_text};
 use crate::domain::report::{validate_new_report, Actor, ActorKind, Filer, ReportDraft, Status};
@@ -238,7 +238,7 @@ fn requests_json(
     base: &str,
 ) -> crate::error::AppResult<Value> {
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-    let categories = super::reports::categories_of(conn, &rows)?;
+    let categories = crate::app::reports::categories_of(conn, &rows)?;
     let mut office_ids: Vec<String> = rows.iter().filter_map(|r| r.office_id.clone()).collect();
     office_ids.sort();
     office_ids.dedup();
@@ -571,7 +571,7 @@ async fn form_params(
         // Framing counts too: a part header that never ends is cut off.
         let mut multipart = actix_multipart::Multipart::new(
             req.headers(),
-            super::attachments::limited(payload, BODY_LIMIT + 16 * 1024),
+            super::params::limited(payload, BODY_LIMIT + 16 * 1024),
         );
         let (mut total, mut parts) = (0usize, 0usize);
         while let Some(field) = multipart.next().await {
@@ -711,7 +711,7 @@ async fn create_request(
     let municipality_id = m.id.clone();
     let filed = state
         .write_batched(move |c| {
-            let place = super::reports::locate(&st, c, valid.lat, valid.lon)?;
+            let place = crate::app::reports::locate(&st.territory, c, valid.lat, valid.lon)?;
             if place.id != municipality_id {
                 return Err(AppError::unprocessable(
                     "outside_territory",
@@ -731,7 +731,7 @@ async fn create_request(
                 .collect();
             let checked =
                 attributes::validate(&defs, &answers).map_err(|e| AppError::Validation(vec![e]))?;
-            file(
+            file_report(
                 c,
                 &municipality_id,
                 &valid,

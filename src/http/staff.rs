@@ -10,8 +10,8 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::auth::Staff;
 use super::dto::{report_view, Audience, CategoryRef, OfficeRef, ReportView, TimelineEntry};
-use super::reports::{bundle, categories_of, find_by_code};
 use super::AppState;
+use crate::app::reports::{bundle, categories_of, find_by_code};
 use crate::domain::permissions::{Action, Role, Scope};
 use crate::domain::report::{EventKind, Status};
 use crate::error::{AppError, AppResult};
@@ -150,7 +150,7 @@ pub async fn queue(
     let q = q.into_inner();
     let statuses = match q.status.as_deref() {
         None => vec![Status::New, Status::TakenIn, Status::InProgress],
-        Some(s) => super::reports::list::parse_statuses(Some(s))?,
+        Some(s) => crate::http::params::parse_statuses(Some(s))?,
     };
     let limit = super::dto::page_limit(q.limit, DEFAULT_LIMIT, MAX_LIMIT)?;
     let after = parse_cursor(q.cursor.as_deref())?;
@@ -178,7 +178,7 @@ pub async fn queue(
                         .unwrap_or_default(),
                 ),
             };
-            let category_ids = match super::reports::list::parse_codes(q.category.as_deref()) {
+            let category_ids = match crate::http::params::parse_codes(q.category.as_deref()) {
                 None => None,
                 Some(codes) => Some(catalog::category_ids_by_codes(conn, &codes)?),
             };
@@ -252,7 +252,7 @@ pub struct StaffReportView {
     /// The category's public-message templates, per target status.
     pub templates: Vec<crate::domain::templates::MessageTemplate>,
     /// What the public reads of it, and the policy that applies.
-    pub moderation: super::moderation::PublicVersion,
+    pub moderation: super::dto::PublicVersion,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -334,7 +334,7 @@ pub async fn detail(
                     .and_then(|a| serde_json::from_str(a).ok()),
                 media_url: b.report.media_url.clone(),
                 templates: b.category.templates(),
-                moderation: super::moderation::public_version(&b.report, comune, &b.category),
+                moderation: super::dto::public_version(&b.report, comune, &b.category),
                 report: report_view(&b, Audience::Staff { personal }),
                 events,
             })

@@ -7,7 +7,7 @@ use chrono::Utc;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::{bundle, find_by_code, find_for_update, require_token};
+use crate::app::reports::{bundle, find_by_code, find_for_update, require_token};
 use crate::domain::report::{Actor, EventKind, Status};
 use crate::domain::validate;
 use crate::error::{AppError, AppResult};

@@ -9,9 +9,9 @@ use actix_web::{get, web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::list::{parse_bbox, parse_codes, parse_statuses};
 use crate::domain::grid::{self, ClusterGrid};
 use crate::error::{AppError, AppResult};
+use crate::http::params::{parse_bbox, parse_codes, parse_statuses};
 use crate::http::AppState;
 use crate::store::{catalog, spatial};
 

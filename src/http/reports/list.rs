@@ -5,13 +5,12 @@ use actix_web::{get, web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::categories_of;
-use crate::domain::report::Status;
+use crate::app::reports::categories_of;
 use crate::error::{AppError, AppResult};
 use crate::http::dto::{summary, ReportSummary};
+use crate::http::params::{parse_bbox, parse_codes, parse_statuses};
 use crate::http::AppState;
 use crate::store::reports::{self, ListFilter};
-use crate::store::spatial::Bbox;
 
 pub const DEFAULT_LIMIT: i64 = 50;
 pub const MAX_LIMIT: i64 = 200;
@@ -40,78 +39,6 @@ pub struct ReportPage {
     pub items: Vec<ReportSummary>,
     /// Pass as `cursor` for the next page; absent on the last page.
     pub next_cursor: Option<String>,
-}
-
-pub fn parse_bbox(s: &str) -> AppResult<Bbox> {
-    let bad = || {
-        AppError::bad_request(
-            "invalid_bbox",
-            "bbox must be minLon,minLat,maxLon,maxLat in degrees, min < max",
-        )
-    };
-    let parts: Vec<f64> = s
-        .split(',')
-        .map(|p| p.trim().parse::<f64>())
-        .collect::<Result<_, _>>()
-        .map_err(|_| bad())?;
-    let [min_lon, min_lat, max_lon, max_lat] = parts[..] else {
-        return Err(bad());
-    };
-    let ok = parts.iter().all(|v| v.is_finite())
-        && (-180.0..=180.0).contains(&min_lon)
-        && (-180.0..=180.0).contains(&max_lon)
-        && (-90.0..=90.0).contains(&min_lat)
-        && (-90.0..=90.0).contains(&max_lat)
-        && min_lon < max_lon
-        && min_lat < max_lat;
-    if ok {
-        Ok(Bbox {
-            min_lon,
-            min_lat,
-            max_lon,
-            max_lat,
-        })
-    } else {
-        Err(bad())
-    }
-}
-
-pub fn parse_statuses(s: Option<&str>) -> AppResult<Vec<Status>> {
-    match s {
-        None => Ok(Status::ALL
-            .iter()
-            .copied()
-            .filter(|s| *s != Status::Rejected)
-            .collect()),
-        Some(items) => items
-            .split(',')
-            .map(|p| p.trim().parse::<Status>())
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| {
-                AppError::bad_request(
-                    "invalid_status",
-                    format!("{e}: statuses are {}", status_names()),
-                )
-            }),
-    }
-}
-
-fn status_names() -> String {
-    Status::ALL
-        .iter()
-        .map(|s| s.as_str())
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-pub fn parse_codes(s: Option<&str>) -> Option<Vec<String>> {
-    s.map(|items| {
-        items
-            .split(',')
-            .map(|p| p.trim().to_string())
-            .filter(|p| !p.is_empty())
-            .collect()
-    })
 }
 
 #[utoipa::path(

@@ -5,11 +5,11 @@ use actix_web::{get, web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::categories_of;
-use super::list::parse_codes;
+use crate::app::reports::categories_of;
 use crate::domain::validate;
 use crate::error::{AppError, AppResult};
 use crate::http::dto::{summary, ReportSummary};
+use crate::http::params::parse_codes;
 use crate::http::AppState;
 use crate::store::{catalog, reports};
 

@@ -5,7 +5,7 @@ use actix_web::{get, web, HttpResponse};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::{bundle, find_by_code, require_token};
+use crate::app::reports::{bundle, find_by_code, require_token};
 use crate::error::{AppError, AppResult};
 use crate::http::dto::{report_view, Audience, ReportView};
 use crate::http::AppState;

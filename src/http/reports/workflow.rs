@@ -7,7 +7,7 @@ use chrono::Utc;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::{bundle, find_by_code, find_for_update};
+use crate::app::reports::{bundle, find_by_code, find_for_update};
 use crate::domain::permissions::{Action, Scope};
 use crate::domain::report::{EventKind, RejectionReason, Status};
 use crate::domain::validate;
