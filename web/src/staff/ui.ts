@@ -98,7 +98,11 @@ export function errorText(err: unknown): string {
   return t('staff.errors.unexpected');
 }
 
-/** A green confirmation box, announced politely. */
+/**
+ * A green confirmation box, announced politely. After a change the console
+ * says it once the page shows the change (its arguments read before the
+ * reload): what follows the message can be used at once.
+ */
 export function showSuccess(box: HTMLElement, text: string, ...more: Child[]): void {
   box.hidden = false;
   box.className = 'alert alert-success staff-alert';

@@ -122,9 +122,10 @@ export async function adminPage(ctx: PageCtx): Promise<void> {
               method: 'POST',
               json: { code: code.value.trim(), name: name.value.trim(), kind: kind.value, email: email.value.trim() || null },
             });
-            showSuccess(flash, t('staff.admin.offices.created', { name: created.name }));
+            const said: Parameters<typeof showSuccess> = [flash, t('staff.admin.offices.created', { name: created.name })];
             form.reset();
             await reload();
+            showSuccess(...said);
           } catch (e) {
             if (e instanceof ApiError && e.fields.length) showError(box, e, showFieldErrors(form, e));
             else showError(box, e);
@@ -180,8 +181,9 @@ export async function adminPage(ctx: PageCtx): Promise<void> {
               method: 'POST',
               json: moveTo.value ? { move_to: moveTo.value } : {},
             });
-            showSuccess(flash, t('staff.admin.offices.deactivated'));
+            const said: Parameters<typeof showSuccess> = [flash, t('staff.admin.offices.deactivated')];
             await reload();
+            showSuccess(...said);
           } catch (e) {
             if (e instanceof ApiError && e.fields.length) showError(box, e, showFieldErrors(form, e));
             else showError(box, e);
@@ -262,8 +264,9 @@ export async function adminPage(ctx: PageCtx): Promise<void> {
               method: 'POST',
               json: { username: username.value.trim(), display_name: name.value.trim(), role: role.value, offices: office.value ? [office.value] : [] },
             });
-            showSuccess(flash, t('staff.admin.accounts.created', { username: created.username, password: created.initial_password ?? '' }));
+            const said: Parameters<typeof showSuccess> = [flash, t('staff.admin.accounts.created', { username: created.username, password: created.initial_password ?? '' })];
             await reload();
+            showSuccess(...said);
           } catch (e) {
             if (e instanceof ApiError && e.fields.length) showError(box, e, showFieldErrors(form, e));
             else showError(box, e);
@@ -303,8 +306,9 @@ export async function adminPage(ctx: PageCtx): Promise<void> {
               : [
                   accountAction(t(u.active === false ? 'staff.admin.accounts.enable' : 'staff.admin.accounts.disable', { username: u.username }), async () => {
                     await api(`admin/users/${encodeURIComponent(u.id)}`, { method: 'PATCH', json: { active: u.active === false } });
-                    showSuccess(flash, t(u.active === false ? 'staff.admin.accounts.enabledDone' : 'staff.admin.accounts.disabledDone', { username: u.username }));
+                    const said: Parameters<typeof showSuccess> = [flash, t(u.active === false ? 'staff.admin.accounts.enabledDone' : 'staff.admin.accounts.disabledDone', { username: u.username })];
                     await reload();
+                    showSuccess(...said);
                   }),
                   accountAction(t('staff.admin.accounts.reset', { username: u.username }), async () => {
                     const p = await api<{ password: string }>(`admin/users/${encodeURIComponent(u.id)}/password`, { method: 'POST' });

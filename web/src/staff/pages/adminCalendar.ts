@@ -97,8 +97,9 @@ function settingsForm(d: CalendarDeps): HTMLFormElement {
           publication_policy: publication.value,
         },
       });
-      showSuccess(d.flash, t('staff.admin.calendar.saved'));
+      const said: Parameters<typeof showSuccess> = [d.flash, t('staff.admin.calendar.saved')];
       await d.reload();
+      showSuccess(...said);
     },
     weekdays,
     field(t('staff.admin.calendar.hours'), hours, { name: 'office_hours', hint: t('staff.admin.calendar.hoursHint') }),
@@ -116,8 +117,9 @@ function holidaysTable(d: CalendarDeps): HTMLElement {
   const remove = async (day: Holiday) => {
     const query = day.kind === 'annual' ? { every_year: 'true' } : undefined;
     await api(`admin/holidays/${day.date}`, { method: 'DELETE', query });
-    showSuccess(d.flash, t('staff.admin.calendar.removed', { name: day.name }));
+    const said: Parameters<typeof showSuccess> = [d.flash, t('staff.admin.calendar.removed', { name: day.name })];
     await d.reload();
+    showSuccess(...said);
   };
   return h(
     'div',
@@ -174,9 +176,10 @@ function holidayForm(d: CalendarDeps): HTMLFormElement {
         method: 'POST',
         json: { date: day.value, name: name.value.trim(), every_year: kind.value === 'annual', reopened: kind.value === 'reopened' },
       });
-      showSuccess(d.flash, t('staff.admin.calendar.added', { name: name.value.trim() }));
+      const said: Parameters<typeof showSuccess> = [d.flash, t('staff.admin.calendar.added', { name: name.value.trim() })];
       form.reset();
       await d.reload();
+      showSuccess(...said);
     },
     field(t('staff.admin.calendar.date'), day, { name: 'date', required: true }),
     field(t('staff.admin.calendar.name'), name, { name: 'name', required: true, hint: t('staff.admin.calendar.nameHint') }),
@@ -188,8 +191,9 @@ function holidayForm(d: CalendarDeps): HTMLFormElement {
 function deadLetters(d: CalendarDeps): HTMLElement[] {
   const retry = async (n: DeadNotification) => {
     await api(`admin/outbox/${encodeURIComponent(n.id)}/retry`, { method: 'POST' });
-    showSuccess(d.flash, t('staff.admin.dead.retried'));
+    const said: Parameters<typeof showSuccess> = [d.flash, t('staff.admin.dead.retried')];
     await d.reload();
+    showSuccess(...said);
   };
   return [
     h('h3', { class: 'h5 mt-4', id: 'admin-dead' }, t('staff.admin.dead.title')),

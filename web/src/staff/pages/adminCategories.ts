@@ -139,8 +139,9 @@ function newCategoryForm(d: CategoriesDeps): HTMLElement {
         },
       });
       form.reset();
-      showSuccess(d.flash, t('staff.admin.categories.created', { name: categoryName(created) }));
+      const said: Parameters<typeof showSuccess> = [d.flash, t('staff.admin.categories.created', { name: categoryName(created) })];
       await d.reload();
+      showSuccess(...said);
     },
     field(t('staff.admin.categories.code'), code, { name: 'code', required: true, hint: t('staff.admin.categories.codeHint') }),
     field(t('staff.admin.categories.nameIt'), nameIt, { name: 'name_it', required: true }),
@@ -195,8 +196,9 @@ function editForm(d: CategoriesDeps, c: AdminCategory, close: () => void): HTMLF
           ...(office.value && office.value !== c.office ? { office: office.value } : {}),
         },
       });
-      showSuccess(d.flash, t('staff.admin.categories.updated', { name: nameIt.value.trim() }));
+      const said: Parameters<typeof showSuccess> = [d.flash, t('staff.admin.categories.updated', { name: nameIt.value.trim() })];
       await d.reload();
+      showSuccess(...said);
     },
     field(t('staff.admin.categories.nameIt'), nameIt, { name: 'name_it', required: true }),
     field(t('staff.admin.categories.nameEn'), nameEn, { name: 'name_en', required: true }),

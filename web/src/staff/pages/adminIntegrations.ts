@@ -82,8 +82,9 @@ function officeEditor(d: IntegrationDeps): HTMLElement {
           json: { name: name.value.trim(), kind: kind.value, email: email.value.trim(), phone: phone.value.trim(), webhook_url: hook.value.trim() },
         });
         const secret = changed.webhook_secret ? once(t('staff.admin.integrations.secret'), changed.webhook_secret) : null;
-        showSuccess(d.flash, t('staff.admin.integrations.updated', { name: changed.name }), secret);
+        const said: Parameters<typeof showSuccess> = [d.flash, t('staff.admin.integrations.updated', { name: changed.name }), secret];
         await d.reload();
+        showSuccess(...said);
         // The section was redrawn: the focus goes to what was said (a secret is read now or never).
         d.flash.focus();
       },
@@ -114,8 +115,9 @@ function keysTable(d: IntegrationDeps): HTMLElement {
   const revoke = async (k: ApiKey) => {
     try {
       await api(`admin/api-keys/${encodeURIComponent(k.id)}`, { method: 'DELETE' });
-      showSuccess(d.flash, t('staff.admin.integrations.revoked', { name: k.name }));
+      const said: Parameters<typeof showSuccess> = [d.flash, t('staff.admin.integrations.revoked', { name: k.name })];
       await d.reload();
+      showSuccess(...said);
     } catch (e) {
       showError(d.flash, e);
     }
@@ -166,9 +168,10 @@ function keyForm(d: IntegrationDeps): HTMLFormElement {
     h('h3', { class: 'h5 mt-4', id: 'admin-new-key' }, t('staff.admin.integrations.newKey')),
     async (form) => {
       const issued = await api<{ key: string }>('admin/api-keys', { method: 'POST', json: { name: name.value.trim(), office: office.value || null } });
-      showSuccess(d.flash, t('staff.admin.integrations.issued', { name: name.value.trim() }), once(t('staff.admin.integrations.key'), issued.key));
+      const said: Parameters<typeof showSuccess> = [d.flash, t('staff.admin.integrations.issued', { name: name.value.trim() }), once(t('staff.admin.integrations.key'), issued.key)];
       form.reset();
       await d.reload();
+      showSuccess(...said);
       d.flash.focus();
     },
     field(t('staff.admin.integrations.keyName'), name, { name: 'name', required: true, hint: t('staff.admin.integrations.keyNameHint') }),

@@ -69,7 +69,7 @@ export function platformSection(served: ServedComune[], flash: HTMLElement, relo
               admin: { username: username.value.trim(), display_name: name.value.trim() },
             },
           });
-          showSuccess(
+          const said: Parameters<typeof showSuccess> = [
             flash,
             t('staff.admin.platform.added', {
               name: added.comune.name,
@@ -77,8 +77,9 @@ export function platformSection(served: ServedComune[], flash: HTMLElement, relo
               username: added.admin_username,
               password: added.admin_password,
             }),
-          );
+          ];
           await reload();
+          showSuccess(...said);
         } catch (e) {
           if (e instanceof ApiError && e.fields.length) showError(box, e, showFieldErrors(form, e));
           else showError(box, e);

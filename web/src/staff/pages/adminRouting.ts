@@ -96,8 +96,9 @@ function zonesTable(d: RoutingDeps): HTMLElement {
                   onclick: async () => {
                     try {
                       await api(`admin/zones/${encodeURIComponent(z.id)}`, { method: 'DELETE' });
-                      showSuccess(d.flash, t('staff.admin.zones.deleted', { name: z.name }));
+                      const said: Parameters<typeof showSuccess> = [d.flash, t('staff.admin.zones.deleted', { name: z.name })];
                       await d.reload();
+                      showSuccess(...said);
                     } catch (e) {
                       showError(d.flash, e);
                     }
@@ -213,8 +214,9 @@ function zoneForm(d: RoutingDeps): HTMLElement {
       });
       form.reset();
       drawing.clear();
-      showSuccess(d.flash, t('staff.admin.zones.created', { name: zoneName }));
+      const said: Parameters<typeof showSuccess> = [d.flash, t('staff.admin.zones.created', { name: zoneName })];
       await d.reload();
+      showSuccess(...said);
     },
     field(t('staff.admin.zones.name'), name, { name: 'name', required: true }),
     field(t('staff.admin.zones.office'), office, { name: 'office', required: true }),
