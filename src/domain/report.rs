@@ -184,6 +184,35 @@ pub struct TransitionNotAllowed {
 /// `taken_in` to `resolved`; `rejected` and `not_competent` from any open working
 /// state; `resolved → in_progress` when the citizen reopens; `not_competent → new`
 /// when a supervisor re-routes the report.
+/// Why the report `report_id` cannot be marked a duplicate of `original`, if
+/// it cannot: the original must be another report of the same comune that is
+/// itself neither rejected nor a duplicate (nor a duplicate of this one).
+pub fn duplicate_refusal(
+    report_id: i64,
+    report_comune: &str,
+    original: (i64, &str, Status, Option<i64>),
+) -> Option<&'static str> {
+    let (original_id, original_comune, original_status, original_duplicate_of) = original;
+    if original_id == report_id || original_duplicate_of == Some(report_id) {
+        Some("a report cannot duplicate itself")
+    } else if original_comune != report_comune {
+        Some("the original is in another municipality")
+    } else if original_duplicate_of.is_some() || original_status == Status::Rejected {
+        Some("the original is itself rejected or a duplicate: choose the report it points to")
+    } else {
+        None
+    }
+}
+
+/// Whether a report in `status` may be re-routed (another category or
+/// office): while no office has finished with it.
+pub fn may_be_rerouted(status: Status) -> bool {
+    matches!(
+        status,
+        Status::New | Status::TakenIn | Status::InProgress | Status::NotCompetent
+    )
+}
+
 pub fn check_transition(from: Status, to: Status) -> Result<(), TransitionNotAllowed> {
     use Status::*;
     let allowed = matches!(
@@ -463,6 +492,39 @@ pub fn validate_new_report(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_duplicate_points_to_a_live_original_of_its_own_comune() {
+        let pisa = "050026";
+        let ok = (2, pisa, Status::TakenIn, None);
+        assert_eq!(duplicate_refusal(1, pisa, ok), None);
+        assert!(duplicate_refusal(1, pisa, (1, pisa, Status::New, None)).is_some());
+        assert!(
+            duplicate_refusal(1, pisa, (2, pisa, Status::New, Some(1))).is_some(),
+            "not in a circle"
+        );
+        assert!(duplicate_refusal(1, pisa, (2, "048001", Status::New, None)).is_some());
+        assert!(duplicate_refusal(1, pisa, (2, pisa, Status::Rejected, None)).is_some());
+        assert!(duplicate_refusal(1, pisa, (2, pisa, Status::New, Some(3))).is_some());
+    }
+
+    #[test]
+    fn only_reports_no_office_has_finished_with_are_rerouted() {
+        let rerouted: Vec<Status> = Status::ALL
+            .iter()
+            .copied()
+            .filter(|s| may_be_rerouted(*s))
+            .collect();
+        assert_eq!(
+            rerouted,
+            [
+                Status::New,
+                Status::TakenIn,
+                Status::InProgress,
+                Status::NotCompetent
+            ]
+        );
+    }
 
     #[test]
     fn every_pair_of_statuses_is_decided() {

@@ -12,7 +12,7 @@ use utoipa::ToSchema;
 
 use super::AppState;
 use crate::auth::{dummy_hash, verify_password};
-use crate::domain::permissions::{decide, Action, Decision, Role, Scope, StaffActor};
+use crate::domain::permissions::{Action, Role, Scope, StaffActor};
 use crate::domain::report::{Actor, ActorKind};
 use crate::error::{AppError, AppResult};
 use crate::store::users::{self, User};
@@ -103,14 +103,7 @@ impl Staff {
         scope: Scope<'_>,
         not_found_code: &'static str,
     ) -> AppResult<()> {
-        match decide(&self.actor, action, scope) {
-            Decision::Allow => Ok(()),
-            Decision::Hidden => Err(AppError::not_found(not_found_code, "not found")),
-            Decision::Forbidden => Err(AppError::Forbidden {
-                code: "forbidden",
-                message: format!("a {} cannot do this", self.actor.role),
-            }),
-        }
+        crate::app::permit(&self.actor, action, scope, not_found_code)
     }
 }
 

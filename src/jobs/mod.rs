@@ -423,17 +423,11 @@ fn sweep_and_notify_run(
     // Past the category's resolution target: the citizen hears that it takes longer.
     loop {
         let n = store.write(|c| {
-            let late = reports::claim_late(c, naive(now), SWEEP_BATCH)?;
+            let message = crate::notify::templates::RESOLUTION_LATE;
+            let late = reports::claim_late(c, naive(now), SWEEP_BATCH, message)?;
             for r in &late {
                 let status = r.status()?;
-                crate::notify::plan::changed(
-                    c,
-                    r,
-                    status,
-                    Some("La risoluzione richiede più tempo del previsto: l'ufficio sta lavorando alla segnalazione."),
-                    true,
-                    links,
-                )?;
+                crate::notify::plan::changed(c, r, status, Some(message), true, links)?;
             }
             Ok(late.len())
         })?;

@@ -16,6 +16,23 @@ const BASE_HTML_HEAD: &str = r#"<!doctype html><html lang="{{ lang }}"><head><me
 const BASE_HTML_FOOT: &str =
     r#"<p style="color:#555;font-size:14px">{{ municipality }} — segnala</p></body></html>"#;
 
+/// What the citizen reads (on the report's page and by e-mail) when a report
+/// passes its resolution target.
+pub const RESOLUTION_LATE: &str =
+    "La risoluzione richiede più tempo del previsto: l'ufficio sta lavorando alla segnalazione.";
+
+/// What a duplicate's timeline says (both languages: it is public).
+pub fn already_reported_event(original: &str) -> String {
+    format!(
+        "La segnalazione era già stata fatta: segui {original} per gli aggiornamenti. / Already reported: follow {original}."
+    )
+}
+
+/// What the duplicate's citizen is told.
+pub fn already_reported(original: &str) -> String {
+    format!("La segnalazione era già stata fatta: segua {original} per gli aggiornamenti.")
+}
+
 /// `(name, source)`; the HTML ones get the shared head and foot.
 const TEMPLATES: &[(&str, &str)] = &[
     ("it/received.subject", "Segnalazione {{ code }} ricevuta"),

@@ -15,6 +15,7 @@ use super::municipalities;
 use super::schema::reports;
 use super::{naive, utc, DbConn};
 use crate::domain::calendar::{Calendar, DeadlineMode};
+use crate::domain::escalation::next_step;
 use crate::domain::report::{Actor, EventKind, Status};
 use crate::error::AppResult;
 
@@ -39,6 +40,17 @@ impl Outcome {
 }
 
 type Candidate = (i64, String, i32, Option<NaiveDateTime>, Option<String>);
+
+/// One escalation to attempt: the report, the level it is claimed from and
+/// the one it reaches, when the next is due.
+struct Planned {
+    id: i64,
+    from_level: i32,
+    level: i32,
+    next_at: Option<NaiveDateTime>,
+    due_at: Option<NaiveDateTime>,
+    office_id: Option<String>,
+}
 
 /// Reports whose next escalation is due, oldest first (index `reports_sweep`).
 pub fn due(conn: &mut DbConn, now: DateTime<Utc>, limit: i64) -> AppResult<Vec<Candidate>> {
@@ -102,9 +114,9 @@ pub fn escalate_batch(
     let mut calendars: HashMap<String, (Calendar, DeadlineMode)> = HashMap::new();
     let mut planned = Vec::with_capacity(candidates.len());
     for (id, municipality_id, level, due_at, office_id) in candidates {
-        let next_level = level + 1;
-        let next_at = match (next_level, policy.level2_after_hours, due_at) {
-            (1, Some(hours), Some(due_at)) => {
+        let step = next_step(level, policy.level2_after_hours);
+        let next_at = match (step.next_after_hours, due_at) {
+            (Some(hours), Some(due_at)) => {
                 if !calendars.contains_key(&municipality_id) {
                     let calendar = municipalities::calendar(conn, &municipality_id)?;
                     let mode = municipalities::find(conn, &municipality_id)?
@@ -117,7 +129,14 @@ pub fn escalate_batch(
             }
             _ => None,
         };
-        planned.push((id, level, next_level, next_at, due_at, office_id));
+        planned.push(Planned {
+            id,
+            from_level: level,
+            level: step.level,
+            next_at,
+            due_at,
+            office_id,
+        });
     }
 
     let claimed: Vec<usize> = match conn {
@@ -140,11 +159,13 @@ pub fn escalate_batch(
             let mut q = diesel::sql_query(sql)
                 .into_boxed::<diesel::pg::Pg>()
                 .bind::<diesel::sql_types::Timestamp, _>(at);
-            for (id, _, next_level, next_at, _, _) in &planned {
+            for p in &planned {
                 q = q
-                    .bind::<diesel::sql_types::BigInt, _>(*id)
-                    .bind::<diesel::sql_types::Integer, _>(*next_level)
-                    .bind::<diesel::sql_types::Nullable<diesel::sql_types::Timestamp>, _>(*next_at);
+                    .bind::<diesel::sql_types::BigInt, _>(p.id)
+                    .bind::<diesel::sql_types::Integer, _>(p.level)
+                    .bind::<diesel::sql_types::Nullable<diesel::sql_types::Timestamp>, _>(
+                        p.next_at,
+                    );
             }
             q.execute(c)?;
             (0..planned.len()).collect()
@@ -152,19 +173,19 @@ pub fn escalate_batch(
         DbConn::Pg(_) => Vec::new(),
         DbConn::Sqlite(_) => {
             let mut won = Vec::new();
-            for (i, (id, level, next_level, next_at, _, _)) in planned.iter().enumerate() {
-                // The claim: only the sweeper that moves the level from `level` wins.
+            for (i, p) in planned.iter().enumerate() {
+                // The claim: only the sweeper that moves the level from `from_level` wins.
                 let n = diesel::update(
                     reports::table
-                        .find(id)
+                        .find(p.id)
                         .filter(reports::status.eq(Status::New.as_str()))
-                        .filter(reports::escalation_level.eq(level))
+                        .filter(reports::escalation_level.eq(p.from_level))
                         .filter(reports::next_escalation_at.le(at)),
                 )
                 .set((
-                    reports::escalation_level.eq(next_level),
+                    reports::escalation_level.eq(p.level),
                     reports::escalated_at.eq(Some(at)),
-                    reports::next_escalation_at.eq(next_at),
+                    reports::next_escalation_at.eq(p.next_at),
                 ))
                 .execute(conn)?;
                 if n == 1 {
@@ -179,23 +200,23 @@ pub fn escalate_batch(
     let mut escalated = Vec::with_capacity(claimed.len());
     let mut rows = Vec::with_capacity(claimed.len());
     for i in claimed {
-        let (id, _, next_level, next_at, due_at, office_id) = &planned[i];
+        let p = &planned[i];
         rows.push(
-            events::NewEvent::new(*id, at, &Actor::system(), EventKind::Escalated).data(
+            events::NewEvent::new(p.id, at, &Actor::system(), EventKind::Escalated).data(
                 serde_json::json!({
-                    "level": next_level,
-                    "take_in_due_at": due_at.map(utc),
-                    "office_id": office_id,
-                    "next_escalation_at": next_at.map(utc),
+                    "level": p.level,
+                    "take_in_due_at": p.due_at.map(utc),
+                    "office_id": p.office_id,
+                    "next_escalation_at": p.next_at.map(utc),
                 }),
             ),
         );
-        if *next_level == 1 {
+        if p.level == 1 {
             outcome.level1 += 1;
         } else {
             outcome.level2 += 1;
         }
-        escalated.push((*id, *next_level));
+        escalated.push((p.id, p.level));
     }
     events::append_many(conn, rows)?;
     Ok((outcome, escalated))

@@ -455,10 +455,7 @@ pub fn reassign(conn: &mut DbConn, report_id: i64, r: Reassign<'_>) -> AppResult
         .select(ReportRow::as_select())
         .first(conn)?;
     let from = current.status()?;
-    if !matches!(
-        from,
-        Status::New | Status::TakenIn | Status::InProgress | Status::NotCompetent
-    ) {
+    if !crate::domain::report::may_be_rerouted(from) {
         return Err(AppError::conflict(
             "cannot_reassign",
             format!("a {from} report cannot be re-routed"),
@@ -579,24 +576,9 @@ pub fn mark_duplicate(
     report_id: i64,
     original: &ReportRow,
     actor: &Actor,
+    public_message: String,
     now: DateTime<Utc>,
 ) -> AppResult<ReportRow> {
-    let current: ReportRow = reports::table
-        .find(report_id)
-        .select(ReportRow::as_select())
-        .first(conn)?;
-    if original.id == current.id || original.duplicate_of == Some(current.id) {
-        return Err(AppError::unprocessable(
-            "invalid_duplicate",
-            "a report cannot duplicate itself",
-        ));
-    }
-    if original.municipality_id != current.municipality_id {
-        return Err(AppError::unprocessable(
-            "invalid_duplicate",
-            "the original is in another municipality",
-        ));
-    }
     diesel::update(reports::table.find(report_id))
         .set(reports::duplicate_of.eq(Some(original.id)))
         .execute(conn)?;
@@ -606,10 +588,7 @@ pub fn mark_duplicate(
         &Transition {
             to: Status::Rejected,
             actor: actor.clone(),
-            public_message: Some(format!(
-                "La segnalazione era già stata fatta: segui {} per gli aggiornamenti. / Already reported: follow {}.",
-                original.code, original.code
-            )),
+            public_message: Some(public_message),
             internal_note: None,
             data: Some(serde_json::json!({"reason": "duplicate", "duplicate_of": original.code})),
             kind: None,
@@ -717,8 +696,13 @@ pub fn by_codes(
 }
 
 /// Claims (once each) open reports past their resolution target: marks them
-/// and writes a public message. Returns the claimed reports.
-pub fn claim_late(conn: &mut DbConn, now: NaiveDateTime, limit: i64) -> AppResult<Vec<ReportRow>> {
+/// and writes `message` on their public timeline. Returns the claimed reports.
+pub fn claim_late(
+    conn: &mut DbConn,
+    now: NaiveDateTime,
+    limit: i64,
+    message: &str,
+) -> AppResult<Vec<ReportRow>> {
     let open: Vec<&str> = Status::ACTIVE.iter().map(|s| s.as_str()).collect();
     let ids: Vec<i64> = reports::table
         .filter(reports::status.eq_any(&open))
@@ -743,8 +727,7 @@ pub fn claim_late(conn: &mut DbConn, now: NaiveDateTime, limit: i64) -> AppResul
         if n == 1 {
             events::append(
                 conn,
-                NewEvent::new(id, now, &Actor::system(), EventKind::PublicMessage)
-                    .message("La risoluzione richiede più tempo del previsto: l'ufficio sta lavorando alla segnalazione."),
+                NewEvent::new(id, now, &Actor::system(), EventKind::PublicMessage).message(message),
             )?;
             claimed.push(
                 reports::table

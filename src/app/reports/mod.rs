@@ -2,8 +2,10 @@
 //! (the comune of a point, a report by code — locked for a change — with
 //! what its view needs, the citizen's tracking token).
 
+mod duplicate;
 mod filing;
 
+pub use duplicate::mark_duplicate;
 pub use filing::{file_report, Filed, Filing};
 
 use std::collections::HashMap;

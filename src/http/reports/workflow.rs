@@ -7,7 +7,7 @@ use chrono::Utc;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use crate::app::reports::{bundle, find_by_code, find_for_update};
+use crate::app::reports::{bundle, find_for_update, mark_duplicate};
 use crate::domain::permissions::{Action, Scope};
 use crate::domain::report::{EventKind, RejectionReason, Status};
 use crate::domain::validate;
@@ -307,61 +307,13 @@ pub async fn duplicate(
     let links = state.config.links();
     let view = state
         .write(move |conn| {
-            // Lock both reports, lower id first, so that "A duplicates B" and
-            // "B duplicates A" at the same moment cannot both succeed.
-            let first = find_by_code(conn, &code)?;
-            staff.require(
-                Action::MarkDuplicate,
-                Scope::report(&first.municipality_id, first.office_id.as_deref()),
-                "report_not_found",
-            )?;
-            let other = crate::store::reports::by_code(conn, &original_code)?
-                .filter(|o| o.municipality_id == first.municipality_id)
-                .ok_or_else(|| {
-                    AppError::field(
-                        "of",
-                        "unknown_report",
-                        format!("no report {original_code} here"),
-                    )
-                })?;
-            let (report, original) = if first.id <= other.id {
-                let a = find_for_update(conn, &code)?;
-                (a, find_for_update(conn, &original_code)?)
-            } else {
-                let b = find_for_update(conn, &original_code)?;
-                (find_for_update(conn, &code)?, b)
-            };
-            staff.require(
-                Action::MarkDuplicate,
-                Scope::report(&report.municipality_id, report.office_id.as_deref()),
-                "report_not_found",
-            )?;
-            if original.duplicate_of.is_some() || original.status == Status::Rejected.as_str() {
-                return Err(AppError::unprocessable(
-                    "invalid_duplicate",
-                    format!(
-                        "{} is itself rejected or a duplicate: choose the report it points to",
-                        original.code
-                    ),
-                ));
-            }
-            let updated = reports::mark_duplicate(
+            let updated = mark_duplicate(
                 conn,
-                report.id,
-                &original,
+                &staff.actor,
                 &staff.event_actor(),
+                &code,
+                &original_code,
                 Utc::now(),
-            )?;
-            let told = format!(
-                "La segnalazione era già stata fatta: segua {} per gli aggiornamenti.",
-                original.code
-            );
-            crate::notify::plan::changed(
-                conn,
-                &updated,
-                Status::Rejected,
-                Some(&told),
-                false,
                 &links,
             )?;
             Ok(report_view(

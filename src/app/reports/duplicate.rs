@@ -1,0 +1,84 @@
+//! Marking a report as a duplicate of another: it is rejected, its timeline
+//! and its citizen point to the original.
+
+use chrono::{DateTime, Utc};
+
+use super::find_for_update;
+use crate::domain::permissions::{Action, Scope, StaffActor};
+use crate::domain::report::{duplicate_refusal, Actor, Status};
+use crate::error::{AppError, AppResult};
+use crate::notify::{plan, templates};
+use crate::store::reports::{self, ReportRow};
+use crate::store::DbConn;
+
+/// Marks the report `code` as a duplicate of `original_code`, in the
+/// caller's write transaction; `actor` is the staff member, `by` what the
+/// timeline names.
+pub fn mark_duplicate(
+    conn: &mut DbConn,
+    actor: &StaffActor,
+    by: &Actor,
+    code: &str,
+    original_code: &str,
+    now: DateTime<Utc>,
+    links: &plan::Links,
+) -> AppResult<ReportRow> {
+    let first = super::find_by_code(conn, code)?;
+    super::super::permit(
+        actor,
+        Action::MarkDuplicate,
+        Scope::report(&first.municipality_id, first.office_id.as_deref()),
+        "report_not_found",
+    )?;
+    let other = reports::by_code(conn, original_code)?
+        .filter(|o| o.municipality_id == first.municipality_id)
+        .ok_or_else(|| {
+            AppError::field(
+                "of",
+                "unknown_report",
+                format!("no report {original_code} here"),
+            )
+        })?;
+    // Both locked, lower id first, so that "A duplicates B" and "B
+    // duplicates A" at the same moment cannot both succeed.
+    let (report, original) = if first.id <= other.id {
+        let a = find_for_update(conn, code)?;
+        (a, find_for_update(conn, original_code)?)
+    } else {
+        let b = find_for_update(conn, original_code)?;
+        (find_for_update(conn, code)?, b)
+    };
+    super::super::permit(
+        actor,
+        Action::MarkDuplicate,
+        Scope::report(&report.municipality_id, report.office_id.as_deref()),
+        "report_not_found",
+    )?;
+    let refusal = duplicate_refusal(
+        report.id,
+        &report.municipality_id,
+        (
+            original.id,
+            &original.municipality_id,
+            original.status()?,
+            original.duplicate_of,
+        ),
+    );
+    if let Some(why) = refusal {
+        return Err(AppError::unprocessable(
+            "invalid_duplicate",
+            format!("{}: {why}", original.code),
+        ));
+    }
+    let updated = reports::mark_duplicate(
+        conn,
+        report.id,
+        &original,
+        by,
+        templates::already_reported_event(&original.code),
+        now,
+    )?;
+    let told = templates::already_reported(&original.code);
+    plan::changed(conn, &updated, Status::Rejected, Some(&told), false, links)?;
+    Ok(updated)
+}
