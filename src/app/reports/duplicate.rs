@@ -24,7 +24,7 @@ pub fn mark_duplicate(
     links: &plan::Links,
 ) -> AppResult<ReportRow> {
     let first = super::find_by_code(conn, code)?;
-    super::super::permit(
+    super::permit(
         actor,
         Action::MarkDuplicate,
         Scope::report(&first.municipality_id, first.office_id.as_deref()),
@@ -48,7 +48,7 @@ pub fn mark_duplicate(
         let b = find_for_update(conn, original_code)?;
         (find_for_update(conn, code)?, b)
     };
-    super::super::permit(
+    super::permit(
         actor,
         Action::MarkDuplicate,
         Scope::report(&report.municipality_id, report.office_id.as_deref()),

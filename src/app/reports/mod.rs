@@ -4,9 +4,13 @@
 
 mod duplicate;
 mod filing;
+pub mod workflow;
 
 pub use duplicate::mark_duplicate;
 pub use filing::{file_report, Filed, Filing};
+pub use workflow::{add_note, reassign, transition};
+
+use super::permit;
 
 use std::collections::HashMap;
 

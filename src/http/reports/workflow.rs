@@ -7,19 +7,17 @@ use chrono::Utc;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use crate::app::reports::{bundle, find_for_update, mark_duplicate};
-use crate::domain::permissions::{Action, Scope};
-use crate::domain::report::{EventKind, RejectionReason, Status};
+use crate::app::reports::workflow::{
+    add_note, reassign as reassign_report, transition as transition_report, ReassignInput,
+    TransitionInput, MESSAGE_MAX,
+};
+use crate::app::reports::{bundle, mark_duplicate};
+use crate::domain::report::{RejectionReason, Status};
 use crate::domain::validate;
 use crate::error::{AppError, AppResult};
 use crate::http::auth::Staff;
 use crate::http::dto::{report_view, Audience, ReportView};
 use crate::http::AppState;
-use crate::store::events::{self, NewEvent};
-use crate::store::reports::{self, apply_transition, Reassign, Transition};
-use crate::store::{catalog, naive};
-
-const MESSAGE_MAX: usize = 4000;
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -35,11 +33,6 @@ pub struct TransitionRequest {
     /// The problem cannot be fixed soon: a citizen with only a phone is called back.
     #[serde(default)]
     pub cannot_fix_soon: bool,
-}
-
-fn text(field: &'static str, v: Option<String>) -> AppResult<Option<String>> {
-    validate::optional_text(field, v.as_deref(), MESSAGE_MAX)
-        .map_err(|e| AppError::Validation(vec![e]))
 }
 
 #[utoipa::path(
@@ -65,47 +58,25 @@ pub async fn transition(
     body: web::Json<TransitionRequest>,
 ) -> AppResult<HttpResponse> {
     let body = body.into_inner();
-    let public_message = text("public_message", body.public_message)?;
-    let internal_note = text("internal_note", body.internal_note)?;
-    if body.to == Status::Rejected && body.reason.is_none() {
-        return Err(AppError::field(
-            "reason",
-            "required",
-            "say why: not_municipal, invalid or duplicate",
-        ));
+    let change = TransitionInput {
+        to: body.to,
+        public_message: body.public_message,
+        internal_note: body.internal_note,
+        reason: body.reason,
+        cannot_fix_soon: body.cannot_fix_soon,
     }
-    if body.to == Status::Closed {
-        return Err(AppError::field(
-            "to",
-            "citizen_only",
-            "a report is closed by its citizen's confirmation",
-        ));
-    }
+    .validate()?;
     let code = code.into_inner();
     let links = state.config.links();
     let view = state
         .write(move |conn| {
-            let report = find_for_update(conn, &code)?;
-            staff.require(
-                Action::Transition,
-                Scope::report(&report.municipality_id, report.office_id.as_deref()),
-                "report_not_found",
-            )?;
-            let updated = apply_transition(
-                conn,
-                report.id,
-                &Transition {
-                    to: body.to,
-                    actor: staff.event_actor(),
-                    public_message: public_message.clone(),
-                    internal_note,
-                    data: body.reason.map(|r| serde_json::json!({"reason": r, "cannot_fix_soon": body.cannot_fix_soon})),
-                    kind: None,
-                    now: Utc::now(),
-                },
-            )?;
-            crate::notify::plan::changed(conn, &updated, body.to, public_message.as_deref(), body.cannot_fix_soon, &links)?;
-            Ok(report_view(&bundle(conn, updated, false)?, Audience::Staff { personal: false }))
+            let by = staff.event_actor();
+            let updated =
+                transition_report(conn, &staff.actor, &by, &code, change, Utc::now(), &links)?;
+            Ok(report_view(
+                &bundle(conn, updated, false)?,
+                Audience::Staff { personal: false },
+            ))
         })
         .await?;
     Ok(HttpResponse::Ok().json(view))
@@ -141,22 +112,8 @@ pub async fn note(
     let code = code.into_inner();
     state
         .write(move |conn| {
-            let report = find_for_update(conn, &code)?;
-            staff.require(
-                Action::AddNote,
-                Scope::report(&report.municipality_id, report.office_id.as_deref()),
-                "report_not_found",
-            )?;
-            events::append(
-                conn,
-                NewEvent::new(
-                    report.id,
-                    naive(Utc::now()),
-                    &staff.event_actor(),
-                    EventKind::InternalNote,
-                )
-                .message(note),
-            )
+            let by = staff.event_actor();
+            add_note(conn, &staff.actor, &by, &code, note, Utc::now())
         })
         .await?;
     Ok(HttpResponse::Created().finish())
@@ -196,74 +153,19 @@ pub async fn reassign(
     body: web::Json<ReassignRequest>,
 ) -> AppResult<HttpResponse> {
     let body = body.into_inner();
-    let reason = validate::required_text("reason", Some(&body.reason), 1000)
-        .map_err(|e| AppError::Validation(vec![e]))?;
-    if body.category.is_none() && body.office.is_none() {
-        return Err(AppError::field(
-            "category",
-            "required",
-            "give a new category, a new office, or both",
-        ));
+    let change = ReassignInput {
+        category: body.category,
+        office: body.office,
+        reason: body.reason,
     }
+    .validate()?;
     let code = code.into_inner();
     let links = state.config.links();
     let view = state
         .write(move |conn| {
-            let report = find_for_update(conn, &code)?;
-            staff.require(
-                Action::Reassign,
-                Scope::report(&report.municipality_id, report.office_id.as_deref()),
-                "report_not_found",
-            )?;
-            let category = match &body.category {
-                None => None,
-                Some(c) => {
-                    let row = catalog::category_by_code(conn, &report.municipality_id, c)?
-                        .filter(|c| c.active)
-                        .ok_or_else(|| {
-                            AppError::field(
-                                "category",
-                                "unknown_category",
-                                format!("no category `{c}` here"),
-                            )
-                        })?;
-                    if catalog::has_children(conn, &row.id)? {
-                        return Err(AppError::field(
-                            "category",
-                            "category_is_group",
-                            "choose a category, not a group",
-                        ));
-                    }
-                    Some(row)
-                }
-            };
-            let office_id = match &body.office {
-                None => None,
-                Some(o) => Some(
-                    catalog::office_by_code(conn, &report.municipality_id, o)?
-                        .filter(|o| o.active)
-                        .ok_or_else(|| {
-                            AppError::field(
-                                "office",
-                                "unknown_office",
-                                format!("no office `{o}` here"),
-                            )
-                        })?
-                        .id,
-                ),
-            };
-            let updated = reports::reassign(
-                conn,
-                report.id,
-                Reassign {
-                    category: category.as_ref(),
-                    office_id,
-                    reason,
-                    actor: staff.event_actor(),
-                    now: Utc::now(),
-                },
-            )?;
-            crate::notify::plan::assigned(conn, &updated, &links)?;
+            let by = staff.event_actor();
+            let updated =
+                reassign_report(conn, &staff.actor, &by, &code, change, Utc::now(), &links)?;
             Ok(report_view(
                 &bundle(conn, updated, false)?,
                 Audience::Staff { personal: false },
