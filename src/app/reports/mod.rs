@@ -2,6 +2,7 @@
 //! (the comune of a point, a report by code — locked for a change — with
 //! what its view needs, the citizen's tracking token).
 
+pub mod citizen;
 mod duplicate;
 mod filing;
 pub mod workflow;

@@ -7,15 +7,15 @@ use chrono::Utc;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
+use crate::app::reports::citizen::{self, Answer, Verdict};
 use crate::app::reports::{bundle, find_by_code, find_for_update, require_token};
-use crate::domain::report::{Actor, EventKind, Status};
+use crate::domain::report::{Actor, EventKind};
 use crate::domain::validate;
 use crate::error::{AppError, AppResult};
 use crate::http::dto::{report_view, Audience, ReportView};
 use crate::http::AppState;
 use crate::store::events::{self, NewEvent};
 use crate::store::reports::ReportRow;
-use crate::store::reports::{apply_transition, Transition};
 use crate::store::{municipalities, utc};
 
 #[derive(Deserialize, ToSchema)]
@@ -44,65 +44,16 @@ async fn act(
     state: web::Data<AppState>,
     code: String,
     body: CitizenAction,
-    to: Status,
+    verdict: Verdict,
 ) -> AppResult<HttpResponse> {
-    let message = validate::optional_text("message", body.message.as_deref(), 2000)
-        .map_err(|e| AppError::Validation(vec![e]))?;
-    if to == Status::InProgress && message.is_none() {
-        return Err(AppError::field(
-            "message",
-            "required",
-            "say what is still wrong",
-        ));
-    }
+    let answer = Answer::new(verdict, body.message.as_deref())?;
     // Check the token on a read first: a wrong one never takes the write lock.
     let (c, t) = (code.clone(), body.token.clone());
     state.read(move |conn| check_token(conn, &c, &t)).await?;
     let view = state
         .write(move |conn| {
-            // The token was checked on a read above; a report's token never changes.
-            let report = find_for_update(conn, &code)?;
-            let now = Utc::now();
-            // Only a resolved report awaits the citizen's word.
-            let current = report.status()?;
-            if current != Status::Resolved {
-                return Err(
-                    crate::domain::report::TransitionNotAllowed { from: current, to }.into(),
-                );
-            }
-            if to == Status::InProgress {
-                let window = municipalities::find(conn, &report.municipality_id)?
-                    .map(|m| m.reopen_days)
-                    .unwrap_or(30);
-                if let Some(resolved) = report.resolved_at.map(utc) {
-                    if now > crate::domain::report::reopen_window_ends(resolved, window) {
-                        return Err(AppError::conflict(
-                            "reopen_window_closed",
-                            format!(
-                                "a report can be reopened within {window} days of its resolution"
-                            ),
-                        ));
-                    }
-                }
-            }
-            let kind = if to == Status::Closed {
-                EventKind::Confirmed
-            } else {
-                EventKind::Reopened
-            };
-            let updated = apply_transition(
-                conn,
-                report.id,
-                &Transition {
-                    to,
-                    actor: Actor::citizen(),
-                    public_message: message,
-                    internal_note: None,
-                    data: None,
-                    kind: Some(kind),
-                    now,
-                },
-            )?;
+            // A report's token never changes: the read's check holds.
+            let updated = citizen::answer(conn, &code, answer, Utc::now())?;
             Ok(report_view(
                 &bundle(conn, updated, false)?,
                 Audience::Citizen,
@@ -131,7 +82,7 @@ pub async fn confirm(
     code: web::Path<String>,
     body: web::Json<CitizenAction>,
 ) -> AppResult<HttpResponse> {
-    act(state, code.into_inner(), body.into_inner(), Status::Closed).await
+    act(state, code.into_inner(), body.into_inner(), Verdict::Fixed).await
 }
 
 #[utoipa::path(
@@ -156,7 +107,7 @@ pub async fn reopen(
 ) -> AppResult<HttpResponse> {
     let ReopenRequest { token, message } = body.into_inner();
     let action = CitizenAction { token, message };
-    act(state, code.into_inner(), action, Status::InProgress).await
+    act(state, code.into_inner(), action, Verdict::NotFixed).await
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
