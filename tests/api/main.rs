@@ -22,5 +22,6 @@ mod ops;
 mod retention;
 mod schema;
 mod sla;
+mod snapshots;
 mod staff;
 mod storage;
