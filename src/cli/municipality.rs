@@ -76,7 +76,10 @@ pub fn run(cmd: MunicipalityCmd, config: &Config) -> AppResult<()> {
                 None => segnala::boundaries::national()?,
             };
             let urp_email = urp_email
-                .map(|e| segnala::domain::validate::email(&e))
+                .map(|e| {
+                    segnala::domain::validate::Email::parse("urp_email", &e)
+                        .map(|e| e.into_string())
+                })
                 .transpose()
                 .map_err(|e| AppError::bad_request("invalid_email", e.message))?;
             let served = store.write(|conn| {

@@ -337,12 +337,14 @@ pub fn validate_new_report(
         .reporter_email
         .as_deref()
         .filter(|e| !e.trim().is_empty())
-        .and_then(|e| ok(&mut errors, validate::email(e)));
+        .and_then(|e| ok(&mut errors, validate::Email::parse("reporter.email", e)))
+        .map(validate::Email::into_string);
     let phone = draft
         .reporter_phone
         .as_deref()
         .filter(|p| !p.trim().is_empty())
-        .and_then(|p| ok(&mut errors, validate::phone(p)));
+        .and_then(|p| ok(&mut errors, validate::Phone::parse("reporter.phone", p)))
+        .map(validate::Phone::into_string);
     let language = match draft.language.as_deref() {
         None => Some(Language::It),
         Some(l) => ok(

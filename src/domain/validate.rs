@@ -96,16 +96,51 @@ pub fn required_text(
         .ok_or_else(|| FieldError::new(field, "required", format!("{field} is required")))
 }
 
+/// An e-mail address that passed the checks of [`Email::parse`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Email(String);
+
+impl Email {
+    /// A plausible address, domain lower-cased, or an `invalid_email` error
+    /// under `field` (the caller's name for it: `reporter.email`,
+    /// `urp_email`, …).
+    pub fn parse(field: &'static str, value: &str) -> Result<Self, FieldError> {
+        email(value).map(Self).map_err(|e| e.named(field))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn into_string(self) -> String {
+        self.0
+    }
+}
+
+/// A phone number that passed the checks of [`Phone::parse`], in E.164.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Phone(String);
+
+impl Phone {
+    /// An Italian or `+CC` international number in E.164, or an
+    /// `invalid_phone` error under `field`.
+    pub fn parse(field: &'static str, value: &str) -> Result<Self, FieldError> {
+        phone(value).map(Self).map_err(|e| e.named(field))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn into_string(self) -> String {
+        self.0
+    }
+}
+
 /// A plausible email address, lower-cased domain. Deliberately simple: one `@`,
 /// a non-empty local part, a dotted domain of letters, digits and hyphens.
-pub fn email(value: &str) -> Result<String, FieldError> {
-    let err = || {
-        FieldError::new(
-            "reporter.email",
-            "invalid_email",
-            "not a valid email address",
-        )
-    };
+fn email(value: &str) -> Result<String, FieldError> {
+    let err = || FieldError::new("email", "invalid_email", "not a valid email address");
     let v = value.trim();
     if v.len() > 254 || v.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err(err());
@@ -145,10 +180,10 @@ pub fn email(value: &str) -> Result<String, FieldError> {
 /// An Italian phone number (mobile `3xx…` or landline `0…`), with or without
 /// `+39`/`0039`, spaces, dots, dashes, slashes or parentheses; or any other
 /// international number in `+CC…` form. Returned in E.164 (`+39…`).
-pub fn phone(value: &str) -> Result<String, FieldError> {
+fn phone(value: &str) -> Result<String, FieldError> {
     let err = || {
         FieldError::new(
-            "reporter.phone",
+            "phone",
             "invalid_phone",
             "not a valid phone number (e.g. 050 910111, 333 1234567, +39 333 1234567)",
         )
@@ -213,6 +248,28 @@ pub fn coordinates(lat: f64, lon: f64) -> Result<(f64, f64), FieldError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_email_or_a_phone_is_refused_under_the_callers_field() {
+        assert_eq!(
+            Email::parse("urp_email", "no").unwrap_err().field,
+            "urp_email"
+        );
+        assert_eq!(
+            Phone::parse("urp_phone", "12").unwrap_err().field,
+            "urp_phone"
+        );
+        assert_eq!(
+            Email::parse("reporter.email", "Ada@Example.IT")
+                .unwrap()
+                .as_str(),
+            "Ada@example.it"
+        );
+        assert_eq!(
+            Phone::parse("phone", "050 910111").unwrap().into_string(),
+            "+39050910111"
+        );
+    }
 
     #[test]
     fn italian_phones_are_normalised() {

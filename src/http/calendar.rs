@@ -17,7 +17,7 @@ use crate::domain::calendar::{
 use crate::domain::holidays::national_holidays;
 use crate::domain::permissions::Action;
 use crate::domain::publication::Policy;
-use crate::domain::validate::{self, FieldError};
+use crate::domain::validate::{self, Email, Phone};
 use crate::error::{AppError, AppResult};
 use crate::store::municipalities::{self, CalendarSettings};
 use crate::store::{moderation, naive};
@@ -172,20 +172,18 @@ fn merged(current: CalendarSettings, u: CalendarUpdate) -> AppResult<CalendarSet
         }
         s.reopen_days = days;
     }
-    // Contacts: a present empty value clears; the field errors name the field.
-    let renamed =
-        |field: &'static str| move |e: FieldError| AppError::field(field, e.code, e.message);
+    // Contacts: a present empty value clears.
     if let Some(v) = u.urp_phone {
         s.urp_phone = nonempty(&v)
-            .map(validate::phone)
+            .map(|v| Phone::parse("urp_phone", v).map(Phone::into_string))
             .transpose()
-            .map_err(renamed("urp_phone"))?;
+            .map_err(|e| AppError::Validation(vec![e]))?;
     }
     if let Some(v) = u.urp_email {
         s.urp_email = nonempty(&v)
-            .map(validate::email)
+            .map(|v| Email::parse("urp_email", v).map(Email::into_string))
             .transpose()
-            .map_err(renamed("urp_email"))?;
+            .map_err(|e| AppError::Validation(vec![e]))?;
     }
     if let Some(v) = u.urp_address {
         s.urp_address = validate::optional_text("urp_address", Some(&v), 200)

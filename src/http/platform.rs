@@ -187,7 +187,11 @@ pub async fn add(
     let urp_email = b
         .urp_email
         .filter(|e| !e.trim().is_empty())
-        .map(|e| validate::email(&e).map_err(|e| AppError::Validation(vec![e.named("urp_email")])))
+        .map(|e| {
+            validate::Email::parse("urp_email", &e)
+                .map(validate::Email::into_string)
+                .map_err(|e| AppError::Validation(vec![e]))
+        })
         .transpose()?;
     let admin_password = random_password();
     let hash = {

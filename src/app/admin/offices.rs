@@ -4,7 +4,7 @@
 use serde_json::{json, Value};
 
 use super::Admin;
-use crate::domain::validate;
+use crate::domain::validate::{Email, Phone};
 use crate::error::{AppError, AppResult};
 use crate::store::catalog::{self, NewOffice, OfficeChanges, OfficeLoad, OfficeRow};
 use crate::store::reports::{self, Reassign};
@@ -31,11 +31,13 @@ fn contact(
 ) -> AppResult<(Option<String>, Option<String>)> {
     let email = email
         .filter(|e| !e.trim().is_empty())
-        .map(|e| validate::email(e).map_err(|e| AppError::Validation(vec![e.named("email")])))
+        .map(|e| Email::parse("email", e).map(Email::into_string))
+        .map(|r| r.map_err(|e| AppError::Validation(vec![e])))
         .transpose()?;
     let phone = phone
         .filter(|p| !p.trim().is_empty())
-        .map(|p| validate::phone(p).map_err(|e| AppError::Validation(vec![e.named("phone")])))
+        .map(|p| Phone::parse("phone", p).map(Phone::into_string))
+        .map(|r| r.map_err(|e| AppError::Validation(vec![e])))
         .transpose()?;
     Ok((email, phone))
 }

@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 
 use super::Admin;
 use crate::domain::permissions::Role;
-use crate::domain::validate;
+use crate::domain::validate::Email;
 use crate::error::{AppError, AppResult};
 use crate::store::users::{self, NewUser, User, UserUpdate};
 use crate::store::DbConn;
@@ -32,7 +32,9 @@ fn audited(u: &User) -> Value {
 
 /// An e-mail as typed for the field `email`.
 fn email(value: &str) -> AppResult<String> {
-    validate::email(value).map_err(|e| AppError::Validation(vec![e.named("email")]))
+    Email::parse("email", value)
+        .map(Email::into_string)
+        .map_err(|e| AppError::Validation(vec![e]))
 }
 
 /// A new account; the password is hashed by the caller (slow, outside the
