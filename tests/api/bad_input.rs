@@ -26,11 +26,36 @@ fn with(field: &str, value: Value) -> Value {
     body
 }
 
+/// Each case is refused with its status and code and a message.
+fn assert_refused(cases: Vec<(&str, (u16, Value), u16, &str)>) {
+    for (what, (status, body), want_status, want_code) in cases {
+        assert_eq!(status, want_status, "{what}: {body}");
+        assert_eq!(body["error"]["code"], want_code, "{what}: {body}");
+        assert!(
+            body["error"]["message"]
+                .as_str()
+                .is_some_and(|m| !m.is_empty()),
+            "{what}: {body}"
+        );
+    }
+}
+
+/// Nothing was stored: the map is empty and the next report is number 1.
+async fn assert_nothing_stored(app: &TestApp) {
+    let (_, page) = app.get("/api/v1/reports?bbox=10,43,12,44").await;
+    assert_eq!(page["items"].as_array().unwrap().len(), 0);
+    let created = app.file("buche", PISA_CENTRE).await;
+    assert!(
+        created["code"].as_str().unwrap().ends_with("-000001"),
+        "{created}"
+    );
+}
+
 #[tokio::test]
-async fn every_kind_of_bad_input_gets_a_clear_error_and_stores_nothing() {
-    let app = TestApp::pisa_and_bagno_a_ripoli().await;
+async fn a_body_that_is_not_a_report_is_refused_before_any_field_is_read() {
+    let app = TestApp::pisa().await;
     let json = Some("application/json");
-    let cases: Vec<(&str, (u16, Value), u16, &str)> = vec![
+    assert_refused(vec![
         (
             "malformed JSON",
             raw(&app, json, b"{\"category\": ".to_vec()).await,
@@ -96,6 +121,24 @@ async fn every_kind_of_bad_input_gets_a_clear_error_and_stores_nothing() {
             "invalid_body",
         ),
         (
+            "10 MB description",
+            app.post(
+                "/api/v1/reports",
+                &with("description", json!("x".repeat(10 * 1024 * 1024))),
+            )
+            .await,
+            413,
+            "payload_too_large",
+        ),
+    ]);
+    assert_nothing_stored(&app).await;
+}
+
+#[tokio::test]
+async fn each_bad_field_is_named_and_nothing_is_stored() {
+    let app = TestApp::pisa().await;
+    assert_refused(vec![
+        (
             "lat out of range",
             app.post("/api/v1/reports", &with("lat", json!(91.0))).await,
             422,
@@ -125,16 +168,6 @@ async fn every_kind_of_bad_input_gets_a_clear_error_and_stores_nothing() {
             "validation_failed",
         ),
         (
-            "10 MB description",
-            app.post(
-                "/api/v1/reports",
-                &with("description", json!("x".repeat(10 * 1024 * 1024))),
-            )
-            .await,
-            413,
-            "payload_too_large",
-        ),
-        (
             "bad email",
             app.post("/api/v1/reports", &with("reporter.email", json!("maria@")))
                 .await,
@@ -148,6 +181,34 @@ async fn every_kind_of_bad_input_gets_a_clear_error_and_stores_nothing() {
             422,
             "validation_failed",
         ),
+        (
+            "bad language",
+            app.post("/api/v1/reports", &with("language", json!("fr")))
+                .await,
+            422,
+            "validation_failed",
+        ),
+        (
+            "control characters",
+            app.post("/api/v1/reports", &with("title", json!("a\u{0007}b")))
+                .await,
+            422,
+            "validation_failed",
+        ),
+    ]);
+    // Field errors name their field, for inline display.
+    let (_, body) = app
+        .post("/api/v1/reports", &with("reporter.email", json!("nope")))
+        .await;
+    assert_eq!(body["error"]["details"][0]["field"], "reporter.email");
+    assert_eq!(body["error"]["details"][0]["code"], "invalid_email");
+    assert_nothing_stored(&app).await;
+}
+
+#[tokio::test]
+async fn a_category_or_a_point_the_comune_does_not_serve_is_refused() {
+    let app = TestApp::pisa_and_bagno_a_ripoli().await;
+    assert_refused(vec![
         (
             "unknown category",
             app.post("/api/v1/reports", &with("category", json!("ufo")))
@@ -168,6 +229,14 @@ async fn every_kind_of_bad_input_gets_a_clear_error_and_stores_nothing() {
             422,
             "outside_territory",
         ),
+    ]);
+    assert_nothing_stored(&app).await;
+}
+
+#[tokio::test]
+async fn a_citizen_cannot_set_what_only_staff_set() {
+    let app = TestApp::pisa().await;
+    assert_refused(vec![
         (
             "citizen sets a channel",
             app.post("/api/v1/reports", &with("channel", json!("phone")))
@@ -185,46 +254,8 @@ async fn every_kind_of_bad_input_gets_a_clear_error_and_stores_nothing() {
             422,
             "validation_failed",
         ),
-        (
-            "bad language",
-            app.post("/api/v1/reports", &with("language", json!("fr")))
-                .await,
-            422,
-            "validation_failed",
-        ),
-        (
-            "control characters",
-            app.post("/api/v1/reports", &with("title", json!("a\u{0007}b")))
-                .await,
-            422,
-            "validation_failed",
-        ),
-    ];
-    for (what, (status, body), want_status, want_code) in cases {
-        assert_eq!(status, want_status, "{what}: {body}");
-        assert_eq!(body["error"]["code"], want_code, "{what}: {body}");
-        assert!(
-            body["error"]["message"]
-                .as_str()
-                .is_some_and(|m| !m.is_empty()),
-            "{what}: {body}"
-        );
-    }
-    // Field errors name their field, for inline display.
-    let (_, body) = app
-        .post("/api/v1/reports", &with("reporter.email", json!("nope")))
-        .await;
-    assert_eq!(body["error"]["details"][0]["field"], "reporter.email");
-    assert_eq!(body["error"]["details"][0]["code"], "invalid_email");
-
-    // Nothing was stored: the map is empty and the next report is number 1.
-    let (_, page) = app.get("/api/v1/reports?bbox=10,43,12,44").await;
-    assert_eq!(page["items"].as_array().unwrap().len(), 0);
-    let created = app.file("buche", PISA_CENTRE).await;
-    assert!(
-        created["code"].as_str().unwrap().ends_with("-000001"),
-        "{created}"
-    );
+    ]);
+    assert_nothing_stored(&app).await;
 }
 
 #[tokio::test]
