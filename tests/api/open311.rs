@@ -191,15 +191,14 @@ async fn json_validates_against_the_schemas_and_xml_says_the_same() {
     assert!(!all.contains("maria") && !all.contains("Bianchi"));
 }
 
-#[tokio::test]
-async fn a_round_trip_with_staff_in_the_middle() {
-    let app = TestApp::pisa().await;
-    let k = key(&app, PISA);
+/// A pothole filed through Open311 with a reporter, an answer and a photo
+/// link; returns its code.
+async fn file_through_open311(app: &TestApp, k: &str) -> String {
     let (status, body) = post_form(
-        &app,
+        app,
         "/open311/v2/requests.json",
         &[
-            ("api_key", &k),
+            ("api_key", k),
             ("jurisdiction_id", ""),
             ("service_code", "buche"),
             ("lat", "43.7230"),
@@ -219,6 +218,14 @@ async fn a_round_trip_with_staff_in_the_middle() {
         .as_str()
         .unwrap()
         .to_string();
+    id
+}
+
+#[tokio::test]
+async fn a_request_filed_through_open311_reads_back_without_personal_data() {
+    let app = TestApp::pisa().await;
+    let k = key(&app, PISA);
+    let id = file_through_open311(&app, &k).await;
     let (_, got) = get_raw(&app, &format!("/open311/v2/requests/{id}.json")).await;
     let got: Value = serde_json::from_str(&got).unwrap();
     assert_eq!(
@@ -237,7 +244,26 @@ async fn a_round_trip_with_staff_in_the_middle() {
     );
     assert_eq!(got[0]["media_url"], "https://example.org/foto.jpg");
     assert!(!got.to_string().contains("Lovelace") && !got.to_string().contains("ada@"));
+    // Staff see the reporter and the answers; the channel is open311.
+    let strade = app.staff("strade", Role::Office, &["manutenzioni"]).await;
+    let (_, detail) = app
+        .get_as(&strade, &format!("/api/v1/staff/reports/{id}"))
+        .await;
+    assert_eq!(
+        (
+            detail["attributes"]["pericolo"].as_str(),
+            detail["channel"].as_str()
+        ),
+        (Some("si"), Some("open311"))
+    );
+    assert_eq!(detail["reporter"]["name"], "Ada Lovelace");
+}
 
+#[tokio::test]
+async fn staff_work_shows_in_status_notes_and_status_filters() {
+    let app = TestApp::pisa().await;
+    let k = key(&app, PISA);
+    let id = file_through_open311(&app, &k).await;
     let strade = app.staff("strade", Role::Office, &["manutenzioni"]).await;
     let (status, _) = app
         .post_as(
@@ -252,18 +278,6 @@ async fn a_round_trip_with_staff_in_the_middle() {
         serde_json::from_str::<Value>(&got).unwrap()[0]["status_notes"],
         "Squadra in arrivo"
     );
-    // Staff see the answers; the channel is open311.
-    let (_, detail) = app
-        .get_as(&strade, &format!("/api/v1/staff/reports/{id}"))
-        .await;
-    assert_eq!(
-        (
-            detail["attributes"]["pericolo"].as_str(),
-            detail["channel"].as_str()
-        ),
-        (Some("si"), Some("open311"))
-    );
-    assert_eq!(detail["reporter"]["name"], "Ada Lovelace");
     // Resolved → closed; filters by status.
     app.post_as(
         &strade,
@@ -295,6 +309,13 @@ async fn a_round_trip_with_staff_in_the_middle() {
             .len(),
         1
     );
+}
+
+#[tokio::test]
+async fn reads_take_what_clients_send_offsets_escaped_or_not_doubled_slashes_tokens() {
+    let app = TestApp::pisa().await;
+    let k = key(&app, PISA);
+    let id = file_through_open311(&app, &k).await;
     // Date offsets, with the plus sign escaped or not.
     let (status, _) = get_raw(&app, "/open311/v2/requests.json?start_date=2026-11-01T00:00:00%2B01:00&end_date=2027-01-01T00:00:00Z").await;
     assert_eq!(status, 200);
@@ -312,6 +333,12 @@ async fn a_round_trip_with_staff_in_the_middle() {
         serde_json::from_str::<Value>(&tok).unwrap()[0]["service_request_id"],
         id.as_str()
     );
+}
+
+#[tokio::test]
+async fn a_multipart_request_with_text_parts_and_no_charset_is_filed() {
+    let app = TestApp::pisa().await;
+    let k = key(&app, PISA);
     // Multipart bodies with text parts and no charset.
     let form = reqwest::multipart::Form::new()
         .text("api_key", k.clone())
