@@ -234,6 +234,18 @@ pub fn check_transition(from: Status, to: Status) -> Result<(), TransitionNotAll
     }
 }
 
+/// The statuses staff may move a report in `from` to through a status
+/// change: what [`check_transition`] allows, but closing (the citizen's, by
+/// confirming) and going back to `new` (re-routing is its own action).
+pub fn staff_next(from: Status) -> Vec<Status> {
+    Status::ALL
+        .iter()
+        .copied()
+        .filter(|to| !matches!(to, Status::Closed | Status::New))
+        .filter(|to| check_transition(from, *to).is_ok())
+        .collect()
+}
+
 /// The public code of a report: `PI-2026-000123`.
 pub fn format_code(prefix: &str, year: i32, seq: i64) -> String {
     format!("{prefix}-{year}-{seq:06}")
@@ -508,6 +520,20 @@ mod tests {
         assert!(duplicate_refusal(1, pisa, (2, "048001", Status::New, None)).is_some());
         assert!(duplicate_refusal(1, pisa, (2, pisa, Status::Rejected, None)).is_some());
         assert!(duplicate_refusal(1, pisa, (2, pisa, Status::New, Some(3))).is_some());
+    }
+
+    #[test]
+    fn staff_are_offered_the_workflow_but_closing_and_going_back_to_new() {
+        use Status::*;
+        assert_eq!(staff_next(New), [TakenIn, Rejected, NotCompetent]);
+        assert_eq!(
+            staff_next(TakenIn),
+            [InProgress, Resolved, Rejected, NotCompetent]
+        );
+        assert_eq!(staff_next(Resolved), [InProgress]);
+        assert!(staff_next(NotCompetent).is_empty());
+        assert!(staff_next(Closed).is_empty());
+        assert!(staff_next(Rejected).is_empty());
     }
 
     #[test]

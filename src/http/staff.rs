@@ -253,6 +253,9 @@ pub struct StaffReportView {
     pub templates: Vec<crate::domain::templates::MessageTemplate>,
     /// What the public reads of it, and the policy that applies.
     pub moderation: super::dto::PublicVersion,
+    /// The statuses a status change may move it to now (the workflow's
+    /// rule, so that consoles need no copy of it).
+    pub next_statuses: Vec<crate::domain::report::Status>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -335,6 +338,7 @@ pub async fn detail(
                 media_url: b.report.media_url.clone(),
                 templates: b.category.templates(),
                 moderation: super::dto::public_version(&b.report, comune, &b.category),
+                next_statuses: crate::domain::report::staff_next(b.report.status()?),
                 report: report_view(&b, Audience::Staff { personal }),
                 events,
             })

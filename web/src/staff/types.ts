@@ -70,6 +70,8 @@ export interface MessageTemplate {
 export interface StaffReport {
   code: string;
   status: string;
+  /** Where a status change may move it now (the server's workflow). */
+  next_statuses: string[];
   title: string;
   description: string;
   category: CategoryRef;

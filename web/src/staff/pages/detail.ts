@@ -32,14 +32,6 @@ import {
 import { moderationCard, publicationBadge } from '../moderation';
 import type { CategoriesResponse, MessageTemplate, StaffEvent, StaffReport } from '../types';
 
-/** The workflow, as the server's domain allows it (src/domain/report.rs). */
-const NEXT: Record<string, string[]> = {
-  new: ['taken_in', 'rejected', 'not_competent'],
-  taken_in: ['in_progress', 'resolved', 'rejected', 'not_competent'],
-  in_progress: ['resolved', 'rejected', 'not_competent'],
-  resolved: ['closed', 'in_progress'],
-};
-
 const REJECTION_REASONS = ['not_municipal', 'invalid', 'duplicate'];
 
 type TemplateTree = { templates?: Record<string, string> };
@@ -215,7 +207,9 @@ export async function detailPage(ctx: PageCtx): Promise<void> {
   };
 
   const statusForm = () => {
-    const targets = (NEXT[report.status] ?? []).filter((s) => s !== 'not_competent' && s !== 'taken_in');
+    // The workflow's next steps come with the report; taking in and "not
+    // competent" have forms of their own.
+    const targets = report.next_statuses.filter((s) => s !== 'not_competent' && s !== 'taken_in');
     if (!targets.length) return null;
     const sel = h(
       'select',
@@ -741,7 +735,7 @@ export async function detailPage(ctx: PageCtx): Promise<void> {
     currentMap = null;
     mapBox = h('div', { class: 'staff-map', 'data-testid': 'detail-map' });
     const actions: Array<HTMLElement | null> = [];
-    const working = (u.role === 'office' || u.role === 'supervisor') && !!NEXT[report.status];
+    const working = (u.role === 'office' || u.role === 'supervisor') && report.next_statuses.length > 0;
     if (working && report.status === 'new') actions.push(takeInForm());
     if (working) actions.push(statusForm());
     if (working) actions.push(notCompetentForm());
