@@ -87,24 +87,12 @@ async fn a_report_as_the_public_and_as_staff_see_it() {
 async fn an_open311_request_in_json_and_in_xml() {
     let app = TestApp::pisa().await;
     let code = a_worked_report(&app).await;
-    let json = app
-        .client
-        .get(app.url(&format!("/open311/v2/requests/{code}.json")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let xml = app
-        .client
-        .get(app.url(&format!("/open311/v2/requests/{code}.xml")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = |format: &'static str| {
+        let url = app.url(&format!("/open311/v2/requests/{code}.{format}"));
+        let request = app.client.get(url);
+        async move { request.send().await.unwrap().text().await.unwrap() }
+    };
+    let (json, xml) = (text("json").await, text("xml").await);
     let json: Value = serde_json::from_str(&json).unwrap();
     stable(|| {
         assert_snapshot!("open311_request_json", pretty(&json));

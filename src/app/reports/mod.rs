@@ -118,6 +118,27 @@ pub fn find_by_code(conn: &mut DbConn, code: &str) -> AppResult<ReportRow> {
         .ok_or_else(|| AppError::not_found("report_not_found", format!("no report {code}")))
 }
 
+/// The report `code`, locked for the write transaction, if `actor` may do
+/// `action` on it (a report they may not know of is 404 `report_not_found`).
+pub fn find_to_act_on(
+    conn: &mut DbConn,
+    actor: &crate::domain::permissions::StaffActor,
+    action: crate::domain::permissions::Action,
+    code: &str,
+) -> AppResult<ReportRow> {
+    let report = find_for_update(conn, code)?;
+    permit(
+        actor,
+        action,
+        crate::domain::permissions::Scope::report(
+            &report.municipality_id,
+            report.office_id.as_deref(),
+        ),
+        "report_not_found",
+    )?;
+    Ok(report)
+}
+
 /// Like [`find_by_code`], locking the report for the write transaction.
 pub fn find_for_update(conn: &mut DbConn, code: &str) -> AppResult<ReportRow> {
     crate::store::reports::by_code_for_update(conn, code)?

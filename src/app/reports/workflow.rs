@@ -6,8 +6,8 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{find_for_update, permit};
-use crate::domain::permissions::{Action, Scope, StaffActor};
+use super::find_to_act_on;
+use crate::domain::permissions::{Action, StaffActor};
 use crate::domain::report::{Actor, EventKind, RejectionReason, Status};
 use crate::domain::validate;
 use crate::error::{AppError, AppResult};
@@ -73,13 +73,7 @@ pub fn transition(
     now: DateTime<Utc>,
     links: &plan::Links,
 ) -> AppResult<ReportRow> {
-    let report = find_for_update(conn, code)?;
-    permit(
-        actor,
-        Action::Transition,
-        Scope::report(&report.municipality_id, report.office_id.as_deref()),
-        "report_not_found",
-    )?;
+    let report = find_to_act_on(conn, actor, Action::Transition, code)?;
     let updated = reports::apply_transition(
         conn,
         report.id,
@@ -115,13 +109,7 @@ pub fn add_note(
     note: String,
     now: DateTime<Utc>,
 ) -> AppResult<()> {
-    let report = find_for_update(conn, code)?;
-    permit(
-        actor,
-        Action::AddNote,
-        Scope::report(&report.municipality_id, report.office_id.as_deref()),
-        "report_not_found",
-    )?;
+    let report = find_to_act_on(conn, actor, Action::AddNote, code)?;
     events::append(
         conn,
         NewEvent::new(report.id, naive(now), by, EventKind::InternalNote).message(note),
@@ -164,13 +152,7 @@ pub fn reassign(
     now: DateTime<Utc>,
     links: &plan::Links,
 ) -> AppResult<ReportRow> {
-    let report = find_for_update(conn, code)?;
-    permit(
-        actor,
-        Action::Reassign,
-        Scope::report(&report.municipality_id, report.office_id.as_deref()),
-        "report_not_found",
-    )?;
+    let report = find_to_act_on(conn, actor, Action::Reassign, code)?;
     let category = match &r.category {
         None => None,
         Some(c) => {
