@@ -980,22 +980,7 @@ async fn a_category_is_renamed_its_questions_replaced_and_the_log_keeps_before_a
 
 /// Runs the CLI on the app's database.
 fn segnala_cli(app: &TestApp, args: &[&str]) -> (bool, String) {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_segnala"))
-        .args(args)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("SEGNALA_DATABASE_URL", &app.config.database_url)
-        .env("SEGNALA_DATA_DIR", &app.config.data_dir)
-        .env("SEGNALA_LOG", "warn")
-        .env("SEGNALA_NEW_PASSWORD", "una-password-lunga-2026")
-        .output()
-        .expect("run segnala");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.success(), text)
+    run_cli(&app.config.database_url, &app.config.data_dir, args)
 }
 
 #[tokio::test]

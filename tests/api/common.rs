@@ -934,3 +934,25 @@ pub fn receiver(secret: &'static str, fail_first: usize) -> Receiver {
     });
     Receiver { url, received }
 }
+
+/// Runs the `segnala` command line on a database and data directory (a new
+/// password, when one is asked, is `una-password-lunga-2026`); returns
+/// whether it succeeded and all it printed.
+pub fn run_cli(database_url: &str, data_dir: &Path, args: &[&str]) -> (bool, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_segnala"))
+        .args(args)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("SEGNALA_DATABASE_URL", database_url)
+        .env("SEGNALA_DATA_DIR", data_dir)
+        .env("SEGNALA_LOG", "warn")
+        .env("SEGNALA_NEW_PASSWORD", "una-password-lunga-2026")
+        .output()
+        .expect("run segnala");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}

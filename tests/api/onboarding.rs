@@ -9,22 +9,8 @@ use serde_json::json;
 use crate::common::*;
 
 fn segnala(db: &TestDb, args: &[&str]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_segnala"))
-        .args(args)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("SEGNALA_DATABASE_URL", &db.url)
-        .env("SEGNALA_DATA_DIR", db.dir.path().join("data"))
-        .env("SEGNALA_LOG", "warn")
-        .env("SEGNALA_NEW_PASSWORD", "una-password-lunga-2026")
-        .output()
-        .expect("run segnala");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(out.status.success(), "segnala {args:?}: {text}");
+    let (ok, text) = run_cli(&db.url, &db.dir.path().join("data"), args);
+    assert!(ok, "segnala {args:?}: {text}");
     text
 }
 
