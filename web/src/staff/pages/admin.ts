@@ -14,30 +14,12 @@ import { platformSection, ServedComune } from './adminPlatform';
 import { AdminCategory, categoriesSection } from './adminCategories';
 import { calendarSection, CalendarSettings, DeadNotification } from './adminCalendar';
 import { ApiKey, integrationsSection } from './adminIntegrations';
+import type * as gen from '../../api.gen';
 
-interface OfficeLoad {
-  open_reports: number;
-  categories: number;
-  zones: number;
-}
 
-interface AdminOffice {
-  code: string;
-  name: string;
-  kind: string;
-  email?: string | null;
-  phone?: string | null;
-  webhook_url?: string | null;
-  active: boolean;
-  load: OfficeLoad;
-}
+type AdminOffice = gen.AdminOfficeView;
 
-interface AuditEntry {
-  at: string;
-  actor: string;
-  action: string;
-  target: string;
-}
+type AuditEntry = gen.AuditEntry;
 
 /** The action in words, or its code when the console does not know it. */
 function actionName(code: string): string {

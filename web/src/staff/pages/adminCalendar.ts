@@ -8,34 +8,13 @@ import { t } from '../../common/i18n';
 import { api } from '../../common/api';
 import { date, dateTime } from '../../common/format';
 import { actionForm, field, showError, showSuccess, wholeNumber } from '../ui';
+import type * as gen from '../../api.gen';
 
-export interface Holiday {
-  date: string;
-  name: string;
-  /** `national`, `closure`, `reopened` or `annual`. */
-  kind: string;
-}
+export type Holiday = gen.HolidayView;
 
-export interface CalendarSettings {
-  timezone: string;
-  working_weekdays: number[];
-  office_hours: string;
-  deadline_mode: string;
-  reopen_days: number;
-  urp_phone: string | null;
-  urp_email: string | null;
-  urp_address: string | null;
-  publication_policy: string;
-  holidays: Holiday[];
-}
+export type CalendarSettings = gen.CalendarView;
 
-export interface DeadNotification {
-  id: string;
-  kind: string;
-  attempts: number;
-  last_error: string | null;
-  created_at: string;
-}
+export type DeadNotification = gen.DeadNotification;
 
 export interface CalendarDeps {
   calendar: CalendarSettings;

@@ -9,21 +9,9 @@ import { h, replace } from '../../common/dom';
 import { t, categoryName } from '../../common/i18n';
 import { api } from '../../common/api';
 import { actionForm, field, showSuccess, wholeNumber } from '../ui';
+import type * as gen from '../../api.gen';
 
-export interface AdminCategory {
-  code: string;
-  name_it: string;
-  name_en: string;
-  parent: string | null;
-  office: string | null;
-  take_in_sla_hours: number;
-  resolution_target_days: number;
-  deadline_mode: string | null;
-  triage: boolean;
-  active: boolean;
-  publication: string | null;
-  open_reports: number;
-}
+export type AdminCategory = gen.AdminCategoryView;
 
 export interface CategoriesDeps {
   categories: AdminCategory[];
@@ -59,7 +47,7 @@ const publicationOptions = (): [string, string][] =>
   ['', 'immediate', 'after_review', 'never'].map((p) => [p, t(`staff.admin.categories.publication.${p || 'comune'}`)]);
 
 function categoriesTable(d: CategoriesDeps, edit: (c: AdminCategory, button: HTMLElement) => void): HTMLElement {
-  const officeName = (code: string | null) => (code ? (d.offices.find((o) => o.code === code)?.name ?? code) : '—');
+  const officeName = (code?: string | null) => (code ? (d.offices.find((o) => o.code === code)?.name ?? code) : '—');
   return h(
     'div',
     { class: 'table-responsive staff-table-wrap' },

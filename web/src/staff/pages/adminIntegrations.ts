@@ -7,6 +7,7 @@ import { t } from '../../common/i18n';
 import { api } from '../../common/api';
 import { dateTime } from '../../common/format';
 import { actionForm, field, showError, showSuccess } from '../ui';
+import type * as gen from '../../api.gen';
 
 export interface EditableOffice {
   code: string;
@@ -18,13 +19,7 @@ export interface EditableOffice {
   active: boolean;
 }
 
-export interface ApiKey {
-  id: string;
-  name: string;
-  office: string | null;
-  created_at: string;
-  revoked_at: string | null;
-}
+export type ApiKey = gen.ApiKeyView;
 
 export interface IntegrationDeps {
   offices: EditableOffice[];

@@ -6,12 +6,9 @@ import { h, replace } from '../../common/dom';
 import { t } from '../../common/i18n';
 import { api, ApiError } from '../../common/api';
 import { clearFieldErrors, field, messageBox, showError, showFieldErrors, showSuccess } from '../ui';
+import type * as gen from '../../api.gen';
 
-export interface ServedComune {
-  istat: string;
-  name: string;
-  code_prefix: string;
-}
+export type ServedComune = gen.ServedComune;
 
 interface ComuneEntry {
   istat: string;

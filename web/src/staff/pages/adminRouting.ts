@@ -11,6 +11,7 @@ import { dateTime } from '../../common/format';
 import { createMap, pin } from '../../common/map';
 import { actionForm, clearFieldErrors, field, messageBox, showError, showFieldErrors, showSuccess } from '../ui';
 import type { CategoryView } from '../types';
+import type * as gen from '../../api.gen';
 
 export interface Zone {
   id: string;
@@ -21,11 +22,7 @@ export interface Zone {
   geometry: GeoJSON.Geometry;
 }
 
-interface Ref {
-  code: string;
-  name_it: string;
-  name_en: string;
-}
+type Ref = gen.CategoryRef;
 
 interface Preview {
   municipality_name: string;
