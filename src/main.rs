@@ -4,7 +4,6 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use chrono::Utc;
 use clap::{Parser, Subcommand};
 
 mod cli;
@@ -128,25 +127,6 @@ fn main() -> ExitCode {
     }
 }
 
-fn print_manifest(what: &str, dir: &std::path::Path, m: &segnala::backup::Manifest) {
-    println!(
-        "{what} {} (taken {}, segnala {})",
-        dir.display(),
-        m.created_at.to_rfc3339(),
-        m.version
-    );
-    for (table, n) in &m.rows {
-        println!("  {table:<16} {n:>10}");
-    }
-    println!("  files            {:>10}", m.files_copied);
-    if !m.files_missing.is_empty() {
-        println!(
-            "  {} file(s) were erased while the backup ran (their rows are in it)",
-            m.files_missing.len()
-        );
-    }
-}
-
 fn run(command: Command, config: Config) -> AppResult<()> {
     match command {
         Command::Openapi => {
@@ -160,51 +140,12 @@ fn run(command: Command, config: Config) -> AppResult<()> {
             Ok(())
         }
         Command::Serve => cli::serve::serve(config),
-        Command::Storage => {
-            let store = cli::open(&config)?;
-            let f = store.read(segnala::store::ops::footprint)?;
-            println!("{:<24} {:>14} {:>12}", "table", "bytes", "per report");
-            let per = |b: i64| {
-                if f.reports > 0 {
-                    format!("{:.0}", b as f64 / f.reports as f64)
-                } else {
-                    "-".into()
-                }
-            };
-            for (name, bytes) in &f.tables {
-                println!("{name:<24} {bytes:>14} {:>12}", per(*bytes));
-            }
-            println!(
-                "{:<24} {:>14} {:>12}",
-                "all tables",
-                f.total(),
-                per(f.total())
-            );
-            println!("reports: {}", f.reports);
-            for dir in ["attachments", "mail"] {
-                let path = config.data_dir.join(dir);
-                println!(
-                    "{:<24} {:>14}",
-                    format!("data/{dir}"),
-                    segnala::files::tree_size(&path)
-                );
-            }
-            Ok(())
-        }
-        Command::Backup { dir } => {
-            let store = cli::open(&config)?;
-            let m = segnala::backup::backup(&store, &config.data_dir, &dir, Utc::now())?;
-            print_manifest("backup written to", &dir, &m);
-            Ok(())
-        }
-        Command::Restore { dir, replace } => {
-            let m =
-                segnala::backup::restore(&dir, &config.database_url, &config.data_dir, replace)?;
-            print_manifest("restored from", &dir, &m);
-            // Migrations of a newer version apply now, not at the first request.
-            cli::open(&config)?;
-            Ok(())
-        }
+        Command::Storage => cli::ops::storage(&config),
+        Command::Backup { dir } => cli::ops::backup(&config, &dir),
+        Command::Restore { dir, replace } => cli::ops::restore(&config, &dir, replace),
+        Command::Sweep { at } => cli::ops::sweep(&config, at),
+        Command::Retention(RetentionCmd::Run { days }) => cli::ops::retention(&config, days),
+        Command::Demo => cli::ops::demo(&config),
         Command::User(cmd) => cli::user::run(cmd, &config),
         Command::Outbox(cmd) => cli::outbox::run(cmd, &config),
         Command::Apikey(cmd) => cli::apikey::run(cmd, &config),
@@ -213,64 +154,6 @@ fn run(command: Command, config: Config) -> AppResult<()> {
         Command::Zone(cmd) => cli::zone::run(cmd, &config),
         Command::Bench(cmd) => cli::bench::run(cmd, &config),
         Command::Municipality(cmd) => cli::municipality::run(cmd, &config),
-        Command::Sweep { at } => {
-            let store = cli::open(&config)?;
-            let now = at.map(|t| t.with_timezone(&Utc)).unwrap_or_else(Utc::now);
-            let outcome = segnala::jobs::sweep_and_notify(
-                &store,
-                now,
-                config.escalation_policy(),
-                &config.links(),
-            )?;
-            println!(
-                "{} report(s) escalated to level 1, {} to level 2",
-                outcome.level1, outcome.level2
-            );
-            Ok(())
-        }
-        Command::Retention(RetentionCmd::Run { days }) => {
-            let store = cli::open(&config)?;
-            let days = days.unwrap_or(config.retention_days);
-            let n = segnala::jobs::retention(&store, &config.data_dir, days, Utc::now())?;
-            println!("{n} report(s) anonymised (closed more than {days} days ago)");
-            let h = segnala::jobs::housekeeping(
-                &store,
-                &config.data_dir,
-                segnala::jobs::Keep::from_config(&config),
-                Utc::now(),
-            )?;
-            println!(
-                "housekeeping: {} delivered and {} dead notification(s), {} mail file(s) removed",
-                h.sent, h.dead, h.mail_files
-            );
-            Ok(())
-        }
-        Command::Demo => {
-            let store = cli::open(&config)?;
-            let demo = segnala::demo::setup(&store)?;
-            let accounts = segnala::demo::setup_accounts(&store, &config.data_dir)?;
-            println!(
-                "Demo municipality: {} ({}), {} categories, offices:",
-                demo.municipality,
-                if demo.created {
-                    "created"
-                } else {
-                    "already present"
-                },
-                demo.categories
-            );
-            for (code, name) in demo.offices {
-                println!("  {code:16} {name}");
-            }
-            println!(
-                "Demo staff accounts (sign in at /staff, or with POST /api/v1/auth/login; kept in {}):",
-                config.data_dir.join("demo-accounts.txt").display()
-            );
-            for (user, password, role) in accounts {
-                println!("  {role:11} {user:16} {password}");
-            }
-            Ok(())
-        }
     }
 }
 

@@ -7,6 +7,7 @@ pub mod bench;
 pub mod category;
 pub mod municipality;
 pub mod office;
+pub mod ops;
 pub mod outbox;
 pub mod serve;
 pub mod user;
