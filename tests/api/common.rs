@@ -527,6 +527,27 @@ impl TestApp {
         self.login(username, &password).await
     }
 
+    /// An office worker of `offices`, signed in.
+    pub async fn office(&self, username: &str, offices: &[&str]) -> Staffer<'_> {
+        Staffer {
+            app: self,
+            token: self.staff(username, Role::Office, offices).await,
+        }
+    }
+
+    /// The staff member whose token this is.
+    pub fn signed_in(&self, token: String) -> Staffer<'_> {
+        Staffer { app: self, token }
+    }
+
+    /// A supervisor of Pisa, signed in.
+    pub async fn supervisor(&self, username: &str) -> Staffer<'_> {
+        Staffer {
+            app: self,
+            token: self.staff(username, Role::Supervisor, &[]).await,
+        }
+    }
+
     /// A request with the staff token `token`, and a JSON body if given.
     pub async fn send_as(
         &self,
@@ -955,4 +976,45 @@ pub fn run_cli(database_url: &str, data_dir: &Path, args: &[&str]) -> (bool, Str
         String::from_utf8_lossy(&out.stderr)
     );
     (out.status.success(), text)
+}
+
+/// A signed-in staff member, so that a test reads as what people do:
+/// `strade.take_in(&code)`, `sup.reassign(&code, …)`. It is also its token
+/// (`&strade` where a `&str` token is expected).
+pub struct Staffer<'a> {
+    app: &'a TestApp,
+    pub token: String,
+}
+
+impl std::ops::Deref for Staffer<'_> {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.token
+    }
+}
+
+impl Staffer<'_> {
+    /// `POST /api/v1/reports/{code}/transitions` with `body`.
+    pub async fn transition(&self, code: &str, body: Value) -> (u16, Value) {
+        let path = format!("/api/v1/reports/{code}/transitions");
+        self.app.post_as(&self.token, &path, &body).await
+    }
+
+    /// Takes the report in charge; it must succeed.
+    pub async fn take_in(&self, code: &str) -> Value {
+        let (status, body) = self.transition(code, json!({"to": "taken_in"})).await;
+        assert_eq!(status, 200, "take in {code}: {body}");
+        body
+    }
+
+    /// `POST /api/v1/reports/{code}/reassign` with `body`.
+    pub async fn reassign(&self, code: &str, body: Value) -> (u16, Value) {
+        let path = format!("/api/v1/reports/{code}/reassign");
+        self.app.post_as(&self.token, &path, &body).await
+    }
+
+    /// `GET path` as this staff member.
+    pub async fn get(&self, path: &str) -> (u16, Value) {
+        self.app.get_as(&self.token, path).await
+    }
 }

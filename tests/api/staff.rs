@@ -129,8 +129,8 @@ async fn disabling_a_user_or_changing_a_password_ends_their_sessions() {
         .await;
     assert_eq!(status, 401, "a disabled user cannot sign in");
     // Only admins administer.
-    let sup = app.staff("sup", Role::Supervisor, &[]).await;
-    assert_eq!(app.get_as(&sup, "/api/v1/admin/users").await.0, 403);
+    let sup = app.supervisor("sup").await;
+    assert_eq!(sup.get("/api/v1/admin/users").await.0, 403);
     let (status, users) = app.get_as(&admin, "/api/v1/admin/users").await;
     assert_eq!((status, users.as_array().unwrap().len()), (200, 3));
 }
@@ -138,30 +138,22 @@ async fn disabling_a_user_or_changing_a_password_ends_their_sessions() {
 #[tokio::test]
 async fn an_office_sees_and_acts_only_on_its_own_reports() {
     let app = TestApp::pisa().await;
-    let strade = app.staff("strade", Role::Office, &["manutenzioni"]).await;
-    let verde = app.staff("verde", Role::Office, &["verde"]).await;
+    let strade = app.office("strade", &["manutenzioni"]).await;
+    let verde = app.office("verde", &["verde"]).await;
     let pothole = code_of(&app, "buche").await;
     let tree = code_of(&app, "verde").await;
 
-    let (_, q) = app.get_as(&strade, "/api/v1/staff/reports").await;
+    let (_, q) = strade.get("/api/v1/staff/reports").await;
     assert_eq!(codes(&q), vec![pothole.clone()]);
-    let (_, q) = app.get_as(&verde, "/api/v1/staff/reports").await;
+    let (_, q) = verde.get("/api/v1/staff/reports").await;
     assert_eq!(codes(&q), vec![tree.clone()]);
     // Another office's report does not exist for them: 404, not 403.
-    let (status, body) = app
-        .get_as(&verde, &format!("/api/v1/staff/reports/{pothole}"))
-        .await;
+    let (status, body) = verde.get(&format!("/api/v1/staff/reports/{pothole}")).await;
     assert_eq!(
         (status, body["error"]["code"].as_str()),
         (404, Some("report_not_found"))
     );
-    let (status, _) = app
-        .post_as(
-            &verde,
-            &format!("/api/v1/reports/{pothole}/transitions"),
-            &json!({"to": "taken_in"}),
-        )
-        .await;
+    let (status, _) = verde.transition(&pothole, json!({"to": "taken_in"})).await;
     assert_eq!(status, 404);
     let (status, _) = app
         .post_as(
@@ -172,36 +164,23 @@ async fn an_office_sees_and_acts_only_on_its_own_reports() {
         .await;
     assert_eq!(status, 404);
     // Its own: take in with a public message and an internal note.
-    let (status, body) = app
-        .post_as(&strade, &format!("/api/v1/reports/{pothole}/transitions"), &json!({"to": "taken_in", "public_message": "Presa in carico", "internal_note": "squadra 3"}))
+    let (status, body) = strade.transition(&pothole, json!({"to": "taken_in", "public_message": "Presa in carico", "internal_note": "squadra 3"}))
         .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["status"], "taken_in");
-    let (status, body) = app
-        .post_as(
-            &strade,
-            &format!("/api/v1/reports/{pothole}/transitions"),
-            &json!({"to": "new"}),
-        )
-        .await;
+    let (status, body) = strade.transition(&pothole, json!({"to": "new"})).await;
     assert_eq!(
         (status, body["error"]["code"].as_str()),
         (409, Some("transition_not_allowed"))
     );
-    let (status, body) = app
-        .post_as(
-            &strade,
-            &format!("/api/v1/reports/{pothole}/transitions"),
-            &json!({"to": "rejected"}),
-        )
-        .await;
+    let (status, body) = strade.transition(&pothole, json!({"to": "rejected"})).await;
     assert_eq!(
         (status, body["error"]["details"][0]["field"].as_str()),
         (422, Some("reason"))
     );
     // Staff timeline has the note and its author; the public one does not.
-    let (_, detail) = app
-        .get_as(&strade, &format!("/api/v1/staff/reports/{pothole}"))
+    let (_, detail) = strade
+        .get(&format!("/api/v1/staff/reports/{pothole}"))
         .await;
     let note = detail["events"]
         .as_array()
@@ -227,14 +206,10 @@ async fn an_office_sees_and_acts_only_on_its_own_reports() {
         .any(|e| e["kind"] == "personal_data_viewed"));
     assert_eq!(detail["reporter"]["email"], "maria.bianchi@example.it");
     // Offices cannot see statistics, triage or re-route.
-    assert_eq!(app.get_as(&strade, "/api/v1/stats/offices").await.0, 403);
-    assert_eq!(app.get_as(&strade, "/api/v1/staff/triage").await.0, 403);
-    let (status, _) = app
-        .post_as(
-            &strade,
-            &format!("/api/v1/reports/{pothole}/reassign"),
-            &json!({"office": "verde", "reason": "x"}),
-        )
+    assert_eq!(strade.get("/api/v1/stats/offices").await.0, 403);
+    assert_eq!(strade.get("/api/v1/staff/triage").await.0, 403);
+    let (status, _) = strade
+        .reassign(&pothole, json!({"office": "verde", "reason": "x"}))
         .await;
     assert_eq!(status, 403);
 }
@@ -243,29 +218,24 @@ async fn an_office_sees_and_acts_only_on_its_own_reports() {
 async fn nobody_sees_another_comunes_reports() {
     let app = TestApp::pisa_and_bagno_a_ripoli().await;
     let pw = app.user("sup-br", Role::Supervisor, BAGNO_A_RIPOLI, &[]);
-    let sup_br = app.login("sup-br", &pw).await;
+    let sup_br = app.signed_in(app.login("sup-br", &pw).await);
     let pisa_report = code_of(&app, "buche").await;
-    let (status, _) = app
-        .get_as(&sup_br, &format!("/api/v1/staff/reports/{pisa_report}"))
+    let (status, _) = sup_br
+        .get(&format!("/api/v1/staff/reports/{pisa_report}"))
         .await;
     assert_eq!(status, 404);
-    let (status, _) = app
-        .post_as(
-            &sup_br,
-            &format!("/api/v1/reports/{pisa_report}/transitions"),
-            &json!({"to": "taken_in"}),
+    let (status, _) = sup_br
+        .transition(&pisa_report, json!({"to": "taken_in"}))
+        .await;
+    assert_eq!(status, 404);
+    let (status, _) = sup_br
+        .reassign(
+            &pisa_report,
+            json!({"office": "lavori-pubblici", "reason": "x"}),
         )
         .await;
     assert_eq!(status, 404);
-    let (status, _) = app
-        .post_as(
-            &sup_br,
-            &format!("/api/v1/reports/{pisa_report}/reassign"),
-            &json!({"office": "lavori-pubblici", "reason": "x"}),
-        )
-        .await;
-    assert_eq!(status, 404);
-    let (_, q) = app.get_as(&sup_br, "/api/v1/staff/reports").await;
+    let (_, q) = sup_br.get("/api/v1/staff/reports").await;
     assert!(codes(&q).is_empty());
     // URP of Bagno a Ripoli cannot file in Pisa.
     let pw = app.user("urp-br", Role::Urp, BAGNO_A_RIPOLI, &[]);
@@ -279,7 +249,7 @@ async fn nobody_sees_another_comunes_reports() {
 #[tokio::test]
 async fn urp_files_on_behalf_of_a_citizen_with_only_a_phone() {
     let app = TestApp::pisa().await;
-    let urp = app.staff("urp", Role::Urp, &[]).await;
+    let urp = app.signed_in(app.staff("urp", Role::Urp, &[]).await);
     let called = Utc::now() - Duration::hours(2);
     let body = json!({
         "category": "illuminazione", "description": "Lampione spento da tre giorni in via Buonarroti",
@@ -321,13 +291,7 @@ async fn urp_files_on_behalf_of_a_citizen_with_only_a_phone() {
         );
     }
     // URP do not move office workflows.
-    let (status, _) = app
-        .post_as(
-            &urp,
-            &format!("/api/v1/reports/{code}/transitions"),
-            &json!({"to": "taken_in"}),
-        )
-        .await;
+    let (status, _) = urp.transition(code, json!({"to": "taken_in"})).await;
     assert_eq!(status, 403);
     // URP sees the whole municipality's queue.
     code_of(&app, "verde").await;
@@ -339,8 +303,8 @@ async fn urp_files_on_behalf_of_a_citizen_with_only_a_phone() {
 async fn fossanos_day() {
     let app = TestApp::pisa().await;
     let urp = app.staff("urp", Role::Urp, &[]).await;
-    let strade = app.staff("strade", Role::Office, &["manutenzioni"]).await;
-    let sup = app.staff("sup", Role::Supervisor, &[]).await;
+    let strade = app.office("strade", &["manutenzioni"]).await;
+    let sup = app.supervisor("sup").await;
     // An elderly citizen phones: the URP enters the report with her phone only.
     let (status, created) = app
         .post_as(
@@ -357,22 +321,21 @@ async fn fossanos_day() {
     assert_eq!(status, 201, "{created}");
     let code = created["code"].as_str().unwrap();
     // The office sees it first in its queue, counting down.
-    let (_, q) = app.get_as(&strade, "/api/v1/staff/reports").await;
+    let (_, q) = strade.get("/api/v1/staff/reports").await;
     let item = &q["items"][0];
     assert_eq!(item["code"], code);
     assert!(item["seconds_to_due"].as_i64().unwrap() > 0 && item["overdue"] == false);
     for to in ["taken_in", "in_progress", "resolved"] {
-        let (status, body) = app
-            .post_as(
-                &strade,
-                &format!("/api/v1/reports/{code}/transitions"),
-                &json!({"to": to, "public_message": format!("stato: {to}")}),
+        let (status, body) = strade
+            .transition(
+                code,
+                json!({"to": to, "public_message": format!("stato: {to}")}),
             )
             .await;
         assert_eq!(status, 200, "{to}: {body}");
     }
     // The supervisor's statistics count it, within the deadline.
-    let (status, stats) = app.get_as(&sup, "/api/v1/stats/offices").await;
+    let (status, stats) = sup.get("/api/v1/stats/offices").await;
     assert_eq!(status, 200, "{stats}");
     let strade_stats = stats["offices"]
         .as_array()
@@ -393,7 +356,7 @@ async fn fossanos_day() {
     let resp = app
         .client
         .get(app.url("/api/v1/stats/offices?format=csv"))
-        .bearer_auth(&sup)
+        .bearer_auth(&sup.token)
         .send()
         .await
         .unwrap();
@@ -405,8 +368,8 @@ async fn fossanos_day() {
             .any(|l| l.starts_with("manutenzioni,Manutenzione strade e infrastrutture,1,1,1,100")),
         "{csv}"
     );
-    let (status, _) = app
-        .get_as(&sup, "/api/v1/stats/offices?from=2025-01-01&to=2026-06-01")
+    let (status, _) = sup
+        .get("/api/v1/stats/offices?from=2025-01-01&to=2026-06-01")
         .await;
     assert_eq!(status, 400, "more than 366 days");
 }
@@ -414,30 +377,27 @@ async fn fossanos_day() {
 #[tokio::test]
 async fn not_competent_goes_to_triage_and_a_reassign_moves_it() {
     let app = TestApp::pisa().await;
-    let strade = app.staff("strade", Role::Office, &["manutenzioni"]).await;
-    let verde = app.staff("verde", Role::Office, &["verde"]).await;
-    let sup = app.staff("sup", Role::Supervisor, &[]).await;
+    let strade = app.office("strade", &["manutenzioni"]).await;
+    let verde = app.office("verde", &["verde"]).await;
+    let sup = app.supervisor("sup").await;
     // A fallen branch filed as a pothole.
     let code = code_of(&app, "buche").await;
-    let (status, _) = app
-        .post_as(
-            &strade,
-            &format!("/api/v1/reports/{code}/transitions"),
-            &json!({"to": "not_competent", "internal_note": "è un ramo caduto"}),
+    let (status, _) = strade
+        .transition(
+            &code,
+            json!({"to": "not_competent", "internal_note": "è un ramo caduto"}),
         )
         .await;
     assert_eq!(status, 200);
-    let (_, q) = app.get_as(&strade, "/api/v1/staff/reports").await;
+    let (_, q) = strade.get("/api/v1/staff/reports").await;
     assert!(codes(&q).is_empty(), "it left the office's queue");
     assert_eq!(
-        app.get_as(&strade, &format!("/api/v1/staff/reports/{code}"))
-            .await
-            .0,
+        strade.get(&format!("/api/v1/staff/reports/{code}")).await.0,
         404
     );
     // "Altro / non so" reports are in triage too.
     let other = code_of(&app, "altro").await;
-    let (_, triage) = app.get_as(&sup, "/api/v1/staff/triage").await;
+    let (_, triage) = sup.get("/api/v1/staff/triage").await;
     let in_triage = codes(&triage);
     assert!(
         in_triage.contains(&code) && in_triage.contains(&other),
@@ -457,14 +417,11 @@ async fn not_competent_goes_to_triage_and_a_reassign_moves_it() {
             Ok(())
         })
         .unwrap();
-    let (_, before) = app
-        .get_as(&sup, &format!("/api/v1/staff/reports/{code}"))
-        .await;
-    let (status, after) = app
-        .post_as(
-            &sup,
-            &format!("/api/v1/reports/{code}/reassign"),
-            &json!({"category": "verde", "reason": "ramo caduto, non buca"}),
+    let (_, before) = sup.get(&format!("/api/v1/staff/reports/{code}")).await;
+    let (status, after) = sup
+        .reassign(
+            &code,
+            json!({"category": "verde", "reason": "ramo caduto, non buca"}),
         )
         .await;
     assert_eq!(status, 200, "{after}");
@@ -480,11 +437,9 @@ async fn not_competent_goes_to_triage_and_a_reassign_moves_it() {
         before["take_in_due_at"], after["take_in_due_at"],
         "a fresh deadline"
     );
-    let (_, q) = app.get_as(&verde, "/api/v1/staff/reports").await;
+    let (_, q) = verde.get("/api/v1/staff/reports").await;
     assert_eq!(codes(&q), vec![code.clone()]);
-    let (_, detail) = app
-        .get_as(&sup, &format!("/api/v1/staff/reports/{code}"))
-        .await;
+    let (_, detail) = sup.get(&format!("/api/v1/staff/reports/{code}")).await;
     let moved = detail["events"]
         .as_array()
         .unwrap()
@@ -503,40 +458,30 @@ async fn not_competent_goes_to_triage_and_a_reassign_moves_it() {
         .find(|e| e["to_status"] == "not_competent")
         .unwrap();
     assert!(handed["data"]["from_office_id"].is_string());
-    let (_, triage) = app.get_as(&sup, "/api/v1/staff/triage").await;
+    let (_, triage) = sup.get("/api/v1/staff/triage").await;
     assert!(!codes(&triage).contains(&code));
 }
 
 #[tokio::test]
 async fn a_wrongly_categorised_report_leaves_the_first_office() {
     let app = TestApp::pisa().await;
-    let strade = app.staff("strade", Role::Office, &["manutenzioni"]).await;
-    let sup = app.staff("sup", Role::Supervisor, &[]).await;
+    let strade = app.office("strade", &["manutenzioni"]).await;
+    let sup = app.supervisor("sup").await;
     let code = code_of(&app, "buche").await;
-    app.post_as(
-        &strade,
-        &format!("/api/v1/reports/{code}/transitions"),
-        &json!({"to": "taken_in"}),
-    )
-    .await;
-    let (status, body) = app
-        .post_as(
-            &sup,
-            &format!("/api/v1/reports/{code}/reassign"),
-            &json!({"office": "illuminazione", "reason": "è un lampione"}),
+    strade.take_in(&code).await;
+    let (status, body) = sup
+        .reassign(
+            &code,
+            json!({"office": "illuminazione", "reason": "è un lampione"}),
         )
         .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["status"], "new");
     assert_eq!(
-        app.get_as(&strade, &format!("/api/v1/staff/reports/{code}"))
-            .await
-            .0,
+        strade.get(&format!("/api/v1/staff/reports/{code}")).await.0,
         404
     );
-    let (_, detail) = app
-        .get_as(&sup, &format!("/api/v1/staff/reports/{code}"))
-        .await;
+    let (_, detail) = sup.get(&format!("/api/v1/staff/reports/{code}")).await;
     let moved = detail["events"]
         .as_array()
         .unwrap()
@@ -547,13 +492,7 @@ async fn a_wrongly_categorised_report_leaves_the_first_office() {
         moved["data"]["from_office_id"].is_string() && moved["data"]["to_office_id"].is_string()
     );
     assert_eq!(moved["message"], "è un lampione");
-    let (status, body) = app
-        .post_as(
-            &sup,
-            &format!("/api/v1/reports/{code}/reassign"),
-            &json!({"reason": "x"}),
-        )
-        .await;
+    let (status, body) = sup.reassign(&code, json!({"reason": "x"})).await;
     assert_eq!(
         (status, body["error"]["code"].as_str()),
         (422, Some("validation_failed"))
@@ -563,7 +502,7 @@ async fn a_wrongly_categorised_report_leaves_the_first_office() {
 #[tokio::test]
 async fn duplicates_point_to_the_original() {
     let app = TestApp::pisa().await;
-    let sup = app.staff("sup", Role::Supervisor, &[]).await;
+    let sup = app.supervisor("sup").await;
     let original = code_of(&app, "buche").await;
     let dup = code_of(&app, "buche").await;
     let (status, body) = app
@@ -722,7 +661,7 @@ async fn retention_erases_personal_data_but_keeps_the_report() {
 #[tokio::test]
 async fn queues_are_ordered_by_deadline_and_paginated() {
     let app = TestApp::pisa().await;
-    let sup = app.staff("sup", Role::Supervisor, &[]).await;
+    let sup = app.supervisor("sup").await;
     let urp = app.staff("urp", Role::Urp, &[]).await;
     // Filed oldest-call last: the queue follows the deadlines, not the filing order.
     let mut expected = Vec::new();
@@ -742,7 +681,7 @@ async fn queues_are_ordered_by_deadline_and_paginated() {
     // then in filing order.
     expected.sort();
     let expected: Vec<String> = expected.into_iter().map(|(_, c)| c).collect();
-    let (_, first) = app.get_as(&sup, "/api/v1/staff/reports?limit=3").await;
+    let (_, first) = sup.get("/api/v1/staff/reports?limit=3").await;
     let cursor = first["next_cursor"].as_str().unwrap();
     let (_, second) = app
         .get_as(
@@ -752,7 +691,7 @@ async fn queues_are_ordered_by_deadline_and_paginated() {
         .await;
     assert_eq!([codes(&first), codes(&second)].concat(), expected);
     assert!(second["next_cursor"].is_null());
-    let (_, filtered) = app.get_as(&sup, "/api/v1/staff/reports?office=verde").await;
+    let (_, filtered) = sup.get("/api/v1/staff/reports?office=verde").await;
     assert!(codes(&filtered).is_empty());
     let (_, by_office) = app
         .get_as(
@@ -767,7 +706,7 @@ async fn queues_are_ordered_by_deadline_and_paginated() {
 async fn public_message_templates_come_with_the_category() {
     let app = TestApp::pisa().await;
     let admin = app.staff("t-admin", Role::Admin, &[]).await;
-    let office = app.staff("t-strade", Role::Office, &["manutenzioni"]).await;
+    let office = app.office("t-strade", &["manutenzioni"]).await;
     let pothole = app.file("buche", PISA_CENTRE).await;
     let (status, detail) = app
         .get_as(
