@@ -1,7 +1,7 @@
 // One report as staff see it: the citizen's contact, the place, photos and
 // documents, the full timeline, and the actions the signed-in role may take.
 
-import { h, replace, announce, id } from '../../common/dom';
+import { h, replace, announce } from '../../common/dom';
 import { t, has, categoryName } from '../../common/i18n';
 import { api, apiBlob, ApiError, Attachment } from '../../common/api';
 import { dateTime, fileSize, status as statusLabel } from '../../common/format';
@@ -11,10 +11,8 @@ import enStaff from '../../i18n/en/staff.json';
 import type { PageCtx } from '../main';
 import * as session from '../session';
 import {
-  categoryOptions,
   channelLabel,
   clearFieldErrors,
-  codeExample,
   deadlineCell,
   downloadBlob,
   errorText,
@@ -23,16 +21,20 @@ import {
   messageBox,
   setFieldError,
   showError,
-  showFieldErrors,
   showSuccess,
   statusBadge,
   uploadErrorText,
   MAX_FILE_BYTES,
 } from '../ui';
 import { moderationCard, publicationBadge } from '../moderation';
+import type { ActionCtx } from '../detail/card';
+import { takeInForm } from '../detail/takeIn';
+import { statusForm } from '../detail/status';
+import { notCompetentForm } from '../detail/notCompetent';
+import { noteForm } from '../detail/note';
+import { reassignForm, Lists } from '../detail/reassign';
+import { duplicateForm } from '../detail/duplicate';
 import type { CategoriesResponse, MessageTemplate, StaffEvent, StaffReport } from '../types';
-
-const REJECTION_REASONS = ['not_municipal', 'invalid', 'duplicate'];
 
 type TemplateTree = { templates?: Record<string, string> };
 
@@ -60,8 +62,9 @@ export async function detailPage(ctx: PageCtx): Promise<void> {
   const objectUrls: string[] = [];
   ctx.onDispose(() => objectUrls.forEach((x) => URL.revokeObjectURL(x)));
   const photoUrls = new Map<string, string>();
-  let categories: CategoriesResponse | null = null;
-  let offices: Array<{ code: string; name: string }> | null = null;
+  // The supervisor's choices for re-routing, filled once loaded.
+  const lists: Lists = { categories: null, offices: null };
+  let fillReassignLists = () => {};
   const flash = messageBox();
   flash.setAttribute('data-testid', 'detail-flash');
 
@@ -94,10 +97,10 @@ export async function detailPage(ctx: PageCtx): Promise<void> {
   const isSupervisor = u.role === 'supervisor';
   if (isSupervisor) {
     Promise.all([
-      api<CategoriesResponse>('categories', { query: { municipality: u.municipality } }).then((c) => (categories = c)),
+      api<CategoriesResponse>('categories', { query: { municipality: u.municipality } }).then((c) => (lists.categories = c)),
       api<Array<{ code: string; name: string }>>('offices')
-        .then((list) => (offices = list))
-        .catch(() => (offices = [])),
+        .then((list) => (lists.offices = list))
+        .catch(() => (lists.offices = [])),
     ])
       .then(() => {
         if (ctx.alive()) fillReassignLists();
@@ -172,317 +175,8 @@ export async function detailPage(ctx: PageCtx): Promise<void> {
     btn.textContent = busy ? t('staff.detail.sending') : label;
   };
 
-  // ---- actions ----------------------------------------------------------
-  const takeInForm = () => {
-    const msg = messageField(() => 'taken_in', 'takein');
-    const box = messageBox();
-    const label = t('staff.detail.takeIn.submit');
-    const btn = h('button', { type: 'submit', class: 'btn btn-primary', 'data-testid': 'take-in' }, label);
-    const form: HTMLFormElement = h(
-      'form',
-      {
-        class: 'staff-card',
-        'aria-labelledby': 'takein-h',
-        onsubmit: async (ev: Event) => {
-          ev.preventDefault();
-          submitting(btn, true, label);
-          try {
-            await api(`reports/${encodeURIComponent(report.code)}/transitions`, {
-              json: { to: 'taken_in', public_message: msg.area.value.trim() || null },
-            });
-            await reload(t('staff.detail.takeIn.done'));
-          } catch (e) {
-            submitting(btn, false, label);
-            fail(form, box, e);
-          }
-        },
-      },
-      h('h3', { id: 'takein-h', class: 'h5' }, t('staff.detail.takeIn.title')),
-      h('p', {}, t('staff.detail.takeIn.lead')),
-      box,
-      ...msg.nodes,
-      btn,
-    );
-    return form;
-  };
-
-  const statusForm = () => {
-    // The workflow's next steps come with the report; taking in and "not
-    // competent" have forms of their own.
-    const targets = report.next_statuses.filter((s) => s !== 'not_competent' && s !== 'taken_in');
-    if (!targets.length) return null;
-    const sel = h(
-      'select',
-      { class: 'form-select', 'data-testid': 'status-target' },
-      targets.map((s) => h('option', { value: s }, statusLabel(s))),
-    );
-    sel.dataset.field = 'to';
-    const msg = messageField(() => sel.value, 'status');
-    const reason = h(
-      'select',
-      { class: 'form-select' },
-      REJECTION_REASONS.map((r) => h('option', { value: r }, t(`staff.detail.rejection.${r}`))),
-    );
-    const reasonWrap = field(t('staff.detail.rejection.label'), reason, { name: 'reason' });
-    const note = h('textarea', { class: 'form-control', rows: 2 });
-    const slowId = id('slow');
-    const slow = h('input', { type: 'checkbox', class: 'form-check-input', id: slowId });
-    const sync = () => {
-      reasonWrap.hidden = sel.value !== 'rejected';
-    };
-    sel.addEventListener('change', () => {
-      sync();
-      msg.refill(true);
-    });
-    sync();
-    const box = messageBox();
-    const label = t('staff.detail.status.submit');
-    const btn = h('button', { type: 'submit', class: 'btn btn-primary', 'data-testid': 'status-submit' }, label);
-    const form: HTMLFormElement = h(
-      'form',
-      {
-        class: 'staff-card',
-        'aria-labelledby': 'status-h',
-        onsubmit: async (ev: Event) => {
-          ev.preventDefault();
-          submitting(btn, true, label);
-          try {
-            await api(`reports/${encodeURIComponent(report.code)}/transitions`, {
-              json: {
-                to: sel.value,
-                public_message: msg.area.value.trim() || null,
-                internal_note: note.value.trim() || null,
-                reason: sel.value === 'rejected' ? reason.value : null,
-                cannot_fix_soon: slow.checked,
-              },
-            });
-            await reload(t('staff.detail.status.done', { status: statusLabel(sel.value) }));
-          } catch (e) {
-            submitting(btn, false, label);
-            fail(form, box, e);
-          }
-        },
-      },
-      h('h3', { id: 'status-h', class: 'h5' }, t('staff.detail.status.title')),
-      box,
-      field(t('staff.detail.status.target'), sel),
-      reasonWrap,
-      ...msg.nodes,
-      field(t('staff.detail.internalNoteOptional'), note, { name: 'internal_note', hint: t('staff.detail.internalHint') }),
-      h('div', { class: 'form-check staff-check' }, slow, h('label', { for: slowId }, t('staff.detail.status.cannotFixSoon'))),
-      btn,
-    );
-    return form;
-  };
-
-  const notCompetentForm = () => {
-    if (!['new', 'taken_in', 'in_progress'].includes(report.status)) return null;
-    const reason = h('textarea', { class: 'form-control', rows: 3, 'data-testid': 'nc-reason' });
-    const msg = messageField(() => 'not_competent', 'nc');
-    const box = messageBox();
-    const label = t('staff.detail.notCompetent.submit');
-    const btn = h('button', { type: 'submit', class: 'btn btn-outline-danger' }, label);
-    const form: HTMLFormElement = h(
-      'form',
-      {
-        class: 'staff-card',
-        'aria-labelledby': 'nc-h',
-        novalidate: true,
-        onsubmit: async (ev: Event) => {
-          ev.preventDefault();
-          clearFieldErrors(form);
-          if (!reason.value.trim()) {
-            setFieldError(form, 'internal_note', t('staff.detail.notCompetent.reasonRequired'));
-            showError(box, new ApiError(422, 'validation_failed', ''));
-            reason.focus();
-            return;
-          }
-          submitting(btn, true, label);
-          try {
-            await api(`reports/${encodeURIComponent(report.code)}/transitions`, {
-              json: {
-                to: 'not_competent',
-                internal_note: reason.value.trim(),
-                public_message: msg.area.value.trim() || null,
-              },
-            });
-            await reload(t('staff.detail.notCompetent.done'));
-          } catch (e) {
-            submitting(btn, false, label);
-            fail(form, box, e);
-          }
-        },
-      },
-      h('h3', { id: 'nc-h', class: 'h5' }, t('staff.detail.notCompetent.title')),
-      h('p', {}, t('staff.detail.notCompetent.lead')),
-      box,
-      field(t('staff.detail.notCompetent.reason'), reason, { required: true, name: 'internal_note' }),
-      ...msg.nodes,
-      btn,
-    );
-    return form;
-  };
-
-  const noteForm = () => {
-    const text = h('textarea', { class: 'form-control', rows: 3, 'data-testid': 'note-text' });
-    const box = messageBox();
-    const label = t('staff.detail.note.submit');
-    const btn = h('button', { type: 'submit', class: 'btn btn-outline-primary' }, label);
-    const form: HTMLFormElement = h(
-      'form',
-      {
-        class: 'staff-card',
-        'aria-labelledby': 'note-h',
-        novalidate: true,
-        onsubmit: async (ev: Event) => {
-          ev.preventDefault();
-          clearFieldErrors(form);
-          if (!text.value.trim()) {
-            setFieldError(form, 'text', t('common.fieldErrors.required'));
-            showError(box, new ApiError(422, 'validation_failed', ''));
-            text.focus();
-            return;
-          }
-          submitting(btn, true, label);
-          try {
-            await api(`reports/${encodeURIComponent(report.code)}/notes`, { method: 'POST', json: { text: text.value.trim() } });
-            await reload(t('staff.detail.note.done'));
-          } catch (e) {
-            submitting(btn, false, label);
-            fail(form, box, e);
-          }
-        },
-      },
-      h('h3', { id: 'note-h', class: 'h5' }, t('staff.detail.note.title')),
-      h('p', {}, t('staff.detail.internalHint')),
-      box,
-      field(t('staff.detail.note.label'), text, { required: true, name: 'text' }),
-      btn,
-    );
-    return form;
-  };
-
-  // The lists arrive after the page is drawn: they fill the selects in place,
-  // so nothing the supervisor already typed is lost.
-  let reassignCat: HTMLSelectElement | null = null;
-  let reassignOffice: HTMLSelectElement | null = null;
-  const fillReassignLists = () => {
-    if (reassignCat) {
-      const chosen = reassignCat.value || report.category.code;
-      replace(
-        reassignCat,
-        categories ? categoryOptions(categories.categories, { selected: chosen }) : h('option', { value: '' }, t('common.loading')),
-      );
-    }
-    if (reassignOffice) {
-      const chosen = reassignOffice.value;
-      replace(
-        reassignOffice,
-        h('option', { value: '' }, t('staff.detail.reassign.officeAuto')),
-        (offices ?? []).map((o) => h('option', { value: o.code, selected: o.code === chosen }, o.name)),
-      );
-    }
-  };
-
-  const reassignForm = () => {
-    if (!['new', 'taken_in', 'in_progress', 'not_competent'].includes(report.status)) return null;
-    const cat = h('select', { class: 'form-select', 'data-testid': 'reassign-category' });
-    const office = h('select', { class: 'form-select', 'data-testid': 'reassign-office' });
-    reassignCat = cat;
-    reassignOffice = office;
-    fillReassignLists();
-    const reason = h('textarea', { class: 'form-control', rows: 2, 'data-testid': 'reassign-reason' });
-    const box = messageBox();
-    const label = t('staff.detail.reassign.submit');
-    const btn = h('button', { type: 'submit', class: 'btn btn-primary', 'data-testid': 'reassign-submit' }, label);
-    const form: HTMLFormElement = h(
-      'form',
-      {
-        class: 'staff-card',
-        'aria-labelledby': 'reassign-h',
-        novalidate: true,
-        onsubmit: async (ev: Event) => {
-          ev.preventDefault();
-          clearFieldErrors(form);
-          if (!reason.value.trim()) {
-            setFieldError(form, 'reason', t('staff.detail.reassign.reasonRequired'));
-            showError(box, new ApiError(422, 'validation_failed', ''));
-            reason.focus();
-            return;
-          }
-          submitting(btn, true, label);
-          try {
-            await api(`reports/${encodeURIComponent(report.code)}/reassign`, {
-              json: {
-                category: cat.value && cat.value !== report.category.code ? cat.value : null,
-                office: office.value || null,
-                reason: reason.value.trim(),
-              },
-            });
-            await reload(t('staff.detail.reassign.done'));
-          } catch (e) {
-            submitting(btn, false, label);
-            fail(form, box, e);
-          }
-        },
-      },
-      h('h3', { id: 'reassign-h', class: 'h5' }, t('staff.detail.reassign.title')),
-      h('p', {}, t('staff.detail.reassign.lead')),
-      box,
-      field(t('staff.detail.reassign.category'), cat, { name: 'category' }),
-      field(t('staff.detail.reassign.office'), office, { name: 'office', hint: t('staff.detail.reassign.officeHint') }),
-      field(t('staff.detail.reassign.reason'), reason, { required: true, name: 'reason' }),
-      btn,
-    );
-    return form;
-  };
-
-  const duplicateForm = () => {
-    if (!['new', 'taken_in', 'in_progress', 'not_competent'].includes(report.status)) return null;
-    const of = h('input', {
-      type: 'text',
-      class: 'form-control',
-      autocomplete: 'off',
-      placeholder: codeExample(report.code.split('-')[0]),
-      'data-testid': 'duplicate-of',
-    });
-    const box = messageBox();
-    const label = t('staff.detail.duplicate.submit');
-    const btn = h('button', { type: 'submit', class: 'btn btn-outline-danger' }, label);
-    const form: HTMLFormElement = h(
-      'form',
-      {
-        class: 'staff-card',
-        'aria-labelledby': 'dup-h',
-        novalidate: true,
-        onsubmit: async (ev: Event) => {
-          ev.preventDefault();
-          clearFieldErrors(form);
-          const original = of.value.trim().toUpperCase();
-          if (!original || original === report.code) {
-            setFieldError(form, 'of', t(original ? 'staff.detail.duplicate.self' : 'common.fieldErrors.required'));
-            showError(box, new ApiError(422, 'validation_failed', ''));
-            of.focus();
-            return;
-          }
-          submitting(btn, true, label);
-          try {
-            await api(`reports/${encodeURIComponent(report.code)}/duplicate`, { json: { of: original } });
-            await reload(t('staff.detail.duplicate.done', { code: original }));
-          } catch (e) {
-            submitting(btn, false, label);
-            fail(form, box, e);
-          }
-        },
-      },
-      h('h3', { id: 'dup-h', class: 'h5' }, t('staff.detail.duplicate.title')),
-      h('p', {}, t('staff.detail.duplicate.lead')),
-      box,
-      field(t('staff.detail.duplicate.label'), of, { required: true, name: 'of' }),
-      btn,
-    );
-    return form;
-  };
+  /** What the actions (one module each, in ../detail/) need of the page. */
+  const actionCtx = (): ActionCtx => ({ report, reload, messageField });
 
   /** Adds a photo or a PDF (a photo of the fix, a document brought to the
    * counter). Photos are shown on the public page; documents only to staff. */
@@ -538,24 +232,15 @@ export async function detailPage(ctx: PageCtx): Promise<void> {
     return form;
   };
 
-  const fail = (form: HTMLElement, box: HTMLElement, e: unknown) => {
-    if (e instanceof ApiError && e.fields.length) {
-      const rest = showFieldErrors(form, e);
-      showError(box, e, rest);
-    } else {
-      showError(box, e);
-      box.focus();
-    }
-  };
-
   const drawSupervisor = () => {
     if (!isSupervisor) return;
-    const r = reassignForm();
-    const d = duplicateForm();
+    const r = reassignForm(actionCtx(), lists);
+    fillReassignLists = r ? r.fill : () => {};
+    const d = duplicateForm(actionCtx());
     replace(
       supervisorBox,
       r || d ? h('h2', { class: 'h4 mt-4' }, t('staff.detail.supervisorTitle')) : null,
-      r,
+      r?.form ?? null,
       d,
     );
   };
@@ -736,10 +421,11 @@ export async function detailPage(ctx: PageCtx): Promise<void> {
     mapBox = h('div', { class: 'staff-map', 'data-testid': 'detail-map' });
     const actions: Array<HTMLElement | null> = [];
     const working = (u.role === 'office' || u.role === 'supervisor') && report.next_statuses.length > 0;
-    if (working && report.status === 'new') actions.push(takeInForm());
-    if (working) actions.push(statusForm());
-    if (working) actions.push(notCompetentForm());
-    actions.push(noteForm());
+    const c = actionCtx();
+    if (working && report.status === 'new') actions.push(takeInForm(c));
+    if (working) actions.push(statusForm(c));
+    if (working) actions.push(notCompetentForm(c));
+    actions.push(noteForm(c));
     actions.push(uploadForm());
     if (u.role === 'office' || u.role === 'supervisor')
       actions.push(
