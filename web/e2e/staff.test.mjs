@@ -800,6 +800,16 @@ test('the admin creates an office by keyboard and hands another office\'s work t
   await page.getByRole('button', { name: 'Disattiva sportello-2' }).click();
   await main.getByText('Account sportello-2 disattivato: le sue sessioni sono terminate.').waitFor();
   await page.getByRole('button', { name: 'Riattiva sportello-2' }).waitFor();
+  // Another role and an office for it.
+  await page.getByLabel('Account da modificare').selectOption({ label: 'sportello-2 — Secondo sportello' });
+  const editing = page.locator('form[aria-labelledby="admin-edit-account-title"]');
+  await editing.getByLabel('Ruolo').selectOption('office');
+  await editing.getByLabel('Mobilità e traffico').check();
+  await editing.getByRole('button', { name: "Salva l'account" }).click();
+  await main.getByText('Account sportello-2 modificato.').waitFor();
+  const account = page.getByRole('row', { name: /^sportello-2/ });
+  await account.getByRole('cell', { name: 'Ufficio', exact: true }).waitFor();
+  await account.getByRole('cell', { name: 'mobilita' }).waitFor();
   await checkA11y(page, 'admin offices');
   await screenshot(page, 'staff-admin');
   // A citizen's report of that category at that point goes to the new office.

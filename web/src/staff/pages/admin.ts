@@ -6,7 +6,7 @@ import { has, t } from '../../common/i18n';
 import { api, ApiError } from '../../common/api';
 import { dateTime } from '../../common/format';
 import type { PageCtx } from '../main';
-import { clearFieldErrors, field, loading, messageBox, pageHeader, showError, showFieldErrors, showSuccess } from '../ui';
+import { actionForm, clearFieldErrors, field, loading, messageBox, pageHeader, showError, showFieldErrors, showSuccess } from '../ui';
 import type { CategoriesResponse, CategoryView, StaffUser } from '../types';
 import * as session from '../session';
 import { routingSection, Zone } from './adminRouting';
@@ -266,6 +266,67 @@ export async function adminPage(ctx: PageCtx): Promise<void> {
     return form;
   };
 
+  /** Another role, other offices, an e-mail for escalations. */
+  const accountEditForm = () => {
+    const editable = users.filter((x) => x.id !== session.user()!.id && (x.role !== 'platform' || isPlatform));
+    const holder = h('div');
+    const which = h(
+      'select',
+      { class: 'form-select' },
+      h('option', { value: '' }, t('staff.admin.accounts.chooseAccount')),
+      editable.map((x) => h('option', { value: x.id }, `${x.username} — ${x.display_name}`)),
+    ) as HTMLSelectElement;
+    const formFor = (who: StaffUser) => {
+      const roles = ['urp', 'office', 'supervisor', 'admin', ...(isPlatform ? ['platform'] : [])];
+      const role = h(
+        'select',
+        { class: 'form-select' },
+        roles.map((r) => h('option', r === who.role ? { value: r, selected: true } : { value: r }, t(`staff.roles.${r}`))),
+      ) as HTMLSelectElement;
+      const boxes = officeList
+        .filter((o) => o.active || who.offices.includes(o.code))
+        .map((o) => {
+          const box = h('input', { class: 'form-check-input', type: 'checkbox', value: o.code }) as HTMLInputElement;
+          box.checked = who.offices.includes(o.code);
+          return [box, h('div', { class: 'form-check' }, h('label', { class: 'form-check-label' }, box, ` ${o.name}`))] as const;
+        });
+      const offices = h(
+        'fieldset',
+        { class: 'mb-3', 'data-field': 'offices' },
+        h('legend', { class: 'form-label fs-6' }, t('staff.admin.accounts.offices')),
+        boxes.map(([, wrap]) => wrap),
+      );
+      const email = h('input', { class: 'form-control', type: 'email', autocomplete: 'off' }) as HTMLInputElement;
+      return actionForm(
+        'admin-edit-account-title',
+        h('h4', { class: 'h6 mt-3', id: 'admin-edit-account-title' }, t('staff.admin.accounts.editing', { username: who.username })),
+        async () => {
+          const json: Record<string, unknown> = { role: role.value, offices: boxes.filter(([b]) => b.checked).map(([b]) => b.value) };
+          if (email.value.trim()) json.email = email.value.trim();
+          await api(`admin/users/${encodeURIComponent(who.id)}`, { method: 'PATCH', json });
+          await reload();
+          showSuccess(flash, t('staff.admin.accounts.updated', { username: who.username }));
+          flash.focus();
+        },
+        field(t('staff.admin.col.role'), role, { name: 'role' }),
+        offices,
+        field(t('staff.admin.accounts.email'), email, { name: 'email', hint: t('staff.admin.accounts.emailHint') }),
+        h('button', { type: 'submit', class: 'btn btn-primary' }, t('staff.admin.accounts.save')),
+      );
+    };
+    which.addEventListener('change', () => {
+      const who = editable.find((x) => x.id === which.value);
+      replace(holder, who ? formFor(who) : null);
+    });
+    return h(
+      'div',
+      { class: 'staff-form mb-4' },
+      h('h3', { class: 'h5 mt-4', id: 'admin-edit-account' }, t('staff.admin.accounts.edit')),
+      field(t('staff.admin.accounts.which'), which, { name: 'account' }),
+      holder,
+    );
+  };
+
   const drawAccounts = () =>
     replace(
       accounts,
@@ -301,6 +362,7 @@ export async function adminPage(ctx: PageCtx): Promise<void> {
         ],
       ),
       accountForm(),
+      accountEditForm(),
     );
 
   const drawRouting = () =>
