@@ -872,8 +872,27 @@ test('the admin adds a category with a 16-hour SLA for a new office, draws its z
   const heading = page.getByRole('heading', { name: 'Modifica la categoria «Panchine rotte»' });
   await heading.and(page.locator(':focus')).waitFor();
   await page.getByLabel('Giorni previsti per la risoluzione').first().fill('15');
+  // An extra question, its code typed where the focus lands.
+  const editor = page.locator('form[aria-labelledby="admin-edit-category-panchine"]');
+  await editor.getByRole('button', { name: 'Aggiungi una domanda' }).click();
+  await page.keyboard.type('seduta');
+  await editor.getByLabel('Tipo di risposta').selectOption('singlevaluelist');
+  await editor.getByLabel('Domanda', { exact: true }).fill('La seduta è rotta?');
+  await editor.getByLabel('Scelte').fill('si: Sì\nno: No');
+  await editor.getByRole('button', { name: 'Aggiungi un messaggio' }).click();
+  await editor.getByLabel('Con lo stato').selectOption('resolved');
+  await editor.getByLabel('Nome del messaggio').fill('Sostituita');
+  await editor.getByLabel('Testo in italiano').fill('La panchina {code} è stata sostituita.');
+  await editor.getByLabel('Testo in inglese').fill('The bench {code} was replaced.');
   await page.getByRole('button', { name: 'Salva le modifiche' }).click();
   await main.getByText('Categoria «Panchine rotte» modificata.').waitFor();
+  await page.getByRole('button', { name: 'Modifica Panchine rotte' }).click();
+  await assert.doesNotReject(editor.getByRole('group', { name: 'Domanda 1' }).waitFor());
+  assert.equal(await editor.getByLabel('Codice della domanda').inputValue(), 'seduta');
+  assert.equal(await editor.getByLabel('Nome del messaggio').inputValue(), 'Sostituita');
+  await checkA11y(page, 'category editor with a question and a message');
+  await screenshot(page, 'staff-admin-category-editor');
+  await editor.getByRole('button', { name: 'Annulla' }).click();
   await page.getByRole('cell', { name: 'Categoria modificata' }).first().waitFor();
 
   // A zone drawn on the map: four clicks around the centre, one undone and redone.

@@ -9,6 +9,7 @@ import { h, replace } from '../../common/dom';
 import { t, categoryName } from '../../common/i18n';
 import { api } from '../../common/api';
 import { actionForm, field, showSuccess, wholeNumber } from '../ui';
+import { questionsEditor, templatesEditor } from './adminCategoryExtras';
 import type * as gen from '../../api.gen';
 
 export type AdminCategory = gen.AdminCategoryView;
@@ -157,6 +158,8 @@ function editForm(d: CategoriesDeps, c: AdminCategory, close: () => void): HTMLF
   const publication = select(publicationOptions(), c.publication ?? '');
   const [triageBox, triage] = checkbox(t('staff.admin.categories.triage'), c.triage, 'triage');
   const [activeBox, active] = checkbox(t('staff.admin.categories.active'), c.active, 'active');
+  const questions = questionsEditor(c.questions);
+  const templates = templatesEditor(c.message_templates);
   // What a change means for the reports already filed, said before saving.
   const impact = h('p', { class: 'form-text', 'aria-live': 'polite' });
   const sayImpact = () => {
@@ -181,6 +184,8 @@ function editForm(d: CategoriesDeps, c: AdminCategory, close: () => void): HTMLF
           publication: publication.value || null,
           triage: triage.checked,
           active: active.checked,
+          questions: questions.value(),
+          message_templates: templates.value(),
           ...(office.value && office.value !== c.office ? { office: office.value } : {}),
         },
       });
@@ -197,6 +202,8 @@ function editForm(d: CategoriesDeps, c: AdminCategory, close: () => void): HTMLF
     field(t('staff.admin.categories.publicationLabel'), publication, { name: 'publication' }),
     triageBox,
     activeBox,
+    questions.node,
+    templates.node,
     impact,
     h('button', { type: 'submit', class: 'btn btn-primary me-2' }, t('staff.admin.categories.save')),
     h('button', { type: 'button', class: 'btn btn-outline-secondary', onclick: close }, t('staff.admin.categories.cancel')),
