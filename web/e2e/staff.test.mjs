@@ -804,7 +804,9 @@ test('the admin creates an office by keyboard and hands another office\'s work t
   await page.getByLabel('Account da modificare').selectOption({ label: 'sportello-2 — Secondo sportello' });
   const editing = page.locator('form[aria-labelledby="admin-edit-account-title"]');
   await editing.getByLabel('Ruolo').selectOption('office');
-  await editing.getByLabel('Mobilità e traffico').check();
+  // bootstrap-italia draws the box over the input: the label is what is clicked.
+  await editing.locator('label', { hasText: 'Mobilità e traffico' }).click();
+  assert.equal(await editing.getByLabel('Mobilità e traffico').isChecked(), true);
   await editing.getByRole('button', { name: "Salva l'account" }).click();
   await main.getByText('Account sportello-2 modificato.').waitFor();
   const account = page.getByRole('row', { name: /^sportello-2/ });

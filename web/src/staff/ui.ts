@@ -370,3 +370,16 @@ export function wholeNumber(input: HTMLInputElement): number | null {
   const v = input.value.trim();
   return v === '' ? null : Number(v);
 }
+
+/**
+ * A checkbox and its label, as bootstrap-italia draws them (the input, then
+ * a label pointing at it): returns the wrapper and the input.
+ */
+export function checkbox(label: string, checked: boolean, opts: { name?: string; value?: string; inline?: boolean } = {}): [HTMLElement, HTMLInputElement] {
+  const box = h('input', { class: 'form-check-input', type: 'checkbox', id: id('chk') }) as HTMLInputElement;
+  box.checked = checked;
+  if (opts.value !== undefined) box.value = opts.value;
+  if (opts.name) box.dataset.field = opts.name;
+  const wrap = h('div', { class: `form-check ${opts.inline ? 'form-check-inline' : 'mb-3'}` }, box, h('label', { class: 'form-check-label', for: box.id }, label));
+  return [wrap, box];
+}

@@ -6,7 +6,7 @@ import { has, t } from '../../common/i18n';
 import { api, ApiError } from '../../common/api';
 import { dateTime } from '../../common/format';
 import type { PageCtx } from '../main';
-import { actionForm, clearFieldErrors, field, loading, messageBox, pageHeader, showError, showFieldErrors, showSuccess } from '../ui';
+import { actionForm, checkbox, clearFieldErrors, field, loading, messageBox, pageHeader, showError, showFieldErrors, showSuccess } from '../ui';
 import type { CategoriesResponse, CategoryView, StaffUser } from '../types';
 import * as session from '../session';
 import { routingSection, Zone } from './adminRouting';
@@ -286,9 +286,8 @@ export async function adminPage(ctx: PageCtx): Promise<void> {
       const boxes = officeList
         .filter((o) => o.active || who.offices.includes(o.code))
         .map((o) => {
-          const box = h('input', { class: 'form-check-input', type: 'checkbox', value: o.code }) as HTMLInputElement;
-          box.checked = who.offices.includes(o.code);
-          return [box, h('div', { class: 'form-check' }, h('label', { class: 'form-check-label' }, box, ` ${o.name}`))] as const;
+          const [wrap, box] = checkbox(o.name, who.offices.includes(o.code), { value: o.code });
+          return [box, wrap] as const;
         });
       const offices = h(
         'fieldset',

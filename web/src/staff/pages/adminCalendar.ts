@@ -7,7 +7,7 @@ import { h } from '../../common/dom';
 import { t } from '../../common/i18n';
 import { api } from '../../common/api';
 import { date, dateTime } from '../../common/format';
-import { actionForm, field, showError, showSuccess, wholeNumber } from '../ui';
+import { actionForm, checkbox, field, showError, showSuccess, wholeNumber } from '../ui';
 import type * as gen from '../../api.gen';
 
 export type Holiday = gen.HolidayView;
@@ -35,16 +35,14 @@ function select(options: [string, string][], selected: string): HTMLSelectElemen
 
 function settingsForm(d: CalendarDeps): HTMLFormElement {
   const c = d.calendar;
-  const days = [1, 2, 3, 4, 5, 6, 7].map((n) => {
-    const box = h('input', { class: 'form-check-input', type: 'checkbox', value: String(n) }) as HTMLInputElement;
-    box.checked = c.working_weekdays.includes(n);
-    return box;
-  });
+  const days = [1, 2, 3, 4, 5, 6, 7].map((n) =>
+    checkbox(t(`staff.admin.calendar.days.${n}`), c.working_weekdays.includes(n), { value: String(n), inline: true }),
+  );
   const weekdays = h(
     'fieldset',
     { class: 'mb-3', 'data-field': 'working_weekdays' },
     h('legend', { class: 'form-label fs-6' }, t('staff.admin.calendar.weekdays')),
-    days.map((box, i) => h('div', { class: 'form-check form-check-inline' }, h('label', { class: 'form-check-label' }, box, ` ${t(`staff.admin.calendar.days.${i + 1}`)}`))),
+    days.map(([wrap]) => wrap),
   );
   const hours = input(c.office_hours);
   const mode = select(
@@ -66,7 +64,7 @@ function settingsForm(d: CalendarDeps): HTMLFormElement {
       await api('admin/calendar', {
         method: 'PUT',
         json: {
-          working_weekdays: days.filter((b) => b.checked).map((b) => Number(b.value)),
+          working_weekdays: days.filter(([, b]) => b.checked).map(([, b]) => Number(b.value)),
           office_hours: hours.value.trim(),
           deadline_mode: mode.value,
           reopen_days: wholeNumber(reopen),

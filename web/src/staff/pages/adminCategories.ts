@@ -8,7 +8,7 @@
 import { h, replace } from '../../common/dom';
 import { t, categoryName } from '../../common/i18n';
 import { api } from '../../common/api';
-import { actionForm, field, showSuccess, wholeNumber } from '../ui';
+import { actionForm, checkbox, field, showSuccess, wholeNumber } from '../ui';
 import { questionsEditor, templatesEditor } from './adminCategoryExtras';
 import type * as gen from '../../api.gen';
 
@@ -33,11 +33,6 @@ function select(options: [string, string][], selected = ''): HTMLSelectElement {
   ) as HTMLSelectElement;
 }
 
-function checkbox(label: string, checked: boolean, name: string): [HTMLElement, HTMLInputElement] {
-  const box = h('input', { class: 'form-check-input', type: 'checkbox', 'data-field': name }) as HTMLInputElement;
-  box.checked = checked;
-  return [h('div', { class: 'form-check mb-3' }, h('label', { class: 'form-check-label' }, box, ` ${label}`)), box];
-}
 
 const officeOptions = (d: CategoriesDeps, none: string): [string, string][] => [
   ['', none],
@@ -108,7 +103,7 @@ function newCategoryForm(d: CategoriesDeps): HTMLElement {
   const sla = input({ type: 'number', min: '1', max: '720', inputmode: 'numeric', value: '24' });
   const target = input({ type: 'number', min: '1', max: '3650', inputmode: 'numeric', value: '30' });
   const publication = select(publicationOptions());
-  const [triageBox, triage] = checkbox(t('staff.admin.categories.triage'), false, 'triage');
+  const [triageBox, triage] = checkbox(t('staff.admin.categories.triage'), false, { name: 'triage' });
   return actionForm(
     'admin-new-category',
     h('h3', { class: 'h5 mt-4', id: 'admin-new-category' }, t('staff.admin.categories.new')),
@@ -156,8 +151,8 @@ function editForm(d: CategoriesDeps, c: AdminCategory, close: () => void): HTMLF
   const modes: [string, string][] = ['', 'working_days', 'business_hours', 'calendar'].map((m) => [m, t(`staff.admin.categories.modes.${m || 'comune'}`)]);
   const mode = select(modes, c.deadline_mode ?? '');
   const publication = select(publicationOptions(), c.publication ?? '');
-  const [triageBox, triage] = checkbox(t('staff.admin.categories.triage'), c.triage, 'triage');
-  const [activeBox, active] = checkbox(t('staff.admin.categories.active'), c.active, 'active');
+  const [triageBox, triage] = checkbox(t('staff.admin.categories.triage'), c.triage, { name: 'triage' });
+  const [activeBox, active] = checkbox(t('staff.admin.categories.active'), c.active, { name: 'active' });
   const questions = questionsEditor(c.questions);
   const templates = templatesEditor(c.message_templates);
   // What a change means for the reports already filed, said before saving.
