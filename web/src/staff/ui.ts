@@ -383,3 +383,17 @@ export function checkbox(label: string, checked: boolean, opts: { name?: string;
   const wrap = h('div', { class: `form-check ${opts.inline ? 'form-check-inline' : 'mb-3'}` }, box, h('label', { class: 'form-check-label', for: box.id }, label));
   return [wrap, box];
 }
+
+/** A text input (or another `type` in `attrs`) holding `value`. */
+export function textInput(value = '', attrs: Record<string, string> = {}): HTMLInputElement {
+  return h('input', { class: 'form-control', autocomplete: 'off', value, ...attrs }) as HTMLInputElement;
+}
+
+/** A select of `[value, label]` options with `selected` chosen. */
+export function choice(options: [string, string][], selected = ''): HTMLSelectElement {
+  return h(
+    'select',
+    { class: 'form-select' },
+    options.map(([value, label]) => h('option', value === selected ? { value, selected: true } : { value }, label)),
+  ) as HTMLSelectElement;
+}

@@ -82,7 +82,6 @@ export async function adminPage(ctx: PageCtx): Promise<void> {
   let entries: AuditEntry[] = [];
 
   const officeForm = () => {
-    const box = messageBox();
     const code = h('input', { class: 'form-control', autocomplete: 'off', pattern: '[a-z0-9_\\-]{1,64}' }) as HTMLInputElement;
     const name = h('input', { class: 'form-control', autocomplete: 'off' }) as HTMLInputElement;
     const kind = h(
@@ -91,38 +90,24 @@ export async function adminPage(ctx: PageCtx): Promise<void> {
       ['internal', 'company'].map((k) => h('option', { value: k }, t(`staff.admin.offices.kinds.${k}`))),
     ) as HTMLSelectElement;
     const email = h('input', { class: 'form-control', type: 'email', autocomplete: 'off' }) as HTMLInputElement;
-    const form: HTMLFormElement = h(
-      'form',
-      {
-        class: 'staff-form mb-4',
-        'aria-labelledby': 'admin-new-office',
-        onsubmit: async (ev: Event) => {
-          ev.preventDefault();
-          clearFieldErrors(form);
-          try {
-            const created = await api<AdminOffice>('admin/offices', {
-              method: 'POST',
-              json: { code: code.value.trim(), name: name.value.trim(), kind: kind.value, email: email.value.trim() || null },
-            });
-            const said: Parameters<typeof showSuccess> = [flash, t('staff.admin.offices.created', { name: created.name })];
-            form.reset();
-            await reload();
-            showSuccess(...said);
-          } catch (e) {
-            if (e instanceof ApiError && e.fields.length) showError(box, e, showFieldErrors(form, e));
-            else showError(box, e);
-          }
-        },
-      },
+    return actionForm(
+      'admin-new-office',
       h('h3', { class: 'h5 mt-4', id: 'admin-new-office' }, t('staff.admin.offices.new')),
-      box,
+      async (form) => {
+        const created = await api<AdminOffice>('admin/offices', {
+          method: 'POST',
+          json: { code: code.value.trim(), name: name.value.trim(), kind: kind.value, email: email.value.trim() || null },
+        });
+        form.reset();
+        await reload();
+        showSuccess(flash, t('staff.admin.offices.created', { name: created.name }));
+      },
       field(t('staff.admin.offices.code'), code, { name: 'code', required: true, hint: t('staff.admin.offices.codeHint') }),
       field(t('staff.admin.offices.name'), name, { name: 'name', required: true }),
       field(t('staff.admin.offices.kind'), kind, { name: 'kind' }),
       field(t('staff.admin.offices.email'), email, { name: 'email' }),
       h('button', { type: 'submit', class: 'btn btn-primary' }, t('staff.admin.offices.create')),
-    ) as HTMLFormElement;
-    return form;
+    );
   };
 
   const deactivateForm = () => {
@@ -219,7 +204,6 @@ export async function adminPage(ctx: PageCtx): Promise<void> {
     );
 
   const accountForm = () => {
-    const box = messageBox();
     const username = h('input', { class: 'form-control', autocomplete: 'off' }) as HTMLInputElement;
     const name = h('input', { class: 'form-control', autocomplete: 'off' }) as HTMLInputElement;
     const role = h(
@@ -233,37 +217,23 @@ export async function adminPage(ctx: PageCtx): Promise<void> {
       h('option', { value: '' }, t('staff.admin.accounts.noOffice')),
       officeList.filter((o) => o.active).map((o) => h('option', { value: o.code }, o.name)),
     ) as HTMLSelectElement;
-    const form: HTMLFormElement = h(
-      'form',
-      {
-        class: 'staff-form mb-4',
-        'aria-labelledby': 'admin-new-account',
-        onsubmit: async (ev: Event) => {
-          ev.preventDefault();
-          clearFieldErrors(form);
-          try {
-            const created = await api<StaffUser & { initial_password?: string }>('admin/users', {
-              method: 'POST',
-              json: { username: username.value.trim(), display_name: name.value.trim(), role: role.value, offices: office.value ? [office.value] : [] },
-            });
-            const said: Parameters<typeof showSuccess> = [flash, t('staff.admin.accounts.created', { username: created.username, password: created.initial_password ?? '' })];
-            await reload();
-            showSuccess(...said);
-          } catch (e) {
-            if (e instanceof ApiError && e.fields.length) showError(box, e, showFieldErrors(form, e));
-            else showError(box, e);
-          }
-        },
-      },
+    return actionForm(
+      'admin-new-account',
       h('h3', { class: 'h5 mt-4', id: 'admin-new-account' }, t('staff.admin.accounts.new')),
-      box,
+      async () => {
+        const created = await api<StaffUser & { initial_password?: string }>('admin/users', {
+          method: 'POST',
+          json: { username: username.value.trim(), display_name: name.value.trim(), role: role.value, offices: office.value ? [office.value] : [] },
+        });
+        await reload();
+        showSuccess(flash, t('staff.admin.accounts.created', { username: created.username, password: created.initial_password ?? '' }));
+      },
       field(t('staff.admin.col.username'), username, { name: 'username', required: true, hint: t('staff.admin.accounts.usernameHint') }),
       field(t('staff.admin.accounts.displayName'), name, { name: 'display_name', required: true }),
       field(t('staff.admin.col.role'), role, { name: 'role' }),
       field(t('staff.admin.accounts.office'), office, { name: 'offices', hint: t('staff.admin.accounts.officeHint') }),
       h('button', { type: 'submit', class: 'btn btn-primary' }, t('staff.admin.accounts.create')),
-    ) as HTMLFormElement;
-    return form;
+    );
   };
 
   /** Another role, other offices, an e-mail for escalations. */

@@ -7,7 +7,7 @@ import { h } from '../../common/dom';
 import { t } from '../../common/i18n';
 import { api } from '../../common/api';
 import { date, dateTime } from '../../common/format';
-import { actionForm, checkbox, field, showError, showSuccess, wholeNumber } from '../ui';
+import { actionForm, checkbox, choice, field, showError, showSuccess, textInput, wholeNumber } from '../ui';
 import type * as gen from '../../api.gen';
 
 export type Holiday = gen.HolidayView;
@@ -23,16 +23,6 @@ export interface CalendarDeps {
   reload: () => Promise<void>;
 }
 
-const input = (value = '', attrs: Record<string, string> = {}) => h('input', { class: 'form-control', autocomplete: 'off', value, ...attrs }) as HTMLInputElement;
-
-function select(options: [string, string][], selected: string): HTMLSelectElement {
-  return h(
-    'select',
-    { class: 'form-select' },
-    options.map(([value, label]) => h('option', value === selected ? { value, selected: true } : { value }, label)),
-  ) as HTMLSelectElement;
-}
-
 function settingsForm(d: CalendarDeps): HTMLFormElement {
   const c = d.calendar;
   const days = [1, 2, 3, 4, 5, 6, 7].map((n) =>
@@ -44,16 +34,16 @@ function settingsForm(d: CalendarDeps): HTMLFormElement {
     h('legend', { class: 'form-label fs-6' }, t('staff.admin.calendar.weekdays')),
     days.map(([wrap]) => wrap),
   );
-  const hours = input(c.office_hours);
-  const mode = select(
+  const hours = textInput(c.office_hours);
+  const mode = choice(
     ['working_days', 'business_hours', 'calendar'].map((m) => [m, t(`staff.admin.categories.modes.${m}`)]),
     c.deadline_mode,
   );
-  const reopen = input(String(c.reopen_days), { type: 'number', min: '0', max: '365', inputmode: 'numeric' });
-  const phone = input(c.urp_phone ?? '', { type: 'tel' });
-  const email = input(c.urp_email ?? '', { type: 'email' });
-  const address = input(c.urp_address ?? '');
-  const publication = select(
+  const reopen = textInput(String(c.reopen_days), { type: 'number', min: '0', max: '365', inputmode: 'numeric' });
+  const phone = textInput(c.urp_phone ?? '', { type: 'tel' });
+  const email = textInput(c.urp_email ?? '', { type: 'email' });
+  const address = textInput(c.urp_address ?? '');
+  const publication = choice(
     ['immediate', 'after_review', 'never'].map((p) => [p, t(`staff.admin.categories.publication.${p}`)]),
     c.publication_policy,
   );
@@ -139,9 +129,9 @@ function holidaysTable(d: CalendarDeps): HTMLElement {
 }
 
 function holidayForm(d: CalendarDeps): HTMLFormElement {
-  const day = input('', { type: 'date' });
-  const name = input();
-  const kind = select(
+  const day = textInput('', { type: 'date' });
+  const name = textInput();
+  const kind = choice(
     ['closure', 'annual', 'reopened'].map((k) => [k, t(`staff.admin.calendar.newKinds.${k}`)]),
     'closure',
   );

@@ -8,7 +8,7 @@
 import { h, replace } from '../../common/dom';
 import { t, categoryName } from '../../common/i18n';
 import { api } from '../../common/api';
-import { actionForm, checkbox, field, showSuccess, wholeNumber } from '../ui';
+import { actionForm, checkbox, choice, field, showSuccess, textInput, wholeNumber } from '../ui';
 import { questionsEditor, templatesEditor } from './adminCategoryExtras';
 import type * as gen from '../../api.gen';
 
@@ -21,16 +21,6 @@ export interface CategoriesDeps {
   reload: () => Promise<void>;
   /** For supervisors: the tree, no changes. */
   readOnly?: boolean;
-}
-
-const input = (attrs: Record<string, string> = {}) => h('input', { class: 'form-control', autocomplete: 'off', ...attrs }) as HTMLInputElement;
-
-function select(options: [string, string][], selected = ''): HTMLSelectElement {
-  return h(
-    'select',
-    { class: 'form-select' },
-    options.map(([value, label]) => h('option', value === selected ? { value, selected: true } : { value }, label)),
-  ) as HTMLSelectElement;
 }
 
 
@@ -94,15 +84,15 @@ function categoriesTable(d: CategoriesDeps, edit: (c: AdminCategory, button: HTM
 }
 
 function newCategoryForm(d: CategoriesDeps): HTMLElement {
-  const code = input({ pattern: '[a-z0-9_\\-]{1,64}' });
-  const nameIt = input();
-  const nameEn = input();
+  const code = textInput('', { pattern: '[a-z0-9_\\-]{1,64}' });
+  const nameIt = textInput();
+  const nameEn = textInput();
   const groups: [string, string][] = [['', t('staff.admin.categories.topLevel')], ...d.categories.filter((c) => !c.parent && c.active).map((c): [string, string] => [c.code, categoryName(c)])];
-  const parent = select(groups);
-  const office = select(officeOptions(d, t('staff.admin.categories.noOffice')));
-  const sla = input({ type: 'number', min: '1', max: '720', inputmode: 'numeric', value: '24' });
-  const target = input({ type: 'number', min: '1', max: '3650', inputmode: 'numeric', value: '30' });
-  const publication = select(publicationOptions());
+  const parent = choice(groups);
+  const office = choice(officeOptions(d, t('staff.admin.categories.noOffice')));
+  const sla = textInput('24', { type: 'number', min: '1', max: '720', inputmode: 'numeric' });
+  const target = textInput('30', { type: 'number', min: '1', max: '3650', inputmode: 'numeric' });
+  const publication = choice(publicationOptions());
   const [triageBox, triage] = checkbox(t('staff.admin.categories.triage'), false, { name: 'triage' });
   return actionForm(
     'admin-new-category',
@@ -141,16 +131,16 @@ function newCategoryForm(d: CategoriesDeps): HTMLElement {
 }
 
 function editForm(d: CategoriesDeps, c: AdminCategory, close: () => void): HTMLFormElement {
-  const nameIt = input({ value: c.name_it });
-  const nameEn = input({ value: c.name_en });
+  const nameIt = textInput(c.name_it);
+  const nameEn = textInput(c.name_en);
   // An office can be changed, not taken away (its reports would have nowhere to go).
   const offices = officeOptions(d, t('staff.admin.categories.noOffice')).filter(([code]) => code !== '' || !c.office);
-  const office = select(offices, c.office ?? '');
-  const sla = input({ type: 'number', min: '1', max: '720', inputmode: 'numeric', value: String(c.take_in_sla_hours) });
-  const target = input({ type: 'number', min: '1', max: '3650', inputmode: 'numeric', value: String(c.resolution_target_days) });
+  const office = choice(offices, c.office ?? '');
+  const sla = textInput(String(c.take_in_sla_hours), { type: 'number', min: '1', max: '720', inputmode: 'numeric' });
+  const target = textInput(String(c.resolution_target_days), { type: 'number', min: '1', max: '3650', inputmode: 'numeric' });
   const modes: [string, string][] = ['', 'working_days', 'business_hours', 'calendar'].map((m) => [m, t(`staff.admin.categories.modes.${m || 'comune'}`)]);
-  const mode = select(modes, c.deadline_mode ?? '');
-  const publication = select(publicationOptions(), c.publication ?? '');
+  const mode = choice(modes, c.deadline_mode ?? '');
+  const publication = choice(publicationOptions(), c.publication ?? '');
   const [triageBox, triage] = checkbox(t('staff.admin.categories.triage'), c.triage, { name: 'triage' });
   const [activeBox, active] = checkbox(t('staff.admin.categories.active'), c.active, { name: 'active' });
   const questions = questionsEditor(c.questions);

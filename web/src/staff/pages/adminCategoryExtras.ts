@@ -4,21 +4,11 @@
 
 import { h, id } from '../../common/dom';
 import { t } from '../../common/i18n';
-import { field } from '../ui';
+import { choice, field, textInput } from '../ui';
 import type * as gen from '../../api.gen';
 
 const DATATYPES = ['string', 'text', 'number', 'datetime', 'singlevaluelist', 'multivaluelist'];
 const TEMPLATE_STATUSES: gen.Status[] = ['taken_in', 'in_progress', 'resolved', 'rejected', 'not_competent'];
-
-const input = (value = '') => h('input', { class: 'form-control', autocomplete: 'off', value }) as HTMLInputElement;
-
-function select(options: [string, string][], selected: string): HTMLSelectElement {
-  return h(
-    'select',
-    { class: 'form-select' },
-    options.map(([value, label]) => h('option', value === selected ? { value, selected: true } : { value }, label)),
-  ) as HTMLSelectElement;
-}
 
 /** A list of rows, each a fieldset with a remove button, and an "add" button. */
 function rows<T>(
@@ -70,15 +60,15 @@ export function questionsEditor(initial: gen.QuestionDef[]): { node: HTMLElement
     (n) => t('staff.admin.extras.removeQuestion', { n }),
     initial,
     (q) => {
-      const code = input(q?.code ?? '');
-      const datatype = select(
+      const code = textInput(q?.code ?? '');
+      const datatype = choice(
         DATATYPES.map((d) => [d, t(`staff.admin.extras.types.${d}`)]),
         q?.datatype ?? 'string',
       );
       const requiredId = id('req');
       const required = h('input', { type: 'checkbox', class: 'form-check-input', id: requiredId }) as HTMLInputElement;
       required.checked = q?.required ?? false;
-      const text = input(q?.description ?? '');
+      const text = textInput(q?.description ?? '');
       const choices = h('textarea', { class: 'form-control', rows: 3 }) as HTMLTextAreaElement;
       choices.value = (q?.values ?? []).map((v) => `${v.key}: ${v.name}`).join('\n');
       const choicesField = field(t('staff.admin.extras.choices'), choices, { hint: t('staff.admin.extras.choicesHint') });
@@ -127,11 +117,11 @@ export function templatesEditor(initial: gen.MessageTemplate[]): { node: HTMLEle
     (n) => t('staff.admin.extras.removeTemplate', { n }),
     initial,
     (m) => {
-      const status = select(
+      const status = choice(
         TEMPLATE_STATUSES.map((s) => [s, t(`common.status.${s}`)]),
         m?.status ?? 'resolved',
       );
-      const label = input(m?.label ?? '');
+      const label = textInput(m?.label ?? '');
       const it = h('textarea', { class: 'form-control', rows: 2 }) as HTMLTextAreaElement;
       it.value = m?.text_it ?? '';
       const en = h('textarea', { class: 'form-control', rows: 2 }) as HTMLTextAreaElement;

@@ -6,7 +6,7 @@ import { h, replace } from '../../common/dom';
 import { t } from '../../common/i18n';
 import { api } from '../../common/api';
 import { dateTime } from '../../common/format';
-import { actionForm, field, showError, showSuccess } from '../ui';
+import { actionForm, field, showError, showSuccess, textInput } from '../ui';
 import type * as gen from '../../api.gen';
 
 export interface EditableOffice {
@@ -28,8 +28,6 @@ export interface IntegrationDeps {
   reload: () => Promise<void>;
 }
 
-const input = (value = '', attrs: Record<string, string> = {}) => h('input', { class: 'form-control', autocomplete: 'off', value, ...attrs }) as HTMLInputElement;
-
 /** A secret or a key, shown once, in a box that can be selected and copied. */
 const once = (label: string, secret: string) => h('p', { class: 'mb-0' }, `${label} `, h('code', { class: 'user-select-all' }, secret));
 
@@ -42,15 +40,15 @@ function officeEditor(d: IntegrationDeps): HTMLElement {
     d.offices.filter((o) => o.active).map((o) => h('option', { value: o.code }, o.name)),
   ) as HTMLSelectElement;
   const formFor = (o: EditableOffice) => {
-    const name = input(o.name);
+    const name = textInput(o.name);
     const kind = h(
       'select',
       { class: 'form-select' },
       ['internal', 'company'].map((k) => h('option', k === o.kind ? { value: k, selected: true } : { value: k }, t(`staff.admin.offices.kinds.${k}`))),
     ) as HTMLSelectElement;
-    const email = input(o.email ?? '', { type: 'email' });
-    const phone = input(o.phone ?? '', { type: 'tel' });
-    const hook = input(o.webhook_url ?? '', { type: 'url', inputmode: 'url' });
+    const email = textInput(o.email ?? '', { type: 'email' });
+    const phone = textInput(o.phone ?? '', { type: 'tel' });
+    const hook = textInput(o.webhook_url ?? '', { type: 'url', inputmode: 'url' });
     const rotate = h(
       'button',
       {
@@ -151,7 +149,7 @@ function keysTable(d: IntegrationDeps): HTMLElement {
 }
 
 function keyForm(d: IntegrationDeps): HTMLFormElement {
-  const name = input();
+  const name = textInput();
   const office = h(
     'select',
     { class: 'form-select' },
