@@ -797,21 +797,25 @@ pub fn zone_rows(conn: &mut DbConn, municipality_id: &str) -> AppResult<Vec<Zone
 }
 
 /// Deletes a zone of the municipality; `None` when there is no such zone.
+/// The comune's zone `id`, if there is one.
+pub fn zone_row(conn: &mut DbConn, municipality_id: &str, id: &str) -> AppResult<Option<ZoneRow>> {
+    if !super::could_match(id) {
+        return Ok(None);
+    }
+    Ok(routing_zones::table
+        .filter(routing_zones::municipality_id.eq(municipality_id))
+        .filter(routing_zones::id.eq(id))
+        .select(ZoneRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
 pub fn delete_zone(
     conn: &mut DbConn,
     municipality_id: &str,
     id: &str,
 ) -> AppResult<Option<ZoneRow>> {
-    if !super::could_match(id) {
-        return Ok(None);
-    }
-    let Some(zone) = routing_zones::table
-        .filter(routing_zones::municipality_id.eq(municipality_id))
-        .filter(routing_zones::id.eq(id))
-        .select(ZoneRow::as_select())
-        .first(conn)
-        .optional()?
-    else {
+    let Some(zone) = zone_row(conn, municipality_id, id)? else {
         return Ok(None);
     };
     diesel::delete(routing_zones::table.find(id)).execute(conn)?;

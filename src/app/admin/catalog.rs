@@ -239,9 +239,7 @@ pub fn create_zone(conn: &mut DbConn, who: &Admin, input: ZoneInput) -> AppResul
         priority,
     };
     let id = catalog::insert_zone(conn, &new, who.at())?;
-    let row = catalog::zone_rows(conn, &who.municipality)?
-        .into_iter()
-        .find(|z| z.id == id)
+    let row = catalog::zone_row(conn, &who.municipality, &id)?
         .ok_or_else(|| AppError::internal("the new zone went away"))?;
     who.record(
         conn,
