@@ -1,7 +1,7 @@
 // The comune's administration: its offices (create, deactivate handing their
 // work to another), its staff accounts, and the log of every change.
 
-import { h, replace, announce } from '../../common/dom';
+import { h, replace, announce, Child } from '../../common/dom';
 import { has, t } from '../../common/i18n';
 import { api, ApiError } from '../../common/api';
 import { dateTime } from '../../common/format';
@@ -99,8 +99,7 @@ export async function adminPage(ctx: PageCtx): Promise<void> {
           json: { code: code.value.trim(), name: name.value.trim(), kind: kind.value, email: email.value.trim() || null },
         });
         form.reset();
-        await reload();
-        showSuccess(flash, t('staff.admin.offices.created', { name: created.name }));
+        await reload(t('staff.admin.offices.created', { name: created.name }));
       },
       field(t('staff.admin.offices.code'), code, { name: 'code', required: true, hint: t('staff.admin.offices.codeHint') }),
       field(t('staff.admin.offices.name'), name, { name: 'name', required: true }),
@@ -148,9 +147,7 @@ export async function adminPage(ctx: PageCtx): Promise<void> {
               method: 'POST',
               json: moveTo.value ? { move_to: moveTo.value } : {},
             });
-            const said: Parameters<typeof showSuccess> = [flash, t('staff.admin.offices.deactivated')];
-            await reload();
-            showSuccess(...said);
+            await reload(t('staff.admin.offices.deactivated'));
           } catch (e) {
             if (e instanceof ApiError && e.fields.length) showError(box, e, showFieldErrors(form, e));
             else showError(box, e);
@@ -225,8 +222,7 @@ export async function adminPage(ctx: PageCtx): Promise<void> {
           method: 'POST',
           json: { username: username.value.trim(), display_name: name.value.trim(), role: role.value, offices: office.value ? [office.value] : [] },
         });
-        await reload();
-        showSuccess(flash, t('staff.admin.accounts.created', { username: created.username, password: created.initial_password ?? '' }));
+        await reload(t('staff.admin.accounts.created', { username: created.username, password: created.initial_password ?? '' }));
       },
       field(t('staff.admin.col.username'), username, { name: 'username', required: true, hint: t('staff.admin.accounts.usernameHint') }),
       field(t('staff.admin.accounts.displayName'), name, { name: 'display_name', required: true }),
@@ -273,8 +269,7 @@ export async function adminPage(ctx: PageCtx): Promise<void> {
           const json: Record<string, unknown> = { role: role.value, offices: boxes.filter(([b]) => b.checked).map(([b]) => b.value) };
           if (email.value.trim()) json.email = email.value.trim();
           await api(`admin/users/${encodeURIComponent(who.id)}`, { method: 'PATCH', json });
-          await reload();
-          showSuccess(flash, t('staff.admin.accounts.updated', { username: who.username }));
+          await reload(t('staff.admin.accounts.updated', { username: who.username }));
           flash.focus();
         },
         field(t('staff.admin.col.role'), role, { name: 'role' }),
@@ -318,9 +313,7 @@ export async function adminPage(ctx: PageCtx): Promise<void> {
               : [
                   accountAction(t(u.active === false ? 'staff.admin.accounts.enable' : 'staff.admin.accounts.disable', { username: u.username }), async () => {
                     await api(`admin/users/${encodeURIComponent(u.id)}`, { method: 'PATCH', json: { active: u.active === false } });
-                    const said: Parameters<typeof showSuccess> = [flash, t(u.active === false ? 'staff.admin.accounts.enabledDone' : 'staff.admin.accounts.disabledDone', { username: u.username })];
-                    await reload();
-                    showSuccess(...said);
+                    await reload(t(u.active === false ? 'staff.admin.accounts.enabledDone' : 'staff.admin.accounts.disabledDone', { username: u.username }));
                   }),
                   accountAction(t('staff.admin.accounts.reset', { username: u.username }), async () => {
                     const p = await api<{ password: string }>(`admin/users/${encodeURIComponent(u.id)}/password`, { method: 'POST' });
@@ -337,15 +330,15 @@ export async function adminPage(ctx: PageCtx): Promise<void> {
   const drawRouting = () =>
     replace(
       routing,
-      ...routingSection({ zones, offices: officeList, categories, flash, reload: () => reload(), alive: ctx.alive }),
+      ...routingSection({ zones, offices: officeList, categories, flash, reload, alive: ctx.alive }),
     );
 
-  const drawCategories = () => replace(categorySection, ...categoriesSection({ categories: adminCategories, offices: officeList, flash, reload: () => reload() }));
+  const drawCategories = () => replace(categorySection, ...categoriesSection({ categories: adminCategories, offices: officeList, reload }));
 
-  const drawIntegrations = () => replace(integrations, ...integrationsSection({ offices: officeList, keys, flash, reload: () => reload() }));
+  const drawIntegrations = () => replace(integrations, ...integrationsSection({ offices: officeList, keys, flash, reload }));
 
   const drawCalendar = () => {
-    if (calendarSettings) replace(calendar, ...calendarSection({ calendar: calendarSettings, dead, flash, reload: () => reload() }));
+    if (calendarSettings) replace(calendar, ...calendarSection({ calendar: calendarSettings, dead, flash, reload }));
   };
 
   /** To a section's heading, without a route change (a fragment would re-route). */
@@ -374,7 +367,7 @@ export async function adminPage(ctx: PageCtx): Promise<void> {
     );
 
   const drawPlatform = () => {
-    if (isPlatform) replace(platform, ...platformSection(servedComuni, flash, () => reload()));
+    if (isPlatform) replace(platform, ...platformSection(servedComuni, reload));
   };
 
   const drawLog = () => replace(log, ...auditLog(entries));
@@ -398,7 +391,8 @@ export async function adminPage(ctx: PageCtx): Promise<void> {
     );
 
   let loaded = false;
-  async function reload(): Promise<void> {
+  /** Reloads everything and redraws; then says `done` (once the page shows the change). */
+  async function reload(done?: string, ...more: Child[]): Promise<void> {
     try {
       const municipality = session.user()!.municipality;
       [officeList, users, entries, zones, categories, adminCategories, calendarSettings, dead, keys] = await Promise.all([
@@ -423,7 +417,8 @@ export async function adminPage(ctx: PageCtx): Promise<void> {
       drawCalendar();
       drawLog();
       // Once: after a change, what the change said is the news.
-      if (!loaded) announce(t('staff.admin.loaded'));
+      if (done !== undefined) showSuccess(flash, done, ...more);
+      else if (!loaded) announce(t('staff.admin.loaded'));
       loaded = true;
     } catch (e) {
       if (ctx.alive()) showError(errors, e);
@@ -473,7 +468,7 @@ export async function configurationPage(ctx: PageCtx): Promise<void> {
     ]);
   };
   const drawSections = () => {
-    replace(categorySection, ...categoriesSection({ categories: adminCategories, offices, flash, reload, readOnly: true }));
+    replace(categorySection, ...categoriesSection({ categories: adminCategories, offices, reload, readOnly: true }));
     replace(routing, ...routingSection({ zones, offices, categories, flash, reload, alive: ctx.alive, readOnly: true }));
     replace(log, ...auditLog(entries));
   };

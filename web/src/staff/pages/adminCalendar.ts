@@ -3,11 +3,11 @@
 // citizens, the publication policy, the comune's holidays and closures — and
 // the notifications that could not be delivered, which can be sent again.
 
-import { h } from '../../common/dom';
+import { h, Child } from '../../common/dom';
 import { t } from '../../common/i18n';
 import { api } from '../../common/api';
 import { date, dateTime } from '../../common/format';
-import { actionForm, checkbox, choice, field, showError, showSuccess, textInput, wholeNumber } from '../ui';
+import { actionForm, checkbox, choice, field, showError, textInput, wholeNumber } from '../ui';
 import type * as gen from '../../api.gen';
 
 export type Holiday = gen.HolidayView;
@@ -20,7 +20,8 @@ export interface CalendarDeps {
   calendar: CalendarSettings;
   dead: DeadNotification[];
   flash: HTMLElement;
-  reload: () => Promise<void>;
+  /** Reloads the page's data and redraws; then says `done` (with `more`). */
+  reload: (done?: string, ...more: Child[]) => Promise<void>;
 }
 
 function settingsForm(d: CalendarDeps): HTMLFormElement {
@@ -64,9 +65,7 @@ function settingsForm(d: CalendarDeps): HTMLFormElement {
           publication_policy: publication.value,
         },
       });
-      const said: Parameters<typeof showSuccess> = [d.flash, t('staff.admin.calendar.saved')];
-      await d.reload();
-      showSuccess(...said);
+      await d.reload(t('staff.admin.calendar.saved'));
     },
     weekdays,
     field(t('staff.admin.calendar.hours'), hours, { name: 'office_hours', hint: t('staff.admin.calendar.hoursHint') }),
@@ -84,9 +83,7 @@ function holidaysTable(d: CalendarDeps): HTMLElement {
   const remove = async (day: Holiday) => {
     const query = day.kind === 'annual' ? { every_year: 'true' } : undefined;
     await api(`admin/holidays/${day.date}`, { method: 'DELETE', query });
-    const said: Parameters<typeof showSuccess> = [d.flash, t('staff.admin.calendar.removed', { name: day.name })];
-    await d.reload();
-    showSuccess(...said);
+    await d.reload(t('staff.admin.calendar.removed', { name: day.name }));
   };
   return h(
     'div',
@@ -143,10 +140,9 @@ function holidayForm(d: CalendarDeps): HTMLFormElement {
         method: 'POST',
         json: { date: day.value, name: name.value.trim(), every_year: kind.value === 'annual', reopened: kind.value === 'reopened' },
       });
-      const said: Parameters<typeof showSuccess> = [d.flash, t('staff.admin.calendar.added', { name: name.value.trim() })];
+      const done = t('staff.admin.calendar.added', { name: name.value.trim() });
       form.reset();
-      await d.reload();
-      showSuccess(...said);
+      await d.reload(done);
     },
     field(t('staff.admin.calendar.date'), day, { name: 'date', required: true }),
     field(t('staff.admin.calendar.name'), name, { name: 'name', required: true, hint: t('staff.admin.calendar.nameHint') }),
@@ -158,9 +154,7 @@ function holidayForm(d: CalendarDeps): HTMLFormElement {
 function deadLetters(d: CalendarDeps): HTMLElement[] {
   const retry = async (n: DeadNotification) => {
     await api(`admin/outbox/${encodeURIComponent(n.id)}/retry`, { method: 'POST' });
-    const said: Parameters<typeof showSuccess> = [d.flash, t('staff.admin.dead.retried')];
-    await d.reload();
-    showSuccess(...said);
+    await d.reload(t('staff.admin.dead.retried'));
   };
   return [
     h('h3', { class: 'h5 mt-4', id: 'admin-dead' }, t('staff.admin.dead.title')),

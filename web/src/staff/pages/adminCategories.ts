@@ -5,10 +5,10 @@
 // form says how many open reports the category has (they keep their office
 // and deadline; new reports follow the change).
 
-import { h, replace } from '../../common/dom';
+import { h, replace, Child } from '../../common/dom';
 import { t, categoryName } from '../../common/i18n';
 import { api } from '../../common/api';
-import { actionForm, checkbox, choice, field, showSuccess, textInput, wholeNumber } from '../ui';
+import { actionForm, checkbox, choice, field, textInput, wholeNumber } from '../ui';
 import { questionsEditor, templatesEditor } from './adminCategoryExtras';
 import type * as gen from '../../api.gen';
 
@@ -17,8 +17,8 @@ export type AdminCategory = gen.AdminCategoryView;
 export interface CategoriesDeps {
   categories: AdminCategory[];
   offices: { code: string; name: string; active: boolean }[];
-  flash: HTMLElement;
-  reload: () => Promise<void>;
+  /** Reloads the page's data and redraws; then says `done` (with `more`). */
+  reload: (done?: string, ...more: Child[]) => Promise<void>;
   /** For supervisors: the tree, no changes. */
   readOnly?: boolean;
 }
@@ -113,9 +113,7 @@ function newCategoryForm(d: CategoriesDeps): HTMLElement {
         },
       });
       form.reset();
-      const said: Parameters<typeof showSuccess> = [d.flash, t('staff.admin.categories.created', { name: categoryName(created) })];
-      await d.reload();
-      showSuccess(...said);
+      await d.reload(t('staff.admin.categories.created', { name: categoryName(created) }));
     },
     field(t('staff.admin.categories.code'), code, { name: 'code', required: true, hint: t('staff.admin.categories.codeHint') }),
     field(t('staff.admin.categories.nameIt'), nameIt, { name: 'name_it', required: true }),
@@ -174,9 +172,7 @@ function editForm(d: CategoriesDeps, c: AdminCategory, close: () => void): HTMLF
           ...(office.value && office.value !== c.office ? { office: office.value } : {}),
         },
       });
-      const said: Parameters<typeof showSuccess> = [d.flash, t('staff.admin.categories.updated', { name: nameIt.value.trim() })];
-      await d.reload();
-      showSuccess(...said);
+      await d.reload(t('staff.admin.categories.updated', { name: nameIt.value.trim() }));
     },
     field(t('staff.admin.categories.nameIt'), nameIt, { name: 'name_it', required: true }),
     field(t('staff.admin.categories.nameEn'), nameEn, { name: 'name_en', required: true }),

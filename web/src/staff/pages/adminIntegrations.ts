@@ -2,7 +2,7 @@
 // receives, the webhook's secret) and the API keys of integrations (issued
 // once, listed, revoked). A secret or a key is shown this once.
 
-import { h, replace } from '../../common/dom';
+import { h, replace, Child } from '../../common/dom';
 import { t } from '../../common/i18n';
 import { api } from '../../common/api';
 import { dateTime } from '../../common/format';
@@ -25,7 +25,8 @@ export interface IntegrationDeps {
   offices: EditableOffice[];
   keys: ApiKey[];
   flash: HTMLElement;
-  reload: () => Promise<void>;
+  /** Reloads the page's data and redraws; then says `done` (with `more`). */
+  reload: (done?: string, ...more: Child[]) => Promise<void>;
 }
 
 /** A secret or a key, shown once, in a box that can be selected and copied. */
@@ -75,9 +76,7 @@ function officeEditor(d: IntegrationDeps): HTMLElement {
           json: { name: name.value.trim(), kind: kind.value, email: email.value.trim(), phone: phone.value.trim(), webhook_url: hook.value.trim() },
         });
         const secret = changed.webhook_secret ? once(t('staff.admin.integrations.secret'), changed.webhook_secret) : null;
-        const said: Parameters<typeof showSuccess> = [d.flash, t('staff.admin.integrations.updated', { name: changed.name }), secret];
-        await d.reload();
-        showSuccess(...said);
+        await d.reload(t('staff.admin.integrations.updated', { name: changed.name }), secret);
         // The section was redrawn: the focus goes to what was said (a secret is read now or never).
         d.flash.focus();
       },
@@ -108,9 +107,7 @@ function keysTable(d: IntegrationDeps): HTMLElement {
   const revoke = async (k: ApiKey) => {
     try {
       await api(`admin/api-keys/${encodeURIComponent(k.id)}`, { method: 'DELETE' });
-      const said: Parameters<typeof showSuccess> = [d.flash, t('staff.admin.integrations.revoked', { name: k.name })];
-      await d.reload();
-      showSuccess(...said);
+      await d.reload(t('staff.admin.integrations.revoked', { name: k.name }));
     } catch (e) {
       showError(d.flash, e);
     }
@@ -161,10 +158,9 @@ function keyForm(d: IntegrationDeps): HTMLFormElement {
     h('h3', { class: 'h5 mt-4', id: 'admin-new-key' }, t('staff.admin.integrations.newKey')),
     async (form) => {
       const issued = await api<{ key: string }>('admin/api-keys', { method: 'POST', json: { name: name.value.trim(), office: office.value || null } });
-      const said: Parameters<typeof showSuccess> = [d.flash, t('staff.admin.integrations.issued', { name: name.value.trim() }), once(t('staff.admin.integrations.key'), issued.key)];
+      const done = [t('staff.admin.integrations.issued', { name: name.value.trim() }), once(t('staff.admin.integrations.key'), issued.key)] as const;
       form.reset();
-      await d.reload();
-      showSuccess(...said);
+      await d.reload(...done);
       d.flash.focus();
     },
     field(t('staff.admin.integrations.keyName'), name, { name: 'name', required: true, hint: t('staff.admin.integrations.keyNameHint') }),

@@ -2,10 +2,10 @@
 // the served comuni, and adding one — found by name in the national list —
 // with its first administrator, whose password is shown once.
 
-import { h, replace } from '../../common/dom';
+import { h, replace, Child } from '../../common/dom';
 import { t } from '../../common/i18n';
 import { api, ApiError } from '../../common/api';
-import { clearFieldErrors, field, messageBox, showError, showFieldErrors, showSuccess } from '../ui';
+import { clearFieldErrors, field, messageBox, showError, showFieldErrors } from '../ui';
 import type * as gen from '../../api.gen';
 
 export type ServedComune = gen.ServedComune;
@@ -23,7 +23,7 @@ interface Added {
   admin_password: string;
 }
 
-export function platformSection(served: ServedComune[], flash: HTMLElement, reload: () => Promise<void>): HTMLElement[] {
+export function platformSection(served: ServedComune[], reload: (done?: string, ...more: Child[]) => Promise<void>): HTMLElement[] {
   const box = messageBox();
   const query = h('input', { class: 'form-control', autocomplete: 'off' }) as HTMLInputElement;
   const choice = h('select', { class: 'form-select' }) as HTMLSelectElement;
@@ -66,17 +66,12 @@ export function platformSection(served: ServedComune[], flash: HTMLElement, relo
               admin: { username: username.value.trim(), display_name: name.value.trim() },
             },
           });
-          const said: Parameters<typeof showSuccess> = [
-            flash,
-            t('staff.admin.platform.added', {
+          await reload(t('staff.admin.platform.added', {
               name: added.comune.name,
               prefix: added.comune.code_prefix,
               username: added.admin_username,
               password: added.admin_password,
-            }),
-          ];
-          await reload();
-          showSuccess(...said);
+            }));
         } catch (e) {
           if (e instanceof ApiError && e.fields.length) showError(box, e, showFieldErrors(form, e));
           else showError(box, e);

@@ -4,12 +4,12 @@
 // clicked (or typed) point would get now.
 
 import type * as Leaflet from 'leaflet';
-import { h, replace, announce } from '../../common/dom';
+import { h, replace, announce, Child } from '../../common/dom';
 import { t, categoryName } from '../../common/i18n';
 import { api, ApiError } from '../../common/api';
 import { dateTime } from '../../common/format';
 import { createMap, pin } from '../../common/map';
-import { actionForm, clearFieldErrors, field, messageBox, showError, showFieldErrors, showSuccess } from '../ui';
+import { actionForm, clearFieldErrors, field, messageBox, showError, showFieldErrors } from '../ui';
 import type { CategoryView } from '../types';
 import type * as gen from '../../api.gen';
 
@@ -38,7 +38,8 @@ export interface RoutingDeps {
   offices: { code: string; name: string; active: boolean }[];
   categories: CategoryView[];
   flash: HTMLElement;
-  reload: () => Promise<void>;
+  /** Reloads the page's data and redraws; then says `done` (with `more`). */
+  reload: (done?: string, ...more: Child[]) => Promise<void>;
   alive: () => boolean;
   /** For supervisors: the zones and the tester, no changes. */
   readOnly?: boolean;
@@ -93,9 +94,7 @@ function zonesTable(d: RoutingDeps): HTMLElement {
                   onclick: async () => {
                     try {
                       await api(`admin/zones/${encodeURIComponent(z.id)}`, { method: 'DELETE' });
-                      const said: Parameters<typeof showSuccess> = [d.flash, t('staff.admin.zones.deleted', { name: z.name })];
-                      await d.reload();
-                      showSuccess(...said);
+                      await d.reload(t('staff.admin.zones.deleted', { name: z.name }));
                     } catch (e) {
                       showError(d.flash, e);
                     }
@@ -211,9 +210,7 @@ function zoneForm(d: RoutingDeps): HTMLElement {
       });
       form.reset();
       drawing.clear();
-      const said: Parameters<typeof showSuccess> = [d.flash, t('staff.admin.zones.created', { name: zoneName })];
-      await d.reload();
-      showSuccess(...said);
+      await d.reload(t('staff.admin.zones.created', { name: zoneName }));
     },
     field(t('staff.admin.zones.name'), name, { name: 'name', required: true }),
     field(t('staff.admin.zones.office'), office, { name: 'office', required: true }),
