@@ -123,7 +123,7 @@ impl Default for Config {
             smtp_timeout_seconds: 20,
             webhook_timeout_seconds: 15,
             outbox_max_attempts: 8,
-            dispatch_interval_seconds: 5,
+            dispatch_interval_seconds: 1,
             callback_max_failed_attempts: 3,
             web_dir: PathBuf::from("web/dist"),
             map_tiles_url: "https://tile.openstreetmap.org/{z}/{x}/{y}.png".into(),

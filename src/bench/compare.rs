@@ -31,6 +31,9 @@ pub struct Options {
     pub seconds: u64,
     pub rounds: usize,
     pub connections: usize,
+    /// How long intake is sustained at [`SUSTAINED_RATE`] while the outbox
+    /// lag is sampled (0: skipped).
+    pub sustain_seconds: u64,
     /// Where scratch files go (removed by the caller).
     pub scratch: PathBuf,
 }
@@ -45,6 +48,27 @@ pub struct Line {
 
 /// A child process killed when dropped.
 struct Server(Child);
+
+impl Server {
+    /// SIGTERM, as a deploy stops it: the dispatcher gives back what it
+    /// claimed and did not send, so that the next start need not wait for
+    /// its leases. SIGKILL after 15 s.
+    fn stop(&mut self) {
+        // SAFETY: kill(2) on our own child's pid, with a valid signal.
+        unsafe {
+            libc::kill(self.0.id() as libc::pid_t, libc::SIGTERM);
+        }
+        let started = Instant::now();
+        while started.elapsed() < Duration::from_secs(15) {
+            if let Ok(Some(_)) = self.0.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
 
 impl Drop for Server {
     fn drop(&mut self) {
@@ -221,8 +245,22 @@ fn databases(o: &Options) -> AppResult<Databases> {
     }
 }
 
-fn segnala_server(bin: &Path, url: &str, data: &Path, addr: SocketAddr) -> AppResult<Server> {
-    Command::new(bin)
+/// How often the dispatcher of a benchmarked service looks for work when it
+/// is not delivering: never, in effect.
+const NO_DELIVERY: &str = "1000000000";
+
+fn segnala_server(
+    bin: &Path,
+    url: &str,
+    data: &Path,
+    addr: SocketAddr,
+    dispatch_every: Option<&str>,
+) -> AppResult<Server> {
+    let mut command = Command::new(bin);
+    if let Some(every) = dispatch_every {
+        command.env("SEGNALA_DISPATCH_INTERVAL_SECONDS", every);
+    }
+    command
         .arg("serve")
         .env("SEGNALA_DATABASE_URL", url)
         .env("SEGNALA_DATA_DIR", data)
@@ -259,6 +297,29 @@ pub struct Facts {
     pub cold_start_ms: f64,
     pub peak_rss_mib: f64,
     pub equivalence: String,
+    pub delivery: Option<Delivery>,
+}
+
+/// Requests per second offered while the outbox lag is watched.
+pub const SUSTAINED_RATE: f64 = 500.0;
+
+/// Notifications under intake, measured besides the table.
+#[derive(Debug, Clone, Default)]
+pub struct Delivery {
+    pub seconds: u64,
+    /// POST at [`SUSTAINED_RATE`] while the dispatcher delivers.
+    pub sustained: Stats,
+    /// The oldest due notification's wait, sampled every 250 ms: the
+    /// largest, and the last sample before the load stopped.
+    pub max_lag_s: f64,
+    pub end_lag_s: f64,
+    /// After the load: how long until nothing was due (`None`: not within 60 s).
+    pub drained_s: Option<f64>,
+    /// Notifications marked sent during the run and its drain.
+    pub sent: i64,
+    /// POST in a closed loop (median of the rounds), delivering and not.
+    pub delivering: Stats,
+    pub not_delivering: Stats,
 }
 
 /// A scenario: its name, its requests, a fixed rate (or a closed loop), and
@@ -283,7 +344,7 @@ pub fn run(o: &Options) -> AppResult<(Vec<Line>, Facts)> {
     drop(synthetic);
 
     let (s_addr, b_addr) = (free_port()?, free_port()?);
-    let mut segnala = segnala_server(&bin, &dbs.segnala, &data, s_addr)?;
+    let mut segnala = segnala_server(&bin, &dbs.segnala, &data, s_addr, None)?;
     let started = Instant::now();
     wait_ready(s_addr, "/readyz")?;
     facts.cold_start_ms = started.elapsed().as_secs_f64() * 1000.0;
@@ -369,16 +430,153 @@ pub fn run(o: &Options) -> AppResult<(Vec<Line>, Facts)> {
         lines.push(line);
     }
     facts.peak_rss_mib = peak_rss_mib(segnala.0.id());
+    if o.sustain_seconds > 0 {
+        let delivery = delivery(o, &bin, &dbs.segnala, &data, &mut segnala, s_addr, offset)?;
+        eprintln!("  {}", format_delivery(&delivery));
+        facts.delivery = Some(delivery);
+        facts.peak_rss_mib = facts.peak_rss_mib.max(peak_rss_mib(segnala.0.id()));
+    }
     // Cold start at the final size: stop, start again, time to ready.
-    let _ = segnala.0.kill();
-    let _ = segnala.0.wait();
-    let mut again = segnala_server(&bin, &dbs.segnala, &data, s_addr)?;
+    segnala.stop();
+    let mut again = segnala_server(&bin, &dbs.segnala, &data, s_addr, None)?;
     let started = Instant::now();
     wait_ready(s_addr, "/readyz")?;
     facts.cold_start_ms = started.elapsed().as_secs_f64() * 1000.0;
-    let _ = again.0.kill();
-    let _ = again.0.wait();
+    again.stop();
     Ok((lines, facts))
+}
+
+/// How long the oldest due notification has waited, in seconds (0: none).
+fn outbox_lag(store: &Store) -> AppResult<f64> {
+    use crate::store::schema::outbox;
+    use diesel::prelude::*;
+    let now = chrono::Utc::now().naive_utc();
+    let oldest: Option<chrono::NaiveDateTime> = store.read(|c| {
+        Ok(outbox::table
+            .filter(outbox::state.eq("pending"))
+            .filter(outbox::next_attempt_at.le(now))
+            .select(diesel::dsl::min(outbox::next_attempt_at))
+            .first(c)?)
+    })?;
+    Ok(oldest.map_or(0.0, |t| (now - t).num_milliseconds().max(0) as f64 / 1000.0))
+}
+
+fn sent_count(store: &Store) -> AppResult<i64> {
+    use crate::store::schema::outbox;
+    use diesel::prelude::*;
+    store.read(|c| {
+        Ok(outbox::table
+            .filter(outbox::state.eq("sent"))
+            .count()
+            .get_result(c)?)
+    })
+}
+
+/// Notifications keep up: intake sustained at [`SUSTAINED_RATE`] with the
+/// dispatcher delivering as configured by default (every filing queues an email), the
+/// outbox lag sampled meanwhile and until it drains; then POST in a closed
+/// loop with the dispatcher delivering and with it idle, interleaved, to
+/// show what delivering costs intake. `segnala` is restarted as needed and
+/// left running, delivering.
+fn delivery(
+    o: &Options,
+    bin: &Path,
+    url: &str,
+    data: &Path,
+    segnala: &mut Server,
+    addr: SocketAddr,
+    offset: u64,
+) -> AppResult<Delivery> {
+    let mut restart = |every: Option<&str>| -> AppResult<()> {
+        segnala.stop();
+        *segnala = segnala_server(bin, url, data, addr, every)?;
+        wait_ready(addr, "/readyz").map(|_| ())
+    };
+    let store = Store::open(url, 1)?;
+    let plan = |rate, seconds, offset: u64| Plan {
+        addr,
+        connections: o.connections,
+        duration: Duration::from_secs(seconds),
+        rate,
+        make: Arc::new(move |i| post_request(i + offset)),
+    };
+    // Start from an empty queue: what the earlier scenarios queued goes first.
+    restart(None)?;
+    let waited = Instant::now();
+    while outbox_lag(&store)? > 0.0 && waited.elapsed() < Duration::from_secs(300) {
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    let sent_before = sent_count(&store)?;
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    let (sustained, samples) = std::thread::scope(|s| {
+        let sampler = s.spawn(|| {
+            let mut samples = Vec::new();
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                samples.push(outbox_lag(&store).unwrap_or(f64::NAN));
+                std::thread::sleep(Duration::from_millis(250));
+            }
+            samples
+        });
+        let stats = load::run(&plan(Some(SUSTAINED_RATE), o.sustain_seconds, offset));
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        (stats, sampler.join().unwrap_or_default())
+    });
+    let drain = Instant::now();
+    let mut drained_s = None;
+    while drain.elapsed() < Duration::from_secs(60) {
+        if outbox_lag(&store)? == 0.0 {
+            drained_s = Some(drain.elapsed().as_secs_f64());
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let sent = sent_count(&store)? - sent_before;
+    let mut delivering = Vec::new();
+    let mut not_delivering = Vec::new();
+    let mut offset = offset + 10_000_000;
+    for _ in 0..o.rounds.max(1) {
+        restart(Some(NO_DELIVERY))?;
+        not_delivering.push(load::run(&plan(None, o.seconds, offset)));
+        restart(None)?;
+        delivering.push(load::run(&plan(None, o.seconds, offset + 5_000_000)));
+        offset += 10_000_000;
+    }
+    Ok(Delivery {
+        seconds: o.sustain_seconds,
+        sustained,
+        max_lag_s: samples.iter().copied().fold(0.0, f64::max),
+        end_lag_s: samples.last().copied().unwrap_or(0.0),
+        drained_s,
+        sent,
+        delivering: median(delivering),
+        not_delivering: median(not_delivering),
+    })
+}
+
+/// The notification facts, one paragraph.
+pub fn format_delivery(d: &Delivery) -> String {
+    format!(
+        "notifications: POST at {:.0} req/s for {} s while delivering: {:.0} req/s, p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms, {} errors; \
+         outbox lag max {:.1} s, {:.1} s when the load stopped, {}; {} sent. \
+         POST closed loop delivering {:.0} req/s (p99 {:.1} ms) against {:.0} req/s (p99 {:.1} ms) not delivering: ratio {:.2}",
+        SUSTAINED_RATE,
+        d.seconds,
+        d.sustained.rps(),
+        d.sustained.ms(0.5),
+        d.sustained.ms(0.99),
+        d.sustained.max_ms(),
+        d.sustained.errors,
+        d.max_lag_s,
+        d.end_lag_s,
+        d.drained_s
+            .map_or("not drained within 60 s".to_string(), |s| format!("drained {s:.1} s later")),
+        d.sent,
+        d.delivering.rps(),
+        d.delivering.ms(0.99),
+        d.not_delivering.rps(),
+        d.not_delivering.ms(0.99),
+        d.delivering.rps() / d.not_delivering.rps().max(1e-9),
+    )
 }
 
 /// Files a sample of reports through the product's own write path and
@@ -515,6 +713,9 @@ pub fn table(
             "\n{backend:?}: filled in {:.0} s; segnala cold start to /readyz {:.0} ms; peak RSS {:.0} MiB; {}",
             f.fill_seconds, f.cold_start_ms, f.peak_rss_mib, f.equivalence
         );
+        if let Some(d) = &f.delivery {
+            let _ = writeln!(out, "\n{backend:?}: {}", format_delivery(d));
+        }
     }
     out
 }

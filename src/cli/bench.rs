@@ -41,6 +41,10 @@ pub enum BenchCmd {
         rounds: usize,
         #[arg(long, default_value_t = 16)]
         connections: usize,
+        /// Seconds of intake at 500 req/s while the outbox lag is watched
+        /// (0: skip the notification measurements).
+        #[arg(long, default_value_t = 60)]
+        sustain: u64,
         /// Scratch directory (created; removed by the caller).
         #[arg(long)]
         scratch: PathBuf,
@@ -88,6 +92,7 @@ pub fn run(cmd: BenchCmd, config: &Config) -> AppResult<()> {
             seconds,
             rounds,
             connections,
+            sustain,
             scratch,
         } => {
             let backend = match backend.as_str() {
@@ -102,6 +107,7 @@ pub fn run(cmd: BenchCmd, config: &Config) -> AppResult<()> {
                 seconds,
                 rounds,
                 connections,
+                sustain_seconds: sustain,
                 scratch,
             };
             let (lines, facts) = segnala::bench::compare::run(&options)?;

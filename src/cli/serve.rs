@@ -40,7 +40,7 @@ pub fn serve(config: Config) -> AppResult<()> {
     let workers = config.workers;
     tracing::info!(http.bind = %config.bind, db.backend = ?store.backend(), "segnala listening");
     let dispatcher = segnala::jobs::dispatch::Dispatcher::from_config(store.clone(), &config)?;
-    segnala::jobs::spawn(
+    let jobs = segnala::jobs::spawn(
         store.clone(),
         segnala::jobs::Schedule {
             sweep_every: std::time::Duration::from_secs(config.sweep_interval_seconds.max(1)),
@@ -54,10 +54,17 @@ pub fn serve(config: Config) -> AppResult<()> {
         dispatcher,
     );
     let state = AppState::new(store, config)?;
-    actix_web::rt::System::new().block_on(async move {
+    let served = actix_web::rt::System::new().block_on(async move {
         http::server(state, listener, workers)
             .map_err(|e| AppError::internal(format!("server: {e}")))?
             .await
             .map_err(|e| AppError::internal(format!("server: {e}")))
-    })
+    });
+    // SIGTERM or SIGINT: the server has drained its requests; the
+    // dispatcher finishes what it is sending and gives the rest back.
+    jobs.stop(DISPATCHER_GRACE);
+    served
 }
+
+/// How long a stopping process waits for the deliveries in progress.
+const DISPATCHER_GRACE: std::time::Duration = std::time::Duration::from_secs(10);

@@ -13,7 +13,11 @@ use crate::store::outbox::{self, OutboxRow};
 use crate::store::{catalog, naive, Store};
 
 /// Rows claimed at a time (delivered in parallel, one lane per peer).
-pub const BATCH: i64 = 20;
+pub const BATCH: i64 = 200;
+/// Delivered rows are marked sent together, at most this many at a time…
+pub const SETTLE_ROWS: usize = 100;
+/// …and at most this long after the first of them was delivered.
+pub const SETTLE_MILLIS: u64 = 500;
 /// How long a peer that just failed or timed out is left alone: its other
 /// rows are given back, due again after this, without an attempt counted.
 pub const COOL_DOWN_SECONDS: i64 = 30;
@@ -52,6 +56,9 @@ pub struct Dispatcher {
     pub lease_seconds: i64,
     /// Lanes whose peer failed lately, and until when they are left alone.
     cooling: std::sync::Mutex<std::collections::HashMap<String, DateTime<Utc>>>,
+    /// Set when the process is stopping: claim nothing more, and give back
+    /// what is claimed but not yet tried.
+    stopping: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -61,7 +68,8 @@ pub struct Outcome {
     pub dead: usize,
     /// Settled after another dispatcher took the row over (its result stands).
     pub lost: usize,
-    /// Given back untried: their peer failed moments before.
+    /// Given back untried: their peer failed moments before, or the
+    /// dispatcher is stopping.
     pub deferred: usize,
 }
 
@@ -97,7 +105,20 @@ impl Dispatcher {
                 config.webhook_timeout_seconds,
             ),
             cooling: Default::default(),
+            stopping: Default::default(),
         })
+    }
+
+    /// The switch that stops this dispatcher: once set, it claims nothing
+    /// more, finishes the delivery in progress in each lane, marks what it
+    /// delivered, and gives the rest back, due at once, so that another
+    /// instance (or this one, restarted) need not wait for the leases.
+    pub fn stop_switch(&self) -> std::sync::Arc<std::sync::atomic::AtomicBool> {
+        self.stopping.clone()
+    }
+
+    fn is_stopping(&self) -> bool {
+        self.stopping.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Claims one batch (in its own transaction).
@@ -177,42 +198,68 @@ impl Dispatcher {
         }
     }
 
-    /// Records the result of a delivery.
-    pub fn settle(
+    /// Records a failed delivery: retried later, or dead.
+    fn settle_failure(
         &self,
         row: &OutboxRow,
-        result: Result<(), crate::notify::deliver::DeliveryError>,
+        e: &crate::notify::deliver::DeliveryError,
         now: DateTime<Utc>,
     ) -> AppResult<&'static str> {
-        match result {
-            Ok(()) => {
-                // Once delivered, the row keeps no address, body or token.
-                let kept = delivered_payload(&row.kind, &row.payload);
-                self.store
-                    .write(|c| outbox::mark_sent(c, &row.id, &self.owner, &kept, naive(now)))?;
-                Ok("sent")
-            }
-            Err(e) => {
-                let dead_payload = without_token(&row.payload);
-                let failure = outbox::Failure {
-                    error: &e.message,
-                    permanent: e.permanent,
-                    max_attempts: self.max_attempts,
-                    dead_payload: &dead_payload,
-                };
-                let state = self
-                    .store
-                    .write(|c| outbox::mark_failed(c, row, &self.owner, &failure, naive(now)))?;
-                if state == "lost" {
-                    tracing::warn!(outbox.id = %row.id, "failed after the lease was lost");
-                } else if state == "dead" {
-                    tracing::error!(outbox.id = %row.id, outbox.kind = %row.kind, outbox.attempts = row.attempts, error.cause = %e.message, "notification dead");
-                } else {
-                    tracing::warn!(outbox.id = %row.id, outbox.kind = %row.kind, outbox.attempts = row.attempts, error.cause = %e.message, "notification will be retried");
-                }
-                Ok(state)
+        let dead_payload = without_token(&row.payload);
+        let failure = outbox::Failure {
+            error: &e.message,
+            permanent: e.permanent,
+            max_attempts: self.max_attempts,
+            dead_payload: &dead_payload,
+        };
+        let state = self
+            .store
+            .write(|c| outbox::mark_failed(c, row, &self.owner, &failure, naive(now)))?;
+        if state == "lost" {
+            tracing::warn!(outbox.id = %row.id, "failed after the lease was lost");
+        } else if state == "dead" {
+            tracing::error!(outbox.id = %row.id, outbox.kind = %row.kind, outbox.attempts = row.attempts, error.cause = %e.message, "notification dead");
+        } else {
+            tracing::warn!(outbox.id = %row.id, outbox.kind = %row.kind, outbox.attempts = row.attempts, error.cause = %e.message, "notification will be retried");
+        }
+        Ok(state)
+    }
+
+    /// Marks delivered rows sent, all in one write (one commit): once
+    /// delivered, a row keeps no address, body or token. A row another
+    /// dispatcher took over meanwhile counts as lost (its result stands).
+    fn settle_sent(
+        &self,
+        rows: &[&OutboxRow],
+        now: DateTime<Utc>,
+        outcome: &mut Outcome,
+    ) -> AppResult<()> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let kept: Vec<String> = rows
+            .iter()
+            .map(|r| delivered_payload(&r.kind, &r.payload))
+            .collect();
+        let pairs: Vec<(&str, &str)> = rows
+            .iter()
+            .zip(&kept)
+            .map(|(r, k)| (r.id.as_str(), k.as_str()))
+            .collect();
+        let marked = self
+            .store
+            .write(|c| outbox::mark_sent_all(c, &pairs, &self.owner, naive(now)))?;
+        for (row, marked) in rows.iter().zip(marked) {
+            let state = if marked { "sent" } else { "lost" };
+            crate::metrics::METRICS.delivery(&row.kind, state);
+            if marked {
+                outcome.sent += 1;
+            } else {
+                tracing::warn!(outbox.id = %row.id, "delivered after the lease was lost");
+                outcome.lost += 1;
             }
         }
+        Ok(())
     }
 
     /// Claims, delivers and settles until nothing is due. `now` is the clock
@@ -227,6 +274,9 @@ impl Dispatcher {
         let clock = || now + Duration::from_std(started.elapsed()).unwrap_or_default();
         let mut outcome = Outcome::default();
         loop {
+            if self.is_stopping() {
+                return Ok(outcome);
+            }
             let rows = self.claim(clock())?;
             if rows.is_empty() {
                 return Ok(outcome);
@@ -262,7 +312,12 @@ impl Dispatcher {
     /// Delivers one lane's rows in order. At the peer's first transient
     /// failure (a timeout, a refusal, a 5xx) the lane cools down: its other
     /// rows are given back for later, untried, instead of each waiting out
-    /// the same timeout.
+    /// the same timeout. Delivered rows are marked sent together, every
+    /// [`SETTLE_ROWS`] rows or [`SETTLE_MILLIS`], and at the end: one commit
+    /// for many deliveries, so that delivering competes little with intake
+    /// for the writer. A crash between delivery and marking resends those
+    /// rows (at least once; an email file is overwritten, a webhook carries
+    /// its delivery id).
     fn run_lane(
         &self,
         lane: &str,
@@ -272,9 +327,21 @@ impl Dispatcher {
         let mut outcome = Outcome::default();
         let lease = Duration::seconds(self.lease_seconds);
         let mut held_until = rows.iter().filter_map(|r| r.leased_until).min();
+        let mut delivered: Vec<&OutboxRow> = Vec::new();
+        let mut since = std::time::Instant::now();
         for (i, row) in rows.iter().enumerate() {
+            if self.is_stopping() {
+                let ids: Vec<&str> = rows[i..].iter().map(|r| r.id.as_str()).collect();
+                let now = naive(clock());
+                self.store
+                    .write(|c| outbox::release(c, &ids, &self.owner, now))?;
+                outcome.deferred += ids.len();
+                break;
+            }
             // A slow lane: hold the rows still to try for another lease.
             if held_until.is_some_and(|until| naive(clock() + lease / 2) > until) {
+                self.settle_sent(&delivered, clock(), &mut outcome)?;
+                delivered.clear();
                 let until = naive(clock() + lease);
                 let ids: Vec<&str> = rows[i..].iter().map(|r| r.id.as_str()).collect();
                 self.store
@@ -290,29 +357,44 @@ impl Dispatcher {
                 .filter(|until| *until > clock());
             if let Some(until) = cooling_until {
                 self.store
-                    .write(|c| outbox::release(c, &row.id, &self.owner, naive(until)))?;
+                    .write(|c| outbox::release(c, &[row.id.as_str()], &self.owner, naive(until)))?;
                 outcome.deferred += 1;
                 continue;
             }
-            let result = self.deliver(row, clock());
-            if result.as_ref().is_err_and(|e| e.peer_failed) {
-                self.cooling
-                    .lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner)
-                    .insert(
-                        lane.to_string(),
-                        clock() + Duration::seconds(COOL_DOWN_SECONDS),
-                    );
+            match self.deliver(row, clock()) {
+                Ok(()) => {
+                    if delivered.is_empty() {
+                        since = std::time::Instant::now();
+                    }
+                    delivered.push(row);
+                }
+                Err(e) => {
+                    if e.peer_failed {
+                        self.cooling
+                            .lock()
+                            .unwrap_or_else(std::sync::PoisonError::into_inner)
+                            .insert(
+                                lane.to_string(),
+                                clock() + Duration::seconds(COOL_DOWN_SECONDS),
+                            );
+                    }
+                    let settled = self.settle_failure(row, &e, clock())?;
+                    crate::metrics::METRICS.delivery(&row.kind, settled);
+                    match settled {
+                        "lost" => outcome.lost += 1,
+                        "dead" => outcome.dead += 1,
+                        _ => outcome.retrying += 1,
+                    }
+                }
             }
-            let settled = self.settle(row, result, clock())?;
-            crate::metrics::METRICS.delivery(&row.kind, settled);
-            match settled {
-                "sent" => outcome.sent += 1,
-                "lost" => outcome.lost += 1,
-                "dead" => outcome.dead += 1,
-                _ => outcome.retrying += 1,
+            if delivered.len() >= SETTLE_ROWS
+                || since.elapsed() >= std::time::Duration::from_millis(SETTLE_MILLIS)
+            {
+                self.settle_sent(&delivered, clock(), &mut outcome)?;
+                delivered.clear();
             }
         }
+        self.settle_sent(&delivered, clock(), &mut outcome)?;
         Ok(outcome)
     }
 }

@@ -255,9 +255,46 @@ pub struct Schedule {
     pub links: crate::notify::plan::Links,
 }
 
+/// The running dispatcher of a `serve` process, to stop it cleanly.
+pub struct Jobs {
+    dispatcher: Option<std::thread::JoinHandle<()>>,
+    wake: std::sync::mpsc::Sender<()>,
+    stopping: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Jobs {
+    /// Stops the dispatcher: the deliveries in progress finish and are
+    /// marked, the rows it claimed and has not tried go back to the queue.
+    /// Waits at most `grace` (a delivery stuck on a peer keeps its lease,
+    /// which runs out as after a crash). The other jobs hold no lease and
+    /// stop with the process.
+    pub fn stop(mut self, grace: StdDuration) {
+        self.stopping
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+        let _ = self.wake.send(());
+        let Some(handle) = self.dispatcher.take() else {
+            return;
+        };
+        let started = std::time::Instant::now();
+        while !handle.is_finished() && started.elapsed() < grace {
+            std::thread::sleep(StdDuration::from_millis(20));
+        }
+        if handle.is_finished() {
+            let _ = handle.join();
+            tracing::info!("notification dispatcher stopped");
+        } else {
+            tracing::warn!(
+                "notification dispatcher still delivering at exit: its leases will run out"
+            );
+        }
+    }
+}
+
 /// Starts the periodic jobs of a `serve` process on their own threads.
-pub fn spawn(store: Store, schedule: Schedule, dispatcher: dispatch::Dispatcher) {
+pub fn spawn(store: Store, schedule: Schedule, dispatcher: dispatch::Dispatcher) -> Jobs {
     let every = schedule.dispatch_every;
+    let stopping = dispatcher.stop_switch();
+    let (wake, sleep) = std::sync::mpsc::channel::<()>();
     let started = std::thread::Builder::new()
         .name("segnala-dispatcher".into())
         .spawn(move || loop {
@@ -267,15 +304,19 @@ pub fn spawn(store: Store, schedule: Schedule, dispatcher: dispatch::Dispatcher)
                     outbox.sent = o.sent,
                     outbox.retrying = o.retrying,
                     outbox.dead = o.dead,
+                    outbox.given_back = o.deferred,
                     "notifications dispatched"
                 ),
                 Err(e) => tracing::error!(error.cause = %e, "notification dispatch failed"),
             }
-            std::thread::sleep(every);
+            match sleep.recv_timeout(every) {
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+                Ok(()) | Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => return,
+            }
         });
-    if let Err(e) = started {
-        tracing::error!(error.cause = %e, "cannot start the notification dispatcher");
-    }
+    let dispatcher = started
+        .map_err(|e| tracing::error!(error.cause = %e, "cannot start the notification dispatcher"))
+        .ok();
     let sweeper = store.clone();
     let links = schedule.links.clone();
     let policy = schedule.policy;
@@ -335,6 +376,11 @@ pub fn spawn(store: Store, schedule: Schedule, dispatcher: dispatch::Dispatcher)
         });
     if let Err(e) = started {
         tracing::error!(error.cause = %e, "cannot start the retention job");
+    }
+    Jobs {
+        dispatcher,
+        wake,
+        stopping,
     }
 }
 

@@ -110,12 +110,18 @@ pub fn renew(conn: &mut DbConn, ids: &[&str], owner: &str, until: NaiveDateTime)
     Ok(())
 }
 
-/// Gives a claimed row back without trying it (its peer is failing): due
-/// again at `until`, and the attempt its claim counted is not counted.
-pub fn release(conn: &mut DbConn, id: &str, owner: &str, until: NaiveDateTime) -> AppResult<bool> {
-    let n = diesel::update(
+/// Gives claimed rows back without trying them (their peer is failing, or
+/// the dispatcher is stopping): due again at `until`, and the attempt their
+/// claim counted is not counted. Returns how many were given back.
+pub fn release(
+    conn: &mut DbConn,
+    ids: &[&str],
+    owner: &str,
+    until: NaiveDateTime,
+) -> AppResult<usize> {
+    Ok(diesel::update(
         outbox::table
-            .find(id)
+            .filter(outbox::id.eq_any(ids))
             .filter(outbox::lease_owner.eq(owner))
             .filter(outbox::state.eq("pending")),
     )
@@ -124,8 +130,7 @@ pub fn release(conn: &mut DbConn, id: &str, owner: &str, until: NaiveDateTime) -
         outbox::leased_until.eq(None::<NaiveDateTime>),
         outbox::attempts.eq(outbox::attempts - 1),
     ))
-    .execute(conn)?;
-    Ok(n == 1)
+    .execute(conn)?)
 }
 
 /// Marks a delivered row sent (only if `owner` still holds it), keeping
@@ -152,6 +157,20 @@ pub fn mark_sent(
     ))
     .execute(conn)?;
     Ok(n == 1)
+}
+
+/// Marks delivered rows sent in one go (one transaction, one commit): each
+/// `(id, payload)` only if `owner` still holds it, keeping `payload` in
+/// place of what was delivered. Returns, per row, whether it was marked.
+pub fn mark_sent_all(
+    conn: &mut DbConn,
+    rows: &[(&str, &str)],
+    owner: &str,
+    now: NaiveDateTime,
+) -> AppResult<Vec<bool>> {
+    rows.iter()
+        .map(|(id, payload)| mark_sent(conn, id, owner, payload, now))
+        .collect()
 }
 
 /// The delay before attempt `attempts + 1`: 30 s doubling, capped at 6 h,

@@ -837,6 +837,26 @@ impl Spawned {
         }
     }
 
+    /// SIGTERM, then waits for the process to exit on its own (at most
+    /// `within`): a stop as a service manager or a deploy does it.
+    pub async fn terminate(&mut self, within: std::time::Duration) -> std::process::ExitStatus {
+        let mut c = self.child.take().expect("running");
+        // SAFETY: kill(2) on our own child's pid, with a valid signal.
+        let sent = unsafe { libc::kill(c.id() as libc::pid_t, libc::SIGTERM) };
+        assert_eq!(sent, 0, "SIGTERM");
+        let started = std::time::Instant::now();
+        loop {
+            if let Some(status) = c.try_wait().expect("wait") {
+                return status;
+            }
+            if started.elapsed() > within {
+                let _ = c.kill();
+                panic!("segnala serve did not stop within {within:?} of SIGTERM");
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
+
     async fn wait_ready(&self) {
         for _ in 0..300 {
             if let Ok(r) = self.client.get(self.url("/readyz")).send().await {

@@ -184,6 +184,83 @@ fn assert_nothing_lost<'a>(
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_stopped_server_hands_back_the_notifications_it_had_claimed_and_not_sent() {
+    let mail = tempdir::TempDir::new("segnala-stop-mail");
+    let smtp = SmtpServer::start(mail.path());
+    let port = smtp.port.to_string();
+    // A lease of 8 × 20 + 15 s: what is not handed back waits that long.
+    let mut server = Spawned::pisa(&[
+        ("SEGNALA_MAIL_TRANSPORT", "smtp"),
+        ("SEGNALA_SMTP_HOST", "127.0.0.1"),
+        ("SEGNALA_SMTP_PORT", &port),
+        ("SEGNALA_SMTP_TLS", "none"),
+        ("SEGNALA_DISPATCH_INTERVAL_SECONDS", "60"),
+    ])
+    .await;
+    // The first dispatch ran at start, on an empty queue; the next is a
+    // minute away. Queue the receipts, then restart so that one dispatch
+    // claims them all.
+    const N: usize = 60;
+    for _ in 0..N {
+        server.file("buche", PISA_CENTRE).await;
+    }
+    server.terminate(Duration::from_secs(20)).await;
+    server.start().await;
+    until_done(Duration::from_secs(30), || {
+        let n = smtp.messages().len();
+        (n < 3).then(|| format!("{n} messages sent"))
+    })
+    .await;
+    let status = server.terminate(Duration::from_secs(20)).await;
+    assert!(status.success(), "a clean exit: {status}");
+    let store = Store::open(&server.db.url, 1).unwrap();
+    let (sent, held, given_back): (i64, i64, i64) = store
+        .read(|c| {
+            Ok((
+                count(c, "SELECT COUNT(*) AS n FROM outbox WHERE state = 'sent'"),
+                count(
+                    c,
+                    "SELECT COUNT(*) AS n FROM outbox WHERE state = 'pending' AND leased_until IS NOT NULL",
+                ),
+                count(
+                    c,
+                    "SELECT COUNT(*) AS n FROM outbox WHERE state = 'pending' AND leased_until IS NULL AND attempts = 0",
+                ),
+            ))
+        })
+        .unwrap();
+    let delivered = smtp.messages().len() as i64;
+    assert_eq!(held, 0, "no row is left leased to the stopped process");
+    assert_eq!(
+        sent, delivered,
+        "every message sent is marked, none marked unsent"
+    );
+    assert_eq!(
+        sent + given_back,
+        N as i64,
+        "the rest is back in the queue, no attempt counted"
+    );
+    assert!(
+        given_back > 0,
+        "stopped while delivering: nothing to hand back proves nothing"
+    );
+    // Started again, it sends the rest at once, not when leases run out.
+    let restarted = Instant::now();
+    server.start().await;
+    until_delivered(&store, Duration::from_secs(60)).await;
+    assert!(restarted.elapsed() < Duration::from_secs(60));
+    let mut ids: Vec<String> = smtp
+        .messages()
+        .iter()
+        .map(|m| header(m, "Message-ID").unwrap().to_string())
+        .collect();
+    assert_eq!(ids.len(), N);
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), N, "no message sent twice");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_kill_9_under_load_loses_nothing_that_was_acknowledged() {
     let mail = tempdir::TempDir::new("segnala-kill9-mail");
     let smtp = SmtpServer::start(mail.path());

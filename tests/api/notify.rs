@@ -302,6 +302,55 @@ async fn a_dispatcher_killed_between_send_and_mark_resends_with_the_same_message
 }
 
 #[tokio::test]
+async fn a_busy_outbox_is_marked_sent_in_batches_not_one_commit_per_message() {
+    let dir = tempdir::TempDir::new("segnala-smtp");
+    let smtp = SmtpServer::start(dir.path());
+    let app = with_smtp(&smtp).await;
+    const N: usize = 120;
+    let now = Utc::now().naive_utc();
+    app.store
+        .write(|c| {
+            for i in 0..N {
+                let email = json!({
+                    "to": format!("c{i}@example.it"), "subject": format!("Segnalazione {i}"),
+                    "text": "Ricevuta.", "html": "<p>Ricevuta.</p>",
+                    "message_id": format!("<busy-{i}@segnala.test>"),
+                });
+                outbox::enqueue(c, "email", &format!("busy-{i}"), &email, None, now)?;
+            }
+            Ok(())
+        })
+        .unwrap();
+    let started = std::time::Instant::now();
+    let o = dispatch(app.store.clone(), app.config.clone(), Utc::now()).await;
+    let seconds = started.elapsed().as_secs_f64();
+    assert_eq!((o.sent, o.retrying, o.dead, o.lost), (N, 0, 0, 0));
+    assert_eq!(smtp.messages().len(), N);
+    assert_eq!(pending(&app), 0);
+    // Rows marked in one write share its timestamp: a write per hundred
+    // rows, or per half second of delivering, not one per message.
+    let stamps: std::collections::BTreeSet<chrono::NaiveDateTime> = app
+        .store
+        .read(|c| {
+            use diesel::prelude::*;
+            use segnala::store::schema::outbox as o;
+            Ok(o::table
+                .filter(o::state.eq("sent"))
+                .select(o::sent_at.assume_not_null())
+                .load(c)?)
+        })
+        .unwrap()
+        .into_iter()
+        .collect();
+    let allowed = N.div_ceil(segnala::jobs::dispatch::SETTLE_ROWS) + 1 + (seconds * 2.0) as usize;
+    assert!(
+        stamps.len() <= allowed,
+        "{} writes for {N} messages in {seconds:.1} s (at most {allowed})",
+        stamps.len()
+    );
+}
+
+#[tokio::test]
 async fn two_dispatchers_never_send_a_message_twice() {
     let dir = tempdir::TempDir::new("segnala-smtp");
     let smtp = SmtpServer::start(dir.path());
