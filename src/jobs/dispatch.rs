@@ -73,6 +73,18 @@ pub struct Outcome {
     pub deferred: usize,
 }
 
+impl Outcome {
+    /// Counts a failed delivery as it was settled (and in the metrics).
+    fn count_failure(&mut self, kind: &str, settled: &'static str) {
+        crate::metrics::METRICS.delivery(kind, settled);
+        match settled {
+            "lost" => self.lost += 1,
+            "dead" => self.dead += 1,
+            _ => self.retrying += 1,
+        }
+    }
+}
+
 impl Dispatcher {
     pub fn from_config(store: Store, config: &Config) -> AppResult<Self> {
         // Redirects are never followed (a 3xx is the receiver's answer), and
@@ -237,6 +249,15 @@ impl Dispatcher {
         if rows.is_empty() {
             return Ok(());
         }
+        if rows.iter().any(|r| r.kind == "email") {
+            if let Err(e) = self.mailer.make_durable() {
+                for row in rows {
+                    let settled = self.settle_failure(row, &e, now)?;
+                    outcome.count_failure(&row.kind, settled);
+                }
+                return Ok(());
+            }
+        }
         let kept: Vec<String> = rows
             .iter()
             .map(|r| delivered_payload(&r.kind, &r.payload))
@@ -379,12 +400,7 @@ impl Dispatcher {
                             );
                     }
                     let settled = self.settle_failure(row, &e, clock())?;
-                    crate::metrics::METRICS.delivery(&row.kind, settled);
-                    match settled {
-                        "lost" => outcome.lost += 1,
-                        "dead" => outcome.dead += 1,
-                        _ => outcome.retrying += 1,
-                    }
+                    outcome.count_failure(&row.kind, settled);
                 }
             }
             if delivered.len() >= SETTLE_ROWS

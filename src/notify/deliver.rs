@@ -191,6 +191,18 @@ impl Mailer {
         }
     }
 
+    /// Makes the messages sent so far durable: the file transport writes
+    /// its files without waiting for the disk, and flushes them all here,
+    /// once, before they are marked sent; an SMTP server's answer already
+    /// means it has the message.
+    pub fn make_durable(&self) -> Result<(), DeliveryError> {
+        match self {
+            Mailer::File(data_dir) => crate::files::sync_filesystem(data_dir)
+                .map_err(|e| DeliveryError::transient(format!("flushing the messages: {e}"))),
+            Mailer::Smtp(_) => Ok(()),
+        }
+    }
+
     pub fn send(&self, from: &str, email: &EmailPayload) -> Result<(), DeliveryError> {
         // The file transport keeps its messages on disk: there, the citizen's
         // follow-up link goes without its token (the citizen got it in the
@@ -240,8 +252,9 @@ impl Mailer {
                 let name = hex::encode(sha2::Sha256::digest(email.message_id.as_bytes()));
                 let path = dir.join(format!("{}.eml", &name[..32]));
                 let tmp = dir.join(format!(".{}.tmp", &name[..32]));
+                // Durable only after [`Mailer::make_durable`], once per batch.
                 crate::files::create_private_dir(&dir)
-                    .and_then(|()| crate::files::write_durably(&tmp, &path, &message.formatted()))
+                    .and_then(|()| crate::files::write_unsynced(&tmp, &path, &message.formatted()))
                     .map_err(|e| DeliveryError::transient(format!("writing the message: {e}")))
             }
             // Only a permanent (5xx) answer is final; refused connections and
