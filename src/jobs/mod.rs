@@ -290,20 +290,6 @@ impl Jobs {
     }
 }
 
-/// Lowers the calling thread's CPU priority (nice 10; the threads it starts
-/// inherit it): when the CPUs are busy, answering citizens and staff comes
-/// before delivering mail, which takes the idle time — measured by
-/// `scripts/bench` ("notifications"): intake delivering and not, and the
-/// outbox lag at a sustained 500 reports/s.
-fn background_priority() {
-    #[cfg(target_os = "linux")]
-    // SAFETY: setpriority(2) on the calling thread (who = 0) with a valid
-    // niceness; a failure only leaves the priority as it was.
-    unsafe {
-        libc::setpriority(libc::PRIO_PROCESS, 0, 10);
-    }
-}
-
 /// Starts the periodic jobs of a `serve` process on their own threads.
 pub fn spawn(store: Store, schedule: Schedule, dispatcher: dispatch::Dispatcher) -> Jobs {
     let every = schedule.dispatch_every;
@@ -312,7 +298,6 @@ pub fn spawn(store: Store, schedule: Schedule, dispatcher: dispatch::Dispatcher)
     let started = std::thread::Builder::new()
         .name("segnala-dispatcher".into())
         .spawn(move || loop {
-            background_priority();
             match dispatcher.run_once(Utc::now()) {
                 Ok(o) if o.sent + o.retrying + o.dead == 0 => {}
                 Ok(o) => tracing::info!(
