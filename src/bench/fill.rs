@@ -166,6 +166,12 @@ pub fn segnala(store: &Store, reports: &[Synthetic]) -> AppResult<usize> {
                 _ => None,
             };
             let updated = closed.or(resolved).or(taken).unwrap_or(created);
+            // An open report past its resolution target was told so by the
+            // sweeper back then, as a comune's year of use leaves it.
+            let expected_at = created + Duration::days(30);
+            let late = (matches!(r.status, "new" | "taken_in" | "in_progress")
+                && expected_at <= naive(now))
+            .then_some(expected_at);
             let (name, email, contact) = if r.email {
                 (
                     format!("'Cittadino {id}'"),
@@ -179,7 +185,7 @@ pub fn segnala(store: &Store, reports: &[Synthetic]) -> AppResult<usize> {
                 "({id}, '{code}', '{m}', '{category}', {office}, '{status}', 'Segnalazione {id}', \
                  'Descrizione della segnalazione numero {id}, generata per il benchmark', {lat}, {lon}, \
                  'Via di prova {id}', 'web', {name}, {email}, NULL, '{contact}', 'it', 'bench-{id}', \
-                 {created}, {created}, {updated}, {due}, {taken}, {expected}, 0, {resolved}, {closed}, {next})",
+                 {created}, {created}, {updated}, {due}, {taken}, {expected}, 0, {resolved}, {closed}, {next}, {late})",
                 office = office.as_ref().map_or("NULL".into(), |o| format!("'{o}'")),
                 status = r.status,
                 lat = r.lat,
@@ -188,10 +194,11 @@ pub fn segnala(store: &Store, reports: &[Synthetic]) -> AppResult<usize> {
                 updated = ts(updated),
                 due = ts(due),
                 taken = opt(taken),
-                expected = ts(created + Duration::days(30)),
+                expected = ts(expected_at),
                 resolved = opt(resolved),
                 closed = opt(closed),
                 next = opt(next),
+                late = opt(late),
             ));
             events.push(format!(
                 "({id}, {}, 'citizen', NULL, 'created', NULL, 'new', TRUE, NULL, '{{\"channel\":\"web\"}}')",
@@ -223,7 +230,7 @@ pub fn segnala(store: &Store, reports: &[Synthetic]) -> AppResult<usize> {
             "INSERT INTO reports (id, code, municipality_id, category_id, office_id, status, title, description, \
              lat, lon, address, channel, reporter_name, reporter_email, reporter_phone, contact_preference, \
              language, tracking_token_hash, received_at, created_at, updated_at, take_in_due_at, taken_in_at, \
-             expected_resolution_at, escalation_level, resolved_at, closed_at, next_escalation_at) VALUES {};",
+             expected_resolution_at, escalation_level, resolved_at, closed_at, next_escalation_at, late_notified_at) VALUES {};",
             rows.join(",")
         ));
         sql.push_str(&format!(

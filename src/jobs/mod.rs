@@ -131,38 +131,42 @@ pub fn close_expired(
         // Resolved before this instant: the window (see `reopen_window_ends`) has passed.
         let before = naive(now - Duration::days(i64::from(m.reopen_days.max(0))));
         loop {
-            let closed = store.write(|c| {
-                let ids = reports::resolved_before(c, &m.id, before, SWEEP_BATCH)?;
-                let mut closed = 0;
-                for id in &ids {
-                    let transition = reports::Transition {
-                        to: Status::Closed,
-                        actor: Actor::system(),
-                        public_message: Some(crate::notify::templates::AUTO_CLOSED.into()),
-                        internal_note: None,
-                        data: Some(serde_json::json!({"reason": "reopen_window_passed"})),
-                        kind: None,
-                        now,
-                    };
-                    match reports::apply_transition(c, *id, &transition) {
-                        Ok(updated) => {
-                            crate::notify::plan::changed(
-                                c,
-                                &updated,
-                                Status::Closed,
-                                None,
-                                false,
-                                links,
-                            )?;
-                            closed += 1;
+            let closed = sweep_batch(
+                store,
+                |&(seen, _): &(usize, usize)| seen as i64 >= SWEEP_BATCH,
+                |c| {
+                    let ids = reports::resolved_before(c, &m.id, before, SWEEP_BATCH)?;
+                    let mut closed = 0;
+                    for id in &ids {
+                        let transition = reports::Transition {
+                            to: Status::Closed,
+                            actor: Actor::system(),
+                            public_message: Some(crate::notify::templates::AUTO_CLOSED.into()),
+                            internal_note: None,
+                            data: Some(serde_json::json!({"reason": "reopen_window_passed"})),
+                            kind: None,
+                            now,
+                        };
+                        match reports::apply_transition(c, *id, &transition) {
+                            Ok(updated) => {
+                                crate::notify::plan::changed(
+                                    c,
+                                    &updated,
+                                    Status::Closed,
+                                    None,
+                                    false,
+                                    links,
+                                )?;
+                                closed += 1;
+                            }
+                            // Another instance closed (or someone reopened) it meanwhile.
+                            Err(AppError::Conflict { .. }) => {}
+                            Err(e) => return Err(e),
                         }
-                        // Another instance closed (or someone reopened) it meanwhile.
-                        Err(AppError::Conflict { .. }) => {}
-                        Err(e) => return Err(e),
                     }
-                }
-                Ok((ids.len(), closed))
-            })?;
+                    Ok((ids.len(), closed))
+                },
+            )?;
             total += closed.1;
             if (closed.0 as i64) < SWEEP_BATCH {
                 break;
@@ -435,6 +439,29 @@ pub fn housekeeping(
 /// Reports escalated per transaction.
 pub const SWEEP_BATCH: i64 = 500;
 
+/// The longest pause between two batches of a sweep.
+const MOST_YIELD: StdDuration = StdDuration::from_secs(1);
+
+/// One batch of a sweep in a write transaction of its own. If it did
+/// something (`worked`), another may follow at once: first the sweep leaves
+/// the writer alone for as long as it held it (at most [`MOST_YIELD`]), so
+/// that a backlog — after an outage, an upgrade, a new resolution target —
+/// takes at most half of the writer's time and citizens' filings go on
+/// meanwhile (on SQLite the one writer connection is not handed out in
+/// turn: a sweep asking again at once would keep it).
+fn sweep_batch<T>(
+    store: &Store,
+    worked: impl FnOnce(&T) -> bool,
+    batch: impl FnOnce(&mut crate::store::DbConn) -> AppResult<T>,
+) -> AppResult<T> {
+    let started = std::time::Instant::now();
+    let value = store.write(batch)?;
+    if worked(&value) {
+        std::thread::sleep(started.elapsed().min(MOST_YIELD));
+    }
+    Ok(value)
+}
+
 /// Escalates every report whose next escalation is due at `now`, batch by
 /// batch, each batch one transaction. Safe to run concurrently anywhere.
 pub fn sweep(
@@ -468,35 +495,44 @@ fn sweep_and_notify_run(
     close_expired(store, now, links)?;
     // Past the category's resolution target: the citizen hears that it takes longer.
     loop {
-        let n = store.write(|c| {
-            let message = crate::notify::templates::RESOLUTION_LATE;
-            let late = reports::claim_late(c, naive(now), SWEEP_BATCH, message)?;
-            for r in &late {
-                let status = r.status()?;
-                crate::notify::plan::changed(c, r, status, Some(message), true, links)?;
-            }
-            Ok(late.len())
-        })?;
+        let n = sweep_batch(
+            store,
+            |n| *n > 0,
+            |c| {
+                let message = crate::notify::templates::RESOLUTION_LATE;
+                let late = reports::claim_late(c, naive(now), SWEEP_BATCH, message)?;
+                for r in &late {
+                    let status = r.status()?;
+                    crate::notify::plan::changed(c, r, status, Some(message), true, links)?;
+                }
+                Ok(late.len())
+            },
+        )?;
         if n == 0 {
             break;
         }
     }
     loop {
-        let n = store.write(|c| {
-            let overdue = crate::store::callbacks::escalate_overdue(c, naive(now), SWEEP_BATCH)?;
-            for cb in &overdue {
-                if let Some(r) = reports::by_ids(c, &[cb.report_id])?.pop() {
-                    crate::notify::plan::escalated(
-                        c,
-                        &r,
-                        1,
-                        &format!("callback-{}", cb.id),
-                        links,
-                    )?;
+        let n = sweep_batch(
+            store,
+            |n| *n > 0,
+            |c| {
+                let overdue =
+                    crate::store::callbacks::escalate_overdue(c, naive(now), SWEEP_BATCH)?;
+                for cb in &overdue {
+                    if let Some(r) = reports::by_ids(c, &[cb.report_id])?.pop() {
+                        crate::notify::plan::escalated(
+                            c,
+                            &r,
+                            1,
+                            &format!("callback-{}", cb.id),
+                            links,
+                        )?;
+                    }
                 }
-            }
-            Ok(overdue.len())
-        })?;
+                Ok(overdue.len())
+            },
+        )?;
         if n == 0 {
             break;
         }
@@ -516,24 +552,29 @@ fn sweep_with(
         return Ok(total);
     }
     loop {
-        let outcome = store.write(|c| {
-            let (outcome, escalated) = escalations::escalate_batch(c, now, policy, SWEEP_BATCH)?;
-            if let Some(links) = links {
-                for (report_id, level) in &escalated {
-                    if let Some(r) = reports::by_ids(c, &[*report_id])?.pop() {
-                        // A reassigned report starts over: its escalation instant tells them apart.
-                        let cause = format!(
-                            "escalated-{}",
-                            r.escalated_at
-                                .map(|t| t.and_utc().timestamp_micros())
-                                .unwrap_or_default()
-                        );
-                        crate::notify::plan::escalated(c, &r, *level, &cause, links)?;
+        let outcome = sweep_batch(
+            store,
+            |o: &escalations::Outcome| o.total() > 0,
+            |c| {
+                let (outcome, escalated) =
+                    escalations::escalate_batch(c, now, policy, SWEEP_BATCH)?;
+                if let Some(links) = links {
+                    for (report_id, level) in &escalated {
+                        if let Some(r) = reports::by_ids(c, &[*report_id])?.pop() {
+                            // A reassigned report starts over: its escalation instant tells them apart.
+                            let cause = format!(
+                                "escalated-{}",
+                                r.escalated_at
+                                    .map(|t| t.and_utc().timestamp_micros())
+                                    .unwrap_or_default()
+                            );
+                            crate::notify::plan::escalated(c, &r, *level, &cause, links)?;
+                        }
                     }
                 }
-            }
-            Ok(outcome)
-        })?;
+                Ok(outcome)
+            },
+        )?;
         total.level1 += outcome.level1;
         total.level2 += outcome.level2;
         METRICS.escalated(1, outcome.level1);
