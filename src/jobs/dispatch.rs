@@ -74,10 +74,11 @@ pub struct Outcome {
 }
 
 impl Outcome {
-    /// Counts a failed delivery as it was settled (and in the metrics).
-    fn count_failure(&mut self, kind: &str, settled: &'static str) {
+    /// Counts a delivery as it was settled (and in the metrics).
+    fn count(&mut self, kind: &str, settled: &'static str) {
         crate::metrics::METRICS.delivery(kind, settled);
         match settled {
+            "sent" => self.sent += 1,
             "lost" => self.lost += 1,
             "dead" => self.dead += 1,
             _ => self.retrying += 1,
@@ -253,7 +254,7 @@ impl Dispatcher {
             if let Err(e) = self.mailer.make_durable() {
                 for row in rows {
                     let settled = self.settle_failure(row, &e, now)?;
-                    outcome.count_failure(&row.kind, settled);
+                    outcome.count(&row.kind, settled);
                 }
                 return Ok(());
             }
@@ -271,14 +272,10 @@ impl Dispatcher {
             .store
             .write(|c| outbox::mark_sent_all(c, &pairs, &self.owner, naive(now)))?;
         for (row, marked) in rows.iter().zip(marked) {
-            let state = if marked { "sent" } else { "lost" };
-            crate::metrics::METRICS.delivery(&row.kind, state);
-            if marked {
-                outcome.sent += 1;
-            } else {
+            if !marked {
                 tracing::warn!(outbox.id = %row.id, "delivered after the lease was lost");
-                outcome.lost += 1;
             }
+            outcome.count(&row.kind, if marked { "sent" } else { "lost" });
         }
         Ok(())
     }
@@ -351,11 +348,21 @@ impl Dispatcher {
         let mut delivered: Vec<&OutboxRow> = Vec::new();
         let mut since = std::time::Instant::now();
         for (i, row) in rows.iter().enumerate() {
-            if self.is_stopping() {
+            // Stopping, or the peer failed moments ago: the rest of the lane
+            // goes back untried, in one write — due at once, or when the
+            // peer has cooled down.
+            let cooling_until = self
+                .cooling
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .get(lane)
+                .copied()
+                .filter(|until| *until > clock());
+            if self.is_stopping() || cooling_until.is_some() {
                 let ids: Vec<&str> = rows[i..].iter().map(|r| r.id.as_str()).collect();
-                let now = naive(clock());
+                let due = naive(cooling_until.unwrap_or_else(clock));
                 self.store
-                    .write(|c| outbox::release(c, &ids, &self.owner, now))?;
+                    .write(|c| outbox::release(c, &ids, &self.owner, due))?;
                 outcome.deferred += ids.len();
                 break;
             }
@@ -368,19 +375,6 @@ impl Dispatcher {
                 self.store
                     .write(|c| outbox::renew(c, &ids, &self.owner, until))?;
                 held_until = Some(until);
-            }
-            let cooling_until = self
-                .cooling
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .get(lane)
-                .copied()
-                .filter(|until| *until > clock());
-            if let Some(until) = cooling_until {
-                self.store
-                    .write(|c| outbox::release(c, &[row.id.as_str()], &self.owner, naive(until)))?;
-                outcome.deferred += 1;
-                continue;
             }
             match self.deliver(row, clock()) {
                 Ok(()) => {
@@ -400,7 +394,7 @@ impl Dispatcher {
                             );
                     }
                     let settled = self.settle_failure(row, &e, clock())?;
-                    outcome.count_failure(&row.kind, settled);
+                    outcome.count(&row.kind, settled);
                 }
             }
             if delivered.len() >= SETTLE_ROWS

@@ -183,19 +183,29 @@ fn assert_nothing_lost<'a>(
     codes
 }
 
+/// A spawned server's mail, over plain SMTP to the test's server on `port`.
+fn smtp_env(port: &str) -> [(&'static str, &str); 4] {
+    [
+        ("SEGNALA_MAIL_TRANSPORT", "smtp"),
+        ("SEGNALA_SMTP_HOST", "127.0.0.1"),
+        ("SEGNALA_SMTP_PORT", port),
+        ("SEGNALA_SMTP_TLS", "none"),
+    ]
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_stopped_server_hands_back_the_notifications_it_had_claimed_and_not_sent() {
     let mail = tempdir::TempDir::new("segnala-stop-mail");
     let smtp = SmtpServer::start(mail.path());
     let port = smtp.port.to_string();
     // A lease of 8 × 20 + 15 s: what is not handed back waits that long.
-    let mut server = Spawned::pisa(&[
-        ("SEGNALA_MAIL_TRANSPORT", "smtp"),
-        ("SEGNALA_SMTP_HOST", "127.0.0.1"),
-        ("SEGNALA_SMTP_PORT", &port),
-        ("SEGNALA_SMTP_TLS", "none"),
-        ("SEGNALA_DISPATCH_INTERVAL_SECONDS", "60"),
-    ])
+    let mut server = Spawned::pisa(
+        &[
+            &smtp_env(&port)[..],
+            &[("SEGNALA_DISPATCH_INTERVAL_SECONDS", "60")],
+        ]
+        .concat(),
+    )
     .await;
     // The first dispatch ran at start, on an empty queue; the next is a
     // minute away. Queue the receipts, then restart so that one dispatch
@@ -265,15 +275,17 @@ async fn a_kill_9_under_load_loses_nothing_that_was_acknowledged() {
     let mail = tempdir::TempDir::new("segnala-kill9-mail");
     let smtp = SmtpServer::start(mail.path());
     let port = smtp.port.to_string();
-    let mut server = Spawned::pisa(&[
-        ("SEGNALA_MAIL_TRANSPORT", "smtp"),
-        ("SEGNALA_SMTP_HOST", "127.0.0.1"),
-        ("SEGNALA_SMTP_PORT", &port),
-        ("SEGNALA_SMTP_TLS", "none"),
-        // Leases of the killed process's claims run out 39 s after them.
-        ("SEGNALA_SMTP_TIMEOUT_SECONDS", "3"),
-        ("SEGNALA_DISPATCH_INTERVAL_SECONDS", "1"),
-    ])
+    let mut server = Spawned::pisa(
+        &[
+            &smtp_env(&port)[..],
+            &[
+                // Leases of the killed process's claims run out 39 s after them.
+                ("SEGNALA_SMTP_TIMEOUT_SECONDS", "3"),
+                ("SEGNALA_DISPATCH_INTERVAL_SECONDS", "1"),
+            ],
+        ]
+        .concat(),
+    )
     .await;
     let ack = Arc::new(Mutex::new(Acknowledged::default()));
     let load_for = Duration::from_secs(14);
@@ -1126,20 +1138,20 @@ async fn two_instances_on_one_database_do_everything_exactly_once() {
     let smtp = SmtpServer::start(mail.path());
     let port = smtp.port.to_string();
     let env = [
-        ("SEGNALA_MAIL_TRANSPORT", "smtp"),
-        ("SEGNALA_SMTP_HOST", "127.0.0.1"),
-        ("SEGNALA_SMTP_PORT", port.as_str()),
-        ("SEGNALA_SMTP_TLS", "none"),
-        ("SEGNALA_DISPATCH_INTERVAL_SECONDS", "1"),
-        ("SEGNALA_SWEEP_INTERVAL_SECONDS", "1"),
-        ("SEGNALA_TRUSTED_PROXIES", "127.0.0.1"),
-        ("SEGNALA_REPORTS_PER_IP_PER_HOUR", "10"),
-        // Tokens signed by one instance are good on the other.
-        (
-            "SEGNALA_JWT_SECRET",
-            "one-secret-for-every-instance-of-this-comune",
-        ),
-    ];
+        &smtp_env(&port)[..],
+        &[
+            ("SEGNALA_DISPATCH_INTERVAL_SECONDS", "1"),
+            ("SEGNALA_SWEEP_INTERVAL_SECONDS", "1"),
+            ("SEGNALA_TRUSTED_PROXIES", "127.0.0.1"),
+            ("SEGNALA_REPORTS_PER_IP_PER_HOUR", "10"),
+            // Tokens signed by one instance are good on the other.
+            (
+                "SEGNALA_JWT_SECRET",
+                "one-secret-for-every-instance-of-this-comune",
+            ),
+        ],
+    ]
+    .concat();
     let a = Spawned::pisa(&env).await;
     let b = Spawned::beside(&a, &env).await;
     let store = Store::open(&a.db.url, 2).unwrap();
