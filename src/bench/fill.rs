@@ -134,6 +134,13 @@ pub fn segnala(store: &Store, reports: &[Synthetic]) -> AppResult<usize> {
     }
     let now = Utc::now();
     let year = now.with_timezone(&chrono_tz::Europe::Rome).year();
+    // A report resolved before the comune's reopen window was closed by the
+    // sweeper back then, as a year of use leaves it (the fill does not hand
+    // the sweeper a year of closings to do at start).
+    let reopen_days = store
+        .read(|c| crate::store::municipalities::find(c, m))?
+        .map_or(0, |p| i64::from(p.reopen_days.max(0)));
+    let reopen_before = naive(now - Duration::days(reopen_days));
     let start: i64 = store.read(|c| {
         Ok(crate::store::schema::reports::table
             .select(diesel::dsl::max(crate::store::schema::reports::id))
@@ -160,9 +167,16 @@ pub fn segnala(store: &Store, reports: &[Synthetic]) -> AppResult<usize> {
                 .then(|| created + Duration::hours(5));
             let resolved =
                 matches!(r.status, "resolved" | "closed").then(|| created + Duration::days(6));
-            let closed = match r.status {
-                "closed" => Some(created + Duration::days(9)),
-                "rejected" => Some(created + Duration::days(2)),
+            let status = match resolved {
+                Some(at) if r.status == "resolved" && at < reopen_before => "closed",
+                _ => r.status,
+            };
+            let closed = match (r.status, resolved) {
+                ("closed", _) => Some(created + Duration::days(9)),
+                ("resolved", Some(at)) if status == "closed" => {
+                    Some(at + Duration::days(reopen_days))
+                }
+                ("rejected", _) => Some(created + Duration::days(2)),
                 _ => None,
             };
             let updated = closed.or(resolved).or(taken).unwrap_or(created);
@@ -187,7 +201,6 @@ pub fn segnala(store: &Store, reports: &[Synthetic]) -> AppResult<usize> {
                  'Via di prova {id}', 'web', {name}, {email}, NULL, '{contact}', 'it', 'bench-{id}', \
                  {created}, {created}, {updated}, {due}, {taken}, {expected}, 0, {resolved}, {closed}, {next}, {late})",
                 office = office.as_ref().map_or("NULL".into(), |o| format!("'{o}'")),
-                status = r.status,
                 lat = r.lat,
                 lon = r.lon,
                 created = ts(created),
@@ -212,7 +225,7 @@ pub fn segnala(store: &Store, reports: &[Synthetic]) -> AppResult<usize> {
                 events.push(format!(
                     "({id}, {}, 'user', NULL, 'status_changed', 'new', '{}', TRUE, 'Aggiornamento dell''ufficio', NULL)",
                     ts(updated),
-                    r.status
+                    status
                 ));
             }
             if r.email {

@@ -23,7 +23,7 @@ use futures_util::StreamExt;
 use serde_json::{json, Value};
 
 use super::AppState;
-use crate::app::reports::{file_report, Filing};
+use crate::app::reports::{filing, Filing};
 use crate::domain::attributes;
 use crate::domain::publication::{public_address, public_text};
 use crate::domain::report::{validate_new_report, Actor, ActorKind, Filer, ReportDraft, Status};
@@ -709,8 +709,10 @@ async fn create_request(
     let st = state.clone();
     let links = state.config.links();
     let municipality_id = m.id.clone();
-    let filed = state
-        .write_batched(move |c| {
+    // Reads first, on a read connection; the write only writes (see
+    // `app::reports::filing`).
+    let (prepared, checked, valid) = state
+        .read(move |c| {
             let place = crate::app::reports::locate(&st.territory, c, valid.lat, valid.lon)?;
             if place.id != municipality_id {
                 return Err(AppError::unprocessable(
@@ -731,9 +733,15 @@ async fn create_request(
                 .collect();
             let checked =
                 attributes::validate(&defs, &answers).map_err(|e| AppError::Validation(vec![e]))?;
-            file_report(
+            let prepared = filing::prepare(c, &municipality_id, &valid)?;
+            Ok((prepared, checked, valid))
+        })
+        .await?;
+    let filed = state
+        .write_batched(move |c| {
+            filing::write(
                 c,
-                &municipality_id,
+                prepared,
                 &valid,
                 Filing {
                     token_hash,

@@ -102,10 +102,28 @@ pub fn format_when(t: DateTime<Utc>, lang: &str) -> String {
     )
 }
 
-struct Facts {
+/// What a notification says of a report besides the report itself.
+pub struct Facts {
     category: String,
     office: Option<OfficeRow>,
     municipality: String,
+}
+
+impl Facts {
+    /// The facts as a caller that holds the rows already knows them (a
+    /// filing has just read them: no need to read them again).
+    pub fn known(
+        r: &ReportRow,
+        category: &crate::store::catalog::CategoryRow,
+        office: Option<&OfficeRow>,
+        municipality: &crate::store::municipalities::MunicipalitySummary,
+    ) -> Self {
+        Self {
+            category: category.name(&r.language).to_string(),
+            office: office.cloned(),
+            municipality: format!("Comune di {}", municipality.name),
+        }
+    }
 }
 
 fn facts(conn: &mut DbConn, r: &ReportRow) -> AppResult<Facts> {
@@ -212,8 +230,13 @@ fn citizen_email(r: &ReportRow) -> Option<&str> {
 
 /// A report was filed: the citizen gets the code and the personal link; the
 /// office's system gets the report.
-pub fn created(conn: &mut DbConn, r: &ReportRow, token: &str, links: &Links) -> AppResult<()> {
-    let f = facts(conn, r)?;
+pub fn created(
+    conn: &mut DbConn,
+    r: &ReportRow,
+    f: &Facts,
+    token: &str,
+    links: &Links,
+) -> AppResult<()> {
     if let Some(to) = citizen_email(r) {
         let due = r
             .take_in_due_at

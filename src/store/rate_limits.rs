@@ -17,34 +17,42 @@ pub struct Hit {
 }
 
 /// Counts one hit (in the caller's write transaction); returns the count in
-/// the current window. Each step is one conditional statement, so concurrent
-/// hits on PostgreSQL are all counted, and each sees a different count.
+/// the current window. One statement, an upsert that starts a new window
+/// when the old one has ended: concurrent hits on PostgreSQL are all
+/// counted, each sees a different count, and the row is locked for no
+/// longer than the statement (plus the rest of its transaction).
 pub fn hit(conn: &mut DbConn, key: &str, window: Duration, now: NaiveDateTime) -> AppResult<Hit> {
-    let fresh = (
-        rate_limits::key.eq(key),
-        rate_limits::window_start.eq(now),
-        rate_limits::count.eq(0),
-    );
-    super::insert_unless_present!(conn, rate_limits::table, fresh)?;
-    let expired = diesel::update(
-        rate_limits::table
-            .find(key)
-            .filter(rate_limits::window_start.le(now - window)),
-    )
-    .set((rate_limits::window_start.eq(now), rate_limits::count.eq(1)))
-    .execute(conn)?;
-    if expired == 0 {
-        diesel::update(rate_limits::table.find(key))
-            .set(rate_limits::count.eq(rate_limits::count + 1))
-            .execute(conn)?;
+    use diesel::sql_types::{Integer, Text, Timestamp};
+    #[derive(QueryableByName)]
+    struct Counted {
+        #[diesel(sql_type = Timestamp)]
+        window_start: NaiveDateTime,
+        #[diesel(sql_type = Integer)]
+        count: i32,
     }
-    let (start, count): (NaiveDateTime, i32) = rate_limits::table
-        .find(key)
-        .select((rate_limits::window_start, rate_limits::count))
-        .first(conn)?;
+    // Both backends read the old row on the right of every `SET`.
+    const UPSERT: &str = "INSERT INTO rate_limits (key, window_start, count) VALUES ($1, $2, 1) \
+        ON CONFLICT (key) DO UPDATE SET \
+        count = CASE WHEN rate_limits.window_start <= $3 THEN 1 ELSE rate_limits.count + 1 END, \
+        window_start = CASE WHEN rate_limits.window_start <= $3 THEN $2 ELSE rate_limits.window_start END \
+        RETURNING window_start, count";
+    let expired = now - window;
+    let counted: Counted = match conn {
+        DbConn::Pg(c) => diesel::sql_query(UPSERT)
+            .bind::<Text, _>(key)
+            .bind::<Timestamp, _>(now)
+            .bind::<Timestamp, _>(expired)
+            .get_result(c)?,
+        // SQLite numbers `$N` parameters by first appearance: 1, 2, 3 here.
+        DbConn::Sqlite(c) => diesel::sql_query(UPSERT)
+            .bind::<Text, _>(key)
+            .bind::<Timestamp, _>(now)
+            .bind::<Timestamp, _>(expired)
+            .get_result(c)?,
+    };
     Ok(Hit {
-        count,
-        resets_in: (start + window - now).num_seconds().max(1),
+        count: counted.count,
+        resets_in: (counted.window_start + window - now).num_seconds().max(1),
     })
 }
 

@@ -13,7 +13,7 @@ use super::municipalities::{self, MunicipalitySummary};
 use super::schema::{report_counters, reports};
 use super::spatial::{self, Bbox};
 use super::{naive, utc, DbConn};
-use crate::domain::calendar::DeadlineMode;
+use crate::domain::calendar::{Calendar, DeadlineMode};
 use crate::domain::publication::{self, ReportPublication};
 use crate::domain::report::{self, check_transition, Actor, EventKind, Status, ValidReport};
 use crate::domain::routing::{self, MatchedRule};
@@ -102,11 +102,14 @@ pub fn hash_token(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
-/// What `create` needs beyond the validated report.
+/// What `create` needs beyond the validated report: the catalog as read
+/// before the write (see [`crate::app::reports::filing`]).
 pub struct CreateReport<'a> {
     pub report: &'a ValidReport,
     pub municipality: &'a MunicipalitySummary,
     pub category: &'a CategoryRow,
+    pub calendar: &'a Calendar,
+    pub decision: &'a routing::RouteDecision,
     pub token_hash: String,
     pub entered_by: Option<String>,
     pub actor: Actor,
@@ -117,7 +120,7 @@ pub struct CreateReport<'a> {
 }
 
 /// Routes a report of `category` at a point, with the municipality's zones.
-fn route(
+pub fn route(
     conn: &mut DbConn,
     municipality_id: &str,
     category: &CategoryRow,
@@ -150,30 +153,21 @@ fn take_in_deadline(
 }
 
 /// Creates a report in the caller's write transaction: allocates the next
-/// gap-free public code of the municipality and year, routes it, computes the
-/// take-in deadline, and writes the `created` and `routed` events.
+/// gap-free public code of the municipality and year, computes the take-in
+/// deadline, and writes the `created` and `routed` events. Four statements
+/// (a fifth for a comune's first report of the year): intake runs them one
+/// filing after another, so each one counts.
 pub fn create(conn: &mut DbConn, c: CreateReport<'_>) -> AppResult<ReportRow> {
     let r = c.report;
-    let calendar = municipalities::calendar(conn, &c.municipality.id)?;
+    let calendar = c.calendar;
+    let decision = c.decision;
     let local_year = c.now.with_timezone(&calendar.timezone()).year();
-
-    // The counter row is locked (PostgreSQL) or the database is (SQLite) until
-    // commit, so concurrent creations get consecutive numbers, and a rollback
-    // gives the number back: no gaps, no duplicates.
-    ensure_counter(conn, &c.municipality.id, local_year)?;
-    diesel::update(report_counters::table.find((&c.municipality.id, local_year)))
-        .set(report_counters::last_value.eq(report_counters::last_value + 1))
-        .execute(conn)?;
-    let seq: i64 = report_counters::table
-        .find((&c.municipality.id, local_year))
-        .select(report_counters::last_value)
-        .first(conn)?;
+    let seq = next_code_number(conn, &c.municipality.id, local_year)?;
     let code = report::format_code(&c.municipality.code_prefix, local_year, seq);
 
-    let decision = route(conn, &c.municipality.id, c.category, r.lat, r.lon)?;
     // The take-in clock runs from when the citizen actually reported.
     // Unrouted reports keep the clock too: triage must happen in time.
-    let (due, mode) = take_in_deadline(&calendar, c.municipality, c.category, r.received_at);
+    let (due, mode) = take_in_deadline(calendar, c.municipality, c.category, r.received_at);
     let due = Some(due);
     let expected = report::expected_resolution(r.received_at, c.category.resolution_target_days);
     let title = r
@@ -183,40 +177,41 @@ pub fn create(conn: &mut DbConn, c: CreateReport<'_>) -> AppResult<ReportRow> {
     let now = naive(c.now);
     let policy = publication::effective(c.municipality.publication(), c.category.publication());
 
-    diesel::insert_into(reports::table)
-        .values((
-            reports::code.eq(&code),
-            reports::municipality_id.eq(&c.municipality.id),
-            reports::category_id.eq(&c.category.id),
-            reports::office_id.eq(&decision.office_id),
-            reports::status.eq(Status::New.as_str()),
-            reports::title.eq(&title),
-            reports::description.eq(&r.description),
-            reports::lat.eq(r.lat),
-            reports::lon.eq(r.lon),
-            reports::address.eq(&r.address),
-            reports::channel.eq(r.channel.as_str()),
-            reports::reporter_name.eq(&r.reporter_name),
-            reports::reporter_email.eq(&r.reporter_email),
-            reports::reporter_phone.eq(&r.reporter_phone),
-            reports::contact_preference.eq(r.contact.as_str()),
-            reports::language.eq(r.language.as_str()),
-            reports::entered_by.eq(&c.entered_by),
-            reports::tracking_token_hash.eq(&c.token_hash),
-            reports::received_at.eq(naive(r.received_at)),
-            reports::created_at.eq(now),
-            reports::updated_at.eq(now),
-            reports::take_in_due_at.eq(due.map(naive)),
-            reports::next_escalation_at.eq(due.map(naive)),
-            reports::expected_resolution_at.eq(Some(naive(expected))),
-            reports::escalation_level.eq(0),
-            reports::attributes.eq(c.attributes.as_ref().map(|a| a.to_string())),
-            reports::media_url.eq(&c.media_url),
-            reports::publication.eq(publication::on_filing(policy).as_str()),
-        ))
-        .execute(conn)?;
-    let row =
-        by_code(conn, &code)?.ok_or_else(|| AppError::internal("report vanished after insert"))?;
+    let values = (
+        reports::code.eq(&code),
+        reports::municipality_id.eq(&c.municipality.id),
+        reports::category_id.eq(&c.category.id),
+        reports::office_id.eq(&decision.office_id),
+        reports::status.eq(Status::New.as_str()),
+        reports::title.eq(&title),
+        reports::description.eq(&r.description),
+        reports::lat.eq(r.lat),
+        reports::lon.eq(r.lon),
+        reports::address.eq(&r.address),
+        reports::channel.eq(r.channel.as_str()),
+        reports::reporter_name.eq(&r.reporter_name),
+        reports::reporter_email.eq(&r.reporter_email),
+        reports::reporter_phone.eq(&r.reporter_phone),
+        reports::contact_preference.eq(r.contact.as_str()),
+        reports::language.eq(r.language.as_str()),
+        reports::entered_by.eq(&c.entered_by),
+        reports::tracking_token_hash.eq(&c.token_hash),
+        reports::received_at.eq(naive(r.received_at)),
+        reports::created_at.eq(now),
+        reports::updated_at.eq(now),
+        reports::take_in_due_at.eq(due.map(naive)),
+        reports::next_escalation_at.eq(due.map(naive)),
+        reports::expected_resolution_at.eq(Some(naive(expected))),
+        reports::escalation_level.eq(0),
+        reports::attributes.eq(c.attributes.as_ref().map(|a| a.to_string())),
+        reports::media_url.eq(&c.media_url),
+        reports::publication.eq(publication::on_filing(policy).as_str()),
+    );
+    let insert = diesel::insert_into(reports::table).values(values);
+    let row: ReportRow = match conn {
+        DbConn::Pg(c) => insert.returning(ReportRow::as_returning()).get_result(c)?,
+        DbConn::Sqlite(c) => insert.returning(ReportRow::as_returning()).get_result(c)?,
+    };
 
     let mut created = NewEvent::new(row.id, now, &c.actor, EventKind::Created)
         .status(None, Status::New)
@@ -224,7 +219,6 @@ pub fn create(conn: &mut DbConn, c: CreateReport<'_>) -> AppResult<ReportRow> {
     if r.channel != report::Channel::Web {
         created = created.message(r.channel.received_it());
     }
-    events::append(conn, created)?;
     let routed =
         NewEvent::new(row.id, now, &Actor::system(), EventKind::Routed).data(serde_json::json!({
             "office_id": decision.office_id,
@@ -232,11 +226,32 @@ pub fn create(conn: &mut DbConn, c: CreateReport<'_>) -> AppResult<ReportRow> {
             "deadline_mode": mode.as_str(),
             "take_in_due_at": due,
         }));
-    events::append(conn, routed)?;
+    events::append_many(conn, vec![created, routed])?;
     if decision.rule == MatchedRule::Unrouted {
         tracing::warn!(report.code = %code, "no office is competent for the category: report left for triage");
     }
     Ok(row)
+}
+
+/// The next number of the comune's year, in one statement. The counter row
+/// is locked (PostgreSQL) or the database is (SQLite) until commit, so
+/// concurrent creations get consecutive numbers, and a rollback gives the
+/// number back: no gaps, no duplicates.
+fn next_code_number(conn: &mut DbConn, municipality_id: &str, year: i32) -> AppResult<i64> {
+    let bump = |conn: &mut DbConn| -> AppResult<Option<i64>> {
+        let update = diesel::update(report_counters::table.find((municipality_id, year)))
+            .set(report_counters::last_value.eq(report_counters::last_value + 1))
+            .returning(report_counters::last_value);
+        Ok(match conn {
+            DbConn::Pg(c) => update.get_result(c).optional()?,
+            DbConn::Sqlite(c) => update.get_result(c).optional()?,
+        })
+    };
+    if let Some(seq) = bump(conn)? {
+        return Ok(seq);
+    }
+    ensure_counter(conn, municipality_id, year)?;
+    bump(conn)?.ok_or_else(|| AppError::internal("the code counter vanished"))
 }
 
 /// Creates the year's counter at zero unless it exists; with two first reports

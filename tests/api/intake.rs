@@ -236,3 +236,88 @@ async fn phone_only_and_anonymous_reports_are_accepted() {
         .await;
     assert_eq!(status, 201, "{body}");
 }
+
+/// Intake runs filings' writes one after another (one writer on SQLite, one
+/// batch at a time per instance on PostgreSQL): every statement a write
+/// runs is paid by every filing queued behind it. A filing's write is the
+/// code, the report, its two events, the citizen's email and the address's
+/// count — five statements; everything it reads comes before, outside.
+#[tokio::test]
+async fn a_filing_writes_in_five_statements_and_reads_nothing() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+
+    use diesel::connection::{Instrumentation, InstrumentationEvent};
+    use diesel::Connection;
+    use segnala::app::reports::{filing, Filing};
+    use segnala::domain::report::{validate_new_report, Actor, Filer, ReportDraft};
+    use segnala::store::{naive, rate_limits, reports};
+
+    let app = TestApp::pisa().await;
+    // The year's first report also creates the comune's counter.
+    app.file("buche", PISA_CENTRE).await;
+    let now = chrono::Utc::now();
+    let draft = ReportDraft {
+        category: "buche".into(),
+        description: Some("Buca profonda davanti al civico 3".into()),
+        lat: PISA_CENTRE.0,
+        lon: PISA_CENTRE.1,
+        reporter_email: Some("mario.rossi@example.org".into()),
+        ..Default::default()
+    };
+    let valid = validate_new_report(&draft, Filer::Citizen, now).unwrap();
+    let links = app.config.links();
+    let statements = Arc::new(AtomicUsize::new(0));
+    let counted = Arc::clone(&statements);
+    let code = app
+        .store
+        .write(move |c| {
+            let prepared = filing::prepare(c, PISA, &valid)?;
+            c.set_instrumentation(move |e: InstrumentationEvent<'_>| {
+                if matches!(e, InstrumentationEvent::StartQuery { .. }) {
+                    counted.fetch_add(1, Ordering::SeqCst);
+                }
+            });
+            let (token, token_hash) = reports::new_tracking_token();
+            let filed = filing::write(
+                c,
+                prepared,
+                &valid,
+                Filing {
+                    token_hash,
+                    token,
+                    entered_by: None,
+                    actor: Actor::citizen(),
+                    now,
+                    attributes: None,
+                    media_url: None,
+                },
+                &links,
+            )?;
+            rate_limits::hit(c, "report:test", chrono::Duration::hours(1), naive(now))?;
+            c.set_instrumentation(
+                Box::new(|_: InstrumentationEvent<'_>| {}) as Box<dyn Instrumentation>
+            );
+            Ok(filed.report.code)
+        })
+        .unwrap();
+    assert_eq!(statements.load(Ordering::SeqCst), 5);
+    assert!(code.ends_with("-000002"), "{code}");
+    // What was written is what the API shows.
+    let (status, public) = app.get(&format!("/api/v1/reports/{code}")).await;
+    assert_eq!(status, 200, "{public}");
+    assert_eq!(public["office"]["code"], "manutenzioni");
+    let key = format!("{code}:created:email");
+    let mails: i64 = app
+        .store
+        .read(move |c| {
+            use diesel::prelude::*;
+            use segnala::store::schema::outbox;
+            Ok(outbox::table
+                .filter(outbox::dedupe_key.eq(key))
+                .count()
+                .get_result(c)?)
+        })
+        .unwrap();
+    assert_eq!(mails, 1, "the citizen's email is queued with the report");
+}

@@ -4,11 +4,11 @@
 
 pub mod citizen;
 mod duplicate;
-mod filing;
+pub mod filing;
 pub mod workflow;
 
 pub use duplicate::mark_duplicate;
-pub use filing::{file_report, Filed, Filing};
+pub use filing::{Filed, Filing};
 pub use workflow::{add_note, reassign, transition};
 
 use super::permit;

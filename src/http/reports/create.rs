@@ -7,7 +7,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::app::reports::{file_report, locate, Filing};
+use crate::app::reports::{filing, locate, Filing};
 use crate::domain::permissions::{Action, Scope};
 use crate::domain::report::{validate_new_report, Actor, Filer, ReportDraft, Status};
 use crate::error::{AppError, AppResult};
@@ -141,28 +141,22 @@ pub async fn create(
     let rate_key = format!("report:{}", state.clients.key(&req));
     let max_per_hour = state.config.reports_per_ip_per_hour;
     let (token, token_hash) = reports::new_tracking_token();
-    let st = state.clone();
-    let links = state.config.links();
-    let token_for_mail = token.clone();
-    // Anonymous filing is limited per client address, counted in the
-    // filing's own transaction after the report is written: the comune's code
-    // counter is always locked before an address's counter, so batches of
-    // two instances never wait on each other in a circle (a deadlock), and a
-    // refusal undoes the report with its code. An address already past its
-    // limit is refused before any write.
     let anonymous = staff.is_none();
-    if anonymous {
-        let key = rate_key.clone();
-        let seen = state
-            .read(move |c| rate_limits::current(c, &key, Duration::hours(1), naive(now)))
-            .await?;
-        if seen.count >= max_per_hour {
-            return Err(too_many_reports(seen.resets_in));
-        }
-    }
-    let created = state
-        .write_batched(move |conn| {
-            let place = locate(&st.territory, conn, valid.lat, valid.lon)?;
+    // Everything the filing reads comes first, on a read connection, side by
+    // side with other filings: an address already past its limit is refused
+    // before any write; the place, the permission and the catalog are
+    // checked. The write then only writes (see `app::reports::filing`).
+    let st = state.clone();
+    let key = rate_key.clone();
+    let (prepared, actor, entered_by, valid) = state
+        .read(move |c| {
+            if anonymous {
+                let seen = rate_limits::current(c, &key, Duration::hours(1), naive(now))?;
+                if seen.count >= max_per_hour {
+                    return Err(too_many_reports(seen.resets_in));
+                }
+            }
+            let place = locate(&st.territory, c, valid.lat, valid.lon)?;
             let (actor, entered_by) = match &staff {
                 Some(s) => {
                     s.require(
@@ -174,9 +168,22 @@ pub async fn create(
                 }
                 None => (Actor::citizen(), None),
             };
-            let filed = file_report(
+            let prepared = filing::prepare(c, &place.id, &valid)?;
+            Ok((prepared, actor, entered_by, valid))
+        })
+        .await?;
+    let links = state.config.links();
+    let token_for_mail = token.clone();
+    // Anonymous filing is limited per client address, counted in the
+    // filing's own transaction after the report is written: the comune's code
+    // counter is always locked before an address's counter, so batches of
+    // two instances never wait on each other in a circle (a deadlock), and a
+    // refusal undoes the report with its code.
+    let created = state
+        .write_batched(move |conn| {
+            let filed = filing::write(
                 conn,
-                &place.id,
+                prepared,
                 &valid,
                 Filing {
                     token_hash,
