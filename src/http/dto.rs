@@ -69,7 +69,10 @@ pub struct ReportSummary {
     pub updated_at: DateTime<Utc>,
 }
 
-pub fn summary(r: &ReportRow, categories: &HashMap<String, CategoryRow>) -> Option<ReportSummary> {
+pub fn summary(
+    r: &crate::store::reports::ReportBrief,
+    categories: &HashMap<String, CategoryRow>,
+) -> Option<ReportSummary> {
     let category = categories.get(&r.category_id)?;
     Some(ReportSummary {
         code: r.code.clone(),

@@ -243,7 +243,7 @@ pub async fn queue(
             let more = rows.len() as i64 > limit;
             let rows: Vec<ReportRow> = rows.into_iter().take(limit as usize).collect();
             let comune = municipalities::publication_policy(conn, &municipality)?;
-            let categories = categories_of(conn, &rows)?;
+            let categories = categories_of(conn, rows.iter().map(|r| &r.category_id))?;
             let mut office_ids: Vec<String> =
                 rows.iter().filter_map(|r| r.office_id.clone()).collect();
             office_ids.sort();

@@ -238,7 +238,7 @@ fn requests_json(
     base: &str,
 ) -> crate::error::AppResult<Value> {
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-    let categories = crate::app::reports::categories_of(conn, &rows)?;
+    let categories = crate::app::reports::categories_of(conn, rows.iter().map(|r| &r.category_id))?;
     let mut office_ids: Vec<String> = rows.iter().filter_map(|r| r.office_id.clone()).collect();
     office_ids.sort();
     office_ids.dedup();

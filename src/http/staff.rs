@@ -92,7 +92,7 @@ fn page(
 ) -> AppResult<QueuePage> {
     let more = rows.len() as i64 > limit;
     let rows: Vec<ReportRow> = rows.into_iter().take(limit as usize).collect();
-    let categories = categories_of(conn, &rows)?;
+    let categories = categories_of(conn, rows.iter().map(|r| &r.category_id))?;
     let mut office_ids: Vec<String> = rows.iter().filter_map(|r| r.office_id.clone()).collect();
     office_ids.sort();
     office_ids.dedup();

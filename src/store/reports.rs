@@ -303,6 +303,35 @@ pub fn by_token_hash(conn: &mut DbConn, hash: &str) -> AppResult<Option<ReportRo
         .optional()?)
 }
 
+/// A report as the public map, list and nearby search show it: the columns
+/// of its summary, not the 37 of [`ReportRow`] (on SQLite each timestamp is
+/// text to parse; a page of 100 rows read a thousand of them).
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = reports)]
+pub struct ReportBrief {
+    pub id: i64,
+    pub code: String,
+    pub category_id: String,
+    pub status: String,
+    pub title: String,
+    pub public_title: Option<String>,
+    pub lat: f64,
+    pub lon: f64,
+    pub address: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// [`ReportBrief`]s in the order of `ids`.
+pub fn briefs_by_ids(conn: &mut DbConn, ids: &[i64]) -> AppResult<Vec<ReportBrief>> {
+    let mut rows: Vec<ReportBrief> = reports::table
+        .filter(reports::id.eq_any(ids))
+        .select(ReportBrief::as_select())
+        .load(conn)?;
+    rows.sort_by_key(|r| ids.iter().position(|id| *id == r.id));
+    Ok(rows)
+}
+
 pub fn by_ids(conn: &mut DbConn, ids: &[i64]) -> AppResult<Vec<ReportRow>> {
     let mut rows: Vec<ReportRow> = reports::table
         .filter(reports::id.eq_any(ids))
@@ -326,14 +355,14 @@ pub struct ListFilter {
 
 /// One page of the map/list, newest first; ordered by id, so pages are stable
 /// while new reports arrive.
-pub fn list_in_bbox(conn: &mut DbConn, filter: &ListFilter) -> AppResult<Vec<ReportRow>> {
+pub fn list_in_bbox(conn: &mut DbConn, filter: &ListFilter) -> AppResult<Vec<ReportBrief>> {
     let ids = spatial::bbox_ids(conn, filter)?;
-    by_ids(conn, &ids)
+    briefs_by_ids(conn, &ids)
 }
 
 /// A report near a point, with its distance.
 pub struct Nearby {
-    pub report: ReportRow,
+    pub report: ReportBrief,
     pub distance_m: f64,
 }
 
@@ -351,7 +380,7 @@ pub fn nearby(
     candidates.sort_by(|a, b| a.distance_m.total_cmp(&b.distance_m).then(b.id.cmp(&a.id)));
     candidates.truncate(limit);
     let ids: Vec<i64> = candidates.iter().map(|c| c.id).collect();
-    let rows = by_ids(conn, &ids)?;
+    let rows = briefs_by_ids(conn, &ids)?;
     Ok(rows
         .into_iter()
         .zip(candidates)

@@ -99,11 +99,11 @@ pub fn bundle(conn: &mut DbConn, report: ReportRow, all_events: bool) -> AppResu
 }
 
 /// Categories of a set of reports, by id.
-pub fn categories_of(
+pub fn categories_of<'a>(
     conn: &mut DbConn,
-    reports: &[ReportRow],
+    category_ids: impl IntoIterator<Item = &'a String>,
 ) -> AppResult<HashMap<String, catalog::CategoryRow>> {
-    let mut ids: Vec<String> = reports.iter().map(|r| r.category_id.clone()).collect();
+    let mut ids: Vec<String> = category_ids.into_iter().cloned().collect();
     ids.sort();
     ids.dedup();
     Ok(catalog::categories_by_ids(conn, &ids)?

@@ -82,7 +82,7 @@ pub async fn list(state: web::Data<AppState>, q: web::Query<ListQuery>) -> AppRe
             let mut rows = reports::list_in_bbox(conn, &filter)?;
             let more = rows.len() as i64 > limit;
             rows.truncate(limit as usize);
-            let categories = categories_of(conn, &rows)?;
+            let categories = categories_of(conn, rows.iter().map(|r| &r.category_id))?;
             let next_cursor = if more {
                 rows.last().map(|r| r.id.to_string())
             } else {

@@ -86,8 +86,7 @@ pub async fn nearby(
                 Some(codes) => Some(catalog::category_ids_by_codes(conn, codes)?),
             };
             let found = reports::nearby(conn, q.lat, q.lon, radius, category_ids, limit)?;
-            let rows: Vec<_> = found.iter().map(|n| n.report.clone()).collect();
-            let categories = categories_of(conn, &rows)?;
+            let categories = categories_of(conn, found.iter().map(|n| &n.report.category_id))?;
             let items = found
                 .iter()
                 .filter_map(|n| {
