@@ -48,6 +48,8 @@ pub const JSON_LIMIT: usize = 64 * 1024;
 pub struct AppState {
     pub store: Store,
     pub territory: Arc<TerritoryCache>,
+    /// What filings read of the catalog (`app::reports::filing`).
+    pub catalog: Arc<crate::app::reports::filing::FilingCatalog>,
     pub config: Arc<Config>,
     pub keys: Arc<crate::auth::Keys>,
     /// The database gauges of `/metrics`, cached between scrapes.
@@ -61,6 +63,7 @@ impl AppState {
         Ok(Self {
             store,
             territory: Arc::new(TerritoryCache::default()),
+            catalog: Arc::new(crate::app::reports::filing::filing_catalog()),
             keys: Arc::new(crate::auth::Keys::from_config(&config)?),
             clients: Arc::new(config.client_addresses().map_err(AppError::internal)?),
             config: Arc::new(config),

@@ -733,7 +733,7 @@ async fn create_request(
                 .collect();
             let checked =
                 attributes::validate(&defs, &answers).map_err(|e| AppError::Validation(vec![e]))?;
-            let prepared = filing::prepare(c, &municipality_id, &valid)?;
+            let prepared = filing::prepare(&st.catalog, c, &municipality_id, &valid)?;
             Ok((prepared, checked, valid))
         })
         .await?;

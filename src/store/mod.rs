@@ -30,6 +30,7 @@ pub mod api_keys;
 pub mod attachments;
 pub mod audit;
 pub mod batch;
+pub mod cache;
 pub mod callbacks;
 pub mod catalog;
 pub mod escalations;

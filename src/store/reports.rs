@@ -120,7 +120,7 @@ pub struct CreateReport<'a> {
 }
 
 /// Routes a report of `category` at a point, with the municipality's zones.
-pub fn route(
+fn route(
     conn: &mut DbConn,
     municipality_id: &str,
     category: &CategoryRow,
@@ -324,22 +324,26 @@ pub struct ReportBrief {
 
 /// [`ReportBrief`]s in the order of `ids`.
 pub fn briefs_by_ids(conn: &mut DbConn, ids: &[i64]) -> AppResult<Vec<ReportBrief>> {
-    let mut rows: Vec<ReportBrief> = reports::table
+    let rows = reports::table
         .filter(reports::id.eq_any(ids))
         .select(ReportBrief::as_select())
         .load(conn)?;
-    rows.sort_by_key(|r| ids.iter().position(|id| *id == r.id));
-    Ok(rows)
+    Ok(in_order(ids, rows, |r| r.id))
 }
 
+/// Reports in the order of `ids`.
 pub fn by_ids(conn: &mut DbConn, ids: &[i64]) -> AppResult<Vec<ReportRow>> {
-    let mut rows: Vec<ReportRow> = reports::table
+    let rows = reports::table
         .filter(reports::id.eq_any(ids))
         .select(ReportRow::as_select())
         .load(conn)?;
-    // Keep the order of `ids`.
-    rows.sort_by_key(|r| ids.iter().position(|id| *id == r.id));
-    Ok(rows)
+    Ok(in_order(ids, rows, |r| r.id))
+}
+
+/// `rows` in the order of `ids` (an `IN` list answers in any order).
+fn in_order<T>(ids: &[i64], mut rows: Vec<T>, id: impl Fn(&T) -> i64) -> Vec<T> {
+    rows.sort_by_key(|r| ids.iter().position(|i| *i == id(r)));
+    rows
 }
 
 /// Filters of the public map/list.

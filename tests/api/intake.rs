@@ -241,7 +241,8 @@ async fn phone_only_and_anonymous_reports_are_accepted() {
 /// batch at a time per instance on PostgreSQL): every statement a write
 /// runs is paid by every filing queued behind it. A filing's write is the
 /// code, the report, its two events, the citizen's email and the address's
-/// count — five statements; everything it reads comes before, outside.
+/// count — five statements; everything it reads comes before, outside, and
+/// once the catalog is cached that is one statement (its version).
 #[tokio::test]
 async fn a_filing_writes_in_five_statements_and_reads_nothing() {
     use std::sync::atomic::{AtomicUsize, Ordering};
@@ -269,15 +270,19 @@ async fn a_filing_writes_in_five_statements_and_reads_nothing() {
     let links = app.config.links();
     let statements = Arc::new(AtomicUsize::new(0));
     let counted = Arc::clone(&statements);
-    let code = app
+    let seen = Arc::clone(&statements);
+    let catalog = filing::filing_catalog();
+    let (reads, code) = app
         .store
         .write(move |c| {
-            let prepared = filing::prepare(c, PISA, &valid)?;
+            filing::prepare(&catalog, c, PISA, &valid)?;
             c.set_instrumentation(move |e: InstrumentationEvent<'_>| {
                 if matches!(e, InstrumentationEvent::StartQuery { .. }) {
                     counted.fetch_add(1, Ordering::SeqCst);
                 }
             });
+            let prepared = filing::prepare(&catalog, c, PISA, &valid)?;
+            let reads = seen.load(Ordering::SeqCst);
             let (token, token_hash) = reports::new_tracking_token();
             let filed = filing::write(
                 c,
@@ -298,10 +303,11 @@ async fn a_filing_writes_in_five_statements_and_reads_nothing() {
             c.set_instrumentation(
                 Box::new(|_: InstrumentationEvent<'_>| {}) as Box<dyn Instrumentation>
             );
-            Ok(filed.report.code)
+            Ok((reads, filed.report.code))
         })
         .unwrap();
-    assert_eq!(statements.load(Ordering::SeqCst), 5);
+    assert_eq!(reads, 1, "a warm catalog reads its version only");
+    assert_eq!(statements.load(Ordering::SeqCst) - reads, 5);
     assert!(code.ends_with("-000002"), "{code}");
     // What was written is what the API shows.
     let (status, public) = app.get(&format!("/api/v1/reports/{code}")).await;
@@ -320,4 +326,69 @@ async fn a_filing_writes_in_five_statements_and_reads_nothing() {
         })
         .unwrap();
     assert_eq!(mails, 1, "the citizen's email is queued with the report");
+}
+
+/// Filings read the catalog from a cache (`app::reports::filing`): every
+/// change an admin makes is seen by the very next filing — a category's
+/// office, a category withdrawn, a closure that moves the deadline.
+#[tokio::test]
+async fn a_catalog_change_is_seen_by_the_next_filing() {
+    let app = TestApp::pisa().await;
+    let admin = app
+        .staff("admin", segnala::domain::permissions::Role::Admin, &[])
+        .await;
+    let before = app.file("segnaletica", PISA_CENTRE).await;
+    assert_ne!(before["office"]["code"], "verde");
+
+    let (status, body) = app
+        .patch_as(
+            &admin,
+            "/api/v1/admin/categories/segnaletica",
+            &json!({"office": "verde"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let after = app.file("segnaletica", PISA_CENTRE).await;
+    assert_eq!(after["office"]["code"], "verde", "{after}");
+
+    // Closing the offices on the deadline's day moves the deadline.
+    let due = |r: &serde_json::Value| {
+        chrono::DateTime::parse_from_rfc3339(r["take_in_due_at"].as_str().unwrap()).unwrap()
+    };
+    let day = due(&after).date_naive();
+    let (status, body) = app
+        .post_as(
+            &admin,
+            "/api/v1/admin/holidays",
+            &json!({"date": day.to_string(), "name": "Chiusura uffici"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let closed = app.file("segnaletica", PISA_CENTRE).await;
+    assert!(
+        due(&closed) > due(&after),
+        "{} then {}",
+        due(&after),
+        due(&closed)
+    );
+
+    let (status, _) = app
+        .patch_as(
+            &admin,
+            "/api/v1/admin/categories/segnaletica",
+            &json!({"active": false}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (status, body) = app
+        .post(
+            "/api/v1/reports",
+            &report("segnaletica", PISA_CENTRE.0, PISA_CENTRE.1),
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"]["details"][0]["code"].as_str()),
+        (422, Some("unknown_category")),
+        "{body}"
+    );
 }

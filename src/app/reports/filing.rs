@@ -7,18 +7,27 @@
 //! one batch at a time per instance on PostgreSQL), so what a write does not
 //! have to read is time every filing saves; the reads run side by side.
 //!
+//! What every filing in a comune under a category reads alike (the comune,
+//! the category, the calendar, the routing rule and zones, the offices) is
+//! cached per instance until the catalog changes ([`FilingCatalog`]): a
+//! filing's reads are then the catalog's version, by primary key.
+//!
 //! The catalog read may be a moment older than the write: the report is then
 //! filed as it would have been had it arrived that moment earlier (offices
 //! and categories are never deleted, only deactivated).
+
+use std::collections::HashMap;
+use std::sync::Arc;
 
 use chrono::Utc;
 
 use crate::domain::calendar::Calendar;
 use crate::domain::report::{Actor, ValidReport};
-use crate::domain::routing::RouteDecision;
+use crate::domain::routing::{self, CategoryRoute, RouteDecision, Zone};
 use crate::domain::validate::FieldError;
 use crate::error::{AppError, AppResult};
 use crate::notify::plan::{self, Facts};
+use crate::store::cache::Versioned;
 use crate::store::catalog::{self, CategoryRow, OfficeRow};
 use crate::store::municipalities::{self, MunicipalitySummary};
 use crate::store::reports::{self, CreateReport, ReportRow};
@@ -52,44 +61,83 @@ pub struct Filed {
     pub office: Option<OfficeRow>,
 }
 
-/// What a filing read before writing.
-pub struct Prepared {
+/// What every filing in one comune under one category reads, the same for
+/// each: cached per instance while the catalog's version stays the same
+/// (see `store::cache`).
+pub struct CatalogEntry {
     municipality: MunicipalitySummary,
     category: CategoryRow,
     calendar: Calendar,
+    rule: CategoryRoute,
+    zones: Vec<Zone>,
+    /// The comune's offices, by id (where a rule or a zone may route).
+    offices: HashMap<String, OfficeRow>,
+}
+
+/// The catalog as filings read it, by comune and category code.
+pub type FilingCatalog = Versioned<(String, String), CatalogEntry>;
+
+/// An empty [`FilingCatalog`], for one instance.
+pub fn filing_catalog() -> FilingCatalog {
+    Versioned::new("catalog")
+}
+
+/// What a filing read before writing.
+pub struct Prepared {
+    entry: Arc<CatalogEntry>,
     decision: RouteDecision,
     office: Option<OfficeRow>,
 }
 
 impl Prepared {
     pub fn category(&self) -> &CategoryRow {
-        &self.category
+        &self.entry.category
     }
 }
 
-/// Reads what filing `valid` in the comune `municipality_id` needs, and
-/// checks the category there: offered, public, active, not a group.
+/// Reads what filing `valid` in the comune `municipality_id` needs (from
+/// `catalog`, or the database when its version changed), and checks the
+/// category there: offered, public, active, not a group.
 pub fn prepare(
+    catalog: &FilingCatalog,
     conn: &mut DbConn,
     municipality_id: &str,
     valid: &ValidReport,
 ) -> AppResult<Prepared> {
+    let key = (municipality_id.to_string(), valid.category.clone());
+    let entry = catalog.get(conn, &key, |c| {
+        load_entry(c, municipality_id, &valid.category)
+    })?;
+    let decision = routing::route(&entry.rule, valid.lat, valid.lon, &entry.zones);
+    let office = match &decision.office_id {
+        None => None,
+        Some(id) => match entry.offices.get(id) {
+            Some(office) => Some(office.clone()),
+            None => catalog::offices_by_ids(conn, std::slice::from_ref(id))?.pop(),
+        },
+    };
+    Ok(Prepared {
+        entry,
+        decision,
+        office,
+    })
+}
+
+/// Reads a [`CatalogEntry`], refusing a category that may not be filed.
+fn load_entry(conn: &mut DbConn, municipality_id: &str, code: &str) -> AppResult<CatalogEntry> {
     let municipality = municipalities::find(conn, municipality_id)?
         .ok_or_else(|| AppError::internal("located municipality vanished"))?;
-    let category = match catalog::category_by_code(conn, &municipality.id, &valid.category)? {
+    let category = match catalog::category_by_code(conn, &municipality.id, code)? {
         Some(c) if c.active && c.public => c,
-        Some(_) => return Err(unknown_category(&valid.category, "is no longer offered")),
-        None if catalog::category_code_exists(conn, &valid.category)? => {
+        Some(_) => return Err(unknown_category(code, "is no longer offered")),
+        None if catalog::category_code_exists(conn, code)? => {
             return Err(AppError::Validation(vec![FieldError::new(
                 "category",
                 "category_not_in_municipality",
-                format!(
-                    "category `{}` is not offered in {}",
-                    valid.category, municipality.name
-                ),
+                format!("category `{code}` is not offered in {}", municipality.name),
             )]))
         }
-        None => return Err(unknown_category(&valid.category, "does not exist")),
+        None => return Err(unknown_category(code, "does not exist")),
     };
     if catalog::has_children(conn, &category.id)? {
         return Err(AppError::Validation(vec![FieldError::new(
@@ -101,18 +149,16 @@ pub fn prepare(
             ),
         )]));
     }
-    let calendar = municipalities::calendar(conn, &municipality.id)?;
-    let decision = reports::route(conn, &municipality.id, &category, valid.lat, valid.lon)?;
-    let office = match &decision.office_id {
-        Some(id) => catalog::offices_by_ids(conn, std::slice::from_ref(id))?.pop(),
-        None => None,
-    };
-    Ok(Prepared {
+    Ok(CatalogEntry {
+        calendar: municipalities::calendar(conn, &municipality.id)?,
+        rule: catalog::category_route(conn, &category)?,
+        zones: catalog::zones(conn, &municipality.id)?,
+        offices: catalog::list_offices(conn, &municipality.id)?
+            .into_iter()
+            .map(|o| (o.id.clone(), o))
+            .collect(),
         municipality,
         category,
-        calendar,
-        decision,
-        office,
     })
 }
 
@@ -129,9 +175,9 @@ pub fn write(
         conn,
         CreateReport {
             report: valid,
-            municipality: &p.municipality,
-            category: &p.category,
-            calendar: &p.calendar,
+            municipality: &p.entry.municipality,
+            category: &p.entry.category,
+            calendar: &p.entry.calendar,
             decision: &p.decision,
             token_hash: f.token_hash,
             entered_by: f.entered_by,
@@ -141,11 +187,16 @@ pub fn write(
             media_url: f.media_url,
         },
     )?;
-    let facts = Facts::known(&row, &p.category, p.office.as_ref(), &p.municipality);
+    let facts = Facts::known(
+        &row,
+        &p.entry.category,
+        p.office.as_ref(),
+        &p.entry.municipality,
+    );
     plan::created(conn, &row, &facts, &f.token, links)?;
     Ok(Filed {
         report: row,
-        category: p.category,
+        category: p.entry.category.clone(),
         office: p.office,
     })
 }

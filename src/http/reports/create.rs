@@ -168,7 +168,7 @@ pub async fn create(
                 }
                 None => (Actor::citizen(), None),
             };
-            let prepared = filing::prepare(c, &place.id, &valid)?;
+            let prepared = filing::prepare(&st.catalog, c, &place.id, &valid)?;
             Ok((prepared, actor, entered_by, valid))
         })
         .await?;

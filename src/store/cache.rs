@@ -1,0 +1,70 @@
+//! Values cached by each instance while a version in `cache_versions` stays
+//! the same: triggers bump the version on any change to the tables a value
+//! is read from (on every instance's database: PostgreSQL's are shared), and
+//! every lookup reads it by primary key, so a change is seen by the next
+//! lookup without restarts or messages between instances.
+//!
+//! The version is read before the value: a value loaded while a change
+//! commits may be newer than its version says, never older, and the next
+//! lookup (seeing the new version) loads it again.
+
+use std::collections::HashMap;
+use std::hash::Hash;
+use std::sync::{Arc, Mutex};
+
+use diesel::prelude::*;
+
+use super::schema::cache_versions;
+use super::DbConn;
+use crate::error::{AppError, AppResult};
+
+/// Most entries kept; past it the cache starts over (a few comuni with a few
+/// dozen categories each stay far below it).
+const MAX_ENTRIES: usize = 4096;
+
+/// Values by key, valid while the version `name` stays the same.
+pub struct Versioned<K, V> {
+    name: &'static str,
+    entries: Mutex<(i64, HashMap<K, Arc<V>>)>,
+}
+
+impl<K: Eq + Hash + Clone, V> Versioned<K, V> {
+    pub fn new(name: &'static str) -> Self {
+        Self {
+            name,
+            entries: Mutex::new((i64::MIN, HashMap::new())),
+        }
+    }
+
+    /// The value of `key`: cached if the version has not changed since it
+    /// was loaded, else loaded with `load` (an error is not cached).
+    pub fn get(
+        &self,
+        conn: &mut DbConn,
+        key: &K,
+        load: impl FnOnce(&mut DbConn) -> AppResult<V>,
+    ) -> AppResult<Arc<V>> {
+        let version: i64 = cache_versions::table
+            .find(self.name)
+            .select(cache_versions::version)
+            .first(conn)?;
+        {
+            let mut entries = self.entries.lock().map_err(AppError::internal)?;
+            if entries.0 != version {
+                *entries = (version, HashMap::new());
+            }
+            if let Some(value) = entries.1.get(key) {
+                return Ok(Arc::clone(value));
+            }
+        }
+        let value = Arc::new(load(conn)?);
+        let mut entries = self.entries.lock().map_err(AppError::internal)?;
+        if entries.0 == version {
+            if entries.1.len() >= MAX_ENTRIES {
+                entries.1.clear();
+            }
+            entries.1.insert(key.clone(), Arc::clone(&value));
+        }
+        Ok(value)
+    }
+}
