@@ -36,25 +36,26 @@ impl<K: Eq + Hash + Clone, V> Versioned<K, V> {
         }
     }
 
-    /// The value of `key`: cached if the version has not changed since it
-    /// was loaded, else loaded with `load` (an error is not cached).
+    /// The value of `key` and the version it was read at: cached if the
+    /// version has not changed since it was loaded, else loaded with `load`
+    /// (an error is not cached).
     pub fn get(
         &self,
         conn: &mut DbConn,
         key: &K,
         load: impl FnOnce(&mut DbConn) -> AppResult<V>,
-    ) -> AppResult<Arc<V>> {
-        let version: i64 = cache_versions::table
-            .find(self.name)
-            .select(cache_versions::version)
-            .first(conn)?;
+    ) -> AppResult<(i64, Arc<V>)> {
+        let version = current_version(conn, self.name, false)?;
         {
             let mut entries = self.entries.lock().map_err(AppError::internal)?;
-            if entries.0 != version {
+            // A reader behind a newer one neither wipes nor fills the cache.
+            if version > entries.0 {
                 *entries = (version, HashMap::new());
             }
-            if let Some(value) = entries.1.get(key) {
-                return Ok(Arc::clone(value));
+            if version == entries.0 {
+                if let Some(value) = entries.1.get(key) {
+                    return Ok((version, Arc::clone(value)));
+                }
             }
         }
         let value = Arc::new(load(conn)?);
@@ -65,6 +66,20 @@ impl<K: Eq + Hash + Clone, V> Versioned<K, V> {
             }
             entries.1.insert(key.clone(), Arc::clone(&value));
         }
-        Ok(value)
+        Ok((version, value))
     }
+}
+
+/// The version `name` now. With `hold`, in a write transaction on
+/// PostgreSQL, the row is share-locked until commit: a change that has
+/// bumped it but not committed is waited for, and a change that comes later
+/// waits for this transaction (SQLite's single writer excludes both).
+pub fn current_version(conn: &mut DbConn, name: &str, hold: bool) -> AppResult<i64> {
+    let query = cache_versions::table
+        .find(name)
+        .select(cache_versions::version);
+    Ok(match conn {
+        DbConn::Pg(c) if hold => query.for_share().first(c)?,
+        _ => query.first(conn)?,
+    })
 }

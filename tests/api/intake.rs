@@ -240,11 +240,12 @@ async fn phone_only_and_anonymous_reports_are_accepted() {
 /// Intake runs filings' writes one after another (one writer on SQLite, one
 /// batch at a time per instance on PostgreSQL): every statement a write
 /// runs is paid by every filing queued behind it. A filing's write is the
-/// code, the report, its two events, the citizen's email and the address's
-/// count — five statements; everything it reads comes before, outside, and
-/// once the catalog is cached that is one statement (its version).
+/// catalog's version (unchanged since it was read), the code, the report,
+/// its two events, the citizen's email and the address's count — six
+/// statements; everything it reads comes before, outside, and once the
+/// catalog is cached that is one statement (its version).
 #[tokio::test]
-async fn a_filing_writes_in_five_statements_and_reads_nothing() {
+async fn a_filing_writes_in_six_statements_and_reads_nothing() {
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::Arc;
 
@@ -307,7 +308,7 @@ async fn a_filing_writes_in_five_statements_and_reads_nothing() {
         })
         .unwrap();
     assert_eq!(reads, 1, "a warm catalog reads its version only");
-    assert_eq!(statements.load(Ordering::SeqCst) - reads, 5);
+    assert_eq!(statements.load(Ordering::SeqCst) - reads, 6);
     assert!(code.ends_with("-000002"), "{code}");
     // What was written is what the API shows.
     let (status, public) = app.get(&format!("/api/v1/reports/{code}")).await;
@@ -391,4 +392,78 @@ async fn a_catalog_change_is_seen_by_the_next_filing() {
         (422, Some("unknown_category")),
         "{body}"
     );
+}
+
+/// A filing reads the catalog before its write waits its turn: a change an
+/// admin commits in between (an office handed a category, a category
+/// withdrawn) is what the write follows.
+#[tokio::test]
+async fn a_filing_prepared_before_a_catalog_change_follows_it() {
+    use segnala::app::reports::{filing, Filing};
+    use segnala::domain::report::{validate_new_report, Actor, Filer, ReportDraft};
+    use segnala::store::reports;
+
+    let app = TestApp::pisa().await;
+    let admin = app
+        .staff("admin", segnala::domain::permissions::Role::Admin, &[])
+        .await;
+    let now = chrono::Utc::now();
+    let draft = ReportDraft {
+        category: "segnaletica".into(),
+        description: Some("Cartello divelto".into()),
+        lat: PISA_CENTRE.0,
+        lon: PISA_CENTRE.1,
+        ..Default::default()
+    };
+    let valid = validate_new_report(&draft, Filer::Citizen, now).unwrap();
+    let catalog = filing::filing_catalog();
+    let links = app.config.links();
+    let file = |prepared: filing::Prepared| {
+        let (token, token_hash) = reports::new_tracking_token();
+        let filer = Filing {
+            token_hash,
+            token,
+            entered_by: None,
+            actor: Actor::citizen(),
+            now,
+            attributes: None,
+            media_url: None,
+        };
+        app.store
+            .write(|c| filing::write(c, prepared, &valid, filer, &links))
+            .map(|f| f.office.map(|o| o.code))
+    };
+    let patch = |change: serde_json::Value| {
+        let (app, admin) = (&app, &admin);
+        async move {
+            let (status, body) = app
+                .patch_as(admin, "/api/v1/admin/categories/segnaletica", &change)
+                .await;
+            assert_eq!(status, 200, "{body}");
+        }
+    };
+
+    let prepared = app
+        .store
+        .read(|c| filing::prepare(&catalog, c, PISA, &valid))
+        .unwrap();
+    assert_ne!(
+        prepared.category().default_office_id,
+        None,
+        "the demo routes road signs"
+    );
+    patch(json!({"office": "verde"})).await;
+    assert_eq!(file(prepared).unwrap().as_deref(), Some("verde"));
+
+    let prepared = app
+        .store
+        .read(|c| filing::prepare(&catalog, c, PISA, &valid))
+        .unwrap();
+    patch(json!({"active": false})).await;
+    match file(prepared) {
+        Err(segnala::error::AppError::Validation(errors)) => {
+            assert_eq!(errors[0].code, "unknown_category")
+        }
+        other => panic!("filed in a withdrawn category: {:?}", other.map(|_| ())),
+    }
 }

@@ -27,7 +27,7 @@ use crate::domain::routing::{self, CategoryRoute, RouteDecision, Zone};
 use crate::domain::validate::FieldError;
 use crate::error::{AppError, AppResult};
 use crate::notify::plan::{self, Facts};
-use crate::store::cache::Versioned;
+use crate::store::cache::{self, Versioned};
 use crate::store::catalog::{self, CategoryRow, OfficeRow};
 use crate::store::municipalities::{self, MunicipalitySummary};
 use crate::store::reports::{self, CreateReport, ReportRow};
@@ -84,6 +84,8 @@ pub fn filing_catalog() -> FilingCatalog {
 
 /// What a filing read before writing.
 pub struct Prepared {
+    /// The catalog's version `entry` was read at.
+    version: i64,
     entry: Arc<CatalogEntry>,
     decision: RouteDecision,
     office: Option<OfficeRow>,
@@ -105,9 +107,19 @@ pub fn prepare(
     valid: &ValidReport,
 ) -> AppResult<Prepared> {
     let key = (municipality_id.to_string(), valid.category.clone());
-    let entry = catalog.get(conn, &key, |c| {
+    let (version, entry) = catalog.get(conn, &key, |c| {
         load_entry(c, municipality_id, &valid.category)
     })?;
+    routed(conn, version, entry, valid)
+}
+
+/// `entry` with the routing decision for the point of `valid`.
+fn routed(
+    conn: &mut DbConn,
+    version: i64,
+    entry: Arc<CatalogEntry>,
+    valid: &ValidReport,
+) -> AppResult<Prepared> {
     let decision = routing::route(&entry.rule, valid.lat, valid.lon, &entry.zones);
     let office = match &decision.office_id {
         None => None,
@@ -117,10 +129,25 @@ pub fn prepare(
         },
     };
     Ok(Prepared {
+        version,
         entry,
         decision,
         office,
     })
+}
+
+/// `p` as the write transaction sees the catalog: the same when its version
+/// has not moved (one primary-key read, which on PostgreSQL holds off a
+/// catalog change until the commit), else read again here — so that a
+/// category withdrawn or closed to the public, or an office handed over,
+/// while the filing waited is not ignored.
+fn current(conn: &mut DbConn, p: Prepared, valid: &ValidReport) -> AppResult<Prepared> {
+    let version = cache::current_version(conn, "catalog", true)?;
+    if version == p.version {
+        return Ok(p);
+    }
+    let entry = load_entry(conn, &p.entry.municipality.id, &valid.category)?;
+    routed(conn, version, Arc::new(entry), valid)
 }
 
 /// Reads a [`CatalogEntry`], refusing a category that may not be filed.
@@ -163,7 +190,8 @@ fn load_entry(conn: &mut DbConn, municipality_id: &str, code: &str) -> AppResult
 }
 
 /// Creates the report `p` was prepared for (code, deadline, events) and
-/// writes its notifications, in the caller's write transaction.
+/// writes its notifications, in the caller's write transaction, after
+/// checking that the catalog has not changed since (see [`current`]).
 pub fn write(
     conn: &mut DbConn,
     p: Prepared,
@@ -171,6 +199,7 @@ pub fn write(
     f: Filing,
     links: &crate::notify::plan::Links,
 ) -> AppResult<Filed> {
+    let p = current(conn, p, valid)?;
     let row = reports::create(
         conn,
         CreateReport {
