@@ -167,17 +167,16 @@ pub fn segnala(store: &Store, reports: &[Synthetic]) -> AppResult<usize> {
                 .then(|| created + Duration::hours(5));
             let resolved =
                 matches!(r.status, "resolved" | "closed").then(|| created + Duration::days(6));
-            let status = match resolved {
-                Some(at) if r.status == "resolved" && at < reopen_before => "closed",
-                _ => r.status,
+            let auto_closed = resolved.filter(|at| r.status == "resolved" && *at < reopen_before);
+            let status = if auto_closed.is_some() {
+                "closed"
+            } else {
+                r.status
             };
-            let closed = match (r.status, resolved) {
-                ("closed", _) => Some(created + Duration::days(9)),
-                ("resolved", Some(at)) if status == "closed" => {
-                    Some(at + Duration::days(reopen_days))
-                }
-                ("rejected", _) => Some(created + Duration::days(2)),
-                _ => None,
+            let closed = match r.status {
+                "closed" => Some(created + Duration::days(9)),
+                "rejected" => Some(created + Duration::days(2)),
+                _ => auto_closed.map(|at| at + Duration::days(reopen_days)),
             };
             let updated = closed.or(resolved).or(taken).unwrap_or(created);
             // An open report past its resolution target was told so by the

@@ -110,39 +110,39 @@ pub struct Facts {
 }
 
 impl Facts {
-    /// The facts as a caller that holds the rows already knows them (a
-    /// filing has just read them: no need to read them again).
+    /// The facts from rows the caller holds (a filing has just read them: no
+    /// need to read them again); a row missing says nothing.
     pub fn known(
         r: &ReportRow,
-        category: &crate::store::catalog::CategoryRow,
+        category: Option<&crate::store::catalog::CategoryRow>,
         office: Option<&OfficeRow>,
-        municipality: &crate::store::municipalities::MunicipalitySummary,
+        municipality: Option<&crate::store::municipalities::MunicipalitySummary>,
     ) -> Self {
         Self {
-            category: category.name(&r.language).to_string(),
+            category: category
+                .map(|c| c.name(&r.language).to_string())
+                .unwrap_or_default(),
             office: office.cloned(),
-            municipality: format!("Comune di {}", municipality.name),
+            municipality: municipality
+                .map(|m| format!("Comune di {}", m.name))
+                .unwrap_or_default(),
         }
     }
 }
 
 fn facts(conn: &mut DbConn, r: &ReportRow) -> AppResult<Facts> {
-    let category = catalog::categories_by_ids(conn, std::slice::from_ref(&r.category_id))?
-        .pop()
-        .map(|c| c.name(&r.language).to_string())
-        .unwrap_or_default();
+    let category = catalog::categories_by_ids(conn, std::slice::from_ref(&r.category_id))?.pop();
     let office = match &r.office_id {
         Some(id) => catalog::offices_by_ids(conn, std::slice::from_ref(id))?.pop(),
         None => None,
     };
-    let municipality = municipalities::find(conn, &r.municipality_id)?
-        .map(|m| format!("Comune di {}", m.name))
-        .unwrap_or_default();
-    Ok(Facts {
-        category,
-        office,
-        municipality,
-    })
+    let municipality = municipalities::find(conn, &r.municipality_id)?;
+    Ok(Facts::known(
+        r,
+        category.as_ref(),
+        office.as_ref(),
+        municipality.as_ref(),
+    ))
 }
 
 fn stamp(r: &ReportRow) -> i64 {

@@ -1,12 +1,13 @@
 //! Municipalities: their territory (boundary), calendar and holidays, and the
 //! in-memory territory index used to find which comune a point belongs to.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
-use super::schema::{annual_holidays, cache_versions, holidays, municipalities};
+use super::cache::Versioned;
+use super::schema::{annual_holidays, holidays, municipalities};
 use super::DbConn;
 use crate::domain::calendar::{parse_office_hours, parse_weekdays, Calendar, DeadlineMode};
 use crate::domain::territory::{self, Area, Territory};
@@ -374,29 +375,21 @@ pub fn load_areas(conn: &mut DbConn) -> AppResult<Vec<Area>> {
         .collect()
 }
 
-type Version = i64;
+/// The territory index, rebuilt only when the municipalities change (a
+/// [`Versioned`] value: see `store::cache`).
+pub struct TerritoryCache(Versioned<(), Territory>);
 
-/// The territory index, rebuilt only when the municipalities change: a
-/// version that triggers bump on any change, read by primary key on each
-/// lookup, keeps every instance current without restarts.
-#[derive(Default)]
-pub struct TerritoryCache {
-    current: Mutex<Option<(Version, Arc<Territory>)>>,
+impl Default for TerritoryCache {
+    fn default() -> Self {
+        Self(Versioned::new("territory"))
+    }
 }
 
 impl TerritoryCache {
     pub fn get(&self, conn: &mut DbConn) -> AppResult<Arc<Territory>> {
-        let version: Version = cache_versions::table
-            .find("territory")
-            .select(cache_versions::version)
-            .first(conn)?;
-        if let Some((v, t)) = self.current.lock().map_err(AppError::internal)?.as_ref() {
-            if *v == version {
-                return Ok(Arc::clone(t));
-            }
-        }
-        let territory = Arc::new(Territory::new(load_areas(conn)?));
-        *self.current.lock().map_err(AppError::internal)? = Some((version, Arc::clone(&territory)));
+        let (_, territory) = self
+            .0
+            .get(conn, &(), |c| Ok(Territory::new(load_areas(c)?)))?;
         Ok(territory)
     }
 }

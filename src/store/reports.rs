@@ -154,8 +154,8 @@ fn take_in_deadline(
 
 /// Creates a report in the caller's write transaction: allocates the next
 /// gap-free public code of the municipality and year, computes the take-in
-/// deadline, and writes the `created` and `routed` events. Four statements
-/// (a fifth for a comune's first report of the year): intake runs them one
+/// deadline, and writes the `created` and `routed` events. Three statements
+/// (two more for a comune's first report of the year): intake runs them one
 /// filing after another, so each one counts.
 pub fn create(conn: &mut DbConn, c: CreateReport<'_>) -> AppResult<ReportRow> {
     let r = c.report;

@@ -251,23 +251,14 @@ async fn a_filing_writes_in_six_statements_and_reads_nothing() {
 
     use diesel::connection::{Instrumentation, InstrumentationEvent};
     use diesel::Connection;
-    use segnala::app::reports::{filing, Filing};
-    use segnala::domain::report::{validate_new_report, Actor, Filer, ReportDraft};
-    use segnala::store::{naive, rate_limits, reports};
+    use segnala::app::reports::filing;
+    use segnala::store::{naive, rate_limits};
 
     let app = TestApp::pisa().await;
     // The year's first report also creates the comune's counter.
     app.file("buche", PISA_CENTRE).await;
     let now = chrono::Utc::now();
-    let draft = ReportDraft {
-        category: "buche".into(),
-        description: Some("Buca profonda davanti al civico 3".into()),
-        lat: PISA_CENTRE.0,
-        lon: PISA_CENTRE.1,
-        reporter_email: Some("mario.rossi@example.org".into()),
-        ..Default::default()
-    };
-    let valid = validate_new_report(&draft, Filer::Citizen, now).unwrap();
+    let valid = valid_at_centre("buche", Some("mario.rossi@example.org"), now);
     let links = app.config.links();
     let statements = Arc::new(AtomicUsize::new(0));
     let counted = Arc::clone(&statements);
@@ -284,22 +275,7 @@ async fn a_filing_writes_in_six_statements_and_reads_nothing() {
             });
             let prepared = filing::prepare(&catalog, c, PISA, &valid)?;
             let reads = seen.load(Ordering::SeqCst);
-            let (token, token_hash) = reports::new_tracking_token();
-            let filed = filing::write(
-                c,
-                prepared,
-                &valid,
-                Filing {
-                    token_hash,
-                    token,
-                    entered_by: None,
-                    actor: Actor::citizen(),
-                    now,
-                    attributes: None,
-                    media_url: None,
-                },
-                &links,
-            )?;
+            let filed = filing::write(c, prepared, &valid, citizen_filing(now), &links)?;
             rate_limits::hit(c, "report:test", chrono::Duration::hours(1), naive(now))?;
             c.set_instrumentation(
                 Box::new(|_: InstrumentationEvent<'_>| {}) as Box<dyn Instrumentation>
@@ -399,38 +375,19 @@ async fn a_catalog_change_is_seen_by_the_next_filing() {
 /// withdrawn) is what the write follows.
 #[tokio::test]
 async fn a_filing_prepared_before_a_catalog_change_follows_it() {
-    use segnala::app::reports::{filing, Filing};
-    use segnala::domain::report::{validate_new_report, Actor, Filer, ReportDraft};
-    use segnala::store::reports;
+    use segnala::app::reports::filing;
 
     let app = TestApp::pisa().await;
     let admin = app
         .staff("admin", segnala::domain::permissions::Role::Admin, &[])
         .await;
     let now = chrono::Utc::now();
-    let draft = ReportDraft {
-        category: "segnaletica".into(),
-        description: Some("Cartello divelto".into()),
-        lat: PISA_CENTRE.0,
-        lon: PISA_CENTRE.1,
-        ..Default::default()
-    };
-    let valid = validate_new_report(&draft, Filer::Citizen, now).unwrap();
+    let valid = valid_at_centre("segnaletica", None, now);
     let catalog = filing::filing_catalog();
     let links = app.config.links();
     let file = |prepared: filing::Prepared| {
-        let (token, token_hash) = reports::new_tracking_token();
-        let filer = Filing {
-            token_hash,
-            token,
-            entered_by: None,
-            actor: Actor::citizen(),
-            now,
-            attributes: None,
-            media_url: None,
-        };
         app.store
-            .write(|c| filing::write(c, prepared, &valid, filer, &links))
+            .write(|c| filing::write(c, prepared, &valid, citizen_filing(now), &links))
             .map(|f| f.office.map(|o| o.code))
     };
     let patch = |change: serde_json::Value| {
@@ -465,5 +422,38 @@ async fn a_filing_prepared_before_a_catalog_change_follows_it() {
             assert_eq!(errors[0].code, "unknown_category")
         }
         other => panic!("filed in a withdrawn category: {:?}", other.map(|_| ())),
+    }
+}
+
+/// A citizen's report at Pisa's centre, validated, for the tests that call
+/// `app::reports::filing` directly.
+fn valid_at_centre(
+    category: &str,
+    email: Option<&str>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> segnala::domain::report::ValidReport {
+    use segnala::domain::report::{validate_new_report, Filer, ReportDraft};
+    let draft = ReportDraft {
+        category: category.into(),
+        description: Some("Segnalazione di prova".into()),
+        lat: PISA_CENTRE.0,
+        lon: PISA_CENTRE.1,
+        reporter_email: email.map(Into::into),
+        ..Default::default()
+    };
+    validate_new_report(&draft, Filer::Citizen, now).unwrap()
+}
+
+/// A citizen filing with a fresh tracking token.
+fn citizen_filing(now: chrono::DateTime<chrono::Utc>) -> segnala::app::reports::Filing {
+    let (token, token_hash) = segnala::store::reports::new_tracking_token();
+    segnala::app::reports::Filing {
+        token_hash,
+        token,
+        entered_by: None,
+        actor: segnala::domain::report::Actor::citizen(),
+        now,
+        attributes: None,
+        media_url: None,
     }
 }

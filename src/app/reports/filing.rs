@@ -218,9 +218,9 @@ pub fn write(
     )?;
     let facts = Facts::known(
         &row,
-        &p.entry.category,
+        Some(&p.entry.category),
         p.office.as_ref(),
-        &p.entry.municipality,
+        Some(&p.entry.municipality),
     );
     plan::created(conn, &row, &facts, &f.token, links)?;
     Ok(Filed {
