@@ -9,7 +9,7 @@ use serde_json::Value;
 use crate::domain::territory::{pick_feature, PickedFeature};
 use crate::error::{AppError, AppResult};
 use crate::store::municipalities::{self, ImportedMunicipality, MunicipalitySummary};
-use crate::store::{catalog, DbConn};
+use crate::store::{cache, catalog, DbConn};
 
 pub struct NewComune {
     /// ISTAT code, as the boundary document names it.
@@ -38,6 +38,7 @@ pub fn serve(
     c: NewComune,
     now: NaiveDateTime,
 ) -> AppResult<Served> {
+    cache::lock_for_change(conn, "catalog")?;
     let picked = pick_feature(doc, &c.istat)
         .map_err(|e| AppError::unprocessable("invalid_geojson", e.to_string()))?;
     let name = c.name.or(picked.name.clone()).ok_or_else(|| {

@@ -1149,3 +1149,97 @@ async fn the_command_line_changes_the_comune_through_the_same_rules_and_the_log_
         ]
     );
 }
+
+/// Two administrators' changes to the catalog at once, each touching an
+/// office and a category in the opposite order: on PostgreSQL the catalog's
+/// version row (bumped by triggers after each statement) used to be locked
+/// after the first row, so each held a row the other needed. Now the second
+/// waits for the first at its start, and both land.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_catalog_changes_at_once_queue_and_both_land() {
+    use segnala::app::admin::catalog::{self as admin_catalog, CategoryUpdate};
+    use segnala::app::admin::offices::{self as admin_offices, OfficeUpdate};
+    use segnala::app::admin::Admin;
+    use std::sync::mpsc;
+
+    let app = TestApp::pisa().await;
+    let office = |name: &str| OfficeUpdate {
+        name: Some(name.into()),
+        ..Default::default()
+    };
+    let category = |name: &str| CategoryUpdate {
+        name_it: Some(name.into()),
+        ..Default::default()
+    };
+    let (first_in, started) = mpsc::channel::<()>();
+    let (go_on, resume) = mpsc::channel::<()>();
+    let store = app.store.clone();
+    let first = std::thread::spawn(move || {
+        let who = Admin::cli(segnala::demo::PISA_ISTAT);
+        store.write(|c| {
+            admin_offices::update(c, &who, "manutenzioni", office("Strade (A)"))?;
+            first_in.send(()).unwrap();
+            resume.recv().unwrap();
+            admin_catalog::update_category(c, &who, "buche", category("Buche (A)"))?;
+            Ok(())
+        })
+    });
+    started.recv().unwrap();
+    let store = app.store.clone();
+    let second = std::thread::spawn(move || {
+        let who = Admin::cli(segnala::demo::PISA_ISTAT);
+        store.write(|c| {
+            admin_catalog::update_category(c, &who, "buche", category("Buche (B)"))?;
+            admin_offices::update(c, &who, "manutenzioni", office("Strade (B)"))?;
+            Ok(())
+        })
+    });
+    if backend() == segnala::store::Backend::Postgres {
+        // The second is queued (on a lock) before the first goes on, so
+        // the order that used to deadlock is the one that runs.
+        let mut waited = false;
+        for _ in 0..100 {
+            if lock_waiters(&app.store) > 0 {
+                waited = true;
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        assert!(waited, "the second change never waited for the first");
+    }
+    go_on.send(()).unwrap();
+    first.join().unwrap().expect("the first change");
+    second.join().unwrap().expect("the second change");
+    let (status, body) = app
+        .get(&format!(
+            "/api/v1/categories?municipality={}",
+            segnala::demo::PISA_ISTAT
+        ))
+        .await;
+    assert_eq!(status, 200);
+    let text = body.to_string();
+    assert!(text.contains("Buche (B)"), "{text}");
+}
+
+/// Sessions of this database waiting on a lock.
+fn lock_waiters(store: &segnala::store::Store) -> i64 {
+    #[derive(diesel::QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    store
+        .read(|c| {
+            let segnala::store::DbConn::Pg(pg) = c else {
+                unreachable!()
+            };
+            use diesel::RunQueryDsl;
+            let rows: Vec<Count> = diesel::sql_query(
+                "SELECT count(*) AS n FROM pg_stat_activity \
+                 WHERE datname = current_database() AND wait_event_type = 'Lock'",
+            )
+            .load(pg)?;
+            Ok(rows[0].n)
+        })
+        .unwrap()
+}

@@ -31,6 +31,7 @@ pub fn create_category(
     who: &Admin,
     input: CategoryInput,
 ) -> AppResult<CategoryRow> {
+    who.changing_catalog(conn)?;
     let new = NewCategory {
         municipality_id: who.municipality.clone(),
         code: input.code,
@@ -114,6 +115,7 @@ pub fn update_category(
     code: &str,
     u: CategoryUpdate,
 ) -> AppResult<()> {
+    who.changing_catalog(conn)?;
     let m = &who.municipality;
     if let Some(Some(mode)) = &u.deadline_mode {
         mode.parse::<DeadlineMode>().map_err(|e| {
@@ -222,6 +224,7 @@ fn bare_geometry(doc: Value) -> Value {
 }
 
 pub fn create_zone(conn: &mut DbConn, who: &Admin, input: ZoneInput) -> AppResult<ZoneRow> {
+    who.changing_catalog(conn)?;
     let priority = input.priority.unwrap_or(0);
     if !(-1000..=1000).contains(&priority) {
         return Err(AppError::field(
@@ -252,6 +255,7 @@ pub fn create_zone(conn: &mut DbConn, who: &Admin, input: ZoneInput) -> AppResul
 }
 
 pub fn delete_zone(conn: &mut DbConn, who: &Admin, id: &str) -> AppResult<ZoneRow> {
+    who.changing_catalog(conn)?;
     let zone = catalog::delete_zone(conn, &who.municipality, id)?
         .ok_or_else(|| AppError::not_found("zone_not_found", "no such zone here"))?;
     who.record(
