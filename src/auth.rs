@@ -16,7 +16,7 @@ use rand::RngCore;
 use serde::{Deserialize, Serialize};
 
 use crate::config::Config;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ErrorCode};
 
 pub const MIN_PASSWORD_CHARS: usize = 10;
 
@@ -45,7 +45,7 @@ pub fn hash_password(password: &str) -> AppResult<String> {
     if password.chars().count() < MIN_PASSWORD_CHARS {
         return Err(AppError::field(
             "password",
-            "too_short",
+            ErrorCode::TooShort,
             format!("passwords have at least {MIN_PASSWORD_CHARS} characters"),
         ));
     }

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ErrorCode};
 use crate::store::{attachments, ops, sqlite_path, Store};
 
 /// The database file inside a backup directory.
@@ -76,7 +76,7 @@ pub fn backup(
 ) -> AppResult<Manifest> {
     if std::fs::read_dir(target).is_ok_and(|mut d| d.next().is_some()) {
         return Err(AppError::conflict(
-            "backup_target_exists",
+            ErrorCode::BackupTargetExists,
             format!(
                 "{} exists and is not empty: choose a new directory",
                 target.display()
@@ -118,22 +118,23 @@ fn checked(source: &Path) -> AppResult<(Manifest, Vec<String>)> {
     let path = source.join(MANIFEST_FILE);
     let text = std::fs::read(&path).map_err(|e| {
         AppError::bad_request(
-            "not_a_backup",
+            ErrorCode::NotABackup,
             format!("{}: {e} (is this a segnala backup?)", path.display()),
         )
     })?;
-    let manifest: Manifest = serde_json::from_slice(&text)
-        .map_err(|e| AppError::bad_request("not_a_backup", format!("{}: {e}", path.display())))?;
+    let manifest: Manifest = serde_json::from_slice(&text).map_err(|e| {
+        AppError::bad_request(ErrorCode::NotABackup, format!("{}: {e}", path.display()))
+    })?;
     let db = source.join(DATABASE_FILE);
     if !db.is_file() {
         return Err(AppError::bad_request(
-            "not_a_backup",
+            ErrorCode::NotABackup,
             format!("{} is missing", db.display()),
         ));
     }
     let corrupt = |why: String| {
         AppError::unprocessable(
-            "backup_corrupt",
+            ErrorCode::BackupCorrupt,
             format!("the backup's database is damaged: {why}"),
         )
     };
@@ -164,14 +165,14 @@ pub fn restore(
 ) -> AppResult<Manifest> {
     let Some(target) = sqlite_path(database_url).map(PathBuf::from) else {
         return Err(AppError::unprocessable(
-            "backup_unsupported",
+            ErrorCode::BackupUnsupported,
             "restore a PostgreSQL deployment with pg_restore or psql (see the README)",
         ));
     };
     let (manifest, names) = checked(source)?;
     if target.exists() && !replace {
         return Err(AppError::conflict(
-            "database_exists",
+            ErrorCode::DatabaseExists,
             format!(
                 "{} exists: stop the service and pass --replace to overwrite it",
                 target.display()
@@ -188,7 +189,7 @@ pub fn restore(
     )?;
     if !missing.is_empty() && missing != manifest.files_missing {
         return Err(AppError::unprocessable(
-            "backup_incomplete",
+            ErrorCode::BackupIncomplete,
             format!("{} file(s) of the backup are missing", missing.len()),
         ));
     }

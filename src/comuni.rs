@@ -7,7 +7,7 @@ use chrono::NaiveDateTime;
 use serde_json::Value;
 
 use crate::domain::territory::{pick_feature, PickedFeature};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ErrorCode};
 use crate::store::municipalities::{self, ImportedMunicipality, MunicipalitySummary};
 use crate::store::{cache, catalog, DbConn};
 
@@ -40,9 +40,12 @@ pub fn serve(
 ) -> AppResult<Served> {
     cache::lock_for_change(conn, "catalog")?;
     let picked = pick_feature(doc, &c.istat)
-        .map_err(|e| AppError::unprocessable("invalid_geojson", e.to_string()))?;
+        .map_err(|e| AppError::unprocessable(ErrorCode::InvalidGeojson, e.to_string()))?;
     let name = c.name.or(picked.name.clone()).ok_or_else(|| {
-        AppError::bad_request("name_required", "the boundary names no comune: give a name")
+        AppError::bad_request(
+            ErrorCode::NameRequired,
+            "the boundary names no comune: give a name",
+        )
     })?;
     let prefix = match c.prefix {
         Some(p) => p,
@@ -66,7 +69,7 @@ pub fn serve(
     let catalogue = if c.starter {
         if !catalog::list_offices(conn, &m.id)?.is_empty() {
             return Err(AppError::conflict(
-                "catalogue_exists",
+                ErrorCode::CatalogueExists,
                 format!(
                     "{} already has offices: the starter catalogue is for a new comune",
                     m.name
@@ -101,5 +104,5 @@ fn default_prefix(conn: &mut DbConn, istat: &str, picked: &PickedFeature) -> App
         .into_iter()
         .flatten()
         .find(|p| !taken.contains(p))
-        .ok_or_else(|| AppError::bad_request("prefix_required", "choose a code prefix"))
+        .ok_or_else(|| AppError::bad_request(ErrorCode::PrefixRequired, "choose a code prefix"))
 }

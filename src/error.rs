@@ -12,49 +12,51 @@ use serde_json::Value;
 use crate::domain::report::TransitionNotAllowed;
 use crate::domain::validate::FieldError;
 
+pub use crate::domain::codes::ErrorCode;
+
 pub type AppResult<T> = Result<T, AppError>;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
     /// 400: the request could not be understood (malformed JSON, bad query string).
     #[error("{message}")]
-    BadRequest { code: &'static str, message: String },
+    BadRequest { code: ErrorCode, message: String },
     /// 422: understood, but some fields are invalid.
     #[error("some fields are invalid")]
     Validation(Vec<FieldError>),
     /// 422: a business rule refuses the request.
     #[error("{message}")]
     Unprocessable {
-        code: &'static str,
+        code: ErrorCode,
         message: String,
         details: Option<Value>,
     },
     #[error("{message}")]
-    NotFound { code: &'static str, message: String },
+    NotFound { code: ErrorCode, message: String },
     #[error("{message}")]
-    Unauthorized { code: &'static str, message: String },
+    Unauthorized { code: ErrorCode, message: String },
     #[error("{message}")]
-    Forbidden { code: &'static str, message: String },
+    Forbidden { code: ErrorCode, message: String },
     #[error("{message}")]
     Conflict {
-        code: &'static str,
+        code: ErrorCode,
         message: String,
         details: Option<Value>,
     },
     #[error("{message}")]
-    PayloadTooLarge { code: &'static str, message: String },
+    PayloadTooLarge { code: ErrorCode, message: String },
     /// 408: the client took too long to send the request.
     #[error("{message}")]
-    TimedOut { code: &'static str, message: String },
+    TimedOut { code: ErrorCode, message: String },
     #[error("{message}")]
-    UnsupportedMediaType { code: &'static str, message: String },
+    UnsupportedMediaType { code: ErrorCode, message: String },
     /// 405, with `Allow`: the path exists, the method does not.
     #[error("{method} is not allowed here: use {allow}")]
     MethodNotAllowed { method: String, allow: String },
     /// 429, with `Retry-After`.
     #[error("{message}")]
     RateLimited {
-        code: &'static str,
+        code: ErrorCode,
         message: String,
         retry_after: i64,
     },
@@ -62,7 +64,7 @@ pub enum AppError {
     /// (image decoding, password checks); the rest of the service is up.
     #[error("{message}")]
     Busy {
-        code: &'static str,
+        code: ErrorCode,
         message: String,
         retry_after: i64,
     },
@@ -79,33 +81,33 @@ pub enum AppError {
 }
 
 impl AppError {
-    pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn bad_request(code: ErrorCode, message: impl Into<String>) -> Self {
         Self::BadRequest {
             code,
             message: message.into(),
         }
     }
-    pub fn unprocessable(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn unprocessable(code: ErrorCode, message: impl Into<String>) -> Self {
         Self::Unprocessable {
             code,
             message: message.into(),
             details: None,
         }
     }
-    pub fn not_found(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn not_found(code: ErrorCode, message: impl Into<String>) -> Self {
         Self::NotFound {
             code,
             message: message.into(),
         }
     }
-    pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn conflict(code: ErrorCode, message: impl Into<String>) -> Self {
         Self::Conflict {
             code,
             message: message.into(),
             details: None,
         }
     }
-    pub fn field(field: &'static str, code: &'static str, message: impl Into<String>) -> Self {
+    pub fn field(field: &'static str, code: ErrorCode, message: impl Into<String>) -> Self {
         Self::Validation(vec![FieldError::new(field, code, message)])
     }
     pub fn internal(cause: impl std::fmt::Display) -> Self {
@@ -113,7 +115,7 @@ impl AppError {
     }
 
     /// The stable machine-readable code.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
             Self::BadRequest { code, .. }
             | Self::Unprocessable { code, .. }
@@ -125,12 +127,12 @@ impl AppError {
             | Self::TimedOut { code, .. }
             | Self::UnsupportedMediaType { code, .. }
             | Self::RateLimited { code, .. }
-            | Self::Busy { code, .. } => code,
-            Self::Validation(_) => "validation_failed",
-            Self::MethodNotAllowed { .. } => "method_not_allowed",
-            Self::Unavailable(_) => "service_unavailable",
-            Self::StorageFull(_) => "storage_full",
-            Self::Internal(_) => "internal_error",
+            | Self::Busy { code, .. } => *code,
+            Self::Validation(_) => ErrorCode::ValidationFailed,
+            Self::MethodNotAllowed { .. } => ErrorCode::MethodNotAllowed,
+            Self::Unavailable(_) => ErrorCode::ServiceUnavailable,
+            Self::StorageFull(_) => ErrorCode::StorageFull,
+            Self::Internal(_) => ErrorCode::InternalError,
         }
     }
 
@@ -174,7 +176,7 @@ pub struct ErrorEnvelope {
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct ErrorBody {
     /// Stable machine-readable code, e.g. `report_not_found`.
-    pub code: String,
+    pub code: ErrorCode,
     /// Human-readable explanation.
     pub message: String,
     /// Extra structure: for `validation_failed`, the list of `{field, code, message}`.
@@ -234,7 +236,7 @@ impl ResponseError for AppError {
         }
         response.json(ErrorEnvelope {
             error: ErrorBody {
-                code: self.code().to_string(),
+                code: self.code(),
                 // A message may echo what was sent (a shape error): never an address.
                 message: crate::domain::privacy::redact_emails(&self.public_message()),
                 details: self.details(),
@@ -287,7 +289,7 @@ impl From<diesel::result::Error> for AppError {
         match e {
             // Two requests racing for the same unique value: the loser is told, not a 500.
             Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => Self::conflict(
-                "already_exists",
+                ErrorCode::AlreadyExists,
                 "that already exists (it was just created by another request)",
             ),
             Error::DatabaseError(DatabaseErrorKind::ClosedConnection, info) => {
@@ -304,7 +306,7 @@ impl From<diesel::result::Error> for AppError {
             // client's input, so a 422, not a 500.
             Error::DatabaseError(_, ref info) if says_bad_encoding(info.message()) => {
                 Self::Unprocessable {
-                    code: "invalid_characters",
+                    code: ErrorCode::InvalidCharacters,
                     message: "the request holds a character no text may hold (U+0000)".into(),
                     details: None,
                 }
@@ -343,7 +345,7 @@ impl From<diesel::r2d2::PoolError> for AppError {
 impl From<TransitionNotAllowed> for AppError {
     fn from(e: TransitionNotAllowed) -> Self {
         Self::Conflict {
-            code: "transition_not_allowed",
+            code: ErrorCode::TransitionNotAllowed,
             message: e.to_string(),
             details: Some(serde_json::json!({"from": e.from, "to": e.to})),
         }

@@ -186,7 +186,7 @@ proptest! {
                 prop_assert_eq!(stored.get("s"), Some(&json!("a")));
             }
             Err(e) => prop_assert!(
-                ["unknown_attribute", "missing_attribute", "invalid_attribute"].contains(&e.code),
+                ["unknown_attribute", "missing_attribute", "invalid_attribute"].contains(&e.code.as_str()),
                 "{}", e.code
             ),
         }

@@ -8,7 +8,7 @@ pub mod admin;
 pub mod reports;
 
 use crate::domain::permissions::{decide, Action, Decision, Scope, StaffActor};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ErrorCode};
 
 /// Checks a permission: what the actor may not even know of is 404
 /// (`not_found_code`), what they may see but not do is 403.
@@ -16,13 +16,13 @@ pub fn permit(
     actor: &StaffActor,
     action: Action,
     scope: Scope<'_>,
-    not_found_code: &'static str,
+    not_found_code: ErrorCode,
 ) -> AppResult<()> {
     match decide(actor, action, scope) {
         Decision::Allow => Ok(()),
         Decision::Hidden => Err(AppError::not_found(not_found_code, "not found")),
         Decision::Forbidden => Err(AppError::Forbidden {
-            code: "forbidden",
+            code: ErrorCode::Forbidden,
             message: format!("a {} cannot do this", actor.role),
         }),
     }

@@ -15,7 +15,7 @@ use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool};
 use diesel::sql_types::{BigInt, Double, Text};
 use serde::{Deserialize, Serialize};
 
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ErrorCode};
 use crate::store::DbConn;
 
 type BarePool = Pool<ConnectionManager<DbConn>>;
@@ -147,7 +147,7 @@ async fn list(
         .filter_map(|p| p.parse().ok())
         .collect();
     let [min_lon, min_lat, max_lon, max_lat] = b[..] else {
-        return Err(AppError::bad_request("invalid_bbox", "bbox"));
+        return Err(AppError::bad_request(ErrorCode::InvalidBbox, "bbox"));
     };
     let limit = query.limit.unwrap_or(100).clamp(1, 200);
     let bare = bare.into_inner();
@@ -236,7 +236,10 @@ async fn create(
 ) -> Result<HttpResponse, AppError> {
     let r = body.into_inner();
     if !(r.lat.is_finite() && r.lon.is_finite()) || r.description.len() > 4000 {
-        return Err(AppError::unprocessable("invalid", "invalid report"));
+        return Err(AppError::unprocessable(
+            ErrorCode::ValidationFailed,
+            "invalid report",
+        ));
     }
     let bare = bare.into_inner();
     let code = uuid::Uuid::new_v4().simple().to_string();

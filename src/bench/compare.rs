@@ -18,7 +18,7 @@ use rand::{Rng, SeedableRng};
 
 use super::fill;
 use super::load::{self, Plan, Request, Stats};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ErrorCode};
 use crate::store::{Backend, Store};
 
 /// What to compare.
@@ -181,7 +181,7 @@ pub fn drive(
         "post" => post_request,
         other => {
             return Err(AppError::bad_request(
-                "unknown_scenario",
+                ErrorCode::UnknownScenario,
                 format!("no scenario `{other}`"),
             ))
         }

@@ -4,7 +4,7 @@ use clap::Subcommand;
 
 use segnala::app::admin::{keys, Admin};
 use segnala::config::Config;
-use segnala::error::{AppError, AppResult};
+use segnala::error::{AppError, AppResult, ErrorCode};
 use segnala::store::api_keys;
 
 #[derive(Subcommand)]
@@ -42,7 +42,9 @@ pub fn run(cmd: ApikeyCmd, config: &Config) -> AppResult<()> {
         ApikeyCmd::Revoke { id } => {
             let municipality = store
                 .read(|c| api_keys::municipality_of(c, &id))?
-                .ok_or_else(|| AppError::not_found("api_key_not_found", format!("no key {id}")))?;
+                .ok_or_else(|| {
+                    AppError::not_found(ErrorCode::ApiKeyNotFound, format!("no key {id}"))
+                })?;
             let who = Admin::cli(&municipality);
             store.write(|c| keys::revoke(c, &who, &id))?;
             println!("{id} revoked");

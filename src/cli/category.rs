@@ -6,7 +6,7 @@ use segnala::app::admin::catalog::{self, CategoryInput, CategoryUpdate};
 use segnala::app::admin::Admin;
 use segnala::config::Config;
 use segnala::domain::publication::Policy;
-use segnala::error::{AppError, AppResult};
+use segnala::error::{AppError, AppResult, ErrorCode};
 
 #[derive(Subcommand)]
 pub enum CategoryCmd {
@@ -70,7 +70,7 @@ fn policy(value: &str) -> AppResult<Policy> {
     value.parse().map_err(|_| {
         AppError::field(
             "publication",
-            "invalid_publication",
+            ErrorCode::InvalidPublication,
             "use immediate, after_review or never",
         )
     })

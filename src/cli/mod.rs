@@ -16,7 +16,7 @@ pub mod zone;
 use std::path::Path;
 
 use segnala::config::Config;
-use segnala::error::{AppError, AppResult};
+use segnala::error::{AppError, AppResult, ErrorCode};
 use segnala::store::Store;
 
 /// The store, with pending migrations applied.
@@ -31,10 +31,17 @@ pub fn open(config: &Config) -> AppResult<Store> {
 /// A JSON file (a GeoJSON boundary or zone).
 pub fn read_json(path: &Path) -> AppResult<serde_json::Value> {
     let text = std::fs::read_to_string(path).map_err(|e| {
-        AppError::bad_request("unreadable_file", format!("{}: {e}", path.display()))
+        AppError::bad_request(
+            ErrorCode::UnreadableFile,
+            format!("{}: {e}", path.display()),
+        )
     })?;
-    serde_json::from_str(&text)
-        .map_err(|e| AppError::bad_request("invalid_geojson", format!("{}: {e}", path.display())))
+    serde_json::from_str(&text).map_err(|e| {
+        AppError::bad_request(
+            ErrorCode::InvalidGeojson,
+            format!("{}: {e}", path.display()),
+        )
+    })
 }
 
 /// `yes`/`no` for a flag in a listing.

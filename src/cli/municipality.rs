@@ -8,7 +8,7 @@ use clap::Subcommand;
 use segnala::app::admin::calendar::{self as admin_calendar, HolidayInput};
 use segnala::app::admin::Admin;
 use segnala::config::Config;
-use segnala::error::{AppError, AppResult};
+use segnala::error::{AppError, AppResult, ErrorCode};
 use segnala::store::{municipalities, naive};
 
 #[derive(Subcommand)]
@@ -81,7 +81,7 @@ pub fn run(cmd: MunicipalityCmd, config: &Config) -> AppResult<()> {
                         .map(|e| e.into_string())
                 })
                 .transpose()
-                .map_err(|e| AppError::bad_request("invalid_email", e.message))?;
+                .map_err(|e| AppError::bad_request(ErrorCode::InvalidEmail, e.message))?;
             let served = store.write(|conn| {
                 segnala::comuni::serve(
                     conn,
@@ -141,7 +141,10 @@ pub fn run(cmd: MunicipalityCmd, config: &Config) -> AppResult<()> {
             remove,
         } => store.write(|conn| {
             municipalities::find(conn, &istat)?.ok_or_else(|| {
-                AppError::not_found("municipality_not_found", format!("no municipality {istat}"))
+                AppError::not_found(
+                    ErrorCode::MunicipalityNotFound,
+                    format!("no municipality {istat}"),
+                )
             })?;
             let who = Admin::cli(&istat);
             if remove {

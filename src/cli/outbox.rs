@@ -5,7 +5,7 @@ use clap::Subcommand;
 
 use segnala::app::admin::{outbox as admin_outbox, Admin};
 use segnala::config::Config;
-use segnala::error::{AppError, AppResult};
+use segnala::error::{AppError, AppResult, ErrorCode};
 use segnala::store::{naive, outbox, reports};
 
 #[derive(Subcommand)]
@@ -41,7 +41,10 @@ pub fn run(cmd: OutboxCmd, config: &Config) -> AppResult<()> {
         OutboxCmd::Retry { id } => {
             store.write(|c| {
                 let row = outbox::find(c, &id)?.ok_or_else(|| {
-                    AppError::not_found("outbox_row_not_found", format!("no notification {id}"))
+                    AppError::not_found(
+                        ErrorCode::OutboxRowNotFound,
+                        format!("no notification {id}"),
+                    )
                 })?;
                 let comune = match row.report_id {
                     Some(rid) => reports::by_ids(c, &[rid])?.pop().map(|r| r.municipality_id),

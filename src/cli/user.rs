@@ -5,7 +5,7 @@ use clap::Subcommand;
 use segnala::app::admin::users::{self as admin_users, UserChanges, UserInput};
 use segnala::app::admin::Admin;
 use segnala::config::Config;
-use segnala::error::{AppError, AppResult};
+use segnala::error::{AppError, AppResult, ErrorCode};
 use segnala::store::users;
 
 #[derive(Subcommand)]
@@ -67,7 +67,9 @@ pub fn run(cmd: UserCmd, config: &Config) -> AppResult<()> {
     let find = |username: &str| -> AppResult<(users::User, Admin)> {
         let user = store
             .read(|c| users::by_username(c, username))?
-            .ok_or_else(|| AppError::not_found("user_not_found", format!("no user {username}")))?;
+            .ok_or_else(|| {
+                AppError::not_found(ErrorCode::UserNotFound, format!("no user {username}"))
+            })?;
         let who = Admin::cli(&user.row.municipality_id);
         Ok((user, who))
     };
@@ -83,7 +85,7 @@ pub fn run(cmd: UserCmd, config: &Config) -> AppResult<()> {
             let role = role.parse().map_err(|_| {
                 AppError::field(
                     "role",
-                    "invalid_role",
+                    ErrorCode::InvalidRole,
                     "role is urp, office, supervisor, admin or platform",
                 )
             })?;
@@ -100,7 +102,7 @@ pub fn run(cmd: UserCmd, config: &Config) -> AppResult<()> {
             let user = store.write(|c| {
                 segnala::store::municipalities::find(c, &municipality)?.ok_or_else(|| {
                     AppError::not_found(
-                        "municipality_not_found",
+                        ErrorCode::MunicipalityNotFound,
                         format!("no municipality {municipality}"),
                     )
                 })?;

@@ -1,6 +1,8 @@
 //! A category's extra questions (Open311 "attributes") and the validation of
 //! the answers an integration sends.
 
+use crate::domain::codes::ErrorCode;
+
 use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
@@ -41,13 +43,12 @@ pub fn validate(
     defs: &[AttributeDef],
     answers: &BTreeMap<String, Vec<String>>,
 ) -> Result<Map<String, Value>, FieldError> {
-    let err =
-        |code: &str, message: String| FieldError::new("attribute", code_static(code), message);
+    let err = |code: ErrorCode, message: String| FieldError::new("attribute", code, message);
     let mut out = Map::new();
     for code in answers.keys() {
         if !defs.iter().any(|d| &d.code == code) {
             return Err(err(
-                "unknown_attribute",
+                ErrorCode::UnknownAttribute,
                 format!("attribute `{code}` is not defined for this service"),
             ));
         }
@@ -60,7 +61,7 @@ pub fn validate(
         if given.is_empty() {
             if def.required {
                 return Err(err(
-                    "missing_attribute",
+                    ErrorCode::MissingAttribute,
                     format!("attribute `{}` is required: {}", def.code, def.description),
                 ));
             }
@@ -71,7 +72,7 @@ pub fn validate(
             "singlevaluelist" => {
                 if given.len() != 1 || !keys.contains(&given[0].as_str()) {
                     return Err(err(
-                        "invalid_attribute",
+                        ErrorCode::InvalidAttribute,
                         format!(
                             "attribute `{}` must be one of {}",
                             def.code,
@@ -84,7 +85,7 @@ pub fn validate(
             "multivaluelist" => {
                 if let Some(bad) = given.iter().find(|g| !keys.contains(&g.as_str())) {
                     return Err(err(
-                        "invalid_attribute",
+                        ErrorCode::InvalidAttribute,
                         format!(
                             "attribute `{}`: `{bad}` is not one of {}",
                             def.code,
@@ -97,7 +98,7 @@ pub fn validate(
             "number" => {
                 let n: f64 = given[0].trim().parse().map_err(|_| {
                     err(
-                        "invalid_attribute",
+                        ErrorCode::InvalidAttribute,
                         format!("attribute `{}` must be a number", def.code),
                     )
                 })?;
@@ -105,7 +106,7 @@ pub fn validate(
                     .map(Value::Number)
                     .ok_or_else(|| {
                         err(
-                            "invalid_attribute",
+                            ErrorCode::InvalidAttribute,
                             format!("attribute `{}` must be a finite number", def.code),
                         )
                     })?
@@ -113,7 +114,7 @@ pub fn validate(
             "datetime" => {
                 chrono::DateTime::parse_from_rfc3339(given[0].trim()).map_err(|_| {
                     err(
-                        "invalid_attribute",
+                        ErrorCode::InvalidAttribute,
                         format!("attribute `{}` must be an RFC 3339 date-time", def.code),
                     )
                 })?;
@@ -122,7 +123,7 @@ pub fn validate(
             _ => {
                 if !given[0].chars().all(super::validate::allowed_char) {
                     return Err(err(
-                        "invalid_attribute",
+                        ErrorCode::InvalidAttribute,
                         format!(
                             "attribute `{}` contains characters that are not allowed",
                             def.code
@@ -131,7 +132,7 @@ pub fn validate(
                 }
                 if given[0].chars().count() > 4000 {
                     return Err(err(
-                        "invalid_attribute",
+                        ErrorCode::InvalidAttribute,
                         format!("attribute `{}` is too long", def.code),
                     ));
                 }
@@ -148,9 +149,12 @@ pub fn validate(
 /// question of 1-200 characters; for the list types, at least one choice,
 /// keys unique, names given.
 pub fn check_definitions(defs: &[AttributeDef]) -> Result<(), FieldError> {
-    let err = |code: &'static str, message: String| FieldError::new("questions", code, message);
+    let err = |code: ErrorCode, message: String| FieldError::new("questions", code, message);
     if defs.len() > 20 {
-        return Err(err("too_many_questions", "at most 20 questions".into()));
+        return Err(err(
+            ErrorCode::TooManyQuestions,
+            "at most 20 questions".into(),
+        ));
     }
     for (i, d) in defs.iter().enumerate() {
         let well_formed = !d.code.is_empty()
@@ -160,7 +164,7 @@ pub fn check_definitions(defs: &[AttributeDef]) -> Result<(), FieldError> {
                 .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
         if !well_formed {
             return Err(err(
-                "invalid_question",
+                ErrorCode::InvalidQuestion,
                 format!(
                     "question {}: the code is 1-64 lower-case letters, digits or `_`",
                     i + 1
@@ -169,13 +173,13 @@ pub fn check_definitions(defs: &[AttributeDef]) -> Result<(), FieldError> {
         }
         if defs[..i].iter().any(|o| o.code == d.code) {
             return Err(err(
-                "duplicate_question",
+                ErrorCode::DuplicateQuestion,
                 format!("question code `{}` is used twice", d.code),
             ));
         }
         if !DATATYPES.contains(&d.datatype.as_str()) {
             return Err(err(
-                "invalid_question",
+                ErrorCode::InvalidQuestion,
                 format!(
                     "question `{}`: the type is one of {}",
                     d.code,
@@ -190,7 +194,7 @@ pub fn check_definitions(defs: &[AttributeDef]) -> Result<(), FieldError> {
         };
         if !text_ok(&d.description) {
             return Err(err(
-                "invalid_question",
+                ErrorCode::InvalidQuestion,
                 format!(
                     "question `{}`: the question is 1-200 printable characters",
                     d.code
@@ -200,13 +204,13 @@ pub fn check_definitions(defs: &[AttributeDef]) -> Result<(), FieldError> {
         let list = d.datatype.ends_with("valuelist");
         if list && d.values.is_empty() {
             return Err(err(
-                "invalid_question",
+                ErrorCode::InvalidQuestion,
                 format!("question `{}`: a list needs at least one choice", d.code),
             ));
         }
         if !list && !d.values.is_empty() {
             return Err(err(
-                "invalid_question",
+                ErrorCode::InvalidQuestion,
                 format!("question `{}`: only list questions have choices", d.code),
             ));
         }
@@ -217,7 +221,7 @@ pub fn check_definitions(defs: &[AttributeDef]) -> Result<(), FieldError> {
                 || !key.chars().all(super::validate::allowed_char)
             {
                 return Err(err(
-                    "invalid_question",
+                    ErrorCode::InvalidQuestion,
                     format!(
                         "question `{}`: choice {} needs a key (1-64) and a name (1-200)",
                         d.code,
@@ -227,7 +231,7 @@ pub fn check_definitions(defs: &[AttributeDef]) -> Result<(), FieldError> {
             }
             if d.values[..j].iter().any(|(k, _)| k == key) {
                 return Err(err(
-                    "duplicate_question",
+                    ErrorCode::DuplicateQuestion,
                     format!("question `{}`: choice `{key}` is given twice", d.code),
                 ));
             }
@@ -246,7 +250,7 @@ pub fn check_replacement(old: &[AttributeDef], new: &[AttributeDef]) -> Result<(
             if before.datatype != q.datatype {
                 return Err(FieldError::new(
                     "questions",
-                    "question_type_changed",
+                    ErrorCode::QuestionTypeChanged,
                     format!(
                         "question `{}` was {} and answers are stored under it: give a {} question a new code",
                         q.code, before.datatype, q.datatype
@@ -256,14 +260,6 @@ pub fn check_replacement(old: &[AttributeDef], new: &[AttributeDef]) -> Result<(
         }
     }
     Ok(())
-}
-
-fn code_static(code: &str) -> &'static str {
-    match code {
-        "unknown_attribute" => "unknown_attribute",
-        "missing_attribute" => "missing_attribute",
-        _ => "invalid_attribute",
-    }
 }
 
 #[cfg(test)]

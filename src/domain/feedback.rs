@@ -3,6 +3,8 @@
 //! difficulties for 1–3 stars, the good points for 4–5), then an optional
 //! detail of at most 200 characters. Nothing identifies who answered.
 
+use crate::domain::codes::ErrorCode;
+
 use super::validate::{self, FieldError};
 
 /// The citizen pages that carry the component, as route templates: a report's
@@ -83,7 +85,7 @@ pub fn validate(
     if known.is_none() {
         errors.push(FieldError::new(
             "page",
-            "unknown_page",
+            ErrorCode::UnknownPage,
             format!("page is one of {}", PAGES.join(", ")),
         ));
     }
@@ -91,7 +93,7 @@ pub fn validate(
     if !stars_ok {
         errors.push(FieldError::new(
             "rating",
-            "invalid_rating",
+            ErrorCode::InvalidRating,
             "rating is 1 to 5 stars",
         ));
     }
@@ -99,7 +101,7 @@ pub fn validate(
         if stars_ok && !a.fits(rating) {
             errors.push(FieldError::new(
                 "answer",
-                "answer_does_not_fit",
+                ErrorCode::AnswerDoesNotFit,
                 format!(
                     "`{}` is not among the answers offered for {rating} stars",
                     a.as_str()
@@ -179,7 +181,7 @@ mod tests {
             Some(&long),
         )
         .unwrap_err();
-        let codes: Vec<_> = errs.iter().map(|e| (e.field, e.code)).collect();
+        let codes: Vec<_> = errs.iter().map(|e| (e.field, e.code.as_str())).collect();
         assert_eq!(
             codes,
             [
@@ -189,7 +191,7 @@ mod tests {
             ]
         );
         let errs = validate("/", 2, Some(Answer::Complete), Some("a\u{0}b")).unwrap_err();
-        let codes: Vec<_> = errs.iter().map(|e| (e.field, e.code)).collect();
+        let codes: Vec<_> = errs.iter().map(|e| (e.field, e.code.as_str())).collect();
         assert_eq!(
             codes,
             [

@@ -1,6 +1,8 @@
 //! The report: its workflow (state machine), its vocabulary (channels, contact
 //! preferences, languages, timeline event kinds) and the validation of a new one.
 
+use crate::domain::codes::ErrorCode;
+
 use chrono::{DateTime, Duration, Utc};
 
 use super::validate::{self, FieldError};
@@ -364,7 +366,7 @@ pub fn validate_new_report(
             l.parse().map_err(|_| {
                 FieldError::new(
                     "language",
-                    "invalid_language",
+                    ErrorCode::InvalidLanguage,
                     "language must be `it` or `en`",
                 )
             }),
@@ -379,7 +381,7 @@ pub fn validate_new_report(
                 &mut errors,
                 Err(FieldError::new(
                     "reporter.contact",
-                    "invalid_contact",
+                    ErrorCode::InvalidContact,
                     "contact must be `email`, `phone` or `none`",
                 )),
             ),
@@ -388,7 +390,7 @@ pub fn validate_new_report(
                     &mut errors,
                     Err(FieldError::new(
                         "reporter.email",
-                        "required",
+                        ErrorCode::Required,
                         "an email address is needed to be kept informed by email",
                     )),
                 )
@@ -398,7 +400,7 @@ pub fn validate_new_report(
                     &mut errors,
                     Err(FieldError::new(
                         "reporter.phone",
-                        "required",
+                        ErrorCode::Required,
                         "a phone number is needed to be called back",
                     )),
                 )
@@ -414,7 +416,7 @@ pub fn validate_new_report(
             &mut errors,
             Err(FieldError::new(
                 "channel",
-                "required",
+                ErrorCode::Required,
                 "channel is required for reports entered on behalf of a citizen",
             )),
         ),
@@ -424,7 +426,7 @@ pub fn validate_new_report(
                 &mut errors,
                 Err(FieldError::new(
                     "channel",
-                    "invalid_channel",
+                    ErrorCode::InvalidChannel,
                     "channel must be `counter`, `phone` or `email`",
                 )),
             ),
@@ -433,7 +435,7 @@ pub fn validate_new_report(
             &mut errors,
             Err(FieldError::new(
                 "channel",
-                "staff_only",
+                ErrorCode::StaffOnly,
                 "only staff entering a report on behalf of a citizen may set channel",
             )),
         ),
@@ -444,7 +446,7 @@ pub fn validate_new_report(
             &mut errors,
             Err(FieldError::new(
                 "received_at",
-                "in_future",
+                ErrorCode::InFuture,
                 "received_at cannot be in the future",
             )),
         ),
@@ -452,7 +454,7 @@ pub fn validate_new_report(
             &mut errors,
             Err(FieldError::new(
                 "received_at",
-                "too_old",
+                ErrorCode::TooOld,
                 format!("received_at can be at most {RECEIVED_AT_MAX_AGE_DAYS} days in the past"),
             )),
         ),
@@ -461,7 +463,7 @@ pub fn validate_new_report(
             &mut errors,
             Err(FieldError::new(
                 "received_at",
-                "staff_only",
+                ErrorCode::StaffOnly,
                 "only staff entering a report on behalf of a citizen may set received_at",
             )),
         ),

@@ -2,6 +2,8 @@
 //! change ("Abbiamo preso in carico la segnalazione: la squadra interverrà
 //! entro …"). Staff pick one and edit it before sending.
 
+use crate::domain::codes::ErrorCode;
+
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -31,7 +33,7 @@ pub fn validate(templates: Vec<MessageTemplate>) -> Result<Vec<MessageTemplate>,
     if templates.len() > MAX_TEMPLATES {
         return Err(FieldError::new(
             "message_templates",
-            "too_many",
+            ErrorCode::TooMany,
             format!("at most {MAX_TEMPLATES} templates per category"),
         ));
     }
@@ -41,7 +43,7 @@ pub fn validate(templates: Vec<MessageTemplate>) -> Result<Vec<MessageTemplate>,
             if matches!(t.status, Status::New | Status::Closed) {
                 return Err(FieldError::new(
                     "message_templates",
-                    "invalid_status",
+                    ErrorCode::InvalidStatus,
                     format!("no message goes with `{}`", t.status.as_str()),
                 ));
             }

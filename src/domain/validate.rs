@@ -1,16 +1,18 @@
 //! Validation and normalisation of what citizens type: emails, Italian phone
 //! numbers, free text. Pure functions; errors name the field and a stable code.
 
+use crate::domain::codes::ErrorCode;
+
 /// A rejected input field.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldError {
     pub field: &'static str,
-    pub code: &'static str,
+    pub code: ErrorCode,
     pub message: String,
 }
 
 impl FieldError {
-    pub fn new(field: &'static str, code: &'static str, message: impl Into<String>) -> Self {
+    pub fn new(field: &'static str, code: ErrorCode, message: impl Into<String>) -> Self {
         Self {
             field,
             code,
@@ -57,7 +59,7 @@ pub const PHONE_PATTERN: &str = r"^(\+39 ?)?(3[0-9]{2} ?[0-9]{6,7}|0[1-9][0-9]{4
 pub fn invalid_characters(field: &'static str) -> FieldError {
     FieldError::new(
         field,
-        "invalid_characters",
+        ErrorCode::InvalidCharacters,
         format!("{field} contains characters that are not allowed (control characters, U+FFFE or U+FFFF)"),
     )
 }
@@ -79,7 +81,7 @@ pub fn optional_text(
     if v.chars().count() > max_chars {
         return Err(FieldError::new(
             field,
-            "too_long",
+            ErrorCode::TooLong,
             format!("{field} must be at most {max_chars} characters"),
         ));
     }
@@ -93,7 +95,7 @@ pub fn required_text(
     max_chars: usize,
 ) -> Result<String, FieldError> {
     optional_text(field, value, max_chars)?
-        .ok_or_else(|| FieldError::new(field, "required", format!("{field} is required")))
+        .ok_or_else(|| FieldError::new(field, ErrorCode::Required, format!("{field} is required")))
 }
 
 /// An e-mail address that passed the checks of [`Email::parse`].
@@ -140,7 +142,13 @@ impl Phone {
 /// A plausible email address, lower-cased domain. Deliberately simple: one `@`,
 /// a non-empty local part, a dotted domain of letters, digits and hyphens.
 fn email(value: &str) -> Result<String, FieldError> {
-    let err = || FieldError::new("email", "invalid_email", "not a valid email address");
+    let err = || {
+        FieldError::new(
+            "email",
+            ErrorCode::InvalidEmail,
+            "not a valid email address",
+        )
+    };
     let v = value.trim();
     if v.len() > 254 || v.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err(err());
@@ -184,7 +192,7 @@ fn phone(value: &str) -> Result<String, FieldError> {
     let err = || {
         FieldError::new(
             "phone",
-            "invalid_phone",
+            ErrorCode::InvalidPhone,
             "not a valid phone number (e.g. 050 910111, 333 1234567, +39 333 1234567)",
         )
     };
@@ -231,14 +239,14 @@ pub fn coordinates(lat: f64, lon: f64) -> Result<(f64, f64), FieldError> {
     if !lat.is_finite() || !(-90.0..=90.0).contains(&lat) {
         return Err(FieldError::new(
             "lat",
-            "invalid_coordinates",
+            ErrorCode::InvalidCoordinates,
             "lat must be a number between -90 and 90",
         ));
     }
     if !lon.is_finite() || !(-180.0..=180.0).contains(&lon) {
         return Err(FieldError::new(
             "lon",
-            "invalid_coordinates",
+            ErrorCode::InvalidCoordinates,
             "lon must be a number between -180 and 180",
         ));
     }

@@ -18,7 +18,7 @@ use crate::domain::attributes::AttributeDef;
 use crate::domain::permissions::Action;
 use crate::domain::publication::Policy;
 use crate::domain::validate;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ErrorCode};
 use crate::store::catalog::{self, ZoneRow};
 use crate::store::{municipalities, reports, DbConn};
 
@@ -537,7 +537,7 @@ pub async fn preview(
             let located = crate::app::reports::locate(&territory.territory, c, q.lat, q.lon)?;
             if located.id != m {
                 return Err(AppError::unprocessable(
-                    "outside_your_comune",
+                    ErrorCode::OutsideYourComune,
                     format!("the point is in {}, not in your comune", located.name),
                 ));
             }
@@ -545,7 +545,7 @@ pub async fn preview(
                 .ok_or_else(|| AppError::internal("the caller's comune went away"))?;
             let category = catalog::category_by_code(c, &m, &q.category)?.ok_or_else(|| {
                 AppError::not_found(
-                    "category_not_found",
+                    ErrorCode::CategoryNotFound,
                     format!("no category `{}` here", q.category),
                 )
             })?;

@@ -17,7 +17,7 @@ use super::AppState;
 use crate::app::reports::{find_by_code, require_token, token_matches};
 use crate::domain::permissions::{Action, Scope};
 use crate::domain::publication::PhotoPublication;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ErrorCode};
 use crate::media::{self, MediaError};
 use crate::store::{attachments, naive, reports};
 
@@ -85,7 +85,7 @@ pub async fn upload(
     let uploaded_by: String = match (&staff.0, token) {
         (Some(staff), _) => {
             let scope = Scope::report(&report.municipality_id, report.office_id.as_deref());
-            staff.require(Action::AddNote, scope, "report_not_found")?;
+            staff.require(Action::AddNote, scope, ErrorCode::ReportNotFound)?;
             staff.actor.user_id.clone()
         }
         (None, Some(token)) => {
@@ -94,7 +94,7 @@ pub async fn upload(
         }
         (None, None) => {
             return Err(AppError::Forbidden {
-                code: "token_required",
+                code: ErrorCode::TokenRequired,
                 message: "attaching files needs the report's tracking token".into(),
             })
         }
@@ -144,7 +144,7 @@ pub async fn upload(
     )
     .await
     .map_err(|_| AppError::TimedOut {
-        code: "upload_too_slow",
+        code: ErrorCode::UploadTooSlow,
         message: format!(
             "the file did not arrive within {} seconds: retry on a faster connection",
             UPLOAD_DEADLINE.as_secs()
@@ -190,11 +190,11 @@ pub fn multipart_error(e: actix_multipart::MultipartError) -> AppError {
     match e {
         actix_multipart::MultipartError::Payload(actix_web::error::PayloadError::Overflow) => {
             AppError::PayloadTooLarge {
-                code: "file_too_large",
+                code: ErrorCode::FileTooLarge,
                 message: "a file can be at most 10 MB".into(),
             }
         }
-        e => AppError::bad_request("malformed_multipart", e.to_string()),
+        e => AppError::bad_request(ErrorCode::MalformedMultipart, e.to_string()),
     }
 }
 
@@ -207,7 +207,7 @@ fn check_room(kind: media::Kind, count: i64) -> AppResult<()> {
     let max = media::max_per_report(kind);
     if count >= max {
         return Err(AppError::unprocessable(
-            "attachment_limit_reached",
+            ErrorCode::AttachmentLimitReached,
             format!("a report can have at most {max} {}s", kind.as_str()),
         ));
     }
@@ -232,13 +232,13 @@ where
         let name = field.name().unwrap_or_default().to_string();
         if name != "file" {
             return Err(AppError::bad_request(
-                "unexpected_field",
+                ErrorCode::UnexpectedField,
                 "unexpected part: send one part named `file`",
             ));
         }
         if file.is_some() {
             return Err(AppError::bad_request(
-                "too_many_files",
+                ErrorCode::TooManyFiles,
                 "send one file per request",
             ));
         }
@@ -258,7 +258,7 @@ where
             let chunk = chunk.map_err(multipart_error)?;
             if bytes.len() + chunk.len() > media::MAX_FILE_BYTES {
                 return Err(AppError::PayloadTooLarge {
-                    code: "file_too_large",
+                    code: ErrorCode::FileTooLarge,
                     message: "a file can be at most 10 MB".into(),
                 });
             }
@@ -279,7 +279,10 @@ where
         file = Some((bytes, filename));
     }
     file.ok_or_else(|| {
-        AppError::bad_request("file_required", "send the file in a part named `file`")
+        AppError::bad_request(
+            ErrorCode::FileRequired,
+            "send the file in a part named `file`",
+        )
     })
 }
 
@@ -287,17 +290,21 @@ fn media_error(e: MediaError) -> AppError {
     match e {
         MediaError::Unsupported => unsupported(),
         MediaError::Animated => AppError::UnsupportedMediaType {
-            code: "animated_image",
+            code: ErrorCode::AnimatedImage,
             message: e.to_string(),
         },
-        MediaError::TooLarge { .. } => AppError::unprocessable("image_too_large", e.to_string()),
-        MediaError::Corrupt(_) => AppError::unprocessable("unreadable_image", e.to_string()),
+        MediaError::TooLarge { .. } => {
+            AppError::unprocessable(ErrorCode::ImageTooLarge, e.to_string())
+        }
+        MediaError::Corrupt(_) => {
+            AppError::unprocessable(ErrorCode::UnreadableImage, e.to_string())
+        }
     }
 }
 
 fn unsupported() -> AppError {
     AppError::UnsupportedMediaType {
-        code: "unsupported_file_type",
+        code: ErrorCode::UnsupportedFileType,
         message: MediaError::Unsupported.to_string(),
     }
 }
@@ -323,7 +330,7 @@ pub async fn download(
 ) -> AppResult<HttpResponse> {
     let id = id.into_inner();
     let token = token_from(&req, &q);
-    let not_found = || AppError::not_found("attachment_not_found", "no such attachment");
+    let not_found = || AppError::not_found(ErrorCode::AttachmentNotFound, "no such attachment");
     let (row, report) = state
         .read(move |conn| {
             let row = attachments::find(conn, &id)?.ok_or_else(not_found)?;
@@ -337,10 +344,10 @@ pub async fn download(
     let citizen = token.as_deref().is_some_and(|t| token_matches(&report, t));
     let scope = Scope::report(&report.municipality_id, report.office_id.as_deref());
     let staff_may = |action| {
-        staff
-            .0
-            .as_ref()
-            .is_some_and(|s| s.require(action, scope, "attachment_not_found").is_ok())
+        staff.0.as_ref().is_some_and(|s| {
+            s.require(action, scope, ErrorCode::AttachmentNotFound)
+                .is_ok()
+        })
     };
     // A photo is public once staff published it and the report is public;
     // before, only the citizen and staff who may see the report get it.

@@ -12,7 +12,7 @@ use super::auth::Staff;
 use super::AppState;
 use crate::app::admin::keys;
 use crate::domain::permissions::Action;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ErrorCode};
 use crate::store::audit::{self, AuditRow};
 use crate::store::{api_keys, catalog, utc};
 
@@ -81,7 +81,12 @@ pub async fn list(
         staff.require_here(Action::Supervise)?;
     }
     let limit = super::dto::page_limit(q.limit, 50, 200)?;
-    let bad = || AppError::bad_request("invalid_cursor", "the cursor is not one this API returned");
+    let bad = || {
+        AppError::bad_request(
+            ErrorCode::InvalidCursor,
+            "the cursor is not one this API returned",
+        )
+    };
     let after = match q.cursor.as_deref().filter(|c| !c.is_empty()) {
         None => None,
         Some(c) => {

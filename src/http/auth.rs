@@ -14,7 +14,7 @@ use super::AppState;
 use crate::auth::{dummy_hash, verify_password};
 use crate::domain::permissions::{Action, Role, Scope, StaffActor};
 use crate::domain::report::{Actor, ActorKind};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ErrorCode};
 use crate::store::users::{self, User};
 use crate::store::{api_keys, naive, rate_limits};
 
@@ -92,7 +92,7 @@ impl Staff {
         self.require(
             action,
             Scope::municipality(&self.actor.municipality_id),
-            "not_found",
+            ErrorCode::NotFound,
         )
     }
 
@@ -101,13 +101,13 @@ impl Staff {
         &self,
         action: Action,
         scope: Scope<'_>,
-        not_found_code: &'static str,
+        not_found_code: ErrorCode,
     ) -> AppResult<()> {
         crate::app::permit(&self.actor, action, scope, not_found_code)
     }
 }
 
-fn unauthorized(code: &'static str, message: &str) -> AppError {
+fn unauthorized(code: ErrorCode, message: &str) -> AppError {
     AppError::Unauthorized {
         code,
         message: message.to_string(),
@@ -125,7 +125,12 @@ fn bearer(req: &HttpRequest) -> Option<Result<String, AppError>> {
                     .or_else(|| h.strip_prefix("bearer "))
             })
             .map(|t| t.trim().to_string())
-            .ok_or_else(|| unauthorized("invalid_token", "use `Authorization: Bearer <token>`")),
+            .ok_or_else(|| {
+                unauthorized(
+                    ErrorCode::InvalidToken,
+                    "use `Authorization: Bearer <token>`",
+                )
+            }),
     )
 }
 
@@ -133,7 +138,7 @@ async fn authenticate(state: web::Data<AppState>, token: String) -> AppResult<St
     let claims = state
         .keys
         .verify(&token)
-        .ok_or_else(|| unauthorized("invalid_token", "the token is invalid or expired"))?;
+        .ok_or_else(|| unauthorized(ErrorCode::InvalidToken, "the token is invalid or expired"))?;
     let user = state
         .read(move |c| users::by_id(c, &claims.sub).map(|u| u.map(|u| (u, claims.ver))))
         .await?
@@ -141,7 +146,7 @@ async fn authenticate(state: web::Data<AppState>, token: String) -> AppResult<St
         .map(|(u, _)| u)
         .ok_or_else(|| {
             unauthorized(
-                "invalid_token",
+                ErrorCode::InvalidToken,
                 "the token is no longer valid: sign in again",
             )
         })?;
@@ -157,7 +162,12 @@ async fn authenticate_key(state: web::Data<AppState>, key: String) -> AppResult<
     let row = state
         .read(move |c| api_keys::find_active(c, &key))
         .await?
-        .ok_or_else(|| unauthorized("invalid_api_key", "the API key is unknown or revoked"))?;
+        .ok_or_else(|| {
+            unauthorized(
+                ErrorCode::InvalidApiKey,
+                "the API key is unknown or revoked",
+            )
+        })?;
     let actor = StaffActor {
         user_id: row.id.clone(),
         role: Role::Office,
@@ -198,7 +208,7 @@ impl FromRequest for Staff {
                 return Ok(authenticate_key(state, key).await?);
             }
             let token = token.ok_or_else(|| {
-                unauthorized("unauthorized", "sign in: this needs a staff token")
+                unauthorized(ErrorCode::Unauthorized, "sign in: this needs a staff token")
             })??;
             Ok(authenticate(state, token).await?)
         })
@@ -337,14 +347,14 @@ fn admit(
 fn over_limits(address: rate_limits::Hit, pair: Option<rate_limits::Hit>) -> Option<AppError> {
     if address.count > ADDRESS_ATTEMPTS {
         return Some(AppError::RateLimited {
-            code: "too_many_attempts",
+            code: ErrorCode::TooManyAttempts,
             message: "too many failed sign-ins from this address".into(),
             retry_after: address.resets_in,
         });
     }
     let pair = pair?;
     (pair.count > PAIR_ATTEMPTS).then(|| AppError::RateLimited {
-        code: "account_locked",
+        code: ErrorCode::AccountLocked,
         message: "too many failed sign-ins to this account from this address: \
                   retry later, or from another network"
             .into(),
@@ -412,7 +422,7 @@ pub async fn login(
     let delay = match admission {
         Admission::Verify(delay) => delay,
         Admission::Refused(e) => {
-            tracing::warn!(auth.username = ?username, client.address = %address, error.code = e.code(), "login refused");
+            tracing::warn!(auth.username = ?username, client.address = %address, error.code = e.code().as_str(), "login refused");
             return Err(e);
         }
     };
@@ -469,7 +479,7 @@ pub async fn login(
                 .count;
             tracing::warn!(auth.username = ?username, client.address = %address, auth.account_failures = failures, "login failed");
             Err(unauthorized(
-                "invalid_credentials",
+                ErrorCode::InvalidCredentials,
                 "wrong username or password",
             ))
         }
@@ -488,7 +498,7 @@ pub async fn me(staff: Staff) -> AppResult<HttpResponse> {
     match &staff.user {
         Some(user) => Ok(HttpResponse::Ok().json(staff_view(user)?)),
         None => Err(AppError::not_found(
-            "not_a_user",
+            ErrorCode::NotAUser,
             "an API key is not a user",
         )),
     }

@@ -18,7 +18,7 @@ use crate::domain::holidays::national_holidays;
 use crate::domain::permissions::Action;
 use crate::domain::publication::Policy;
 use crate::domain::validate::{self, Email, Phone};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ErrorCode};
 use crate::store::municipalities::{self, CalendarSettings};
 use crate::store::{moderation, naive};
 
@@ -140,7 +140,8 @@ fn nonempty(v: &str) -> Option<&str> {
 
 /// Validates an update against the current settings; pure.
 fn merged(current: CalendarSettings, u: CalendarUpdate) -> AppResult<CalendarSettings> {
-    let invalid = |field: &'static str, e: String| AppError::field(field, "invalid_calendar", e);
+    let invalid =
+        |field: &'static str, e: String| AppError::field(field, ErrorCode::InvalidCalendar, e);
     let mut s = current;
     if let Some(tz) = u.timezone {
         tz.parse::<chrono_tz::Tz>()
@@ -326,7 +327,7 @@ pub async fn remove_holiday(
 ) -> AppResult<HttpResponse> {
     staff.require_here(Action::Administer)?;
     let date = NaiveDate::parse_from_str(&date, "%Y-%m-%d")
-        .map_err(|_| AppError::not_found("holiday_not_found", "no such date"))?;
+        .map_err(|_| AppError::not_found(ErrorCode::HolidayNotFound, "no such date"))?;
     let who = staff.admin();
     let every_year = query.every_year;
     state

@@ -10,7 +10,7 @@ use super::auth::Staff;
 use super::AppState;
 use crate::domain::permissions::{Action, Scope};
 use crate::domain::validate;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ErrorCode};
 use crate::store::callbacks::{self, CallbackRow};
 use crate::store::{naive, reports, utc};
 
@@ -99,7 +99,7 @@ pub async fn list(
     let wanted = q.state.clone().unwrap_or_else(|| "open".into());
     if !["open", "done", "unreachable"].contains(&wanted.as_str()) {
         return Err(AppError::bad_request(
-            "invalid_state",
+            ErrorCode::InvalidState,
             "state is open, done or unreachable",
         ));
     }
@@ -155,12 +155,13 @@ pub async fn attempt(
     let now = Utc::now();
     let v = state
         .write(move |c| {
-            let cb = callbacks::find(c, &id)?
-                .ok_or_else(|| AppError::not_found("callback_not_found", "no such callback"))?;
+            let cb = callbacks::find(c, &id)?.ok_or_else(|| {
+                AppError::not_found(ErrorCode::CallbackNotFound, "no such callback")
+            })?;
             staff.require(
                 Action::WorkCallbacks,
                 Scope::report(&cb.municipality_id, None),
-                "callback_not_found",
+                ErrorCode::CallbackNotFound,
             )?;
             let updated = callbacks::record_attempt(
                 c,

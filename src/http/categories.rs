@@ -7,7 +7,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::AppState;
 use crate::app::reports::locate;
 use crate::domain::validate;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ErrorCode};
 use crate::store::{catalog, municipalities};
 
 #[derive(Deserialize, IntoParams)]
@@ -80,7 +80,7 @@ pub async fn list(
         }
         _ => {
             return Err(AppError::bad_request(
-                "invalid_query",
+                ErrorCode::InvalidQuery,
                 "give either `lat` and `lon`, or `municipality`",
             ))
         }
@@ -89,7 +89,7 @@ pub async fn list(
         .read_public(move |conn| {
             let m = municipalities::find(conn, &municipality_id)?.ok_or_else(|| {
                 AppError::not_found(
-                    "municipality_not_found",
+                    ErrorCode::MunicipalityNotFound,
                     format!("no municipality {municipality_id}"),
                 )
             })?;

@@ -11,6 +11,7 @@ use crate::domain::publication::{
     public_address, public_text, PhotoPublication, ReportPublication,
 };
 use crate::domain::report::{EventKind, Status};
+use crate::error::ErrorCode;
 use crate::store::attachments::AttachmentRow;
 use crate::store::catalog::{CategoryRow, OfficeRow};
 use crate::store::events::EventRow;
@@ -274,7 +275,7 @@ pub fn page_limit(value: Option<i64>, default: i64, max: i64) -> crate::error::A
     let limit = value.unwrap_or(default);
     if !(1..=max).contains(&limit) {
         return Err(crate::error::AppError::bad_request(
-            "invalid_limit",
+            ErrorCode::InvalidLimit,
             format!("limit must be between 1 and {max}"),
         ));
     }

@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 
 use super::AppState;
 use crate::domain::feedback::{self, Answer};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ErrorCode};
 use crate::store::{naive, page_feedback, rate_limits};
 
 /// Answers accepted per client address per hour (a whole school or office
@@ -66,7 +66,7 @@ pub async fn create(
                 Duration::hours(1),
                 PER_ADDRESS_PER_HOUR,
                 now,
-                "too_many_feedback_answers",
+                ErrorCode::TooManyFeedbackAnswers,
                 "too many answers from this address: please retry later",
             )?;
             page_feedback::insert(conn, &valid, now)

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ErrorCode};
 
 /// One gate: `size` holders at once, a bounded wait for the others.
 #[derive(Debug, Clone)]
@@ -18,12 +18,12 @@ pub struct Gate {
     permits: Arc<Semaphore>,
     size: usize,
     wait: Duration,
-    code: &'static str,
+    code: ErrorCode,
     message: &'static str,
 }
 
 impl Gate {
-    pub fn new(size: usize, wait: Duration, code: &'static str, message: &'static str) -> Self {
+    pub fn new(size: usize, wait: Duration, code: ErrorCode, message: &'static str) -> Self {
         let size = size.max(1);
         Self {
             permits: Arc::new(Semaphore::new(size)),
@@ -73,7 +73,7 @@ pub const UPLOAD_BUDGET_KIB: usize = 250 * 1024;
 pub struct PerKey {
     max: usize,
     held: Arc<std::sync::Mutex<std::collections::HashMap<String, usize>>>,
-    code: &'static str,
+    code: ErrorCode,
     message: &'static str,
 }
 
@@ -97,7 +97,7 @@ impl Drop for KeyPermit {
 }
 
 impl PerKey {
-    pub fn new(max: usize, code: &'static str, message: &'static str) -> Self {
+    pub fn new(max: usize, code: ErrorCode, message: &'static str) -> Self {
         Self {
             max: max.max(1),
             held: Arc::default(),
@@ -146,24 +146,24 @@ impl Gates {
             decode: Gate::new(
                 cores,
                 Duration::from_secs(5),
-                "busy_processing_files",
+                ErrorCode::BusyProcessingFiles,
                 "the server is processing other files: please retry in a few seconds",
             ),
             upload_kib: Gate::new(
                 UPLOAD_BUDGET_KIB,
                 Duration::from_secs(2),
-                "busy_receiving_files",
+                ErrorCode::BusyReceivingFiles,
                 "the server is receiving other files: please retry in a few seconds",
             ),
             password: Gate::new(
                 cores,
                 Duration::from_secs(5),
-                "busy_signing_in",
+                ErrorCode::BusySigningIn,
                 "too many sign-ins at once: please retry in a few seconds",
             ),
             uploads_per_client: PerKey::new(
                 2,
-                "too_many_uploads",
+                ErrorCode::TooManyUploads,
                 "two files from this address are already being received: wait for them",
             ),
         }
@@ -182,18 +182,23 @@ mod tests {
 
     #[actix_web::test]
     async fn a_full_gate_answers_busy_after_its_wait() {
-        let gate = Gate::new(1, Duration::from_millis(50), "busy", "busy");
+        let gate = Gate::new(
+            1,
+            Duration::from_millis(50),
+            ErrorCode::BusyProcessingFiles,
+            "busy",
+        );
         let first = gate.enter().await.unwrap();
         assert_eq!(gate.in_use(), 1);
         let err = gate.enter().await.unwrap_err();
-        assert_eq!(err.code(), "busy");
+        assert_eq!(err.code(), ErrorCode::BusyProcessingFiles);
         drop(first);
         assert!(gate.enter().await.is_ok());
     }
 
     #[test]
     fn per_key_places_are_given_back() {
-        let p = PerKey::new(2, "busy", "busy");
+        let p = PerKey::new(2, ErrorCode::BusyProcessingFiles, "busy");
         let a = p.enter("x").unwrap();
         let _b = p.enter("x").unwrap();
         assert!(p.enter("x").is_err());
@@ -204,7 +209,12 @@ mod tests {
 
     #[actix_web::test]
     async fn weights_share_a_budget() {
-        let gate = Gate::new(10, Duration::from_millis(50), "busy", "busy");
+        let gate = Gate::new(
+            10,
+            Duration::from_millis(50),
+            ErrorCode::BusyProcessingFiles,
+            "busy",
+        );
         let a = gate.enter_weighted(6).await.unwrap();
         assert!(gate.enter_weighted(6).await.is_err());
         let b = gate.enter_weighted(4).await.unwrap();

@@ -36,7 +36,7 @@ use actix_web::{web as aweb, App, HttpMessage, HttpRequest, HttpServer};
 use tracing_actix_web::TracingLogger;
 
 use crate::config::Config;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ErrorCode};
 use crate::store::municipalities::TerritoryCache;
 use crate::store::{DbConn, Store};
 
@@ -116,12 +116,12 @@ fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
     let app = match &err {
         JsonPayloadError::OverflowKnownLength { .. } | JsonPayloadError::Overflow { .. } => {
             AppError::PayloadTooLarge {
-                code: "payload_too_large",
+                code: ErrorCode::PayloadTooLarge,
                 message: format!("the request body is larger than {} KiB", JSON_LIMIT / 1024),
             }
         }
         JsonPayloadError::ContentType => AppError::UnsupportedMediaType {
-            code: "unsupported_media_type",
+            code: ErrorCode::UnsupportedMediaType,
             message: "send the body as application/json".into(),
         },
         // `"\ud800"` alone is well-formed JSON syntax for a character no text
@@ -134,30 +134,34 @@ fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
                 .any(|m| e.to_string().contains(m)) =>
         {
             AppError::Unprocessable {
-                code: "invalid_characters",
+                code: ErrorCode::InvalidCharacters,
                 message: "the body contains an unpaired surrogate (\\ud800-\\udfff), which no text may hold".into(),
                 details: None,
             }
         }
         JsonPayloadError::Deserialize(e) if e.is_data() => AppError::Unprocessable {
-            code: "invalid_body",
+            code: ErrorCode::InvalidBody,
             message: format!("the body does not match the expected shape: {e}"),
             details: None,
         },
         JsonPayloadError::Deserialize(e) => {
-            AppError::bad_request("malformed_json", format!("the body is not valid JSON: {e}"))
+            AppError::bad_request(ErrorCode::MalformedJson, format!("the body is not valid JSON: {e}"))
         }
-        other => AppError::bad_request("malformed_body", other.to_string()),
+        other => AppError::bad_request(ErrorCode::MalformedBody, other.to_string()),
     };
     app.into()
 }
 
 fn query_error(err: QueryPayloadError, _req: &HttpRequest) -> actix_web::Error {
-    AppError::bad_request("invalid_query", format!("invalid query string: {err}")).into()
+    AppError::bad_request(
+        ErrorCode::InvalidQuery,
+        format!("invalid query string: {err}"),
+    )
+    .into()
 }
 
 fn path_error(err: PathError, _req: &HttpRequest) -> actix_web::Error {
-    AppError::not_found("not_found", format!("no such resource: {err}")).into()
+    AppError::not_found(ErrorCode::NotFound, format!("no such resource: {err}")).into()
 }
 
 async fn not_found(
@@ -175,7 +179,7 @@ async fn not_found(
         });
     }
     Err(AppError::not_found(
-        "not_found",
+        ErrorCode::NotFound,
         format!("no route for {} {}", req.method(), req.path()),
     ))
 }

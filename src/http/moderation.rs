@@ -23,7 +23,7 @@ use crate::domain::publication::{
 };
 use crate::domain::report::{Status, DESCRIPTION_MAX, TITLE_MAX};
 use crate::domain::validate;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ErrorCode};
 use crate::store::moderation::{self, PublicText};
 use crate::store::queues::QueueScope;
 use crate::store::reports::ReportRow;
@@ -97,14 +97,14 @@ pub async fn moderate(
     let rewrites = text.title.is_some() || text.description.is_some();
     if b.report.is_none() && b.photos.is_empty() && !rewrites {
         return Err(AppError::unprocessable(
-            "nothing_to_change",
+            ErrorCode::NothingToChange,
             "say what to do: report, public_title, public_description or photos",
         ));
     }
     if (hides || rewrites) && reason.is_none() {
         return Err(AppError::field(
             "reason",
-            "required",
+            ErrorCode::Required,
             "say why: the reason is kept on the staff timeline",
         ));
     }
@@ -113,7 +113,7 @@ pub async fn moderate(
         .write(move |conn| {
             let report = find_for_update(conn, &code)?;
             let scope = Scope::report(&report.municipality_id, report.office_id.as_deref());
-            staff.require(Action::Moderate, scope, "report_not_found")?;
+            staff.require(Action::Moderate, scope, ErrorCode::ReportNotFound)?;
             let category =
                 catalog::categories_by_ids(conn, std::slice::from_ref(&report.category_id))?
                     .pop()
@@ -132,7 +132,7 @@ pub async fn moderate(
                 .transpose()
                 .map_err(|NeverPublished| {
                     AppError::conflict(
-                        "never_published",
+                        ErrorCode::NeverPublished,
                         format!(
                             "reports of the category {} are never published",
                             category.code
@@ -224,7 +224,7 @@ pub async fn queue(
         Role::Supervisor => QueueScope::Municipality(staff.actor.municipality_id.clone()),
         Role::Urp | Role::Admin | Role::Platform => {
             return Err(AppError::Forbidden {
-                code: "forbidden",
+                code: ErrorCode::Forbidden,
                 message: "moderation is for office staff and supervisors".into(),
             })
         }
@@ -233,7 +233,10 @@ pub async fn queue(
     let after = match q.cursor.as_deref().filter(|c| !c.is_empty()) {
         None => 0,
         Some(c) => c.parse::<i64>().map_err(|_| {
-            AppError::bad_request("invalid_cursor", "the cursor is not one this API returned")
+            AppError::bad_request(
+                ErrorCode::InvalidCursor,
+                "the cursor is not one this API returned",
+            )
         })?,
     };
     let municipality = staff.actor.municipality_id.clone();

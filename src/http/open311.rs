@@ -27,7 +27,7 @@ use crate::app::reports::{filing, Filing};
 use crate::domain::attributes;
 use crate::domain::publication::{public_address, public_text};
 use crate::domain::report::{validate_new_report, Actor, ActorKind, Filer, ReportDraft, Status};
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 use crate::store::{api_keys, attachments, catalog, events, municipalities, reports, utc, DbConn};
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -346,7 +346,7 @@ async fn service_definition(
         .read_public(move |c| {
             let cat = catalog::category_by_code(c, &m.id, &code)?
                 .filter(|c| c.active && c.public)
-                .ok_or_else(|| AppError::not_found("service_not_found", format!("no service {code}")))?;
+                .ok_or_else(|| AppError::not_found(ErrorCode::ServiceNotFound, format!("no service {code}")))?;
             let attrs = catalog::attributes_of(c, std::slice::from_ref(&cat.id))?;
             Ok(json!({
                 "service_code": cat.code,
@@ -716,14 +716,14 @@ async fn create_request(
             let place = crate::app::reports::locate(&st.territory, c, valid.lat, valid.lon)?;
             if place.id != municipality_id {
                 return Err(AppError::unprocessable(
-                    "outside_territory",
+                    ErrorCode::OutsideTerritory,
                     format!("the point is in {}, not in this jurisdiction", place.name),
                 ));
             }
             let category = catalog::category_by_code(c, &municipality_id, &valid.category)?
                 .ok_or_else(|| {
                     AppError::bad_request(
-                        "unknown_service",
+                        ErrorCode::UnknownService,
                         format!("service_code {} is not offered here", valid.category),
                     )
                 })?;

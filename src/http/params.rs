@@ -4,13 +4,13 @@
 use futures_util::StreamExt;
 
 use crate::domain::report::Status;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ErrorCode};
 use crate::store::spatial::Bbox;
 
 pub fn parse_bbox(s: &str) -> AppResult<Bbox> {
     let bad = || {
         AppError::bad_request(
-            "invalid_bbox",
+            ErrorCode::InvalidBbox,
             "bbox must be minLon,minLat,maxLon,maxLat in degrees, min < max",
         )
     };
@@ -54,7 +54,7 @@ pub fn parse_statuses(s: Option<&str>) -> AppResult<Vec<Status>> {
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| {
                 AppError::bad_request(
-                    "invalid_status",
+                    ErrorCode::InvalidStatus,
                     format!("{e}: statuses are {}", status_names()),
                 )
             }),

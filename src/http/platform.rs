@@ -16,7 +16,7 @@ use crate::auth::{hash_password, random_password};
 use crate::comuni::{self, NewComune};
 use crate::domain::permissions::{Action, Role};
 use crate::domain::validate;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ErrorCode};
 use crate::store::audit::{self, Change};
 use crate::store::users::{self, NewUser};
 use crate::store::{municipalities, naive};
@@ -93,7 +93,7 @@ pub async fn search(
     let query = q.into_inner().q;
     if !(2..=80).contains(&query.trim().chars().count()) {
         return Err(AppError::bad_request(
-            "invalid_query",
+            ErrorCode::InvalidQuery,
             "`q` has 2 to 80 characters",
         ));
     }
@@ -206,7 +206,7 @@ pub async fn add(
             let now = naive(Utc::now());
             if municipalities::find(c, &istat)?.is_some() {
                 return Err(AppError::conflict(
-                    "municipality_exists",
+                    ErrorCode::MunicipalityExists,
                     format!("{istat} is already served"),
                 ));
             }

@@ -14,7 +14,7 @@ use super::AppState;
 use crate::app::reports::{bundle, categories_of, find_by_code};
 use crate::domain::permissions::{Action, Role, Scope};
 use crate::domain::report::{EventKind, Status};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ErrorCode};
 use crate::store::events::{self, NewEvent};
 use crate::store::queues::{self, QueueFilter, QueueScope};
 use crate::store::reports::ReportRow;
@@ -71,7 +71,12 @@ fn parse_cursor(c: Option<&str>) -> AppResult<Option<(chrono::NaiveDateTime, i64
     let Some(c) = c.filter(|c| !c.is_empty()) else {
         return Ok(None);
     };
-    let bad = || AppError::bad_request("invalid_cursor", "the cursor is not one this API returned");
+    let bad = || {
+        AppError::bad_request(
+            ErrorCode::InvalidCursor,
+            "the cursor is not one this API returned",
+        )
+    };
     let (micros, id) = c.split_once('_').ok_or_else(bad)?;
     let micros: i64 = micros.parse().map_err(|_| bad())?;
     let id: i64 = id.parse().map_err(|_| bad())?;
@@ -161,7 +166,7 @@ pub async fn queue(
         }
         Role::Admin | Role::Platform => {
             return Err(AppError::Forbidden {
-                code: "forbidden",
+                code: ErrorCode::Forbidden,
                 message: "admins have no report queue".into(),
             })
         }
@@ -291,9 +296,9 @@ pub async fn detail(
         .write(move |conn| {
             let report = find_by_code(conn, &code)?;
             let scope = Scope::report(&report.municipality_id, report.office_id.as_deref());
-            staff.require(Action::ViewReport, scope, "report_not_found")?;
+            staff.require(Action::ViewReport, scope, ErrorCode::ReportNotFound)?;
             let personal = staff
-                .require(Action::ViewPersonalData, scope, "report_not_found")
+                .require(Action::ViewPersonalData, scope, ErrorCode::ReportNotFound)
                 .is_ok();
             let has_personal = report.reporter_name.is_some()
                 || report.reporter_email.is_some()

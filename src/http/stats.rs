@@ -12,7 +12,7 @@ use super::dto::OfficeRef;
 use super::AppState;
 use crate::domain::permissions::Action;
 use crate::domain::stats::{by_office, public_counts, ReportFacts};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ErrorCode};
 use crate::store::municipalities::{self, Chosen};
 use crate::store::reports::{self, StatRow};
 use crate::store::{catalog, naive, utc};
@@ -155,7 +155,7 @@ fn parse_bound(s: &str, tz: chrono_tz::Tz) -> AppResult<DateTime<Utc>> {
     // Far-off years would overflow date arithmetic: keep to a sane range.
     if !(1969..=9999).contains(&chrono::Datelike::year(&t)) {
         return Err(AppError::bad_request(
-            "invalid_date",
+            ErrorCode::InvalidDate,
             "dates must be between 1970 and 9999",
         ));
     }
@@ -168,14 +168,19 @@ fn parse_any_bound(s: &str, tz: chrono_tz::Tz) -> AppResult<DateTime<Utc>> {
     }
     let day = NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| {
         AppError::bad_request(
-            "invalid_date",
+            ErrorCode::InvalidDate,
             format!("`{s}` is neither YYYY-MM-DD nor RFC 3339"),
         )
     })?;
     tz.from_local_datetime(&day.and_time(NaiveTime::MIN))
         .earliest()
         .map(|t| t.with_timezone(&Utc))
-        .ok_or_else(|| AppError::bad_request("invalid_date", format!("`{s}` has no midnight here")))
+        .ok_or_else(|| {
+            AppError::bad_request(
+                ErrorCode::InvalidDate,
+                format!("`{s}` has no midnight here"),
+            )
+        })
 }
 
 fn hours(seconds: Option<i64>) -> Option<f64> {
@@ -210,7 +215,7 @@ pub async fn offices(
         Some("csv") => true,
         Some(other) => {
             return Err(AppError::bad_request(
-                "invalid_format",
+                ErrorCode::InvalidFormat,
                 format!("format `{other}`: use json or csv"),
             ))
         }
@@ -236,13 +241,13 @@ pub async fn offices(
         .unwrap_or(to - Duration::days(30));
     if from >= to {
         return Err(AppError::bad_request(
-            "invalid_period",
+            ErrorCode::InvalidPeriod,
             "`from` must come before `to`",
         ));
     }
     if to - from > Duration::days(MAX_DAYS) {
         return Err(AppError::bad_request(
-            "period_too_long",
+            ErrorCode::PeriodTooLong,
             format!("at most {MAX_DAYS} days per call"),
         ));
     }
@@ -404,19 +409,19 @@ pub async fn public(
                 Chosen::One(m) => m,
                 Chosen::NotServed(id) => {
                     return Err(AppError::not_found(
-                        "municipality_not_found",
+                        ErrorCode::MunicipalityNotFound,
                         format!("no municipality {id}"),
                     ))
                 }
                 Chosen::NoneServed => {
                     return Err(AppError::not_found(
-                        "municipality_not_found",
+                        ErrorCode::MunicipalityNotFound,
                         "no municipality is served yet",
                     ))
                 }
                 Chosen::Ambiguous => {
                     return Err(AppError::bad_request(
-                        "municipality_required",
+                        ErrorCode::MunicipalityRequired,
                         "several municipalities are served: pass municipality=<ISTAT code>",
                     ))
                 }

@@ -7,7 +7,7 @@ use rand::RngCore;
 
 use super::schema::api_keys;
 use super::{catalog, new_id, DbConn};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ErrorCode};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = api_keys)]
@@ -35,7 +35,7 @@ pub fn issue(
 ) -> AppResult<(String, String)> {
     super::municipalities::find(conn, municipality_id)?.ok_or_else(|| {
         AppError::not_found(
-            "municipality_not_found",
+            ErrorCode::MunicipalityNotFound,
             format!("no municipality {municipality_id}"),
         )
     })?;
@@ -44,7 +44,11 @@ pub fn issue(
         Some(code) => Some(
             catalog::office_by_code(conn, municipality_id, code)?
                 .ok_or_else(|| {
-                    AppError::field("office", "unknown_office", format!("no office `{code}`"))
+                    AppError::field(
+                        "office",
+                        ErrorCode::UnknownOffice,
+                        format!("no office `{code}`"),
+                    )
                 })?
                 .id,
         ),
@@ -88,7 +92,7 @@ pub fn revoke(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> AppResult<()> 
         Ok(())
     } else {
         Err(AppError::not_found(
-            "api_key_not_found",
+            ErrorCode::ApiKeyNotFound,
             "no active key with that id",
         ))
     }

@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 use super::schema::{attachments, reports};
 use super::{new_id, DbConn};
 use crate::domain::publication::{photo_on_upload, PhotoPublication};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ErrorCode};
 use crate::media::{self, Kind, Processed};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -121,7 +121,7 @@ pub fn add(
         let max = media::max_per_report(file.kind);
         if count >= max {
             return Err(AppError::unprocessable(
-                "attachment_limit_reached",
+                ErrorCode::AttachmentLimitReached,
                 format!("a report can have at most {max} {}s", row.kind),
             ));
         }

@@ -9,7 +9,7 @@ use super::events::{self, NewEvent};
 use super::schema::{callback_attempts, callbacks};
 use super::{new_id, DbConn};
 use crate::domain::report::{Actor, EventKind};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ErrorCode};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = callbacks)]
@@ -126,14 +126,14 @@ pub fn record_attempt(
 ) -> AppResult<CallbackRow> {
     if callback.state != "open" {
         return Err(AppError::conflict(
-            "callback_closed",
+            ErrorCode::CallbackClosed,
             "this callback is already closed",
         ));
     }
     if !OUTCOMES.contains(&outcome) {
         return Err(AppError::field(
             "outcome",
-            "invalid_outcome",
+            ErrorCode::InvalidOutcome,
             "outcome is reached, no_answer or wrong_number",
         ));
     }
@@ -170,7 +170,7 @@ pub fn record_attempt(
     .execute(conn)?;
     if changed != 1 {
         return Err(AppError::conflict(
-            "callback_closed",
+            ErrorCode::CallbackClosed,
             "this callback changed meanwhile",
         ));
     }

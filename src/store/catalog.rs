@@ -9,7 +9,7 @@ use super::{new_id, DbConn};
 use crate::domain::publication::Policy;
 use crate::domain::routing::{CategoryRoute, Zone};
 use crate::domain::territory;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ErrorCode};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = offices)]
@@ -50,7 +50,7 @@ fn check_code(code: &str) -> AppResult<()> {
     } else {
         Err(AppError::field(
             "code",
-            "invalid_code",
+            ErrorCode::InvalidCode,
             "codes are 1-64 lower-case letters, digits, `-` or `_`",
         ))
     }
@@ -61,13 +61,13 @@ pub fn insert_office(conn: &mut DbConn, o: &NewOffice, now: NaiveDateTime) -> Ap
     if !OFFICE_KINDS.contains(&o.kind.as_str()) {
         return Err(AppError::field(
             "kind",
-            "invalid_kind",
+            ErrorCode::InvalidKind,
             "office kind must be `internal` or `company`",
         ));
     }
     if office_by_code(conn, &o.municipality_id, &o.code)?.is_some() {
         return Err(AppError::conflict(
-            "office_exists",
+            ErrorCode::OfficeExists,
             format!("office `{}` already exists", o.code),
         ));
     }
@@ -198,7 +198,7 @@ pub fn insert_category(
     check_code(&c.code)?;
     if category_by_code(conn, &c.municipality_id, &c.code)?.is_some() {
         return Err(AppError::conflict(
-            "category_exists",
+            ErrorCode::CategoryExists,
             format!("category `{}` already exists", c.code),
         ));
     }
@@ -208,14 +208,14 @@ pub fn insert_category(
             let parent = category_by_code(conn, &c.municipality_id, code)?.ok_or_else(|| {
                 AppError::field(
                     "parent",
-                    "unknown_category",
+                    ErrorCode::UnknownCategory,
                     format!("no category `{code}`"),
                 )
             })?;
             if parent.parent_id.is_some() {
                 return Err(AppError::field(
                     "parent",
-                    "too_deep",
+                    ErrorCode::TooDeep,
                     "categories have two levels: the parent must be top-level",
                 ));
             }
@@ -228,7 +228,11 @@ pub fn insert_category(
             office_by_code(conn, &c.municipality_id, code)?
                 .filter(|o| o.active)
                 .ok_or_else(|| {
-                    AppError::field("office", "unknown_office", format!("no office `{code}`"))
+                    AppError::field(
+                        "office",
+                        ErrorCode::UnknownOffice,
+                        format!("no office `{code}`"),
+                    )
                 })?
                 .id,
         ),
@@ -370,11 +374,11 @@ pub struct NewZone {
 
 pub fn insert_zone(conn: &mut DbConn, z: &NewZone, now: NaiveDateTime) -> AppResult<String> {
     territory::parse_geometry(&z.geometry)
-        .map_err(|e| AppError::unprocessable("invalid_geometry", e.to_string()))?;
+        .map_err(|e| AppError::unprocessable(ErrorCode::InvalidGeometry, e.to_string()))?;
     let office = office_by_code(conn, &z.municipality_id, &z.office_code)?.ok_or_else(|| {
         AppError::field(
             "office",
-            "unknown_office",
+            ErrorCode::UnknownOffice,
             format!("no office `{}`", z.office_code),
         )
     })?;
@@ -385,7 +389,7 @@ pub fn insert_zone(conn: &mut DbConn, z: &NewZone, now: NaiveDateTime) -> AppRes
                 .ok_or_else(|| {
                     AppError::field(
                         "category",
-                        "unknown_category",
+                        ErrorCode::UnknownCategory,
                         format!("no category `{code}`"),
                     )
                 })?
@@ -473,14 +477,14 @@ fn check_targets(sla_hours: Option<i32>, target_days: Option<i32>) -> AppResult<
     if sla_hours.is_some_and(|h| !(1..=720).contains(&h)) {
         return Err(AppError::field(
             "take_in_sla_hours",
-            "out_of_range",
+            ErrorCode::OutOfRange,
             "the take-in SLA is 1 to 720 working hours",
         ));
     }
     if target_days.is_some_and(|d| !(1..=3650).contains(&d)) {
         return Err(AppError::field(
             "resolution_target_days",
-            "out_of_range",
+            ErrorCode::OutOfRange,
             "the resolution target is 1 to 3650 days",
         ));
     }
@@ -554,7 +558,7 @@ pub fn set_webhook(
         if !(url.starts_with("https://") || url.starts_with("http://")) || secret.len() < 16 {
             return Err(AppError::field(
                 "webhook_url",
-                "invalid_webhook",
+                ErrorCode::InvalidWebhook,
                 "an http(s) URL and a secret of at least 16 characters",
             ));
         }
@@ -618,7 +622,7 @@ pub fn add_attribute(
     if !crate::domain::attributes::DATATYPES.contains(&def.datatype.as_str()) {
         return Err(AppError::field(
             "datatype",
-            "invalid_datatype",
+            ErrorCode::InvalidDatatype,
             "unknown attribute datatype",
         ));
     }
@@ -685,7 +689,7 @@ pub fn update_office(conn: &mut DbConn, id: &str, c: &OfficeChanges) -> AppResul
         if !OFFICE_KINDS.contains(&kind.as_str()) {
             return Err(AppError::field(
                 "kind",
-                "invalid_kind",
+                ErrorCode::InvalidKind,
                 "office kind must be `internal` or `company`",
             ));
         }

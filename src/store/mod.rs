@@ -60,7 +60,7 @@ use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnectio
 use diesel::{Connection, PgConnection, SqliteConnection};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ErrorCode};
 
 /// A connection to either backend.
 #[derive(diesel::MultiConnection)]
@@ -459,7 +459,10 @@ impl Store {
         match &mut *conn {
             DbConn::Sqlite(c) => {
                 let target = path.to_str().ok_or_else(|| {
-                    AppError::bad_request("invalid_path", "the backup path is not valid UTF-8")
+                    AppError::bad_request(
+                        ErrorCode::InvalidPath,
+                        "the backup path is not valid UTF-8",
+                    )
                 })?;
                 diesel::sql_query("VACUUM INTO ?")
                     .bind::<diesel::sql_types::Text, _>(target)
@@ -467,7 +470,7 @@ impl Store {
                 Ok(())
             }
             DbConn::Pg(_) => Err(AppError::unprocessable(
-                "backup_unsupported",
+                ErrorCode::BackupUnsupported,
                 "on PostgreSQL take backups with pg_dump or continuous archiving (see the README)",
             )),
         }

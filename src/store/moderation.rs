@@ -12,7 +12,7 @@ use super::schema::{attachments, categories, reports as reports_t};
 use super::DbConn;
 use crate::domain::publication::{event_for, PhotoPublication, Policy, ReportPublication};
 use crate::domain::report::{Actor, EventKind};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ErrorCode};
 
 /// Sets whether the public sees the report; records it unless unchanged.
 pub fn set_report(
@@ -101,7 +101,7 @@ pub fn set_photo(
     let Some(from) = from else {
         return Err(AppError::field(
             "photos",
-            "unknown_photo",
+            ErrorCode::UnknownPhoto,
             format!("{attachment_id} is not a photo of {}", report.code),
         ));
     };

@@ -11,7 +11,7 @@ use super::schema::{annual_holidays, holidays, municipalities};
 use super::DbConn;
 use crate::domain::calendar::{parse_office_hours, parse_weekdays, Calendar, DeadlineMode};
 use crate::domain::territory::{self, Area, Territory};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ErrorCode};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = municipalities)]
@@ -103,15 +103,15 @@ pub fn upsert(
     now: NaiveDateTime,
 ) -> AppResult<MunicipalitySummary> {
     let shape = territory::parse_geometry(&m.geometry)
-        .map_err(|e| AppError::unprocessable("invalid_geometry", e.to_string()))?;
+        .map_err(|e| AppError::unprocessable(ErrorCode::InvalidGeometry, e.to_string()))?;
     let [min_lon, min_lat, max_lon, max_lat] = territory::bbox(&shape)
-        .ok_or_else(|| AppError::unprocessable("invalid_geometry", "empty geometry"))?;
+        .ok_or_else(|| AppError::unprocessable(ErrorCode::InvalidGeometry, "empty geometry"))?;
     if m.code_prefix.is_empty()
         || m.code_prefix.len() > 8
         || !m.code_prefix.chars().all(|c| c.is_ascii_alphanumeric())
     {
         return Err(AppError::unprocessable(
-            "invalid_prefix",
+            ErrorCode::InvalidPrefix,
             "the code prefix must be 1-8 letters or digits",
         ));
     }
@@ -123,7 +123,7 @@ pub fn upsert(
         .optional()?;
     if let Some(other) = taken {
         return Err(AppError::conflict(
-            "prefix_taken",
+            ErrorCode::PrefixTaken,
             format!(
                 "the code prefix {} is already used by {other}",
                 m.code_prefix
@@ -246,7 +246,7 @@ pub fn set_annual_holiday(
     if NaiveDate::from_ymd_opt(2024, month, day).is_none() {
         return Err(AppError::field(
             "date",
-            "invalid_day",
+            ErrorCode::InvalidDay,
             format!("{day:02}/{month:02} is not a day of the year"),
         ));
     }
@@ -428,7 +428,7 @@ pub fn calendar_settings(conn: &mut DbConn, municipality_id: &str) -> AppResult<
         .optional()?
         .ok_or_else(|| {
             AppError::not_found(
-                "municipality_not_found",
+                ErrorCode::MunicipalityNotFound,
                 format!("no municipality {municipality_id}"),
             )
         })

@@ -10,7 +10,7 @@ use rand::Rng;
 
 use super::schema::outbox;
 use super::{new_id, DbConn};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ErrorCode};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = outbox)]
@@ -272,7 +272,7 @@ pub fn retry(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> AppResult<()> {
         Ok(())
     } else {
         Err(AppError::not_found(
-            "outbox_row_not_found",
+            ErrorCode::OutboxRowNotFound,
             "no dead notification with that id",
         ))
     }

@@ -7,7 +7,7 @@ use diesel::prelude::*;
 
 use super::schema::rate_limits;
 use super::DbConn;
-use crate::error::AppResult;
+use crate::error::{AppResult, ErrorCode};
 
 /// A key's count in its current window, and the seconds until it ends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,7 +65,7 @@ pub fn within(
     window: Duration,
     max: i32,
     now: NaiveDateTime,
-    code: &'static str,
+    code: ErrorCode,
     message: &str,
 ) -> AppResult<()> {
     let h = hit(conn, key, window, now)?;

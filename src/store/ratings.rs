@@ -6,7 +6,7 @@ use diesel::prelude::*;
 
 use super::schema::ratings;
 use super::DbConn;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ErrorCode};
 
 /// Records (or replaces) the rating of a report.
 pub fn set(
@@ -20,7 +20,7 @@ pub fn set(
     if !(1..=5).contains(&score) {
         return Err(AppError::field(
             "score",
-            "invalid_score",
+            ErrorCode::InvalidScore,
             "score is 1 (very hard) to 5 (very easy)",
         ));
     }

@@ -17,7 +17,7 @@ use crate::domain::calendar::{Calendar, DeadlineMode};
 use crate::domain::publication::{self, ReportPublication};
 use crate::domain::report::{self, check_transition, Actor, EventKind, Status, ValidReport};
 use crate::domain::routing::{self, MatchedRule};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ErrorCode};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = reports)]
@@ -432,7 +432,7 @@ pub fn apply_transition(conn: &mut DbConn, report_id: i64, t: &Transition) -> Ap
     if changed != 1 {
         // Only reachable on PostgreSQL when another transaction won the race.
         return Err(AppError::conflict(
-            "concurrent_update",
+            ErrorCode::ConcurrentUpdate,
             "the report changed meanwhile, please reload",
         ));
     }
@@ -505,7 +505,7 @@ pub fn reassign(conn: &mut DbConn, report_id: i64, r: Reassign<'_>) -> AppResult
     let from = current.status()?;
     if !crate::domain::report::may_be_rerouted(from) {
         return Err(AppError::conflict(
-            "cannot_reassign",
+            ErrorCode::CannotReassign,
             format!("a {from} report cannot be re-routed"),
         ));
     }
@@ -560,7 +560,7 @@ pub fn reassign(conn: &mut DbConn, report_id: i64, r: Reassign<'_>) -> AppResult
     .execute(conn)?;
     if changed != 1 {
         return Err(AppError::conflict(
-            "concurrent_update",
+            ErrorCode::ConcurrentUpdate,
             "the report changed meanwhile, please reload",
         ));
     }

@@ -7,7 +7,7 @@ use diesel::prelude::*;
 use super::schema::{offices, user_offices, users};
 use super::{new_id, DbConn};
 use crate::domain::permissions::{Role, StaffActor};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ErrorCode};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = users)]
@@ -76,7 +76,7 @@ fn check_username(username: &str) -> AppResult<()> {
     } else {
         Err(AppError::field(
             "username",
-            "invalid_username",
+            ErrorCode::InvalidUsername,
             "usernames are 3-64 letters, digits, `.`, `-`, `_` or `@`",
         ))
     }
@@ -98,7 +98,7 @@ fn office_ids(
     {
         return Err(AppError::field(
             "offices",
-            "unknown_office",
+            ErrorCode::UnknownOffice,
             format!("no office `{missing}` in this municipality"),
         ));
     }
@@ -112,13 +112,13 @@ pub fn create(conn: &mut DbConn, u: &NewUser, now: NaiveDateTime) -> AppResult<U
     if u.role == Role::Office && u.office_codes.is_empty() {
         return Err(AppError::field(
             "offices",
-            "required",
+            ErrorCode::Required,
             "office staff belong to at least one office",
         ));
     }
     if by_username(conn, &u.username)?.is_some() {
         return Err(AppError::conflict(
-            "username_taken",
+            ErrorCode::UsernameTaken,
             format!("the username {} is taken", u.username),
         ));
     }
@@ -221,8 +221,8 @@ pub struct UserUpdate {
 /// Applies an update. Disabling, changing the password or the role bumps the
 /// token version, so tokens issued before stop working at once.
 pub fn update(conn: &mut DbConn, id: &str, u: &UserUpdate, now: NaiveDateTime) -> AppResult<User> {
-    let user =
-        by_id(conn, id)?.ok_or_else(|| AppError::not_found("user_not_found", "no such user"))?;
+    let user = by_id(conn, id)?
+        .ok_or_else(|| AppError::not_found(ErrorCode::UserNotFound, "no such user"))?;
     let invalidate = u.password_hash.is_some()
         || u.active == Some(false)
         || u.role.is_some_and(|r| r.as_str() != user.row.role);
@@ -269,7 +269,7 @@ pub fn update(conn: &mut DbConn, id: &str, u: &UserUpdate, now: NaiveDateTime) -
     {
         return Err(AppError::field(
             "offices",
-            "required",
+            ErrorCode::Required,
             "office staff belong to at least one office",
         ));
     }

@@ -446,7 +446,7 @@ export type DuplicateRequest = {
 
 export type ErrorBody = {
   /** Stable machine-readable code, e.g. `report_not_found`. */
-  code: string;
+  code: ErrorCode;
   /** Extra structure: for `validation_failed`, the list of `{field, code, message}`. */
   details?: unknown;
   /** Human-readable explanation. */
@@ -457,6 +457,9 @@ export type ErrorBody = {
    */
   request_id?: string | null;
 };
+
+/** A stable machine-readable error code. */
+export type ErrorCode = "account_locked" | "already_exists" | "animated_image" | "answer_does_not_fit" | "api_key_not_found" | "attachment_limit_reached" | "attachment_not_found" | "backup_corrupt" | "backup_incomplete" | "backup_target_exists" | "backup_unsupported" | "bbox_required" | "busy_processing_files" | "busy_receiving_files" | "busy_signing_in" | "callback_closed" | "callback_not_found" | "cannot_reassign" | "catalogue_exists" | "category_exists" | "category_is_group" | "category_not_found" | "category_not_in_municipality" | "citizen_only" | "concurrent_update" | "database_exists" | "duplicate_question" | "file_required" | "file_too_large" | "forbidden" | "holiday_not_found" | "image_too_large" | "in_future" | "internal_error" | "invalid_api_key" | "invalid_attribute" | "invalid_bbox" | "invalid_body" | "invalid_calendar" | "invalid_channel" | "invalid_characters" | "invalid_code" | "invalid_contact" | "invalid_coordinates" | "invalid_credentials" | "invalid_cursor" | "invalid_datatype" | "invalid_date" | "invalid_day" | "invalid_deadline_mode" | "invalid_duplicate" | "invalid_email" | "invalid_format" | "invalid_geojson" | "invalid_geometry" | "invalid_holiday" | "invalid_kind" | "invalid_language" | "invalid_limit" | "invalid_outcome" | "invalid_path" | "invalid_period" | "invalid_phone" | "invalid_prefix" | "invalid_publication" | "invalid_query" | "invalid_question" | "invalid_radius" | "invalid_rating" | "invalid_role" | "invalid_score" | "invalid_state" | "invalid_status" | "invalid_token" | "invalid_username" | "invalid_webhook" | "invalid_zoom" | "malformed_body" | "malformed_json" | "malformed_multipart" | "method_not_allowed" | "missing_attribute" | "municipality_exists" | "municipality_not_found" | "municipality_required" | "name_required" | "never_published" | "no_webhook" | "not_a_backup" | "not_a_user" | "not_found" | "nothing_to_change" | "office_exists" | "office_in_use" | "office_inactive" | "office_not_found" | "out_of_range" | "outbox_row_not_found" | "outside_territory" | "outside_your_comune" | "payload_too_large" | "period_too_long" | "prefix_required" | "prefix_taken" | "question_type_changed" | "reopen_window_closed" | "report_closed" | "report_not_found" | "report_not_public" | "required" | "service_not_found" | "service_unavailable" | "staff_only" | "storage_full" | "token_required" | "too_deep" | "too_long" | "too_many" | "too_many_attempts" | "too_many_feedback_answers" | "too_many_files" | "too_many_questions" | "too_many_reports" | "too_many_uploads" | "too_old" | "too_short" | "transition_not_allowed" | "unauthorized" | "unexpected_field" | "unknown_attribute" | "unknown_category" | "unknown_office" | "unknown_page" | "unknown_photo" | "unknown_report" | "unknown_scenario" | "unknown_service" | "unreadable_file" | "unreadable_image" | "unsupported_file_type" | "unsupported_media_type" | "upload_too_slow" | "user_not_found" | "username_taken" | "validation_failed" | "zone_not_found";
 
 export type ErrorEnvelope = {
   error: ErrorBody;

@@ -4,7 +4,7 @@ use chrono::{Datelike, NaiveDate};
 use serde_json::json;
 
 use super::{text, Admin};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ErrorCode};
 use crate::store::{municipalities, DbConn};
 
 /// A holiday or closure as typed.
@@ -24,7 +24,7 @@ pub fn add_holiday(conn: &mut DbConn, who: &Admin, h: HolidayInput) -> AppResult
     if h.every_year && h.reopened {
         return Err(AppError::field(
             "every_year",
-            "invalid_holiday",
+            ErrorCode::InvalidHoliday,
             "a yearly holiday cannot be a reopened national holiday",
         ));
     }
@@ -60,7 +60,7 @@ pub fn remove_holiday(
     };
     if !removed {
         return Err(AppError::not_found(
-            "holiday_not_found",
+            ErrorCode::HolidayNotFound,
             "no municipal holiday or closure that day",
         ));
     }

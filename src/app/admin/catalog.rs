@@ -8,7 +8,7 @@ use crate::domain::attributes::{self, AttributeDef};
 use crate::domain::calendar::DeadlineMode;
 use crate::domain::publication::{effective, Policy};
 use crate::domain::templates::{self, MessageTemplate};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ErrorCode};
 use crate::store::catalog::{self, CategoryChanges, CategoryRow, NewCategory, NewZone, ZoneRow};
 use crate::store::{moderation, municipalities, DbConn};
 
@@ -119,14 +119,18 @@ pub fn update_category(
     let m = &who.municipality;
     if let Some(Some(mode)) = &u.deadline_mode {
         mode.parse::<DeadlineMode>().map_err(|e| {
-            AppError::field("deadline_mode", "invalid_deadline_mode", e.to_string())
+            AppError::field(
+                "deadline_mode",
+                ErrorCode::InvalidDeadlineMode,
+                e.to_string(),
+            )
         })?;
     }
     if let Some(Some(policy)) = &u.publication {
         policy.parse::<Policy>().map_err(|_| {
             AppError::field(
                 "publication",
-                "invalid_publication",
+                ErrorCode::InvalidPublication,
                 "use immediate, after_review, never, or null for the comune's policy",
             )
         })?;
@@ -142,7 +146,7 @@ pub fn update_category(
     let name_it = u.name_it.map(|n| text("name_it", &n, 120)).transpose()?;
     let name_en = u.name_en.map(|n| text("name_en", &n, 120)).transpose()?;
     let category = catalog::category_by_code(conn, m, code)?.ok_or_else(|| {
-        AppError::not_found("category_not_found", format!("no category `{code}`"))
+        AppError::not_found(ErrorCode::CategoryNotFound, format!("no category `{code}`"))
     })?;
     let old_questions = questions_of(conn, &category.id)?;
     if let Some(q) = &u.questions {
@@ -158,7 +162,7 @@ pub fn update_category(
                 .ok_or_else(|| {
                     AppError::field(
                         "office",
-                        "unknown_office",
+                        ErrorCode::UnknownOffice,
                         format!("no active office `{o}`"),
                     )
                 })?
@@ -229,7 +233,7 @@ pub fn create_zone(conn: &mut DbConn, who: &Admin, input: ZoneInput) -> AppResul
     if !(-1000..=1000).contains(&priority) {
         return Err(AppError::field(
             "priority",
-            "out_of_range",
+            ErrorCode::OutOfRange,
             "priority is -1000 to 1000",
         ));
     }
@@ -257,7 +261,7 @@ pub fn create_zone(conn: &mut DbConn, who: &Admin, input: ZoneInput) -> AppResul
 pub fn delete_zone(conn: &mut DbConn, who: &Admin, id: &str) -> AppResult<ZoneRow> {
     who.changing_catalog(conn)?;
     let zone = catalog::delete_zone(conn, &who.municipality, id)?
-        .ok_or_else(|| AppError::not_found("zone_not_found", "no such zone here"))?;
+        .ok_or_else(|| AppError::not_found(ErrorCode::ZoneNotFound, "no such zone here"))?;
     who.record(
         conn,
         "zone.deleted",

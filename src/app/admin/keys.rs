@@ -3,7 +3,7 @@
 use serde_json::json;
 
 use super::{given, text, Admin};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ErrorCode};
 use crate::store::{api_keys, DbConn};
 
 /// Issues a key named `name` (for the office `office`, when it answers for
@@ -32,7 +32,9 @@ pub fn revoke(conn: &mut DbConn, who: &Admin, id: &str) -> AppResult<()> {
     let key = api_keys::list(conn, &who.municipality)?
         .into_iter()
         .find(|k| k.id == id && k.revoked_at.is_none())
-        .ok_or_else(|| AppError::not_found("api_key_not_found", "no active key with that id"))?;
+        .ok_or_else(|| {
+            AppError::not_found(ErrorCode::ApiKeyNotFound, "no active key with that id")
+        })?;
     api_keys::revoke(conn, &key.id, who.at())?;
     who.record(
         conn,

@@ -5,7 +5,7 @@ use serde_json::{json, Value};
 
 use super::Admin;
 use crate::domain::validate::{Email, Phone};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ErrorCode};
 use crate::store::catalog::{self, NewOffice, OfficeChanges, OfficeLoad, OfficeRow};
 use crate::store::reports::{self, Reassign};
 use crate::store::DbConn;
@@ -20,8 +20,12 @@ fn audited(o: &OfficeRow) -> Value {
 
 /// The comune's office with that code, or 404.
 pub fn find(conn: &mut DbConn, municipality: &str, code: &str) -> AppResult<OfficeRow> {
-    catalog::office_by_code(conn, municipality, code)?
-        .ok_or_else(|| AppError::not_found("office_not_found", format!("no office `{code}` here")))
+    catalog::office_by_code(conn, municipality, code)?.ok_or_else(|| {
+        AppError::not_found(
+            ErrorCode::OfficeNotFound,
+            format!("no office `{code}` here"),
+        )
+    })
 }
 
 /// An e-mail and a phone as given (empty: none), checked.
@@ -167,7 +171,7 @@ pub fn rotate_secret(conn: &mut DbConn, who: &Admin, code: &str) -> AppResult<Ch
     let office = find(conn, &who.municipality, code)?;
     let Some(url) = office.webhook_url.clone() else {
         return Err(AppError::conflict(
-            "no_webhook",
+            ErrorCode::NoWebhook,
             "the office has no webhook: set `webhook_url` first",
         ));
     };
@@ -211,7 +215,7 @@ pub fn deactivate(
     let office = find(conn, m, code)?;
     if !office.active {
         return Err(AppError::conflict(
-            "office_inactive",
+            ErrorCode::OfficeInactive,
             format!("office `{code}` is already inactive"),
         ));
     }
@@ -224,7 +228,7 @@ pub fn deactivate(
                 .ok_or_else(|| {
                     AppError::field(
                         "move_to",
-                        "unknown_office",
+                        ErrorCode::UnknownOffice,
                         format!("`{to}` is not another active office here"),
                     )
                 })?,
@@ -233,7 +237,7 @@ pub fn deactivate(
     let in_use = load != OfficeLoad::default();
     if in_use && target.is_none() {
         return Err(AppError::Conflict {
-            code: "office_in_use",
+            code: ErrorCode::OfficeInUse,
             message: format!(
                 "{} open reports, {} categories and {} zones depend on `{code}`: say which office takes them over (`move_to`)",
                 load.open_reports, load.categories, load.zones

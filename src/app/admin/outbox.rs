@@ -1,7 +1,7 @@
 //! Notifications that could not be delivered, queued again on request.
 
 use super::Admin;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ErrorCode};
 use crate::store::{outbox, reports, DbConn};
 
 /// Queues a dead notification about one of the comune's reports again.
@@ -13,7 +13,7 @@ pub fn retry(conn: &mut DbConn, who: &Admin, id: &str) -> AppResult<()> {
     };
     if report.is_none_or(|r| r.municipality_id != who.municipality) {
         return Err(AppError::not_found(
-            "outbox_row_not_found",
+            ErrorCode::OutboxRowNotFound,
             "no dead notification with that id",
         ));
     }

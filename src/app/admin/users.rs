@@ -7,13 +7,13 @@ use serde_json::{json, Value};
 use super::Admin;
 use crate::domain::permissions::Role;
 use crate::domain::validate::Email;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ErrorCode};
 use crate::store::users::{self, NewUser, User, UserUpdate};
 use crate::store::DbConn;
 
 fn platform_only() -> AppError {
     AppError::Forbidden {
-        code: "forbidden",
+        code: ErrorCode::Forbidden,
         message: "only a platform administrator changes a platform administrator's account".into(),
     }
 }
@@ -92,7 +92,7 @@ pub struct UserChanges {
 fn changeable(conn: &mut DbConn, who: &Admin, id: &str) -> AppResult<User> {
     let user = users::by_id(conn, id)?
         .filter(|u| u.row.municipality_id == who.municipality)
-        .ok_or_else(|| AppError::not_found("user_not_found", "no such user"))?;
+        .ok_or_else(|| AppError::not_found(ErrorCode::UserNotFound, "no such user"))?;
     if user.role()? == Role::Platform && !who.platform {
         return Err(platform_only());
     }

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use super::find_for_update;
 use crate::domain::report::{reopen_window_ends, Actor, EventKind, Status, TransitionNotAllowed};
 use crate::domain::validate;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ErrorCode};
 use crate::store::reports::{self, ReportRow};
 use crate::store::{municipalities, utc, DbConn};
 
@@ -43,7 +43,7 @@ impl Answer {
         if verdict == Verdict::NotFixed && message.is_none() {
             return Err(AppError::field(
                 "message",
-                "required",
+                ErrorCode::Required,
                 "say what is still wrong",
             ));
         }
@@ -73,7 +73,7 @@ pub fn answer(
         if let Some(resolved) = report.resolved_at.map(utc) {
             if now > reopen_window_ends(resolved, window) {
                 return Err(AppError::conflict(
-                    "reopen_window_closed",
+                    ErrorCode::ReopenWindowClosed,
                     format!("a report can be reopened within {window} days of its resolution"),
                 ));
             }

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use super::find_for_update;
 use crate::domain::permissions::{Action, Scope, StaffActor};
 use crate::domain::report::{duplicate_refusal, Actor, Status};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ErrorCode};
 use crate::notify::{plan, templates};
 use crate::store::reports::{self, ReportRow};
 use crate::store::DbConn;
@@ -28,14 +28,14 @@ pub fn mark_duplicate(
         actor,
         Action::MarkDuplicate,
         Scope::report(&first.municipality_id, first.office_id.as_deref()),
-        "report_not_found",
+        ErrorCode::ReportNotFound,
     )?;
     let other = reports::by_code(conn, original_code)?
         .filter(|o| o.municipality_id == first.municipality_id)
         .ok_or_else(|| {
             AppError::field(
                 "of",
-                "unknown_report",
+                ErrorCode::UnknownReport,
                 format!("no report {original_code} here"),
             )
         })?;
@@ -52,7 +52,7 @@ pub fn mark_duplicate(
         actor,
         Action::MarkDuplicate,
         Scope::report(&report.municipality_id, report.office_id.as_deref()),
-        "report_not_found",
+        ErrorCode::ReportNotFound,
     )?;
     let refusal = duplicate_refusal(
         report.id,
@@ -66,7 +66,7 @@ pub fn mark_duplicate(
     );
     if let Some(why) = refusal {
         return Err(AppError::unprocessable(
-            "invalid_duplicate",
+            ErrorCode::InvalidDuplicate,
             format!("{}: {why}", original.code),
         ));
     }

@@ -25,7 +25,7 @@ use crate::domain::calendar::Calendar;
 use crate::domain::report::{Actor, ValidReport};
 use crate::domain::routing::{self, CategoryRoute, RouteDecision, Zone};
 use crate::domain::validate::FieldError;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ErrorCode};
 use crate::notify::plan::{self, Facts};
 use crate::store::cache::{self, Versioned};
 use crate::store::catalog::{self, CategoryRow, OfficeRow};
@@ -36,7 +36,7 @@ use crate::store::DbConn;
 fn unknown_category(code: &str, why: &str) -> AppError {
     AppError::Validation(vec![FieldError::new(
         "category",
-        "unknown_category",
+        ErrorCode::UnknownCategory,
         format!("category `{code}` {why}"),
     )])
 }
@@ -160,7 +160,7 @@ fn load_entry(conn: &mut DbConn, municipality_id: &str, code: &str) -> AppResult
         None if catalog::category_code_exists(conn, code)? => {
             return Err(AppError::Validation(vec![FieldError::new(
                 "category",
-                "category_not_in_municipality",
+                ErrorCode::CategoryNotInMunicipality,
                 format!("category `{code}` is not offered in {}", municipality.name),
             )]))
         }
@@ -169,7 +169,7 @@ fn load_entry(conn: &mut DbConn, municipality_id: &str, code: &str) -> AppResult
     if catalog::has_children(conn, &category.id)? {
         return Err(AppError::Validation(vec![FieldError::new(
             "category",
-            "category_is_group",
+            ErrorCode::CategoryIsGroup,
             format!(
                 "`{}` is a group: choose one of its categories",
                 category.code

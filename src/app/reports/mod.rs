@@ -15,7 +15,7 @@ use super::permit;
 
 use std::collections::HashMap;
 
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ErrorCode};
 use crate::store::attachments::AttachmentRow;
 use crate::store::catalog::{CategoryRow, OfficeRow};
 use crate::store::events::EventRow;
@@ -65,7 +65,7 @@ pub fn locate(
         None => ("no municipality is served here yet".to_string(), None),
     };
     Err(AppError::Unprocessable {
-        code: "outside_territory",
+        code: ErrorCode::OutsideTerritory,
         message,
         details,
     })
@@ -115,7 +115,7 @@ pub fn categories_of<'a>(
 /// Finds a report by code, or 404 `report_not_found`.
 pub fn find_by_code(conn: &mut DbConn, code: &str) -> AppResult<ReportRow> {
     crate::store::reports::by_code(conn, code)?
-        .ok_or_else(|| AppError::not_found("report_not_found", format!("no report {code}")))
+        .ok_or_else(|| AppError::not_found(ErrorCode::ReportNotFound, format!("no report {code}")))
 }
 
 /// The report `code`, locked for the write transaction, if `actor` may do
@@ -134,7 +134,7 @@ pub fn find_to_act_on(
             &report.municipality_id,
             report.office_id.as_deref(),
         ),
-        "report_not_found",
+        ErrorCode::ReportNotFound,
     )?;
     Ok(report)
 }
@@ -142,7 +142,7 @@ pub fn find_to_act_on(
 /// Like [`find_by_code`], locking the report for the write transaction.
 pub fn find_for_update(conn: &mut DbConn, code: &str) -> AppResult<ReportRow> {
     crate::store::reports::by_code_for_update(conn, code)?
-        .ok_or_else(|| AppError::not_found("report_not_found", format!("no report {code}")))
+        .ok_or_else(|| AppError::not_found(ErrorCode::ReportNotFound, format!("no report {code}")))
 }
 
 /// The citizen's token must match the report: 403 `invalid_token` otherwise.
@@ -151,7 +151,7 @@ pub fn require_token(report: &ReportRow, token: &str) -> AppResult<()> {
         Ok(())
     } else {
         Err(AppError::Forbidden {
-            code: "invalid_token",
+            code: ErrorCode::InvalidToken,
             message: "the tracking token does not match this report".into(),
         })
     }

@@ -10,7 +10,7 @@ use super::find_to_act_on;
 use crate::domain::permissions::{Action, StaffActor};
 use crate::domain::report::{Actor, EventKind, RejectionReason, Status};
 use crate::domain::validate;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ErrorCode};
 use crate::notify::plan;
 use crate::store::events::{self, NewEvent};
 use crate::store::reports::{self, ReportRow};
@@ -43,14 +43,14 @@ impl TransitionInput {
         if self.to == Status::Rejected && self.reason.is_none() {
             return Err(AppError::field(
                 "reason",
-                "required",
+                ErrorCode::Required,
                 "say why: not_municipal, invalid or duplicate",
             ));
         }
         if self.to == Status::Closed {
             return Err(AppError::field(
                 "to",
-                "citizen_only",
+                ErrorCode::CitizenOnly,
                 "a report is closed by its citizen's confirmation",
             ));
         }
@@ -133,7 +133,7 @@ impl ReassignInput {
         if self.category.is_none() && self.office.is_none() {
             return Err(AppError::field(
                 "category",
-                "required",
+                ErrorCode::Required,
                 "give a new category, a new office, or both",
             ));
         }
@@ -161,14 +161,14 @@ pub fn reassign(
                 .ok_or_else(|| {
                     AppError::field(
                         "category",
-                        "unknown_category",
+                        ErrorCode::UnknownCategory,
                         format!("no category `{c}` here"),
                     )
                 })?;
             if catalog::has_children(conn, &row.id)? {
                 return Err(AppError::field(
                     "category",
-                    "category_is_group",
+                    ErrorCode::CategoryIsGroup,
                     "choose a category, not a group",
                 ));
             }
@@ -181,7 +181,11 @@ pub fn reassign(
             catalog::office_by_code(conn, &report.municipality_id, o)?
                 .filter(|o| o.active)
                 .ok_or_else(|| {
-                    AppError::field("office", "unknown_office", format!("no office `{o}` here"))
+                    AppError::field(
+                        "office",
+                        ErrorCode::UnknownOffice,
+                        format!("no office `{o}` here"),
+                    )
                 })?
                 .id,
         ),

@@ -11,7 +11,7 @@ use crate::app::reports::citizen::{self, Answer, Verdict};
 use crate::app::reports::{bundle, find_by_code, find_for_update, require_token};
 use crate::domain::report::{Actor, EventKind};
 use crate::domain::validate;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ErrorCode};
 use crate::http::dto::{report_view, Audience, ReportView};
 use crate::http::AppState;
 use crate::store::events::{self, NewEvent};
@@ -275,7 +275,7 @@ pub async fn information(
             let report = find_for_update(conn, &code)?;
             if !report.status()?.is_open() {
                 return Err(AppError::conflict(
-                    "report_closed",
+                    ErrorCode::ReportClosed,
                     "the report is closed: file a new one",
                 ));
             }

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::domain::grid::{self, ClusterGrid};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ErrorCode};
 use crate::http::params::{parse_bbox, parse_codes, parse_statuses};
 use crate::http::AppState;
 use crate::store::{catalog, spatial};
@@ -74,7 +74,7 @@ pub async fn clusters(
 ) -> AppResult<HttpResponse> {
     let q = q.into_inner();
     let bbox = parse_bbox(q.bbox.as_deref().ok_or_else(|| {
-        AppError::bad_request("bbox_required", "the bbox parameter is required")
+        AppError::bad_request(ErrorCode::BboxRequired, "the bbox parameter is required")
     })?)?;
     let zoom = q
         .zoom
@@ -82,7 +82,7 @@ pub async fn clusters(
         .filter(|z| *z <= MAX_ZOOM)
         .ok_or_else(|| {
             AppError::bad_request(
-                "invalid_zoom",
+                ErrorCode::InvalidZoom,
                 format!("zoom must be a whole number between 0 and {MAX_ZOOM}"),
             )
         })?;

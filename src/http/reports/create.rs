@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 use crate::app::reports::{filing, locate, Filing};
 use crate::domain::permissions::{Action, Scope};
 use crate::domain::report::{validate_new_report, Actor, Filer, ReportDraft, Status};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ErrorCode};
 use crate::http::auth::MaybeStaff;
 use crate::http::dto::{CategoryRef, OfficeRef};
 use crate::http::AppState;
@@ -162,7 +162,7 @@ pub async fn create(
                     s.require(
                         Action::CreateOnBehalf,
                         Scope::municipality(&place.id),
-                        "not_found",
+                        ErrorCode::NotFound,
                     )?;
                     (Actor::user(&s.actor.user_id), Some(s.actor.user_id.clone()))
                 }
@@ -231,7 +231,7 @@ pub async fn create(
 
 fn too_many_reports(retry_after: i64) -> AppError {
     AppError::RateLimited {
-        code: "too_many_reports",
+        code: ErrorCode::TooManyReports,
         message: "too many reports from this address: please retry later".into(),
         retry_after,
     }

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::app::reports::categories_of;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ErrorCode};
 use crate::http::dto::{summary, ReportSummary};
 use crate::http::params::{parse_bbox, parse_codes, parse_statuses};
 use crate::http::AppState;
@@ -55,14 +55,17 @@ pub struct ReportPage {
 pub async fn list(state: web::Data<AppState>, q: web::Query<ListQuery>) -> AppResult<HttpResponse> {
     let q = q.into_inner();
     let bbox = parse_bbox(q.bbox.as_deref().ok_or_else(|| {
-        AppError::bad_request("bbox_required", "the bbox parameter is required")
+        AppError::bad_request(ErrorCode::BboxRequired, "the bbox parameter is required")
     })?)?;
     let statuses = parse_statuses(q.status.as_deref())?;
     let limit = crate::http::dto::page_limit(q.limit, DEFAULT_LIMIT, MAX_LIMIT)?;
     let before_id = match q.cursor.as_deref() {
         None | Some("") => None,
         Some(c) => Some(c.parse::<i64>().ok().filter(|v| *v > 0).ok_or_else(|| {
-            AppError::bad_request("invalid_cursor", "the cursor is not one this API returned")
+            AppError::bad_request(
+                ErrorCode::InvalidCursor,
+                "the cursor is not one this API returned",
+            )
         })?),
     };
     let codes = parse_codes(q.category.as_deref());

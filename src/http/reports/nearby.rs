@@ -7,7 +7,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::app::reports::categories_of;
 use crate::domain::validate;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ErrorCode};
 use crate::http::dto::{summary, ReportSummary};
 use crate::http::params::parse_codes;
 use crate::http::AppState;
@@ -63,18 +63,18 @@ pub async fn nearby(
 ) -> AppResult<HttpResponse> {
     let q = q.into_inner();
     validate::coordinates(q.lat, q.lon)
-        .map_err(|e| AppError::bad_request("invalid_coordinates", e.message))?;
+        .map_err(|e| AppError::bad_request(ErrorCode::InvalidCoordinates, e.message))?;
     let radius = q.radius_m.unwrap_or(DEFAULT_RADIUS_M);
     if !radius.is_finite() || !(1.0..=MAX_RADIUS_M).contains(&radius) {
         return Err(AppError::bad_request(
-            "invalid_radius",
+            ErrorCode::InvalidRadius,
             format!("radius_m must be between 1 and {MAX_RADIUS_M}"),
         ));
     }
     let limit = q.limit.unwrap_or(20);
     if !(1..=MAX_LIMIT).contains(&limit) {
         return Err(AppError::bad_request(
-            "invalid_limit",
+            ErrorCode::InvalidLimit,
             format!("limit must be between 1 and {MAX_LIMIT}"),
         ));
     }

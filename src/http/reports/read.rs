@@ -6,7 +6,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::app::reports::{bundle, find_by_code, require_token};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ErrorCode};
 use crate::http::dto::{report_view, Audience, ReportView};
 use crate::http::AppState;
 
@@ -56,7 +56,7 @@ pub async fn read(
     let view = if public {
         match state.read_public(lookup.clone()).await {
             Err(AppError::NotFound {
-                code: "report_not_found",
+                code: ErrorCode::ReportNotFound,
                 ..
             }) => state.read(lookup).await,
             other => other,
@@ -72,7 +72,7 @@ pub async fn read(
 /// The answer to the public for a report that exists but is not public.
 pub fn not_public() -> AppError {
     AppError::not_found(
-        "report_not_public",
+        ErrorCode::ReportNotPublic,
         "this report is not public: its citizen follows it with the link they received",
     )
 }

@@ -29,10 +29,12 @@ export class ApiError extends Error {
 }
 
 /** Plain text for one field problem: common.fieldErrors.<field>.<code>, then
- * common.fieldErrors.<code>, then the server's message. */
+ * common.fieldErrors.<code>, then the code's own text (common.errors.<code>:
+ * every code the API gives has one), then the server's message. */
 export function fieldText(p: FieldProblem): string {
   if (has(`common.fieldErrors.${p.field}.${p.code}`)) return t(`common.fieldErrors.${p.field}.${p.code}`);
   if (has(`common.fieldErrors.${p.code}`)) return t(`common.fieldErrors.${p.code}`);
+  if (has(`common.errors.${p.code}`)) return t(`common.errors.${p.code}`);
   return p.message;
 }
 
