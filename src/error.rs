@@ -314,6 +314,11 @@ impl From<diesel::result::Error> for AppError {
             Error::BrokenTransactionManager => {
                 Self::Unavailable("database: the connection broke mid-transaction".into())
             }
+            // A stored value the code cannot read (a status no variant
+            // names, say): the cause names it, for the log.
+            Error::DeserializationError(cause) => {
+                Self::Internal(format!("database: a stored value cannot be read: {cause}"))
+            }
             e => Self::Internal(format!("database: {e}")),
         }
     }

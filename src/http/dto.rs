@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 use crate::domain::publication::{
     public_address, public_text, PhotoPublication, ReportPublication,
 };
-use crate::domain::report::{EventKind, Status};
+use crate::domain::report::{ContactPreference, EventKind, Status};
 use crate::error::ErrorCode;
 use crate::store::attachments::AttachmentRow;
 use crate::store::catalog::{CategoryRow, OfficeRow};
@@ -77,7 +77,7 @@ pub fn summary(
     let category = categories.get(&r.category_id)?;
     Some(ReportSummary {
         code: r.code.clone(),
-        status: r.status.parse().ok()?,
+        status: r.status,
         title: public_text(&r.title, r.public_title.as_deref()),
         category: category.into(),
         lat: r.lat,
@@ -147,7 +147,7 @@ pub struct ReporterView {
     pub email: Option<String>,
     pub phone: Option<String>,
     /// `email`, `phone` or `none`.
-    pub contact: String,
+    pub contact: ContactPreference,
 }
 
 /// One report as the public (or, with `reporter`, its citizen) sees it.
@@ -206,7 +206,7 @@ pub enum Audience {
 
 pub fn report_view(b: &ReportBundle, audience: Audience) -> ReportView {
     let r = &b.report;
-    let status: Status = r.status.parse().unwrap_or(Status::New);
+    let status: Status = r.status;
     let public = audience == Audience::Public;
     let with_personal_data = matches!(
         audience,
@@ -232,7 +232,7 @@ pub fn report_view(b: &ReportBundle, audience: Audience) -> ReportView {
         open311_status: if status.is_open() { "open" } else { "closed" }.into(),
         title,
         description,
-        publication: r.publication(),
+        publication: r.publication,
         category: (&b.category).into(),
         office: b.office.as_ref().map(Into::into),
         lat: r.lat,
@@ -263,7 +263,7 @@ pub fn report_view(b: &ReportBundle, audience: Audience) -> ReportView {
             name: r.reporter_name.clone(),
             email: r.reporter_email.clone(),
             phone: r.reporter_phone.clone(),
-            contact: r.contact_preference.clone(),
+            contact: r.contact_preference,
         }),
         documents: with_personal_data.then(|| documents.into_iter().map(attachment_view).collect()),
     }

@@ -128,7 +128,7 @@ pub async fn moderate(
             // Refused before anything is written.
             let next = b
                 .report
-                .map(|d| decide(report.publication(), policy, d))
+                .map(|d| decide(report.publication, policy, d))
                 .transpose()
                 .map_err(|NeverPublished| {
                     AppError::conflict(
@@ -268,8 +268,8 @@ pub async fn queue(
                     .collect();
                 items.push(ModerationItem {
                     code: r.code.clone(),
-                    status: r.status()?,
-                    publication: r.publication(),
+                    status: r.status,
+                    publication: r.publication,
                     category: category.into(),
                     office: r
                         .office_id

@@ -224,10 +224,11 @@ fn rome(t: DateTime<Utc>) -> String {
         .to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
 }
 
-fn open311_status(status: &str) -> &'static str {
-    match status.parse::<Status>() {
-        Ok(s) if !s.is_open() => "closed",
-        _ => "open",
+fn open311_status(status: Status) -> &'static str {
+    if status.is_open() {
+        "open"
+    } else {
+        "closed"
     }
 }
 
@@ -255,13 +256,13 @@ fn requests_json(
             if !r.is_public() {
                 return json!({
                     "service_request_id": r.code,
-                    "status": open311_status(&r.status),
+                    "status": open311_status(r.status),
                 });
             }
             let category = categories.get(&r.category_id);
             json!({
                 "service_request_id": r.code,
-                "status": open311_status(&r.status),
+                "status": open311_status(r.status),
                 "status_notes": notes.get(&r.id),
                 "service_name": category.map(|c| c.name_it.clone()),
                 "service_code": category.map(|c| c.code.clone()).unwrap_or_default(),

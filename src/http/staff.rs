@@ -13,7 +13,7 @@ use super::dto::{report_view, Audience, CategoryRef, OfficeRef, ReportView, Time
 use super::AppState;
 use crate::app::reports::{bundle, categories_of, find_by_code};
 use crate::domain::permissions::{Action, Role, Scope};
-use crate::domain::report::{EventKind, Status};
+use crate::domain::report::{Channel, EventKind, Status};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::store::events::{self, NewEvent};
 use crate::store::queues::{self, QueueFilter, QueueScope};
@@ -51,7 +51,7 @@ pub struct QueueItem {
     pub title: String,
     pub category: CategoryRef,
     pub office: Option<OfficeRef>,
-    pub channel: String,
+    pub channel: Channel,
     pub address: Option<String>,
     pub received_at: DateTime<Utc>,
     pub take_in_due_at: Option<DateTime<Utc>>,
@@ -111,7 +111,7 @@ fn page(
         .iter()
         .filter_map(|r| {
             let due = r.take_in_due_at.map(utc);
-            let status: Status = r.status.parse().ok()?;
+            let status: Status = r.status;
             Some(QueueItem {
                 code: r.code.clone(),
                 status,
@@ -122,7 +122,7 @@ fn page(
                     .as_ref()
                     .and_then(|id| offices.iter().find(|o| &o.id == id))
                     .map(Into::into),
-                channel: r.channel.clone(),
+                channel: r.channel,
                 address: r.address.clone(),
                 received_at: utc(r.received_at),
                 take_in_due_at: due,
@@ -245,7 +245,7 @@ pub async fn triage(
 pub struct StaffReportView {
     #[serde(flatten)]
     pub report: ReportView,
-    pub channel: String,
+    pub channel: Channel,
     pub received_at: DateTime<Utc>,
     pub escalation_level: i32,
     /// Answers to the category's extra questions (e.g. from Open311).
@@ -332,7 +332,7 @@ pub async fn detail(
                 })
                 .collect();
             Ok(StaffReportView {
-                channel: b.report.channel.clone(),
+                channel: b.report.channel,
                 received_at: utc(b.report.received_at),
                 escalation_level: b.report.escalation_level,
                 attributes: b
@@ -343,7 +343,7 @@ pub async fn detail(
                 media_url: b.report.media_url.clone(),
                 templates: b.category.templates(),
                 moderation: super::dto::public_version(&b.report, comune, &b.category),
-                next_statuses: crate::domain::report::staff_next(b.report.status()?),
+                next_statuses: crate::domain::report::staff_next(b.report.status),
                 report: report_view(&b, Audience::Staff { personal }),
                 events,
             })

@@ -137,15 +137,13 @@ pub struct RatingSummary {
 
 fn facts(rows: Vec<StatRow>) -> Vec<ReportFacts> {
     rows.into_iter()
-        .filter_map(|r| {
-            Some(ReportFacts {
-                office_id: r.office_id,
-                code: r.code,
-                status: r.status.parse().ok()?,
-                received_at: utc(r.received_at),
-                taken_in_at: r.taken_in_at.map(utc),
-                take_in_due_at: r.take_in_due_at.map(utc),
-            })
+        .map(|r| ReportFacts {
+            office_id: r.office_id,
+            code: r.code,
+            status: r.status,
+            received_at: utc(r.received_at),
+            taken_in_at: r.taken_in_at.map(utc),
+            take_in_due_at: r.take_in_due_at.map(utc),
         })
         .collect()
 }

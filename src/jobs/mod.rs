@@ -502,7 +502,7 @@ fn sweep_and_notify_run(
                 let message = crate::notify::templates::RESOLUTION_LATE;
                 let late = reports::claim_late(c, naive(now), SWEEP_BATCH, message)?;
                 for r in &late {
-                    let status = r.status()?;
+                    let status = r.status;
                     crate::notify::plan::changed(c, r, status, Some(message), true, links)?;
                 }
                 Ok(late.len())

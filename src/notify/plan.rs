@@ -7,7 +7,7 @@ use serde_json::json;
 use super::deliver::{EmailPayload, WebhookPayload};
 use super::templates::{render, status_label};
 use crate::domain::calendar::DeadlineMode;
-use crate::domain::report::Status;
+use crate::domain::report::{ContactPreference, Status};
 use crate::error::{AppError, AppResult};
 use crate::store::catalog::{self, OfficeRow};
 use crate::store::reports::ReportRow;
@@ -120,7 +120,7 @@ impl Facts {
     ) -> Self {
         Self {
             category: category
-                .map(|c| c.name(&r.language).to_string())
+                .map(|c| c.name(r.language.as_str()).to_string())
                 .unwrap_or_default(),
             office: office.cloned(),
             municipality: municipality
@@ -223,7 +223,7 @@ fn webhook(
 }
 
 fn citizen_email(r: &ReportRow) -> Option<&str> {
-    (r.contact_preference == "email")
+    (r.contact_preference == ContactPreference::Email)
         .then_some(r.reporter_email.as_deref())
         .flatten()
 }
@@ -240,7 +240,7 @@ pub fn created(
     if let Some(to) = citizen_email(r) {
         let due = r
             .take_in_due_at
-            .map(|d| format_when(utc(d), &r.language))
+            .map(|d| format_when(utc(d), r.language.as_str()))
             .unwrap_or_default();
         let ctx = json!({
             "code": r.code, "title": r.title, "category": f.category,
@@ -253,7 +253,7 @@ pub fn created(
             format!("{}:created:email", r.code),
             to,
             "received",
-            &r.language,
+            r.language.as_str(),
             ctx,
         )?;
     }
@@ -279,7 +279,7 @@ pub fn changed(
         let ctx = json!({
             "code": r.code, "title": r.title, "category": f.category,
             "office": f.office.as_ref().map(|o| o.name.clone()).unwrap_or_default(),
-            "status": status_label(to.as_str(), &r.language), "message": message,
+            "status": status_label(to.as_str(), r.language.as_str()), "message": message,
             "link": links.report(&r.code, None), "municipality": f.municipality,
         });
         email(
@@ -288,11 +288,11 @@ pub fn changed(
             format!("{}:{}:{}:email", r.code, to, stamp(r)),
             address,
             "update",
-            &r.language,
+            r.language.as_str(),
             ctx,
         )?;
     }
-    let phone_only = r.contact_preference == "phone" && r.reporter_phone.is_some();
+    let phone_only = r.contact_preference == ContactPreference::Phone && r.reporter_phone.is_some();
     let reason = match to {
         Status::Resolved => Some("resolved"),
         Status::Rejected => Some("rejected"),

@@ -78,7 +78,7 @@ type DueFilter = diesel::dsl::Filter<
 /// The sweeper's lookup, shared with the index test.
 pub fn due_query(now: NaiveDateTime, limit: i64) -> DueQuery {
     reports::table
-        .filter(reports::status.eq(Status::New.as_str()))
+        .filter(reports::status.eq(Status::New))
         .filter(reports::next_escalation_at.le(now))
         .order(reports::next_escalation_at.asc())
         .limit(limit)
@@ -178,7 +178,7 @@ pub fn escalate_batch(
                 let n = diesel::update(
                     reports::table
                         .find(p.id)
-                        .filter(reports::status.eq(Status::New.as_str()))
+                        .filter(reports::status.eq(Status::New))
                         .filter(reports::escalation_level.eq(p.from_level))
                         .filter(reports::next_escalation_at.le(at)),
                 )

@@ -51,6 +51,7 @@ pub mod schema;
 pub mod seed;
 pub mod spatial;
 pub mod users;
+pub mod vocab;
 
 use std::path::Path;
 use std::time::Duration;

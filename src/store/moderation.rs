@@ -23,7 +23,7 @@ pub fn set_report(
     reason: Option<&str>,
     now: NaiveDateTime,
 ) -> AppResult<()> {
-    let from = report.publication();
+    let from = report.publication;
     if from == to {
         return Ok(());
     }

@@ -52,7 +52,7 @@ pub fn snapshot(conn: &mut DbConn, now: DateTime<Utc>) -> AppResult<Snapshot> {
     for m in &served {
         let overdue: i64 = reports::table
             .filter(reports::municipality_id.eq(m))
-            .filter(reports::status.eq(Status::New.as_str()))
+            .filter(reports::status.eq(Status::New))
             .filter(reports::take_in_due_at.lt(now))
             .select(count_star())
             .first(conn)?;

@@ -92,10 +92,10 @@ macro_rules! triage_query {
         let mut q = reports::table
             .select(ReportRow::as_select())
             .filter(reports::municipality_id.eq(f.municipality_id.clone()))
-            .filter(reports::status.eq_any([Status::NotCompetent.as_str(), Status::New.as_str()]))
+            .filter(reports::status.eq_any([Status::NotCompetent, Status::New]))
             .filter(
                 reports::status
-                    .eq(Status::NotCompetent.as_str())
+                    .eq(Status::NotCompetent)
                     .or(reports::office_id.is_null())
                     .or(reports::category_id.eq_any(f.triage_categories.clone())),
             )

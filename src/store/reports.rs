@@ -15,7 +15,10 @@ use super::spatial::{self, Bbox};
 use super::{naive, utc, DbConn};
 use crate::domain::calendar::{Calendar, DeadlineMode};
 use crate::domain::publication::{self, ReportPublication};
-use crate::domain::report::{self, check_transition, Actor, EventKind, Status, ValidReport};
+use crate::domain::report::{
+    self, check_transition, Actor, Channel, ContactPreference, EventKind, Language, Status,
+    ValidReport,
+};
 use crate::domain::routing::{self, MatchedRule};
 use crate::error::{AppError, AppResult, ErrorCode};
 
@@ -27,18 +30,18 @@ pub struct ReportRow {
     pub municipality_id: String,
     pub category_id: String,
     pub office_id: Option<String>,
-    pub status: String,
+    pub status: Status,
     pub title: String,
     pub description: String,
     pub lat: f64,
     pub lon: f64,
     pub address: Option<String>,
-    pub channel: String,
+    pub channel: Channel,
     pub reporter_name: Option<String>,
     pub reporter_email: Option<String>,
     pub reporter_phone: Option<String>,
-    pub contact_preference: String,
-    pub language: String,
+    pub contact_preference: ContactPreference,
+    pub language: Language,
     pub entered_by: Option<String>,
     pub tracking_token_hash: String,
     pub received_at: NaiveDateTime,
@@ -61,31 +64,15 @@ pub struct ReportRow {
     /// When the citizen was told that the resolution target has passed.
     pub late_notified_at: Option<NaiveDateTime>,
     /// Whether the public sees it ([`ReportPublication`]).
-    pub publication: String,
+    pub publication: ReportPublication,
     /// Staff's public version of the title and description, if edited.
     pub public_title: Option<String>,
     pub public_description: Option<String>,
 }
 
 impl ReportRow {
-    /// Whether the public sees it (an unknown value counts as not public).
-    pub fn publication(&self) -> ReportPublication {
-        self.publication
-            .parse()
-            .unwrap_or(ReportPublication::Withheld)
-    }
-
     pub fn is_public(&self) -> bool {
-        self.publication() == ReportPublication::Published
-    }
-
-    pub fn status(&self) -> AppResult<Status> {
-        self.status.parse().map_err(|_| {
-            AppError::internal(format!(
-                "report {}: unknown stored status {}",
-                self.code, self.status
-            ))
-        })
+        self.publication == ReportPublication::Published
     }
 }
 
@@ -182,7 +169,7 @@ pub fn create(conn: &mut DbConn, c: CreateReport<'_>) -> AppResult<ReportRow> {
         reports::municipality_id.eq(&c.municipality.id),
         reports::category_id.eq(&c.category.id),
         reports::office_id.eq(&decision.office_id),
-        reports::status.eq(Status::New.as_str()),
+        reports::status.eq(Status::New),
         reports::title.eq(&title),
         reports::description.eq(&r.description),
         reports::lat.eq(r.lat),
@@ -312,7 +299,7 @@ pub struct ReportBrief {
     pub id: i64,
     pub code: String,
     pub category_id: String,
-    pub status: String,
+    pub status: Status,
     pub title: String,
     pub public_title: Option<String>,
     pub lat: f64,
@@ -416,7 +403,7 @@ pub fn apply_transition(conn: &mut DbConn, report_id: i64, t: &Transition) -> Ap
         .find(report_id)
         .select(ReportRow::as_select())
         .first(conn)?;
-    let from = current.status()?;
+    let from = current.status;
     check_transition(from, t.to)?;
     let now = naive(t.now);
     let changed = diesel::update(
@@ -502,7 +489,7 @@ pub fn reassign(conn: &mut DbConn, report_id: i64, r: Reassign<'_>) -> AppResult
         .find(report_id)
         .select(ReportRow::as_select())
         .first(conn)?;
-    let from = current.status()?;
+    let from = current.status;
     if !crate::domain::report::may_be_rerouted(from) {
         return Err(AppError::conflict(
             ErrorCode::CannotReassign,
@@ -532,9 +519,9 @@ pub fn reassign(conn: &mut DbConn, report_id: i64, r: Reassign<'_>) -> AppResult
     let now = naive(r.now);
     let policy = publication::effective(municipality.publication(), category.publication());
     let published = if category.id == old_category.id {
-        current.publication()
+        current.publication
     } else {
-        publication::on_recategorised(current.publication(), policy)
+        publication::on_recategorised(current.publication, policy)
     };
     let changed = diesel::update(
         reports::table
@@ -544,7 +531,7 @@ pub fn reassign(conn: &mut DbConn, report_id: i64, r: Reassign<'_>) -> AppResult
     .set((
         reports::category_id.eq(&category.id),
         reports::office_id.eq(&office_id),
-        reports::status.eq(Status::New.as_str()),
+        reports::status.eq(Status::New),
         reports::take_in_due_at.eq(Some(naive(due))),
         reports::next_escalation_at.eq(Some(naive(due))),
         reports::taken_in_at.eq(None::<NaiveDateTime>),
@@ -564,11 +551,11 @@ pub fn reassign(conn: &mut DbConn, report_id: i64, r: Reassign<'_>) -> AppResult
             "the report changed meanwhile, please reload",
         ));
     }
-    if published != current.publication() {
+    if published != current.publication {
         events::append(
             conn,
             NewEvent::new(report_id, now, &Actor::system(), publication::event_for(published))
-                .data(serde_json::json!({"from": current.publication(), "to": published, "category": category.code})),
+                .data(serde_json::json!({"from": current.publication, "to": published, "category": category.code})),
         )?;
     }
     if category.id != old_category.id {
@@ -654,7 +641,7 @@ pub fn resolved_before(
     limit: i64,
 ) -> AppResult<Vec<i64>> {
     Ok(reports::table
-        .filter(reports::status.eq(Status::Resolved.as_str()))
+        .filter(reports::status.eq(Status::Resolved))
         .filter(reports::resolved_at.lt(before))
         .filter(reports::municipality_id.eq(municipality_id))
         .order(reports::resolved_at)
@@ -669,7 +656,7 @@ pub fn resolved_before(
 pub struct StatRow {
     pub office_id: Option<String>,
     pub code: String,
-    pub status: String,
+    pub status: Status,
     pub received_at: NaiveDateTime,
     pub taken_in_at: Option<NaiveDateTime>,
     pub take_in_due_at: Option<NaiveDateTime>,
@@ -798,7 +785,7 @@ pub fn resolved_since(
     Ok(reports::table
         .filter(reports::municipality_id.eq(municipality_id))
         .filter(reports::resolved_at.ge(since))
-        .filter(reports::status.eq_any([Status::Resolved.as_str(), Status::Closed.as_str()]))
+        .filter(reports::status.eq_any([Status::Resolved, Status::Closed]))
         .count()
         .get_result(conn)?)
 }

@@ -317,7 +317,7 @@ struct CellRow {
     #[diesel(sql_type = BigInt)]
     cell: i64,
     #[diesel(sql_type = Text)]
-    status: String,
+    status: Status,
     #[diesel(sql_type = BigInt)]
     n: i64,
     #[diesel(sql_type = Double)]
@@ -392,14 +392,12 @@ pub fn cell_counts(
     };
     Ok(rows
         .into_iter()
-        .filter_map(|r| {
-            Some(CellCount {
-                cell: r.cell,
-                status: r.status.parse().ok()?,
-                n: r.n,
-                sum_lat: r.sum_lat,
-                sum_lon: r.sum_lon,
-            })
+        .map(|r| CellCount {
+            cell: r.cell,
+            status: r.status,
+            n: r.n,
+            sum_lat: r.sum_lat,
+            sum_lon: r.sum_lon,
         })
         .collect())
 }

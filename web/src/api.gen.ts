@@ -751,7 +751,7 @@ export type QuestionDef = {
 export type QueueItem = {
   address?: string | null;
   category: CategoryRef;
-  channel: string;
+  channel: Channel;
   code: string;
   escalation_level: number;
   office?: null | OfficeRef;
@@ -884,7 +884,7 @@ export type ReporterInput = {
 /** The citizen's own details, shown only with the tracking token. */
 export type ReporterView = {
   /** `email`, `phone` or `none`. */
-  contact: string;
+  contact: ContactPreference;
   email?: string | null;
   name?: string | null;
   phone?: string | null;
@@ -950,7 +950,7 @@ export type StaffEvent = TimelineEntry & {
 export type StaffReportView = ReportView & {
   /** Answers to the category's extra questions (e.g. from Open311). */
   attributes?: unknown;
-  channel: string;
+  channel: Channel;
   escalation_level: number;
   /** The full timeline, internal notes and audit events included. */
   events: Array<StaffEvent>;

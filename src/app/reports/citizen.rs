@@ -62,7 +62,7 @@ pub fn answer(
 ) -> AppResult<ReportRow> {
     let report = find_for_update(conn, code)?;
     let to = verdict.to();
-    let current = report.status()?;
+    let current = report.status;
     if current != Status::Resolved {
         return Err(TransitionNotAllowed { from: current, to }.into());
     }

@@ -60,7 +60,7 @@ pub fn mark_duplicate(
         (
             original.id,
             &original.municipality_id,
-            original.status()?,
+            original.status,
             original.duplicate_of,
         ),
     );

@@ -273,7 +273,7 @@ pub async fn information(
     let view = state
         .write(move |conn| {
             let report = find_for_update(conn, &code)?;
-            if !report.status()?.is_open() {
+            if !report.status.is_open() {
                 return Err(AppError::conflict(
                     ErrorCode::ReportClosed,
                     "the report is closed: file a new one",
