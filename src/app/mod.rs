@@ -5,6 +5,7 @@
 //! with the callers; SQL stays in `store`.
 
 pub mod admin;
+pub mod callbacks;
 pub mod reports;
 
 use crate::domain::permissions::{decide, Action, Decision, Scope, StaffActor};

@@ -34,6 +34,7 @@ macro_rules! string_enum {
 
 pub mod attributes;
 pub mod calendar;
+pub mod callbacks;
 pub mod codes;
 pub mod escalation;
 pub mod feedback;

@@ -8,7 +8,9 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::auth::Staff;
 use super::AppState;
-use crate::domain::permissions::{Action, Scope};
+use crate::app::callbacks as app_callbacks;
+use crate::domain::callbacks::{CallbackState, Outcome};
+use crate::domain::permissions::Action;
 use crate::domain::validate;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::store::callbacks::{self, CallbackRow};
@@ -28,8 +30,7 @@ pub struct CallbackQuery {
 #[derive(Serialize, ToSchema)]
 pub struct AttemptView {
     pub at: DateTime<Utc>,
-    /// `reached`, `no_answer` or `wrong_number`.
-    pub outcome: String,
+    pub outcome: Outcome,
     pub note: Option<String>,
 }
 
@@ -44,7 +45,7 @@ pub struct CallbackView {
     pub message: Option<String>,
     pub citizen_name: Option<String>,
     pub phone: Option<String>,
-    pub state: String,
+    pub state: CallbackState,
     pub due_at: DateTime<Utc>,
     pub overdue: bool,
     pub attempts: Vec<AttemptView>,
@@ -67,7 +68,7 @@ fn view(
         })
         .collect();
     Ok(CallbackView {
-        overdue: c.state == "open" && utc(c.due_at) < now,
+        overdue: c.state == CallbackState::Open && utc(c.due_at) < now,
         id: c.id,
         report_code: report.code,
         report_title: report.title,
@@ -96,19 +97,21 @@ pub async fn list(
     q: web::Query<CallbackQuery>,
 ) -> AppResult<HttpResponse> {
     staff.require_here(Action::WorkCallbacks)?;
-    let wanted = q.state.clone().unwrap_or_else(|| "open".into());
-    if !["open", "done", "unreachable"].contains(&wanted.as_str()) {
-        return Err(AppError::bad_request(
-            ErrorCode::InvalidState,
-            "state is open, done or unreachable",
-        ));
-    }
+    let wanted = match q.state.as_deref() {
+        None => CallbackState::Open,
+        Some(s) => s.parse().map_err(|_| {
+            AppError::bad_request(
+                ErrorCode::InvalidState,
+                "state is open, done or unreachable",
+            )
+        })?,
+    };
     let limit = super::dto::page_limit(q.limit, 100, 500)?;
     let m = staff.actor.municipality_id.clone();
     let now = Utc::now();
     let views = state
         .read(move |c| {
-            callbacks::queue(c, &m, &wanted, limit)?
+            callbacks::queue(c, &m, wanted, limit)?
                 .into_iter()
                 .map(|cb| view(c, cb, now))
                 .collect::<AppResult<Vec<_>>>()
@@ -155,18 +158,10 @@ pub async fn attempt(
     let now = Utc::now();
     let v = state
         .write(move |c| {
-            let cb = callbacks::find(c, &id)?.ok_or_else(|| {
-                AppError::not_found(ErrorCode::CallbackNotFound, "no such callback")
-            })?;
-            staff.require(
-                Action::WorkCallbacks,
-                Scope::report(&cb.municipality_id, None),
-                ErrorCode::CallbackNotFound,
-            )?;
-            let updated = callbacks::record_attempt(
+            let updated = app_callbacks::attempt(
                 c,
-                &cb,
-                &staff.actor.user_id,
+                &staff.actor,
+                &id,
                 &body.outcome,
                 note.as_deref(),
                 max_failed,

@@ -8,6 +8,7 @@ use diesel::prelude::*;
 use super::events::{self, NewEvent};
 use super::schema::{callback_attempts, callbacks};
 use super::{new_id, DbConn};
+use crate::domain::callbacks::{CallbackState, Outcome};
 use crate::domain::report::{Actor, EventKind};
 use crate::error::{AppError, AppResult, ErrorCode};
 
@@ -19,7 +20,7 @@ pub struct CallbackRow {
     pub municipality_id: String,
     pub reason: String,
     pub message: Option<String>,
-    pub state: String,
+    pub state: CallbackState,
     pub due_at: NaiveDateTime,
     pub attempts: i32,
     pub escalation_level: i32,
@@ -34,12 +35,10 @@ pub struct AttemptRow {
     pub id: String,
     pub callback_id: String,
     pub at: NaiveDateTime,
-    pub outcome: String,
+    pub outcome: Outcome,
     pub note: Option<String>,
     pub user_id: String,
 }
-
-pub const OUTCOMES: [&str; 3] = ["reached", "no_answer", "wrong_number"];
 
 /// Opens a callback task unless one for the same report and reason is open.
 pub fn open(
@@ -55,7 +54,7 @@ pub fn open(
         callbacks::table
             .filter(callbacks::report_id.eq(report_id))
             .filter(callbacks::reason.eq(reason))
-            .filter(callbacks::state.eq("open")),
+            .filter(callbacks::state.eq(CallbackState::Open)),
     ))
     .get_result(conn)?;
     if exists {
@@ -68,7 +67,7 @@ pub fn open(
             callbacks::municipality_id.eq(municipality_id),
             callbacks::reason.eq(reason),
             callbacks::message.eq(message),
-            callbacks::state.eq("open"),
+            callbacks::state.eq(CallbackState::Open),
             callbacks::due_at.eq(due_at),
             callbacks::attempts.eq(0),
             callbacks::escalation_level.eq(0),
@@ -78,11 +77,11 @@ pub fn open(
     Ok(true)
 }
 
-/// Open callbacks of a municipality, by due time.
+/// A municipality's callbacks in `state`, by due time.
 pub fn queue(
     conn: &mut DbConn,
     municipality_id: &str,
-    state: &str,
+    state: CallbackState,
     limit: i64,
 ) -> AppResult<Vec<CallbackRow>> {
     Ok(callbacks::table
@@ -113,30 +112,20 @@ pub fn attempts(conn: &mut DbConn, callback_id: &str) -> AppResult<Vec<AttemptRo
         .load(conn)?)
 }
 
-/// Logs a call: `reached` closes the task as done; `wrong_number`, or the
-/// `max_failed`-th failed attempt, closes it as unreachable. Returns the task.
+/// Logs the `attempts`-th call (ended with `outcome`) of an open task and
+/// moves it to `state`, on the timeline too. Refused if the task changed
+/// meanwhile (another call logged, or closed). Returns the task.
+#[allow(clippy::too_many_arguments)]
 pub fn record_attempt(
     conn: &mut DbConn,
     callback: &CallbackRow,
     user_id: &str,
-    outcome: &str,
+    outcome: Outcome,
     note: Option<&str>,
-    max_failed: i32,
+    attempts: i32,
+    state: CallbackState,
     now: NaiveDateTime,
 ) -> AppResult<CallbackRow> {
-    if callback.state != "open" {
-        return Err(AppError::conflict(
-            ErrorCode::CallbackClosed,
-            "this callback is already closed",
-        ));
-    }
-    if !OUTCOMES.contains(&outcome) {
-        return Err(AppError::field(
-            "outcome",
-            ErrorCode::InvalidOutcome,
-            "outcome is reached, no_answer or wrong_number",
-        ));
-    }
     diesel::insert_into(callback_attempts::table)
         .values((
             callback_attempts::id.eq(new_id()),
@@ -147,18 +136,11 @@ pub fn record_attempt(
             callback_attempts::user_id.eq(user_id),
         ))
         .execute(conn)?;
-    let attempts = callback.attempts + 1;
-    let state = match outcome {
-        "reached" => "done",
-        "wrong_number" => "unreachable",
-        _ if attempts >= max_failed => "unreachable",
-        _ => "open",
-    };
-    let closed = (state != "open").then_some(now);
+    let closed = (state != CallbackState::Open).then_some(now);
     let changed = diesel::update(
         callbacks::table
             .find(&callback.id)
-            .filter(callbacks::state.eq("open"))
+            .filter(callbacks::state.eq(CallbackState::Open))
             .filter(callbacks::attempts.eq(callback.attempts)),
     )
     .set((
@@ -190,7 +172,7 @@ pub fn escalate_overdue(
     limit: i64,
 ) -> AppResult<Vec<CallbackRow>> {
     let due: Vec<CallbackRow> = callbacks::table
-        .filter(callbacks::state.eq("open"))
+        .filter(callbacks::state.eq(CallbackState::Open))
         .filter(callbacks::escalation_level.eq(0))
         .filter(callbacks::due_at.le(now))
         .order(callbacks::due_at)
@@ -203,7 +185,7 @@ pub fn escalate_overdue(
             callbacks::table
                 .find(&c.id)
                 .filter(callbacks::escalation_level.eq(0))
-                .filter(callbacks::state.eq("open")),
+                .filter(callbacks::state.eq(CallbackState::Open)),
         )
         .set(callbacks::escalation_level.eq(1))
         .execute(conn)?;

@@ -58,7 +58,7 @@ pub fn snapshot(conn: &mut DbConn, now: DateTime<Utc>) -> AppResult<Snapshot> {
             .first(conn)?;
         let open = callbacks::table
             .filter(callbacks::municipality_id.eq(m))
-            .filter(callbacks::state.eq("open"));
+            .filter(callbacks::state.eq(crate::domain::callbacks::CallbackState::Open));
         let callbacks_open: i64 = open.select(count_star()).first(conn)?;
         let callbacks_overdue: i64 = open
             .filter(callbacks::due_at.lt(now))

@@ -9,6 +9,7 @@ use diesel::expression::AsExpression;
 use diesel::serialize::{self, Output, ToSql};
 use diesel::sql_types::{Nullable, Text};
 
+use crate::domain::callbacks::{CallbackState, Outcome};
 use crate::domain::permissions::Role;
 use crate::domain::publication::ReportPublication;
 use crate::domain::report::{Channel, ContactPreference, Language, Status};
@@ -81,7 +82,9 @@ text_columns!(
     Channel,
     ContactPreference,
     Language,
-    Role
+    Role,
+    CallbackState,
+    Outcome,
 );
 
 #[cfg(test)]

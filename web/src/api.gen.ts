@@ -114,8 +114,7 @@ export type AttemptRequest = {
 export type AttemptView = {
   at: string;
   note?: string | null;
-  /** `reached`, `no_answer` or `wrong_number`. */
-  outcome: string;
+  outcome: Outcome;
 };
 
 export type AuditEntry = {
@@ -176,6 +175,12 @@ export type CalendarView = {
   working_weekdays: Array<number>;
 };
 
+/**
+ * Where a callback is: waiting for a call, done (the citizen was
+ * told), or given up (a wrong number, or too many calls unanswered).
+ */
+export type CallbackState = "open" | "done" | "unreachable";
+
 export type CallbackView = {
   attempts: Array<AttemptView>;
   citizen_name?: string | null;
@@ -189,7 +194,7 @@ export type CallbackView = {
   reason: string;
   report_code: string;
   report_title: string;
-  state: string;
+  state: CallbackState;
 };
 
 export type CategoriesResponse = {
@@ -675,6 +680,9 @@ export type OfficeStatsView = {
   taken_in_within_deadline: number;
   within_deadline_pct?: number | null;
 };
+
+/** What came of one call. */
+export type Outcome = "reached" | "no_answer" | "wrong_number";
 
 export type PageFeedbackSummary = {
   /** How often each answer of the model's lists was chosen. */
