@@ -150,7 +150,7 @@ async fn authenticate(state: web::Data<AppState>, token: String) -> AppResult<St
                 "the token is no longer valid: sign in again",
             )
         })?;
-    let actor = user.actor()?;
+    let actor = user.actor();
     Ok(Staff {
         user: Some(user),
         actor,
@@ -260,7 +260,7 @@ pub fn staff_view(u: &User) -> AppResult<StaffView> {
         id: u.row.id.clone(),
         username: u.row.username.clone(),
         display_name: u.row.display_name.clone(),
-        role: u.role()?,
+        role: u.row.role,
         municipality: u.row.municipality_id.clone(),
         offices: u.offices.iter().map(|(_, code)| code.clone()).collect(),
         active: u.row.active,
@@ -457,10 +457,12 @@ pub async fn login(
                     rate_limits::clear(c, &k.account)
                 })
                 .await?;
-            let token =
-                state
-                    .keys
-                    .issue(&user.row.id, &user.row.role, user.row.token_version, now)?;
+            let token = state.keys.issue(
+                &user.row.id,
+                user.row.role.as_str(),
+                user.row.token_version,
+                now,
+            )?;
             tracing::info!(auth.username = ?user.row.username, auth.role = %user.row.role, "login succeeded");
             Ok(HttpResponse::Ok()
                 .insert_header(("Cache-Control", "no-store"))

@@ -16,7 +16,7 @@ pub struct UserRow {
     pub username: String,
     pub display_name: String,
     pub password_hash: String,
-    pub role: String,
+    pub role: Role,
     pub municipality_id: String,
     pub active: bool,
     pub token_version: i32,
@@ -36,21 +36,14 @@ pub struct User {
 }
 
 impl User {
-    pub fn role(&self) -> AppResult<Role> {
-        self.row
-            .role
-            .parse()
-            .map_err(|_| AppError::internal(format!("user {}: bad role", self.row.id)))
-    }
-
-    pub fn actor(&self) -> AppResult<StaffActor> {
-        Ok(StaffActor {
+    pub fn actor(&self) -> StaffActor {
+        StaffActor {
             user_id: self.row.id.clone(),
-            role: self.role()?,
+            role: self.row.role,
             municipality_id: self.row.municipality_id.clone(),
             office_ids: self.offices.iter().map(|(id, _)| id.clone()).collect(),
             integration: false,
-        })
+        }
     }
 }
 
@@ -225,7 +218,7 @@ pub fn update(conn: &mut DbConn, id: &str, u: &UserUpdate, now: NaiveDateTime) -
         .ok_or_else(|| AppError::not_found(ErrorCode::UserNotFound, "no such user"))?;
     let invalidate = u.password_hash.is_some()
         || u.active == Some(false)
-        || u.role.is_some_and(|r| r.as_str() != user.row.role);
+        || u.role.is_some_and(|r| r != user.row.role);
     if let Some(name) = &u.display_name {
         crate::domain::validate::required_text("display_name", Some(name), 120)
             .map_err(|e| AppError::Validation(vec![e]))?;
@@ -261,7 +254,7 @@ pub fn update(conn: &mut DbConn, id: &str, u: &UserUpdate, now: NaiveDateTime) -
         let ids = office_ids(conn, &user.row.municipality_id, codes)?;
         set_offices(conn, id, &ids)?;
     }
-    let role_now: Role = u.role.unwrap_or(user.role()?);
+    let role_now: Role = u.role.unwrap_or(user.row.role);
     if role_now == Role::Office
         && u.office_codes
             .as_ref()

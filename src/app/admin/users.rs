@@ -93,7 +93,7 @@ fn changeable(conn: &mut DbConn, who: &Admin, id: &str) -> AppResult<User> {
     let user = users::by_id(conn, id)?
         .filter(|u| u.row.municipality_id == who.municipality)
         .ok_or_else(|| AppError::not_found(ErrorCode::UserNotFound, "no such user"))?;
-    if user.role()? == Role::Platform && !who.platform {
+    if user.row.role == Role::Platform && !who.platform {
         return Err(platform_only());
     }
     Ok(user)
