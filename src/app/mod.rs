@@ -7,6 +7,7 @@
 pub mod admin;
 pub mod callbacks;
 pub mod reports;
+pub mod sweeper;
 
 use crate::domain::permissions::{decide, Action, Decision, Scope, StaffActor};
 use crate::error::{AppError, AppResult, ErrorCode};

@@ -11,11 +11,11 @@ use std::time::Duration as StdDuration;
 
 use chrono::{DateTime, Duration, Utc};
 
-use crate::domain::report::{Actor, Status};
+use crate::app::sweeper;
 use crate::error::{AppError, AppResult};
 use crate::metrics::METRICS;
 use crate::store::{
-    attachments, escalations, municipalities, naive, rate_limits, reports, retention, Store,
+    attachments, escalations, municipalities, naive, rate_limits, retention, Store,
 };
 
 /// Reports erased per transaction.
@@ -134,38 +134,7 @@ pub fn close_expired(
             let closed = sweep_batch(
                 store,
                 |&(seen, _): &(usize, usize)| seen as i64 >= SWEEP_BATCH,
-                |c| {
-                    let ids = reports::resolved_before(c, &m.id, before, SWEEP_BATCH)?;
-                    let mut closed = 0;
-                    for id in &ids {
-                        let transition = reports::Transition {
-                            to: Status::Closed,
-                            actor: Actor::system(),
-                            public_message: Some(crate::notify::templates::AUTO_CLOSED.into()),
-                            internal_note: None,
-                            data: Some(serde_json::json!({"reason": "reopen_window_passed"})),
-                            kind: None,
-                            now,
-                        };
-                        match reports::apply_transition(c, *id, &transition) {
-                            Ok(updated) => {
-                                crate::notify::plan::changed(
-                                    c,
-                                    &updated,
-                                    Status::Closed,
-                                    None,
-                                    false,
-                                    links,
-                                )?;
-                                closed += 1;
-                            }
-                            // Another instance closed (or someone reopened) it meanwhile.
-                            Err(AppError::Conflict { .. }) => {}
-                            Err(e) => return Err(e),
-                        }
-                    }
-                    Ok((ids.len(), closed))
-                },
+                |c| sweeper::close_expired(c, &m.id, before, now, SWEEP_BATCH, links),
             )?;
             total += closed.1;
             if (closed.0 as i64) < SWEEP_BATCH {
@@ -498,15 +467,7 @@ fn sweep_and_notify_run(
         let n = sweep_batch(
             store,
             |n| *n > 0,
-            |c| {
-                let message = crate::notify::templates::RESOLUTION_LATE;
-                let late = reports::claim_late(c, naive(now), SWEEP_BATCH, message)?;
-                for r in &late {
-                    let status = r.status;
-                    crate::notify::plan::changed(c, r, status, Some(message), true, links)?;
-                }
-                Ok(late.len())
-            },
+            |c| sweeper::flag_late(c, now, SWEEP_BATCH, links),
         )?;
         if n == 0 {
             break;
@@ -516,22 +477,7 @@ fn sweep_and_notify_run(
         let n = sweep_batch(
             store,
             |n| *n > 0,
-            |c| {
-                let overdue =
-                    crate::store::callbacks::escalate_overdue(c, naive(now), SWEEP_BATCH)?;
-                for cb in &overdue {
-                    if let Some(r) = reports::by_ids(c, &[cb.report_id])?.pop() {
-                        crate::notify::plan::escalated(
-                            c,
-                            &r,
-                            1,
-                            &format!("callback-{}", cb.id),
-                            links,
-                        )?;
-                    }
-                }
-                Ok(overdue.len())
-            },
+            |c| sweeper::escalate_overdue_callbacks(c, now, SWEEP_BATCH, links),
         )?;
         if n == 0 {
             break;
@@ -555,25 +501,7 @@ fn sweep_with(
         let outcome = sweep_batch(
             store,
             |o: &escalations::Outcome| o.total() > 0,
-            |c| {
-                let (outcome, escalated) =
-                    escalations::escalate_batch(c, now, policy, SWEEP_BATCH)?;
-                if let Some(links) = links {
-                    for (report_id, level) in &escalated {
-                        if let Some(r) = reports::by_ids(c, &[*report_id])?.pop() {
-                            // A reassigned report starts over: its escalation instant tells them apart.
-                            let cause = format!(
-                                "escalated-{}",
-                                r.escalated_at
-                                    .map(|t| t.and_utc().timestamp_micros())
-                                    .unwrap_or_default()
-                            );
-                            crate::notify::plan::escalated(c, &r, *level, &cause, links)?;
-                        }
-                    }
-                }
-                Ok(outcome)
-            },
+            |c| sweeper::escalate_due(c, now, policy, SWEEP_BATCH, links),
         )?;
         total.level1 += outcome.level1;
         total.level2 += outcome.level2;
