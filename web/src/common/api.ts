@@ -1,17 +1,23 @@
 // The public REST API (/api/v1), and its errors turned into plain words.
 
 import { t, has } from './i18n';
+import type { ErrorCode } from '../api.gen';
+
+/** A code the API gives (one list, generated from the API document), or
+ * one of the client's own: the service unreachable (`network`), or an
+ * answer that was not the API's envelope (`http_<status>`). */
+export type ClientErrorCode = ErrorCode | 'network' | `http_${number}`;
 
 export interface FieldProblem {
   field: string;
-  code: string;
+  code: ErrorCode;
   message: string;
 }
 
 export class ApiError extends Error {
   constructor(
     public status: number,
-    public code: string,
+    public code: ClientErrorCode,
     message: string,
     public fields: FieldProblem[] = [],
     public details: unknown = undefined,
@@ -87,7 +93,7 @@ async function send(path: string, opts: RequestOptions): Promise<Response> {
     throw new ApiError(0, 'network', String(e));
   }
   if (!res.ok) {
-    let code = 'http_' + res.status;
+    let code: ClientErrorCode = `http_${res.status}`;
     let message = res.statusText;
     let fields: FieldProblem[] = [];
     let details: unknown;
