@@ -35,6 +35,7 @@ macro_rules! string_enum {
 pub mod attributes;
 pub mod calendar;
 pub mod callbacks;
+pub mod catalog;
 pub mod codes;
 pub mod escalation;
 pub mod feedback;

@@ -37,34 +37,7 @@ pub struct NewOffice {
     pub phone: Option<String>,
 }
 
-pub const OFFICE_KINDS: [&str; 2] = ["internal", "company"];
-
-fn check_code(code: &str) -> AppResult<()> {
-    let ok = !code.is_empty()
-        && code.len() <= 64
-        && code
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
-    if ok {
-        Ok(())
-    } else {
-        Err(AppError::field(
-            "code",
-            ErrorCode::InvalidCode,
-            "codes are 1-64 lower-case letters, digits, `-` or `_`",
-        ))
-    }
-}
-
 pub fn insert_office(conn: &mut DbConn, o: &NewOffice, now: NaiveDateTime) -> AppResult<OfficeRow> {
-    check_code(&o.code)?;
-    if !OFFICE_KINDS.contains(&o.kind.as_str()) {
-        return Err(AppError::field(
-            "kind",
-            ErrorCode::InvalidKind,
-            "office kind must be `internal` or `company`",
-        ));
-    }
     if office_by_code(conn, &o.municipality_id, &o.code)?.is_some() {
         return Err(AppError::conflict(
             ErrorCode::OfficeExists,
@@ -195,7 +168,6 @@ pub fn insert_category(
     c: &NewCategory,
     now: NaiveDateTime,
 ) -> AppResult<CategoryRow> {
-    check_code(&c.code)?;
     if category_by_code(conn, &c.municipality_id, &c.code)?.is_some() {
         return Err(AppError::conflict(
             ErrorCode::CategoryExists,
@@ -239,7 +211,6 @@ pub fn insert_category(
     };
     let sla = c.take_in_sla_hours.unwrap_or(24);
     let target = c.resolution_target_days.unwrap_or(30);
-    check_targets(Some(sla), Some(target))?;
     let row = CategoryRow {
         id: new_id(),
         municipality_id: c.municipality_id.clone(),
@@ -471,28 +442,7 @@ pub struct CategoryChanges {
     pub publication: Option<Option<String>>,
 }
 
-/// A category's take-in hours (1-720) and resolution days (1-3650), each
-/// refused under its own field.
-fn check_targets(sla_hours: Option<i32>, target_days: Option<i32>) -> AppResult<()> {
-    if sla_hours.is_some_and(|h| !(1..=720).contains(&h)) {
-        return Err(AppError::field(
-            "take_in_sla_hours",
-            ErrorCode::OutOfRange,
-            "the take-in SLA is 1 to 720 working hours",
-        ));
-    }
-    if target_days.is_some_and(|d| !(1..=3650).contains(&d)) {
-        return Err(AppError::field(
-            "resolution_target_days",
-            ErrorCode::OutOfRange,
-            "the resolution target is 1 to 3650 days",
-        ));
-    }
-    Ok(())
-}
-
 pub fn update_category(conn: &mut DbConn, id: &str, c: &CategoryChanges) -> AppResult<()> {
-    check_targets(c.take_in_sla_hours, c.resolution_target_days)?;
     let target = categories::table.find(id);
     if let Some(name) = &c.name_it {
         diesel::update(target)
@@ -554,15 +504,6 @@ pub fn set_webhook(
     office_id: &str,
     webhook: Option<(&str, &str)>,
 ) -> AppResult<()> {
-    if let Some((url, secret)) = webhook {
-        if !(url.starts_with("https://") || url.starts_with("http://")) || secret.len() < 16 {
-            return Err(AppError::field(
-                "webhook_url",
-                ErrorCode::InvalidWebhook,
-                "an http(s) URL and a secret of at least 16 characters",
-            ));
-        }
-    }
     diesel::update(offices::table.find(office_id))
         .set((
             offices::webhook_url.eq(webhook.map(|(u, _)| u.to_string())),
@@ -619,13 +560,6 @@ pub fn add_attribute(
     order: i32,
 ) -> AppResult<()> {
     use super::schema::category_attributes as ca;
-    if !crate::domain::attributes::DATATYPES.contains(&def.datatype.as_str()) {
-        return Err(AppError::field(
-            "datatype",
-            ErrorCode::InvalidDatatype,
-            "unknown attribute datatype",
-        ));
-    }
     let values = (!def.values.is_empty()).then(|| {
         serde_json::json!(def
             .values
@@ -685,15 +619,6 @@ pub struct OfficeChanges {
 }
 
 pub fn update_office(conn: &mut DbConn, id: &str, c: &OfficeChanges) -> AppResult<OfficeRow> {
-    if let Some(kind) = &c.kind {
-        if !OFFICE_KINDS.contains(&kind.as_str()) {
-            return Err(AppError::field(
-                "kind",
-                ErrorCode::InvalidKind,
-                "office kind must be `internal` or `company`",
-            ));
-        }
-    }
     if let Some(name) = &c.name {
         diesel::update(offices::table.find(id))
             .set(offices::name.eq(name))

@@ -1243,3 +1243,73 @@ fn lock_waiters(store: &segnala::store::Store) -> i64 {
         })
         .unwrap()
 }
+
+/// The catalog's own rules (a code's shape, an office's kind, a webhook's
+/// URL), checked before anything is stored, each under its field.
+#[tokio::test]
+async fn a_bad_code_kind_or_webhook_is_refused_under_its_field_and_nothing_is_stored() {
+    let app = TestApp::pisa().await;
+    let admin = app.staff("admin-pisa", Role::Admin, &[]).await;
+    let refused = |body: &Value| {
+        let fields = body["error"]["details"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        fields
+            .iter()
+            .map(|f| {
+                (
+                    f["field"].as_str().unwrap().to_string(),
+                    f["code"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    for (office, field, code) in [
+        (
+            json!({"code": "Parchi Urbani", "name": "Parchi", "kind": "internal"}),
+            "code",
+            "invalid_code",
+        ),
+        (
+            json!({"code": "parchi", "name": "Parchi", "kind": "appalto"}),
+            "kind",
+            "invalid_kind",
+        ),
+    ] {
+        let (status, body) = app.post_as(&admin, "/api/v1/admin/offices", &office).await;
+        assert_eq!(status, 422, "{body}");
+        assert_eq!(
+            refused(&body),
+            [(field.to_string(), code.to_string())],
+            "{body}"
+        );
+    }
+    let (_, offices) = app.get_as(&admin, "/api/v1/admin/offices").await;
+    assert!(!offices.to_string().contains("Parchi"), "{offices}");
+
+    let (status, body) = app
+        .patch_as(
+            &admin,
+            "/api/v1/admin/offices/manutenzioni",
+            &json!({"webhook_url": "ftp://ditta.example/hook"}),
+        )
+        .await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(
+        refused(&body),
+        [("webhook_url".to_string(), "invalid_webhook".to_string())]
+    );
+    let (_, offices) = app.get_as(&admin, "/api/v1/admin/offices").await;
+    assert!(!offices.to_string().contains("ftp://"), "{offices}");
+
+    let category = json!({"code": "Buche Nuove", "name_it": "Buche", "name_en": "Potholes"});
+    let (status, body) = app
+        .post_as(&admin, "/api/v1/admin/categories", &category)
+        .await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(
+        refused(&body),
+        [("code".to_string(), "invalid_code".to_string())]
+    );
+}

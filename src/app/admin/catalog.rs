@@ -3,9 +3,10 @@
 
 use serde_json::{json, Value};
 
-use super::{given, text, Admin};
+use super::{given, invalid, text, Admin};
 use crate::domain::attributes::{self, AttributeDef};
 use crate::domain::calendar::DeadlineMode;
+use crate::domain::catalog as rules;
 use crate::domain::publication::{effective, Policy};
 use crate::domain::templates::{self, MessageTemplate};
 use crate::error::{AppError, AppResult, ErrorCode};
@@ -45,6 +46,8 @@ pub fn create_category(
         publication: input.publication,
         ..Default::default()
     };
+    rules::check_code(&new.code).map_err(invalid)?;
+    rules::check_targets(new.take_in_sla_hours, new.resolution_target_days).map_err(invalid)?;
     let row = catalog::insert_category(conn, &new, who.at())?;
     who.record(
         conn,
@@ -153,6 +156,7 @@ pub fn update_category(
         attributes::check_replacement(&old_questions, q)
             .map_err(|e| AppError::Validation(vec![e]))?;
     }
+    rules::check_targets(u.take_in_sla_hours, u.resolution_target_days).map_err(invalid)?;
     let before = audited(&category, &old_questions);
     let office_id = match &u.office {
         None => None,

@@ -14,7 +14,7 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use serde_json::Value;
 
 use crate::domain::report::Actor;
-use crate::domain::validate;
+use crate::domain::validate::{self, FieldError};
 use crate::error::{AppError, AppResult};
 use crate::store::audit::{self, Change};
 use crate::store::cache;
@@ -85,6 +85,11 @@ impl Admin {
 /// Required free text of at most `max` characters, trimmed.
 pub fn text(field: &'static str, value: &str, max: usize) -> AppResult<String> {
     validate::required_text(field, Some(value), max).map_err(|e| AppError::Validation(vec![e]))
+}
+
+/// One field refused.
+pub fn invalid(e: FieldError) -> AppError {
+    AppError::Validation(vec![e])
 }
 
 /// `None` for an absent or empty optional code.

@@ -3,7 +3,8 @@
 
 use serde_json::{json, Value};
 
-use super::Admin;
+use super::{invalid, Admin};
+use crate::domain::catalog as rules;
 use crate::domain::validate::{Email, Phone};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::store::catalog::{self, NewOffice, OfficeChanges, OfficeLoad, OfficeRow};
@@ -75,6 +76,8 @@ pub fn create(conn: &mut DbConn, who: &Admin, input: OfficeInput) -> AppResult<O
         email,
         phone,
     };
+    rules::check_code(&new.code).map_err(invalid)?;
+    rules::office_kind(&new.kind).map_err(invalid)?;
     let office = catalog::insert_office(conn, &new, who.at())?;
     who.record(
         conn,
@@ -145,8 +148,12 @@ pub fn update(conn: &mut DbConn, who: &Admin, code: &str, u: OfficeUpdate) -> Ap
                     s
                 }
             };
+            rules::check_webhook(url, &secret).map_err(invalid)?;
             catalog::set_webhook(conn, &before.id, Some((url, &secret)))?;
         }
+    }
+    if let Some(kind) = &changes.kind {
+        rules::office_kind(kind).map_err(invalid)?;
     }
     // Reads the row back, webhook included.
     let office = catalog::update_office(conn, &before.id, &changes)?;
