@@ -32,6 +32,7 @@ macro_rules! string_enum {
     };
 }
 
+pub mod accounts;
 pub mod attributes;
 pub mod calendar;
 pub mod callbacks;

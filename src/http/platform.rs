@@ -182,6 +182,8 @@ pub async fn add(
 ) -> AppResult<HttpResponse> {
     staff.require_here(Action::ManagePlatform)?;
     let b = body.into_inner();
+    crate::domain::accounts::check_username(&b.admin.username)
+        .map_err(|e| AppError::Validation(vec![e.named("admin.username")]))?;
     let display_name = validate::required_text("display_name", Some(&b.admin.display_name), 120)
         .map_err(|e| AppError::Validation(vec![e.named("admin.display_name")]))?;
     let urp_email = b

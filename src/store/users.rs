@@ -59,22 +59,6 @@ pub struct NewUser {
     pub email: Option<String>,
 }
 
-fn check_username(username: &str) -> AppResult<()> {
-    let ok = (3..=64).contains(&username.len())
-        && username
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | '@'));
-    if ok {
-        Ok(())
-    } else {
-        Err(AppError::field(
-            "username",
-            ErrorCode::InvalidUsername,
-            "usernames are 3-64 letters, digits, `.`, `-`, `_` or `@`",
-        ))
-    }
-}
-
 fn office_ids(
     conn: &mut DbConn,
     municipality_id: &str,
@@ -99,16 +83,6 @@ fn office_ids(
 }
 
 pub fn create(conn: &mut DbConn, u: &NewUser, now: NaiveDateTime) -> AppResult<User> {
-    check_username(&u.username)?;
-    crate::domain::validate::required_text("display_name", Some(&u.display_name), 120)
-        .map_err(|e| AppError::Validation(vec![e]))?;
-    if u.role == Role::Office && u.office_codes.is_empty() {
-        return Err(AppError::field(
-            "offices",
-            ErrorCode::Required,
-            "office staff belong to at least one office",
-        ));
-    }
     if by_username(conn, &u.username)?.is_some() {
         return Err(AppError::conflict(
             ErrorCode::UsernameTaken,
@@ -220,8 +194,6 @@ pub fn update(conn: &mut DbConn, id: &str, u: &UserUpdate, now: NaiveDateTime) -
         || u.active == Some(false)
         || u.role.is_some_and(|r| r != user.row.role);
     if let Some(name) = &u.display_name {
-        crate::domain::validate::required_text("display_name", Some(name), 120)
-            .map_err(|e| AppError::Validation(vec![e]))?;
         diesel::update(users::table.find(id))
             .set(users::display_name.eq(name.trim()))
             .execute(conn)?;
@@ -253,18 +225,6 @@ pub fn update(conn: &mut DbConn, id: &str, u: &UserUpdate, now: NaiveDateTime) -
     if let Some(codes) = &u.office_codes {
         let ids = office_ids(conn, &user.row.municipality_id, codes)?;
         set_offices(conn, id, &ids)?;
-    }
-    let role_now: Role = u.role.unwrap_or(user.row.role);
-    if role_now == Role::Office
-        && u.office_codes
-            .as_ref()
-            .map_or(user.offices.is_empty(), |c| c.is_empty())
-    {
-        return Err(AppError::field(
-            "offices",
-            ErrorCode::Required,
-            "office staff belong to at least one office",
-        ));
     }
     let version = if invalidate {
         user.row.token_version + 1

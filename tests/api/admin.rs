@@ -1313,3 +1313,103 @@ async fn a_bad_code_kind_or_webhook_is_refused_under_its_field_and_nothing_is_st
         [("code".to_string(), "invalid_code".to_string())]
     );
 }
+
+/// The account rules (a username's shape; office staff need an office),
+/// checked before anything is stored, each under its field; a change that
+/// would leave office staff without an office is refused and changes nothing.
+#[tokio::test]
+async fn a_bad_username_or_an_officeless_office_account_is_refused_and_nothing_changes() {
+    let app = TestApp::pisa().await;
+    let admin = app.staff("admin", Role::Admin, &[]).await;
+    let problems = |body: &Value| {
+        body["error"]["details"]
+            .as_array()
+            .map(|d| {
+                d.iter()
+                    .map(|f| {
+                        format!(
+                            "{}/{}",
+                            f["field"].as_str().unwrap(),
+                            f["code"].as_str().unwrap()
+                        )
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default()
+    };
+    let account = |username: &str, role: &str, offices: Value| json!({"username": username, "display_name": "Nuovo", "password": "lunga-password-1", "role": role, "offices": offices});
+    let (status, body) = app
+        .post_as(
+            &admin,
+            "/api/v1/admin/users",
+            &account("mario rossi", "urp", json!([])),
+        )
+        .await;
+    assert_eq!(
+        (status, problems(&body)),
+        (422, vec!["username/invalid_username".to_string()]),
+        "{body}"
+    );
+    let (status, body) = app
+        .post_as(
+            &admin,
+            "/api/v1/admin/users",
+            &account("mrossi", "office", json!([])),
+        )
+        .await;
+    assert_eq!(
+        (status, problems(&body)),
+        (422, vec!["offices/required".to_string()]),
+        "{body}"
+    );
+    let (_, users) = app.get_as(&admin, "/api/v1/admin/users").await;
+    assert!(!users.to_string().contains("rossi"), "{users}");
+
+    let (status, user) = app
+        .post_as(
+            &admin,
+            "/api/v1/admin/users",
+            &account("mrossi", "office", json!(["verde"])),
+        )
+        .await;
+    assert_eq!(status, 201, "{user}");
+    let path = format!("/api/v1/admin/users/{}", user["id"].as_str().unwrap());
+    let (status, body) = app
+        .patch_as(
+            &admin,
+            &path,
+            &json!({"offices": [], "display_name": "Cambiato"}),
+        )
+        .await;
+    assert_eq!(
+        (status, problems(&body)),
+        (422, vec!["offices/required".to_string()]),
+        "{body}"
+    );
+    let (status, body) = app
+        .patch_as(&admin, &path, &json!({"role": "urp", "offices": []}))
+        .await;
+    assert_eq!(status, 200, "an URP account needs no office: {body}");
+    let (status, body) = app
+        .patch_as(&admin, &path, &json!({"role": "office"}))
+        .await;
+    assert_eq!(
+        (status, problems(&body)),
+        (422, vec!["offices/required".to_string()]),
+        "{body}"
+    );
+    let (_, users) = app.get_as(&admin, "/api/v1/admin/users").await;
+    let stored = users
+        .as_array()
+        .into_iter()
+        .flatten()
+        .chain(users["items"].as_array().into_iter().flatten())
+        .find(|u| u["username"] == "mrossi")
+        .cloned()
+        .expect("the account");
+    assert_eq!(
+        (stored["role"].as_str(), stored["display_name"].as_str()),
+        (Some("urp"), Some("Nuovo")),
+        "{stored}"
+    );
+}

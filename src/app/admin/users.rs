@@ -4,7 +4,8 @@
 
 use serde_json::{json, Value};
 
-use super::Admin;
+use super::{invalid, text, Admin};
+use crate::domain::accounts;
 use crate::domain::permissions::Role;
 use crate::domain::validate::Email;
 use crate::error::{AppError, AppResult, ErrorCode};
@@ -53,9 +54,12 @@ pub fn create(conn: &mut DbConn, who: &Admin, input: UserInput) -> AppResult<Use
     if input.role == Role::Platform && !who.platform {
         return Err(platform_only());
     }
+    accounts::check_username(&input.username).map_err(invalid)?;
+    let display_name = text("display_name", &input.display_name, 120)?;
+    accounts::check_offices(input.role, !input.offices.is_empty()).map_err(invalid)?;
     let new = NewUser {
         username: input.username,
-        display_name: input.display_name,
+        display_name,
         password_hash: input.password_hash,
         role: input.role,
         municipality_id: who.municipality.clone(),
@@ -104,8 +108,12 @@ pub fn update(conn: &mut DbConn, who: &Admin, id: &str, c: UserChanges) -> AppRe
         return Err(platform_only());
     }
     let password_changed = c.password_hash.is_some();
+    let display_name = c
+        .display_name
+        .map(|n| text("display_name", &n, 120))
+        .transpose()?;
     let update = UserUpdate {
-        display_name: c.display_name,
+        display_name,
         role: c.role,
         office_codes: c.offices,
         active: c.active,
@@ -117,6 +125,12 @@ pub fn update(conn: &mut DbConn, who: &Admin, id: &str, c: UserChanges) -> AppRe
         },
     };
     let existing = changeable(conn, who, id)?;
+    let has_offices = update
+        .office_codes
+        .as_ref()
+        .map_or(!existing.offices.is_empty(), |c| !c.is_empty());
+    accounts::check_offices(update.role.unwrap_or(existing.row.role), has_offices)
+        .map_err(invalid)?;
     let user = users::update(conn, id, &update, who.at())?;
     let mut after = audited(&user);
     after["password_changed"] = password_changed.into();
