@@ -1250,21 +1250,6 @@ fn lock_waiters(store: &segnala::store::Store) -> i64 {
 async fn a_bad_code_kind_or_webhook_is_refused_under_its_field_and_nothing_is_stored() {
     let app = TestApp::pisa().await;
     let admin = app.staff("admin-pisa", Role::Admin, &[]).await;
-    let refused = |body: &Value| {
-        let fields = body["error"]["details"]
-            .as_array()
-            .cloned()
-            .unwrap_or_default();
-        fields
-            .iter()
-            .map(|f| {
-                (
-                    f["field"].as_str().unwrap().to_string(),
-                    f["code"].as_str().unwrap().to_string(),
-                )
-            })
-            .collect::<Vec<_>>()
-    };
     for (office, field, code) in [
         (
             json!({"code": "Parchi Urbani", "name": "Parchi", "kind": "internal"}),
@@ -1279,11 +1264,7 @@ async fn a_bad_code_kind_or_webhook_is_refused_under_its_field_and_nothing_is_st
     ] {
         let (status, body) = app.post_as(&admin, "/api/v1/admin/offices", &office).await;
         assert_eq!(status, 422, "{body}");
-        assert_eq!(
-            refused(&body),
-            [(field.to_string(), code.to_string())],
-            "{body}"
-        );
+        assert_eq!(field_problems(&body), [format!("{field}/{code}")], "{body}");
     }
     let (_, offices) = app.get_as(&admin, "/api/v1/admin/offices").await;
     assert!(!offices.to_string().contains("Parchi"), "{offices}");
@@ -1296,10 +1277,7 @@ async fn a_bad_code_kind_or_webhook_is_refused_under_its_field_and_nothing_is_st
         )
         .await;
     assert_eq!(status, 422, "{body}");
-    assert_eq!(
-        refused(&body),
-        [("webhook_url".to_string(), "invalid_webhook".to_string())]
-    );
+    assert_eq!(field_problems(&body), ["webhook_url/invalid_webhook"]);
     let (_, offices) = app.get_as(&admin, "/api/v1/admin/offices").await;
     assert!(!offices.to_string().contains("ftp://"), "{offices}");
 
@@ -1308,10 +1286,7 @@ async fn a_bad_code_kind_or_webhook_is_refused_under_its_field_and_nothing_is_st
         .post_as(&admin, "/api/v1/admin/categories", &category)
         .await;
     assert_eq!(status, 422, "{body}");
-    assert_eq!(
-        refused(&body),
-        [("code".to_string(), "invalid_code".to_string())]
-    );
+    assert_eq!(field_problems(&body), ["code/invalid_code"]);
 }
 
 /// The account rules (a username's shape; office staff need an office),
@@ -1321,83 +1296,46 @@ async fn a_bad_code_kind_or_webhook_is_refused_under_its_field_and_nothing_is_st
 async fn a_bad_username_or_an_officeless_office_account_is_refused_and_nothing_changes() {
     let app = TestApp::pisa().await;
     let admin = app.staff("admin", Role::Admin, &[]).await;
-    let problems = |body: &Value| {
-        body["error"]["details"]
-            .as_array()
-            .map(|d| {
-                d.iter()
-                    .map(|f| {
-                        format!(
-                            "{}/{}",
-                            f["field"].as_str().unwrap(),
-                            f["code"].as_str().unwrap()
-                        )
-                    })
-                    .collect::<Vec<_>>()
-            })
-            .unwrap_or_default()
-    };
     let account = |username: &str, role: &str, offices: Value| json!({"username": username, "display_name": "Nuovo", "password": "lunga-password-1", "role": role, "offices": offices});
-    let (status, body) = app
-        .post_as(
-            &admin,
-            "/api/v1/admin/users",
-            &account("mario rossi", "urp", json!([])),
-        )
-        .await;
-    assert_eq!(
-        (status, problems(&body)),
-        (422, vec!["username/invalid_username".to_string()]),
-        "{body}"
-    );
-    let (status, body) = app
-        .post_as(
-            &admin,
-            "/api/v1/admin/users",
-            &account("mrossi", "office", json!([])),
-        )
-        .await;
-    assert_eq!(
-        (status, problems(&body)),
-        (422, vec!["offices/required".to_string()]),
-        "{body}"
-    );
+    for (refused, problem) in [
+        (
+            account("mario rossi", "urp", json!([])),
+            "username/invalid_username",
+        ),
+        (account("mrossi", "office", json!([])), "offices/required"),
+    ] {
+        let (status, body) = app.post_as(&admin, "/api/v1/admin/users", &refused).await;
+        assert_eq!(
+            (status, field_problems(&body)),
+            (422, vec![problem.to_string()]),
+            "{body}"
+        );
+    }
     let (_, users) = app.get_as(&admin, "/api/v1/admin/users").await;
     assert!(!users.to_string().contains("rossi"), "{users}");
 
-    let (status, user) = app
-        .post_as(
-            &admin,
-            "/api/v1/admin/users",
-            &account("mrossi", "office", json!(["verde"])),
-        )
-        .await;
+    let created = account("mrossi", "office", json!(["verde"]));
+    let (status, user) = app.post_as(&admin, "/api/v1/admin/users", &created).await;
     assert_eq!(status, 201, "{user}");
     let path = format!("/api/v1/admin/users/{}", user["id"].as_str().unwrap());
-    let (status, body) = app
-        .patch_as(
-            &admin,
-            &path,
-            &json!({"offices": [], "display_name": "Cambiato"}),
-        )
-        .await;
-    assert_eq!(
-        (status, problems(&body)),
-        (422, vec!["offices/required".to_string()]),
-        "{body}"
-    );
-    let (status, body) = app
-        .patch_as(&admin, &path, &json!({"role": "urp", "offices": []}))
-        .await;
-    assert_eq!(status, 200, "an URP account needs no office: {body}");
-    let (status, body) = app
-        .patch_as(&admin, &path, &json!({"role": "office"}))
-        .await;
-    assert_eq!(
-        (status, problems(&body)),
-        (422, vec!["offices/required".to_string()]),
-        "{body}"
-    );
+    // In order: an office account cannot drop its offices; an URP one can,
+    // and cannot then become office staff without one.
+    for (change, answer, problems) in [
+        (
+            json!({"offices": [], "display_name": "Cambiato"}),
+            422,
+            vec!["offices/required"],
+        ),
+        (json!({"role": "urp", "offices": []}), 200, vec![]),
+        (json!({"role": "office"}), 422, vec!["offices/required"]),
+    ] {
+        let (status, body) = app.patch_as(&admin, &path, &change).await;
+        assert_eq!(
+            (status, field_problems(&body)),
+            (answer, problems.iter().map(|p| p.to_string()).collect()),
+            "{change}: {body}"
+        );
+    }
     let (_, users) = app.get_as(&admin, "/api/v1/admin/users").await;
     let stored = users
         .as_array()
@@ -1412,4 +1350,20 @@ async fn a_bad_username_or_an_officeless_office_account_is_refused_and_nothing_c
         (Some("urp"), Some("Nuovo")),
         "{stored}"
     );
+}
+
+/// `field/code` of each field problem of an error answer.
+fn field_problems(body: &Value) -> Vec<String> {
+    body["error"]["details"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|f| {
+            format!(
+                "{}/{}",
+                f["field"].as_str().unwrap(),
+                f["code"].as_str().unwrap()
+            )
+        })
+        .collect()
 }
