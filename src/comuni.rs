@@ -51,6 +51,12 @@ pub fn serve(
         Some(p) => p,
         None => default_prefix(conn, &c.istat, &picked)?,
     };
+    if !crate::domain::report::is_code_prefix(&prefix) {
+        return Err(AppError::unprocessable(
+            ErrorCode::InvalidPrefix,
+            "the code prefix must be 1-8 letters or digits",
+        ));
+    }
     let m = municipalities::upsert(
         conn,
         &ImportedMunicipality {

@@ -249,6 +249,12 @@ pub fn staff_next(from: Status) -> Vec<Status> {
 }
 
 /// The public code of a report: `PI-2026-000123`.
+/// Whether `prefix` may begin a comune's report codes: 1-8 letters or
+/// digits (it is read out on the phone, and appears in every address).
+pub fn is_code_prefix(prefix: &str) -> bool {
+    (1..=8).contains(&prefix.len()) && prefix.chars().all(|c| c.is_ascii_alphanumeric())
+}
+
 pub fn format_code(prefix: &str, year: i32, seq: i64) -> String {
     format!("{prefix}-{year}-{seq:06}")
 }
@@ -508,6 +514,16 @@ pub fn validate_new_report(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_code_prefix_is_one_to_eight_letters_or_digits() {
+        for good in ["PI", "G702", "ABCDEFGH", "1"] {
+            assert!(is_code_prefix(good), "{good}");
+        }
+        for bad in ["", "B-R", "ABCDEFGHI", "PÌ", "P I"] {
+            assert!(!is_code_prefix(bad), "{bad}");
+        }
+    }
 
     #[test]
     fn a_duplicate_points_to_a_live_original_of_its_own_comune() {

@@ -106,15 +106,6 @@ pub fn upsert(
         .map_err(|e| AppError::unprocessable(ErrorCode::InvalidGeometry, e.to_string()))?;
     let [min_lon, min_lat, max_lon, max_lat] = territory::bbox(&shape)
         .ok_or_else(|| AppError::unprocessable(ErrorCode::InvalidGeometry, "empty geometry"))?;
-    if m.code_prefix.is_empty()
-        || m.code_prefix.len() > 8
-        || !m.code_prefix.chars().all(|c| c.is_ascii_alphanumeric())
-    {
-        return Err(AppError::unprocessable(
-            ErrorCode::InvalidPrefix,
-            "the code prefix must be 1-8 letters or digits",
-        ));
-    }
     let taken: Option<String> = municipalities::table
         .filter(municipalities::code_prefix.eq(&m.code_prefix))
         .filter(municipalities::id.ne(&m.id))

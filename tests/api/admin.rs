@@ -599,6 +599,30 @@ async fn a_platform_administrator_serves_a_new_comune_with_its_first_administrat
     assert_eq!(found[0]["istat"], BAGNO_A_RIPOLI);
     assert_eq!(found[0]["served"], false);
 
+    // A prefix codes cannot start with, an admin's username of the wrong
+    // shape: refused, and nothing is served.
+    let mut bad_prefix = new.clone();
+    bad_prefix["prefix"] = json!("B-R");
+    let mut bad_username = new.clone();
+    bad_username["admin"]["username"] = json!("admin br");
+    for (refused, code) in [
+        (bad_prefix, "invalid_prefix"),
+        (bad_username, "validation_failed"),
+    ] {
+        let (status, body) = app
+            .post_as(&platform, "/api/v1/platform/municipalities", &refused)
+            .await;
+        assert_eq!(
+            (status, body["error"]["code"].as_str()),
+            (422, Some(code)),
+            "{body}"
+        );
+    }
+    let (_, found) = app
+        .get_as(&platform, "/api/v1/platform/comuni?q=bagno%20a%20ripoli")
+        .await;
+    assert_eq!(found[0]["served"], false);
+
     let (status, added) = app
         .post_as(&platform, "/api/v1/platform/municipalities", &new)
         .await;
