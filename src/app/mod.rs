@@ -6,6 +6,7 @@
 
 pub mod admin;
 pub mod callbacks;
+pub mod platform;
 pub mod reports;
 pub mod sweeper;
 

@@ -7,18 +7,16 @@
 use actix_web::{get, post, web, HttpResponse};
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
 
 use super::auth::Staff;
 use super::AppState;
+use crate::app::platform::{self, AdminAccount};
 use crate::auth::{hash_password, random_password};
-use crate::comuni::{self, NewComune};
-use crate::domain::permissions::{Action, Role};
+use crate::comuni::NewComune;
+use crate::domain::permissions::Action;
 use crate::domain::validate;
 use crate::error::{AppError, AppResult, ErrorCode};
-use crate::store::audit::{self, Change};
-use crate::store::users::{self, NewUser};
 use crate::store::{municipalities, naive};
 
 #[derive(Serialize, ToSchema)]
@@ -182,8 +180,6 @@ pub async fn add(
 ) -> AppResult<HttpResponse> {
     staff.require_here(Action::ManagePlatform)?;
     let b = body.into_inner();
-    crate::domain::accounts::check_username(&b.admin.username)
-        .map_err(|e| AppError::Validation(vec![e.named("admin.username")]))?;
     let display_name = validate::required_text("display_name", Some(&b.admin.display_name), 120)
         .map_err(|e| AppError::Validation(vec![e.named("admin.display_name")]))?;
     let urp_email = b
@@ -202,53 +198,23 @@ pub async fn add(
     };
     let doc = web::block(crate::boundaries::national).await??;
     let actor = staff.name();
-    let (istat, username) = (b.istat.clone(), b.admin.username.clone());
+    let comune = NewComune {
+        istat: b.istat,
+        name: None,
+        prefix: b.prefix,
+        urp_email,
+        starter: b.starter,
+    };
+    let admin = AdminAccount {
+        username: b.admin.username,
+        display_name,
+        password_hash: hash,
+    };
     let added = state
         .write(move |c| {
-            let now = naive(Utc::now());
-            if municipalities::find(c, &istat)?.is_some() {
-                return Err(AppError::conflict(
-                    ErrorCode::MunicipalityExists,
-                    format!("{istat} is already served"),
-                ));
-            }
-            let comune = NewComune {
-                istat: istat.clone(),
-                name: None,
-                prefix: b.prefix,
-                urp_email,
-                starter: b.starter,
-            };
-            let served = comuni::serve(c, &doc, comune, now)?;
+            let (served, admin) =
+                platform::serve_comune(c, &actor, &doc, comune, admin, naive(Utc::now()))?;
             let m = served.municipality;
-            let admin = users::create(
-                c,
-                &NewUser {
-                    username,
-                    display_name,
-                    password_hash: hash,
-                    role: Role::Admin,
-                    municipality_id: m.id.clone(),
-                    office_codes: Vec::new(),
-                    email: None,
-                },
-                now,
-            )?;
-            audit::record(
-                c,
-                Change {
-                    municipality_id: &m.id,
-                    actor: &actor,
-                    action: "municipality.created",
-                    target: &m.id,
-                    before: None,
-                    after: Some(json!({
-                        "name": m.name, "code_prefix": m.code_prefix,
-                        "starter": served.catalogue.is_some(), "admin": admin.row.username,
-                    })),
-                },
-                now,
-            )?;
             Ok(AddedComune {
                 comune: ServedComune {
                     istat: m.id,
