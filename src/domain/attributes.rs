@@ -1,12 +1,11 @@
 //! A category's extra questions (Open311 "attributes") and the validation of
 //! the answers an integration sends.
 
-use crate::domain::codes::ErrorCode;
-
 use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
+use super::codes::ErrorCode;
 use super::validate::FieldError;
 
 /// One question.

@@ -3,8 +3,7 @@
 //! difficulties for 1–3 stars, the good points for 4–5), then an optional
 //! detail of at most 200 characters. Nothing identifies who answered.
 
-use crate::domain::codes::ErrorCode;
-
+use super::codes::ErrorCode;
 use super::validate::{self, FieldError};
 
 /// The citizen pages that carry the component, as route templates: a report's

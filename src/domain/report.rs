@@ -1,10 +1,9 @@
 //! The report: its workflow (state machine), its vocabulary (channels, contact
 //! preferences, languages, timeline event kinds) and the validation of a new one.
 
-use crate::domain::codes::ErrorCode;
-
 use chrono::{DateTime, Duration, Utc};
 
+use super::codes::ErrorCode;
 use super::validate::{self, FieldError};
 
 /// A string that names no known value of an enumeration.

@@ -2,11 +2,10 @@
 //! change ("Abbiamo preso in carico la segnalazione: la squadra interverrà
 //! entro …"). Staff pick one and edit it before sending.
 
-use crate::domain::codes::ErrorCode;
-
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::codes::ErrorCode;
 use super::report::Status;
 use super::validate::{required_text, FieldError};
 

@@ -1,7 +1,7 @@
 //! Validation and normalisation of what citizens type: emails, Italian phone
 //! numbers, free text. Pure functions; errors name the field and a stable code.
 
-use crate::domain::codes::ErrorCode;
+use super::codes::ErrorCode;
 
 /// A rejected input field.
 #[derive(Debug, Clone, PartialEq, Eq)]
