@@ -364,115 +364,13 @@ pub fn validate_new_report(
         .filter(|p| !p.trim().is_empty())
         .and_then(|p| ok(&mut errors, validate::Phone::parse("reporter.phone", p)))
         .map(validate::Phone::into_string);
-    let language = match draft.language.as_deref() {
-        None => Some(Language::It),
-        Some(l) => ok(
-            &mut errors,
-            l.parse().map_err(|_| {
-                FieldError::new(
-                    "language",
-                    ErrorCode::InvalidLanguage,
-                    "language must be `it` or `en`",
-                )
-            }),
-        ),
-    };
-    let contact = match draft.contact.as_deref() {
-        None if email.is_some() => Some(ContactPreference::Email),
-        None if phone.is_some() => Some(ContactPreference::Phone),
-        None => Some(ContactPreference::None),
-        Some(c) => match c.parse::<ContactPreference>() {
-            Err(_) => ok(
-                &mut errors,
-                Err(FieldError::new(
-                    "reporter.contact",
-                    ErrorCode::InvalidContact,
-                    "contact must be `email`, `phone` or `none`",
-                )),
-            ),
-            Ok(ContactPreference::Email) if email.is_none() && draft.reporter_email.is_none() => {
-                ok(
-                    &mut errors,
-                    Err(FieldError::new(
-                        "reporter.email",
-                        ErrorCode::Required,
-                        "an email address is needed to be kept informed by email",
-                    )),
-                )
-            }
-            Ok(ContactPreference::Phone) if phone.is_none() && draft.reporter_phone.is_none() => {
-                ok(
-                    &mut errors,
-                    Err(FieldError::new(
-                        "reporter.phone",
-                        ErrorCode::Required,
-                        "a phone number is needed to be called back",
-                    )),
-                )
-            }
-            Ok(c) => Some(c),
-        },
-    };
-
-    let channel = match (filer, draft.channel.as_deref()) {
-        (Filer::Citizen, None) => Some(Channel::Web),
-        (Filer::Integration, None) => Some(Channel::Open311),
-        (Filer::OnBehalf, None) => ok(
-            &mut errors,
-            Err(FieldError::new(
-                "channel",
-                ErrorCode::Required,
-                "channel is required for reports entered on behalf of a citizen",
-            )),
-        ),
-        (Filer::OnBehalf, Some(c)) => match c.parse::<Channel>() {
-            Ok(ch @ (Channel::Counter | Channel::Phone | Channel::Email)) => Some(ch),
-            _ => ok(
-                &mut errors,
-                Err(FieldError::new(
-                    "channel",
-                    ErrorCode::InvalidChannel,
-                    "channel must be `counter`, `phone` or `email`",
-                )),
-            ),
-        },
-        (_, Some(_)) => ok(
-            &mut errors,
-            Err(FieldError::new(
-                "channel",
-                ErrorCode::StaffOnly,
-                "only staff entering a report on behalf of a citizen may set channel",
-            )),
-        ),
-    };
-    let received_at = match (filer, draft.received_at) {
-        (_, None) => Some(now),
-        (Filer::OnBehalf, Some(at)) if at > now + Duration::minutes(1) => ok(
-            &mut errors,
-            Err(FieldError::new(
-                "received_at",
-                ErrorCode::InFuture,
-                "received_at cannot be in the future",
-            )),
-        ),
-        (Filer::OnBehalf, Some(at)) if at < now - Duration::days(RECEIVED_AT_MAX_AGE_DAYS) => ok(
-            &mut errors,
-            Err(FieldError::new(
-                "received_at",
-                ErrorCode::TooOld,
-                format!("received_at can be at most {RECEIVED_AT_MAX_AGE_DAYS} days in the past"),
-            )),
-        ),
-        (Filer::OnBehalf, Some(at)) => Some(at.min(now)),
-        (_, Some(_)) => ok(
-            &mut errors,
-            Err(FieldError::new(
-                "received_at",
-                ErrorCode::StaffOnly,
-                "only staff entering a report on behalf of a citizen may set received_at",
-            )),
-        ),
-    };
+    let language = ok(&mut errors, language_of(draft));
+    let contact = ok(
+        &mut errors,
+        contact_of(draft, email.is_some(), phone.is_some()),
+    );
+    let channel = ok(&mut errors, channel_of(draft, filer));
+    let received_at = ok(&mut errors, received_at_of(draft, filer, now));
 
     match (
         category,
@@ -507,6 +405,115 @@ pub fn validate_new_report(
             received_at,
         }),
         _ => Err(errors),
+    }
+}
+
+/// The citizen's language: Italian unless English is asked for.
+fn language_of(draft: &ReportDraft) -> Result<Language, FieldError> {
+    match draft.language.as_deref() {
+        None => Ok(Language::It),
+        Some(l) => l.parse().map_err(|_| {
+            FieldError::new(
+                "language",
+                ErrorCode::InvalidLanguage,
+                "language must be `it` or `en`",
+            )
+        }),
+    }
+}
+
+/// How the citizen is kept informed: as asked (with the address or number
+/// it needs: `has_email`/`has_phone` say whether a valid one was given), or
+/// else by e-mail if there is one, by phone if there is one, not at all.
+fn contact_of(
+    draft: &ReportDraft,
+    has_email: bool,
+    has_phone: bool,
+) -> Result<ContactPreference, FieldError> {
+    match draft.contact.as_deref() {
+        None if has_email => Ok(ContactPreference::Email),
+        None if has_phone => Ok(ContactPreference::Phone),
+        None => Ok(ContactPreference::None),
+        Some(c) => match c.parse::<ContactPreference>() {
+            Err(_) => Err(FieldError::new(
+                "reporter.contact",
+                ErrorCode::InvalidContact,
+                "contact must be `email`, `phone` or `none`",
+            )),
+            // An address or number given but invalid has its own error already.
+            Ok(ContactPreference::Email) if !has_email && draft.reporter_email.is_none() => {
+                Err(FieldError::new(
+                    "reporter.email",
+                    ErrorCode::Required,
+                    "an email address is needed to be kept informed by email",
+                ))
+            }
+            Ok(ContactPreference::Phone) if !has_phone && draft.reporter_phone.is_none() => {
+                Err(FieldError::new(
+                    "reporter.phone",
+                    ErrorCode::Required,
+                    "a phone number is needed to be called back",
+                ))
+            }
+            Ok(c) => Ok(c),
+        },
+    }
+}
+
+/// Where the report came in: the web form, an integration, or (named by the
+/// staff who enter it on a citizen's behalf) the counter, a call or a mail.
+fn channel_of(draft: &ReportDraft, filer: Filer) -> Result<Channel, FieldError> {
+    match (filer, draft.channel.as_deref()) {
+        (Filer::Citizen, None) => Ok(Channel::Web),
+        (Filer::Integration, None) => Ok(Channel::Open311),
+        (Filer::OnBehalf, None) => Err(FieldError::new(
+            "channel",
+            ErrorCode::Required,
+            "channel is required for reports entered on behalf of a citizen",
+        )),
+        (Filer::OnBehalf, Some(c)) => match c.parse::<Channel>() {
+            Ok(ch @ (Channel::Counter | Channel::Phone | Channel::Email)) => Ok(ch),
+            _ => Err(FieldError::new(
+                "channel",
+                ErrorCode::InvalidChannel,
+                "channel must be `counter`, `phone` or `email`",
+            )),
+        },
+        (_, Some(_)) => Err(FieldError::new(
+            "channel",
+            ErrorCode::StaffOnly,
+            "only staff entering a report on behalf of a citizen may set channel",
+        )),
+    }
+}
+
+/// When the comune received it: now, or (for staff entering a report a
+/// citizen phoned in) the moment given, within the last few days.
+fn received_at_of(
+    draft: &ReportDraft,
+    filer: Filer,
+    now: DateTime<Utc>,
+) -> Result<DateTime<Utc>, FieldError> {
+    match (filer, draft.received_at) {
+        (_, None) => Ok(now),
+        (Filer::OnBehalf, Some(at)) if at > now + Duration::minutes(1) => Err(FieldError::new(
+            "received_at",
+            ErrorCode::InFuture,
+            "received_at cannot be in the future",
+        )),
+        (Filer::OnBehalf, Some(at)) if at < now - Duration::days(RECEIVED_AT_MAX_AGE_DAYS) => {
+            Err(FieldError::new(
+                "received_at",
+                ErrorCode::TooOld,
+                format!("received_at can be at most {RECEIVED_AT_MAX_AGE_DAYS} days in the past"),
+            ))
+        }
+        (Filer::OnBehalf, Some(at)) => Ok(at.min(now)),
+        (_, Some(_)) => Err(FieldError::new(
+            "received_at",
+            ErrorCode::StaffOnly,
+            "only staff entering a report on behalf of a citizen may set received_at",
+        )),
     }
 }
 
