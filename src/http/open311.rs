@@ -629,55 +629,85 @@ async fn form_params(
     Ok((p, api))
 }
 
-async fn create_request(
-    state: web::Data<AppState>,
-    (p, api): (Params, crate::store::api_keys::ApiKeyRow),
-    format: Format,
-) -> Result<HttpResponse, O311Error> {
-    let m = jurisdiction(&state, &p).await?;
-    if api.municipality_id != m.id {
-        return Err(err(403, "this api_key is not valid for this jurisdiction"));
-    }
-    let code = first(&p, "service_code")
+/// The report an Open311 POST describes (`service_code`, `lat`/`long`,
+/// `description`, the citizen's name and contacts), its media link and its
+/// answers to the service's questions (`attribute[code]`), in the order the
+/// fields are checked.
+#[allow(clippy::type_complexity)]
+fn draft_from(
+    p: &Params,
+) -> Result<(ReportDraft, Option<String>, BTreeMap<String, Vec<String>>), O311Error> {
+    let code = first(p, "service_code")
         .ok_or_else(|| err(400, "service_code is required"))?
         .to_string();
-    let (lat, lon) = match (first(&p, "lat"), first(&p, "long")) {
-        (Some(lat), Some(lon)) => (
-            lat.parse::<f64>().map_err(|_| err(400, "lat must be a number"))?,
-            lon.parse::<f64>().map_err(|_| err(400, "long must be a number"))?,
-        ),
-        (None, None) if first(&p, "address_string").is_some() || first(&p, "address_id").is_some() => {
-            return Err(err(400, "no geocoder is configured here: send lat and long (address_string alone cannot be placed)"))
-        }
-        _ => return Err(err(400, "a location is required: lat and long")),
-    };
-    let description = first(&p, "description").map(str::to_string);
+    let (lat, lon) = location(p)?;
+    let description = first(p, "description").map(str::to_string);
     if description
         .as_ref()
         .is_some_and(|d| d.chars().count() > 4000)
     {
         return Err(err(400, "description is longer than 4000 characters"));
     }
-    let name = [first(&p, "first_name"), first(&p, "last_name")]
+    let name = [first(p, "first_name"), first(p, "last_name")]
         .into_iter()
         .flatten()
         .collect::<Vec<_>>()
         .join(" ");
-    let media_url = match first(&p, "media_url") {
-        // Printable ASCII only: a URL has no spaces or control characters
-        // (which the form decoding would have turned into real ones).
+    let media_url = media_url(p)?;
+    let draft = ReportDraft {
+        category: code.clone(),
+        title: None,
+        description: description.or_else(|| Some(format!("Segnalazione Open311 ({code})"))),
+        lat,
+        lon,
+        address: first(p, "address_string").map(str::to_string),
+        reporter_name: (!name.is_empty()).then_some(name),
+        reporter_email: first(p, "email").map(str::to_string),
+        reporter_phone: first(p, "phone").map(str::to_string),
+        contact: None,
+        language: Some("it".into()),
+        channel: None,
+        received_at: None,
+    };
+    Ok((draft, media_url, attribute_answers(p)))
+}
+
+/// `lat` and `long`: required, as no geocoder places an address here.
+fn location(p: &Params) -> Result<(f64, f64), O311Error> {
+    match (first(p, "lat"), first(p, "long")) {
+        (Some(lat), Some(lon)) => Ok((
+            lat.parse::<f64>().map_err(|_| err(400, "lat must be a number"))?,
+            lon.parse::<f64>().map_err(|_| err(400, "long must be a number"))?,
+        )),
+        (None, None) if first(p, "address_string").is_some() || first(p, "address_id").is_some() => {
+            Err(err(400, "no geocoder is configured here: send lat and long (address_string alone cannot be placed)"))
+        }
+        _ => Err(err(400, "a location is required: lat and long")),
+    }
+}
+
+/// `media_url`, if sent: an http(s) URL of printable ASCII (a URL has no
+/// spaces or control characters, which the form decoding would have turned
+/// into real ones), at most 2,000 bytes.
+fn media_url(p: &Params) -> Result<Option<String>, O311Error> {
+    match first(p, "media_url") {
         Some(u)
             if (u.starts_with("https://") || u.starts_with("http://"))
                 && u.len() <= 2000
                 && u.bytes().all(|b| b.is_ascii_graphic()) =>
         {
-            Some(u.to_string())
+            Ok(Some(u.to_string()))
         }
-        Some(_) => return Err(err(400, "media_url must be an http(s) URL")),
-        None => None,
-    };
+        Some(_) => Err(err(400, "media_url must be an http(s) URL")),
+        None => Ok(None),
+    }
+}
+
+/// The answers to the service's questions: `attribute[code]` (or
+/// `attribute[code][]` for several values).
+fn attribute_answers(p: &Params) -> BTreeMap<String, Vec<String>> {
     let mut answers: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for (k, values) in &p {
+    for (k, values) in p {
         if let Some(code) = k
             .strip_prefix("attribute[")
             .and_then(|r| r.strip_suffix(']').or_else(|| r.strip_suffix("][]")))
@@ -688,21 +718,19 @@ async fn create_request(
                 .extend(values.iter().cloned());
         }
     }
-    let draft = ReportDraft {
-        category: code.clone(),
-        title: None,
-        description: description.or_else(|| Some(format!("Segnalazione Open311 ({code})"))),
-        lat,
-        lon,
-        address: first(&p, "address_string").map(str::to_string),
-        reporter_name: (!name.is_empty()).then_some(name),
-        reporter_email: first(&p, "email").map(str::to_string),
-        reporter_phone: first(&p, "phone").map(str::to_string),
-        contact: None,
-        language: Some("it".into()),
-        channel: None,
-        received_at: None,
-    };
+    answers
+}
+
+async fn create_request(
+    state: web::Data<AppState>,
+    (p, api): (Params, crate::store::api_keys::ApiKeyRow),
+    format: Format,
+) -> Result<HttpResponse, O311Error> {
+    let m = jurisdiction(&state, &p).await?;
+    if api.municipality_id != m.id {
+        return Err(err(403, "this api_key is not valid for this jurisdiction"));
+    }
+    let (draft, media_url, answers) = draft_from(&p)?;
     let now = Utc::now();
     let valid =
         validate_new_report(&draft, Filer::Integration, now).map_err(AppError::Validation)?;
