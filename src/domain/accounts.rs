@@ -36,6 +36,18 @@ pub fn check_offices(role: Role, has_offices: bool) -> Result<(), FieldError> {
     Ok(())
 }
 
+/// Whether a change to an account ends its sessions (the tokens issued
+/// before stop working at once): a new password, the account disabled, or a
+/// role other than `current`.
+pub fn ends_sessions(
+    new_password: bool,
+    active: Option<bool>,
+    role: Option<Role>,
+    current: Role,
+) -> bool {
+    new_password || active == Some(false) || role.is_some_and(|r| r != current)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -53,6 +65,23 @@ mod tests {
                 "{bad}"
             );
         }
+    }
+
+    #[test]
+    fn a_password_a_disabling_or_a_new_role_ends_sessions_and_nothing_else_does() {
+        let office = Role::Office;
+        assert!(ends_sessions(true, None, None, office));
+        assert!(ends_sessions(false, Some(false), None, office));
+        assert!(ends_sessions(false, None, Some(Role::Supervisor), office));
+        assert!(
+            !ends_sessions(false, None, Some(Role::Office), office),
+            "the same role"
+        );
+        assert!(
+            !ends_sessions(false, Some(true), None, office),
+            "enabled again"
+        );
+        assert!(!ends_sessions(false, None, None, office));
     }
 
     #[test]

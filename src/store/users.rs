@@ -6,6 +6,7 @@ use diesel::prelude::*;
 
 use super::schema::{offices, user_offices, users};
 use super::{new_id, DbConn};
+use crate::domain::accounts;
 use crate::domain::permissions::{Role, StaffActor};
 use crate::error::{AppError, AppResult, ErrorCode};
 
@@ -185,14 +186,14 @@ pub struct UserUpdate {
     pub email: Option<Option<String>>,
 }
 
-/// Applies an update. Disabling, changing the password or the role bumps the
-/// token version, so tokens issued before stop working at once.
+/// Applies an update. A change that ends the account's sessions
+/// ([`accounts::ends_sessions`]) bumps the token version, so tokens issued
+/// before stop working at once.
 pub fn update(conn: &mut DbConn, id: &str, u: &UserUpdate, now: NaiveDateTime) -> AppResult<User> {
     let user = by_id(conn, id)?
         .ok_or_else(|| AppError::not_found(ErrorCode::UserNotFound, "no such user"))?;
-    let invalidate = u.password_hash.is_some()
-        || u.active == Some(false)
-        || u.role.is_some_and(|r| r != user.row.role);
+    let invalidate =
+        accounts::ends_sessions(u.password_hash.is_some(), u.active, u.role, user.row.role);
     if let Some(name) = &u.display_name {
         diesel::update(users::table.find(id))
             .set(users::display_name.eq(name.trim()))
