@@ -9,7 +9,7 @@ use serde_json::Value;
 use crate::domain::territory::{pick_feature, PickedFeature};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::store::municipalities::{self, ImportedMunicipality, MunicipalitySummary};
-use crate::store::{cache, catalog, DbConn};
+use crate::store::{catalog, DbConn};
 
 pub struct NewComune {
     /// ISTAT code, as the boundary document names it.
@@ -38,7 +38,6 @@ pub fn serve(
     c: NewComune,
     now: NaiveDateTime,
 ) -> AppResult<Served> {
-    cache::lock_for_change(conn, "catalog")?;
     let picked = pick_feature(doc, &c.istat)
         .map_err(|e| AppError::unprocessable(ErrorCode::InvalidGeojson, e.to_string()))?;
     let name = c.name.or(picked.name.clone()).ok_or_else(|| {

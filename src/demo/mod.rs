@@ -13,7 +13,7 @@ use crate::domain::territory::pick_feature;
 use crate::error::{AppError, AppResult};
 use crate::store::catalog::{self, NewOffice, NewZone};
 use crate::store::municipalities::{self, ImportedMunicipality};
-use crate::store::{cache, naive, Store};
+use crate::store::{naive, Store};
 
 pub const PISA_ISTAT: &str = "050026";
 const PISA_BOUNDARY: &str = include_str!("pisa-050026.geojson");
@@ -212,7 +212,6 @@ pub fn setup(store: &Store) -> AppResult<DemoSummary> {
     let picked = pick_feature(&doc, PISA_ISTAT).map_err(AppError::internal)?;
     let now = naive(Utc::now());
     store.write(|conn| {
-        cache::lock_for_change(conn, "catalog")?;
         if let Some(m) = municipalities::find(conn, PISA_ISTAT)? {
             let offices = catalog::list_offices(conn, &m.id)?;
             if !offices.is_empty() {

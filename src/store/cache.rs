@@ -83,21 +83,3 @@ pub fn current_version(conn: &mut DbConn, name: &str, hold: bool) -> AppResult<i
         _ => query.first(conn)?,
     })
 }
-
-/// Takes the version `name` for a change, on PostgreSQL: the row is locked
-/// until commit, as the triggers would lock it at the transaction's first
-/// change to a table it covers. A transaction that changes such tables
-/// calls this first, before it locks any of their rows, so two changes
-/// queue on this one row instead of each holding a row the other needs
-/// (a deadlock: the triggers lock the version *after* the statement's
-/// rows). On SQLite the single writer already queues them.
-pub fn lock_for_change(conn: &mut DbConn, name: &str) -> AppResult<()> {
-    if let DbConn::Pg(c) = conn {
-        cache_versions::table
-            .find(name)
-            .select(cache_versions::version)
-            .for_update()
-            .first::<i64>(c)?;
-    }
-    Ok(())
-}

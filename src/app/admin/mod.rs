@@ -17,7 +17,6 @@ use crate::domain::report::Actor;
 use crate::domain::validate::{self, FieldError};
 use crate::error::{AppError, AppResult};
 use crate::store::audit::{self, Change};
-use crate::store::cache;
 use crate::store::{naive, DbConn};
 
 /// Who changes the comune, and when.
@@ -48,13 +47,6 @@ impl Admin {
 
     pub fn at(&self) -> NaiveDateTime {
         naive(self.now)
-    }
-
-    /// Called first by a change to the catalog (the comune, its calendar,
-    /// offices, categories, zones): queues it behind any other such change,
-    /// so two never deadlock (`store::cache::lock_for_change`).
-    pub fn changing_catalog(&self, conn: &mut DbConn) -> AppResult<()> {
-        cache::lock_for_change(conn, "catalog")
     }
 
     /// Records one change (`action` such as `office.updated`, `target` the

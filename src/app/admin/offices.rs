@@ -65,7 +65,6 @@ pub struct OfficeInput {
 }
 
 pub fn create(conn: &mut DbConn, who: &Admin, input: OfficeInput) -> AppResult<OfficeRow> {
-    who.changing_catalog(conn)?;
     let name = super::text("name", &input.name, 200)?;
     let (email, phone) = contact(input.email.as_deref(), input.phone.as_deref())?;
     let new = NewOffice {
@@ -120,7 +119,6 @@ pub struct Changed {
 }
 
 pub fn update(conn: &mut DbConn, who: &Admin, code: &str, u: OfficeUpdate) -> AppResult<Changed> {
-    who.changing_catalog(conn)?;
     let name = u
         .name
         .as_deref()
@@ -174,7 +172,6 @@ pub fn update(conn: &mut DbConn, who: &Admin, code: &str, u: OfficeUpdate) -> Ap
 
 /// A new secret for the office's webhook; the old one stops working.
 pub fn rotate_secret(conn: &mut DbConn, who: &Admin, code: &str) -> AppResult<Changed> {
-    who.changing_catalog(conn)?;
     let office = find(conn, &who.municipality, code)?;
     let Some(url) = office.webhook_url.clone() else {
         return Err(AppError::conflict(
@@ -217,7 +214,6 @@ pub fn deactivate(
     move_to: Option<&str>,
     links: &crate::notify::plan::Links,
 ) -> AppResult<Deactivated> {
-    who.changing_catalog(conn)?;
     let m = &who.municipality;
     let office = find(conn, m, code)?;
     if !office.active {
