@@ -31,21 +31,33 @@ export function thumbnails(photos: Attachment[], code: string, urls: Map<string,
         h('img', { src, alt, width: 128, height: 128 }),
         h('p', { class: 'small mb-0' }, publicationBadge(String(p.publication ?? 'pending'))),
       );
-    const known = urls.get(p.id);
-    if (known) show(known);
-    else {
-      replace(li, h('span', { class: 'photo-loading' }, t('common.loading')));
-      apiBlob(p.url)
-        .then((b) => {
-          const u = URL.createObjectURL(b);
-          keep(u);
-          urls.set(p.id, u);
-          if (li.isConnected) show(u);
-        })
-        .catch(() => replace(li, h('span', { class: 'photo-error' }, t('staff.detail.photoError', { n: i + 1 }))));
-    }
+    showPhoto(li, p, i + 1, urls, keep, show);
   });
   return list;
+}
+
+/** Shows the `n`-th photo in `li` with `show`: from `urls` when it was
+ * fetched before, else fetched with the staff token (loading, then the photo
+ * or why not); `keep` is told of each object URL made, to revoke it later. */
+export function showPhoto(
+  li: HTMLElement,
+  p: Attachment,
+  n: number,
+  urls: Map<string, string>,
+  keep: (u: string) => void,
+  show: (src: string) => void,
+): void {
+  const known = urls.get(p.id);
+  if (known) return show(known);
+  replace(li, h('span', { class: 'photo-loading' }, t('common.loading')));
+  apiBlob(p.url)
+    .then((b) => {
+      const u = URL.createObjectURL(b);
+      keep(u);
+      urls.set(p.id, u);
+      if (li.isConnected) show(u);
+    })
+    .catch(() => replace(li, h('span', { class: 'photo-error' }, t('staff.detail.photoError', { n }))));
 }
 
 export interface ModerationCardOptions {
