@@ -328,6 +328,9 @@ export function uploadErrorText(err: unknown): string {
   return errorText(err);
 }
 
+/** Reloads a page's data and redraws it; then says `done` (with `more`). */
+export type Reload = (done?: string, ...more: Child[]) => Promise<void>;
+
 /**
  * A form that sends itself: on submit it clears the old errors and runs
  * `send`; an error goes next to its fields when the API names them, else
@@ -363,6 +366,21 @@ export function actionForm(
     ...children,
   ) as HTMLFormElement;
   return form;
+}
+
+/** A table with a caption, column headers and one row per item. */
+export function table<T>(caption: string, columns: string[], items: T[], row: (item: T) => HTMLElement[]): HTMLElement {
+  return h(
+    'div',
+    { class: 'table-responsive staff-table-wrap' },
+    h(
+      'table',
+      { class: 'table staff-table' },
+      h('caption', {}, caption),
+      h('thead', {}, h('tr', {}, columns.map((c) => h('th', { scope: 'col' }, c)))),
+      h('tbody', {}, items.map((item) => h('tr', {}, row(item)))),
+    ),
+  );
 }
 
 /** A whole number typed in `input`, or null when it is empty. */
