@@ -29,19 +29,31 @@ function outcome(status: string): Outcome {
   return 'other';
 }
 
+/** What the page shows, shared by its parts; the comune, the filter and the
+ * tab are also in the URL. */
+interface View {
+  disposed: boolean;
+  tab: 'map' | 'list';
+  /** The category code, or '' for all. */
+  filter: string;
+  /** The chosen comune's ISTAT code. */
+  comune: string;
+  served: Municipality[];
+  /** The chosen comune's bounding box, "west,south,east,north". */
+  bbox: string;
+}
+
 export function render(root: HTMLElement, ctx: PageContext): Dispose {
   setTitle(t('citizen.reports.title'));
-  let disposed = false;
-  let tab: 'map' | 'list' = ctx.query.get('vista') === 'elenco' ? 'list' : 'map';
-  let filter = ctx.query.get('tipo') ?? '';
-  let comune = ctx.query.get('comune') ?? '';
-  let served: Municipality[] = [];
-  let bbox = '';
-  let cursor: string | null = null;
-  let mapState: { L: typeof Leaflet; map: Leaflet.Map } | null = null;
-
-  // The figures: shown only once the statistics have arrived.
-  const resolved = h('p', { class: 'lead', 'data-testid': 'resolved', hidden: true });
+  const v: View = {
+    disposed: false,
+    tab: ctx.query.get('vista') === 'elenco' ? 'list' : 'map',
+    filter: ctx.query.get('tipo') ?? '',
+    comune: ctx.query.get('comune') ?? '',
+    served: [],
+    bbox: '',
+  };
+  const figures = figuresPart(v);
   const comuneSelect = h('select', { id: 'filter-municipality', class: 'form-select' });
   const comuneField = h(
     'div',
@@ -49,27 +61,101 @@ export function render(root: HTMLElement, ctx: PageContext): Dispose {
     h('label', { for: 'filter-municipality', class: 'field-label' }, t('citizen.reports.municipality')),
     comuneSelect,
   );
-  const select = h('select', { id: 'filter-category', class: 'form-select' }, h('option', { value: '' }, t('citizen.reports.allTypes')));
-  const count = h('p', { class: 'results-count', role: 'status' });
-  const list = h('ul', { class: 'report-list list-unstyled', 'data-testid': 'report-list' });
-  const more = h('button', { type: 'button', class: 'btn btn-outline-primary', hidden: true }, t('citizen.reports.loadMore'));
-  const listError = h('div');
-  const mapEl = h('div', { class: 'reports-map' });
-  const mapNote = h('p', { class: 'map-note' });
-  const legend = h(
-    'div',
-    { class: 'map-legend' },
-    h('p', { id: 'map-legend-title', class: 'map-legend-title' }, t('citizen.reports.legend.title')),
-    h(
-      'ul',
-      { class: 'list-unstyled', 'aria-labelledby': 'map-legend-title', 'data-testid': 'map-legend' },
-      (Object.keys(MARKER_COLOURS) as Outcome[]).map((k) =>
-        h('li', {}, h('span', { class: `legend-swatch legend-swatch--${k}`, 'aria-hidden': 'true' }), t(`citizen.reports.legend.${k}`)),
-      ),
-    ),
-  );
+  const listView = listPart(v);
+  const mapView = mapPart(v);
 
-  const tabs = (['map', 'list'] as const).map((k) =>
+  const selectTab = (k: 'map' | 'list', focus: boolean) => {
+    v.tab = k;
+    tabs.mark(k, focus);
+    mapView.panel.hidden = k !== 'map';
+    listView.panel.hidden = k !== 'list';
+    syncUrl(v);
+    if (k === 'map')
+      void mapView.ensure().then(() => {
+        mapView.invalidateSize();
+        void mapView.loadMarkers();
+      });
+  };
+  const tabs = tabList(selectTab);
+
+  /** Everything that depends on the chosen comune. */
+  const showComune = async () => {
+    const m = v.served.find((x) => x.istat_code === v.comune) ?? v.served[0];
+    v.comune = m?.istat_code ?? '';
+    v.bbox = m && m.bbox.length === 4 ? m.bbox.join(',') : '';
+    comuneSelect.value = v.comune;
+    await figures.load();
+    if (v.disposed) return;
+    syncUrl(v);
+    void listView.loadPage(true);
+    mapView.fitTerritory();
+    void mapView.loadMarkers();
+  };
+
+  figures.select.addEventListener('change', () => {
+    v.filter = figures.select.value;
+    syncUrl(v);
+    void listView.loadPage(true);
+    void mapView.loadMarkers();
+  });
+  comuneSelect.addEventListener('change', () => {
+    v.comune = comuneSelect.value;
+    void showComune();
+  });
+
+  replace(
+    root,
+    h('h1', {}, t('citizen.reports.title')),
+    h('p', {}, t('citizen.reports.intro')),
+    comuneField,
+    figures.resolved,
+    h(
+      'div',
+      { class: 'field filter' },
+      h('label', { for: 'filter-category', class: 'field-label' }, t('citizen.reports.filter')),
+      figures.select,
+    ),
+    h('div', { role: 'tablist', 'aria-label': t('citizen.reports.views'), class: 'tabs' }, tabs.buttons),
+    mapView.panel,
+    listView.panel,
+    h('p', { class: 'mt-4' }, t('citizen.reports.own'), ' ', h('a', { href: '/segnala' }, t('citizen.home.cta'))),
+  );
+  selectTab(v.tab, false);
+
+  // The comuni served first: with several, the citizen chooses one.
+  void (async () => {
+    try {
+      v.served = await municipalities();
+    } catch (e) {
+      if (!v.disposed) listView.fail(e);
+      return;
+    }
+    if (v.disposed) return;
+    if (v.served.length > 1) {
+      comuneSelect.replaceChildren(...v.served.map((m) => h('option', { value: m.istat_code }, m.name)));
+      comuneField.hidden = false;
+    }
+    await showComune();
+  })();
+
+  return () => {
+    v.disposed = true;
+    mapView.dispose();
+  };
+}
+
+function syncUrl(v: View): void {
+  const q = new URLSearchParams();
+  if (v.served.length > 1 && v.comune) q.set('comune', v.comune);
+  if (v.filter) q.set('tipo', v.filter);
+  if (v.tab === 'list') q.set('vista', 'elenco');
+  const s = q.toString();
+  history.replaceState(null, '', `/segnalazioni${s ? `?${s}` : ''}`);
+}
+
+/** The two tabs, map and list: arrows, Home and End move between them. */
+function tabList(select: (k: 'map' | 'list', focus: boolean) => void) {
+  const buttons = (['map', 'list'] as const).map((k) =>
     h(
       'button',
       {
@@ -83,73 +169,83 @@ export function render(root: HTMLElement, ctx: PageContext): Dispose {
       t(`citizen.reports.tabs.${k}`),
     ),
   );
-  const panels = {
-    map: h('div', { role: 'tabpanel', id: 'panel-map', 'aria-labelledby': 'tab-map', class: 'tab-panel' }, mapNote, mapEl, legend),
-    list: h('div', { role: 'tabpanel', id: 'panel-list', 'aria-labelledby': 'tab-list', class: 'tab-panel', tabindex: '0' }, count, list, listError, more),
-  };
-
-  const selectTab = (k: 'map' | 'list', focus: boolean) => {
-    tab = k;
-    tabs.forEach((b, i) => {
+  buttons.forEach((b, i) => {
+    b.addEventListener('click', () => select(i === 0 ? 'map' : 'list', false));
+    b.addEventListener('keydown', (e) => {
+      const keys: Record<string, number> = { ArrowRight: 1, ArrowLeft: -1, ArrowDown: 0, ArrowUp: 0 };
+      if (e.key === 'Home' || e.key === 'End') {
+        e.preventDefault();
+        select(e.key === 'Home' ? 'map' : 'list', true);
+      } else if (keys[e.key]) {
+        e.preventDefault();
+        select((i + keys[e.key] + 2) % 2 === 0 ? 'map' : 'list', true);
+      }
+    });
+  });
+  /** Marks tab `k` as the selected one (focused, with `focus`). */
+  const mark = (k: 'map' | 'list', focus: boolean) =>
+    buttons.forEach((b, i) => {
       const on = (i === 0 ? 'map' : 'list') === k;
       b.setAttribute('aria-selected', String(on));
       b.tabIndex = on ? 0 : -1;
       if (on && focus) b.focus();
     });
-    panels.map.hidden = k !== 'map';
-    panels.list.hidden = k !== 'list';
-    syncUrl();
-    if (k === 'map')
-      void ensureMap().then(() => {
-        mapState?.map.invalidateSize();
-        void loadMarkers();
-      });
+  return { buttons, mark };
+}
+
+/** The figures: the number resolved in twelve months and the types with
+ * their counts, which are also the filter's options, for the chosen comune. */
+function figuresPart(v: View) {
+  // Shown only once the statistics have arrived.
+  const resolved = h('p', { class: 'lead', 'data-testid': 'resolved', hidden: true });
+  const select = h('select', { id: 'filter-category', class: 'form-select' }, h('option', { value: '' }, t('citizen.reports.allTypes')));
+  /** Bumped by every statistics request: an answer to an older one is dropped. */
+  let statsGen = 0;
+  /** Optional: without them the list and the map still work. */
+  const load = async () => {
+    const gen = ++statsGen;
+    try {
+      const stats = await api<PublicStats>('stats/public', { query: { municipality: v.comune || undefined } });
+      if (v.disposed || gen !== statsGen) return;
+      const n = stats.resolved_last_12_months;
+      resolved.textContent = n === 1 ? t('citizen.reports.resolvedOne') : t('citizen.reports.resolved', { n: number(n) });
+      resolved.hidden = false;
+      const total = stats.categories.reduce((sum, c) => sum + c.total, 0);
+      select.replaceChildren(
+        h('option', { value: '' }, t('citizen.reports.allTypesCount', { n: total })),
+        ...stats.categories.map((c) =>
+          h('option', { value: c.category.code, selected: c.category.code === v.filter }, t('citizen.reports.typeCount', { name: categoryName(c.category), n: c.total, open: c.open })),
+        ),
+      );
+      if (v.filter && !stats.categories.some((c) => c.category.code === v.filter)) v.filter = '';
+      select.value = v.filter;
+    } catch {
+      if (v.disposed || gen !== statsGen) return;
+      resolved.hidden = true;
+      // No counts: the types are unknown, but a type asked for in the URL
+      // still filters.
+      select.replaceChildren(
+        h('option', { value: '' }, t('citizen.reports.allTypes')),
+        ...(v.filter ? [h('option', { value: v.filter, selected: true }, v.filter)] : []),
+      );
+      select.value = v.filter;
+    }
   };
-  tabs.forEach((b, i) => {
-    b.addEventListener('click', () => selectTab(i === 0 ? 'map' : 'list', false));
-    b.addEventListener('keydown', (e) => {
-      const keys: Record<string, number> = { ArrowRight: 1, ArrowLeft: -1, ArrowDown: 0, ArrowUp: 0 };
-      if (e.key === 'Home' || e.key === 'End') {
-        e.preventDefault();
-        selectTab(e.key === 'Home' ? 'map' : 'list', true);
-      } else if (keys[e.key]) {
-        e.preventDefault();
-        selectTab((i + keys[e.key] + 2) % 2 === 0 ? 'map' : 'list', true);
-      }
-    });
-  });
+  return { resolved, select, load };
+}
 
-  const syncUrl = () => {
-    const q = new URLSearchParams();
-    if (served.length > 1 && comune) q.set('comune', comune);
-    if (filter) q.set('tipo', filter);
-    if (tab === 'list') q.set('vista', 'elenco');
-    const s = q.toString();
-    history.replaceState(null, '', `/segnalazioni${s ? `?${s}` : ''}`);
-  };
-
-  const item = (r: ReportSummary) =>
-    h(
-      'li',
-      { class: 'report-item' },
-      h('h3', { class: 'h5 mb-1' }, h('a', { href: `/segnalazioni/${encodeURIComponent(r.code)}` }, r.title)),
-      h(
-        'p',
-        { class: 'mb-0' },
-        h('span', { class: `status-badge status-${r.status}` }, statusLabel(r.status)),
-        ' ',
-        categoryName(r.category),
-        ' · ',
-        t('citizen.reports.reportedOn', { date: date(r.created_at) }),
-        r.address ? ` · ${r.address}` : '',
-      ),
-    );
-
+/** The list's tab: the reports a page at a time, with "Carica altre". */
+function listPart(v: View) {
+  const count = h('p', { class: 'results-count', role: 'status' });
+  const list = h('ul', { class: 'report-list list-unstyled', 'data-testid': 'report-list' });
+  const more = h('button', { type: 'button', class: 'btn btn-outline-primary', hidden: true }, t('citizen.reports.loadMore'));
+  const listError = h('div');
+  let cursor: string | null = null;
   /** Bumped by every list request: an answer to an older one is dropped, so
    * that a filter changed mid-request never mixes two lists. */
   let pageGen = 0;
   const loadPage = async (reset: boolean) => {
-    if (!bbox) return;
+    if (!v.bbox) return;
     const gen = ++pageGen;
     if (reset) {
       cursor = null;
@@ -160,11 +256,11 @@ export function render(root: HTMLElement, ctx: PageContext): Dispose {
     replace(listError);
     try {
       const page = await api<{ items: ReportSummary[]; next_cursor?: string | null }>('reports', {
-        query: { bbox, category: filter || undefined, limit: PAGE, cursor: cursor ?? undefined },
+        query: { bbox: v.bbox, category: v.filter || undefined, limit: PAGE, cursor: cursor ?? undefined },
       });
-      if (disposed || gen !== pageGen) return;
-      const firstNew = page.items.length ? item(page.items[0]) : null;
-      list.append(...(firstNew ? [firstNew] : []), ...page.items.slice(1).map(item));
+      if (v.disposed || gen !== pageGen) return;
+      const firstNew = page.items.length ? reportItem(page.items[0]) : null;
+      list.append(...(firstNew ? [firstNew] : []), ...page.items.slice(1).map(reportItem));
       cursor = page.next_cursor ?? null;
       more.hidden = !cursor;
       more.disabled = false;
@@ -176,21 +272,48 @@ export function render(root: HTMLElement, ctx: PageContext): Dispose {
         announce(t('citizen.reports.loaded', { n: page.items.length }));
       }
     } catch (e) {
-      if (disposed || gen !== pageGen) return;
+      if (v.disposed || gen !== pageGen) return;
       more.disabled = false;
       replace(listError, alertBox(errorText(e)));
     }
   };
   more.addEventListener('click', () => void loadPage(false));
+  const panel = h('div', { role: 'tabpanel', id: 'panel-list', 'aria-labelledby': 'tab-list', class: 'tab-panel', tabindex: '0' }, count, list, listError, more);
+  return { panel, loadPage, fail: (e: unknown) => replace(listError, alertBox(errorText(e))) };
+}
 
+function reportItem(r: ReportSummary): HTMLElement {
+  return h(
+    'li',
+    { class: 'report-item' },
+    h('h3', { class: 'h5 mb-1' }, h('a', { href: `/segnalazioni/${encodeURIComponent(r.code)}` }, r.title)),
+    h(
+      'p',
+      { class: 'mb-0' },
+      h('span', { class: `status-badge status-${r.status}` }, statusLabel(r.status)),
+      ' ',
+      categoryName(r.category),
+      ' · ',
+      t('citizen.reports.reportedOn', { date: date(r.created_at) }),
+      r.address ? ` · ${r.address}` : '',
+    ),
+  );
+}
+
+/** The map's tab: the reports of the comune's territory (see reportLayer),
+ * with the legend of the markers' colours. Leaflet is loaded when the tab is
+ * first shown. */
+function mapPart(v: View) {
+  const mapEl = h('div', { class: 'reports-map' });
+  const mapNote = h('p', { class: 'map-note' });
+  let mapState: { L: typeof Leaflet; map: Leaflet.Map } | null = null;
   let reload: (() => Promise<void>) | null = null;
   const loadMarkers = async () => {
-    if (mapState && bbox) await reload?.();
+    if (mapState && v.bbox) await reload?.();
   };
-
   const fitTerritory = () => {
-    if (!mapState || !bbox) return;
-    const [a, b, c, d] = bbox.split(',').map(Number);
+    if (!mapState || !v.bbox) return;
+    const [a, b, c, d] = v.bbox.split(',').map(Number);
     mapState.map.fitBounds(
       [
         [b, a],
@@ -199,130 +322,55 @@ export function render(root: HTMLElement, ctx: PageContext): Dispose {
       { animate: false },
     );
   };
-
   let mapLoading: Promise<void> | null = null;
-  const ensureMap = () => {
+  const ensure = () => {
     mapLoading ??= (async () => {
       const mod = await import('../common/map');
       const m = await mod.createMap(mapEl, { label: t('citizen.reports.mapLabel') });
-      if (disposed) {
+      if (v.disposed) {
         m.map.remove();
         return;
       }
       mapState = m;
       const layers = await import('../common/reportLayer');
-      if (disposed) return;
+      if (v.disposed) return;
       reload = layers.reportLayer({
         ...m,
         el: mapEl,
         note: (text) => (mapNote.textContent = text),
         describe: errorText,
-        filters: () => ({ category: filter || undefined }),
+        filters: () => ({ category: v.filter || undefined }),
         href: (code) => `/segnalazioni/${encodeURIComponent(code)}`,
         colour: (s) => MARKER_COLOURS[outcome(s)],
-        alive: () => !disposed,
+        alive: () => !v.disposed,
       });
       fitTerritory();
       await loadMarkers();
     })();
     return mapLoading;
   };
-
-  /** Bumped by every statistics request, like pageGen. */
-  let statsGen = 0;
-  /** The resolved count and the types with their counts, for the chosen comune.
-   * Optional: without them the list and the map still work. */
-  const loadStats = async () => {
-    const gen = ++statsGen;
-    try {
-      const stats = await api<PublicStats>('stats/public', { query: { municipality: comune || undefined } });
-      if (disposed || gen !== statsGen) return;
-      const n = stats.resolved_last_12_months;
-      resolved.textContent = n === 1 ? t('citizen.reports.resolvedOne') : t('citizen.reports.resolved', { n: number(n) });
-      resolved.hidden = false;
-      const total = stats.categories.reduce((sum, c) => sum + c.total, 0);
-      select.replaceChildren(
-        h('option', { value: '' }, t('citizen.reports.allTypesCount', { n: total })),
-        ...stats.categories.map((c) =>
-          h('option', { value: c.category.code, selected: c.category.code === filter }, t('citizen.reports.typeCount', { name: categoryName(c.category), n: c.total, open: c.open })),
-        ),
-      );
-      if (filter && !stats.categories.some((c) => c.category.code === filter)) filter = '';
-      select.value = filter;
-    } catch {
-      if (disposed || gen !== statsGen) return;
-      resolved.hidden = true;
-      // No counts: the types are unknown, but a type asked for in the URL
-      // still filters.
-      select.replaceChildren(
-        h('option', { value: '' }, t('citizen.reports.allTypes')),
-        ...(filter ? [h('option', { value: filter, selected: true }, filter)] : []),
-      );
-      select.value = filter;
-    }
+  const panel = h('div', { role: 'tabpanel', id: 'panel-map', 'aria-labelledby': 'tab-map', class: 'tab-panel' }, mapNote, mapEl, mapLegend());
+  return {
+    panel,
+    ensure,
+    loadMarkers,
+    fitTerritory,
+    invalidateSize: () => mapState?.map.invalidateSize(),
+    dispose: () => mapState?.map.remove(),
   };
+}
 
-  /** Everything that depends on the chosen comune. */
-  const showComune = async () => {
-    const m = served.find((x) => x.istat_code === comune) ?? served[0];
-    comune = m?.istat_code ?? '';
-    bbox = m && m.bbox.length === 4 ? m.bbox.join(',') : '';
-    comuneSelect.value = comune;
-    await loadStats();
-    if (disposed) return;
-    syncUrl();
-    void loadPage(true);
-    fitTerritory();
-    void loadMarkers();
-  };
-
-  select.addEventListener('change', () => {
-    filter = select.value;
-    syncUrl();
-    void loadPage(true);
-    void loadMarkers();
-  });
-  comuneSelect.addEventListener('change', () => {
-    comune = comuneSelect.value;
-    void showComune();
-  });
-
-  replace(
-    root,
-    h('h1', {}, t('citizen.reports.title')),
-    h('p', {}, t('citizen.reports.intro')),
-    comuneField,
-    resolved,
+function mapLegend(): HTMLElement {
+  return h(
+    'div',
+    { class: 'map-legend' },
+    h('p', { id: 'map-legend-title', class: 'map-legend-title' }, t('citizen.reports.legend.title')),
     h(
-      'div',
-      { class: 'field filter' },
-      h('label', { for: 'filter-category', class: 'field-label' }, t('citizen.reports.filter')),
-      select,
+      'ul',
+      { class: 'list-unstyled', 'aria-labelledby': 'map-legend-title', 'data-testid': 'map-legend' },
+      (Object.keys(MARKER_COLOURS) as Outcome[]).map((k) =>
+        h('li', {}, h('span', { class: `legend-swatch legend-swatch--${k}`, 'aria-hidden': 'true' }), t(`citizen.reports.legend.${k}`)),
+      ),
     ),
-    h('div', { role: 'tablist', 'aria-label': t('citizen.reports.views'), class: 'tabs' }, tabs),
-    panels.map,
-    panels.list,
-    h('p', { class: 'mt-4' }, t('citizen.reports.own'), ' ', h('a', { href: '/segnala' }, t('citizen.home.cta'))),
   );
-  selectTab(tab, false);
-
-  void (async () => {
-    try {
-      served = await municipalities();
-    } catch (e) {
-      if (!disposed) replace(listError, alertBox(errorText(e)));
-      return;
-    }
-    if (disposed) return;
-    if (served.length > 1) {
-      comuneSelect.replaceChildren(...served.map((m) => h('option', { value: m.istat_code }, m.name)));
-      comuneField.hidden = false;
-    }
-    await showComune();
-  })();
-
-  return () => {
-    disposed = true;
-    mapState?.map.remove();
-  };
 }
