@@ -40,51 +40,14 @@ export function feedback(): Feedback {
   const element = h('section', { class: 'bg-primary py-5 page-feedback', 'aria-labelledby': 'feedback-title' });
   let page = '/';
 
+  /** A fresh form: the stars, then step 1 (the answers), step 2 (the detail). */
   const draw = () => {
     let rating = 0;
     let step: 0 | 1 | 2 = 0;
 
-    const stars = [5, 4, 3, 2, 1].flatMap((n) => [
-      h('input', {
-        type: 'radio',
-        id: `feedback-star-${n}`,
-        name: 'feedback-rating',
-        value: String(n),
-        onchange: () => choose(n),
-      }),
-      h(
-        'label',
-        { class: 'full rating-star', for: `feedback-star-${n}`, 'data-element': `feedback-rate-${n}` },
-        star(),
-        h('span', { class: 'visually-hidden' }, t('common.feedback.rate', { n })),
-      ),
-    ]);
-
-    const answers = (kind: 'negative' | 'positive', codes: string[]) =>
-      h(
-        'fieldset',
-        { class: 'd-none', 'data-element': `feedback-rating-${kind}` },
-        h(
-          'legend',
-          { class: 'd-flex justify-content-between align-items-center w-100 h5 mb-3' },
-          h('span', { 'data-element': 'feedback-rating-question' }, t(`common.feedback.${kind}.question`)),
-          h('span', { class: 'badge bg-light text-primary ms-2' }, t('common.feedback.step', { n: 1 })),
-        ),
-        h(
-          'div',
-          { class: 'card shadow-sm p-3' },
-          codes.map((code) =>
-            h(
-              'div',
-              { class: 'form-check my-1' },
-              h('input', { type: 'radio', id: `feedback-${kind}-${code}`, name: `feedback-answer-${kind}`, value: code }),
-              h('label', { for: `feedback-${kind}-${code}`, 'data-element': 'feedback-rating-answer' }, t(`common.feedback.${kind}.answers.${code}`)),
-            ),
-          ),
-        ),
-      );
-    const negative = answers('negative', NEGATIVE);
-    const positive = answers('positive', POSITIVE);
+    const stars = ratingStars((n) => choose(n));
+    const negative = answersFieldset('negative', NEGATIVE);
+    const positive = answersFieldset('positive', POSITIVE);
     const detail = h('input', {
       type: 'text',
       class: 'form-control',
@@ -93,23 +56,7 @@ export function feedback(): Feedback {
       'aria-describedby': 'feedback-detail-hint',
       'data-element': 'feedback-input-text',
     });
-    const details = h(
-      'fieldset',
-      { class: 'd-none' },
-      h(
-        'legend',
-        { class: 'd-flex justify-content-between align-items-center w-100 h5 mb-3' },
-        h('span', {}, t('common.feedback.detailsQuestion')),
-        h('span', { class: 'badge bg-light text-primary ms-2' }, t('common.feedback.step', { n: 2 })),
-      ),
-      h(
-        'div',
-        { class: 'form-group mb-0' },
-        h('label', { for: 'feedback-detail', class: 'active' }, t('common.feedback.detail')),
-        detail,
-        h('small', { id: 'feedback-detail-hint', class: 'form-text' }, t('common.feedback.detailHint')),
-      ),
-    );
+    const details = detailsFieldset(detail);
     const error = h('div', { class: 'alert alert-danger d-none', role: 'alert' });
     const back = h('button', { type: 'button', class: 'btn btn-outline-primary fw-bold me-4', onclick: () => go(1) }, t('common.feedback.back'));
     const next = h('button', { type: 'submit', class: 'btn btn-primary fw-bold' }, t('common.feedback.next'));
@@ -122,27 +69,7 @@ export function feedback(): Feedback {
       error,
       h('div', { class: 'd-flex flex-nowrap pt-4 w-100 justify-content-center' }, back, next),
     );
-    const card = h(
-      'div',
-      { class: 'card shadow card-wrapper p-4', 'data-element': 'feedback' },
-      h(
-        'div',
-        { class: 'card-header border-0 p-0' },
-        h('h2', { id: 'feedback-title', class: 'h4 mb-3', 'data-element': 'feedback-title' }, t('common.feedback.title')),
-      ),
-      h(
-        'div',
-        { class: 'card-body p-0' },
-        h(
-          'fieldset',
-          { class: 'rating' },
-          h('legend', { class: 'visually-hidden' }, t('common.feedback.scale')),
-          stars,
-        ),
-        h('div', { class: 'clearfix' }),
-        steps,
-      ),
-    );
+    const card = feedbackCard(stars, steps);
 
     function choose(n: number): void {
       const wasShown = step > 0;
@@ -203,4 +130,78 @@ export function feedback(): Feedback {
       draw();
     },
   };
+}
+
+/** Five stars as radio buttons with their labels, from five down, in
+ * bootstrap-italia's rating markup. */
+function ratingStars(choose: (n: number) => void): HTMLElement[] {
+  return [5, 4, 3, 2, 1].flatMap((n) => [
+    h('input', {
+      type: 'radio',
+      id: `feedback-star-${n}`,
+      name: 'feedback-rating',
+      value: String(n),
+      onchange: () => choose(n),
+    }),
+    h(
+      'label',
+      { class: 'full rating-star', for: `feedback-star-${n}`, 'data-element': `feedback-rate-${n}` },
+      star(),
+      h('span', { class: 'visually-hidden' }, t('common.feedback.rate', { n })),
+    ),
+  ]);
+}
+
+/** Step 1: where it was hard (`negative`) or what was good (`positive`). */
+function answersFieldset(kind: 'negative' | 'positive', codes: string[]): HTMLElement {
+  const question = h('span', { 'data-element': 'feedback-rating-question' }, t(`common.feedback.${kind}.question`));
+  return h(
+    'fieldset',
+    { class: 'd-none', 'data-element': `feedback-rating-${kind}` },
+    stepLegend(question, 1),
+    h(
+      'div',
+      { class: 'card shadow-sm p-3' },
+      codes.map((code) =>
+        h(
+          'div',
+          { class: 'form-check my-1' },
+          h('input', { type: 'radio', id: `feedback-${kind}-${code}`, name: `feedback-answer-${kind}`, value: code }),
+          h('label', { for: `feedback-${kind}-${code}`, 'data-element': 'feedback-rating-answer' }, t(`common.feedback.${kind}.answers.${code}`)),
+        ),
+      ),
+    ),
+  );
+}
+
+/** Step 2: the optional detail. */
+function detailsFieldset(detail: HTMLInputElement): HTMLElement {
+  const label = h('label', { for: 'feedback-detail', class: 'active' }, t('common.feedback.detail'));
+  const hint = h('small', { id: 'feedback-detail-hint', class: 'form-text' }, t('common.feedback.detailHint'));
+  return h('fieldset', { class: 'd-none' }, stepLegend(h('span', {}, t('common.feedback.detailsQuestion')), 2), h('div', { class: 'form-group mb-0' }, label, detail, hint));
+}
+
+/** A step's legend: its question, and which step of two it is. */
+function stepLegend(question: HTMLElement, n: number): HTMLElement {
+  const badge = h('span', { class: 'badge bg-light text-primary ms-2' }, t('common.feedback.step', { n }));
+  return h('legend', { class: 'd-flex justify-content-between align-items-center w-100 h5 mb-3' }, question, badge);
+}
+
+function feedbackCard(stars: HTMLElement[], steps: HTMLElement): HTMLElement {
+  return h(
+    'div',
+    { class: 'card shadow card-wrapper p-4', 'data-element': 'feedback' },
+    h(
+      'div',
+      { class: 'card-header border-0 p-0' },
+      h('h2', { id: 'feedback-title', class: 'h4 mb-3', 'data-element': 'feedback-title' }, t('common.feedback.title')),
+    ),
+    h(
+      'div',
+      { class: 'card-body p-0' },
+      h('fieldset', { class: 'rating' }, h('legend', { class: 'visually-hidden' }, t('common.feedback.scale')), stars),
+      h('div', { class: 'clearfix' }),
+      steps,
+    ),
+  );
 }
