@@ -3,9 +3,9 @@
 // the fix or reopening it. Without the token it is the report's public page,
 // which shows no personal data (the API sends none).
 
-import { h, replace, announce, focusHeading } from '../common/dom';
+import { h, replace, announce, focusHeading, type Child } from '../common/dom';
 import { t, categoryName } from '../common/i18n';
-import { api, ApiError, municipalities, type Attachment, type TimelineEntry } from '../common/api';
+import { api, ApiError, municipalities, type Attachment, type Municipality, type TimelineEntry } from '../common/api';
 import { title as setTitle } from '../common/layout';
 import { dateTime, date, status as statusLabel } from '../common/format';
 import type * as Leaflet from 'leaflet';
@@ -58,27 +58,14 @@ export function render(root: HTMLElement, ctx: PageContext): Dispose {
         token ? municipalities().catch(() => null) : Promise.resolve(null),
       ]);
       if (disposed || !ctx.alive()) return;
-      // Null when the municipalities could not be loaded: the window is then
-      // unknown (not unlimited), and the server has the last word.
-      const reopenDays = served
-        ? (served.find((m) => code.startsWith(`${m.code_prefix}-`))?.reopen_days ?? served[0]?.reopen_days ?? null)
-        : null;
       map?.remove();
       map = null;
-      draw(r, reopenDays);
+      draw(r, reopenWindow(code, served));
       after?.();
     } catch (e) {
       if (disposed || !ctx.alive()) return;
       content.removeAttribute('aria-busy');
-      const notFound = e instanceof ApiError && (e.status === 404 || e.status === 403);
-      const msg =
-        e instanceof ApiError && e.status === 403
-          ? t('citizen.report.badToken')
-          : e instanceof ApiError && e.code === 'report_not_public'
-            ? t('citizen.report.notPublic')
-            : notFound
-              ? t('citizen.report.notFound')
-              : errorText(e);
+      const msg = loadErrorText(e);
       replace(
         content,
         alertBox(msg),
@@ -109,55 +96,11 @@ export function render(root: HTMLElement, ctx: PageContext): Dispose {
       r.duplicate_of &&
         alertBox(t('citizen.report.duplicateOf', { code: r.duplicate_of }), 'info'),
       r.duplicate_of && h('p', {}, h('a', { href: `/segnalazioni/${encodeURIComponent(r.duplicate_of)}` }, t('citizen.report.followDuplicate', { code: r.duplicate_of }))),
-      h(
-        'dl',
-        { class: 'facts' },
-        row(t('citizen.report.status'), statusLabel(r.status)),
-        row(t('citizen.category.label'), categoryName(r.category)),
-        row(t('citizen.report.received'), dateTime(r.created_at)),
-        row(
-          t('citizen.report.takenIn'),
-          r.taken_in_at
-            ? dateTime(r.taken_in_at)
-            : open && r.take_in_due_at
-              ? t('citizen.report.notYetTakenIn', { date: dateTime(r.take_in_due_at) })
-              : t('citizen.summary.none'),
-        ),
-        row(t('citizen.report.office'), r.office?.name ?? t('citizen.report.noOffice')),
-        (open || r.status === 'resolved') &&
-          r.expected_resolution_at &&
-          row(t('citizen.report.expected'), date(r.expected_resolution_at)),
-        r.resolved_at && row(t('citizen.report.resolvedAt'), dateTime(r.resolved_at)),
-        r.closed_at && row(t('citizen.report.closedAt'), dateTime(r.closed_at)),
-        row(t('citizen.place.legend'), r.address || t('citizen.place.point', { lat: r.lat.toFixed(5), lon: r.lon.toFixed(5) })),
-      ),
+      facts(r, open),
       h('h2', { class: 'h4' }, t('citizen.description.label')),
       h('p', { class: 'pre-wrap report-description' }, r.description),
       mapEl,
-      r.photos.length > 0 && [
-        h('h2', { class: 'h4' }, t('citizen.report.photos')),
-        h(
-          'ul',
-          { class: 'photo-grid list-unstyled' },
-          // With the token the citizen sees every photo, and which wait for the comune's review.
-          r.photos.map((p, i) =>
-            h(
-              'li',
-              {},
-              h('a', { href: withToken(p.url, token) }, h('img', { src: withToken(p.url, token), alt: t('citizen.report.photoAlt', { n: i + 1, title: r.title }), loading: 'lazy' })),
-              token && p.publication !== 'published' && h('p', { class: 'small mb-0' }, t(`citizen.report.photoState.${p.publication}`)),
-            ),
-          ),
-        ),
-      ],
-      token && r.documents && r.documents.length > 0 && [
-        h('h2', { class: 'h4' }, t('citizen.report.documents')),
-        h(
-          'ul',
-          {},
-          r.documents.map((d, i) => h('li', {}, h('a', { href: withToken(d.url, token), download: '' }, t('citizen.report.documentN', { n: i + 1 })))),
-        ),
-      ],
+      attachments(r, token),
       timeline(r.timeline),
       token && r.reporter && yourData(r.reporter),
       token &&
@@ -188,6 +131,81 @@ export function render(root: HTMLElement, ctx: PageContext): Dispose {
     disposed = true;
     map?.remove();
   };
+}
+
+/** The days the citizen has to reopen a fixed report, from the comune the
+ * code belongs to. Null when the municipalities could not be loaded: the
+ * window is then unknown (not unlimited), and the server has the last word. */
+function reopenWindow(code: string, served: Municipality[] | null): number | null {
+  return served ? (served.find((m) => code.startsWith(`${m.code_prefix}-`))?.reopen_days ?? served[0]?.reopen_days ?? null) : null;
+}
+
+/** Why the report could not be shown, in words. */
+function loadErrorText(e: unknown): string {
+  const notFound = e instanceof ApiError && (e.status === 404 || e.status === 403);
+  return e instanceof ApiError && e.status === 403
+    ? t('citizen.report.badToken')
+    : e instanceof ApiError && e.code === 'report_not_public'
+      ? t('citizen.report.notPublic')
+      : notFound
+        ? t('citizen.report.notFound')
+        : errorText(e);
+}
+
+/** Where the report stands: status, category, the dates, office, place. */
+function facts(r: ReportView, open: boolean): HTMLElement {
+  return h(
+    'dl',
+    { class: 'facts' },
+    row(t('citizen.report.status'), statusLabel(r.status)),
+    row(t('citizen.category.label'), categoryName(r.category)),
+    row(t('citizen.report.received'), dateTime(r.created_at)),
+    row(
+      t('citizen.report.takenIn'),
+      r.taken_in_at
+        ? dateTime(r.taken_in_at)
+        : open && r.take_in_due_at
+          ? t('citizen.report.notYetTakenIn', { date: dateTime(r.take_in_due_at) })
+          : t('citizen.summary.none'),
+    ),
+    row(t('citizen.report.office'), r.office?.name ?? t('citizen.report.noOffice')),
+    (open || r.status === 'resolved') &&
+      r.expected_resolution_at &&
+      row(t('citizen.report.expected'), date(r.expected_resolution_at)),
+    r.resolved_at && row(t('citizen.report.resolvedAt'), dateTime(r.resolved_at)),
+    r.closed_at && row(t('citizen.report.closedAt'), dateTime(r.closed_at)),
+    row(t('citizen.place.legend'), r.address || t('citizen.place.point', { lat: r.lat.toFixed(5), lon: r.lon.toFixed(5) })),
+  );
+}
+
+/** The photos and, with the token, the documents. */
+function attachments(r: ReportView, token: string | null): Child[] {
+  return [
+    r.photos.length > 0 && [
+      h('h2', { class: 'h4' }, t('citizen.report.photos')),
+      h(
+        'ul',
+        { class: 'photo-grid list-unstyled' },
+        // With the token the citizen sees every photo, and which wait for the comune's review.
+        r.photos.map((p, i) =>
+          h(
+            'li',
+            {},
+            h('a', { href: withToken(p.url, token) }, h('img', { src: withToken(p.url, token), alt: t('citizen.report.photoAlt', { n: i + 1, title: r.title }), loading: 'lazy' })),
+            token && p.publication !== 'published' && h('p', { class: 'small mb-0' }, t(`citizen.report.photoState.${p.publication}`)),
+          ),
+        ),
+      ),
+    ],
+    token && r.documents && r.documents.length > 0 && [
+      h('h2', { class: 'h4' }, t('citizen.report.documents')),
+      h(
+        'ul',
+        {},
+        r.documents.map((d, i) => h('li', {}, h('a', { href: withToken(d.url, token), download: '' }, t('citizen.report.documentN', { n: i + 1 })))),
+      ),
+    ],
+  ];
 }
 
 function withToken(url: string, token: string | null): string {
