@@ -85,7 +85,15 @@ pub fn backup(
     }
     crate::files::create_private_dir(target).map_err(|e| io(target, e))?;
     let db = target.join(DATABASE_FILE);
-    store.copy_into(&db)?;
+    let path = db.to_str().ok_or_else(|| {
+        AppError::bad_request(ErrorCode::InvalidPath, "the backup path is not valid UTF-8")
+    })?;
+    if !store.copy_into(path)? {
+        return Err(AppError::unprocessable(
+            ErrorCode::BackupUnsupported,
+            "on PostgreSQL take backups with pg_dump or continuous archiving (see the README)",
+        ));
+    }
     let (names, rows) = Store::open(&db.display().to_string(), 1)?
         .read(|c| Ok((attachments::all_file_names(c)?, ops::row_counts(c)?)))?;
     let (files_copied, files_missing) = copy_attachments(

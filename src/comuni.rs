@@ -6,7 +6,7 @@
 use chrono::NaiveDateTime;
 use serde_json::Value;
 
-use crate::domain::territory::{pick_feature, PickedFeature};
+use crate::domain::territory::{pick_feature, Boundary, PickedFeature};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::store::municipalities::{self, ImportedMunicipality, MunicipalitySummary};
 use crate::store::{catalog, DbConn};
@@ -56,13 +56,21 @@ pub fn serve(
             "the code prefix must be 1-8 letters or digits",
         ));
     }
+    let boundary = Boundary::parse(&picked.geometry)
+        .map_err(|e| AppError::unprocessable(ErrorCode::InvalidGeometry, e.to_string()))?;
+    if let Some(other) = municipalities::prefix_holder(conn, &prefix, &c.istat)? {
+        return Err(AppError::conflict(
+            ErrorCode::PrefixTaken,
+            format!("the code prefix {prefix} is already used by {other}"),
+        ));
+    }
     let m = municipalities::upsert(
         conn,
         &ImportedMunicipality {
             id: c.istat.clone(),
             name,
             code_prefix: prefix,
-            geometry: picked.geometry.clone(),
+            boundary,
         },
         now,
     )?;

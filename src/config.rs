@@ -350,8 +350,8 @@ impl Config {
         })
     }
 
-    pub fn escalation_policy(&self) -> crate::store::escalations::Policy {
-        crate::store::escalations::Policy {
+    pub fn escalation_policy(&self) -> crate::domain::escalation::Policy {
+        crate::domain::escalation::Policy {
             level2_after_hours: (self.escalation_level2_hours > 0)
                 .then_some(self.escalation_level2_hours),
         }

@@ -3,10 +3,12 @@
 //! added (`segnala municipality add --istat … --starter`). The comune then
 //! renames, re-routes and adds to it as it likes.
 
+use std::collections::HashMap;
+
 use chrono::NaiveDateTime;
 
 use crate::domain::publication::Policy;
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::store::catalog::{self, NewCategory, NewOffice};
 use crate::store::DbConn;
 
@@ -294,16 +296,34 @@ pub fn add_categories(
     categories: &[CategorySpec],
     now: NaiveDateTime,
 ) -> AppResult<()> {
+    let offices: HashMap<String, String> = catalog::list_offices(conn, municipality_id)?
+        .into_iter()
+        .map(|o| (o.code, o.id))
+        .collect();
+    let mut ids: HashMap<&str, String> = HashMap::new();
+    let known = |map: &HashMap<_, String>, what: &str, code: &str| -> AppResult<String> {
+        map.get(code)
+            .cloned()
+            .ok_or_else(|| AppError::internal(format!("starter catalogue: no {what} `{code}`")))
+    };
     for (i, (code, parent, it, en, office, sla, days, triage)) in categories.iter().enumerate() {
-        catalog::insert_category(
+        let parent_id = parent
+            .map(|p| {
+                ids.get(p).cloned().ok_or_else(|| {
+                    AppError::internal(format!("starter catalogue: no category `{p}`"))
+                })
+            })
+            .transpose()?;
+        let default_office_id = office.map(|o| known(&offices, "office", o)).transpose()?;
+        let row = catalog::insert_category(
             conn,
             &NewCategory {
                 municipality_id: municipality_id.into(),
                 code: (*code).into(),
                 name_it: (*it).into(),
                 name_en: (*en).into(),
-                parent_code: parent.map(Into::into),
-                default_office_code: office.map(Into::into),
+                parent_id,
+                default_office_id,
                 take_in_sla_hours: Some(*sla),
                 resolution_target_days: Some(*days),
                 triage: *triage,
@@ -312,6 +332,7 @@ pub fn add_categories(
             },
             now,
         )?;
+        ids.insert(*code, row.id);
     }
     Ok(())
 }

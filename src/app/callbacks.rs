@@ -53,5 +53,6 @@ pub fn attempt(
         attempts,
         state,
         now,
-    )
+    )?
+    .ok_or_else(|| AppError::conflict(ErrorCode::CallbackClosed, "this callback changed meanwhile"))
 }

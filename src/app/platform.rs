@@ -9,7 +9,7 @@ use crate::domain::accounts;
 use crate::domain::permissions::Role;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::store::audit::{self, Change};
-use crate::store::users::{self, NewUser, User};
+use crate::store::users::{NewUser, User};
 use crate::store::{municipalities, DbConn};
 
 /// The new comune's first administrator (the password hashed by the caller).
@@ -40,7 +40,7 @@ pub fn serve_comune(
     }
     let served = comuni::serve(conn, doc, comune, now)?;
     let m = &served.municipality;
-    let user = users::create(
+    let user = super::admin::users::insert(
         conn,
         &NewUser {
             username: admin.username,
@@ -48,7 +48,7 @@ pub fn serve_comune(
             password_hash: admin.password_hash,
             role: Role::Admin,
             municipality_id: m.id.clone(),
-            office_codes: Vec::new(),
+            office_ids: Vec::new(),
             email: None,
         },
         now,

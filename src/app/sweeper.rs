@@ -4,27 +4,38 @@
 //! confirmed nor reopened, escalate callbacks nobody made. `jobs` runs the
 //! batches on a schedule and leaves the writer alone between them.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, NaiveDateTime, Utc};
 
+use super::reports::routing::change_status;
+use crate::domain::calendar::{Calendar, DeadlineMode};
+use crate::domain::escalation::{next_step, Outcome, Policy};
 use crate::domain::report::{Actor, Status};
 use crate::error::{AppError, AppResult};
 use crate::notify::plan::{self, Links};
 use crate::notify::templates;
-use crate::store::{callbacks, escalations, naive, reports, DbConn};
+use crate::store::{callbacks, escalations, municipalities, naive, reports, utc, DbConn};
 
-/// Escalates up to `limit` reports whose next escalation is due at `now`,
-/// and (with `links`) writes the supervisors' e-mails to the outbox.
+/// Escalates up to `limit` reports whose next escalation is due at `now`
+/// (each one level up the ladder, the next level scheduled on its comune's
+/// calendar), and (with `links`) writes the supervisors' e-mails to the
+/// outbox.
 pub fn escalate_due(
     conn: &mut DbConn,
     now: DateTime<Utc>,
-    policy: escalations::Policy,
+    policy: Policy,
     limit: i64,
     links: Option<&Links>,
-) -> AppResult<escalations::Outcome> {
-    let (outcome, escalated) = escalations::escalate_batch(conn, now, policy, limit)?;
-    if let Some(links) = links {
-        for (report_id, level) in &escalated {
-            if let Some(r) = reports::by_ids(conn, &[*report_id])?.pop() {
+) -> AppResult<Outcome> {
+    let candidates = escalations::lock_due(conn, now, limit)?;
+    let planned = plan_escalations(conn, candidates, policy)?;
+    let mut outcome = Outcome::default();
+    for i in escalations::claim(conn, naive(now), &planned)? {
+        let p = &planned[i];
+        outcome.add(p.level);
+        if let Some(links) = links {
+            if let Some(r) = reports::by_ids(conn, &[p.id])?.pop() {
                 // A reassigned report starts over: its escalation instant tells them apart.
                 let cause = format!(
                     "escalated-{}",
@@ -32,11 +43,49 @@ pub fn escalate_due(
                         .map(|t| t.and_utc().timestamp_micros())
                         .unwrap_or_default()
                 );
-                plan::escalated(conn, &r, *level, &cause, links)?;
+                plan::escalated(conn, &r, p.level, &cause, links)?;
             }
         }
     }
     Ok(outcome)
+}
+
+/// Each candidate's next step on the ladder, and when the level after is
+/// due: that many SLA hours after its take-in deadline, on its comune's
+/// calendar in the comune's deadline mode.
+fn plan_escalations(
+    conn: &mut DbConn,
+    candidates: Vec<escalations::Candidate>,
+    policy: Policy,
+) -> AppResult<Vec<escalations::Escalation>> {
+    let mut calendars: HashMap<String, (Calendar, DeadlineMode)> = HashMap::new();
+    let mut planned = Vec::with_capacity(candidates.len());
+    for c in candidates {
+        let step = next_step(c.level, policy.level2_after_hours);
+        let next_at = match (step.next_after_hours, c.due_at) {
+            (Some(hours), Some(due_at)) => {
+                if !calendars.contains_key(&c.municipality_id) {
+                    let calendar = municipalities::calendar(conn, &c.municipality_id)?;
+                    let mode = municipalities::find(conn, &c.municipality_id)?
+                        .map(|m| m.deadline_mode())
+                        .unwrap_or(DeadlineMode::WorkingDays);
+                    calendars.insert(c.municipality_id.clone(), (calendar, mode));
+                }
+                let (calendar, mode) = &calendars[&c.municipality_id];
+                Some(naive(calendar.deadline(utc(due_at), hours, *mode)))
+            }
+            _ => None,
+        };
+        planned.push(escalations::Escalation {
+            id: c.id,
+            from_level: c.level,
+            level: step.level,
+            next_at,
+            due_at: c.due_at,
+            office_id: c.office_id,
+        });
+    }
+    Ok(planned)
 }
 
 /// Tells the citizens of up to `limit` reports past their category's
@@ -70,7 +119,7 @@ pub fn close_expired(
 ) -> AppResult<(usize, usize)> {
     let ids = reports::resolved_before(conn, municipality_id, resolved_before, limit)?;
     let mut closed = 0;
-    for id in &ids {
+    for report in reports::by_ids(conn, &ids)? {
         let transition = reports::Transition {
             to: Status::Closed,
             actor: Actor::system(),
@@ -80,7 +129,7 @@ pub fn close_expired(
             kind: None,
             now,
         };
-        match reports::apply_transition(conn, *id, &transition) {
+        match change_status(conn, &report, &transition) {
             Ok(updated) => {
                 plan::changed(conn, &updated, Status::Closed, None, false, links)?;
                 closed += 1;

@@ -17,9 +17,9 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 
+use crate::domain::escalation::Policy;
 use crate::error::AppResult;
 use crate::jobs;
-use crate::store::escalations::Policy;
 use crate::store::{naive, reports, seed, Backend, Store};
 
 fn median(mut samples: Vec<Duration>) -> Duration {

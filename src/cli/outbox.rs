@@ -54,7 +54,7 @@ pub fn run(cmd: OutboxCmd, config: &Config) -> AppResult<()> {
                     // Recorded in the comune's log, as from the console.
                     Some(m) => admin_outbox::retry(c, &Admin::cli(&m), &id),
                     // About no report (and so no comune): nothing to record it in.
-                    None => outbox::retry(c, &id, naive(Utc::now())),
+                    None => admin_outbox::retry_any(c, &id, naive(Utc::now())),
                 }
             })?;
             println!("{id} queued again");

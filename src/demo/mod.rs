@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 
 use crate::domain::publication::Policy;
 use crate::domain::report::Status;
-use crate::domain::territory::pick_feature;
+use crate::domain::territory::{pick_feature, Boundary};
 use crate::error::{AppError, AppResult};
 use crate::store::catalog::{self, NewOffice, NewZone};
 use crate::store::municipalities::{self, ImportedMunicipality};
@@ -225,7 +225,7 @@ pub fn setup(store: &Store) -> AppResult<DemoSummary> {
         }
         let m = municipalities::upsert(
             conn,
-            &ImportedMunicipality { id: PISA_ISTAT.into(), name: "Pisa".into(), code_prefix: "PI".into(), geometry: picked.geometry.clone() },
+            &ImportedMunicipality { id: PISA_ISTAT.into(), name: "Pisa".into(), code_prefix: "PI".into(), boundary: Boundary::parse(&picked.geometry).map_err(crate::error::AppError::internal)? },
             now,
         )?;
         // The URP's contacts, shown on every citizen page (example values).
@@ -299,6 +299,8 @@ pub fn setup(store: &Store) -> AppResult<DemoSummary> {
             )?;
         }
         // The San Rossore estate: its green is the park authority's.
+        let verde = demo_id(catalog::category_by_code(conn, &m.id, "verde")?.map(|c| c.id))?;
+        let parco = demo_id(catalog::office_by_code(conn, &m.id, "ente-parco")?.map(|o| o.id))?;
         catalog::insert_zone(
             conn,
             &NewZone {
@@ -307,8 +309,8 @@ pub fn setup(store: &Store) -> AppResult<DemoSummary> {
                 geometry: json!({"type": "Polygon", "coordinates": [[
                     [10.275, 43.695], [10.345, 43.695], [10.345, 43.745], [10.275, 43.745], [10.275, 43.695]
                 ]]}),
-                category_code: Some("verde".into()),
-                office_code: "ente-parco".into(),
+                category_id: Some(verde),
+                office_id: parco,
                 priority: 0,
             },
             now,
@@ -457,6 +459,10 @@ pub fn setup_accounts(
         let password = random_password();
         let hash = crate::auth::hash_password(&password)?;
         store.write(|c| {
+            let office_ids = offices
+                .iter()
+                .map(|o| demo_id(catalog::office_by_code(c, PISA_ISTAT, o)?.map(|o| o.id)))
+                .collect::<AppResult<_>>()?;
             users::create(
                 c,
                 &NewUser {
@@ -465,7 +471,7 @@ pub fn setup_accounts(
                     password_hash: hash,
                     role: *role,
                     municipality_id: PISA_ISTAT.into(),
-                    office_codes: offices.iter().map(|o| (*o).to_string()).collect(),
+                    office_ids,
                     email: Some(format!("{username}@comune.pisa.example")),
                 },
                 now,
@@ -492,6 +498,11 @@ fn is_generated(password: &str) -> bool {
         && password
             .split('-')
             .all(|g| g.len() == 6 && g.bytes().all(|b| PASSWORD_ALPHABET.contains(&b)))
+}
+
+/// The id of a row the demo set up itself.
+fn demo_id(id: Option<String>) -> AppResult<String> {
+    id.ok_or_else(|| crate::error::AppError::internal("the demo's own catalogue is incomplete"))
 }
 
 #[cfg(test)]

@@ -162,6 +162,20 @@ impl Calendar {
             .unwrap_or(start)
     }
 
+    /// A report's take-in deadline: `sla_hours` from `start` in the
+    /// category's deadline mode if it has one, else the comune's. Returns the
+    /// mode used too (the timeline records it).
+    pub fn take_in_deadline(
+        &self,
+        start: DateTime<Utc>,
+        sla_hours: i32,
+        category_mode: Option<DeadlineMode>,
+        comune_mode: DeadlineMode,
+    ) -> (DateTime<Utc>, DeadlineMode) {
+        let mode = category_mode.unwrap_or(comune_mode);
+        (self.deadline(start, sla_hours.max(0) as u32, mode), mode)
+    }
+
     /// The intervals of real time that count towards a deadline of `hours` from
     /// `start`, in order; their total length is exactly `hours`.
     pub fn counted_intervals(
@@ -351,6 +365,29 @@ mod tests {
 
     fn milano() -> Calendar {
         Calendar::italian_default().with_closures([NaiveDate::from_ymd_opt(2026, 12, 7).unwrap()])
+    }
+
+    #[test]
+    fn the_categorys_deadline_mode_wins_over_the_comunes_and_a_negative_sla_is_none() {
+        let start = rome(2026, 12, 4, 16, 0);
+        let cal = pisa();
+        let (due, mode) = cal.take_in_deadline(start, 24, None, DeadlineMode::WorkingDays);
+        assert_eq!(
+            (due, mode),
+            (rome(2026, 12, 7, 16, 0), DeadlineMode::WorkingDays)
+        );
+        let (due, mode) = cal.take_in_deadline(
+            start,
+            24,
+            Some(DeadlineMode::Calendar),
+            DeadlineMode::WorkingDays,
+        );
+        assert_eq!(
+            (due, mode),
+            (rome(2026, 12, 5, 16, 0), DeadlineMode::Calendar)
+        );
+        let (due, _) = cal.take_in_deadline(start, -5, None, DeadlineMode::Calendar);
+        assert_eq!(due, start);
     }
 
     #[test]

@@ -3,6 +3,36 @@
 //! has a second level, it fires a given number of working hours after the
 //! deadline if the report is still not taken in. There is no third.
 
+/// When the levels fire.
+#[derive(Debug, Clone, Copy)]
+pub struct Policy {
+    /// Level 2 this many SLA hours (on the municipal calendar) after the
+    /// take-in deadline; `None`: only level 1.
+    pub level2_after_hours: Option<u32>,
+}
+
+/// How many reports a sweep escalated, per level.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Outcome {
+    pub level1: usize,
+    pub level2: usize,
+}
+
+impl Outcome {
+    pub fn total(&self) -> usize {
+        self.level1 + self.level2
+    }
+
+    /// Counts one escalation to `level`.
+    pub fn add(&mut self, level: i32) {
+        if level == 1 {
+            self.level1 += 1;
+        } else {
+            self.level2 += 1;
+        }
+    }
+}
+
 /// What escalating a report now does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Step {

@@ -154,6 +154,36 @@ pub fn pick_feature(doc: &Value, istat: &str) -> Result<PickedFeature, GeometryE
     }
 }
 
+/// A comune's boundary as imported, checked: the GeoJSON geometry as given
+/// (what is stored) and its bounding box.
+#[derive(Debug, Clone)]
+pub struct Boundary {
+    geometry: Value,
+    bbox: [f64; 4],
+}
+
+impl Boundary {
+    /// A `Polygon` or `MultiPolygon` that [`parse_geometry`] accepts and
+    /// that encloses something.
+    pub fn parse(geometry: &Value) -> Result<Self, GeometryError> {
+        let shape = parse_geometry(geometry)?;
+        let bbox = bbox(&shape).ok_or_else(|| GeometryError("empty geometry".into()))?;
+        Ok(Self {
+            geometry: geometry.clone(),
+            bbox,
+        })
+    }
+
+    pub fn geometry(&self) -> &Value {
+        &self.geometry
+    }
+
+    /// `(min_lon, min_lat, max_lon, max_lat)`.
+    pub fn bbox(&self) -> [f64; 4] {
+        self.bbox
+    }
+}
+
 /// Bounding box `(min_lon, min_lat, max_lon, max_lat)` of a shape.
 pub fn bbox(shape: &MultiPolygon<f64>) -> Option<[f64; 4]> {
     shape

@@ -64,6 +64,19 @@ pub fn invalid_characters(field: &'static str) -> FieldError {
     )
 }
 
+/// A citizen's rating of the service: 1 (very hard) to 5 (very easy).
+pub fn score(field: &'static str, value: i32) -> Result<i32, FieldError> {
+    if (1..=5).contains(&value) {
+        Ok(value)
+    } else {
+        Err(FieldError::new(
+            field,
+            ErrorCode::InvalidScore,
+            "score is 1 (very hard) to 5 (very easy)",
+        ))
+    }
+}
+
 /// Trims `value` and checks its length in characters; empty becomes `None`.
 pub fn optional_text(
     field: &'static str,

@@ -20,7 +20,7 @@ use crate::domain::publication::Policy;
 use crate::domain::validate;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::store::catalog::{self, ZoneRow};
-use crate::store::{municipalities, reports, DbConn};
+use crate::store::{municipalities, DbConn};
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -553,8 +553,14 @@ pub async fn preview(
                 None => None,
                 Some(id) => catalog::categories_by_ids(c, std::slice::from_ref(id))?.pop(),
             };
-            let (decision, due, mode) =
-                reports::preview_route(c, &municipality, &category, q.lat, q.lon, Utc::now())?;
+            let (decision, due, mode) = crate::app::reports::routing::preview(
+                c,
+                &municipality,
+                &category,
+                q.lat,
+                q.lon,
+                Utc::now(),
+            )?;
             let office = match &decision.office_id {
                 None => None,
                 Some(id) => catalog::offices_by_ids(c, std::slice::from_ref(id))?.pop(),

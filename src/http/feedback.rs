@@ -60,15 +60,16 @@ pub async fn create(
     let now = naive(Utc::now());
     state
         .write(move |conn| {
-            rate_limits::within(
-                conn,
-                &key,
-                Duration::hours(1),
-                PER_ADDRESS_PER_HOUR,
-                now,
-                ErrorCode::TooManyFeedbackAnswers,
-                "too many answers from this address: please retry later",
-            )?;
+            // Counted in the write it guards: a refused answer's rollback
+            // gives its hit back.
+            let hit = rate_limits::hit(conn, &key, Duration::hours(1), now)?;
+            if hit.count > PER_ADDRESS_PER_HOUR {
+                return Err(AppError::RateLimited {
+                    code: ErrorCode::TooManyFeedbackAnswers,
+                    message: "too many answers from this address: please retry later".into(),
+                    retry_after: hit.resets_in,
+                });
+            }
             page_feedback::insert(conn, &valid, now)
         })
         .await?;

@@ -12,6 +12,7 @@ use std::time::Duration as StdDuration;
 use chrono::{DateTime, Duration, Utc};
 
 use crate::app::sweeper;
+use crate::domain::escalation::{Outcome, Policy};
 use crate::error::{AppError, AppResult};
 use crate::metrics::METRICS;
 use crate::store::{
@@ -220,7 +221,7 @@ pub fn sweep_attachments(
 #[derive(Debug, Clone)]
 pub struct Schedule {
     pub sweep_every: StdDuration,
-    pub policy: escalations::Policy,
+    pub policy: Policy,
     pub retention_days: i64,
     pub keep: Keep,
     pub data_dir: std::path::PathBuf,
@@ -433,11 +434,7 @@ fn sweep_batch<T>(
 
 /// Escalates every report whose next escalation is due at `now`, batch by
 /// batch, each batch one transaction. Safe to run concurrently anywhere.
-pub fn sweep(
-    store: &Store,
-    now: DateTime<Utc>,
-    policy: escalations::Policy,
-) -> AppResult<escalations::Outcome> {
+pub fn sweep(store: &Store, now: DateTime<Utc>, policy: Policy) -> AppResult<Outcome> {
     sweep_with(store, now, policy, None)
 }
 
@@ -446,9 +443,9 @@ pub fn sweep(
 pub fn sweep_and_notify(
     store: &Store,
     now: DateTime<Utc>,
-    policy: escalations::Policy,
+    policy: Policy,
     links: &crate::notify::plan::Links,
-) -> AppResult<escalations::Outcome> {
+) -> AppResult<Outcome> {
     METRICS.job("sweeper", || {
         sweep_and_notify_run(store, now, policy, links)
     })
@@ -457,9 +454,9 @@ pub fn sweep_and_notify(
 fn sweep_and_notify_run(
     store: &Store,
     now: DateTime<Utc>,
-    policy: escalations::Policy,
+    policy: Policy,
     links: &crate::notify::plan::Links,
-) -> AppResult<escalations::Outcome> {
+) -> AppResult<Outcome> {
     let outcome = sweep_with(store, now, policy, Some(links))?;
     close_expired(store, now, links)?;
     // Past the category's resolution target: the citizen hears that it takes longer.
@@ -489,10 +486,10 @@ fn sweep_and_notify_run(
 fn sweep_with(
     store: &Store,
     now: DateTime<Utc>,
-    policy: escalations::Policy,
+    policy: Policy,
     links: Option<&crate::notify::plan::Links>,
-) -> AppResult<escalations::Outcome> {
-    let mut total = escalations::Outcome::default();
+) -> AppResult<Outcome> {
+    let mut total = Outcome::default();
     // The common case, nothing due, costs one indexed read and no write lock.
     if store.read(|c| escalations::due(c, now, 1))?.is_empty() {
         return Ok(total);
@@ -500,7 +497,7 @@ fn sweep_with(
     loop {
         let outcome = sweep_batch(
             store,
-            |o: &escalations::Outcome| o.total() > 0,
+            |o: &Outcome| o.total() > 0,
             |c| sweeper::escalate_due(c, now, policy, SWEEP_BATCH, links),
         )?;
         total.level1 += outcome.level1;

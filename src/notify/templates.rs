@@ -28,6 +28,11 @@ pub fn already_reported_event(original: &str) -> String {
     )
 }
 
+/// What a re-routed report's timeline says of its new category.
+pub fn category_changed_event(from: &str, to: &str) -> String {
+    format!("Categoria aggiornata: {from} → {to}")
+}
+
 /// What the duplicate's citizen is told.
 pub fn already_reported(original: &str) -> String {
     format!("La segnalazione era già stata fatta: segua {original} per gli aggiornamenti.")

@@ -6,8 +6,8 @@ use diesel::prelude::*;
 use rand::RngCore;
 
 use super::schema::api_keys;
-use super::{catalog, new_id, DbConn};
-use crate::error::{AppError, AppResult, ErrorCode};
+use super::{new_id, DbConn};
+use crate::error::AppResult;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = api_keys)]
@@ -25,34 +25,15 @@ fn hash(key: &str) -> String {
     super::reports::hash_token(key)
 }
 
-/// Issues a key; returns `(id, key)`. The key is not stored.
+/// Issues a key (answering for the office `office_id`, if given); returns
+/// `(id, key)`. The key is not stored.
 pub fn issue(
     conn: &mut DbConn,
     municipality_id: &str,
     name: &str,
-    office_code: Option<&str>,
+    office_id: Option<&str>,
     now: NaiveDateTime,
 ) -> AppResult<(String, String)> {
-    super::municipalities::find(conn, municipality_id)?.ok_or_else(|| {
-        AppError::not_found(
-            ErrorCode::MunicipalityNotFound,
-            format!("no municipality {municipality_id}"),
-        )
-    })?;
-    let office_id = match office_code {
-        None => None,
-        Some(code) => Some(
-            catalog::office_by_code(conn, municipality_id, code)?
-                .ok_or_else(|| {
-                    AppError::field(
-                        "office",
-                        ErrorCode::UnknownOffice,
-                        format!("no office `{code}`"),
-                    )
-                })?
-                .id,
-        ),
-    };
     let mut bytes = [0u8; 24];
     rand::thread_rng().fill_bytes(&mut bytes);
     let key = format!("sk_{}", hex::encode(bytes));
@@ -80,7 +61,8 @@ pub fn find_active(conn: &mut DbConn, key: &str) -> AppResult<Option<ApiKeyRow>>
         .optional()?)
 }
 
-pub fn revoke(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> AppResult<()> {
+/// Revokes a key; whether it was active.
+pub fn revoke(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> AppResult<bool> {
     let n = diesel::update(
         api_keys::table
             .find(id)
@@ -88,14 +70,7 @@ pub fn revoke(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> AppResult<()> 
     )
     .set(api_keys::revoked_at.eq(Some(now)))
     .execute(conn)?;
-    if n == 1 {
-        Ok(())
-    } else {
-        Err(AppError::not_found(
-            ErrorCode::ApiKeyNotFound,
-            "no active key with that id",
-        ))
-    }
+    Ok(n == 1)
 }
 
 /// The comune a key belongs to.

@@ -10,7 +10,7 @@ use super::schema::{callback_attempts, callbacks};
 use super::{new_id, DbConn};
 use crate::domain::callbacks::{CallbackState, Outcome};
 use crate::domain::report::{Actor, EventKind};
-use crate::error::{AppError, AppResult, ErrorCode};
+use crate::error::AppResult;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = callbacks)]
@@ -113,8 +113,9 @@ pub fn attempts(conn: &mut DbConn, callback_id: &str) -> AppResult<Vec<AttemptRo
 }
 
 /// Logs the `attempts`-th call (ended with `outcome`) of an open task and
-/// moves it to `state`, on the timeline too. Refused if the task changed
-/// meanwhile (another call logged, or closed). Returns the task.
+/// moves it to `state`, on the timeline too. Returns the task; `None` if it
+/// changed meanwhile (another call logged, or closed): nothing is written
+/// then.
 #[allow(clippy::too_many_arguments)]
 pub fn record_attempt(
     conn: &mut DbConn,
@@ -125,17 +126,7 @@ pub fn record_attempt(
     attempts: i32,
     state: CallbackState,
     now: NaiveDateTime,
-) -> AppResult<CallbackRow> {
-    diesel::insert_into(callback_attempts::table)
-        .values((
-            callback_attempts::id.eq(new_id()),
-            callback_attempts::callback_id.eq(&callback.id),
-            callback_attempts::at.eq(now),
-            callback_attempts::outcome.eq(outcome),
-            callback_attempts::note.eq(note),
-            callback_attempts::user_id.eq(user_id),
-        ))
-        .execute(conn)?;
+) -> AppResult<Option<CallbackRow>> {
     let closed = (state != CallbackState::Open).then_some(now);
     let changed = diesel::update(
         callbacks::table
@@ -151,18 +142,25 @@ pub fn record_attempt(
     ))
     .execute(conn)?;
     if changed != 1 {
-        return Err(AppError::conflict(
-            ErrorCode::CallbackClosed,
-            "this callback changed meanwhile",
-        ));
+        return Ok(None);
     }
+    diesel::insert_into(callback_attempts::table)
+        .values((
+            callback_attempts::id.eq(new_id()),
+            callback_attempts::callback_id.eq(&callback.id),
+            callback_attempts::at.eq(now),
+            callback_attempts::outcome.eq(outcome),
+            callback_attempts::note.eq(note),
+            callback_attempts::user_id.eq(user_id),
+        ))
+        .execute(conn)?;
     events::append(
         conn,
         NewEvent::new(callback.report_id, now, &Actor::user(user_id), EventKind::CallbackLogged)
             .message(note.unwrap_or_default().to_string())
             .data(serde_json::json!({"callback_id": callback.id, "reason": callback.reason, "outcome": outcome, "attempt": attempts, "state": state})),
     )?;
-    find(conn, &callback.id)?.ok_or_else(|| AppError::internal("callback vanished"))
+    find(conn, &callback.id)
 }
 
 /// Escalates (once) callbacks still open past their due time; returns them.

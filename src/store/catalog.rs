@@ -9,7 +9,7 @@ use super::{new_id, DbConn};
 use crate::domain::publication::Policy;
 use crate::domain::routing::{CategoryRoute, Zone};
 use crate::domain::territory;
-use crate::error::{AppError, AppResult, ErrorCode};
+use crate::error::{AppError, AppResult};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = offices)]
@@ -37,13 +37,20 @@ pub struct NewOffice {
     pub phone: Option<String>,
 }
 
+/// The comune's offices among `codes` (those that exist).
+pub fn offices_by_codes(
+    conn: &mut DbConn,
+    municipality_id: &str,
+    codes: &[String],
+) -> AppResult<Vec<OfficeRow>> {
+    Ok(offices::table
+        .filter(offices::municipality_id.eq(municipality_id))
+        .filter(offices::code.eq_any(codes))
+        .select(OfficeRow::as_select())
+        .load(conn)?)
+}
+
 pub fn insert_office(conn: &mut DbConn, o: &NewOffice, now: NaiveDateTime) -> AppResult<OfficeRow> {
-    if office_by_code(conn, &o.municipality_id, &o.code)?.is_some() {
-        return Err(AppError::conflict(
-            ErrorCode::OfficeExists,
-            format!("office `{}` already exists", o.code),
-        ));
-    }
     let row = OfficeRow {
         id: new_id(),
         municipality_id: o.municipality_id.clone(),
@@ -154,8 +161,8 @@ pub struct NewCategory {
     pub name_en: String,
     pub description_it: Option<String>,
     pub description_en: Option<String>,
-    pub parent_code: Option<String>,
-    pub default_office_code: Option<String>,
+    pub parent_id: Option<String>,
+    pub default_office_id: Option<String>,
     pub take_in_sla_hours: Option<i32>,
     pub resolution_target_days: Option<i32>,
     pub triage: bool,
@@ -168,47 +175,6 @@ pub fn insert_category(
     c: &NewCategory,
     now: NaiveDateTime,
 ) -> AppResult<CategoryRow> {
-    if category_by_code(conn, &c.municipality_id, &c.code)?.is_some() {
-        return Err(AppError::conflict(
-            ErrorCode::CategoryExists,
-            format!("category `{}` already exists", c.code),
-        ));
-    }
-    let parent = match &c.parent_code {
-        None => None,
-        Some(code) => {
-            let parent = category_by_code(conn, &c.municipality_id, code)?.ok_or_else(|| {
-                AppError::field(
-                    "parent",
-                    ErrorCode::UnknownCategory,
-                    format!("no category `{code}`"),
-                )
-            })?;
-            if parent.parent_id.is_some() {
-                return Err(AppError::field(
-                    "parent",
-                    ErrorCode::TooDeep,
-                    "categories have two levels: the parent must be top-level",
-                ));
-            }
-            Some(parent.id)
-        }
-    };
-    let office = match &c.default_office_code {
-        None => None,
-        Some(code) => Some(
-            office_by_code(conn, &c.municipality_id, code)?
-                .filter(|o| o.active)
-                .ok_or_else(|| {
-                    AppError::field(
-                        "office",
-                        ErrorCode::UnknownOffice,
-                        format!("no office `{code}`"),
-                    )
-                })?
-                .id,
-        ),
-    };
     let sla = c.take_in_sla_hours.unwrap_or(24);
     let target = c.resolution_target_days.unwrap_or(30);
     let row = CategoryRow {
@@ -219,8 +185,8 @@ pub fn insert_category(
         name_en: c.name_en.clone(),
         description_it: c.description_it.clone(),
         description_en: c.description_en.clone(),
-        parent_id: parent,
-        default_office_id: office,
+        parent_id: c.parent_id.clone(),
+        default_office_id: c.default_office_id.clone(),
         take_in_sla_hours: sla,
         resolution_target_days: target,
         deadline_mode: None,
@@ -338,35 +304,12 @@ pub struct NewZone {
     pub municipality_id: String,
     pub name: String,
     pub geometry: serde_json::Value,
-    pub category_code: Option<String>,
-    pub office_code: String,
+    pub category_id: Option<String>,
+    pub office_id: String,
     pub priority: i32,
 }
 
 pub fn insert_zone(conn: &mut DbConn, z: &NewZone, now: NaiveDateTime) -> AppResult<String> {
-    territory::parse_geometry(&z.geometry)
-        .map_err(|e| AppError::unprocessable(ErrorCode::InvalidGeometry, e.to_string()))?;
-    let office = office_by_code(conn, &z.municipality_id, &z.office_code)?.ok_or_else(|| {
-        AppError::field(
-            "office",
-            ErrorCode::UnknownOffice,
-            format!("no office `{}`", z.office_code),
-        )
-    })?;
-    let category = match &z.category_code {
-        None => None,
-        Some(code) => Some(
-            category_by_code(conn, &z.municipality_id, code)?
-                .ok_or_else(|| {
-                    AppError::field(
-                        "category",
-                        ErrorCode::UnknownCategory,
-                        format!("no category `{code}`"),
-                    )
-                })?
-                .id,
-        ),
-    };
     let id = new_id();
     diesel::insert_into(routing_zones::table)
         .values((
@@ -374,8 +317,8 @@ pub fn insert_zone(conn: &mut DbConn, z: &NewZone, now: NaiveDateTime) -> AppRes
             routing_zones::municipality_id.eq(&z.municipality_id),
             routing_zones::name.eq(&z.name),
             routing_zones::boundary.eq(z.geometry.to_string()),
-            routing_zones::category_id.eq(category),
-            routing_zones::office_id.eq(&office.id),
+            routing_zones::category_id.eq(&z.category_id),
+            routing_zones::office_id.eq(&z.office_id),
             routing_zones::priority.eq(z.priority),
             routing_zones::created_at.eq(now),
         ))

@@ -61,7 +61,7 @@ use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnectio
 use diesel::{Connection, PgConnection, SqliteConnection};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
-use crate::error::{AppError, AppResult, ErrorCode};
+use crate::error::{AppError, AppResult};
 
 /// A connection to either backend.
 #[derive(diesel::MultiConnection)]
@@ -453,27 +453,19 @@ impl Store {
 
     /// SQLite: a consistent copy of the whole database at `path` (which must
     /// not exist), taken in one read transaction while the service keeps
-    /// writing (`VACUUM INTO`). PostgreSQL has its own tools (`pg_dump`).
-    pub fn copy_into(&self, path: &Path) -> AppResult<()> {
+    /// writing (`VACUUM INTO`). PostgreSQL has its own tools (`pg_dump`):
+    /// on PostgreSQL this copies nothing and says so (`false`).
+    pub fn copy_into(&self, path: &str) -> AppResult<bool> {
         use diesel::RunQueryDsl;
         let mut conn = self.read.get()?;
         match &mut *conn {
             DbConn::Sqlite(c) => {
-                let target = path.to_str().ok_or_else(|| {
-                    AppError::bad_request(
-                        ErrorCode::InvalidPath,
-                        "the backup path is not valid UTF-8",
-                    )
-                })?;
                 diesel::sql_query("VACUUM INTO ?")
-                    .bind::<diesel::sql_types::Text, _>(target)
+                    .bind::<diesel::sql_types::Text, _>(path)
                     .execute(c)?;
-                Ok(())
+                Ok(true)
             }
-            DbConn::Pg(_) => Err(AppError::unprocessable(
-                ErrorCode::BackupUnsupported,
-                "on PostgreSQL take backups with pg_dump or continuous archiving (see the README)",
-            )),
+            DbConn::Pg(_) => Ok(false),
         }
     }
 

@@ -92,7 +92,22 @@ pub struct ImportedMunicipality {
     pub id: String,
     pub name: String,
     pub code_prefix: String,
-    pub geometry: serde_json::Value,
+    pub boundary: territory::Boundary,
+}
+
+/// The name of the comune other than `except_id` whose codes start with
+/// `prefix`, if any.
+pub fn prefix_holder(
+    conn: &mut DbConn,
+    prefix: &str,
+    except_id: &str,
+) -> AppResult<Option<String>> {
+    Ok(municipalities::table
+        .filter(municipalities::code_prefix.eq(prefix))
+        .filter(municipalities::id.ne(except_id))
+        .select(municipalities::name)
+        .first(conn)
+        .optional()?)
 }
 
 /// Inserts or replaces a municipality's name, prefix and boundary (calendar
@@ -102,26 +117,8 @@ pub fn upsert(
     m: &ImportedMunicipality,
     now: NaiveDateTime,
 ) -> AppResult<MunicipalitySummary> {
-    let shape = territory::parse_geometry(&m.geometry)
-        .map_err(|e| AppError::unprocessable(ErrorCode::InvalidGeometry, e.to_string()))?;
-    let [min_lon, min_lat, max_lon, max_lat] = territory::bbox(&shape)
-        .ok_or_else(|| AppError::unprocessable(ErrorCode::InvalidGeometry, "empty geometry"))?;
-    let taken: Option<String> = municipalities::table
-        .filter(municipalities::code_prefix.eq(&m.code_prefix))
-        .filter(municipalities::id.ne(&m.id))
-        .select(municipalities::name)
-        .first(conn)
-        .optional()?;
-    if let Some(other) = taken {
-        return Err(AppError::conflict(
-            ErrorCode::PrefixTaken,
-            format!(
-                "the code prefix {} is already used by {other}",
-                m.code_prefix
-            ),
-        ));
-    }
-    let boundary = m.geometry.to_string();
+    let [min_lon, min_lat, max_lon, max_lat] = m.boundary.bbox();
+    let boundary = m.boundary.geometry().to_string();
     let existing = find(conn, &m.id)?;
     if existing.is_some() {
         diesel::update(municipalities::table.find(&m.id))
@@ -234,13 +231,6 @@ pub fn set_annual_holiday(
     day: u32,
     name: &str,
 ) -> AppResult<()> {
-    if NaiveDate::from_ymd_opt(2024, month, day).is_none() {
-        return Err(AppError::field(
-            "date",
-            ErrorCode::InvalidDay,
-            format!("{day:02}/{month:02} is not a day of the year"),
-        ));
-    }
     let key = (municipality_id, month as i32, day as i32);
     diesel::delete(annual_holidays::table.find(key)).execute(conn)?;
     diesel::insert_into(annual_holidays::table)

@@ -10,7 +10,7 @@ use rand::Rng;
 
 use super::schema::outbox;
 use super::{new_id, DbConn};
-use crate::error::{AppError, AppResult, ErrorCode};
+use crate::error::AppResult;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = outbox)]
@@ -258,8 +258,8 @@ pub fn dead(conn: &mut DbConn, limit: i64) -> AppResult<Vec<OutboxRow>> {
         .load(conn)?)
 }
 
-/// Puts a dead row back in the queue, due now.
-pub fn retry(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> AppResult<()> {
+/// Puts a dead row back in the queue, due now; whether there was one.
+pub fn retry(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> AppResult<bool> {
     let n = diesel::update(outbox::table.find(id).filter(outbox::state.eq("dead")))
         .set((
             outbox::state.eq("pending"),
@@ -268,14 +268,7 @@ pub fn retry(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> AppResult<()> {
             outbox::lease_owner.eq(None::<String>),
         ))
         .execute(conn)?;
-    if n == 1 {
-        Ok(())
-    } else {
-        Err(AppError::not_found(
-            ErrorCode::OutboxRowNotFound,
-            "no dead notification with that id",
-        ))
-    }
+    Ok(n == 1)
 }
 
 /// Counts by state (for metrics and tests).

@@ -7,7 +7,7 @@ use diesel::prelude::*;
 
 use super::schema::rate_limits;
 use super::DbConn;
-use crate::error::{AppResult, ErrorCode};
+use crate::error::AppResult;
 
 /// A key's count in its current window, and the seconds until it ends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,29 +54,6 @@ pub fn hit(conn: &mut DbConn, key: &str, window: Duration, now: NaiveDateTime) -
         count: counted.count,
         resets_in: (counted.window_start + window - now).num_seconds().max(1),
     })
-}
-
-/// Counts one hit and refuses it past `max` in the window: a 429 with `code`,
-/// `message` and the seconds until the window ends. Run it in the write
-/// transaction it guards, whose rollback gives the refused hit back.
-pub fn within(
-    conn: &mut DbConn,
-    key: &str,
-    window: Duration,
-    max: i32,
-    now: NaiveDateTime,
-    code: ErrorCode,
-    message: &str,
-) -> AppResult<()> {
-    let h = hit(conn, key, window, now)?;
-    if h.count > max {
-        return Err(crate::error::AppError::RateLimited {
-            code,
-            message: message.into(),
-            retry_after: h.resets_in,
-        });
-    }
-    Ok(())
 }
 
 /// A key's count and the seconds until its window ends (0 and the whole

@@ -6,7 +6,7 @@ use diesel::prelude::*;
 
 use super::schema::ratings;
 use super::DbConn;
-use crate::error::{AppError, AppResult, ErrorCode};
+use crate::error::AppResult;
 
 /// Records (or replaces) the rating of a report.
 pub fn set(
@@ -17,13 +17,6 @@ pub fn set(
     comment: Option<&str>,
     now: NaiveDateTime,
 ) -> AppResult<()> {
-    if !(1..=5).contains(&score) {
-        return Err(AppError::field(
-            "score",
-            ErrorCode::InvalidScore,
-            "score is 1 (very hard) to 5 (very easy)",
-        ));
-    }
     diesel::delete(ratings::table.find(report_id)).execute(conn)?;
     diesel::insert_into(ratings::table)
         .values((

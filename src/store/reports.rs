@@ -2,25 +2,23 @@
 //! lookups by code and by tracking token, map and nearby queries, and workflow
 //! transitions.
 
-use chrono::{DateTime, Datelike, NaiveDateTime, Utc};
+use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
-use super::catalog::{self, CategoryRow};
+use super::catalog::CategoryRow;
 use super::events::{self, NewEvent};
-use super::municipalities::{self, MunicipalitySummary};
 use super::schema::{report_counters, reports};
 use super::spatial::{self, Bbox};
-use super::{naive, utc, DbConn};
-use crate::domain::calendar::{Calendar, DeadlineMode};
+use super::{naive, DbConn};
+use crate::domain::calendar::DeadlineMode;
 use crate::domain::publication::{self, ReportPublication};
 use crate::domain::report::{
-    self, check_transition, Actor, Channel, ContactPreference, EventKind, Language, Status,
-    ValidReport,
+    self, Actor, Channel, ContactPreference, EventKind, Language, Status, ValidReport,
 };
 use crate::domain::routing::{self, MatchedRule};
-use crate::error::{AppError, AppResult, ErrorCode};
+use crate::error::{AppError, AppResult};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = reports)]
@@ -89,14 +87,22 @@ pub fn hash_token(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
-/// What `create` needs beyond the validated report: the catalog as read
-/// before the write (see [`crate::app::reports::filing`]).
+/// What `create` writes beyond the validated report: what the use case
+/// decided (see [`crate::app::reports::filing`]) — the office, the deadline,
+/// the expected resolution, the title, whether the public sees it.
 pub struct CreateReport<'a> {
     pub report: &'a ValidReport,
-    pub municipality: &'a MunicipalitySummary,
-    pub category: &'a CategoryRow,
-    pub calendar: &'a Calendar,
+    pub municipality_id: &'a str,
+    /// The comune's code prefix and the (local) year the code is numbered in.
+    pub code_prefix: &'a str,
+    pub year: i32,
+    pub category_id: &'a str,
     pub decision: &'a routing::RouteDecision,
+    pub take_in_due: DateTime<Utc>,
+    pub deadline_mode: DeadlineMode,
+    pub expected_resolution: DateTime<Utc>,
+    pub title: String,
+    pub publication: ReportPublication,
     pub token_hash: String,
     pub entered_by: Option<String>,
     pub actor: Actor,
@@ -106,39 +112,6 @@ pub struct CreateReport<'a> {
     pub media_url: Option<String>,
 }
 
-/// Routes a report of `category` at a point, with the municipality's zones.
-fn route(
-    conn: &mut DbConn,
-    municipality_id: &str,
-    category: &CategoryRow,
-    lat: f64,
-    lon: f64,
-) -> AppResult<routing::RouteDecision> {
-    let rule = catalog::category_route(conn, category)?;
-    let zones = catalog::zones(conn, municipality_id)?;
-    Ok(routing::route(&rule, lat, lon, &zones))
-}
-
-/// The take-in deadline of a report of `category` whose clock starts at
-/// `start`: the category's SLA hours in its deadline mode (or the
-/// municipality's), on the municipal calendar. Returns the mode used too.
-fn take_in_deadline(
-    calendar: &crate::domain::calendar::Calendar,
-    municipality: &MunicipalitySummary,
-    category: &CategoryRow,
-    start: DateTime<Utc>,
-) -> (DateTime<Utc>, DeadlineMode) {
-    let mode = category
-        .deadline_mode
-        .as_deref()
-        .and_then(|m| m.parse::<DeadlineMode>().ok())
-        .unwrap_or_else(|| municipality.deadline_mode());
-    (
-        calendar.deadline(start, category.take_in_sla_hours.max(0) as u32, mode),
-        mode,
-    )
-}
-
 /// Creates a report in the caller's write transaction: allocates the next
 /// gap-free public code of the municipality and year, computes the take-in
 /// deadline, and writes the `created` and `routed` events. Three statements
@@ -146,31 +119,21 @@ fn take_in_deadline(
 /// filing after another, so each one counts.
 pub fn create(conn: &mut DbConn, c: CreateReport<'_>) -> AppResult<ReportRow> {
     let r = c.report;
-    let calendar = c.calendar;
     let decision = c.decision;
-    let local_year = c.now.with_timezone(&calendar.timezone()).year();
-    let seq = next_code_number(conn, &c.municipality.id, local_year)?;
-    let code = report::format_code(&c.municipality.code_prefix, local_year, seq);
-
+    let seq = next_code_number(conn, c.municipality_id, c.year)?;
+    let code = report::format_code(c.code_prefix, c.year, seq);
     // The take-in clock runs from when the citizen actually reported.
     // Unrouted reports keep the clock too: triage must happen in time.
-    let (due, mode) = take_in_deadline(calendar, c.municipality, c.category, r.received_at);
-    let due = Some(due);
-    let expected = report::expected_resolution(r.received_at, c.category.resolution_target_days);
-    let title = r
-        .title
-        .clone()
-        .unwrap_or_else(|| c.category.name(r.language.as_str()).to_string());
+    let due = Some(c.take_in_due);
     let now = naive(c.now);
-    let policy = publication::effective(c.municipality.publication(), c.category.publication());
 
     let values = (
         reports::code.eq(&code),
-        reports::municipality_id.eq(&c.municipality.id),
-        reports::category_id.eq(&c.category.id),
+        reports::municipality_id.eq(c.municipality_id),
+        reports::category_id.eq(c.category_id),
         reports::office_id.eq(&decision.office_id),
         reports::status.eq(Status::New),
-        reports::title.eq(&title),
+        reports::title.eq(&c.title),
         reports::description.eq(&r.description),
         reports::lat.eq(r.lat),
         reports::lon.eq(r.lon),
@@ -188,11 +151,11 @@ pub fn create(conn: &mut DbConn, c: CreateReport<'_>) -> AppResult<ReportRow> {
         reports::updated_at.eq(now),
         reports::take_in_due_at.eq(due.map(naive)),
         reports::next_escalation_at.eq(due.map(naive)),
-        reports::expected_resolution_at.eq(Some(naive(expected))),
+        reports::expected_resolution_at.eq(Some(naive(c.expected_resolution))),
         reports::escalation_level.eq(0),
         reports::attributes.eq(c.attributes.as_ref().map(|a| a.to_string())),
         reports::media_url.eq(&c.media_url),
-        reports::publication.eq(publication::on_filing(policy).as_str()),
+        reports::publication.eq(c.publication.as_str()),
     );
     let insert = diesel::insert_into(reports::table).values(values);
     let row: ReportRow = match conn {
@@ -210,7 +173,7 @@ pub fn create(conn: &mut DbConn, c: CreateReport<'_>) -> AppResult<ReportRow> {
         NewEvent::new(row.id, now, &Actor::system(), EventKind::Routed).data(serde_json::json!({
             "office_id": decision.office_id,
             "matched": decision.rule,
-            "deadline_mode": mode.as_str(),
+            "deadline_mode": c.deadline_mode.as_str(),
             "take_in_due_at": due,
         }));
     events::append_many(conn, vec![created, routed])?;
@@ -395,16 +358,17 @@ pub struct Transition {
     pub now: DateTime<Utc>,
 }
 
-/// Applies a transition in the caller's write transaction: re-reads the
-/// report, checks the step with the domain, updates status and timestamps and
-/// writes the events. Returns the updated report.
-pub fn apply_transition(conn: &mut DbConn, report_id: i64, t: &Transition) -> AppResult<ReportRow> {
-    let current: ReportRow = reports::table
-        .find(report_id)
-        .select(ReportRow::as_select())
-        .first(conn)?;
+/// Writes a status change the caller decided, in its write transaction:
+/// `current` (as read in it) moves to `t.to` with its timestamps and events.
+/// `None` if the report is no longer in `current`'s status (another
+/// transaction moved it first: only on PostgreSQL); nothing is written then.
+pub fn apply_transition(
+    conn: &mut DbConn,
+    current: &ReportRow,
+    t: &Transition,
+) -> AppResult<Option<ReportRow>> {
+    let report_id = current.id;
     let from = current.status;
-    check_transition(from, t.to)?;
     let now = naive(t.now);
     let changed = diesel::update(
         reports::table
@@ -417,11 +381,7 @@ pub fn apply_transition(conn: &mut DbConn, report_id: i64, t: &Transition) -> Ap
     ))
     .execute(conn)?;
     if changed != 1 {
-        // Only reachable on PostgreSQL when another transaction won the race.
-        return Err(AppError::conflict(
-            ErrorCode::ConcurrentUpdate,
-            "the report changed meanwhile, please reload",
-        ));
+        return Ok(None);
     }
     let target = reports::table.find(report_id);
     let mut data = t.data.clone();
@@ -465,171 +425,124 @@ pub fn apply_transition(conn: &mut DbConn, report_id: i64, t: &Transition) -> Ap
             NewEvent::new(report_id, now, &t.actor, EventKind::InternalNote).message(note.clone()),
         )?;
     }
+    reread(conn, report_id).map(Some)
+}
+
+fn reread(conn: &mut DbConn, report_id: i64) -> AppResult<ReportRow> {
     Ok(reports::table
         .find(report_id)
         .select(ReportRow::as_select())
         .first(conn)?)
 }
 
-/// A supervisor's re-routing.
-pub struct Reassign<'a> {
-    pub category: Option<&'a CategoryRow>,
-    /// An explicit office; otherwise routing decides for the (new) category.
+/// A re-routing as the caller decided it (see
+/// [`crate::app::reports::routing::reroute`]).
+pub struct Rerouting<'a> {
+    pub from_category: &'a CategoryRow,
+    pub category: &'a CategoryRow,
     pub office_id: Option<String>,
+    /// How routing chose the office, for the timeline.
+    pub matched: serde_json::Value,
+    pub due: DateTime<Utc>,
+    pub mode: DeadlineMode,
+    pub expected_resolution: DateTime<Utc>,
+    pub publication: ReportPublication,
+    /// The timeline's words for a new category, if the category changed.
+    pub category_message: Option<String>,
     pub reason: String,
     pub actor: Actor,
     pub now: DateTime<Utc>,
 }
 
-/// Re-routes a report in the caller's write transaction: new category and/or
-/// office, back to `new` with a fresh take-in deadline (the new office gets its
-/// full time), both offices recorded on the events.
-pub fn reassign(conn: &mut DbConn, report_id: i64, r: Reassign<'_>) -> AppResult<ReportRow> {
-    let current: ReportRow = reports::table
-        .find(report_id)
-        .select(ReportRow::as_select())
-        .first(conn)?;
-    let from = current.status;
-    if !crate::domain::report::may_be_rerouted(from) {
-        return Err(AppError::conflict(
-            ErrorCode::CannotReassign,
-            format!("a {from} report cannot be re-routed"),
-        ));
-    }
-    let old_category =
-        catalog::categories_by_ids(conn, std::slice::from_ref(&current.category_id))?
-            .pop()
-            .ok_or_else(|| AppError::internal("report without category"))?;
-    let category = r.category.cloned().unwrap_or_else(|| old_category.clone());
-    let municipality = municipalities::find(conn, &current.municipality_id)?
-        .ok_or_else(|| AppError::internal("report without municipality"))?;
-    let (office_id, matched) = match r.office_id {
-        Some(office) => (Some(office), serde_json::json!({"rule": "supervisor"})),
-        None => {
-            let decision = route(conn, &municipality.id, &category, current.lat, current.lon)?;
-            (
-                decision.office_id,
-                serde_json::to_value(&decision.rule).unwrap_or_default(),
-            )
-        }
-    };
-    let calendar = municipalities::calendar(conn, &municipality.id)?;
-    // The new office gets its full time, from now.
-    let (due, mode) = take_in_deadline(&calendar, &municipality, &category, r.now);
+/// Writes a re-routing in the caller's write transaction: `current` (as read
+/// in it) goes back to `new` in its new category and office with a fresh
+/// deadline, and the timeline says so. `None` if the report is no longer in
+/// `current`'s status; nothing is written then.
+pub fn reroute(
+    conn: &mut DbConn,
+    current: &ReportRow,
+    r: &Rerouting<'_>,
+) -> AppResult<Option<ReportRow>> {
     let now = naive(r.now);
-    let policy = publication::effective(municipality.publication(), category.publication());
-    let published = if category.id == old_category.id {
-        current.publication
-    } else {
-        publication::on_recategorised(current.publication, policy)
-    };
     let changed = diesel::update(
         reports::table
-            .find(report_id)
-            .filter(reports::status.eq(from.as_str())),
+            .find(current.id)
+            .filter(reports::status.eq(current.status.as_str())),
     )
     .set((
-        reports::category_id.eq(&category.id),
-        reports::office_id.eq(&office_id),
+        reports::category_id.eq(&r.category.id),
+        reports::office_id.eq(&r.office_id),
         reports::status.eq(Status::New),
-        reports::take_in_due_at.eq(Some(naive(due))),
-        reports::next_escalation_at.eq(Some(naive(due))),
+        reports::take_in_due_at.eq(Some(naive(r.due))),
+        reports::next_escalation_at.eq(Some(naive(r.due))),
         reports::taken_in_at.eq(None::<NaiveDateTime>),
         reports::escalation_level.eq(0),
         reports::escalated_at.eq(None::<NaiveDateTime>),
-        reports::expected_resolution_at.eq(Some(naive(report::expected_resolution(
-            utc(current.received_at),
-            category.resolution_target_days,
-        )))),
+        reports::expected_resolution_at.eq(Some(naive(r.expected_resolution))),
         reports::updated_at.eq(now),
-        reports::publication.eq(published.as_str()),
+        reports::publication.eq(r.publication.as_str()),
     ))
     .execute(conn)?;
     if changed != 1 {
-        return Err(AppError::conflict(
-            ErrorCode::ConcurrentUpdate,
-            "the report changed meanwhile, please reload",
-        ));
+        return Ok(None);
     }
-    if published != current.publication {
-        events::append(
-            conn,
-            NewEvent::new(report_id, now, &Actor::system(), publication::event_for(published))
-                .data(serde_json::json!({"from": current.publication, "to": published, "category": category.code})),
-        )?;
+    events::append_many(conn, rerouting_events(current, r, now))?;
+    reread(conn, current.id).map(Some)
+}
+
+/// The timeline of a re-routing: publication, category and status changes
+/// when there are any, then the re-routing and where it went.
+fn rerouting_events(current: &ReportRow, r: &Rerouting<'_>, now: NaiveDateTime) -> Vec<NewEvent> {
+    let id = current.id;
+    let (from_code, to_code) = (&r.from_category.code, &r.category.code);
+    let mut out = Vec::new();
+    if r.publication != current.publication {
+        out.push(
+            NewEvent::new(id, now, &Actor::system(), publication::event_for(r.publication))
+                .data(serde_json::json!({"from": current.publication, "to": r.publication, "category": to_code})),
+        );
     }
-    if category.id != old_category.id {
-        events::append(
-            conn,
-            NewEvent::new(report_id, now, &r.actor, EventKind::CategoryChanged)
-                .message(format!(
-                    "Categoria aggiornata: {} → {}",
-                    old_category.name_it, category.name_it
-                ))
-                .data(serde_json::json!({"from": old_category.code, "to": category.code})),
-        )?;
+    if let Some(message) = &r.category_message {
+        out.push(
+            NewEvent::new(id, now, &r.actor, EventKind::CategoryChanged)
+                .message(message.clone())
+                .data(serde_json::json!({"from": from_code, "to": to_code})),
+        );
     }
-    if from != Status::New {
-        events::append(
-            conn,
-            NewEvent::new(report_id, now, &r.actor, EventKind::StatusChanged)
-                .status(Some(from), Status::New),
-        )?;
+    if current.status != Status::New {
+        out.push(
+            NewEvent::new(id, now, &r.actor, EventKind::StatusChanged)
+                .status(Some(current.status), Status::New),
+        );
     }
-    events::append(
-        conn,
-        NewEvent::new(report_id, now, &r.actor, EventKind::Reassigned)
+    out.push(
+        NewEvent::new(id, now, &r.actor, EventKind::Reassigned)
             .message(r.reason.clone())
             .data(serde_json::json!({
                 "from_office_id": current.office_id,
-                "to_office_id": office_id,
-                "from_category": old_category.code,
-                "to_category": category.code,
+                "to_office_id": r.office_id,
+                "from_category": from_code,
+                "to_category": to_code,
             })),
-    )?;
-    events::append(
-        conn,
-        NewEvent::new(report_id, now, &Actor::system(), EventKind::Routed).data(
-            serde_json::json!({
-                "office_id": office_id,
-                "matched": matched,
-                "deadline_mode": mode.as_str(),
-                "take_in_due_at": due,
-            }),
-        ),
-    )?;
-    Ok(reports::table
-        .find(report_id)
-        .select(ReportRow::as_select())
-        .first(conn)?)
+    );
+    out.push(
+        NewEvent::new(id, now, &Actor::system(), EventKind::Routed).data(serde_json::json!({
+            "office_id": r.office_id,
+            "matched": r.matched,
+            "deadline_mode": r.mode.as_str(),
+            "take_in_due_at": r.due,
+        })),
+    );
+    out
 }
 
-/// Marks `report_id` as a duplicate of `original` (rejected, reason duplicate);
-/// its citizen is pointed to the original.
-pub fn mark_duplicate(
-    conn: &mut DbConn,
-    report_id: i64,
-    original: &ReportRow,
-    actor: &Actor,
-    public_message: String,
-    now: DateTime<Utc>,
-) -> AppResult<ReportRow> {
+/// Records that `report_id` duplicates `original_id` (its status is the
+/// caller's to change, in the same transaction).
+pub fn set_duplicate_of(conn: &mut DbConn, report_id: i64, original_id: i64) -> AppResult<()> {
     diesel::update(reports::table.find(report_id))
-        .set(reports::duplicate_of.eq(Some(original.id)))
+        .set(reports::duplicate_of.eq(Some(original_id)))
         .execute(conn)?;
-    apply_transition(
-        conn,
-        report_id,
-        &Transition {
-            to: Status::Rejected,
-            actor: actor.clone(),
-            public_message: Some(public_message),
-            internal_note: None,
-            data: Some(serde_json::json!({"reason": "duplicate", "duplicate_of": original.code})),
-            kind: None,
-            now,
-        },
-    )
+    Ok(())
 }
 
 /// Reports of a municipality still `resolved` and resolved before `before`
@@ -810,20 +723,4 @@ pub fn touch(conn: &mut DbConn, report_id: i64, now: NaiveDateTime) -> AppResult
         .set(reports::updated_at.eq(now))
         .execute(conn)?;
     Ok(())
-}
-
-/// Where a report of `category` filed at the point `now` would go, and its
-/// take-in deadline: the console's "where does this point go?".
-pub fn preview_route(
-    conn: &mut DbConn,
-    municipality: &MunicipalitySummary,
-    category: &CategoryRow,
-    lat: f64,
-    lon: f64,
-    now: DateTime<Utc>,
-) -> AppResult<(routing::RouteDecision, DateTime<Utc>, DeadlineMode)> {
-    let decision = route(conn, &municipality.id, category, lat, lon)?;
-    let calendar = municipalities::calendar(conn, &municipality.id)?;
-    let (due, mode) = take_in_deadline(&calendar, municipality, category, now);
-    Ok((decision, due, mode))
 }

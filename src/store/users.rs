@@ -8,7 +8,7 @@ use super::schema::{offices, user_offices, users};
 use super::{new_id, DbConn};
 use crate::domain::accounts;
 use crate::domain::permissions::{Role, StaffActor};
-use crate::error::{AppError, AppResult, ErrorCode};
+use crate::error::{AppError, AppResult};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = users)]
@@ -55,42 +55,13 @@ pub struct NewUser {
     pub password_hash: String,
     pub role: Role,
     pub municipality_id: String,
-    pub office_codes: Vec<String>,
+    /// The ids of the offices the account works for.
+    pub office_ids: Vec<String>,
     /// Where escalations reach a supervisor.
     pub email: Option<String>,
 }
 
-fn office_ids(
-    conn: &mut DbConn,
-    municipality_id: &str,
-    codes: &[String],
-) -> AppResult<Vec<String>> {
-    let found: Vec<(String, String)> = offices::table
-        .filter(offices::municipality_id.eq(municipality_id))
-        .filter(offices::code.eq_any(codes))
-        .select((offices::id, offices::code))
-        .load(conn)?;
-    if let Some(missing) = codes
-        .iter()
-        .find(|c| !found.iter().any(|(_, code)| code == *c))
-    {
-        return Err(AppError::field(
-            "offices",
-            ErrorCode::UnknownOffice,
-            format!("no office `{missing}` in this municipality"),
-        ));
-    }
-    Ok(found.into_iter().map(|(id, _)| id).collect())
-}
-
 pub fn create(conn: &mut DbConn, u: &NewUser, now: NaiveDateTime) -> AppResult<User> {
-    if by_username(conn, &u.username)?.is_some() {
-        return Err(AppError::conflict(
-            ErrorCode::UsernameTaken,
-            format!("the username {} is taken", u.username),
-        ));
-    }
-    let ids = office_ids(conn, &u.municipality_id, &u.office_codes)?;
     let id = new_id();
     diesel::insert_into(users::table)
         .values((
@@ -108,7 +79,7 @@ pub fn create(conn: &mut DbConn, u: &NewUser, now: NaiveDateTime) -> AppResult<U
             users::email.eq(&u.email),
         ))
         .execute(conn)?;
-    set_offices(conn, &id, &ids)?;
+    set_offices(conn, &id, &u.office_ids)?;
     by_id(conn, &id)?.ok_or_else(|| AppError::internal("user vanished after insert"))
 }
 
@@ -179,19 +150,19 @@ pub fn list(conn: &mut DbConn, municipality_id: &str) -> AppResult<Vec<User>> {
 pub struct UserUpdate {
     pub display_name: Option<String>,
     pub role: Option<Role>,
-    pub office_codes: Option<Vec<String>>,
+    /// The ids of the offices the account works for.
+    pub office_ids: Option<Vec<String>>,
     pub active: Option<bool>,
     pub password_hash: Option<String>,
     /// `Some(None)` clears it.
     pub email: Option<Option<String>>,
 }
 
-/// Applies an update. A change that ends the account's sessions
-/// ([`accounts::ends_sessions`]) bumps the token version, so tokens issued
-/// before stop working at once.
+/// Applies an update to an account that exists. A change that ends the
+/// account's sessions ([`accounts::ends_sessions`]) bumps the token version,
+/// so tokens issued before stop working at once.
 pub fn update(conn: &mut DbConn, id: &str, u: &UserUpdate, now: NaiveDateTime) -> AppResult<User> {
-    let user = by_id(conn, id)?
-        .ok_or_else(|| AppError::not_found(ErrorCode::UserNotFound, "no such user"))?;
+    let user = by_id(conn, id)?.ok_or_else(|| AppError::internal(format!("no user {id}")))?;
     let invalidate =
         accounts::ends_sessions(u.password_hash.is_some(), u.active, u.role, user.row.role);
     if let Some(name) = &u.display_name {
@@ -223,9 +194,8 @@ pub fn update(conn: &mut DbConn, id: &str, u: &UserUpdate, now: NaiveDateTime) -
             .set(users::email.eq(email))
             .execute(conn)?;
     }
-    if let Some(codes) = &u.office_codes {
-        let ids = office_ids(conn, &user.row.municipality_id, codes)?;
-        set_offices(conn, id, &ids)?;
+    if let Some(ids) = &u.office_ids {
+        set_offices(conn, id, ids)?;
     }
     let version = if invalidate {
         user.row.token_version + 1

@@ -342,6 +342,14 @@ pub fn create_user(
     let hash = segnala::auth::hash_password(&password).expect("hash");
     store
         .write(|c| {
+            let office_ids = offices
+                .iter()
+                .map(|o| {
+                    Ok(catalog::office_by_code(c, municipality, o)?
+                        .expect("office")
+                        .id)
+                })
+                .collect::<segnala::error::AppResult<_>>()?;
             users::create(
                 c,
                 &NewUser {
@@ -350,7 +358,7 @@ pub fn create_user(
                     password_hash: hash,
                     role,
                     municipality_id: municipality.into(),
-                    office_codes: offices.iter().map(|o| o.to_string()).collect(),
+                    office_ids,
                     email: Some(format!("{username}@staff.example")),
                 },
                 naive(Utc::now()),
@@ -386,7 +394,7 @@ impl TestApp {
         let now = naive(Utc::now());
         app.store
             .write(|c| {
-                catalog::insert_office(
+                let office = catalog::insert_office(
                     c,
                     &NewOffice {
                         municipality_id: BAGNO_A_RIPOLI.into(),
@@ -409,7 +417,7 @@ impl TestApp {
                             code: code.into(),
                             name_it: it.into(),
                             name_en: en.into(),
-                            default_office_code: Some("lavori-pubblici".into()),
+                            default_office_id: Some(office.id.clone()),
                             ..Default::default()
                         },
                         now,
@@ -492,7 +500,8 @@ impl TestApp {
                         id: istat.into(),
                         name: picked.name.clone().unwrap_or_default(),
                         code_prefix: prefix.into(),
-                        geometry: picked.geometry.clone(),
+                        boundary: segnala::domain::territory::Boundary::parse(&picked.geometry)
+                            .expect("boundary"),
                     },
                     now,
                 )

@@ -4,10 +4,11 @@
 use chrono::Utc;
 use serde_json::{json, Value};
 
+use segnala::app::reports::routing::change_status;
 use segnala::domain::report::{Actor, Status};
 use segnala::error::AppError;
 use segnala::store::events::timeline;
-use segnala::store::reports::{apply_transition, by_code, Transition};
+use segnala::store::reports::{by_code, Transition};
 
 use crate::common::*;
 use crate::listing::transition;
@@ -21,9 +22,9 @@ fn step(
 ) -> Result<(), AppError> {
     app.store.write(|c| {
         let r = by_code(c, code)?.unwrap();
-        apply_transition(
+        change_status(
             c,
-            r.id,
+            &r,
             &Transition {
                 to,
                 actor: Actor::user("u-office"),

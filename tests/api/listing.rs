@@ -3,8 +3,9 @@
 use std::collections::HashSet;
 
 use chrono::Utc;
+use segnala::app::reports::routing::change_status;
 use segnala::domain::report::{Actor, Status};
-use segnala::store::reports::{apply_transition, by_code, Transition};
+use segnala::store::reports::{by_code, Transition};
 
 use crate::common::*;
 
@@ -15,11 +16,11 @@ fn offset(p: (f64, f64), metres_north: f64) -> (f64, f64) {
 pub fn transition(app: &TestApp, code: &str, steps: &[Status]) {
     app.store
         .write(|c| {
-            let r = by_code(c, code)?.unwrap();
+            let mut r = by_code(c, code)?.unwrap();
             for to in steps {
-                apply_transition(
+                r = change_status(
                     c,
-                    r.id,
+                    &r,
                     &Transition {
                         to: *to,
                         actor: Actor::user("office-test"),

@@ -526,12 +526,11 @@ async fn a_municipal_company_gets_signed_webhooks_and_answers_with_its_key() {
     let (_, key) = app
         .store
         .write(|c| {
-            segnala::store::api_keys::issue(
+            segnala::app::admin::keys::issue(
                 c,
-                PISA,
+                &segnala::app::admin::Admin::cli(PISA),
                 "Igiene urbana",
-                Some("igiene-urbana"),
-                Utc::now().naive_utc(),
+                Some("igiene-urbana".into()),
             )
         })
         .unwrap();
@@ -610,7 +609,7 @@ async fn supervisors_are_emailed_on_escalation() {
     let o = segnala::jobs::sweep_and_notify(
         &app.store,
         later,
-        segnala::store::escalations::Policy {
+        segnala::domain::escalation::Policy {
             level2_after_hours: None,
         },
         &app.config.links(),
@@ -654,7 +653,7 @@ async fn past_the_resolution_target_citizens_are_told_and_overdue_callbacks_esca
     let emails_before = pending(&app);
     // Potholes have a 20-day target: a month later both are late.
     let later = Utc::now() + Duration::days(30);
-    let policy = segnala::store::escalations::Policy {
+    let policy = segnala::domain::escalation::Policy {
         level2_after_hours: None,
     };
     segnala::jobs::sweep_and_notify(&app.store, later, policy, &app.config.links()).unwrap();

@@ -6,10 +6,11 @@ use std::sync::{Arc, Barrier};
 use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
 
+use segnala::app::sweeper;
 use segnala::domain::calendar::{Calendar, DeadlineMode};
+use segnala::domain::escalation::Policy;
 use segnala::domain::permissions::Role;
 use segnala::jobs::sweep;
-use segnala::store::escalations::{self, Policy};
 use segnala::store::Store;
 
 use crate::common::*;
@@ -319,13 +320,14 @@ async fn a_sweeper_killed_half_way_leaves_nothing_half_done() {
     let doomed = second_store(&app);
     let crash = std::thread::spawn(move || {
         let _: segnala::error::AppResult<()> = doomed.write(|c| {
-            let (outcome, _) = escalations::escalate_batch(
+            let outcome = sweeper::escalate_due(
                 c,
                 later,
                 Policy {
                     level2_after_hours: None,
                 },
                 500,
+                None,
             )?;
             assert_eq!(outcome.level1, N);
             panic!("killed half-way");

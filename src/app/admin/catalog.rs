@@ -9,6 +9,7 @@ use crate::domain::calendar::DeadlineMode;
 use crate::domain::catalog as rules;
 use crate::domain::publication::{effective, Policy};
 use crate::domain::templates::{self, MessageTemplate};
+use crate::domain::territory;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::store::catalog::{self, CategoryChanges, CategoryRow, NewCategory, NewZone, ZoneRow};
 use crate::store::{moderation, municipalities, DbConn};
@@ -32,13 +33,12 @@ pub fn create_category(
     who: &Admin,
     input: CategoryInput,
 ) -> AppResult<CategoryRow> {
+    let (parent_code, office_code) = (given(input.parent), given(input.office));
     let new = NewCategory {
         municipality_id: who.municipality.clone(),
         code: input.code,
         name_it: text("name_it", &input.name_it, 120)?,
         name_en: text("name_en", &input.name_en, 120)?,
-        parent_code: given(input.parent),
-        default_office_code: given(input.office),
         take_in_sla_hours: input.take_in_sla_hours,
         resolution_target_days: input.resolution_target_days,
         triage: input.triage,
@@ -47,6 +47,23 @@ pub fn create_category(
     };
     rules::check_code(&new.code).map_err(invalid)?;
     rules::check_targets(new.take_in_sla_hours, new.resolution_target_days).map_err(invalid)?;
+    if catalog::category_by_code(conn, &who.municipality, &new.code)?.is_some() {
+        return Err(AppError::conflict(
+            ErrorCode::CategoryExists,
+            format!("category `{}` already exists", new.code),
+        ));
+    }
+    let new = NewCategory {
+        parent_id: parent_code
+            .as_deref()
+            .map(|code| parent_id(conn, &who.municipality, code))
+            .transpose()?,
+        default_office_id: office_code
+            .as_deref()
+            .map(|code| active_office_id(conn, &who.municipality, code))
+            .transpose()?,
+        ..new
+    };
     let row = catalog::insert_category(conn, &new, who.at())?;
     who.record(
         conn,
@@ -54,7 +71,7 @@ pub fn create_category(
         &row.code,
         None,
         Some(json!({
-            "name_it": row.name_it, "parent": new.parent_code, "office": new.default_office_code,
+            "name_it": row.name_it, "parent": parent_code, "office": office_code,
             "take_in_sla_hours": row.take_in_sla_hours, "resolution_target_days": row.resolution_target_days,
             "triage": row.triage, "publication": row.publication_policy,
         })),
@@ -238,12 +255,27 @@ pub fn create_zone(conn: &mut DbConn, who: &Admin, input: ZoneInput) -> AppResul
             "priority is -1000 to 1000",
         ));
     }
+    let name = text("name", &input.name, 120)?;
+    let geometry = bare_geometry(input.geometry);
+    territory::parse_geometry(&geometry)
+        .map_err(|e| AppError::unprocessable(ErrorCode::InvalidGeometry, e.to_string()))?;
+    let office = catalog::office_by_code(conn, &who.municipality, &input.office)?
+        .ok_or_else(|| unknown("office", ErrorCode::UnknownOffice, &input.office))?;
+    let category_code = given(input.category);
+    let category_id = match &category_code {
+        None => None,
+        Some(code) => Some(
+            catalog::category_by_code(conn, &who.municipality, code)?
+                .ok_or_else(|| unknown("category", ErrorCode::UnknownCategory, code))?
+                .id,
+        ),
+    };
     let new = NewZone {
         municipality_id: who.municipality.clone(),
-        name: text("name", &input.name, 120)?,
-        geometry: bare_geometry(input.geometry),
-        category_code: given(input.category),
-        office_code: input.office,
+        name,
+        geometry,
+        category_id,
+        office_id: office.id,
         priority,
     };
     let id = catalog::insert_zone(conn, &new, who.at())?;
@@ -254,7 +286,7 @@ pub fn create_zone(conn: &mut DbConn, who: &Admin, input: ZoneInput) -> AppResul
         "zone.created",
         &row.name,
         None,
-        Some(json!({"id": row.id, "office": new.office_code, "category": new.category_code, "priority": row.priority})),
+        Some(json!({"id": row.id, "office": input.office, "category": category_code, "priority": row.priority})),
     )?;
     Ok(row)
 }
@@ -270,4 +302,36 @@ pub fn delete_zone(conn: &mut DbConn, who: &Admin, id: &str) -> AppResult<ZoneRo
         None,
     )?;
     Ok(zone)
+}
+
+fn unknown(field: &'static str, code: ErrorCode, what: &str) -> AppError {
+    let kind = if field == "category" || field == "parent" {
+        "category"
+    } else {
+        "office"
+    };
+    AppError::field(field, code, format!("no {kind} `{what}`"))
+}
+
+/// The id of the comune's top-level category `code`, for a new category's
+/// parent: categories have two levels.
+fn parent_id(conn: &mut DbConn, municipality_id: &str, code: &str) -> AppResult<String> {
+    let parent = catalog::category_by_code(conn, municipality_id, code)?
+        .ok_or_else(|| unknown("parent", ErrorCode::UnknownCategory, code))?;
+    if parent.parent_id.is_some() {
+        return Err(AppError::field(
+            "parent",
+            ErrorCode::TooDeep,
+            "categories have two levels: the parent must be top-level",
+        ));
+    }
+    Ok(parent.id)
+}
+
+/// The id of the comune's active office `code`.
+fn active_office_id(conn: &mut DbConn, municipality_id: &str, code: &str) -> AppResult<String> {
+    Ok(catalog::office_by_code(conn, municipality_id, code)?
+        .filter(|o| o.active)
+        .ok_or_else(|| unknown("office", ErrorCode::UnknownOffice, code))?
+        .id)
 }

@@ -4,11 +4,12 @@
 use serde_json::{json, Value};
 
 use super::{invalid, Admin};
+use crate::app::reports::routing::{reroute, Reroute};
 use crate::domain::catalog as rules;
 use crate::domain::validate::{Email, Phone};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::store::catalog::{self, NewOffice, OfficeChanges, OfficeLoad, OfficeRow};
-use crate::store::reports::{self, Reassign};
+use crate::store::reports;
 use crate::store::DbConn;
 
 /// What the audit log keeps of an office (never the webhook secret).
@@ -77,6 +78,12 @@ pub fn create(conn: &mut DbConn, who: &Admin, input: OfficeInput) -> AppResult<O
     };
     rules::check_code(&new.code).map_err(invalid)?;
     rules::office_kind(&new.kind).map_err(invalid)?;
+    if catalog::office_by_code(conn, &who.municipality, &new.code)?.is_some() {
+        return Err(AppError::conflict(
+            ErrorCode::OfficeExists,
+            format!("office `{}` already exists", new.code),
+        ));
+    }
     let office = catalog::insert_office(conn, &new, who.at())?;
     who.record(
         conn,
@@ -252,11 +259,12 @@ pub fn deactivate(
     let moved_to = match target.filter(|_| in_use) {
         None => None,
         Some(target) => {
-            for id in catalog::open_report_ids(conn, &office.id)? {
-                let updated = reports::reassign(
+            let ids = catalog::open_report_ids(conn, &office.id)?;
+            for report in reports::by_ids(conn, &ids)? {
+                let updated = reroute(
                     conn,
-                    id,
-                    Reassign {
+                    &report,
+                    Reroute {
                         category: None,
                         office_id: Some(target.id.clone()),
                         reason: format!("Ufficio {} disattivato", office.name),

@@ -1,5 +1,7 @@
 //! Notifications that could not be delivered, queued again on request.
 
+use chrono::NaiveDateTime;
+
 use super::Admin;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::store::{outbox, reports, DbConn};
@@ -12,11 +14,25 @@ pub fn retry(conn: &mut DbConn, who: &Admin, id: &str) -> AppResult<()> {
         None => None,
     };
     if report.is_none_or(|r| r.municipality_id != who.municipality) {
-        return Err(AppError::not_found(
-            ErrorCode::OutboxRowNotFound,
-            "no dead notification with that id",
-        ));
+        return Err(no_dead_row());
     }
-    outbox::retry(conn, id, who.at())?;
+    retry_any(conn, id, who.at())?;
     who.record(conn, "notification.retried", id, None, None)
+}
+
+/// Queues a dead notification again, whoever it is about (the command line's
+/// retry of a notification about no report, so of no comune).
+pub fn retry_any(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> AppResult<()> {
+    if outbox::retry(conn, id, now)? {
+        Ok(())
+    } else {
+        Err(no_dead_row())
+    }
+}
+
+fn no_dead_row() -> AppError {
+    AppError::not_found(
+        ErrorCode::OutboxRowNotFound,
+        "no dead notification with that id",
+    )
 }

@@ -2,6 +2,7 @@
 //! password. Disabling or a new password ends the account's sessions. Only a
 //! platform administrator touches a platform administrator's account.
 
+use chrono::NaiveDateTime;
 use serde_json::{json, Value};
 
 use super::{invalid, text, Admin};
@@ -10,7 +11,7 @@ use crate::domain::permissions::Role;
 use crate::domain::validate::Email;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::store::users::{self, NewUser, User, UserUpdate};
-use crate::store::DbConn;
+use crate::store::{catalog, DbConn};
 
 fn platform_only() -> AppError {
     AppError::Forbidden {
@@ -62,15 +63,15 @@ pub fn create(conn: &mut DbConn, who: &Admin, input: UserInput) -> AppResult<Use
         display_name,
         password_hash: input.password_hash,
         role: input.role,
+        office_ids: office_ids(conn, &who.municipality, &input.offices)?,
         municipality_id: who.municipality.clone(),
-        office_codes: input.offices,
         email: input
             .email
             .filter(|e| !e.trim().is_empty())
             .map(|e| email(&e))
             .transpose()?,
     };
-    let user = users::create(conn, &new, who.at())?;
+    let user = insert(conn, &new, who.at())?;
     who.record(
         conn,
         "user.created",
@@ -112,25 +113,29 @@ pub fn update(conn: &mut DbConn, who: &Admin, id: &str, c: UserChanges) -> AppRe
         .display_name
         .map(|n| text("display_name", &n, 120))
         .transpose()?;
+    let email = match c.email {
+        None => None,
+        Some(e) if e.trim().is_empty() => Some(None),
+        Some(e) => Some(Some(email(&e)?)),
+    };
+    let existing = changeable(conn, who, id)?;
+    let has_offices = c
+        .offices
+        .as_ref()
+        .map_or(!existing.offices.is_empty(), |c| !c.is_empty());
+    accounts::check_offices(c.role.unwrap_or(existing.row.role), has_offices).map_err(invalid)?;
     let update = UserUpdate {
         display_name,
         role: c.role,
-        office_codes: c.offices,
+        office_ids: c
+            .offices
+            .as_ref()
+            .map(|codes| office_ids(conn, &who.municipality, codes))
+            .transpose()?,
         active: c.active,
         password_hash: c.password_hash,
-        email: match c.email {
-            None => None,
-            Some(e) if e.trim().is_empty() => Some(None),
-            Some(e) => Some(Some(email(&e)?)),
-        },
+        email,
     };
-    let existing = changeable(conn, who, id)?;
-    let has_offices = update
-        .office_codes
-        .as_ref()
-        .map_or(!existing.offices.is_empty(), |c| !c.is_empty());
-    accounts::check_offices(update.role.unwrap_or(existing.row.role), has_offices)
-        .map_err(invalid)?;
     let user = users::update(conn, id, &update, who.at())?;
     let mut after = audited(&user);
     after["password_changed"] = password_changed.into();
@@ -154,4 +159,43 @@ pub fn set_password(conn: &mut DbConn, who: &Admin, id: &str, hash: String) -> A
     let user = users::update(conn, &user.row.id, &update, who.at())?;
     who.record(conn, "user.password_reset", &user.row.username, None, None)?;
     Ok(user)
+}
+
+/// Creates an account whose username is free (a 409 `username_taken` if
+/// not): the one way an account is made, by an administrator or for a new
+/// comune's first.
+pub(crate) fn insert(conn: &mut DbConn, new: &NewUser, now: NaiveDateTime) -> AppResult<User> {
+    if users::by_username(conn, &new.username)?.is_some() {
+        return Err(AppError::conflict(
+            ErrorCode::UsernameTaken,
+            format!("the username {} is taken", new.username),
+        ));
+    }
+    users::create(conn, new, now)
+}
+
+/// The ids of the comune's offices `codes`, or a field error naming the
+/// first that is not one of them.
+fn office_ids(
+    conn: &mut DbConn,
+    municipality_id: &str,
+    codes: &[String],
+) -> AppResult<Vec<String>> {
+    let found = catalog::offices_by_codes(conn, municipality_id, codes)?;
+    codes
+        .iter()
+        .map(|code| {
+            found
+                .iter()
+                .find(|o| &o.code == code)
+                .map(|o| o.id.clone())
+                .ok_or_else(|| {
+                    AppError::field(
+                        "offices",
+                        ErrorCode::UnknownOffice,
+                        format!("no office `{code}` in this municipality"),
+                    )
+                })
+        })
+        .collect()
 }

@@ -83,9 +83,9 @@ pub fn answer(
         Verdict::Fixed => EventKind::Confirmed,
         Verdict::NotFixed => EventKind::Reopened,
     };
-    reports::apply_transition(
+    super::routing::change_status(
         conn,
-        report.id,
+        &report,
         &reports::Transition {
             to,
             actor: Actor::citizen(),

@@ -70,13 +70,19 @@ pub fn mark_duplicate(
             format!("{}: {why}", original.code),
         ));
     }
-    let updated = reports::mark_duplicate(
+    reports::set_duplicate_of(conn, report.id, original.id)?;
+    let updated = super::routing::change_status(
         conn,
-        report.id,
-        &original,
-        by,
-        templates::already_reported_event(&original.code),
-        now,
+        &report,
+        &reports::Transition {
+            to: Status::Rejected,
+            actor: by.clone(),
+            public_message: Some(templates::already_reported_event(&original.code)),
+            internal_note: None,
+            data: Some(serde_json::json!({"reason": "duplicate", "duplicate_of": original.code})),
+            kind: None,
+            now,
+        },
     )?;
     let told = templates::already_reported(&original.code);
     plan::changed(conn, &updated, Status::Rejected, Some(&told), false, links)?;

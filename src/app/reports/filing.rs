@@ -19,10 +19,11 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use chrono::Utc;
+use chrono::{Datelike, Utc};
 
 use crate::domain::calendar::Calendar;
-use crate::domain::report::{Actor, ValidReport};
+use crate::domain::publication;
+use crate::domain::report::{self, Actor, ValidReport};
 use crate::domain::routing::{self, CategoryRoute, RouteDecision, Zone};
 use crate::domain::validate::FieldError;
 use crate::error::{AppError, AppResult, ErrorCode};
@@ -200,14 +201,34 @@ pub fn write(
     links: &crate::notify::plan::Links,
 ) -> AppResult<Filed> {
     let p = current(conn, p, valid)?;
+    let (municipality, category) = (&p.entry.municipality, &p.entry.category);
+    let (take_in_due, deadline_mode) = super::routing::take_in_deadline(
+        &p.entry.calendar,
+        municipality,
+        category,
+        valid.received_at,
+    );
+    let policy = publication::effective(municipality.publication(), category.publication());
     let row = reports::create(
         conn,
         CreateReport {
             report: valid,
-            municipality: &p.entry.municipality,
-            category: &p.entry.category,
-            calendar: &p.entry.calendar,
+            municipality_id: &municipality.id,
+            code_prefix: &municipality.code_prefix,
+            year: f.now.with_timezone(&p.entry.calendar.timezone()).year(),
+            category_id: &category.id,
             decision: &p.decision,
+            take_in_due,
+            deadline_mode,
+            expected_resolution: report::expected_resolution(
+                valid.received_at,
+                category.resolution_target_days,
+            ),
+            title: valid
+                .title
+                .clone()
+                .unwrap_or_else(|| category.name(valid.language.as_str()).to_string()),
+            publication: publication::on_filing(policy),
             token_hash: f.token_hash,
             entered_by: f.entered_by,
             actor: f.actor,

@@ -5,6 +5,7 @@
 pub mod citizen;
 mod duplicate;
 pub mod filing;
+pub mod routing;
 pub mod workflow;
 
 pub use duplicate::mark_duplicate;

@@ -7,6 +7,7 @@
 use chrono::{DateTime, Utc};
 
 use super::find_to_act_on;
+use super::routing::{change_status, reroute, Reroute};
 use crate::domain::permissions::{Action, StaffActor};
 use crate::domain::report::{Actor, EventKind, RejectionReason, Status};
 use crate::domain::validate;
@@ -74,9 +75,9 @@ pub fn transition(
     links: &plan::Links,
 ) -> AppResult<ReportRow> {
     let report = find_to_act_on(conn, actor, Action::Transition, code)?;
-    let updated = reports::apply_transition(
+    let updated = change_status(
         conn,
-        report.id,
+        &report,
         &reports::Transition {
             to: t.to,
             actor: by.clone(),
@@ -190,10 +191,10 @@ pub fn reassign(
                 .id,
         ),
     };
-    let updated = reports::reassign(
+    let updated = reroute(
         conn,
-        report.id,
-        reports::Reassign {
+        &report,
+        Reroute {
             category: category.as_ref(),
             office_id,
             reason: r.reason,

@@ -217,6 +217,7 @@ pub async fn rating(
     let code = code.into_inner();
     let (c, t) = (code.clone(), body.token.clone());
     state.read(move |conn| check_token(conn, &c, &t)).await?;
+    let score = validate::score("score", body.score).map_err(|e| AppError::Validation(vec![e]))?;
     state
         .write(move |conn| {
             let report = find_for_update(conn, &code)?;
@@ -224,7 +225,7 @@ pub async fn rating(
                 conn,
                 report.id,
                 &report.municipality_id,
-                body.score,
+                score,
                 comment.as_deref(),
                 crate::store::naive(Utc::now()),
             )
