@@ -545,6 +545,11 @@ impl TestApp {
         self.signed_in(self.staff(username, Role::Supervisor, &[]).await)
     }
 
+    /// A URP (citizens' desk) worker of Pisa, signed in.
+    pub async fn urp(&self, username: &str) -> Staffer<'_> {
+        self.signed_in(self.staff(username, Role::Urp, &[]).await)
+    }
+
     /// An administrator of Pisa, signed in.
     pub async fn admin(&self, username: &str) -> Staffer<'_> {
         self.signed_in(self.staff(username, Role::Admin, &[]).await)
