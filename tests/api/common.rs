@@ -1060,6 +1060,14 @@ impl Staffer<'_> {
         self.app.patch_as(&self.token, path, body).await
     }
 
+    /// `PUT path` with a JSON `body` as this staff member.
+    pub async fn put(&self, path: &str, body: &Value) -> (u16, Value) {
+        let method = reqwest::Method::PUT;
+        self.app
+            .send_as(method, &self.token, path, Some(body))
+            .await
+    }
+
     /// `DELETE path` as this staff member; the status.
     pub async fn delete(&self, path: &str) -> u16 {
         self.app.delete_as(&self.token, path).await
