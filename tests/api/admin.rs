@@ -360,69 +360,72 @@ fn square(lat: f64, lon: f64) -> Value {
     ]]})
 }
 
-#[tokio::test]
-async fn a_new_category_and_a_drawn_zone_route_a_citizens_report_as_the_preview_said() {
-    let app = TestApp::pisa().await;
-    let admin = app.staff("admin", Role::Admin, &[]).await;
-    let supervisor = app.staff("sup", Role::Supervisor, &[]).await;
-    let (status, _) = app
-        .post_as(
-            &admin,
-            "/api/v1/admin/offices",
-            &json!({"code": "mobilita", "name": "Mobilità", "kind": "internal"}),
-        )
-        .await;
-    assert_eq!(status, 201);
-    let (status, category) = app
-        .post_as(
-            &admin,
+/// Pisa's administrator adds the office `mobilita` and the category
+/// `strisce` (to `manutenzioni`, 16 working hours to take in).
+async fn add_mobilita_and_strisce(admin: &Staffer<'_>) {
+    let office = json!({"code": "mobilita", "name": "Mobilità", "kind": "internal"});
+    let (status, body) = admin.post("/api/v1/admin/offices", &office).await;
+    assert_eq!(status, 201, "{body}");
+    let (status, category) = admin
+        .post(
             "/api/v1/admin/categories",
             &json!({"code": "strisce", "name_it": "Strisce pedonali sbiadite", "name_en": "Faded zebra crossings",
                     "office": "manutenzioni", "take_in_sla_hours": 16}),
         )
         .await;
     assert_eq!(status, 201, "{category}");
-    let (status, _) = app
-        .post_as(
-            &supervisor,
-            "/api/v1/admin/categories",
-            &json!({"code": "x", "name_it": "X", "name_en": "X"}),
-        )
-        .await;
-    assert_eq!(status, 403);
+}
 
-    // Before the zone: the category's office.
+/// Draws the zone "Centro storico" around Pisa's centre (a Feature, as the
+/// drawing tool sends it), sending `strisce` there to `mobilita`; the zone.
+async fn draw_centro_storico(admin: &Staffer<'_>) -> Value {
     let (lat, lon) = PISA_CENTRE;
-    let preview = format!("/api/v1/admin/routing/preview?lat={lat}&lon={lon}&category=strisce");
-    let (status, before) = app.get_as(&supervisor, &preview).await;
-    assert_eq!(status, 200, "{before}");
-    assert_eq!(before["office"]["code"], "manutenzioni");
-    assert_eq!(before["rule"]["rule"], "category_default");
-
-    // A zone drawn around the point (a Feature, as the drawing tool sends it)
-    // sends the category's reports to the new office.
-    let (status, zone) = app
-        .post_as(
-            &admin,
+    let (status, zone) = admin
+        .post(
             "/api/v1/admin/zones",
             &json!({"name": "Centro storico", "office": "mobilita", "category": "strisce",
                     "geometry": {"type": "Feature", "properties": {}, "geometry": square(lat, lon)}}),
         )
         .await;
     assert_eq!(status, 201, "{zone}");
-    let (status, bad) = app
-        .post_as(
-            &admin,
-            "/api/v1/admin/zones",
-            &json!({"name": "Linea", "office": "mobilita",
-            "geometry": {"type": "LineString", "coordinates": [[10.0, 43.0], [10.1, 43.1]]}}),
+    zone
+}
+
+/// Where a report of `strisce` at Pisa's centre would go.
+fn strisce_preview() -> String {
+    let (lat, lon) = PISA_CENTRE;
+    format!("/api/v1/admin/routing/preview?lat={lat}&lon={lon}&category=strisce")
+}
+
+#[tokio::test]
+async fn only_an_admin_adds_a_category() {
+    let app = TestApp::pisa().await;
+    let supervisor = app.supervisor("sup").await;
+    let (status, _) = supervisor
+        .post(
+            "/api/v1/admin/categories",
+            &json!({"code": "x", "name_it": "X", "name_en": "X"}),
         )
         .await;
-    assert_eq!(
-        (status, bad["error"]["code"].as_str()),
-        (422, Some("invalid_geometry"))
-    );
-    let (status, after) = app.get_as(&admin, &preview).await;
+    assert_eq!(status, 403);
+}
+
+#[tokio::test]
+async fn a_new_category_and_a_drawn_zone_route_a_citizens_report_as_the_preview_said() {
+    let app = TestApp::pisa().await;
+    let admin = app.admin("admin").await;
+    let supervisor = app.supervisor("sup").await;
+    add_mobilita_and_strisce(&admin).await;
+
+    // Before the zone: the category's office.
+    let (status, before) = supervisor.get(&strisce_preview()).await;
+    assert_eq!(status, 200, "{before}");
+    assert_eq!(before["office"]["code"], "manutenzioni");
+    assert_eq!(before["rule"]["rule"], "category_default");
+
+    // A zone drawn around the point sends the category's reports to the new office.
+    draw_centro_storico(&admin).await;
+    let (status, after) = admin.get(&strisce_preview()).await;
     assert_eq!(status, 200, "{after}");
     assert_eq!(after["office"]["code"], "mobilita", "{after}");
     assert_eq!(after["rule"]["zone_name"], "Centro storico");
@@ -444,29 +447,48 @@ async fn a_new_category_and_a_drawn_zone_route_a_citizens_report_as_the_preview_
     // Elsewhere in Pisa, the category's office still.
     let elsewhere = app.file("strisce", (43.7100, 10.4000)).await;
     assert_eq!(elsewhere["office"]["code"], "manutenzioni");
+}
 
-    // A point in another comune is not the admin's to test.
-    let (status, outside) = app
-        .get_as(
-            &admin,
-            "/api/v1/admin/routing/preview?lat=43.6761&lon=10.5555&category=strisce",
+#[tokio::test]
+async fn a_zone_that_is_not_an_area_is_refused() {
+    let app = TestApp::pisa().await;
+    let admin = app.admin("admin").await;
+    add_mobilita_and_strisce(&admin).await;
+    let (status, bad) = admin
+        .post(
+            "/api/v1/admin/zones",
+            &json!({"name": "Linea", "office": "mobilita",
+            "geometry": {"type": "LineString", "coordinates": [[10.0, 43.0], [10.1, 43.1]]}}),
         )
         .await;
-    assert_eq!(status, 422, "{outside}");
+    assert_eq!(
+        (status, bad["error"]["code"].as_str()),
+        (422, Some("invalid_geometry"))
+    );
+}
 
-    // Deleting the zone restores the category's routing, and both are logged.
-    let id = zone["id"].as_str().unwrap();
-    assert_eq!(
-        app.delete_as(&supervisor, &format!("/api/v1/admin/zones/{id}"))
-            .await,
-        403
-    );
-    assert_eq!(
-        app.delete_as(&admin, &format!("/api/v1/admin/zones/{id}"))
-            .await,
-        204
-    );
-    let (_, restored) = app.get_as(&admin, &preview).await;
+#[tokio::test]
+async fn a_point_in_another_comune_is_not_the_admins_to_preview() {
+    let app = TestApp::pisa().await;
+    let admin = app.admin("admin").await;
+    add_mobilita_and_strisce(&admin).await;
+    let (status, outside) = admin
+        .get("/api/v1/admin/routing/preview?lat=43.6761&lon=10.5555&category=strisce")
+        .await;
+    assert_eq!(status, 422, "{outside}");
+}
+
+#[tokio::test]
+async fn only_an_admin_deletes_a_zone_and_the_category_routes_as_before_all_logged() {
+    let app = TestApp::pisa().await;
+    let admin = app.admin("admin").await;
+    let supervisor = app.supervisor("sup").await;
+    add_mobilita_and_strisce(&admin).await;
+    let zone = draw_centro_storico(&admin).await;
+    let path = format!("/api/v1/admin/zones/{}", zone["id"].as_str().unwrap());
+    assert_eq!(supervisor.delete(&path).await, 403);
+    assert_eq!(admin.delete(&path).await, 204);
+    let (_, restored) = admin.get(&strisce_preview()).await;
     assert_eq!(restored["office"]["code"], "manutenzioni");
     for action in ["category.created", "zone.created", "zone.deleted"] {
         assert_eq!(audited(&app, &admin, action).await.len(), 1, "{action}");
@@ -578,39 +600,61 @@ async fn a_generated_password_is_shown_once_and_a_reset_ends_the_old_one() {
     assert_eq!(status, 403);
 }
 
-#[tokio::test]
-async fn a_platform_administrator_serves_a_new_comune_with_its_first_administrator() {
-    let app = TestApp::pisa().await;
-    let platform = app.staff("piattaforma", Role::Platform, &[]).await;
-    let admin = app.staff("admin", Role::Admin, &[]).await;
-    let new = json!({"istat": BAGNO_A_RIPOLI, "starter": true, "urp_email": "urp@comune.bagno-a-ripoli.example",
-                     "admin": {"username": "admin-br", "display_name": "Amministratore Bagno a Ripoli"}});
-    let (status, _) = app
-        .post_as(&admin, "/api/v1/platform/municipalities", &new)
-        .await;
-    assert_eq!(status, 403, "a comune's admin is not the platform's");
-    let (status, _) = app.get_as(&admin, "/api/v1/platform/comuni?q=bagno").await;
-    assert_eq!(status, 403);
+/// A platform administrator's request to serve Bagno a Ripoli with a first
+/// administrator `admin-br`.
+fn serve_bagno_a_ripoli() -> Value {
+    json!({"istat": BAGNO_A_RIPOLI, "starter": true, "urp_email": "urp@comune.bagno-a-ripoli.example",
+           "admin": {"username": "admin-br", "display_name": "Amministratore Bagno a Ripoli"}})
+}
 
-    let (status, found) = app
-        .get_as(&platform, "/api/v1/platform/comuni?q=bagno%20a%20ripoli")
+/// Serves Bagno a Ripoli as the platform administrator `platform`; the 201 body.
+async fn served_bagno_a_ripoli(platform: &Staffer<'_>) -> Value {
+    let new = serve_bagno_a_ripoli();
+    let (status, added) = platform.post("/api/v1/platform/municipalities", &new).await;
+    assert_eq!(status, 201, "{added}");
+    added
+}
+
+/// What the platform's search of the comuni finds for "bagno a ripoli".
+async fn search_bagno_a_ripoli(platform: &Staffer<'_>) -> Value {
+    let (status, found) = platform
+        .get("/api/v1/platform/comuni?q=bagno%20a%20ripoli")
         .await;
     assert_eq!(status, 200, "{found}");
+    found
+}
+
+#[tokio::test]
+async fn a_comunes_administrator_does_not_serve_comuni() {
+    let app = TestApp::pisa().await;
+    let admin = app.admin("admin").await;
+    let (status, _) = admin
+        .post("/api/v1/platform/municipalities", &serve_bagno_a_ripoli())
+        .await;
+    assert_eq!(status, 403, "a comune's admin is not the platform's");
+    let (status, _) = admin.get("/api/v1/platform/comuni?q=bagno").await;
+    assert_eq!(status, 403);
+}
+
+#[tokio::test]
+async fn a_bad_prefix_or_admin_username_is_refused_and_the_comune_stays_unserved() {
+    let app = TestApp::pisa().await;
+    let platform = app.platform("piattaforma").await;
+    let found = search_bagno_a_ripoli(&platform).await;
     assert_eq!(found[0]["istat"], BAGNO_A_RIPOLI);
     assert_eq!(found[0]["served"], false);
-
     // A prefix codes cannot start with, an admin's username of the wrong
     // shape: refused, and nothing is served.
-    let mut bad_prefix = new.clone();
+    let mut bad_prefix = serve_bagno_a_ripoli();
     bad_prefix["prefix"] = json!("B-R");
-    let mut bad_username = new.clone();
+    let mut bad_username = serve_bagno_a_ripoli();
     bad_username["admin"]["username"] = json!("admin br");
     for (refused, code) in [
         (bad_prefix, "invalid_prefix"),
         (bad_username, "validation_failed"),
     ] {
-        let (status, body) = app
-            .post_as(&platform, "/api/v1/platform/municipalities", &refused)
+        let (status, body) = platform
+            .post("/api/v1/platform/municipalities", &refused)
             .await;
         assert_eq!(
             (status, body["error"]["code"].as_str()),
@@ -618,20 +662,20 @@ async fn a_platform_administrator_serves_a_new_comune_with_its_first_administrat
             "{body}"
         );
     }
-    let (_, found) = app
-        .get_as(&platform, "/api/v1/platform/comuni?q=bagno%20a%20ripoli")
-        .await;
+    let found = search_bagno_a_ripoli(&platform).await;
     assert_eq!(found[0]["served"], false);
+}
 
-    let (status, added) = app
-        .post_as(&platform, "/api/v1/platform/municipalities", &new)
-        .await;
-    assert_eq!(status, 201, "{added}");
+#[tokio::test]
+async fn a_platform_administrator_serves_a_new_comune_with_its_first_administrator() {
+    let app = TestApp::pisa().await;
+    let platform = app.platform("piattaforma").await;
+    let admin = app.admin("admin").await;
+    let added = served_bagno_a_ripoli(&platform).await;
     assert_eq!(added["comune"]["name"], "Bagno a Ripoli");
     assert!(added["offices"].as_u64().unwrap() > 0, "{added}");
-    let password = added["admin_password"].as_str().unwrap();
-    let (status, again) = app
-        .post_as(&platform, "/api/v1/platform/municipalities", &new)
+    let (status, again) = platform
+        .post("/api/v1/platform/municipalities", &serve_bagno_a_ripoli())
         .await;
     assert_eq!(
         (status, again["error"]["code"].as_str()),
@@ -639,21 +683,31 @@ async fn a_platform_administrator_serves_a_new_comune_with_its_first_administrat
     );
 
     // Its administrator runs it, and only it.
+    let password = added["admin_password"].as_str().unwrap();
     let br = app.login("admin-br", password).await;
     let (status, offices) = app.get_as(&br, "/api/v1/admin/offices").await;
     assert_eq!(status, 200);
     assert!(!offices.as_array().unwrap().is_empty());
-    let (_, pisa_offices) = app.get_as(&admin, "/api/v1/admin/offices").await;
+    let (_, pisa_offices) = admin.get("/api/v1/admin/offices").await;
     for o in offices.as_array().unwrap() {
         assert!(!pisa_offices.as_array().unwrap().contains(o));
     }
     let created = &audited(&app, &br, "municipality.created").await[0];
     assert_eq!(created["actor"], "piattaforma");
     assert_eq!(created["after"]["admin"], "admin-br");
-    let (_, pisa_log) = app.get_as(&admin, "/api/v1/admin/audit").await;
+    let (_, pisa_log) = admin.get("/api/v1/admin/audit").await;
     assert!(!pisa_log.to_string().contains("municipality.created"));
 
-    // Citizens can file there at once, with the comune's own codes.
+    // And the platform administrator still runs their own comune.
+    let (status, _) = platform.get("/api/v1/admin/offices").await;
+    assert_eq!(status, 200);
+}
+
+#[tokio::test]
+async fn citizens_file_in_a_newly_served_comune_at_once_with_its_own_codes() {
+    let app = TestApp::pisa().await;
+    let platform = app.platform("piattaforma").await;
+    let added = served_bagno_a_ripoli(&platform).await;
     let (status, cats) = app
         .get(&format!("/api/v1/categories?municipality={BAGNO_A_RIPOLI}"))
         .await;
@@ -676,9 +730,6 @@ async fn a_platform_administrator_serves_a_new_comune_with_its_first_administrat
             .starts_with(&format!("{prefix}-")),
         "{filed}"
     );
-    // And the platform administrator still runs their own comune.
-    let (status, _) = app.get_as(&platform, "/api/v1/admin/offices").await;
-    assert_eq!(status, 200);
 }
 
 #[tokio::test]
@@ -806,17 +857,33 @@ async fn listed_category(app: &TestApp, token: &str, code: &str) -> Value {
         .unwrap_or_else(|| panic!("{code} not listed: {list}"))
 }
 
-#[tokio::test]
-async fn a_category_is_renamed_its_questions_replaced_and_the_log_keeps_before_and_after() {
-    let app = TestApp::pisa_and_bagno_a_ripoli().await;
-    let admin = app.staff("admin", Role::Admin, &[]).await;
-    let supervisor = app.staff("sup", Role::Supervisor, &[]).await;
-    let office = app.staff("uff", Role::Office, &["manutenzioni"]).await;
-    let password = app.user("admin-br", Role::Admin, BAGNO_A_RIPOLI, &[]);
-    let other_admin = app.login("admin-br", &password).await;
-    app.file("buche", PISA_CENTRE).await;
+/// A new name, deadline and set of questions for `buche`.
+fn buche_renamed() -> Value {
+    json!({
+        "name_it": "Buche e avvallamenti", "name_en": "Potholes and dips", "triage": false,
+        "take_in_sla_hours": 16,
+        "questions": [
+            {"code": "profondita", "datatype": "singlevaluelist", "required": true,
+             "description": "Quanto è profonda?", "values": [{"key": "poco", "name": "Pochi centimetri"}, {"key": "molto", "name": "Più di 10 cm"}]},
+            {"code": "note_accesso", "datatype": "string", "description": "Come si raggiunge?"}
+        ]
+    })
+}
 
-    // The console's list: every field that can change, and what depends on it.
+/// Pisa's administrator renames `buche` and replaces its questions.
+async fn rename_buche(admin: &Staffer<'_>) {
+    let (status, body) = admin
+        .patch("/api/v1/admin/categories/buche", &buche_renamed())
+        .await;
+    assert_eq!(status, 200, "{body}");
+}
+
+#[tokio::test]
+async fn the_console_lists_a_categorys_fields_and_what_depends_on_it_to_supervisors() {
+    let app = TestApp::pisa().await;
+    let supervisor = app.supervisor("sup").await;
+    let office = app.office("uff", &["manutenzioni"]).await;
+    app.file("buche", PISA_CENTRE).await;
     let buche = listed_category(&app, &supervisor, "buche").await;
     assert_eq!(buche["open_reports"], 1, "{buche}");
     assert_eq!(buche["questions"][0]["code"], "pericolo");
@@ -828,36 +895,34 @@ async fn a_category_is_renamed_its_questions_replaced_and_the_log_keeps_before_a
         buche["parent"].is_string(),
         "a subcategory names its group: {buche}"
     );
-    let (status, _) = app.get_as(&office, "/api/v1/admin/categories").await;
+    let (status, _) = office.get("/api/v1/admin/categories").await;
     assert_eq!(status, 403);
+}
 
-    let change = json!({
-        "name_it": "Buche e avvallamenti", "name_en": "Potholes and dips", "triage": false,
-        "take_in_sla_hours": 16,
-        "questions": [
-            {"code": "profondita", "datatype": "singlevaluelist", "required": true,
-             "description": "Quanto è profonda?", "values": [{"key": "poco", "name": "Pochi centimetri"}, {"key": "molto", "name": "Più di 10 cm"}]},
-            {"code": "note_accesso", "datatype": "string", "description": "Come si raggiunge?"}
-        ]
-    });
-    for token in [&supervisor, &office] {
-        let (status, _) = app
-            .patch_as(token, "/api/v1/admin/categories/buche", &change)
+#[tokio::test]
+async fn only_the_comunes_administrator_changes_its_categories() {
+    let app = TestApp::pisa_and_bagno_a_ripoli().await;
+    let supervisor = app.supervisor("sup").await;
+    let office = app.office("uff", &["manutenzioni"]).await;
+    let password = app.user("admin-br", Role::Admin, BAGNO_A_RIPOLI, &[]);
+    let other_admin = app.signed_in(app.login("admin-br", &password).await);
+    for staffer in [&supervisor, &office] {
+        let (status, _) = staffer
+            .patch("/api/v1/admin/categories/buche", &buche_renamed())
             .await;
         assert_eq!(status, 403);
     }
-    let (status, _) = app
-        .patch_as(
-            &other_admin,
-            "/api/v1/admin/categories/segnaletica",
-            &change,
-        )
+    let (status, _) = other_admin
+        .patch("/api/v1/admin/categories/segnaletica", &buche_renamed())
         .await;
     assert_eq!(status, 404, "another comune's category is not found");
-    let (status, body) = app
-        .patch_as(&admin, "/api/v1/admin/categories/buche", &change)
-        .await;
-    assert_eq!(status, 200, "{body}");
+}
+
+#[tokio::test]
+async fn a_category_is_renamed_its_questions_replaced_and_the_log_keeps_before_and_after() {
+    let app = TestApp::pisa().await;
+    let admin = app.admin("admin").await;
+    rename_buche(&admin).await;
     let buche = listed_category(&app, &admin, "buche").await;
     assert_eq!(buche["name_it"], "Buche e avvallamenti");
     assert_eq!(buche["name_en"], "Potholes and dips");
@@ -870,7 +935,19 @@ async fn a_category_is_renamed_its_questions_replaced_and_the_log_keeps_before_a
         .collect();
     assert_eq!(codes, ["profondita", "note_accesso"], "replaced, in order");
 
-    // Integrations are asked the new questions (the Open311 service definition).
+    let entry = &audited(&app, &admin, "category.updated").await[0];
+    assert_eq!(entry["actor"], "admin");
+    assert_eq!(entry["before"]["name_it"], "Buche e dissesti stradali");
+    assert_eq!(entry["before"]["questions"][0]["code"], "pericolo");
+    assert_eq!(entry["after"]["questions"][0]["code"], "profondita");
+    assert_eq!(entry["after"]["take_in_sla_hours"], 16);
+}
+
+#[tokio::test]
+async fn integrations_are_asked_a_categorys_new_questions() {
+    let app = TestApp::pisa().await;
+    rename_buche(&app.admin("admin").await).await;
+    // The Open311 service definition.
     let (status, def) = app
         .get("/open311/v2/services/buche.json?jurisdiction_id=050026")
         .await;
@@ -878,15 +955,18 @@ async fn a_category_is_renamed_its_questions_replaced_and_the_log_keeps_before_a
     assert_eq!(def["attributes"][0]["code"], "profondita", "{def}");
     assert_eq!(def["attributes"][0]["required"], true);
     assert_eq!(def["attributes"][1]["code"], "note_accesso");
+}
 
-    let entry = &audited(&app, &admin, "category.updated").await[0];
-    assert_eq!(entry["actor"], "admin");
-    assert_eq!(entry["before"]["name_it"], "Buche e dissesti stradali");
-    assert_eq!(entry["before"]["questions"][0]["code"], "pericolo");
-    assert_eq!(entry["after"]["questions"][0]["code"], "profondita");
-    assert_eq!(entry["after"]["take_in_sla_hours"], 16);
-
-    // Each wrong question is named; nothing changes.
+#[tokio::test]
+async fn each_wrong_question_or_value_is_named_under_its_field_and_nothing_changes() {
+    let app = TestApp::pisa().await;
+    let admin = app.admin("admin").await;
+    rename_buche(&admin).await;
+    let renamed = listed_category(&app, &admin, "buche").await;
+    let patch = |change: Value| {
+        let admin = &admin;
+        async move { admin.patch("/api/v1/admin/categories/buche", &change).await }
+    };
     for (questions, code) in [
         (
             json!([{"code": "Lato", "datatype": "string", "description": "?"}]),
@@ -910,60 +990,39 @@ async fn a_category_is_renamed_its_questions_replaced_and_the_log_keeps_before_a
             "question_type_changed",
         ),
     ] {
-        let (status, body) = app
-            .patch_as(
-                &admin,
-                "/api/v1/admin/categories/buche",
-                &json!({"questions": questions}),
-            )
-            .await;
+        let (status, body) = patch(json!({"questions": questions})).await;
         assert_eq!(status, 422, "{body}");
         assert_eq!(body["error"]["details"][0]["code"], code, "{body}");
         assert_eq!(body["error"]["details"][0]["field"], "questions");
     }
-    // Each number is refused under its own field.
+    // Each number, and a blank name, is refused under its own field.
     for (change, field) in [
         (json!({"take_in_sla_hours": 0}), "take_in_sla_hours"),
         (
             json!({"resolution_target_days": 0}),
             "resolution_target_days",
         ),
+        (json!({"name_it": "  "}), "name_it"),
     ] {
-        let (status, body) = app
-            .patch_as(&admin, "/api/v1/admin/categories/buche", &change)
-            .await;
+        let (status, body) = patch(change).await;
         assert_eq!(
             (status, body["error"]["details"][0]["field"].as_str()),
             (422, Some(field)),
             "{body}"
         );
     }
-    let (status, body) = app
-        .patch_as(
-            &admin,
-            "/api/v1/admin/categories/buche",
-            &json!({"name_it": "  "}),
-        )
-        .await;
-    assert_eq!(
-        (status, body["error"]["details"][0]["field"].as_str()),
-        (422, Some("name_it"))
-    );
-    assert_eq!(
-        listed_category(&app, &admin, "buche").await["questions"]
-            .as_array()
-            .unwrap()
-            .len(),
-        2
-    );
+    let buche = listed_category(&app, &admin, "buche").await;
+    assert_eq!(buche["questions"].as_array().unwrap().len(), 2);
+    assert_eq!(buche, renamed);
+}
 
-    // A category is deactivated, never deleted: its report stays, listed.
-    let (status, _) = app
-        .patch_as(
-            &admin,
-            "/api/v1/admin/categories/buche",
-            &json!({"active": false}),
-        )
+#[tokio::test]
+async fn a_category_is_deactivated_never_deleted_and_its_report_stays_listed() {
+    let app = TestApp::pisa().await;
+    let admin = app.admin("admin").await;
+    app.file("buche", PISA_CENTRE).await;
+    let (status, _) = admin
+        .patch("/api/v1/admin/categories/buche", &json!({"active": false}))
         .await;
     assert_eq!(status, 200);
     let buche = listed_category(&app, &admin, "buche").await;
@@ -971,26 +1030,21 @@ async fn a_category_is_renamed_its_questions_replaced_and_the_log_keeps_before_a
         (buche["active"].as_bool(), buche["open_reports"].as_i64()),
         (Some(false), Some(1))
     );
-    // An inactive office cannot receive a category.
-    let (status, _) = app
-        .post_as(
-            &admin,
-            "/api/v1/admin/offices",
-            &json!({"code": "vecchio", "name": "Vecchio", "kind": "internal"}),
-        )
-        .await;
+}
+
+#[tokio::test]
+async fn an_inactive_office_cannot_receive_a_category() {
+    let app = TestApp::pisa().await;
+    let admin = app.admin("admin").await;
+    let office = json!({"code": "vecchio", "name": "Vecchio", "kind": "internal"});
+    let (status, _) = admin.post("/api/v1/admin/offices", &office).await;
     assert_eq!(status, 201);
-    let (status, _) = app
-        .post_as(
-            &admin,
-            "/api/v1/admin/offices/vecchio/deactivate",
-            &json!({}),
-        )
+    let (status, _) = admin
+        .post("/api/v1/admin/offices/vecchio/deactivate", &json!({}))
         .await;
     assert_eq!(status, 200);
-    let (status, body) = app
-        .patch_as(
-            &admin,
+    let (status, body) = admin
+        .patch(
             "/api/v1/admin/categories/segnaletica",
             &json!({"office": "vecchio"}),
         )
@@ -1002,160 +1056,112 @@ async fn a_category_is_renamed_its_questions_replaced_and_the_log_keeps_before_a
     );
 }
 
-/// Runs the CLI on the app's database.
-fn segnala_cli(app: &TestApp, args: &[&str]) -> (bool, String) {
-    run_cli(&app.config.database_url, &app.config.data_dir, args)
+/// The `segnala` command line on the app's database, given as one line:
+/// words split at spaces, a 'quoted phrase' kept together (no other shell
+/// syntax).
+struct Cli<'a>(&'a TestApp);
+
+impl Cli<'_> {
+    /// Runs `line`; whether it succeeded and what it printed.
+    fn try_run(&self, line: &str) -> (bool, String) {
+        let mut words = Vec::new();
+        for (i, part) in line.split('\'').enumerate() {
+            if i % 2 == 1 {
+                words.push(part);
+            } else {
+                words.extend(part.split_whitespace());
+            }
+        }
+        run_cli(&self.0.config.database_url, &self.0.config.data_dir, &words)
+    }
+
+    /// Runs `line`, which must succeed; what it printed.
+    fn run(&self, line: &str) -> String {
+        let (ok, text) = self.try_run(line);
+        assert!(ok, "segnala {line}: {text}");
+        text
+    }
+
+    /// `line` for Pisa: `--municipality 050026` after the command's two words.
+    fn pisa(line: &str) -> String {
+        let mut words = line.splitn(3, ' ');
+        let (noun, verb) = (words.next().unwrap(), words.next().unwrap());
+        let rest = words.next().unwrap_or_default();
+        format!("{noun} {verb} --municipality {PISA} {rest}")
+    }
+
+    /// Runs a command for Pisa (see [`Self::pisa`]), which must succeed.
+    fn in_pisa(&self, line: &str) -> String {
+        self.run(&Self::pisa(line))
+    }
+
+    /// Runs a command for Pisa that must fail; what it printed.
+    fn refused_in_pisa(&self, line: &str) -> String {
+        let (ok, text) = self.try_run(&Self::pisa(line));
+        assert!(!ok, "segnala {line} succeeded: {text}");
+        text
+    }
 }
 
-#[tokio::test]
-async fn the_command_line_changes_the_comune_through_the_same_rules_and_the_log_says_cli() {
-    let app = TestApp::pisa().await;
-    let admin = app.staff("admin", Role::Admin, &[]).await;
-    let m = ["--municipality", PISA];
-    let run = |args: &[&str]| {
-        let (ok, text) = segnala_cli(&app, args);
-        assert!(ok, "segnala {args:?}: {text}");
-        text
-    };
-    run(&[
-        &["office", "add"][..],
-        &m,
-        &["--code", "mobilita", "--name", "Mobilità"],
-    ]
-    .concat());
-    run(&[
-        &["office", "update"][..],
-        &m,
-        &["--code", "mobilita", "--email", "mobilita@comune.pisa.it"],
-    ]
-    .concat());
-    let hooked = run(&[
-        &["office", "webhook"][..],
-        &m,
-        &[
-            "--code",
-            "mobilita",
-            "--url",
-            "https://mobilita.example/hook",
-        ],
-    ]
-    .concat());
-    assert!(
-        hooked.contains("secret: whsec_"),
-        "a first webhook gets a secret, shown once: {hooked}"
-    );
-    run(&[
-        &["category", "add"][..],
-        &m,
-        &[
-            "--code",
-            "strisce",
-            "--name-it",
-            "Strisce",
-            "--name-en",
-            "Crossings",
-            "--office",
-            "mobilita",
-            "--sla-hours",
-            "16",
-        ],
-    ]
-    .concat());
-    run(&[
-        &["category", "update"][..],
-        &m,
-        &["--code", "strisce", "--target-days", "10"],
-    ]
-    .concat());
-    let listed = run(&[&["category", "list"][..], &m].concat());
-    assert!(listed.contains("strisce"), "{listed}");
-    let dir = tempdir::TempDir::new("zone");
-    let zone_file = dir.path().join("zona.geojson");
-    std::fs::write(&zone_file, square(PISA_CENTRE.0, PISA_CENTRE.1).to_string()).unwrap();
-    let zone = run(&[
-        &["zone", "add"][..],
-        &m,
-        &[
-            "--name",
-            "Duomo",
-            "--office",
-            "mobilita",
-            "--geojson",
-            zone_file.to_str().unwrap(),
-        ],
-    ]
-    .concat());
-    let zone_id = zone.split_whitespace().nth(1).unwrap().to_string();
-    assert!(run(&[&["zone", "list"][..], &m].concat()).contains("Duomo"));
-    run(&[&["zone", "remove"][..], &m, &["--id", &zone_id]].concat());
-    run(&[
-        "user",
-        "add",
-        "--username",
-        "mario",
-        "--name",
-        "Mario Rossi",
-        "--role",
-        "urp",
-        "--municipality",
-        PISA,
-    ]);
-    run(&["user", "disable", "--username", "mario"]);
-    let issued = run(&[&["apikey", "add"][..], &m, &["--name", "Gestionale"]].concat());
-    let key_id = issued.split_whitespace().nth(2).unwrap().to_string();
-    run(&["apikey", "revoke", &key_id]);
-    run(&[
-        "municipality",
-        "holiday",
-        "--istat",
-        PISA,
-        "--date",
-        "2027-06-17",
-        "--name",
-        "San Ranieri",
-        "--every-year",
-    ]);
-    run(&[
-        "office",
-        "deactivate",
-        "--municipality",
-        PISA,
-        "--code",
-        "mobilita",
-        "--move-to",
-        "manutenzioni",
-    ]);
-
-    // The same rules as the console: a bad value is refused with its code,
-    // and nothing is recorded.
-    let (ok, text) = segnala_cli(
-        &app,
-        &[
-            &["category", "update"][..],
-            &m,
-            &["--code", "strisce", "--sla-hours", "0"],
-        ]
-        .concat(),
-    );
-    assert!(!ok && text.contains("out_of_range"), "{text}");
-    let (ok, text) = segnala_cli(
-        &app,
-        &[&["office", "deactivate"][..], &m, &["--code", "nessuno"]].concat(),
-    );
-    assert!(!ok && text.contains("office_not_found"), "{text}");
-
-    let (status, page) = app.get_as(&admin, "/api/v1/admin/audit?limit=200").await;
+/// The actions of Pisa's audit log, oldest first, each asserted to be the
+/// command line's.
+async fn actions_by_the_cli(admin: &Staffer<'_>) -> Vec<String> {
+    let (status, page) = admin.get("/api/v1/admin/audit?limit=200").await;
     assert_eq!(status, 200);
-    let mut actions: Vec<&str> = page["items"]
+    let mut actions: Vec<String> = page["items"]
         .as_array()
         .unwrap()
         .iter()
         .inspect(|e| assert_eq!(e["actor"], "cli", "{e}"))
-        .map(|e| e["action"].as_str().unwrap())
+        .map(|e| e["action"].as_str().unwrap().to_string())
         .collect();
     actions.reverse();
+    actions
+}
+
+#[tokio::test]
+async fn the_command_line_changes_the_comune_and_the_log_says_cli() {
+    let app = TestApp::pisa().await;
+    let admin = app.admin("admin").await;
+    let cli = Cli(&app);
+    cli.in_pisa("office add --code mobilita --name Mobilità");
+    cli.in_pisa("office update --code mobilita --email mobilita@comune.pisa.it");
+    let hooked = cli.in_pisa("office webhook --code mobilita --url https://mobilita.example/hook");
+    assert!(
+        hooked.contains("secret: whsec_"),
+        "a first webhook gets a secret, shown once: {hooked}"
+    );
+    cli.in_pisa(
+        "category add --code strisce --name-it Strisce --name-en Crossings \
+         --office mobilita --sla-hours 16",
+    );
+    cli.in_pisa("category update --code strisce --target-days 10");
+    let listed = cli.in_pisa("category list");
+    assert!(listed.contains("strisce"), "{listed}");
+    let dir = tempdir::TempDir::new("zone");
+    let zone_file = dir.path().join("zona.geojson");
+    std::fs::write(&zone_file, square(PISA_CENTRE.0, PISA_CENTRE.1).to_string()).unwrap();
+    let zone = cli.in_pisa(&format!(
+        "zone add --name Duomo --office mobilita --geojson {}",
+        zone_file.display()
+    ));
+    let zone_id = zone.split_whitespace().nth(1).unwrap();
+    assert!(cli.in_pisa("zone list").contains("Duomo"));
+    cli.in_pisa(&format!("zone remove --id {zone_id}"));
+    cli.run(&format!(
+        "user add --username mario --name 'Mario Rossi' --role urp --municipality {PISA}"
+    ));
+    cli.run("user disable --username mario");
+    let issued = cli.in_pisa("apikey add --name Gestionale");
+    let key_id = issued.split_whitespace().nth(2).unwrap();
+    cli.run(&format!("apikey revoke {key_id}"));
+    cli.run(&format!(
+        "municipality holiday --istat {PISA} --date 2027-06-17 --name 'San Ranieri' --every-year"
+    ));
+    cli.in_pisa("office deactivate --code mobilita --move-to manutenzioni");
+
     assert_eq!(
-        actions,
+        actions_by_the_cli(&admin).await,
         [
             "office.created",
             "office.updated",
@@ -1172,6 +1178,21 @@ async fn the_command_line_changes_the_comune_through_the_same_rules_and_the_log_
             "office.deactivated",
         ]
     );
+}
+
+#[tokio::test]
+async fn the_command_line_refuses_a_bad_value_with_the_consoles_code_and_logs_nothing() {
+    let app = TestApp::pisa().await;
+    let admin = app.admin("admin").await;
+    let cli = Cli(&app);
+    cli.in_pisa(
+        "category add --code strisce --name-it Strisce --name-en Crossings --office manutenzioni",
+    );
+    let text = cli.refused_in_pisa("category update --code strisce --sla-hours 0");
+    assert!(text.contains("out_of_range"), "{text}");
+    let text = cli.refused_in_pisa("office deactivate --code nessuno");
+    assert!(text.contains("office_not_found"), "{text}");
+    assert_eq!(actions_by_the_cli(&admin).await, ["category.created"]);
 }
 
 /// Two administrators' changes to the catalog at once, each touching an

@@ -551,10 +551,22 @@ impl TestApp {
 
     /// A supervisor of Pisa, signed in.
     pub async fn supervisor(&self, username: &str) -> Staffer<'_> {
-        Staffer {
-            app: self,
-            token: self.staff(username, Role::Supervisor, &[]).await,
-        }
+        self.signed_in(self.staff(username, Role::Supervisor, &[]).await)
+    }
+
+    /// A URP (citizens' desk) worker of Pisa, signed in.
+    pub async fn urp(&self, username: &str) -> Staffer<'_> {
+        self.signed_in(self.staff(username, Role::Urp, &[]).await)
+    }
+
+    /// An administrator of Pisa, signed in.
+    pub async fn admin(&self, username: &str) -> Staffer<'_> {
+        self.signed_in(self.staff(username, Role::Admin, &[]).await)
+    }
+
+    /// A platform administrator (an account of Pisa's), signed in.
+    pub async fn platform(&self, username: &str) -> Staffer<'_> {
+        self.signed_in(self.staff(username, Role::Platform, &[]).await)
     }
 
     /// A request with the staff token `token`, and a JSON body if given.
@@ -1045,5 +1057,28 @@ impl Staffer<'_> {
     /// `GET path` as this staff member.
     pub async fn get(&self, path: &str) -> (u16, Value) {
         self.app.get_as(&self.token, path).await
+    }
+
+    /// `POST path` with a JSON `body` as this staff member.
+    pub async fn post(&self, path: &str, body: &Value) -> (u16, Value) {
+        self.app.post_as(&self.token, path, body).await
+    }
+
+    /// `PATCH path` with a JSON `body` as this staff member.
+    pub async fn patch(&self, path: &str, body: &Value) -> (u16, Value) {
+        self.app.patch_as(&self.token, path, body).await
+    }
+
+    /// `PUT path` with a JSON `body` as this staff member.
+    pub async fn put(&self, path: &str, body: &Value) -> (u16, Value) {
+        let method = reqwest::Method::PUT;
+        self.app
+            .send_as(method, &self.token, path, Some(body))
+            .await
+    }
+
+    /// `DELETE path` as this staff member; the status.
+    pub async fn delete(&self, path: &str) -> u16 {
+        self.app.delete_as(&self.token, path).await
     }
 }

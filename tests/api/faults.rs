@@ -270,33 +270,36 @@ async fn a_stopped_server_hands_back_the_notifications_it_had_claimed_and_not_se
     assert_eq!(ids.len(), N, "no message sent twice");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn a_kill_9_under_load_loses_nothing_that_was_acknowledged() {
-    let mail = tempdir::TempDir::new("segnala-kill9-mail");
-    let smtp = SmtpServer::start(mail.path());
+/// Pisa served by `segnala serve`, its mail over SMTP to `smtp`, dispatched
+/// every second; the leases of a killed process's claims run out 39 s
+/// after them.
+async fn mailing_every_second(smtp: &SmtpServer) -> Spawned {
     let port = smtp.port.to_string();
-    let mut server = Spawned::pisa(
+    let env = [
+        &smtp_env(&port)[..],
         &[
-            &smtp_env(&port)[..],
-            &[
-                // Leases of the killed process's claims run out 39 s after them.
-                ("SEGNALA_SMTP_TIMEOUT_SECONDS", "3"),
-                ("SEGNALA_DISPATCH_INTERVAL_SECONDS", "1"),
-            ],
-        ]
-        .concat(),
-    )
-    .await;
+            ("SEGNALA_SMTP_TIMEOUT_SECONDS", "3"),
+            ("SEGNALA_DISPATCH_INTERVAL_SECONDS", "1"),
+        ],
+    ]
+    .concat();
+    Spawned::pisa(&env).await
+}
+
+/// Eight clients file at a citizen's pace (a photo with every third) for
+/// 14 s; somewhere in the first half, mid-load, the server is killed with
+/// no warning and no shutdown, and started again. What the clients were
+/// told, how many reports were acknowledged before the kill, and when it
+/// came (in ms).
+async fn load_with_a_kill_9(server: &mut Spawned) -> (Acknowledged, usize, u64) {
     let ack = Arc::new(Mutex::new(Acknowledged::default()));
-    let load_for = Duration::from_secs(14);
-    let stop = Instant::now() + load_for;
+    let stop = Instant::now() + Duration::from_secs(14);
     let clients: Vec<_> = (0..8)
         .map(|n| {
             let pause = Duration::from_millis(100);
             tokio::spawn(client(server.base.clone(), n, stop, pause, ack.clone()))
         })
         .collect();
-    // Somewhere in the first half, mid-load: no warning, no shutdown.
     let at = rand::thread_rng().gen_range(2_000..7_000);
     tokio::time::sleep(Duration::from_millis(at)).await;
     let before_kill = ack.lock().unwrap().reports.len();
@@ -307,28 +310,15 @@ async fn a_kill_9_under_load_loses_nothing_that_was_acknowledged() {
         c.await.unwrap().unwrap();
     }
     let ack = std::mem::take(&mut *ack.lock().unwrap());
-    let after_kill = ack.reports.len() - before_kill;
-    eprintln!(
-        "kill -9 after {at} ms: {} reports and {} photos acknowledged ({before_kill} before the kill, {after_kill} after), {} requests failed",
-        ack.reports.len(),
-        ack.photos.len(),
-        ack.failures
-    );
-    assert!(
-        before_kill > 20 && after_kill > 20,
-        "too little load to prove anything"
-    );
+    (ack, before_kill, at)
+}
 
-    // Every email promised is delivered: wait for the outbox to drain.
-    let store = Store::open(&server.db.url, 1).unwrap();
-    until_delivered(&store, Duration::from_secs(90)).await;
-    server.kill9();
-
-    assert_nothing_lost(&store, ack.reports.keys(), &ack.photos);
+/// Asserts that every report in `codes` has its `created` and `routed`
+/// events and its receipt queued.
+fn assert_events_and_receipts<'a>(store: &Store, codes: impl IntoIterator<Item = &'a String>) {
     store
         .read(|conn| {
-            // Every acknowledged report has its events and its notifications.
-            for code in ack.reports.keys() {
+            for code in codes {
                 let id: i64 = reports::table
                     .filter(reports::code.eq(code))
                     .select(reports::id)
@@ -352,16 +342,50 @@ async fn a_kill_9_under_load_loses_nothing_that_was_acknowledged() {
             Ok(())
         })
         .unwrap();
+}
+
+/// The distinct Message-IDs each recipient received.
+fn message_ids_by_recipient(messages: &[String]) -> HashMap<String, HashSet<String>> {
+    let mut by_recipient: HashMap<String, HashSet<String>> = HashMap::new();
+    for m in messages {
+        let to = header(m, "X-Envelope-To").unwrap().to_string();
+        let id = header(m, "Message-ID").unwrap().to_string();
+        by_recipient.entry(to).or_default().insert(id);
+    }
+    by_recipient
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_kill_9_under_load_loses_nothing_that_was_acknowledged() {
+    let mail = tempdir::TempDir::new("segnala-kill9-mail");
+    let smtp = SmtpServer::start(mail.path());
+    let mut server = mailing_every_second(&smtp).await;
+    let (ack, before_kill, at) = load_with_a_kill_9(&mut server).await;
+    let after_kill = ack.reports.len() - before_kill;
+    eprintln!(
+        "kill -9 after {at} ms: {} reports and {} photos acknowledged ({before_kill} before the kill, {after_kill} after), {} requests failed",
+        ack.reports.len(),
+        ack.photos.len(),
+        ack.failures
+    );
+    assert!(
+        before_kill > 20 && after_kill > 20,
+        "too little load to prove anything"
+    );
+
+    // Every email promised is delivered: wait for the outbox to drain.
+    let store = Store::open(&server.db.url, 1).unwrap();
+    until_delivered(&store, Duration::from_secs(90)).await;
+    server.kill9();
+    assert_nothing_lost(&store, ack.reports.keys(), &ack.photos);
+    assert_events_and_receipts(&store, ack.reports.keys());
 
     // Files: a crash between writing a photo and committing its row can leave
     // only files no row points to (never a row without its file), at most one
     // per upload in flight; with the service stopped the sweep removes them.
-    let swept = segnala::jobs::sweep_attachments(
-        &store,
-        &server.data_dir.join("attachments"),
-        Duration::ZERO,
-    )
-    .unwrap();
+    let attachments = server.data_dir.join("attachments");
+    let sweep = || segnala::jobs::sweep_attachments(&store, &attachments, Duration::ZERO);
+    let swept = sweep().unwrap();
     assert!(
         swept.missing.is_empty(),
         "rows without a file: {:?}",
@@ -372,24 +396,13 @@ async fn a_kill_9_under_load_loses_nothing_that_was_acknowledged() {
         "{} orphan files",
         swept.orphans_removed
     );
-    let again = segnala::jobs::sweep_attachments(
-        &store,
-        &server.data_dir.join("attachments"),
-        Duration::ZERO,
-    )
-    .unwrap();
-    assert_eq!(again, segnala::jobs::AttachmentSweep::default());
+    assert_eq!(sweep().unwrap(), segnala::jobs::AttachmentSweep::default());
 
     // Each acknowledged report's receipt reached its citizen: exactly one
     // message after dedupe by Message-ID (a resend after the crash carries
     // the same id).
-    let mut by_recipient: HashMap<String, HashSet<String>> = HashMap::new();
     let messages = smtp.messages();
-    for m in &messages {
-        let to = header(m, "X-Envelope-To").unwrap().to_string();
-        let id = header(m, "Message-ID").unwrap().to_string();
-        by_recipient.entry(to).or_default().insert(id);
-    }
+    let by_recipient = message_ids_by_recipient(&messages);
     for (code, email) in &ack.reports {
         let ids = by_recipient.get(email).map_or(0, HashSet::len);
         assert_eq!(ids, 1, "{code}: {ids} distinct receipts to its citizen");
@@ -437,200 +450,213 @@ fn segnala_cli(args: &[&str], env: &[(&str, &str)]) -> (bool, String) {
     )
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn a_backup_taken_under_load_restores_the_same_rows_and_files() {
-    let server = Spawned::pisa(&[]).await;
+/// Files reports with photos for 2 s, then loads the server with four
+/// clients for 4 s and, a second in, takes `backup`; waits for the load to
+/// end. What `backup` gave, and how many reports were acknowledged before
+/// the load and in all.
+async fn backup_under_load<T>(
+    server: &Spawned,
+    backup: impl std::future::Future<Output = T>,
+) -> (T, usize, usize) {
     let ack = Arc::new(Mutex::new(Acknowledged::default()));
-    // Some reports with photos before, and load while the backup runs.
-    client(
-        server.base.clone(),
-        0,
-        Instant::now() + Duration::from_secs(2),
-        Duration::ZERO,
-        ack.clone(),
-    )
-    .await
-    .unwrap();
+    let before = Instant::now() + Duration::from_secs(2);
+    client(server.base.clone(), 0, before, Duration::ZERO, ack.clone())
+        .await
+        .unwrap();
     let filed_before = ack.lock().unwrap().reports.len();
     let stop = Instant::now() + Duration::from_secs(4);
     let load: Vec<_> = (1..5)
         .map(|n| {
-            tokio::spawn(client(
-                server.base.clone(),
-                n,
-                stop,
-                Duration::ZERO,
-                ack.clone(),
-            ))
+            let base = server.base.clone();
+            tokio::spawn(client(base, n, stop, Duration::ZERO, ack.clone()))
         })
         .collect();
     tokio::time::sleep(Duration::from_millis(1_000)).await;
-    let backups = tempdir::TempDir::new("segnala-backup");
-    let target = backups.path().join("copy");
-    match backend() {
-        Backend::Sqlite => {
-            let data_dir = server.data_dir.display().to_string();
-            let env = [
-                ("SEGNALA_DATABASE_URL", server.db.url.as_str()),
-                ("SEGNALA_DATA_DIR", data_dir.as_str()),
-            ];
-            let target_arg = target.display().to_string();
-            let (url, dir) = (server.db.url.clone(), data_dir.clone());
-            let (ok, out) = tokio::task::spawn_blocking(move || {
-                segnala_cli(
-                    &["backup", &target_arg],
-                    &[
-                        ("SEGNALA_DATABASE_URL", url.as_str()),
-                        ("SEGNALA_DATA_DIR", dir.as_str()),
-                    ],
-                )
-            })
-            .await
-            .unwrap();
-            assert!(ok, "backup failed: {out}");
-            eprintln!("{out}");
-            for c in load {
-                c.await.unwrap().unwrap();
-            }
-            let manifest = segnala::backup::verify(&target).unwrap();
-            let in_backup = manifest
-                .rows
-                .iter()
-                .find(|(t, _)| t == "reports")
-                .unwrap()
-                .1;
-            let filed = ack.lock().unwrap().reports.len();
-            assert!(
-                in_backup as usize >= filed_before && (in_backup as usize) < filed,
-                "the backup holds {in_backup} reports: {filed_before} were filed before it, {filed} in all"
-            );
-            // A second backup into the same directory is refused.
-            let (ok, out) = segnala_cli(&["backup", &target.display().to_string()], &env);
-            assert!(!ok && out.contains("backup_target_exists"), "{out}");
+    let taken = backup.await;
+    for c in load {
+        c.await.unwrap().unwrap();
+    }
+    let filed = ack.lock().unwrap().reports.len();
+    (taken, filed_before, filed)
+}
 
-            // Restored into a new deployment.
-            let restored = backups.path().join("restored");
-            let url = format!("sqlite://{}", restored.join("segnala.db").display());
-            let restored_data = restored.join("data").display().to_string();
-            let env = [
-                ("SEGNALA_DATABASE_URL", url.as_str()),
-                ("SEGNALA_DATA_DIR", restored_data.as_str()),
-            ];
-            let (ok, out) = segnala_cli(&["restore", &target.display().to_string()], &env);
-            assert!(ok, "restore failed: {out}");
-            // Not twice over a database without --replace.
-            let (ok, out) = segnala_cli(&["restore", &target.display().to_string()], &env);
-            assert!(!ok && out.contains("database_exists"), "{out}");
-            let (ok, out) = segnala_cli(
-                &["restore", "--replace", &target.display().to_string()],
-                &env,
-            );
-            assert!(ok, "{out}");
+/// A deployment's database and data directory, as the command line is
+/// given them.
+#[derive(Clone)]
+struct Deployment {
+    url: String,
+    data_dir: std::path::PathBuf,
+}
 
-            let store = Store::open(&url, 1).unwrap();
-            assert_eq!(store.integrity_check().unwrap(), "ok");
-            assert_eq!(
-                store.read(segnala::store::ops::row_counts).unwrap(),
-                manifest.rows
-            );
-            // Each restored report is the original one, field for field.
-            let original: BTreeMap<_, _> = report_rows(&server.db.url)
-                .into_iter()
-                .map(|r| (r.0.clone(), r))
-                .collect();
-            let copy = report_rows(&url);
-            assert_eq!(copy.len() as i64, in_backup);
-            for row in &copy {
-                assert_eq!(Some(row), original.get(&row.0));
-            }
-            // And each photo has its file, byte for byte.
-            let swept = segnala::jobs::sweep_attachments(
-                &store,
-                &restored.join("data").join("attachments"),
-                Duration::ZERO,
-            )
-            .unwrap();
-            assert_eq!(swept, segnala::jobs::AttachmentSweep::default());
-            assert_eq!(
-                manifest.files_copied as i64,
-                manifest
-                    .rows
-                    .iter()
-                    .find(|(t, _)| t == "attachments")
-                    .unwrap()
-                    .1
-            );
-            assert!(manifest.files_copied > 0);
-            // A damaged backup is refused before anything is replaced.
-            let db = target.join("segnala.db");
-            let mut bytes = std::fs::read(&db).unwrap();
-            let mid = bytes.len() / 2;
-            bytes[mid..mid + 4096].fill(0xA5);
-            std::fs::write(&db, bytes).unwrap();
-            let (ok, out) = segnala_cli(
-                &["restore", "--replace", &target.display().to_string()],
-                &env,
-            );
-            assert!(!ok && out.contains("backup_corrupt"), "{out}");
-            assert_eq!(report_rows(&url), copy);
-        }
-        Backend::Postgres => {
-            // pg_dump takes a consistent snapshot while intake goes on.
-            let dump = backups.path().join("segnala.dump");
-            let url = server.db.url.clone();
-            let dump_arg = dump.clone();
-            let out = tokio::task::spawn_blocking(move || {
-                std::process::Command::new("pg_dump")
-                    .args(["--format=custom", "--file"])
-                    .arg(&dump_arg)
-                    .arg(&url)
-                    .output()
-                    .expect("pg_dump (postgresql-client)")
-            })
-            .await
-            .unwrap();
-            assert!(
-                out.status.success(),
-                "{}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-            for c in load {
-                c.await.unwrap().unwrap();
-            }
-            let restored = TestDb::new();
-            let out = std::process::Command::new("pg_restore")
-                .args(["--no-owner", "--dbname"])
-                .arg(&restored.url)
-                .arg(&dump)
-                .output()
-                .expect("pg_restore");
-            assert!(
-                out.status.success(),
-                "{}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-            let counts = Store::open(&restored.url, 1)
-                .unwrap()
-                .read(segnala::store::ops::row_counts)
-                .unwrap();
-            let reports_restored = counts.iter().find(|(t, _)| t == "reports").unwrap().1 as usize;
-            let filed = ack.lock().unwrap().reports.len();
-            assert!(reports_restored >= filed_before && reports_restored < filed);
-            let original: BTreeMap<_, _> = report_rows(&server.db.url)
-                .into_iter()
-                .map(|r| (r.0.clone(), r))
-                .collect();
-            for row in report_rows(&restored.url) {
-                assert_eq!(Some(&row), original.get(&row.0));
-            }
-            // The CLI says what to use instead.
-            let (ok, out) = segnala_cli(
-                &["backup", &target.display().to_string()],
-                &[("SEGNALA_DATABASE_URL", server.db.url.as_str())],
-            );
-            assert!(!ok && out.contains("pg_dump"), "{out}");
+impl Deployment {
+    fn of(server: &Spawned) -> Self {
+        Self {
+            url: server.db.url.clone(),
+            data_dir: server.data_dir.clone(),
         }
     }
+
+    /// A new SQLite deployment in `dir`.
+    fn sqlite_in(dir: &std::path::Path) -> Self {
+        Self {
+            url: format!("sqlite://{}", dir.join("segnala.db").display()),
+            data_dir: dir.join("data"),
+        }
+    }
+
+    /// Runs `segnala` on this deployment; whether it succeeded and what it
+    /// printed.
+    fn cli(&self, args: &[&str]) -> (bool, String) {
+        let data_dir = self.data_dir.display().to_string();
+        let env = [
+            ("SEGNALA_DATABASE_URL", self.url.as_str()),
+            ("SEGNALA_DATA_DIR", data_dir.as_str()),
+        ];
+        segnala_cli(args, &env)
+    }
+
+    /// [`Self::cli`], run off the async runtime (from its first poll).
+    async fn cli_off_the_runtime(self, args: Vec<String>) -> (bool, String) {
+        tokio::task::spawn_blocking(move || {
+            self.cli(&args.iter().map(String::as_str).collect::<Vec<_>>())
+        })
+        .await
+        .unwrap()
+    }
+}
+
+/// The rows of `table` in a backup's manifest.
+fn rows_of(manifest: &segnala::backup::Manifest, table: &str) -> i64 {
+    manifest.rows.iter().find(|(t, _)| t == table).unwrap().1
+}
+
+/// Asserts that each of `copy`'s reports is the original one in the
+/// database at `url`, field for field.
+fn assert_each_is_the_original(copy: &[(String, String, String, Option<String>)], url: &str) {
+    let original: BTreeMap<_, _> = report_rows(url)
+        .into_iter()
+        .map(|r| (r.0.clone(), r))
+        .collect();
+    for row in copy {
+        assert_eq!(Some(row), original.get(&row.0));
+    }
+}
+
+/// Overwrites 4 KiB in the middle of `file`.
+fn damage(file: &std::path::Path) {
+    let mut bytes = std::fs::read(file).unwrap();
+    let mid = bytes.len() / 2;
+    bytes[mid..mid + 4096].fill(0xA5);
+    std::fs::write(file, bytes).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_backup_taken_under_load_restores_the_same_rows_and_files() {
+    if backend() != Backend::Sqlite {
+        // PostgreSQL's backup is pg_dump's: the next test.
+        return;
+    }
+    let server = Spawned::pisa(&[]).await;
+    let live = Deployment::of(&server);
+    let backups = tempdir::TempDir::new("segnala-backup");
+    let target = backups.path().join("copy");
+    let target_arg = target.display().to_string();
+    let backup = live
+        .clone()
+        .cli_off_the_runtime(vec!["backup".into(), target_arg.clone()]);
+    let ((ok, out), filed_before, filed) = backup_under_load(&server, backup).await;
+    assert!(ok, "backup failed: {out}");
+    eprintln!("{out}");
+    let manifest = segnala::backup::verify(&target).unwrap();
+    let in_backup = rows_of(&manifest, "reports");
+    assert!(
+        in_backup as usize >= filed_before && (in_backup as usize) < filed,
+        "the backup holds {in_backup} reports: {filed_before} were filed before it, {filed} in all"
+    );
+    // A second backup into the same directory is refused.
+    let (ok, out) = live.cli(&["backup", &target_arg]);
+    assert!(!ok && out.contains("backup_target_exists"), "{out}");
+
+    // Restored into a new deployment; not twice over a database without --replace.
+    let restored = Deployment::sqlite_in(&backups.path().join("restored"));
+    let (ok, out) = restored.cli(&["restore", &target_arg]);
+    assert!(ok, "restore failed: {out}");
+    let (ok, out) = restored.cli(&["restore", &target_arg]);
+    assert!(!ok && out.contains("database_exists"), "{out}");
+    let (ok, out) = restored.cli(&["restore", "--replace", &target_arg]);
+    assert!(ok, "{out}");
+
+    let store = Store::open(&restored.url, 1).unwrap();
+    assert_eq!(store.integrity_check().unwrap(), "ok");
+    assert_eq!(
+        store.read(segnala::store::ops::row_counts).unwrap(),
+        manifest.rows
+    );
+    let copy = report_rows(&restored.url);
+    assert_eq!(copy.len() as i64, in_backup);
+    assert_each_is_the_original(&copy, &server.db.url);
+    // And each photo has its file, byte for byte.
+    let attachments = restored.data_dir.join("attachments");
+    let swept = segnala::jobs::sweep_attachments(&store, &attachments, Duration::ZERO).unwrap();
+    assert_eq!(swept, segnala::jobs::AttachmentSweep::default());
+    let photos = rows_of(&manifest, "attachments");
+    assert_eq!(manifest.files_copied as i64, photos);
+    assert!(manifest.files_copied > 0);
+    // A damaged backup is refused before anything is replaced.
+    damage(&target.join("segnala.db"));
+    let (ok, out) = restored.cli(&["restore", "--replace", &target_arg]);
+    assert!(!ok && out.contains("backup_corrupt"), "{out}");
+    assert_eq!(report_rows(&restored.url), copy);
+}
+
+/// `pg_dump` of the database at `url` into `file`, off the async runtime.
+async fn pg_dump(url: String, file: std::path::PathBuf) -> std::process::Output {
+    tokio::task::spawn_blocking(move || {
+        std::process::Command::new("pg_dump")
+            .args(["--format=custom", "--file"])
+            .arg(&file)
+            .arg(&url)
+            .output()
+            .expect("pg_dump (postgresql-client)")
+    })
+    .await
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_pg_dump_taken_under_load_restores_the_same_rows() {
+    if backend() != Backend::Postgres {
+        // SQLite's backup is segnala's own: the test before.
+        return;
+    }
+    let server = Spawned::pisa(&[]).await;
+    // pg_dump takes a consistent snapshot while intake goes on.
+    let backups = tempdir::TempDir::new("segnala-backup");
+    let dump = backups.path().join("segnala.dump");
+    let backup = pg_dump(server.db.url.clone(), dump.clone());
+    let (out, filed_before, filed) = backup_under_load(&server, backup).await;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let restored = TestDb::new();
+    let out = std::process::Command::new("pg_restore")
+        .args(["--no-owner", "--dbname"])
+        .arg(&restored.url)
+        .arg(&dump)
+        .output()
+        .expect("pg_restore");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let counts = Store::open(&restored.url, 1)
+        .unwrap()
+        .read(segnala::store::ops::row_counts)
+        .unwrap();
+    let reports_restored = counts.iter().find(|(t, _)| t == "reports").unwrap().1 as usize;
+    assert!(reports_restored >= filed_before && reports_restored < filed);
+    assert_each_is_the_original(&report_rows(&restored.url), &server.db.url);
+    // The CLI says what to use instead.
+    let target = backups.path().join("copy").display().to_string();
+    let (ok, out) = Deployment::of(&server).cli(&["backup", &target]);
+    assert!(!ok && out.contains("pg_dump"), "{out}");
 }
 
 /// What one answer during an outage looked like.
@@ -718,6 +744,85 @@ async fn recording_client(
     }
 }
 
+/// `n` clients recording every answer until `stop` (see [`recording_client`]).
+struct Recording {
+    clients: Vec<tokio::task::JoinHandle<()>>,
+    answers: Arc<Mutex<Vec<Answer>>>,
+    ack: Arc<Mutex<Acknowledged>>,
+}
+
+impl Recording {
+    fn start(server: &Spawned, n: usize, stop: Instant, photos: bool) -> Self {
+        let answers = Arc::new(Mutex::new(Vec::new()));
+        let ack = Arc::new(Mutex::new(Acknowledged::default()));
+        let clients = (0..n)
+            .map(|_| {
+                let (base, answers, ack) = (server.base.clone(), answers.clone(), ack.clone());
+                tokio::spawn(recording_client(base, stop, photos, answers, ack))
+            })
+            .collect();
+        Self {
+            clients,
+            answers,
+            ack,
+        }
+    }
+
+    /// Waits for the clients to stop; every answer, and what was acknowledged.
+    async fn finish(self) -> (Vec<Answer>, Acknowledged) {
+        for c in self.clients {
+            c.await.unwrap();
+        }
+        let answers = std::mem::take(&mut *self.answers.lock().unwrap());
+        let ack = std::mem::take(&mut *self.ack.lock().unwrap());
+        (answers, ack)
+    }
+}
+
+/// The status of `GET path`, and whether it carried a Retry-After.
+async fn status_of(server: &Spawned, path: &str) -> (u16, bool) {
+    let r = server.client.get(server.url(path)).send().await.unwrap();
+    (r.status().as_u16(), r.headers().contains_key("retry-after"))
+}
+
+/// Polls `/readyz` every 100 ms for 10 s; how long after `since` it said ready.
+async fn ready_within_10_s(server: &Spawned, since: Instant) -> Option<Duration> {
+    for _ in 0..100 {
+        if status_of(server, "/readyz").await.0 == 200 {
+            return Some(since.elapsed());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    None
+}
+
+/// Asserts that each answer during an outage was a 201, or a 503 with a
+/// Retry-After and `service_unavailable` (never a 500), and that none took
+/// longer than the pool's stated timeout (never a hang); the answers by
+/// status.
+fn assert_201_or_503_in_time(answers: &[Answer]) -> BTreeMap<String, usize> {
+    let mut by_status: BTreeMap<String, usize> = BTreeMap::new();
+    for a in answers {
+        *by_status
+            .entry(a.status.map_or("no answer".into(), |s| s.to_string()))
+            .or_default() += 1;
+        assert!(
+            a.took < segnala::store::PG_CONNECTION_TIMEOUT + Duration::from_secs(3),
+            "a request took {:?}",
+            a.took
+        );
+        match a.status {
+            Some(201) => {}
+            Some(503) => {
+                assert!(a.retry_after, "503 without Retry-After");
+                assert_eq!(a.code.as_deref(), Some("service_unavailable"));
+            }
+            other => panic!("answer {other:?} ({:?}) during the outage", a.code),
+        }
+    }
+    by_status
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn while_postgresql_is_down_writes_get_503_and_service_resumes_by_itself() {
     if backend() != Backend::Postgres {
@@ -737,84 +842,24 @@ async fn while_postgresql_is_down_writes_get_503_and_service_resumes_by_itself()
         ],
     )
     .await;
-    let answers = Arc::new(Mutex::new(Vec::new()));
-    let ack = Arc::new(Mutex::new(Acknowledged::default()));
     let stop = Instant::now() + Duration::from_secs(22);
-    let clients: Vec<_> = (0..4)
-        .map(|_| {
-            tokio::spawn(recording_client(
-                server.base.clone(),
-                stop,
-                false,
-                answers.clone(),
-                ack.clone(),
-            ))
-        })
-        .collect();
+    let load = Recording::start(&server, 4, stop, false);
     tokio::time::sleep(Duration::from_secs(3)).await;
     let down_at = Instant::now();
     cluster.stop();
     // While it is down: not ready, but alive; the answers are checked below.
     tokio::time::sleep(Duration::from_secs(2)).await;
-    let ready = server
-        .client
-        .get(server.url("/readyz"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(ready.status().as_u16(), 503);
-    assert!(ready.headers().contains_key("retry-after"));
-    let health = server
-        .client
-        .get(server.url("/healthz"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(health.status().as_u16(), 200);
+    assert_eq!(status_of(&server, "/readyz").await, (503, true));
+    assert_eq!(status_of(&server, "/healthz").await.0, 200);
     tokio::time::sleep(Duration::from_secs(8)).await;
     cluster.start();
     let up_at = Instant::now();
     // No restart of segnala: the pool reconnects by itself.
-    let mut ready_after = None;
-    for _ in 0..100 {
-        let r = server
-            .client
-            .get(server.url("/readyz"))
-            .send()
-            .await
-            .unwrap();
-        if r.status().is_success() {
-            ready_after = Some(up_at.elapsed());
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let ready_after = ready_after.expect("not ready 10 s after PostgreSQL came back");
-    for c in clients {
-        c.await.unwrap();
-    }
-    let answers = std::mem::take(&mut *answers.lock().unwrap());
-    let ack = std::mem::take(&mut *ack.lock().unwrap());
-    let mut by_status: BTreeMap<String, usize> = BTreeMap::new();
-    for a in &answers {
-        *by_status
-            .entry(a.status.map_or("no answer".into(), |s| s.to_string()))
-            .or_default() += 1;
-        // Never a 500, never a hang past the pool's stated timeout.
-        assert!(
-            a.took < segnala::store::PG_CONNECTION_TIMEOUT + Duration::from_secs(3),
-            "a request took {:?}",
-            a.took
-        );
-        match a.status {
-            Some(201) => {}
-            Some(503) => {
-                assert!(a.retry_after, "503 without Retry-After");
-                assert_eq!(a.code.as_deref(), Some("service_unavailable"));
-            }
-            other => panic!("answer {other:?} ({:?}) during the outage", a.code),
-        }
-    }
+    let ready_after = ready_within_10_s(&server, up_at)
+        .await
+        .expect("not ready 10 s after PostgreSQL came back");
+    let (answers, ack) = load.finish().await;
+    let by_status = assert_201_or_503_in_time(&answers);
     let refused = by_status.get("503").copied().unwrap_or(0);
     let resumed = answers
         .iter()
@@ -916,32 +961,16 @@ async fn a_full_disk_answers_507_loses_nothing_and_service_resumes_when_freed() 
     });
     let data_arg = data_dir.display().to_string();
     let server = Spawned::on(db, &[("SEGNALA_DATA_DIR", &data_arg)]).await;
-    let answers = Arc::new(Mutex::new(Vec::new()));
-    let ack = Arc::new(Mutex::new(Acknowledged::default()));
     let stop = Instant::now() + Duration::from_secs(16);
     // Two: a third upload in flight from one address would be refused (429).
-    let clients: Vec<_> = (0..2)
-        .map(|_| {
-            tokio::spawn(recording_client(
-                server.base.clone(),
-                stop,
-                true,
-                answers.clone(),
-                ack.clone(),
-            ))
-        })
-        .collect();
+    let load = Recording::start(&server, 2, stop, true);
     tokio::time::sleep(Duration::from_secs(3)).await;
     let filler = disk.fill();
     let full_at = Instant::now();
     tokio::time::sleep(Duration::from_secs(6)).await;
     std::fs::remove_file(&filler).unwrap();
     let freed_at = Instant::now();
-    for c in clients {
-        c.await.unwrap();
-    }
-    let answers = std::mem::take(&mut *answers.lock().unwrap());
-    let ack = std::mem::take(&mut *ack.lock().unwrap());
+    let (answers, ack) = load.finish().await;
     let mut by_status: BTreeMap<(u16, String), usize> = BTreeMap::new();
     for a in &answers {
         let status = a.status.expect("the server answers with a full disk");
@@ -1128,17 +1157,12 @@ async fn post_json(http: reqwest::Client, url: String, token: String, body: Valu
     (status, r.json().await.unwrap_or(Value::Null))
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn two_instances_on_one_database_do_everything_exactly_once() {
-    if backend() != Backend::Postgres {
-        // Several instances share a PostgreSQL database; SQLite is one process's.
-        return;
-    }
-    let mail = tempdir::TempDir::new("segnala-two-mail");
-    let smtp = SmtpServer::start(mail.path());
-    let port = smtp.port.to_string();
+/// Two `segnala serve` on one PostgreSQL database (mail over SMTP to
+/// `port`, dispatching and sweeping every second, behind a trusted proxy,
+/// at most 10 reports an hour from one address, one JWT secret).
+async fn two_instances(port: &str) -> (Spawned, Spawned) {
     let env = [
-        &smtp_env(&port)[..],
+        &smtp_env(port)[..],
         &[
             ("SEGNALA_DISPATCH_INTERVAL_SECONDS", "1"),
             ("SEGNALA_SWEEP_INTERVAL_SECONDS", "1"),
@@ -1154,45 +1178,39 @@ async fn two_instances_on_one_database_do_everything_exactly_once() {
     .concat();
     let a = Spawned::pisa(&env).await;
     let b = Spawned::beside(&a, &env).await;
-    let store = Store::open(&a.db.url, 2).unwrap();
-    let http = reqwest::Client::new();
-    let bases = [a.base.clone(), b.base.clone()];
-    for (user, role, offices) in [
-        ("urp2", segnala::domain::permissions::Role::Urp, vec![]),
-        (
-            "sup2",
-            segnala::domain::permissions::Role::Supervisor,
-            vec![],
-        ),
-    ] {
-        create_user(&store, user, role, PISA, &offices);
-    }
-    let login = |user: &'static str| {
-        let http = http.clone();
-        let base = a.base.clone();
-        async move {
-            let r: Value = http
-                .post(format!("{base}/api/v1/auth/login"))
-                .json(&serde_json::json!({"username": user, "password": format!("{user}-password-123")}))
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            r["access_token"].as_str().unwrap().to_string()
-        }
-    };
-    let (urp, sup) = (login("urp2").await, login("sup2").await);
+    (a, b)
+}
 
-    // Phone-only reports taken at the counter, and overdue reports for the
-    // sweepers (their deadline long past: both levels due).
+/// A new staff member of `role`, signed in through `base`; the token.
+async fn signed_in(
+    store: &Store,
+    http: &reqwest::Client,
+    base: &str,
+    user: &str,
+    role: segnala::domain::permissions::Role,
+) -> String {
+    let password = create_user(store, user, role, PISA, &[]);
+    let r: Value = http
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&serde_json::json!({"username": user, "password": password}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    r["access_token"].as_str().unwrap().to_string()
+}
+
+/// Twelve phone-only reports taken at the counter, through each instance
+/// in turn; their codes.
+async fn phone_reports(http: &reqwest::Client, bases: &[String; 2], urp: &str) -> Vec<String> {
     let mut phone = Vec::new();
     for i in 0..12 {
         let (status, body) = post_json(
             http.clone(),
             format!("{}/api/v1/reports", bases[i % 2]),
-            urp.clone(),
+            urp.to_string(),
             serde_json::json!({"category": "buche", "description": "Buca segnalata al telefono",
                 "lat": PISA_CENTRE.0, "lon": PISA_CENTRE.1, "channel": "phone",
                 "reporter": {"name": "Elda", "phone": "050 555123"}}),
@@ -1201,9 +1219,19 @@ async fn two_instances_on_one_database_do_everything_exactly_once() {
         assert_eq!(status, 201, "{body}");
         phone.push(body["code"].as_str().unwrap().to_string());
     }
+    phone
+}
+
+/// Twenty reports through each instance in turn whose deadlines are long
+/// past (both levels of escalation due); their codes.
+async fn overdue_reports(
+    http: &reqwest::Client,
+    bases: &[String; 2],
+    store: &Store,
+) -> Vec<String> {
     let mut overdue = Vec::new();
     for i in 0..20 {
-        let (status, body) = file_from(&http, &bases[i % 2], &format!("10.9.0.{i}")).await;
+        let (status, body) = file_from(http, &bases[i % 2], &format!("10.9.0.{i}")).await;
         assert_eq!(status, 201, "{body}");
         overdue.push(body["code"].as_str().unwrap().to_string());
     }
@@ -1219,12 +1247,17 @@ async fn two_instances_on_one_database_do_everything_exactly_once() {
             Ok(())
         })
         .unwrap();
+    overdue
+}
 
-    // Mixed load on both at once: intake from many addresses; one address
-    // over its limit through both; two staff members racing on each phone
-    // report, one through each instance.
-    let stop = Instant::now() + Duration::from_secs(8);
-    let intake: Vec<_> = (0..4)
+/// Four clients filing from many addresses through both instances until
+/// `stop`, each asserting a 201; the codes each filed.
+fn intake_until(
+    http: &reqwest::Client,
+    bases: &[String; 2],
+    stop: Instant,
+) -> Vec<tokio::task::JoinHandle<Vec<String>>> {
+    (0..4)
         .map(|n| {
             let (http, bases) = (http.clone(), bases.clone());
             tokio::spawn(async move {
@@ -1241,15 +1274,32 @@ async fn two_instances_on_one_database_do_everything_exactly_once() {
                 filed
             })
         })
-        .collect();
-    let limited: Vec<_> = (0..30)
+        .collect()
+}
+
+/// Thirty filings at once from one address, through both instances; their statuses.
+fn thirty_from_one_address(
+    http: &reqwest::Client,
+    bases: &[String; 2],
+) -> Vec<tokio::task::JoinHandle<u16>> {
+    (0..30)
         .map(|i| {
             let (http, base) = (http.clone(), bases[i % 2].clone());
             tokio::spawn(async move { file_from(&http, &base, "203.0.113.7").await.0 })
         })
-        .collect();
+        .collect()
+}
+
+/// For each phone report, taken in then resolved by the supervisor through
+/// both instances at once; each pair of answers.
+async fn race_each_transition(
+    http: &reqwest::Client,
+    bases: &[String; 2],
+    sup: &str,
+    phone: &[String],
+) -> Vec<(String, &'static str, Vec<(u16, Value)>)> {
     let mut races = Vec::new();
-    for code in &phone {
+    for code in phone {
         for to in ["taken_in", "resolved"] {
             let both: Vec<_> = bases
                 .iter()
@@ -1257,15 +1307,74 @@ async fn two_instances_on_one_database_do_everything_exactly_once() {
                     post_json(
                         http.clone(),
                         format!("{base}/api/v1/reports/{code}/transitions"),
-                        sup.clone(),
+                        sup.to_string(),
                         serde_json::json!({"to": to, "public_message": "Buca chiusa"}),
                     )
                 })
                 .collect();
-            let answers = futures_join(both).await;
-            races.push((code.clone(), to, answers));
+            races.push((code.clone(), to, futures_join(both).await));
         }
     }
+    races
+}
+
+/// `codes` as an SQL list.
+fn sql_list(codes: &[String]) -> String {
+    codes
+        .iter()
+        .map(|c| format!("'{c}'"))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// Waits (up to a minute) until every notification is sent and every
+/// report of `overdue` is escalated twice.
+async fn until_swept_and_sent(store: &Store, overdue: &[String]) {
+    let overdue_list = sql_list(overdue);
+    until_done(Duration::from_secs(60), || {
+        let (pending, unescalated) = store
+            .read(|c| {
+                Ok((
+                    count(c, "SELECT COUNT(*) AS n FROM outbox WHERE state <> 'sent'"),
+                    count(c, &format!(
+                        "SELECT COUNT(*) AS n FROM reports WHERE escalation_level < 2 AND code IN ({overdue_list})"
+                    )),
+                ))
+            })
+            .unwrap();
+        (pending > 0 || unescalated > 0).then(|| {
+            format!("{pending} notifications pending, {unescalated} reports not escalated twice")
+        })
+    })
+    .await;
+}
+
+// One test, not several: each phase reads what the one before left on the
+// same two running instances (the load, then their sweeps and deliveries).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_instances_on_one_database_do_everything_exactly_once() {
+    use segnala::domain::permissions::Role;
+    if backend() != Backend::Postgres {
+        // Several instances share a PostgreSQL database; SQLite is one process's.
+        return;
+    }
+    let mail = tempdir::TempDir::new("segnala-two-mail");
+    let smtp = SmtpServer::start(mail.path());
+    let (a, b) = two_instances(&smtp.port.to_string()).await;
+    let store = Store::open(&a.db.url, 2).unwrap();
+    let http = reqwest::Client::new();
+    let bases = [a.base.clone(), b.base.clone()];
+    let urp = signed_in(&store, &http, &a.base, "urp2", Role::Urp).await;
+    let sup = signed_in(&store, &http, &a.base, "sup2", Role::Supervisor).await;
+    let phone = phone_reports(&http, &bases, &urp).await;
+    let overdue = overdue_reports(&http, &bases, &store).await;
+
+    // Mixed load on both at once: intake from many addresses; one address
+    // over its limit through both; two staff members racing on each phone
+    // report, one through each instance.
+    let intake = intake_until(&http, &bases, Instant::now() + Duration::from_secs(8));
+    let limited = thirty_from_one_address(&http, &bases);
+    let races = race_each_transition(&http, &bases, &sup, &phone).await;
     let mut accepted = 0;
     for l in limited {
         match l.await.unwrap() {
@@ -1286,49 +1395,26 @@ async fn two_instances_on_one_database_do_everything_exactly_once() {
         assert_eq!(statuses, vec![200, 409], "{code} → {to}: {answers:?}");
     }
 
-    // Let both sweep and dispatch until the queue is empty.
-    let overdue_list = overdue
-        .iter()
-        .map(|c| format!("'{c}'"))
-        .collect::<Vec<_>>()
-        .join(",");
-    until_done(Duration::from_secs(60), || {
-        let (pending, unescalated) = store
-            .read(|c| {
-                Ok((
-                    count(c, "SELECT COUNT(*) AS n FROM outbox WHERE state <> 'sent'"),
-                    count(c, &format!(
-                        "SELECT COUNT(*) AS n FROM reports WHERE escalation_level < 2 AND code IN ({overdue_list})"
-                    )),
-                ))
-            })
-            .unwrap();
-        (pending > 0 || unescalated > 0).then(|| {
-            format!("{pending} notifications pending, {unescalated} reports not escalated twice")
-        })
-    })
-    .await;
-    // Two more sweeps of each instance: nothing happens twice.
+    // Let both sweep and dispatch until the queue is empty; then two more
+    // sweeps of each instance: nothing happens twice.
+    until_swept_and_sent(&store, &overdue).await;
     tokio::time::sleep(Duration::from_secs(2)).await;
-
     assert_nothing_lost(&store, filed.iter().chain(&phone).chain(&overdue), &[]);
-    store
+    let (escalations, callbacks) = store
         .read(|c| {
-            // Each overdue report escalated exactly once per level.
-            let per_level = count(
-                c,
-                &format!(
+            Ok((
+                count(c, &format!(
                     "SELECT COUNT(*) AS n FROM report_events e JOIN reports r ON r.id = e.report_id \
-                     WHERE e.kind = 'escalated' AND r.code IN ({overdue_list})"
-                ),
-            );
-            assert_eq!(per_level, 2 * overdue.len() as i64, "escalations");
-            // One callback per phone report resolved.
-            let callbacks = count(c, "SELECT COUNT(*) AS n FROM callbacks");
-            assert_eq!(callbacks, phone.len() as i64, "callbacks");
-            Ok(())
+                     WHERE e.kind = 'escalated' AND r.code IN ({})", sql_list(&overdue)
+                )),
+                count(c, "SELECT COUNT(*) AS n FROM callbacks"),
+            ))
         })
         .unwrap();
+    // Each overdue report escalated exactly once per level; one callback
+    // per phone report resolved.
+    assert_eq!(escalations, 2 * overdue.len() as i64, "escalations");
+    assert_eq!(callbacks, phone.len() as i64, "callbacks");
     // Each message sent once.
     let messages = smtp.messages();
     let ids: HashSet<String> = messages

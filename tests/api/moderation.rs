@@ -193,63 +193,77 @@ async fn personal_values_are_masked_for_the_public_and_kept_for_citizen_and_staf
     }
 }
 
-#[tokio::test]
-async fn staff_moderate_with_reasons_on_the_timeline_within_their_rights() {
-    let app = TestApp::pisa().await;
-    let created = file_with(&app, "buche", PISA_CENTRE, LEAKY).await;
+/// A report full of [`LEAKY`] text and its moderation path.
+async fn leaky_report(app: &TestApp) -> (String, String) {
+    let created = file_with(app, "buche", PISA_CENTRE, LEAKY).await;
     let c = code(&created);
     let path = format!("/api/v1/reports/{c}/moderation");
-    let office = app.staff("strade", Role::Office, &["manutenzioni"]).await;
-    let other = app.staff("verde", Role::Office, &["verde"]).await;
-    let urp = app.staff("urp", Role::Urp, &[]).await;
+    (c, path)
+}
 
-    // Rights: another office does not see it, the URP does not moderate.
-    let (status, _) = app
-        .post_as(&other, &path, &json!({"report": "publish"}))
+/// The office rewrites the report's public title and description.
+async fn rewrite_public_text(office: &Staffer<'_>, path: &str) {
+    let (status, body) = office
+        .post(
+            path,
+            &json!({"public_title": "Auto abbandonata", "public_description": "Auto abbandonata in via Roma.", "reason": "dati personali"}),
+        )
         .await;
+    assert_eq!(status, 200, "{body}");
+}
+
+/// The office hides the report.
+async fn hide(office: &Staffer<'_>, path: &str) {
+    let change = json!({"report": "hide", "reason": "foto di una persona"});
+    let (status, body) = office.post(path, &change).await;
+    assert_eq!(status, 200, "{body}");
+}
+
+#[tokio::test]
+async fn another_office_does_not_see_a_report_to_moderate_and_the_urp_does_not_moderate() {
+    let app = TestApp::pisa().await;
+    let (_, path) = leaky_report(&app).await;
+    let other = app.office("verde", &["verde"]).await;
+    let urp = app.urp("urp").await;
+    let (status, _) = other.post(&path, &json!({"report": "publish"})).await;
     assert_eq!(status, 404);
-    let (status, _) = app
-        .post_as(&urp, &path, &json!({"report": "publish"}))
-        .await;
+    let (status, _) = urp.post(&path, &json!({"report": "publish"})).await;
     assert_eq!(status, 403);
-    // Bad requests: nothing asked, no reason to hide, a photo of no one.
-    let (status, body) = app.post_as(&office, &path, &json!({})).await;
+}
+
+#[tokio::test]
+async fn a_moderation_without_a_change_a_reason_or_a_known_photo_is_refused() {
+    let app = TestApp::pisa().await;
+    let (_, path) = leaky_report(&app).await;
+    let office = app.office("strade", &["manutenzioni"]).await;
+    let (status, body) = office.post(&path, &json!({})).await;
     assert_eq!(
         (status, body["error"]["code"].as_str()),
         (422, Some("nothing_to_change"))
     );
-    let (status, body) = app
-        .post_as(&office, &path, &json!({"report": "hide"}))
-        .await;
+    let (status, body) = office.post(&path, &json!({"report": "hide"})).await;
     assert_eq!(status, 422, "{body}");
     assert_eq!(body["error"]["details"][0]["field"], "reason", "{body}");
-    let (status, body) = app
-        .post_as(
-            &office,
+    let (status, body) = office
+        .post(
             &path,
             &json!({"photos": [{"id": "nope", "decision": "publish"}], "reason": "x"}),
         )
         .await;
     assert_eq!(status, 422, "{body}");
-    let (status, body) = app
-        .post_as(
-            &office,
-            &path,
-            &json!({"public_title": "x".repeat(121), "reason": "troppo lungo"}),
-        )
-        .await;
+    let too_long = json!({"public_title": "x".repeat(121), "reason": "troppo lungo"});
+    let (status, body) = office.post(&path, &too_long).await;
     assert_eq!(status, 422, "{body}");
+}
 
-    // The office rewrites the public text, then hides the report.
-    let (status, body) = app
-        .post_as(
-            &office,
-            &path,
-            &json!({"public_title": "Auto abbandonata", "public_description": "Auto abbandonata in via Roma.", "reason": "dati personali"}),
-        )
-        .await;
-    assert_eq!(status, 200, "{body}");
-    let (_, public) = app.get(&format!("/api/v1/reports/{c}")).await;
+#[tokio::test]
+async fn staff_rewrite_and_hide_with_reasons_on_the_internal_timeline() {
+    let app = TestApp::pisa().await;
+    let (c, path) = leaky_report(&app).await;
+    let office = app.office("strade", &["manutenzioni"]).await;
+    let public_path = format!("/api/v1/reports/{c}");
+    rewrite_public_text(&office, &path).await;
+    let (_, public) = app.get(&public_path).await;
     assert_eq!(
         (public["title"].as_str(), public["description"].as_str()),
         (
@@ -257,22 +271,13 @@ async fn staff_moderate_with_reasons_on_the_timeline_within_their_rights() {
             Some("Auto abbandonata in via Roma.")
         )
     );
-    let (status, _) = app
-        .post_as(
-            &office,
-            &path,
-            &json!({"report": "hide", "reason": "foto di una persona"}),
-        )
-        .await;
-    assert_eq!(status, 200);
-    let (status, _) = app.get(&format!("/api/v1/reports/{c}")).await;
+    hide(&office, &path).await;
+    let (status, _) = app.get(&public_path).await;
     assert_eq!(status, 404);
 
     // Each decision is an internal event with its actor and reason; the
     // public timeline shows none of them.
-    let (_, detail) = app
-        .get_as(&office, &format!("/api/v1/staff/reports/{c}"))
-        .await;
+    let (_, detail) = office.get(&format!("/api/v1/staff/reports/{c}")).await;
     assert_eq!(
         detail["description"], LEAKY,
         "staff keep the citizen's words"
@@ -295,10 +300,17 @@ async fn staff_moderate_with_reasons_on_the_timeline_within_their_rights() {
         .expect("hide event");
     assert_eq!(hidden["message"], "foto di una persona");
     assert_eq!(hidden["data"]["from"], "published");
+}
 
-    // An empty text goes back to the citizen's (masked).
-    let (status, _) = app
-        .post_as(&office, &path, &json!({"report": "publish", "public_title": "", "public_description": "", "reason": "ripristino"}))
+#[tokio::test]
+async fn an_empty_public_text_goes_back_to_the_citizens_masked() {
+    let app = TestApp::pisa().await;
+    let (c, path) = leaky_report(&app).await;
+    let office = app.office("strade", &["manutenzioni"]).await;
+    rewrite_public_text(&office, &path).await;
+    hide(&office, &path).await;
+    let (status, _) = office
+        .post(&path, &json!({"report": "publish", "public_title": "", "public_description": "", "reason": "ripristino"}))
         .await;
     assert_eq!(status, 200);
     let (_, public) = app.get(&format!("/api/v1/reports/{c}")).await;

@@ -378,30 +378,34 @@ async fn two_dispatchers_never_send_a_message_twice() {
     assert_eq!(messages.len(), N, "no message sent twice");
 }
 
-#[tokio::test]
-async fn a_phone_only_citizen_is_called_back_and_every_attempt_is_on_the_timeline() {
-    let app = TestApp::pisa().await;
-    let urp = app.staff("urp", Role::Urp, &[]).await;
-    let strade = app.staff("strade", Role::Office, &["manutenzioni"]).await;
-    let (_, created) = app
-        .post_as(&urp, "/api/v1/reports", &json!({
+/// A phone-only report taken by the URP, taken in and resolved by the
+/// office; its code.
+async fn phone_only_report_resolved(app: &TestApp, urp: &Staffer<'_>) -> String {
+    let strade = app.office("strade", &["manutenzioni"]).await;
+    let (status, created) = urp
+        .post("/api/v1/reports", &json!({
             "category": "buche", "description": "Buca in via Garibaldi", "lat": PISA_CENTRE.0, "lon": PISA_CENTRE.1,
             "channel": "phone", "reporter": {"name": "Elda", "phone": "050 555123"}
         }))
         .await;
-    let code = created["code"].as_str().unwrap();
+    assert_eq!(status, 201, "{created}");
+    let code = created["code"].as_str().unwrap().to_string();
     for to in ["taken_in", "resolved"] {
-        let (status, _) = app
-            .post_as(
-                &strade,
-                &format!("/api/v1/reports/{code}/transitions"),
-                &json!({"to": to, "public_message": "Buca chiusa"}),
-            )
+        let (status, _) = strade
+            .transition(&code, json!({"to": to, "public_message": "Buca chiusa"}))
             .await;
         assert_eq!(status, 200);
     }
+    code
+}
+
+#[tokio::test]
+async fn a_phone_only_citizen_is_queued_for_a_call_back_within_24_working_hours() {
+    let app = TestApp::pisa().await;
+    let urp = app.urp("urp").await;
+    let code = phone_only_report_resolved(&app, &urp).await;
     assert_eq!(pending(&app), 0, "no email for a phone-only citizen");
-    let (status, queue) = app.get_as(&urp, "/api/v1/callbacks").await;
+    let (status, queue) = urp.get("/api/v1/callbacks").await;
     assert_eq!(status, 200);
     let queue = queue.as_array().unwrap();
     assert_eq!(queue.len(), 1);
@@ -412,13 +416,11 @@ async fn a_phone_only_citizen_is_called_back_and_every_attempt_is_on_the_timelin
             cb["reason"].as_str(),
             cb["phone"].as_str()
         ),
-        (Some(code), Some("resolved"), Some("+39050555123"))
+        (Some(code.as_str()), Some("resolved"), Some("+39050555123"))
     );
     // Due within 24 working hours of the resolution, on the municipal calendar.
     let due: DateTime<Utc> = serde_json::from_value(cb["due_at"].clone()).unwrap();
-    let (_, detail) = app
-        .get_as(&urp, &format!("/api/v1/staff/reports/{code}"))
-        .await;
+    let (_, detail) = urp.get(&format!("/api/v1/staff/reports/{code}")).await;
     let resolved: DateTime<Utc> = serde_json::from_value(detail["resolved_at"].clone()).unwrap();
     let expected = segnala::domain::calendar::Calendar::italian_default()
         .with_annual([(6, 17)])
@@ -431,33 +433,30 @@ async fn a_phone_only_citizen_is_called_back_and_every_attempt_is_on_the_timelin
         (due - expected).num_seconds().abs() <= 1,
         "{due} vs {expected}"
     );
+}
 
-    let id = cb["id"].as_str().unwrap();
+#[tokio::test]
+async fn every_call_back_attempt_is_on_the_timeline_and_the_third_unanswered_gives_up() {
+    let app = TestApp::pisa().await;
+    let urp = app.urp("urp").await;
+    let code = phone_only_report_resolved(&app, &urp).await;
+    let (_, queue) = urp.get("/api/v1/callbacks").await;
+    let attempts = format!(
+        "/api/v1/callbacks/{}/attempts",
+        queue[0]["id"].as_str().unwrap()
+    );
     for (i, note) in ["squilla a vuoto", "occupato", "nessuna risposta"]
         .iter()
         .enumerate()
     {
-        let (status, after) = app
-            .post_as(
-                &urp,
-                &format!("/api/v1/callbacks/{id}/attempts"),
-                &json!({"outcome": "no_answer", "note": note}),
-            )
-            .await;
+        let attempt = json!({"outcome": "no_answer", "note": note});
+        let (status, after) = urp.post(&attempts, &attempt).await;
         assert_eq!(status, 200, "{after}");
         assert_eq!(after["state"], if i < 2 { "open" } else { "unreachable" });
     }
-    let (status, _) = app
-        .post_as(
-            &urp,
-            &format!("/api/v1/callbacks/{id}/attempts"),
-            &json!({"outcome": "reached"}),
-        )
-        .await;
+    let (status, _) = urp.post(&attempts, &json!({"outcome": "reached"})).await;
     assert_eq!(status, 409, "closed");
-    let (_, detail) = app
-        .get_as(&urp, &format!("/api/v1/staff/reports/{code}"))
-        .await;
+    let (_, detail) = urp.get(&format!("/api/v1/staff/reports/{code}")).await;
     let logged: Vec<_> = detail["events"]
         .as_array()
         .unwrap()
@@ -466,47 +465,82 @@ async fn a_phone_only_citizen_is_called_back_and_every_attempt_is_on_the_timelin
         .collect();
     assert_eq!(logged.len(), 3);
     assert_eq!(logged[2]["data"]["state"], "unreachable");
-    let (_, open) = app.get_as(&urp, "/api/v1/callbacks").await;
+    let (_, open) = urp.get("/api/v1/callbacks").await;
     assert!(open.as_array().unwrap().is_empty());
-    let (_, closed) = app
-        .get_as(&urp, "/api/v1/callbacks?state=unreachable")
-        .await;
+    let (_, closed) = urp.get("/api/v1/callbacks?state=unreachable").await;
     assert_eq!(closed.as_array().unwrap().len(), 1);
     let (_, public) = app.get(&format!("/api/v1/reports/{code}")).await;
     assert!(
         !public.to_string().contains("squilla"),
         "call notes are internal"
     );
-    // Offices do not work the callback queue.
-    assert_eq!(app.get_as(&strade, "/api/v1/callbacks").await.0, 403);
 }
 
 #[tokio::test]
-async fn a_municipal_company_gets_signed_webhooks_and_answers_with_its_key() {
+async fn offices_do_not_work_the_call_back_queue() {
     let app = TestApp::pisa().await;
-    const SECRET: &str = "a-long-shared-webhook-secret";
-    let hook = receiver(SECRET, 1);
-    let url = hook.url.clone();
+    let strade = app.office("strade", &["manutenzioni"]).await;
+    assert_eq!(strade.get("/api/v1/callbacks").await.0, 403);
+}
+
+/// Igiene urbana, a municipal company, receives the comune's webhooks
+/// signed with `secret` at `url`.
+fn hook_igiene_urbana(app: &TestApp, url: &str, secret: &str) {
     app.store
         .write(|c| {
             let office = catalog::office_by_code(c, PISA, "igiene-urbana")?.unwrap();
-            catalog::set_webhook(c, &office.id, Some((&url, SECRET)))
+            catalog::set_webhook(c, &office.id, Some((url, secret)))
         })
         .unwrap();
-    let code = app.file("rifiuti-abbandonati", PISA_CENTRE).await["code"]
-        .as_str()
-        .unwrap()
-        .to_string();
+}
+
+/// An API key of Igiene urbana's.
+fn igiene_urbana_key(app: &TestApp) -> String {
+    let (_, key) = app
+        .store
+        .write(|c| {
+            segnala::app::admin::keys::issue(
+                c,
+                &segnala::app::admin::Admin::cli(PISA),
+                "Igiene urbana",
+                Some("igiene-urbana".into()),
+            )
+        })
+        .unwrap();
+    key
+}
+
+/// A request to `path` with the API key `key`, and a JSON body if given;
+/// the status and the JSON answer.
+async fn with_key(app: &TestApp, key: &str, path: &str, body: Option<Value>) -> (u16, Value) {
+    let request = match body {
+        Some(body) => app.client.post(app.url(path)).json(&body),
+        None => app.client.get(app.url(path)),
+    };
+    let resp = request.header("X-Api-Key", key).send().await.unwrap();
+    let status = resp.status().as_u16();
+    (status, resp.json().await.unwrap_or(Value::Null))
+}
+
+/// A report that goes to Igiene urbana; its code.
+async fn abandoned_waste(app: &TestApp) -> String {
+    let created = app.file("rifiuti-abbandonati", PISA_CENTRE).await;
+    created["code"].as_str().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn a_municipal_company_gets_signed_webhooks_retried_until_delivered() {
+    let app = TestApp::pisa().await;
+    const SECRET: &str = "a-long-shared-webhook-secret";
+    let hook = receiver(SECRET, 1);
+    hook_igiene_urbana(&app, &hook.url, SECRET);
+    let code = abandoned_waste(&app).await;
     // The receiver is failing: retried, then delivered, signature valid.
     let o = dispatch(app.store.clone(), app.config.clone(), Utc::now()).await;
     let webhooks_first = o.retrying;
     assert!(webhooks_first >= 1, "{o:?}");
-    dispatch(
-        app.store.clone(),
-        app.config.clone(),
-        Utc::now() + Duration::minutes(5),
-    )
-    .await;
+    let later = Utc::now() + Duration::minutes(5);
+    dispatch(app.store.clone(), app.config.clone(), later).await;
     let got = hook.received.lock().unwrap().clone();
     assert_eq!(got.len(), 1);
     assert!(got[0].0, "signature verified");
@@ -521,32 +555,18 @@ async fn a_municipal_company_gets_signed_webhooks_and_answers_with_its_key() {
         !got[0].1.to_string().contains("maria"),
         "no personal data to third parties"
     );
+}
 
-    // The company closes the loop with its own API key.
-    let (_, key) = app
-        .store
-        .write(|c| {
-            segnala::app::admin::keys::issue(
-                c,
-                &segnala::app::admin::Admin::cli(PISA),
-                "Igiene urbana",
-                Some("igiene-urbana".into()),
-            )
-        })
-        .unwrap();
-    let resp = app
-        .client
-        .post(app.url(&format!("/api/v1/reports/{code}/transitions")))
-        .header("X-Api-Key", &key)
-        .json(&json!({"to": "taken_in", "public_message": "Ritiro programmato"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status().as_u16(), 200);
-    let sup = app.staff("sup", Role::Supervisor, &[]).await;
-    let (_, detail) = app
-        .get_as(&sup, &format!("/api/v1/staff/reports/{code}"))
-        .await;
+#[tokio::test]
+async fn a_municipal_company_answers_with_its_key_and_never_sees_personal_data() {
+    let app = TestApp::pisa().await;
+    let code = abandoned_waste(&app).await;
+    let key = igiene_urbana_key(&app);
+    let path = format!("/api/v1/reports/{code}/transitions");
+    let taken_in = json!({"to": "taken_in", "public_message": "Ritiro programmato"});
+    assert_eq!(with_key(&app, &key, &path, Some(taken_in)).await.0, 200);
+    let sup = app.supervisor("sup").await;
+    let (_, detail) = sup.get(&format!("/api/v1/staff/reports/{code}")).await;
     let taken = detail["events"]
         .as_array()
         .unwrap()
@@ -555,42 +575,30 @@ async fn a_municipal_company_gets_signed_webhooks_and_answers_with_its_key() {
         .unwrap();
     assert_eq!(taken["actor_kind"], "integration");
     // Integrations never receive the citizen's personal data.
-    let resp = app
-        .client
-        .get(app.url(&format!("/api/v1/staff/reports/{code}")))
-        .header("X-Api-Key", &key)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status().as_u16(), 200);
-    let seen: Value = resp.json().await.unwrap();
+    let (status, seen) = with_key(&app, &key, &format!("/api/v1/staff/reports/{code}"), None).await;
+    assert_eq!(status, 200);
+    assert!(seen.is_object(), "{seen}");
     assert!(
         seen.get("reporter").is_none() && !seen.to_string().contains("maria"),
         "{seen}"
     );
-    // Its key does not reach another office's reports, and a wrong key is refused.
+}
+
+#[tokio::test]
+async fn a_companys_key_reaches_only_its_reports_and_a_wrong_key_is_refused() {
+    let app = TestApp::pisa().await;
+    let code = abandoned_waste(&app).await;
+    let key = igiene_urbana_key(&app);
     let other = app.file("buche", PISA_CENTRE).await["code"]
         .as_str()
         .unwrap()
         .to_string();
-    let resp = app
-        .client
-        .post(app.url(&format!("/api/v1/reports/{other}/transitions")))
-        .header("X-Api-Key", &key)
-        .json(&json!({"to": "taken_in"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status().as_u16(), 404);
-    let resp = app
-        .client
-        .post(app.url(&format!("/api/v1/reports/{code}/transitions")))
-        .header("X-Api-Key", "sk_wrong")
-        .json(&json!({"to": "in_progress"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status().as_u16(), 401);
+    let path = format!("/api/v1/reports/{other}/transitions");
+    let (status, _) = with_key(&app, &key, &path, Some(json!({"to": "taken_in"}))).await;
+    assert_eq!(status, 404);
+    let path = format!("/api/v1/reports/{code}/transitions");
+    let (status, _) = with_key(&app, "sk_wrong", &path, Some(json!({"to": "in_progress"}))).await;
+    assert_eq!(status, 401);
 }
 
 #[tokio::test]

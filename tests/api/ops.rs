@@ -20,46 +20,51 @@ fn named_in(text: &str) -> std::collections::BTreeSet<String> {
 }
 
 #[tokio::test]
-async fn health_readiness_and_metrics_after_a_scenario() {
-    use chrono::{Duration, Utc};
-    use segnala::domain::permissions::Role;
-    // Mail goes to a port where nothing listens, and fails for good at once.
+async fn a_running_service_is_healthy_and_ready() {
+    let app = TestApp::pisa().await;
+    for path in ["/healthz", "/readyz"] {
+        let resp = app.client.get(app.url(path)).send().await.unwrap();
+        assert_eq!(resp.status().as_u16(), 200, "{path}");
+    }
+}
+
+/// Pisa, with mail to a port where nothing listens, failing for good at once.
+async fn pisa_whose_mail_fails() -> TestApp {
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = closed.local_addr().unwrap().port();
     drop(closed);
-    let app = TestApp::pisa_with(move |c| {
+    TestApp::pisa_with(move |c| {
         c.mail_transport = "smtp".into();
         c.smtp_port = port;
         c.smtp_tls = "none".into();
         c.outbox_max_attempts = 1;
     })
-    .await;
-    for path in ["/healthz", "/readyz"] {
-        let resp = app.client.get(app.url(path)).send().await.unwrap();
-        assert_eq!(resp.status().as_u16(), 200, "{path}");
-    }
-    let metrics = || async {
-        let resp = app.client.get(app.url("/metrics")).send().await.unwrap();
-        assert_eq!(resp.status().as_u16(), 200);
-        resp.text().await.unwrap()
-    };
-    let before = metrics().await;
-    let web = |t: &str| {
-        metric_sample(t, r#"segnala_reports_created_total{channel="web"}"#).unwrap_or(0.0)
-    };
+    .await
+}
 
-    // A citizen files on the web; URP files a phone report received six days ago (overdue now).
+/// The `/metrics` page.
+async fn metrics(app: &TestApp) -> String {
+    let resp = app.client.get(app.url("/metrics")).send().await.unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    resp.text().await.unwrap()
+}
+
+/// A citizen files on the web; the URP files a phone report received six
+/// days ago (overdue now) for Anna (333 1112223, anna@example.org); the
+/// sweeper escalates it and the dispatcher's mail fails for good; someone
+/// asks for a report that does not exist.
+async fn a_scenario(app: &TestApp) {
+    use chrono::{Duration, Utc};
     app.file("buche", PISA_CENTRE).await;
-    let urp = app.staff("urp", Role::Urp, &[]).await;
-    let (status, body) = app
-        .post_as(&urp, "/api/v1/reports", &serde_json::json!({
+    let urp = app.urp("urp").await;
+    let (status, body) = urp
+        .post("/api/v1/reports", &serde_json::json!({
             "category": "buche", "description": "Buca", "lat": PISA_CENTRE.0, "lon": PISA_CENTRE.1,
             "channel": "phone", "received_at": Utc::now() - Duration::days(6),
             "reporter": {"phone": "333 1112223", "email": "anna@example.org", "contact": "email"}
         }))
         .await;
     assert_eq!(status, 201, "{body}");
-    // The sweeper escalates it; the dispatcher's mail fails for good.
     let (store, config) = (app.store.clone(), app.config.clone());
     tokio::task::spawn_blocking(move || {
         segnala::jobs::sweep_and_notify(
@@ -76,39 +81,40 @@ async fn health_readiness_and_metrics_after_a_scenario() {
     })
     .await
     .unwrap();
-    // A 404 by route template, never by raw path.
     app.get("/api/v1/reports/PI-2026-999999").await;
+}
+
+// One scenario makes every metric appear: what it counted, and the names
+// the alerts and the dashboard use, are read on the same page (its 5 s wait
+// for the cached gauges paid once).
+#[tokio::test]
+async fn metrics_count_a_scenario_without_personal_data_and_hold_every_name_the_alerts_use() {
+    let app = pisa_whose_mail_fails().await;
+    let before = metrics(&app).await;
+    let web = |t: &str| {
+        metric_sample(t, r#"segnala_reports_created_total{channel="web"}"#).unwrap_or(0.0)
+    };
+    a_scenario(&app).await;
     // The database gauges are cached for 5 s: wait them out.
     tokio::time::sleep(std::time::Duration::from_millis(5100)).await;
-    let text = metrics().await;
+    let text = metrics(&app).await;
 
     assert!(web(&text) >= web(&before) + 1.0, "a web filing is counted");
+    let sample = |series: &str| metric_sample(&text, series);
     assert_eq!(
-        metric_sample(&text, r#"segnala_reports_overdue{municipality="050026"}"#),
+        sample(r#"segnala_reports_overdue{municipality="050026"}"#),
         Some(1.0),
         "{text}"
     );
-    assert!(metric_sample(&text, r#"segnala_escalations_total{level="1"}"#).unwrap() >= 1.0);
+    assert!(sample(r#"segnala_escalations_total{level="1"}"#).unwrap() >= 1.0);
+    let dead = r#"segnala_outbox_deliveries_total{kind="email",outcome="dead"}"#;
+    assert!(sample(dead).unwrap() >= 1.0);
     assert!(
-        metric_sample(
-            &text,
-            r#"segnala_outbox_deliveries_total{kind="email",outcome="dead"}"#
-        )
-        .unwrap()
-            >= 1.0
-    );
-    assert!(
-        metric_sample(&text, r#"segnala_outbox_dead{kind="email"}"#).unwrap() >= 1.0,
+        sample(r#"segnala_outbox_dead{kind="email"}"#).unwrap() >= 1.0,
         "{text}"
     );
-    assert!(
-        metric_sample(
-            &text,
-            r#"segnala_job_duration_seconds_count{job="sweeper"}"#
-        )
-        .unwrap()
-            >= 1.0
-    );
+    assert!(sample(r#"segnala_job_duration_seconds_count{job="sweeper"}"#).unwrap() >= 1.0);
+    // A 404 by route template, never by raw path.
     assert!(
         text.contains(r#"route="/api/v1/reports/{code}",status="4xx""#),
         "{text}"

@@ -127,11 +127,8 @@ const SURNAME: &str = "Pozzobon";
 const EMAIL: &str = "ermenegilda.pozzobon@example.it";
 const PHONE_DIGITS: &str = "8765432";
 
-#[tokio::test]
-async fn one_retention_pass_erases_every_copy_of_personal_data() {
-    let app = TestApp::pisa().await;
-    let urp = app.staff("urp", Role::Urp, &[]).await;
-    let strade = app.staff("strade", Role::Office, &["manutenzioni"]).await;
+/// `buche` asks a free-text question, `dove`, whose answer may name people.
+fn ask_where_for_potholes(app: &TestApp) {
     app.store
         .write(|c| {
             let buche = catalog::category_by_code(c, PISA, "buche")?.unwrap();
@@ -149,114 +146,135 @@ async fn one_retention_pass_erases_every_copy_of_personal_data() {
             )
         })
         .unwrap();
-    let person =
-        json!({"name": format!("{NAME} {SURNAME}"), "email": EMAIL, "phone": "333 8765432"});
+}
 
-    // 1. On the web, with everything a citizen can write afterwards.
-    let mut body = report("buche", PISA_CENTRE.0, PISA_CENTRE.1);
-    body["reporter"] = person.clone();
-    let (status, web) = app.post("/api/v1/reports", &body).await;
-    assert_eq!(status, 201, "{web}");
-    let code = web["code"].as_str().unwrap().to_string();
-    let token = web["tracking_token"].as_str().unwrap().to_string();
-    let token_json = json!(token);
-    citizen(
-        &app,
-        &code,
-        "information",
-        json!({"token": token_json, "message": format!("Citofono {SURNAME}-informazione")}),
-    )
-    .await;
-    let pdf =
-        format!("%PDF-1.4\n1 0 obj<<>>endobj\n% {SURNAME}-nel-documento\ntrailer<<>>\n%%EOF\n");
-    let part = reqwest::multipart::Part::bytes(pdf.into_bytes())
-        .file_name(format!("documento-{SURNAME}.pdf"));
+/// Uploads a file to report `code` with its follow-up token; the 201 body.
+async fn upload(app: &TestApp, code: &str, token: &str, name: String, bytes: Vec<u8>) -> Value {
+    let part = reqwest::multipart::Part::bytes(bytes).file_name(name);
     let resp = app
         .client
         .post(app.url(&format!("/api/v1/reports/{code}/attachments")))
-        .header("X-Tracking-Token", &token)
+        .header("X-Tracking-Token", token)
         .multipart(reqwest::multipart::Form::new().part("file", part))
         .send()
         .await
         .unwrap();
     assert_eq!(resp.status().as_u16(), 201);
-    // A photo nobody published (it may show people) goes with the rest.
+    resp.json().await.unwrap()
+}
+
+/// Ermenegilda's report on the web: its code, its follow-up token, and
+/// where its unpublished photo is stored.
+struct WebReport {
+    code: String,
+    token: String,
+    photo_file: std::path::PathBuf,
+}
+
+/// Filed on the web with everything a citizen can write afterwards (more
+/// information, a document, a photo nobody published (it may show people),
+/// a rating, a reopening and a confirmation), each naming her; the office
+/// resolves it twice.
+async fn filed_on_the_web_with_everything(app: &TestApp, strade: &str) -> WebReport {
+    let mut body = report("buche", PISA_CENTRE.0, PISA_CENTRE.1);
+    body["reporter"] =
+        json!({"name": format!("{NAME} {SURNAME}"), "email": EMAIL, "phone": "333 8765432"});
+    let (status, web) = app.post("/api/v1/reports", &body).await;
+    assert_eq!(status, 201, "{web}");
+    let code = web["code"].as_str().unwrap().to_string();
+    let token = web["tracking_token"].as_str().unwrap().to_string();
+    let says = |message: String| json!({"token": token, "message": message});
+    citizen(
+        app,
+        &code,
+        "information",
+        says(format!("Citofono {SURNAME}-informazione")),
+    )
+    .await;
+    let pdf =
+        format!("%PDF-1.4\n1 0 obj<<>>endobj\n% {SURNAME}-nel-documento\ntrailer<<>>\n%%EOF\n");
+    upload(
+        app,
+        &code,
+        &token,
+        format!("documento-{SURNAME}.pdf"),
+        pdf.into_bytes(),
+    )
+    .await;
     let mut png = std::io::Cursor::new(Vec::new());
     image::RgbImage::from_pixel(16, 12, image::Rgb([10, 20, 30]))
         .write_to(&mut png, image::ImageFormat::Png)
         .unwrap();
-    let resp = app
-        .client
-        .post(app.url(&format!("/api/v1/reports/{code}/attachments")))
-        .header("X-Tracking-Token", &token)
-        .multipart(reqwest::multipart::Form::new().part(
-            "file",
-            reqwest::multipart::Part::bytes(png.into_inner()).file_name("foto.png"),
-        ))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status().as_u16(), 201);
-    let photo: Value = resp.json().await.unwrap();
+    let photo = upload(app, &code, &token, "foto.png".into(), png.into_inner()).await;
     let photo_file = app
         .config
         .data_dir
         .join("attachments")
         .join(format!("{}.png", photo["id"].as_str().unwrap()));
     assert!(photo_file.exists());
+    let rating =
+        json!({"token": token, "score": 4, "comment": format!("Grazie da {SURNAME}-voto")});
+    citizen(app, &code, "rating", rating).await;
+    move_to(app, strade, &code, "taken_in").await;
+    move_to(app, strade, &code, "resolved").await;
     citizen(
-        &app,
-        &code,
-        "rating",
-        json!({"token": token_json, "score": 4, "comment": format!("Grazie da {SURNAME}-voto")}),
-    )
-    .await;
-    move_to(&app, &strade, &code, "taken_in").await;
-    move_to(&app, &strade, &code, "resolved").await;
-    citizen(
-        &app,
+        app,
         &code,
         "reopen",
-        json!({"token": token_json, "message": format!("Ancora rotto, {SURNAME}-riapertura")}),
+        says(format!("Ancora rotto, {SURNAME}-riapertura")),
     )
     .await;
-    move_to(&app, &strade, &code, "resolved").await;
+    move_to(app, strade, &code, "resolved").await;
     citizen(
-        &app,
+        app,
         &code,
         "confirm",
-        json!({"token": token_json, "message": format!("Riparata, {SURNAME}-conferma")}),
+        says(format!("Riparata, {SURNAME}-conferma")),
     )
     .await;
+    WebReport {
+        code,
+        token,
+        photo_file,
+    }
+}
 
-    // 2. By phone at the URP, phone only: called back, then closed by itself.
+/// Filed by phone at the URP, phone only, resolved, and called back (the
+/// call's note names her); its code.
+async fn filed_by_phone_and_called_back(app: &TestApp, urp: &str, strade: &str) -> String {
     let (status, phone) = app
-        .post_as(&urp, "/api/v1/reports", &json!({
+        .post_as(urp, "/api/v1/reports", &json!({
             "category": "buche", "description": "Buca in via Garibaldi", "lat": PISA_CENTRE.0, "lon": PISA_CENTRE.1,
             "channel": "phone", "reporter": {"name": format!("{NAME} {SURNAME}"), "phone": "333 8765432"}
         }))
         .await;
     assert_eq!(status, 201, "{phone}");
-    let phone_code = phone["code"].as_str().unwrap().to_string();
-    move_to(&app, &strade, &phone_code, "taken_in").await;
-    move_to(&app, &strade, &phone_code, "resolved").await;
-    let (_, callbacks) = app.get_as(&urp, "/api/v1/callbacks").await;
+    let code = phone["code"].as_str().unwrap().to_string();
+    move_to(app, strade, &code, "taken_in").await;
+    move_to(app, strade, &code, "resolved").await;
+    let (_, callbacks) = app.get_as(urp, "/api/v1/callbacks").await;
     let id = callbacks[0]["id"].as_str().unwrap();
     let (status, _) = app
         .post_as(
-            &urp,
+            urp,
             &format!("/api/v1/callbacks/{id}/attempts"),
             &json!({"outcome": "reached", "note": format!("Parlato con {SURNAME}-telefonata")}),
         )
         .await;
     assert_eq!(status, 200);
+    code
+}
 
-    // 3. Through Open311, with names, a free-text answer and a media link.
+/// Filed through Open311 with her names, a free-text answer and a media
+/// link, and rejected; its code.
+async fn filed_through_open311_and_rejected(app: &TestApp, strade: &str) -> String {
     let key = app
         .store
         .write(|c| segnala::store::api_keys::issue(c, PISA, "app", None, Utc::now().naive_utc()))
         .unwrap()
         .1;
+    let answer = format!("davanti a casa {SURNAME}-attributo");
+    let media = format!("https://foto.example/{SURNAME}-media.jpg");
     let resp = app
         .client
         .post(app.url("/open311/v2/requests.json"))
@@ -271,35 +289,41 @@ async fn one_retention_pass_erases_every_copy_of_personal_data() {
             ("email", EMAIL),
             ("phone", "3338765432"),
             ("attribute[pericolo]", "si"),
-            (
-                "attribute[dove]",
-                &format!("davanti a casa {SURNAME}-attributo"),
-            ),
-            (
-                "media_url",
-                &format!("https://foto.example/{SURNAME}-media.jpg"),
-            ),
+            ("attribute[dove]", &answer),
+            ("media_url", &media),
         ])
         .send()
         .await
         .unwrap();
     assert_eq!(resp.status().as_u16(), 201);
     let created: Value = resp.json().await.unwrap();
-    let app_code = created[0]["service_request_id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    move_to(&app, &strade, &app_code, "rejected").await;
+    let code = created[0]["service_request_id"].as_str().unwrap();
+    move_to(app, strade, code, "rejected").await;
+    code.to_string()
+}
 
-    // The mail goes out (as .eml files in the data directory), the phone
-    // report's reopen window passes and it closes.
-    dispatch(&app, Utc::now()).await;
-    sweep(&app, Utc::now() + Duration::days(31)).await;
-    dispatch(&app, Utc::now() + Duration::days(31)).await;
-    let (_, after) = app.get(&format!("/api/v1/reports/{phone_code}")).await;
-    assert_eq!(after["status"], "closed", "{after}");
+/// Ermenegilda's reports after a month, and the URP's token.
+struct Scenario {
+    web: WebReport,
+    phone_code: String,
+    app_code: String,
+    urp: String,
+}
 
-    // A citizen writes their email into the page feedback's free text.
+/// She files on the web, by phone and through an app; the mail goes out (as
+/// .eml files in the data directory), the phone report's reopen window
+/// passes and it closes; and she writes her email into the page feedback's
+/// free text.
+async fn a_month_of_her_reports(app: &TestApp) -> Scenario {
+    let urp = app.staff("urp", Role::Urp, &[]).await;
+    let strade = app.staff("strade", Role::Office, &["manutenzioni"]).await;
+    ask_where_for_potholes(app);
+    let web = filed_on_the_web_with_everything(app, &strade).await;
+    let phone_code = filed_by_phone_and_called_back(app, &urp, &strade).await;
+    let app_code = filed_through_open311_and_rejected(app, &strade).await;
+    dispatch(app, Utc::now()).await;
+    sweep(app, Utc::now() + Duration::days(31)).await;
+    dispatch(app, Utc::now() + Duration::days(31)).await;
     let (status, _) = app
         .post(
             "/api/v1/feedback",
@@ -307,14 +331,67 @@ async fn one_retention_pass_erases_every_copy_of_personal_data() {
         )
         .await;
     assert_eq!(status, 204);
+    Scenario {
+        web,
+        phone_code,
+        app_code,
+        urp,
+    }
+}
 
-    let values = [
-        NAME.to_string(),
-        SURNAME.to_string(),
-        EMAIL.to_string(),
-        PHONE_DIGITS.to_string(),
-        token.clone(),
-    ];
+/// Where each of `values` is found in `db` and `files`, for those found.
+fn found(db: &str, files: &str, values: &[&str]) -> Vec<String> {
+    values
+        .iter()
+        .filter(|v| db.contains(*v) || files.contains(*v))
+        .map(|v| {
+            format!(
+                "{v}: {} in the database, {} in files",
+                db.matches(v).count(),
+                files.matches(v).count()
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_follow_up_token_is_at_rest_nowhere_even_before_retention() {
+    let app = TestApp::pisa().await;
+    let her = a_month_of_her_reports(&app).await;
+    let token = &her.web.token;
+    // The delivered row dropped it, and the file transport's copy links without it.
+    let files = directory_text(&app.config.data_dir);
+    assert!(files.contains("Message-ID"), "the mail was written");
+    assert!(
+        !files.contains(token.as_str()),
+        "the token is in a mail file"
+    );
+    // (Rows: SQLite's write-ahead log still holds the page as it was before
+    // delivery until the next checkpoint, which the retention pass runs.)
+    let payloads: Vec<String> = app
+        .store
+        .read(|c| {
+            use diesel::prelude::*;
+            use segnala::store::schema::outbox as o;
+            Ok(o::table.select(o::payload).load(c)?)
+        })
+        .unwrap();
+    assert!(!payloads.is_empty());
+    assert!(
+        payloads.iter().all(|p| !p.contains(token.as_str())),
+        "the token is in an outbox row"
+    );
+}
+
+#[tokio::test]
+async fn one_retention_pass_erases_every_copy_of_personal_data() {
+    let app = TestApp::pisa().await;
+    let her = a_month_of_her_reports(&app).await;
+    let (code, token) = (&her.web.code, &her.web.token);
+    let (_, after) = app
+        .get(&format!("/api/v1/reports/{}", her.phone_code))
+        .await;
+    assert_eq!(after["status"], "closed", "{after}");
     let data_dir = app.config.data_dir.clone();
     // Before: the search finds them (it can fail).
     let before_db = database_text(&app.store, &app.config.database_url);
@@ -337,41 +414,16 @@ async fn one_retention_pass_erases_every_copy_of_personal_data() {
             "{v} is in the data directory before retention"
         );
     }
-    // The follow-up token is at rest nowhere, even before: the delivered row
-    // dropped it, and the file transport's copy links without it.
-    assert!(before_files.contains("Message-ID"), "the mail was written");
-    assert!(
-        !before_files.contains(&token),
-        "the token is in a mail file"
-    );
-    // (Rows: SQLite's write-ahead log still holds the page as it was before
-    // delivery until the next checkpoint, which the retention pass runs.)
-    let payloads: Vec<String> = app
-        .store
-        .read(|c| {
-            use diesel::prelude::*;
-            use segnala::store::schema::outbox as o;
-            Ok(o::table.select(o::payload).load(c)?)
-        })
-        .unwrap();
-    assert!(!payloads.is_empty());
-    assert!(
-        payloads.iter().all(|p| !p.contains(&token)),
-        "the token is in an outbox row"
-    );
 
     let later = Utc::now() + Duration::days(400);
     let n = segnala::jobs::retention(&app.store, &data_dir, 365, later).unwrap();
     assert_eq!(n, 3);
-    assert!(
-        !photo_file.exists(),
-        "an unpublished photo survived retention"
-    );
-
+    let photo_survived = her.web.photo_file.exists();
+    assert!(!photo_survived, "an unpublished photo survived retention");
     let db = database_text(&app.store, &app.config.database_url);
     let files = directory_text(&data_dir);
-    let mut found = Vec::new();
-    for v in values.iter().map(String::as_str).chain([
+    let personal = [NAME, SURNAME, EMAIL, PHONE_DIGITS, token.as_str()];
+    let written = [
         "informazione",
         "nel-documento",
         "documento-",
@@ -381,43 +433,31 @@ async fn one_retention_pass_erases_every_copy_of_personal_data() {
         "telefonata",
         "attributo",
         "media.jpg",
-    ]) {
-        let hits = db.matches(v).count() + files.matches(v).count();
-        if hits > 0 {
-            found.push(format!(
-                "{v}: {} in the database, {} in files",
-                db.matches(v).count(),
-                files.matches(v).count()
-            ));
-        }
-    }
+    ];
+    let found = found(&db, &files, &[&personal[..], &written].concat());
     eprintln!("after retention, {} personal values found", found.len());
     assert!(
         found.is_empty(),
         "personal data survived retention: {found:#?}"
     );
+
     // The old token opens nothing any more: no late document or comment
     // can bring personal data back to an erased report.
+    let late = json!({"token": token, "message": "di nuovo io"});
     let (status, _) = app
-        .post(
-            &format!("/api/v1/reports/{code}/information"),
-            &json!({"token": token_json, "message": "di nuovo io"}),
-        )
+        .post(&format!("/api/v1/reports/{code}/information"), &late)
         .await;
     assert_eq!(status, 403);
-    let (status, _) = app
-        .get(&format!("/api/v1/reports/{code}?token={token}"))
-        .await;
-    let (_, own) = app
+    let (status, own) = app
         .get(&format!("/api/v1/reports/{code}?token={token}"))
         .await;
     assert!(status == 403 || own.get("reporter").is_none(), "{own}");
     // The reports themselves stay, with their public history and answers.
-    let (status, kept) = app.get(&format!("/api/v1/reports/{app_code}")).await;
+    let (status, kept) = app.get(&format!("/api/v1/reports/{}", her.app_code)).await;
     assert_eq!(status, 200);
     assert_eq!(kept["description"], "Buca segnalata dall'app");
     let staff_view = app
-        .get_as(&urp, &format!("/api/v1/staff/reports/{app_code}"))
+        .get_as(&her.urp, &format!("/api/v1/staff/reports/{}", her.app_code))
         .await
         .1;
     assert_eq!(staff_view["attributes"]["pericolo"], "si", "{staff_view}");

@@ -48,12 +48,9 @@ async fn file_many(app: &TestApp, n: usize) -> Vec<String> {
     codes
 }
 
-#[tokio::test]
-async fn the_deadline_follows_the_municipal_calendar() {
-    let app = TestApp::pisa().await;
-    let admin = app.staff("admin", Role::Admin, &[]).await;
-    // The next working day is declared a closure: whatever today is, the
-    // 24 working hours of a report filed now run through it, so it moves.
+/// Declares a closure on the next working day after today: whatever today
+/// is, the 24 working hours of a report filed now run through it. The day.
+async fn close_the_next_working_day(admin: &Staffer<'_>) -> chrono::NaiveDate {
     let today = Utc::now()
         .with_timezone(&chrono_tz::Europe::Rome)
         .date_naive();
@@ -62,9 +59,8 @@ async fn the_deadline_follows_the_municipal_calendar() {
         .skip(1)
         .find(|d| Calendar::italian_default().is_working_day(*d))
         .unwrap();
-    let (status, cal) = app
-        .post_as(
-            &admin,
+    let (status, cal) = admin
+        .post(
             "/api/v1/admin/holidays",
             &json!({"date": tomorrow, "name": "Chiusura straordinaria"}),
         )
@@ -75,6 +71,19 @@ async fn the_deadline_follows_the_municipal_calendar() {
         .unwrap()
         .iter()
         .any(|h| h["name"] == "Chiusura straordinaria"));
+    tomorrow
+}
+
+/// A timestamp field of a JSON answer.
+fn at(body: &serde_json::Value, field: &str) -> DateTime<Utc> {
+    serde_json::from_value(body[field].clone()).unwrap()
+}
+
+#[tokio::test]
+async fn the_deadline_follows_the_municipal_calendar() {
+    let app = TestApp::pisa().await;
+    let admin = app.admin("admin").await;
+    let tomorrow = close_the_next_working_day(&admin).await;
     let created = app.file("buche", PISA_CENTRE).await;
     let (_, detail) = app
         .get_as(
@@ -85,70 +94,50 @@ async fn the_deadline_follows_the_municipal_calendar() {
             ),
         )
         .await;
-    let received: DateTime<Utc> = serde_json::from_value(detail["received_at"].clone()).unwrap();
-    let due: DateTime<Utc> = serde_json::from_value(created["take_in_due_at"].clone()).unwrap();
+    let received = at(&detail, "received_at");
+    let due = at(&created, "take_in_due_at");
     let expected = Calendar::italian_default()
         .with_closures([tomorrow])
         .deadline(received, 24, DeadlineMode::WorkingDays);
     assert_eq!(due, expected);
     let without = Calendar::italian_default().deadline(received, 24, DeadlineMode::WorkingDays);
     assert!(due > without, "the closure moved the deadline");
+}
 
-    // A category in business-hours mode counts only office hours.
-    let resp = app
-        .client
-        .patch(app.url("/api/v1/admin/categories/illuminazione"))
-        .bearer_auth(&admin)
-        .json(&json!({"deadline_mode": "business_hours", "take_in_sla_hours": 8}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status().as_u16(), 200);
+#[tokio::test]
+async fn a_category_in_business_hours_mode_counts_only_office_hours() {
+    let app = TestApp::pisa().await;
+    let admin = app.admin("admin").await;
+    let tomorrow = close_the_next_working_day(&admin).await;
+    let (status, body) = admin
+        .patch(
+            "/api/v1/admin/categories/illuminazione",
+            &json!({"deadline_mode": "business_hours", "take_in_sla_hours": 8}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
     let lamp = app.file("illuminazione", PISA_CENTRE).await;
-    let due: DateTime<Utc> = serde_json::from_value(lamp["take_in_due_at"].clone()).unwrap();
-    let created_at: DateTime<Utc> = serde_json::from_value(lamp["created_at"].clone()).unwrap();
     let expected = Calendar::italian_default()
         .with_closures([tomorrow])
-        .deadline(created_at, 8, DeadlineMode::BusinessHours);
-    assert_eq!(due, expected);
+        .deadline(at(&lamp, "created_at"), 8, DeadlineMode::BusinessHours);
+    assert_eq!(at(&lamp, "take_in_due_at"), expected);
+}
 
-    // Invalid calendars are refused; valid ones stick.
-    let put = |body: serde_json::Value| {
-        app.client
-            .put(app.url("/api/v1/admin/calendar"))
-            .bearer_auth(&admin)
-            .json(&body)
-            .send()
-    };
-    assert_eq!(
-        put(json!({"working_weekdays": []}))
-            .await
-            .unwrap()
-            .status()
-            .as_u16(),
-        422
-    );
-    assert_eq!(
-        put(json!({"office_hours": "17:00-09:00"}))
-            .await
-            .unwrap()
-            .status()
-            .as_u16(),
-        422
-    );
-    assert_eq!(
-        put(json!({"timezone": "Mars/Olympus"}))
-            .await
-            .unwrap()
-            .status()
-            .as_u16(),
-        422
-    );
-    let resp = put(json!({"working_weekdays": [1, 2, 3, 4, 5, 6]}))
-        .await
-        .unwrap();
-    assert_eq!(resp.status().as_u16(), 200);
-    let body: serde_json::Value = resp.json().await.unwrap();
+#[tokio::test]
+async fn an_invalid_calendar_is_refused_and_a_valid_one_sticks() {
+    let app = TestApp::pisa().await;
+    let admin = app.admin("admin").await;
+    for invalid in [
+        json!({"working_weekdays": []}),
+        json!({"office_hours": "17:00-09:00"}),
+        json!({"timezone": "Mars/Olympus"}),
+    ] {
+        let (status, body) = admin.put("/api/v1/admin/calendar", &invalid).await;
+        assert_eq!(status, 422, "{invalid}: {body}");
+    }
+    let valid = json!({"working_weekdays": [1, 2, 3, 4, 5, 6]});
+    let (status, body) = admin.put("/api/v1/admin/calendar", &valid).await;
+    assert_eq!(status, 200, "{body}");
     assert_eq!(body["working_weekdays"], json!([1, 2, 3, 4, 5, 6]));
 }
 

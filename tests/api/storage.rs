@@ -121,10 +121,33 @@ fn with_conn<T>(app: &TestApp, f: impl FnOnce(&mut DbConn) -> T) -> T {
         .unwrap()
 }
 
-#[tokio::test]
-async fn hot_queries_are_served_by_indexes() {
+/// Pisa with 3,000 reports on a grid of points 0.0015° apart.
+async fn seeded_pisa() -> TestApp {
     let app = TestApp::pisa().await;
     seed(&app, 3000);
+    app
+}
+
+/// A street's box, read at the street level of the grid: the first page
+/// after a cursor of new and taken-in reports.
+fn street_box() -> ListFilter {
+    ListFilter {
+        bbox: Bbox {
+            min_lon: 10.300,
+            min_lat: 43.600,
+            max_lon: 10.304,
+            max_lat: 43.604,
+        },
+        statuses: vec![Status::New, Status::TakenIn],
+        category_ids: None,
+        before_id: Some(2500),
+        limit: 51,
+    }
+}
+
+#[tokio::test]
+async fn a_lookup_by_code_or_by_token_is_served_by_an_index() {
+    let app = seeded_pisa().await;
     let by_code = with_conn(&app, |c| {
         plan(
             c,
@@ -146,19 +169,12 @@ async fn hot_queries_are_served_by_indexes() {
         .unwrap()
     });
     assert_indexed("lookup by token", &by_token);
-    // A street's box: read at the street level of the grid.
-    let filter = ListFilter {
-        bbox: Bbox {
-            min_lon: 10.300,
-            min_lat: 43.600,
-            max_lon: 10.304,
-            max_lat: 43.604,
-        },
-        statuses: vec![Status::New, Status::TakenIn],
-        category_ids: None,
-        before_id: Some(2500),
-        limit: 51,
-    };
+}
+
+#[tokio::test]
+async fn the_map_reads_the_grid_and_the_active_reports_index_never_the_table() {
+    let app = seeded_pisa().await;
+    let filter = street_box();
     let bbox = with_conn(&app, |c| explain_bbox(c, &filter).unwrap());
     assert_indexed("bbox list", &bbox);
     // The grid's index drives: each cell is searched by cell and id, newest
@@ -214,15 +230,23 @@ async fn hot_queries_are_served_by_indexes() {
         "clusters never read reports:\n{cells_text}"
     );
 
-    let (office, _): (Option<String>, ()) = app
+    // And the answers agree with the data.
+    let (_, page) = app.get("/api/v1/reports?bbox=10.30,43.60,10.3031,43.6031&status=new,taken_in,in_progress,resolved,closed,rejected,not_competent&limit=200").await;
+    assert_eq!(
+        page["items"].as_array().unwrap().len(),
+        9,
+        "3×3 grid points"
+    );
+}
+
+/// An office's queue of open reports, the same for the whole comune, and
+/// the triage queue.
+fn queue_filters(app: &TestApp) -> (QueueFilter, QueueFilter, TriageFilter) {
+    let office = app
         .store
-        .read(|c| {
-            Ok((
-                segnala::store::catalog::office_by_code(c, PISA, "manutenzioni")?.map(|o| o.id),
-                (),
-            ))
-        })
-        .unwrap();
+        .read(|c| segnala::store::catalog::office_by_code(c, PISA, "manutenzioni"))
+        .unwrap()
+        .map(|o| o.id);
     let queue = QueueFilter {
         scope: QueueScope::Offices(vec![office.unwrap()]),
         statuses: vec![Status::New, Status::TakenIn, Status::InProgress],
@@ -242,6 +266,13 @@ async fn hot_queries_are_served_by_indexes() {
         after: None,
         limit: 51,
     };
+    (queue, municipality_queue, triage)
+}
+
+#[tokio::test]
+async fn the_staff_queues_and_the_escalation_sweep_are_served_by_indexes() {
+    let app = seeded_pisa().await;
+    let (queue, municipality_queue, triage) = queue_filters(&app);
     for (what, f) in [
         ("office queue", &queue),
         ("municipality queue", &municipality_queue),
@@ -264,14 +295,6 @@ async fn hot_queries_are_served_by_indexes() {
         sweep.join("\n").contains(sweep_index),
         "the sweep must use {sweep_index}:\n{}",
         sweep.join("\n")
-    );
-
-    // And the answers agree with the data.
-    let (_, page) = app.get("/api/v1/reports?bbox=10.30,43.60,10.3031,43.6031&status=new,taken_in,in_progress,resolved,closed,rejected,not_competent&limit=200").await;
-    assert_eq!(
-        page["items"].as_array().unwrap().len(),
-        9,
-        "3×3 grid points"
     );
 }
 
