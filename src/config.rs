@@ -154,179 +154,18 @@ impl Config {
         Self::from_env(|k| std::env::var(k).ok())
     }
 
-    /// Loads with `env` as the environment (testable).
+    /// Loads with `env` as the environment (testable): the file (or the
+    /// defaults), then the variables of each section, in this order.
     pub fn from_env(env: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let explicit = env("SEGNALA_CONFIG");
-        let path = explicit.clone().unwrap_or_else(|| "segnala.toml".into());
-        let mut config = if explicit.is_some() || Path::new(&path).exists() {
-            let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read {
-                path: path.clone(),
-                source,
-            })?;
-            toml::from_str(&text).map_err(|e| ConfigError::Parse {
-                path: path.clone(),
-                message: e.to_string(),
-            })?
-        } else {
-            Config::default()
-        };
-        // A value from NAME, or the contents of the file named by NAME_FILE.
-        let var = |name: &str| -> Result<Option<String>, ConfigError> {
-            if let Some(v) = env(name) {
-                return Ok(Some(v));
-            }
-            match env(&format!("{name}_FILE")) {
-                None => Ok(None),
-                Some(file) => std::fs::read_to_string(&file)
-                    .map(|s| Some(s.trim().to_string()))
-                    .map_err(|source| ConfigError::Read { path: file, source }),
-            }
-        };
-        fn number<T: std::str::FromStr>(name: &str, v: String) -> Result<T, ConfigError> {
-            v.parse().map_err(|_| ConfigError::Env {
-                name: name.into(),
-                message: format!("`{v}` is not a number"),
-            })
-        }
-        fn flag(name: &str, v: &str) -> Result<bool, ConfigError> {
-            match v.trim().to_ascii_lowercase().as_str() {
-                "1" | "true" | "yes" | "on" => Ok(true),
-                "0" | "false" | "no" | "off" | "" => Ok(false),
-                _ => Err(ConfigError::Env {
-                    name: name.into(),
-                    message: format!("`{v}` is not true or false"),
-                }),
-            }
-        }
-        if let Some(v) = var("SEGNALA_DATABASE_URL")? {
-            config.database_url = v;
-        }
-        if let Some(v) = var("SEGNALA_DATABASE_POOL_SIZE")? {
-            config.database_pool_size = number("SEGNALA_DATABASE_POOL_SIZE", v)?;
-        }
-        if let Some(v) = var("SEGNALA_DATABASE_READ_URL")? {
-            config.database_read_url = Some(v).filter(|v| !v.is_empty());
-        }
-        if let Some(v) = var("SEGNALA_DATABASE_READ_MAX_LAG_MS")? {
-            config.database_read_max_lag_ms = number("SEGNALA_DATABASE_READ_MAX_LAG_MS", v)?;
-        }
-        if let Some(v) = var("SEGNALA_DATA_DIR")? {
-            config.data_dir = PathBuf::from(v);
-        }
-        if let Some(v) = var("SEGNALA_BIND")? {
-            config.bind = v;
-        }
-        if let Some(v) = var("SEGNALA_PUBLIC_BASE_URL")? {
-            config.public_base_url = v;
-        }
-        if let Some(v) = var("SEGNALA_LOG_FORMAT")? {
-            if v != "text" && v != "json" {
-                return Err(ConfigError::Env {
-                    name: "SEGNALA_LOG_FORMAT".into(),
-                    message: "must be `text` or `json`".into(),
-                });
-            }
-            config.log_format = v;
-        }
-        if let Some(v) = var("SEGNALA_WORKERS")? {
-            config.workers = number("SEGNALA_WORKERS", v)?;
-        }
-        if let Some(v) = var("SEGNALA_JWT_SECRET")? {
-            config.jwt_secret = Some(v);
-        }
-        if let Some(v) = var("SEGNALA_JWT_TTL_SECONDS")? {
-            config.jwt_ttl_seconds = number("SEGNALA_JWT_TTL_SECONDS", v)?;
-        }
-        if let Some(v) = var("SEGNALA_REPORTS_PER_IP_PER_HOUR")? {
-            config.reports_per_ip_per_hour = number("SEGNALA_REPORTS_PER_IP_PER_HOUR", v)?;
-        }
-        if var("SEGNALA_TRUST_FORWARDED_FOR")?.is_some() {
-            return Err(ConfigError::Env {
-                name: "SEGNALA_TRUST_FORWARDED_FOR".into(),
-                message: "no longer read: list the reverse proxies in SEGNALA_TRUSTED_PROXIES \
-                          (e.g. 127.0.0.1) instead"
-                    .into(),
-            });
-        }
-        if let Some(v) = var("SEGNALA_TRUSTED_PROXIES")? {
-            config.trusted_proxies = v;
-        }
-        if let Some(v) = var("SEGNALA_FORWARDED_HEADER")? {
-            config.forwarded_header = v;
-        }
-        if let Some(v) = var("SEGNALA_WEBHOOK_ALLOW_PRIVATE")? {
-            config.webhook_allow_private = flag("SEGNALA_WEBHOOK_ALLOW_PRIVATE", &v)?;
-        }
-        if let Some(v) = var("SEGNALA_SWEEP_INTERVAL_SECONDS")? {
-            config.sweep_interval_seconds = number("SEGNALA_SWEEP_INTERVAL_SECONDS", v)?;
-        }
-        if let Some(v) = var("SEGNALA_ESCALATION_LEVEL2_HOURS")? {
-            config.escalation_level2_hours = number("SEGNALA_ESCALATION_LEVEL2_HOURS", v)?;
-        }
-        if let Some(v) = var("SEGNALA_MAIL_TRANSPORT")? {
-            config.mail_transport = v;
-        }
-        if let Some(v) = var("SEGNALA_MAIL_FROM")? {
-            config.mail_from = v;
-        }
-        if let Some(v) = var("SEGNALA_SMTP_HOST")? {
-            config.smtp_host = v;
-        }
-        if let Some(v) = var("SEGNALA_SMTP_PORT")? {
-            config.smtp_port = number("SEGNALA_SMTP_PORT", v)?;
-        }
-        if let Some(v) = var("SEGNALA_SMTP_TLS")? {
-            config.smtp_tls = v;
-        }
-        if let Some(v) = var("SEGNALA_SMTP_USERNAME")? {
-            config.smtp_username = Some(v);
-        }
-        if let Some(v) = var("SEGNALA_SMTP_PASSWORD")? {
-            config.smtp_password = Some(v);
-        }
-        if let Some(v) = var("SEGNALA_SMTP_TIMEOUT_SECONDS")? {
-            config.smtp_timeout_seconds = number("SEGNALA_SMTP_TIMEOUT_SECONDS", v)?;
-        }
-        if let Some(v) = var("SEGNALA_WEBHOOK_TIMEOUT_SECONDS")? {
-            config.webhook_timeout_seconds = number("SEGNALA_WEBHOOK_TIMEOUT_SECONDS", v)?;
-        }
-        if let Some(v) = var("SEGNALA_OUTBOX_MAX_ATTEMPTS")? {
-            config.outbox_max_attempts = number("SEGNALA_OUTBOX_MAX_ATTEMPTS", v)?;
-        }
-        if let Some(v) = var("SEGNALA_DISPATCH_INTERVAL_SECONDS")? {
-            config.dispatch_interval_seconds = number("SEGNALA_DISPATCH_INTERVAL_SECONDS", v)?;
-        }
-        if let Some(v) = var("SEGNALA_CALLBACK_MAX_FAILED_ATTEMPTS")? {
-            config.callback_max_failed_attempts =
-                number("SEGNALA_CALLBACK_MAX_FAILED_ATTEMPTS", v)?;
-        }
-        if let Some(v) = var("SEGNALA_RETENTION_DAYS")? {
-            config.retention_days = number("SEGNALA_RETENTION_DAYS", v)?;
-        }
-        if let Some(v) = var("SEGNALA_OUTBOX_KEEP_SENT_DAYS")? {
-            config.outbox_keep_sent_days = number("SEGNALA_OUTBOX_KEEP_SENT_DAYS", v)?;
-        }
-        if let Some(v) = var("SEGNALA_MAIL_FILE_KEEP_DAYS")? {
-            config.mail_file_keep_days = number("SEGNALA_MAIL_FILE_KEEP_DAYS", v)?;
-        }
-        if let Some(v) = var("SEGNALA_WEB_DIR")? {
-            config.web_dir = PathBuf::from(v);
-        }
-        if let Some(v) = var("SEGNALA_MAP_TILES_URL")? {
-            config.map_tiles_url = v;
-        }
-        if let Some(v) = var("SEGNALA_MAP_ATTRIBUTION")? {
-            config.map_attribution = v;
-        }
-        if let Some(v) = var("SEGNALA_GEOCODER_URL")? {
-            config.geocoder_url = v;
-        }
-        if let Some(v) = var("SEGNALA_PRIVACY_URL")? {
-            config.privacy_url = v;
-        }
-        if let Some(v) = var("SEGNALA_ACCESSIBILITY_STATEMENT_URL")? {
-            config.accessibility_statement_url = v;
-        }
+        let env = Env(&env);
+        let mut config = Self::from_file(&env)?;
+        config.database_from(&env)?;
+        config.server_from(&env)?;
+        config.clients_from(&env)?;
+        config.sweeper_from(&env)?;
+        config.delivery_from(&env)?;
+        config.retention_from(&env)?;
+        config.web_from(&env)?;
         config
             .client_addresses()
             .map_err(|message| ConfigError::Env {
@@ -334,6 +173,143 @@ impl Config {
                 message,
             })?;
         Ok(config)
+    }
+
+    /// The TOML file named by `SEGNALA_CONFIG` (which must then exist), or
+    /// `segnala.toml` if there is one, or the defaults.
+    fn from_file(env: &Env) -> Result<Self, ConfigError> {
+        let explicit = (env.0)("SEGNALA_CONFIG");
+        let path = explicit.clone().unwrap_or_else(|| "segnala.toml".into());
+        if explicit.is_none() && !Path::new(&path).exists() {
+            return Ok(Config::default());
+        }
+        let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read {
+            path: path.clone(),
+            source,
+        })?;
+        toml::from_str(&text).map_err(|e| ConfigError::Parse {
+            path: path.clone(),
+            message: e.to_string(),
+        })
+    }
+
+    /// The databases and the data directory.
+    fn database_from(&mut self, env: &Env) -> Result<(), ConfigError> {
+        env.text("SEGNALA_DATABASE_URL", &mut self.database_url)?;
+        env.number("SEGNALA_DATABASE_POOL_SIZE", &mut self.database_pool_size)?;
+        if let Some(v) = env.var("SEGNALA_DATABASE_READ_URL")? {
+            self.database_read_url = Some(v).filter(|v| !v.is_empty());
+        }
+        env.number(
+            "SEGNALA_DATABASE_READ_MAX_LAG_MS",
+            &mut self.database_read_max_lag_ms,
+        )?;
+        env.path("SEGNALA_DATA_DIR", &mut self.data_dir)
+    }
+
+    /// The HTTP server: where it listens and is reached, its logs, its
+    /// workers, its staff tokens.
+    fn server_from(&mut self, env: &Env) -> Result<(), ConfigError> {
+        env.text("SEGNALA_BIND", &mut self.bind)?;
+        env.text("SEGNALA_PUBLIC_BASE_URL", &mut self.public_base_url)?;
+        if let Some(v) = env.var("SEGNALA_LOG_FORMAT")? {
+            if v != "text" && v != "json" {
+                return Err(ConfigError::Env {
+                    name: "SEGNALA_LOG_FORMAT".into(),
+                    message: "must be `text` or `json`".into(),
+                });
+            }
+            self.log_format = v;
+        }
+        env.number("SEGNALA_WORKERS", &mut self.workers)?;
+        env.optional_text("SEGNALA_JWT_SECRET", &mut self.jwt_secret)?;
+        env.number("SEGNALA_JWT_TTL_SECONDS", &mut self.jwt_ttl_seconds)
+    }
+
+    /// Who the clients are and what they may do: the filing limit, the
+    /// proxies believed, the addresses webhooks may reach.
+    fn clients_from(&mut self, env: &Env) -> Result<(), ConfigError> {
+        env.number(
+            "SEGNALA_REPORTS_PER_IP_PER_HOUR",
+            &mut self.reports_per_ip_per_hour,
+        )?;
+        if env.var("SEGNALA_TRUST_FORWARDED_FOR")?.is_some() {
+            return Err(ConfigError::Env {
+                name: "SEGNALA_TRUST_FORWARDED_FOR".into(),
+                message: "no longer read: list the reverse proxies in SEGNALA_TRUSTED_PROXIES \
+                          (e.g. 127.0.0.1) instead"
+                    .into(),
+            });
+        }
+        env.text("SEGNALA_TRUSTED_PROXIES", &mut self.trusted_proxies)?;
+        env.text("SEGNALA_FORWARDED_HEADER", &mut self.forwarded_header)?;
+        env.flag(
+            "SEGNALA_WEBHOOK_ALLOW_PRIVATE",
+            &mut self.webhook_allow_private,
+        )
+    }
+
+    /// The escalation sweeper.
+    fn sweeper_from(&mut self, env: &Env) -> Result<(), ConfigError> {
+        env.number(
+            "SEGNALA_SWEEP_INTERVAL_SECONDS",
+            &mut self.sweep_interval_seconds,
+        )?;
+        env.number(
+            "SEGNALA_ESCALATION_LEVEL2_HOURS",
+            &mut self.escalation_level2_hours,
+        )
+    }
+
+    /// Delivering notifications: mail, webhooks, the dispatcher, callbacks.
+    fn delivery_from(&mut self, env: &Env) -> Result<(), ConfigError> {
+        env.text("SEGNALA_MAIL_TRANSPORT", &mut self.mail_transport)?;
+        env.text("SEGNALA_MAIL_FROM", &mut self.mail_from)?;
+        env.text("SEGNALA_SMTP_HOST", &mut self.smtp_host)?;
+        env.number("SEGNALA_SMTP_PORT", &mut self.smtp_port)?;
+        env.text("SEGNALA_SMTP_TLS", &mut self.smtp_tls)?;
+        env.optional_text("SEGNALA_SMTP_USERNAME", &mut self.smtp_username)?;
+        env.optional_text("SEGNALA_SMTP_PASSWORD", &mut self.smtp_password)?;
+        env.number(
+            "SEGNALA_SMTP_TIMEOUT_SECONDS",
+            &mut self.smtp_timeout_seconds,
+        )?;
+        env.number(
+            "SEGNALA_WEBHOOK_TIMEOUT_SECONDS",
+            &mut self.webhook_timeout_seconds,
+        )?;
+        env.number("SEGNALA_OUTBOX_MAX_ATTEMPTS", &mut self.outbox_max_attempts)?;
+        env.number(
+            "SEGNALA_DISPATCH_INTERVAL_SECONDS",
+            &mut self.dispatch_interval_seconds,
+        )?;
+        env.number(
+            "SEGNALA_CALLBACK_MAX_FAILED_ATTEMPTS",
+            &mut self.callback_max_failed_attempts,
+        )
+    }
+
+    /// How long personal data, delivered notifications and mail files are kept.
+    fn retention_from(&mut self, env: &Env) -> Result<(), ConfigError> {
+        env.number("SEGNALA_RETENTION_DAYS", &mut self.retention_days)?;
+        env.number(
+            "SEGNALA_OUTBOX_KEEP_SENT_DAYS",
+            &mut self.outbox_keep_sent_days,
+        )?;
+        env.number("SEGNALA_MAIL_FILE_KEEP_DAYS", &mut self.mail_file_keep_days)
+    }
+
+    /// The web pages: where they are built, their maps, geocoder and links.
+    fn web_from(&mut self, env: &Env) -> Result<(), ConfigError> {
+        env.path("SEGNALA_WEB_DIR", &mut self.web_dir)?;
+        env.text("SEGNALA_MAP_TILES_URL", &mut self.map_tiles_url)?;
+        env.text("SEGNALA_MAP_ATTRIBUTION", &mut self.map_attribution)?;
+        env.text("SEGNALA_GEOCODER_URL", &mut self.geocoder_url)?;
+        env.text("SEGNALA_PRIVACY_URL", &mut self.privacy_url)?;
+        env.text(
+            "SEGNALA_ACCESSIBILITY_STATEMENT_URL",
+            &mut self.accessibility_statement_url,
+        )
     }
 
     /// How client addresses are found (checked when the configuration loads).
@@ -365,6 +341,72 @@ impl Config {
 
     pub fn attachments_dir(&self) -> PathBuf {
         self.data_dir.join("attachments")
+    }
+}
+
+/// The environment the configuration is read from: each setter leaves the
+/// value as it is when the variable is not set.
+struct Env<'a>(&'a dyn Fn(&str) -> Option<String>);
+
+impl Env<'_> {
+    /// A value from NAME, or the contents of the file named by NAME_FILE.
+    fn var(&self, name: &str) -> Result<Option<String>, ConfigError> {
+        if let Some(v) = (self.0)(name) {
+            return Ok(Some(v));
+        }
+        match (self.0)(&format!("{name}_FILE")) {
+            None => Ok(None),
+            Some(file) => std::fs::read_to_string(&file)
+                .map(|s| Some(s.trim().to_string()))
+                .map_err(|source| ConfigError::Read { path: file, source }),
+        }
+    }
+
+    fn text(&self, name: &str, into: &mut String) -> Result<(), ConfigError> {
+        if let Some(v) = self.var(name)? {
+            *into = v;
+        }
+        Ok(())
+    }
+
+    fn optional_text(&self, name: &str, into: &mut Option<String>) -> Result<(), ConfigError> {
+        if let Some(v) = self.var(name)? {
+            *into = Some(v);
+        }
+        Ok(())
+    }
+
+    fn path(&self, name: &str, into: &mut PathBuf) -> Result<(), ConfigError> {
+        if let Some(v) = self.var(name)? {
+            *into = PathBuf::from(v);
+        }
+        Ok(())
+    }
+
+    fn number<T: std::str::FromStr>(&self, name: &str, into: &mut T) -> Result<(), ConfigError> {
+        if let Some(v) = self.var(name)? {
+            *into = v.parse().map_err(|_| ConfigError::Env {
+                name: name.into(),
+                message: format!("`{v}` is not a number"),
+            })?;
+        }
+        Ok(())
+    }
+
+    fn flag(&self, name: &str, into: &mut bool) -> Result<(), ConfigError> {
+        if let Some(v) = self.var(name)? {
+            *into = match v.trim().to_ascii_lowercase().as_str() {
+                "1" | "true" | "yes" | "on" => true,
+                "0" | "false" | "no" | "off" | "" => false,
+                _ => {
+                    return Err(ConfigError::Env {
+                        name: name.into(),
+                        message: format!("`{v}` is not true or false"),
+                    })
+                }
+            };
+        }
+        Ok(())
     }
 }
 

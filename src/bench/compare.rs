@@ -326,106 +326,59 @@ pub struct Delivery {
 /// whether the bare stack serves it too.
 type Scenario = (&'static str, fn(u64) -> Request, Option<f64>, bool);
 
+/// What the table measures, in its order.
+const SCENARIOS: [Scenario; 5] = [
+    (
+        "GET /api/v1/reports?bbox= (0.01°, limit 100)",
+        bbox_request,
+        None,
+        true,
+    ),
+    (
+        "GET /api/v1/reports/nearby (200 m)",
+        nearby_request,
+        None,
+        true,
+    ),
+    (
+        "GET /api/v1/reports/clusters (whole comune)",
+        clusters_request,
+        None,
+        false,
+    ),
+    (
+        "POST /api/v1/reports, closed loop",
+        post_request,
+        None,
+        true,
+    ),
+    (
+        "POST /api/v1/reports at 1,000 req/s",
+        post_request,
+        Some(1000.0),
+        true,
+    ),
+];
+
 /// Runs the comparison on one backend.
 pub fn run(o: &Options) -> AppResult<(Vec<Line>, Facts)> {
     let bin = std::env::current_exe().map_err(AppError::internal)?;
     let dbs = databases(o)?;
     let data = o.scratch.join(format!("data-{:?}", o.backend));
-    let mut facts = Facts::default();
-    let synthetic = fill::reports(o.reports, 42);
-    let started = Instant::now();
-    {
-        let store = Store::open(&dbs.segnala, 2)?;
-        store.migrate()?;
-        fill::segnala(&store, &synthetic)?;
-    }
-    fill::bare(&dbs.bare, &synthetic)?;
-    facts.fill_seconds = started.elapsed().as_secs_f64();
-    drop(synthetic);
-
+    let mut facts = Facts {
+        fill_seconds: fill_both(o, &dbs)?,
+        ..Facts::default()
+    };
     let (s_addr, b_addr) = (free_port()?, free_port()?);
-    let mut segnala = segnala_server(&bin, &dbs.segnala, &data, s_addr, None)?;
-    let started = Instant::now();
-    wait_ready(s_addr, "/readyz")?;
-    facts.cold_start_ms = started.elapsed().as_secs_f64() * 1000.0;
-    let _bare = Command::new(&bin)
-        .args([
-            "bench",
-            "bare",
-            "--url",
-            &dbs.bare,
-            "--bind",
-            &b_addr.to_string(),
-            "--workers",
-            "2",
-        ])
-        .env("SEGNALA_LOG", "warn")
-        .spawn()
-        .map(Server)
-        .map_err(AppError::internal)?;
-    wait_ready(
-        b_addr,
-        "/api/v1/reports?bbox=10.39,43.70,10.40,43.71&limit=1",
-    )?;
+    let (mut segnala, cold_start_ms) = start_segnala(&bin, &dbs.segnala, &data, s_addr)?;
+    facts.cold_start_ms = cold_start_ms;
+    let _bare = start_bare(&bin, &dbs.bare, b_addr)?;
     facts.equivalence = equivalence(s_addr, &dbs.segnala)?;
 
-    let scenarios: Vec<Scenario> = vec![
-        (
-            "GET /api/v1/reports?bbox= (0.01°, limit 100)",
-            bbox_request,
-            None,
-            true,
-        ),
-        (
-            "GET /api/v1/reports/nearby (200 m)",
-            nearby_request,
-            None,
-            true,
-        ),
-        (
-            "GET /api/v1/reports/clusters (whole comune)",
-            clusters_request,
-            None,
-            false,
-        ),
-        (
-            "POST /api/v1/reports, closed loop",
-            post_request,
-            None,
-            true,
-        ),
-        (
-            "POST /api/v1/reports at 1,000 req/s",
-            post_request,
-            Some(1000.0),
-            true,
-        ),
-    ];
     let mut lines = Vec::new();
     let mut offset = 0u64;
-    for (name, make, rate, with_bare) in scenarios {
-        let mut b_runs = Vec::new();
-        let mut s_runs = Vec::new();
-        for _ in 0..o.rounds.max(1) {
-            // Each round starts the request sequence afresh, the same for both.
-            let plan = |addr| Plan {
-                addr,
-                connections: o.connections,
-                duration: Duration::from_secs(o.seconds),
-                rate,
-                make: Arc::new(move |i| make(i + offset)),
-            };
-            if with_bare {
-                b_runs.push(load::run(&plan(b_addr)));
-            }
-            s_runs.push(load::run(&plan(s_addr)));
-            offset += 10_000_000;
-        }
-        let line = Line {
-            scenario: name.to_string(),
-            bare: with_bare.then(|| median(b_runs)),
-            segnala: median(s_runs),
-        };
+    for scenario in SCENARIOS {
+        let line = measure(o, scenario, s_addr, b_addr, &mut offset);
         eprintln!("  {}", format_line(&line, o.backend));
         lines.push(line);
     }
@@ -438,12 +391,88 @@ pub fn run(o: &Options) -> AppResult<(Vec<Line>, Facts)> {
     }
     // Cold start at the final size: stop, start again, time to ready.
     segnala.stop();
-    let mut again = segnala_server(&bin, &dbs.segnala, &data, s_addr, None)?;
-    let started = Instant::now();
-    wait_ready(s_addr, "/readyz")?;
-    facts.cold_start_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let (mut again, cold_start_ms) = start_segnala(&bin, &dbs.segnala, &data, s_addr)?;
+    facts.cold_start_ms = cold_start_ms;
     again.stop();
     Ok((lines, facts))
+}
+
+/// Fills both databases with the same reports; returns how long it took, in seconds.
+fn fill_both(o: &Options, dbs: &Databases) -> AppResult<f64> {
+    let synthetic = fill::reports(o.reports, 42);
+    let started = Instant::now();
+    {
+        let store = Store::open(&dbs.segnala, 2)?;
+        store.migrate()?;
+        fill::segnala(&store, &synthetic)?;
+    }
+    fill::bare(&dbs.bare, &synthetic)?;
+    Ok(started.elapsed().as_secs_f64())
+}
+
+/// Starts segnala and waits until it is ready: the server, and its cold
+/// start in milliseconds.
+fn start_segnala(bin: &Path, url: &str, data: &Path, addr: SocketAddr) -> AppResult<(Server, f64)> {
+    let server = segnala_server(bin, url, data, addr, None)?;
+    let started = Instant::now();
+    wait_ready(addr, "/readyz")?;
+    Ok((server, started.elapsed().as_secs_f64() * 1000.0))
+}
+
+/// Starts the bare stack and waits until it answers.
+fn start_bare(bin: &Path, url: &str, addr: SocketAddr) -> AppResult<Server> {
+    let server = Command::new(bin)
+        .args([
+            "bench",
+            "bare",
+            "--url",
+            url,
+            "--bind",
+            &addr.to_string(),
+            "--workers",
+            "2",
+        ])
+        .env("SEGNALA_LOG", "warn")
+        .spawn()
+        .map(Server)
+        .map_err(AppError::internal)?;
+    wait_ready(addr, "/api/v1/reports?bbox=10.39,43.70,10.40,43.71&limit=1")?;
+    Ok(server)
+}
+
+/// One line of the table: the scenario's rounds on the bare stack (if it
+/// serves it) and on segnala, and the median round of each. `offset` moves
+/// on with every round, so that no two rounds send the same requests.
+fn measure(
+    o: &Options,
+    (name, make, rate, with_bare): Scenario,
+    s_addr: SocketAddr,
+    b_addr: SocketAddr,
+    offset: &mut u64,
+) -> Line {
+    let mut b_runs = Vec::new();
+    let mut s_runs = Vec::new();
+    for _ in 0..o.rounds.max(1) {
+        // Each round starts the request sequence afresh, the same for both.
+        let start = *offset;
+        let plan = |addr| Plan {
+            addr,
+            connections: o.connections,
+            duration: Duration::from_secs(o.seconds),
+            rate,
+            make: Arc::new(move |i| make(i + start)),
+        };
+        if with_bare {
+            b_runs.push(load::run(&plan(b_addr)));
+        }
+        s_runs.push(load::run(&plan(s_addr)));
+        *offset += 10_000_000;
+    }
+    Line {
+        scenario: name.to_string(),
+        bare: with_bare.then(|| median(b_runs)),
+        segnala: median(s_runs),
+    }
 }
 
 /// How long the oldest due notification has waited, in seconds (0: none).

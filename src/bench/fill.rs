@@ -5,7 +5,7 @@
 //! notification of a citizen with an email. Points are spread over Pisa's
 //! territory with a dense centre; statuses and categories are mixed.
 
-use chrono::{Datelike, Duration, NaiveDateTime, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDateTime, Utc};
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use rand::rngs::StdRng;
@@ -112,129 +112,69 @@ fn opt(t: Option<NaiveDateTime>) -> String {
 /// `reports`. Returns how many it inserted.
 pub fn segnala(store: &Store, reports: &[Synthetic]) -> AppResult<usize> {
     crate::demo::setup(store)?;
-    let m = crate::demo::PISA_ISTAT;
-    // The leaf categories (a report is never filed under a group) and their offices.
-    let leaves: Vec<(String, Option<String>)> = store.read(|c| {
-        let all: Vec<(String, Option<String>, Option<String>)> = categories::table
-            .filter(categories::municipality_id.eq(m))
-            .select((
-                categories::id,
-                categories::default_office_id,
-                categories::parent_id,
-            ))
-            .load(c)?;
-        Ok(all
-            .iter()
-            .filter(|(id, _, _)| !all.iter().any(|(_, _, p)| p.as_deref() == Some(id)))
-            .map(|(id, office, _)| (id.clone(), office.clone()))
-            .collect())
-    })?;
-    if leaves.is_empty() {
-        return Err(AppError::internal("no categories to fill with"));
-    }
-    let now = Utc::now();
-    let year = now.with_timezone(&chrono_tz::Europe::Rome).year();
-    // A report resolved before the comune's reopen window was closed by the
-    // sweeper back then, as a year of use leaves it (the fill does not hand
-    // the sweeper a year of closings to do at start).
-    let reopen_days = store
-        .read(|c| crate::store::municipalities::find(c, m))?
-        .map_or(0, |p| i64::from(p.reopen_days.max(0)));
-    let reopen_before = naive(now - Duration::days(reopen_days));
-    let start: i64 = store.read(|c| {
-        Ok(crate::store::schema::reports::table
-            .select(diesel::dsl::max(crate::store::schema::reports::id))
-            .first::<Option<i64>>(c)?
-            .unwrap_or(0))
-    })?;
+    let fill = Fill::new(store, crate::demo::PISA_ISTAT)?;
     for (chunk_no, chunk) in reports.chunks(500).enumerate() {
+        let sql = fill.insert_sql(chunk_no * 500, chunk);
+        store.write(|c| Ok(c.batch_execute(&sql)?))?;
+    }
+    fill.set_counters(store, fill.start + reports.len() as i64)?;
+    analyze(store)?;
+    Ok(reports.len())
+}
+
+/// What every filled report of a comune shares.
+struct Fill {
+    municipality: &'static str,
+    /// The leaf categories (a report is never filed under a group) and their offices.
+    leaves: Vec<(String, Option<String>)>,
+    now: DateTime<Utc>,
+    year: i32,
+    /// The comune's reopen window, in days.
+    reopen_days: i64,
+    /// The largest report id already there: the fill's follow it.
+    start: i64,
+}
+
+impl Fill {
+    fn new(store: &Store, m: &'static str) -> AppResult<Self> {
+        let leaves = leaf_categories(store, m)?;
+        if leaves.is_empty() {
+            return Err(AppError::internal("no categories to fill with"));
+        }
+        let now = Utc::now();
+        let reopen_days = store
+            .read(|c| crate::store::municipalities::find(c, m))?
+            .map_or(0, |p| i64::from(p.reopen_days.max(0)));
+        let start: i64 = store.read(|c| {
+            Ok(crate::store::schema::reports::table
+                .select(diesel::dsl::max(crate::store::schema::reports::id))
+                .first::<Option<i64>>(c)?
+                .unwrap_or(0))
+        })?;
+        Ok(Self {
+            municipality: m,
+            leaves,
+            now,
+            year: now.with_timezone(&chrono_tz::Europe::Rome).year(),
+            reopen_days,
+            start,
+        })
+    }
+
+    /// The statements that insert `chunk`, whose first report is the
+    /// `first`th of the fill: the reports, their events, their notifications.
+    fn insert_sql(&self, first: usize, chunk: &[Synthetic]) -> String {
         let mut rows = Vec::with_capacity(chunk.len());
         let mut events = Vec::with_capacity(chunk.len() * 3);
         let mut outbox = Vec::new();
         for (k, r) in chunk.iter().enumerate() {
-            let id = start + (chunk_no * 500 + k) as i64 + 1;
-            let code = format!("PI-{year}-{id:06}");
-            let (category, office) = &leaves[r.category % leaves.len()];
-            let office = if r.status == "not_competent" {
-                None
-            } else {
-                office.clone()
-            };
-            let created = naive(now - Duration::seconds((r.age_days * 86_400.0) as i64));
-            let due = created + Duration::days(1);
-            let next = (r.status == "new").then(|| naive(now) + Duration::days(7));
-            let taken = (!matches!(r.status, "new" | "not_competent"))
-                .then(|| created + Duration::hours(5));
-            let resolved =
-                matches!(r.status, "resolved" | "closed").then(|| created + Duration::days(6));
-            let auto_closed = resolved.filter(|at| r.status == "resolved" && *at < reopen_before);
-            let status = if auto_closed.is_some() {
-                "closed"
-            } else {
-                r.status
-            };
-            let closed = match r.status {
-                "closed" => Some(created + Duration::days(9)),
-                "rejected" => Some(created + Duration::days(2)),
-                _ => auto_closed.map(|at| at + Duration::days(reopen_days)),
-            };
-            let updated = closed.or(resolved).or(taken).unwrap_or(created);
-            // An open report past its resolution target was told so by the
-            // sweeper back then, as a comune's year of use leaves it.
-            let expected_at = created + Duration::days(30);
-            let late = (matches!(r.status, "new" | "taken_in" | "in_progress")
-                && expected_at <= naive(now))
-            .then_some(expected_at);
-            let (name, email, contact) = if r.email {
-                (
-                    format!("'Cittadino {id}'"),
-                    format!("'cittadino{id}@example.it'"),
-                    "email",
-                )
-            } else {
-                ("NULL".into(), "NULL".into(), "none")
-            };
-            rows.push(format!(
-                "({id}, '{code}', '{m}', '{category}', {office}, '{status}', 'Segnalazione {id}', \
-                 'Descrizione della segnalazione numero {id}, generata per il benchmark', {lat}, {lon}, \
-                 'Via di prova {id}', 'web', {name}, {email}, NULL, '{contact}', 'it', 'bench-{id}', \
-                 {created}, {created}, {updated}, {due}, {taken}, {expected}, 0, {resolved}, {closed}, {next}, {late})",
-                office = office.as_ref().map_or("NULL".into(), |o| format!("'{o}'")),
-                lat = r.lat,
-                lon = r.lon,
-                created = ts(created),
-                updated = ts(updated),
-                due = ts(due),
-                taken = opt(taken),
-                expected = ts(expected_at),
-                resolved = opt(resolved),
-                closed = opt(closed),
-                next = opt(next),
-                late = opt(late),
-            ));
-            events.push(format!(
-                "({id}, {}, 'citizen', NULL, 'created', NULL, 'new', TRUE, NULL, '{{\"channel\":\"web\"}}')",
-                ts(created)
-            ));
-            events.push(format!(
-                "({id}, {}, 'system', NULL, 'routed', NULL, NULL, TRUE, NULL, '{{\"matched\":\"category\",\"deadline_mode\":\"working_days\"}}')",
-                ts(created)
-            ));
-            if r.status != "new" {
-                events.push(format!(
-                    "({id}, {}, 'user', NULL, 'status_changed', 'new', '{}', TRUE, 'Aggiornamento dell''ufficio', NULL)",
-                    ts(updated),
-                    status
-                ));
-            }
+            let id = self.start + (first + k) as i64 + 1;
+            let code = format!("PI-{}-{id:06}", self.year);
+            let t = self.timeline(r);
+            rows.push(self.report_row(id, &code, r, &t));
+            events.extend(event_rows(id, r, &t));
             if r.email {
-                let key = format!("{code}:created:email");
-                outbox.push(format!(
-                    "('{}', 'email', '{key}', '{{\"message_id\":\"{}\",\"report\":\"{code}\"}}', {id}, 'sent', 1, {c}, NULL, NULL, NULL, {c}, {c})",
-                    uuid::Uuid::new_v4(),
-                    crate::notify::message_id(&key),
-                    c = ts(created)
-                ));
+                outbox.push(outbox_row(id, &code, t.created));
             }
         }
         let mut sql = String::new();
@@ -256,22 +196,175 @@ pub fn segnala(store: &Store, reports: &[Synthetic]) -> AppResult<usize> {
                 outbox.join(",")
             ));
         }
-        store.write(|c| Ok(c.batch_execute(&sql)?))?;
+        sql
     }
-    let last = start + reports.len() as i64;
-    store.write(|c| {
-        let counter = format!(
-            "DELETE FROM report_counters WHERE municipality_id = '{m}' AND year = {year};
-             INSERT INTO report_counters (municipality_id, year, last_value) VALUES ('{m}', {year}, {last});"
-        );
-        c.batch_execute(&counter)?;
-        if let DbConn::Pg(pg) = c {
-            pg.batch_execute(&format!("SELECT setval(pg_get_serial_sequence('reports', 'id'), {last});"))?;
+
+    /// When things happened to `r`, as a year of use leaves a report.
+    fn timeline(&self, r: &Synthetic) -> Timeline {
+        let now = self.now;
+        let created = naive(now - Duration::seconds((r.age_days * 86_400.0) as i64));
+        let taken =
+            (!matches!(r.status, "new" | "not_competent")).then(|| created + Duration::hours(5));
+        let resolved =
+            matches!(r.status, "resolved" | "closed").then(|| created + Duration::days(6));
+        // A report resolved before the comune's reopen window was closed by the
+        // sweeper back then, as a year of use leaves it (the fill does not hand
+        // the sweeper a year of closings to do at start).
+        let reopen_before = naive(now - Duration::days(self.reopen_days));
+        let auto_closed = resolved.filter(|at| r.status == "resolved" && *at < reopen_before);
+        let status = if auto_closed.is_some() {
+            "closed"
+        } else {
+            r.status
+        };
+        let closed = match r.status {
+            "closed" => Some(created + Duration::days(9)),
+            "rejected" => Some(created + Duration::days(2)),
+            _ => auto_closed.map(|at| at + Duration::days(self.reopen_days)),
+        };
+        // An open report past its resolution target was told so by the
+        // sweeper back then, as a comune's year of use leaves it.
+        let expected_at = created + Duration::days(30);
+        let late = (matches!(r.status, "new" | "taken_in" | "in_progress")
+            && expected_at <= naive(now))
+        .then_some(expected_at);
+        Timeline {
+            created,
+            due: created + Duration::days(1),
+            next: (r.status == "new").then(|| naive(now) + Duration::days(7)),
+            taken,
+            resolved,
+            status,
+            closed,
+            updated: closed.or(resolved).or(taken).unwrap_or(created),
+            expected_at,
+            late,
         }
-        Ok(())
-    })?;
-    analyze(store)?;
-    Ok(reports.len())
+    }
+
+    /// The report's row, with its category's office (none when it was sent
+    /// back as not competent) and its reporter's contacts if any.
+    fn report_row(&self, id: i64, code: &str, r: &Synthetic, t: &Timeline) -> String {
+        let m = self.municipality;
+        let (category, office) = &self.leaves[r.category % self.leaves.len()];
+        let office = if r.status == "not_competent" {
+            None
+        } else {
+            office.clone()
+        };
+        let (name, email, contact) = if r.email {
+            (
+                format!("'Cittadino {id}'"),
+                format!("'cittadino{id}@example.it'"),
+                "email",
+            )
+        } else {
+            ("NULL".into(), "NULL".into(), "none")
+        };
+        format!(
+            "({id}, '{code}', '{m}', '{category}', {office}, '{status}', 'Segnalazione {id}', \
+             'Descrizione della segnalazione numero {id}, generata per il benchmark', {lat}, {lon}, \
+             'Via di prova {id}', 'web', {name}, {email}, NULL, '{contact}', 'it', 'bench-{id}', \
+             {created}, {created}, {updated}, {due}, {taken}, {expected}, 0, {resolved}, {closed}, {next}, {late})",
+            office = office.as_ref().map_or("NULL".into(), |o| format!("'{o}'")),
+            status = t.status,
+            lat = r.lat,
+            lon = r.lon,
+            created = ts(t.created),
+            updated = ts(t.updated),
+            due = ts(t.due),
+            taken = opt(t.taken),
+            expected = ts(t.expected_at),
+            resolved = opt(t.resolved),
+            closed = opt(t.closed),
+            next = opt(t.next),
+            late = opt(t.late),
+        )
+    }
+
+    /// The comune's code counter and (PostgreSQL) the reports' id sequence
+    /// at `last`, so that the next filing follows the fill.
+    fn set_counters(&self, store: &Store, last: i64) -> AppResult<()> {
+        let (m, year) = (self.municipality, self.year);
+        store.write(|c| {
+            let counter = format!(
+                "DELETE FROM report_counters WHERE municipality_id = '{m}' AND year = {year};
+                 INSERT INTO report_counters (municipality_id, year, last_value) VALUES ('{m}', {year}, {last});"
+            );
+            c.batch_execute(&counter)?;
+            if let DbConn::Pg(pg) = c {
+                pg.batch_execute(&format!("SELECT setval(pg_get_serial_sequence('reports', 'id'), {last});"))?;
+            }
+            Ok(())
+        })
+    }
+}
+
+/// A filled report's moments and the status they leave it in.
+struct Timeline {
+    created: NaiveDateTime,
+    due: NaiveDateTime,
+    next: Option<NaiveDateTime>,
+    taken: Option<NaiveDateTime>,
+    resolved: Option<NaiveDateTime>,
+    status: &'static str,
+    closed: Option<NaiveDateTime>,
+    updated: NaiveDateTime,
+    expected_at: NaiveDateTime,
+    late: Option<NaiveDateTime>,
+}
+
+/// The leaf categories of comune `m` (a report is never filed under a
+/// group) and their offices.
+fn leaf_categories(store: &Store, m: &str) -> AppResult<Vec<(String, Option<String>)>> {
+    store.read(|c| {
+        let all: Vec<(String, Option<String>, Option<String>)> = categories::table
+            .filter(categories::municipality_id.eq(m))
+            .select((
+                categories::id,
+                categories::default_office_id,
+                categories::parent_id,
+            ))
+            .load(c)?;
+        Ok(all
+            .iter()
+            .filter(|(id, _, _)| !all.iter().any(|(_, _, p)| p.as_deref() == Some(id)))
+            .map(|(id, office, _)| (id.clone(), office.clone()))
+            .collect())
+    })
+}
+
+/// The report's timeline: created, routed and (unless still new) its status set.
+fn event_rows(id: i64, r: &Synthetic, t: &Timeline) -> Vec<String> {
+    let mut events = vec![
+        format!(
+            "({id}, {}, 'citizen', NULL, 'created', NULL, 'new', TRUE, NULL, '{{\"channel\":\"web\"}}')",
+            ts(t.created)
+        ),
+        format!(
+            "({id}, {}, 'system', NULL, 'routed', NULL, NULL, TRUE, NULL, '{{\"matched\":\"category\",\"deadline_mode\":\"working_days\"}}')",
+            ts(t.created)
+        ),
+    ];
+    if r.status != "new" {
+        events.push(format!(
+            "({id}, {}, 'user', NULL, 'status_changed', 'new', '{}', TRUE, 'Aggiornamento dell''ufficio', NULL)",
+            ts(t.updated),
+            t.status
+        ));
+    }
+    events
+}
+
+/// The delivered e-mail that told the citizen the report was received.
+fn outbox_row(id: i64, code: &str, created: NaiveDateTime) -> String {
+    let key = format!("{code}:created:email");
+    format!(
+        "('{}', 'email', '{key}', '{{\"message_id\":\"{}\",\"report\":\"{code}\"}}', {id}, 'sent', 1, {c}, NULL, NULL, NULL, {c}, {c})",
+        uuid::Uuid::new_v4(),
+        crate::notify::message_id(&key),
+        c = ts(created)
+    )
 }
 
 /// Statistics for the planners, after a bulk fill.

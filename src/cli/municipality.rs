@@ -1,15 +1,16 @@
 //! `segnala municipality …`: the comuni served, their boundaries and holidays.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use chrono::{NaiveDate, Utc};
+use chrono::{NaiveDate, NaiveDateTime, Utc};
 use clap::Subcommand;
 
 use segnala::app::admin::calendar::{self as admin_calendar, HolidayInput};
 use segnala::app::admin::Admin;
+use segnala::comuni::NewComune;
 use segnala::config::Config;
 use segnala::error::{AppError, AppResult, ErrorCode};
-use segnala::store::{municipalities, naive};
+use segnala::store::{municipalities, naive, Store};
 
 #[derive(Subcommand)]
 pub enum MunicipalityCmd {
@@ -71,61 +72,16 @@ pub fn run(cmd: MunicipalityCmd, config: &Config) -> AppResult<()> {
             starter,
             urp_email,
         } => {
-            let doc = match &geojson {
-                Some(path) => super::read_json(path)?,
-                None => segnala::boundaries::national()?,
+            let comune = NewComune {
+                istat,
+                name,
+                prefix,
+                urp_email,
+                starter,
             };
-            let urp_email = urp_email
-                .map(|e| {
-                    segnala::domain::validate::Email::parse("urp_email", &e)
-                        .map(|e| e.into_string())
-                })
-                .transpose()
-                .map_err(|e| AppError::bad_request(ErrorCode::InvalidEmail, e.message))?;
-            let served = store.write(|conn| {
-                segnala::comuni::serve(
-                    conn,
-                    &doc,
-                    segnala::comuni::NewComune {
-                        istat: istat.clone(),
-                        name,
-                        prefix,
-                        urp_email,
-                        starter,
-                    },
-                    now,
-                )
-            })?;
-            drop(doc);
-            let (m, added) = (served.municipality, served.catalogue);
-            println!(
-                "{} {} ({}) served (codes {}-YYYY-NNNNNN)",
-                m.id,
-                m.name,
-                served.province.as_deref().unwrap_or("-"),
-                m.code_prefix
-            );
-            if let Some((offices, categories)) = added {
-                println!("starter catalogue: {offices} offices, {categories} categories");
-            }
-            if geojson.is_none() {
-                println!("{}", segnala::boundaries::ATTRIBUTION);
-            }
-            Ok(())
+            add(&store, geojson.as_deref(), comune, now)
         }
-        MunicipalityCmd::Search { query } => {
-            let found = segnala::boundaries::search(&segnala::boundaries::national()?, &query);
-            if found.is_empty() {
-                println!("no comune matches `{query}`");
-            }
-            for e in found.iter().take(50) {
-                println!("{}  {:<40} {}  {}", e.istat, e.name, e.province, e.region);
-            }
-            if found.len() > 50 {
-                println!("… and {} more: be more precise", found.len() - 50);
-            }
-            Ok(())
-        }
+        MunicipalityCmd::Search { query } => search(&query),
         MunicipalityCmd::List => {
             for m in store.read(municipalities::list)? {
                 println!("{}  {:4}  {}", m.id, m.code_prefix, m.name);
@@ -160,4 +116,63 @@ pub fn run(cmd: MunicipalityCmd, config: &Config) -> AppResult<()> {
             }
         }),
     }
+}
+
+/// The URP's address, as the comune's pages will show it.
+fn valid_urp_email(e: &str) -> AppResult<String> {
+    segnala::domain::validate::Email::parse("urp_email", e)
+        .map(|e| e.into_string())
+        .map_err(|e| AppError::bad_request(ErrorCode::InvalidEmail, e.message))
+}
+
+/// Serves `comune` within its boundary from `geojson` (default: the
+/// national file, whose attribution is then printed), and says what was added.
+fn add(
+    store: &Store,
+    geojson: Option<&Path>,
+    mut comune: NewComune,
+    now: NaiveDateTime,
+) -> AppResult<()> {
+    let doc = match geojson {
+        Some(path) => super::read_json(path)?,
+        None => segnala::boundaries::national()?,
+    };
+    comune.urp_email = comune
+        .urp_email
+        .as_deref()
+        .map(valid_urp_email)
+        .transpose()?;
+    let served = store.write(|conn| segnala::comuni::serve(conn, &doc, comune, now))?;
+    drop(doc);
+    let (m, added) = (served.municipality, served.catalogue);
+    println!(
+        "{} {} ({}) served (codes {}-YYYY-NNNNNN)",
+        m.id,
+        m.name,
+        served.province.as_deref().unwrap_or("-"),
+        m.code_prefix
+    );
+    if let Some((offices, categories)) = added {
+        println!("starter catalogue: {offices} offices, {categories} categories");
+    }
+    if geojson.is_none() {
+        println!("{}", segnala::boundaries::ATTRIBUTION);
+    }
+    Ok(())
+}
+
+/// The comuni whose name matches `query` in the national boundaries (the
+/// first 50).
+fn search(query: &str) -> AppResult<()> {
+    let found = segnala::boundaries::search(&segnala::boundaries::national()?, query);
+    if found.is_empty() {
+        println!("no comune matches `{query}`");
+    }
+    for e in found.iter().take(50) {
+        println!("{}  {:<40} {}  {}", e.istat, e.name, e.province, e.region);
+    }
+    if found.len() > 50 {
+        println!("… and {} more: be more precise", found.len() - 50);
+    }
+    Ok(())
 }

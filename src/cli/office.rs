@@ -6,7 +6,8 @@ use segnala::app::admin::offices::{self, OfficeInput, OfficeUpdate, Webhook};
 use segnala::app::admin::Admin;
 use segnala::config::Config;
 use segnala::error::AppResult;
-use segnala::store::catalog;
+use segnala::notify::plan::Links;
+use segnala::store::{catalog, Store};
 
 #[derive(Subcommand)]
 pub enum OfficeCmd {
@@ -128,26 +129,7 @@ pub fn run(cmd: OfficeCmd, config: &Config) -> AppResult<()> {
             code,
             url,
             secret,
-        } => {
-            let who = Admin::cli(&municipality);
-            let removed = url.is_none();
-            let update = OfficeUpdate {
-                webhook: Some(match url {
-                    None => Webhook::Remove,
-                    Some(url) => Webhook::Url { url, secret },
-                }),
-                ..Default::default()
-            };
-            let changed = store.write(|c| offices::update(c, &who, &code, update))?;
-            if removed {
-                println!("webhook of {code} removed");
-            } else {
-                println!("webhook of {code} set");
-            }
-            if let Some(s) = changed.new_secret {
-                println!("secret: {s}\n(shown once: give it to the office's system now)");
-            }
-        }
+        } => set_webhook(&store, &Admin::cli(&municipality), &code, url, secret)?,
         OfficeCmd::RotateSecret { municipality, code } => {
             let who = Admin::cli(&municipality);
             let changed = store.write(|c| offices::rotate_secret(c, &who, &code))?;
@@ -158,19 +140,62 @@ pub fn run(cmd: OfficeCmd, config: &Config) -> AppResult<()> {
             municipality,
             code,
             move_to,
-        } => {
-            let who = Admin::cli(&municipality);
-            let links = config.links();
-            let done =
-                store.write(|c| offices::deactivate(c, &who, &code, move_to.as_deref(), &links))?;
-            match done.move_to {
-                Some(to) => println!(
-                    "office {code} deactivated: {} open reports, {} categories and {} zones moved to {to}",
-                    done.moved.open_reports, done.moved.categories, done.moved.zones
-                ),
-                None => println!("office {code} deactivated"),
-            }
-        }
+        } => deactivate(
+            &store,
+            &Admin::cli(&municipality),
+            &code,
+            move_to.as_deref(),
+            &config.links(),
+        )?,
+    }
+    Ok(())
+}
+
+/// Sends the office's report events to `url` (none: no longer anywhere),
+/// signed with `secret`, the one it has, or a new one printed once.
+fn set_webhook(
+    store: &Store,
+    who: &Admin,
+    code: &str,
+    url: Option<String>,
+    secret: Option<String>,
+) -> AppResult<()> {
+    let removed = url.is_none();
+    let update = OfficeUpdate {
+        webhook: Some(match url {
+            None => Webhook::Remove,
+            Some(url) => Webhook::Url { url, secret },
+        }),
+        ..Default::default()
+    };
+    let changed = store.write(|c| offices::update(c, who, code, update))?;
+    if removed {
+        println!("webhook of {code} removed");
+    } else {
+        println!("webhook of {code} set");
+    }
+    if let Some(s) = changed.new_secret {
+        println!("secret: {s}\n(shown once: give it to the office's system now)");
+    }
+    Ok(())
+}
+
+/// Deactivates the office, its open reports, categories and zones going
+/// to the office `move_to`, and says what moved.
+fn deactivate(
+    store: &Store,
+    who: &Admin,
+    code: &str,
+    move_to: Option<&str>,
+    links: &Links,
+) -> AppResult<()> {
+    let done = store.write(|c| offices::deactivate(c, who, code, move_to, links))?;
+    match done.move_to {
+        Some(to) => println!(
+            "office {code} deactivated: {} open reports, {} categories and {} zones moved to {to}",
+            done.moved.open_reports, done.moved.categories, done.moved.zones
+        ),
+        None => println!("office {code} deactivated"),
     }
     Ok(())
 }

@@ -4,7 +4,7 @@
 //! The boundary is ISTAT's, via openpolis/geojson-italy (CC-BY 4.0,
 //! "ISTAT, openpolis").
 
-use chrono::Utc;
+use chrono::{NaiveDateTime, Utc};
 use serde_json::{json, Value};
 
 use crate::domain::publication::Policy;
@@ -12,8 +12,8 @@ use crate::domain::report::Status;
 use crate::domain::territory::{pick_feature, Boundary};
 use crate::error::{AppError, AppResult};
 use crate::store::catalog::{self, NewOffice, NewZone};
-use crate::store::municipalities::{self, ImportedMunicipality};
-use crate::store::{naive, Store};
+use crate::store::municipalities::{self, ImportedMunicipality, MunicipalitySummary};
+use crate::store::{naive, DbConn, Store};
 
 pub const PISA_ISTAT: &str = "050026";
 const PISA_BOUNDARY: &str = include_str!("pisa-050026.geojson");
@@ -212,43 +212,11 @@ pub fn setup(store: &Store) -> AppResult<DemoSummary> {
     let picked = pick_feature(&doc, PISA_ISTAT).map_err(AppError::internal)?;
     let now = naive(Utc::now());
     store.write(|conn| {
-        if let Some(m) = municipalities::find(conn, PISA_ISTAT)? {
-            let offices = catalog::list_offices(conn, &m.id)?;
-            if !offices.is_empty() {
-                return Ok(DemoSummary {
-                    created: false,
-                    municipality: m.name,
-                    offices: offices.into_iter().map(|o| (o.code, o.name)).collect(),
-                    categories: catalog::public_categories(conn, PISA_ISTAT)?.len(),
-                });
-            }
+        if let Some(summary) = already_there(conn)? {
+            return Ok(summary);
         }
-        let m = municipalities::upsert(
-            conn,
-            &ImportedMunicipality { id: PISA_ISTAT.into(), name: "Pisa".into(), code_prefix: "PI".into(), boundary: Boundary::parse(&picked.geometry).map_err(crate::error::AppError::internal)? },
-            now,
-        )?;
-        // The URP's contacts, shown on every citizen page (example values).
-        let mut calendar = municipalities::calendar_settings(conn, &m.id)?;
-        calendar.urp_phone = Some("+39 050 910111".into());
-        calendar.urp_email = Some("urp@comune.pisa.example".into());
-        calendar.urp_address = Some("Lungarno Galilei 43, 56125 Pisa".into());
-        municipalities::set_calendar_settings(conn, &m.id, &calendar, now)?;
-        municipalities::set_annual_holiday(conn, &m.id, 6, 17, "San Ranieri, patrono di Pisa")?;
-        for (code, name, kind, email) in OFFICES {
-            catalog::insert_office(
-                conn,
-                &NewOffice {
-                    municipality_id: m.id.clone(),
-                    code: (*code).into(),
-                    name: (*name).into(),
-                    kind: (*kind).into(),
-                    email: Some((*email).into()),
-                    phone: Some("+39050910111".into()),
-                },
-                now,
-            )?;
-        }
+        let m = add_pisa(conn, picked.geometry.clone(), now)?;
+        add_offices(conn, &m.id, now)?;
         crate::starter::add_categories(conn, &m.id, CATEGORIES, now)?;
         // The three publication policies: most categories public at once
         // (photos after a review), dumped waste after a review, animals never.
@@ -260,68 +228,149 @@ pub fn setup(store: &Store) -> AppResult<DemoSummary> {
                 ("animali", Policy::Never),
             ],
         )?;
-        // Potholes ask whether they endanger traffic (an Open311 attribute).
-        if let Some(buche) = catalog::category_by_code(conn, &m.id, "buche")? {
-            catalog::add_attribute(
-                conn,
-                &buche.id,
-                &crate::domain::attributes::AttributeDef {
-                    code: "pericolo".into(),
-                    datatype: "singlevaluelist".into(),
-                    required: false,
-                    description: "È un pericolo per la circolazione?".into(),
-                    values: vec![("si".into(), "Sì".into()), ("no".into(), "No".into())],
-                },
-                0,
-            )?;
-        }
-        // Public-message templates staff pick from when changing a status.
-        for (code, templates) in TEMPLATES {
-            let Some(category) = catalog::category_by_code(conn, &m.id, code)? else {
-                continue;
-            };
-            let templates = templates
+        add_pothole_question(conn, &m.id)?;
+        add_message_templates(conn, &m.id)?;
+        add_san_rossore(conn, &m.id, now)?;
+        Ok(DemoSummary {
+            created: true,
+            municipality: m.name,
+            offices: OFFICES
                 .iter()
-                .map(|(status, label, it, en)| crate::domain::templates::MessageTemplate {
+                .map(|(c, n, _, _)| ((*c).into(), (*n).into()))
+                .collect(),
+            categories: CATEGORIES.len(),
+        })
+    })
+}
+
+/// What the demo has, if Pisa is there with its offices already.
+fn already_there(conn: &mut DbConn) -> AppResult<Option<DemoSummary>> {
+    let Some(m) = municipalities::find(conn, PISA_ISTAT)? else {
+        return Ok(None);
+    };
+    let offices = catalog::list_offices(conn, &m.id)?;
+    if offices.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(DemoSummary {
+        created: false,
+        municipality: m.name,
+        offices: offices.into_iter().map(|o| (o.code, o.name)).collect(),
+        categories: catalog::public_categories(conn, PISA_ISTAT)?.len(),
+    }))
+}
+
+/// Pisa within its boundary, with its URP's contacts and its patron saint.
+fn add_pisa(
+    conn: &mut DbConn,
+    geometry: Value,
+    now: NaiveDateTime,
+) -> AppResult<MunicipalitySummary> {
+    let m = municipalities::upsert(
+        conn,
+        &ImportedMunicipality {
+            id: PISA_ISTAT.into(),
+            name: "Pisa".into(),
+            code_prefix: "PI".into(),
+            boundary: Boundary::parse(&geometry).map_err(crate::error::AppError::internal)?,
+        },
+        now,
+    )?;
+    // The URP's contacts, shown on every citizen page (example values).
+    let mut calendar = municipalities::calendar_settings(conn, &m.id)?;
+    calendar.urp_phone = Some("+39 050 910111".into());
+    calendar.urp_email = Some("urp@comune.pisa.example".into());
+    calendar.urp_address = Some("Lungarno Galilei 43, 56125 Pisa".into());
+    municipalities::set_calendar_settings(conn, &m.id, &calendar, now)?;
+    municipalities::set_annual_holiday(conn, &m.id, 6, 17, "San Ranieri, patrono di Pisa")?;
+    Ok(m)
+}
+
+fn add_offices(conn: &mut DbConn, municipality_id: &str, now: NaiveDateTime) -> AppResult<()> {
+    for (code, name, kind, email) in OFFICES {
+        catalog::insert_office(
+            conn,
+            &NewOffice {
+                municipality_id: municipality_id.into(),
+                code: (*code).into(),
+                name: (*name).into(),
+                kind: (*kind).into(),
+                email: Some((*email).into()),
+                phone: Some("+39050910111".into()),
+            },
+            now,
+        )?;
+    }
+    Ok(())
+}
+
+/// Potholes ask whether they endanger traffic (an Open311 attribute).
+fn add_pothole_question(conn: &mut DbConn, municipality_id: &str) -> AppResult<()> {
+    let Some(buche) = catalog::category_by_code(conn, municipality_id, "buche")? else {
+        return Ok(());
+    };
+    catalog::add_attribute(
+        conn,
+        &buche.id,
+        &crate::domain::attributes::AttributeDef {
+            code: "pericolo".into(),
+            datatype: "singlevaluelist".into(),
+            required: false,
+            description: "È un pericolo per la circolazione?".into(),
+            values: vec![("si".into(), "Sì".into()), ("no".into(), "No".into())],
+        },
+        0,
+    )
+}
+
+/// Public-message templates staff pick from when changing a status.
+fn add_message_templates(conn: &mut DbConn, municipality_id: &str) -> AppResult<()> {
+    for (code, templates) in TEMPLATES {
+        let Some(category) = catalog::category_by_code(conn, municipality_id, code)? else {
+            continue;
+        };
+        let templates = templates
+            .iter()
+            .map(
+                |(status, label, it, en)| crate::domain::templates::MessageTemplate {
                     status: *status,
                     label: (*label).into(),
                     text_it: (*it).into(),
                     text_en: (*en).into(),
-                })
-                .collect();
-            catalog::update_category(
-                conn,
-                &category.id,
-                &catalog::CategoryChanges {
-                    message_templates: Some(templates),
-                    ..Default::default()
                 },
-            )?;
-        }
-        // The San Rossore estate: its green is the park authority's.
-        let verde = demo_id(catalog::category_by_code(conn, &m.id, "verde")?.map(|c| c.id))?;
-        let parco = demo_id(catalog::office_by_code(conn, &m.id, "ente-parco")?.map(|o| o.id))?;
-        catalog::insert_zone(
+            )
+            .collect();
+        catalog::update_category(
             conn,
-            &NewZone {
-                municipality_id: m.id.clone(),
-                name: "Tenuta di San Rossore".into(),
-                geometry: json!({"type": "Polygon", "coordinates": [[
-                    [10.275, 43.695], [10.345, 43.695], [10.345, 43.745], [10.275, 43.745], [10.275, 43.695]
-                ]]}),
-                category_id: Some(verde),
-                office_id: parco,
-                priority: 0,
+            &category.id,
+            &catalog::CategoryChanges {
+                message_templates: Some(templates),
+                ..Default::default()
             },
-            now,
         )?;
-        Ok(DemoSummary {
-            created: true,
-            municipality: m.name,
-            offices: OFFICES.iter().map(|(c, n, _, _)| ((*c).into(), (*n).into())).collect(),
-            categories: CATEGORIES.len(),
-        })
-    })
+    }
+    Ok(())
+}
+
+/// The San Rossore estate: its green is the park authority's.
+fn add_san_rossore(conn: &mut DbConn, municipality_id: &str, now: NaiveDateTime) -> AppResult<()> {
+    let verde = catalog::category_by_code(conn, municipality_id, "verde")?.map(|c| c.id);
+    let parco = catalog::office_by_code(conn, municipality_id, "ente-parco")?.map(|o| o.id);
+    catalog::insert_zone(
+        conn,
+        &NewZone {
+            municipality_id: municipality_id.into(),
+            name: "Tenuta di San Rossore".into(),
+            geometry: json!({"type": "Polygon", "coordinates": [[
+                [10.275, 43.695], [10.345, 43.695], [10.345, 43.745], [10.275, 43.745], [10.275, 43.695]
+            ]]}),
+            category_id: Some(demo_id(verde)?),
+            office_id: demo_id(parco)?,
+            priority: 0,
+        },
+        now,
+    )?;
+    Ok(())
 }
 
 /// `(username, display name, role, office codes)` of the demo accounts.

@@ -42,16 +42,13 @@ pub fn validate(
     defs: &[AttributeDef],
     answers: &BTreeMap<String, Vec<String>>,
 ) -> Result<Map<String, Value>, FieldError> {
-    let err = |code: ErrorCode, message: String| FieldError::new("attribute", code, message);
-    let mut out = Map::new();
-    for code in answers.keys() {
-        if !defs.iter().any(|d| &d.code == code) {
-            return Err(err(
-                ErrorCode::UnknownAttribute,
-                format!("attribute `{code}` is not defined for this service"),
-            ));
-        }
+    if let Some(code) = answers.keys().find(|c| !defs.iter().any(|d| &d.code == *c)) {
+        return Err(answer_error(
+            ErrorCode::UnknownAttribute,
+            format!("attribute `{code}` is not defined for this service"),
+        ));
     }
+    let mut out = Map::new();
     for def in defs {
         let given: Vec<&String> = answers
             .get(&def.code)
@@ -59,88 +56,120 @@ pub fn validate(
             .unwrap_or_default();
         if given.is_empty() {
             if def.required {
-                return Err(err(
+                return Err(answer_error(
                     ErrorCode::MissingAttribute,
                     format!("attribute `{}` is required: {}", def.code, def.description),
                 ));
             }
             continue;
         }
-        let keys: Vec<&str> = def.values.iter().map(|(k, _)| k.as_str()).collect();
-        let value = match def.datatype.as_str() {
-            "singlevaluelist" => {
-                if given.len() != 1 || !keys.contains(&given[0].as_str()) {
-                    return Err(err(
-                        ErrorCode::InvalidAttribute,
-                        format!(
-                            "attribute `{}` must be one of {}",
-                            def.code,
-                            keys.join(", ")
-                        ),
-                    ));
-                }
-                Value::String(given[0].clone())
-            }
-            "multivaluelist" => {
-                if let Some(bad) = given.iter().find(|g| !keys.contains(&g.as_str())) {
-                    return Err(err(
-                        ErrorCode::InvalidAttribute,
-                        format!(
-                            "attribute `{}`: `{bad}` is not one of {}",
-                            def.code,
-                            keys.join(", ")
-                        ),
-                    ));
-                }
-                Value::Array(given.iter().map(|g| Value::String((*g).clone())).collect())
-            }
-            "number" => {
-                let n: f64 = given[0].trim().parse().map_err(|_| {
-                    err(
-                        ErrorCode::InvalidAttribute,
-                        format!("attribute `{}` must be a number", def.code),
-                    )
-                })?;
-                serde_json::Number::from_f64(n)
-                    .map(Value::Number)
-                    .ok_or_else(|| {
-                        err(
-                            ErrorCode::InvalidAttribute,
-                            format!("attribute `{}` must be a finite number", def.code),
-                        )
-                    })?
-            }
-            "datetime" => {
-                chrono::DateTime::parse_from_rfc3339(given[0].trim()).map_err(|_| {
-                    err(
-                        ErrorCode::InvalidAttribute,
-                        format!("attribute `{}` must be an RFC 3339 date-time", def.code),
-                    )
-                })?;
-                Value::String(given[0].trim().to_string())
-            }
-            _ => {
-                if !given[0].chars().all(super::validate::allowed_char) {
-                    return Err(err(
-                        ErrorCode::InvalidAttribute,
-                        format!(
-                            "attribute `{}` contains characters that are not allowed",
-                            def.code
-                        ),
-                    ));
-                }
-                if given[0].chars().count() > 4000 {
-                    return Err(err(
-                        ErrorCode::InvalidAttribute,
-                        format!("attribute `{}` is too long", def.code),
-                    ));
-                }
-                Value::String(given[0].clone())
-            }
-        };
-        out.insert(def.code.clone(), value);
+        out.insert(def.code.clone(), answer(def, &given)?);
     }
     Ok(out)
+}
+
+fn answer_error(code: ErrorCode, message: String) -> FieldError {
+    FieldError::new("attribute", code, message)
+}
+
+/// The value stored for a question answered with `given` (not empty), as
+/// its datatype asks.
+fn answer(def: &AttributeDef, given: &[&String]) -> Result<Value, FieldError> {
+    match def.datatype.as_str() {
+        "singlevaluelist" => one_of(def, given),
+        "multivaluelist" => some_of(def, given),
+        "number" => number(def, given[0]),
+        "datetime" => datetime(def, given[0]),
+        _ => text(def, given[0]),
+    }
+}
+
+/// The keys of a list question's choices, as an error message lists them.
+fn keys(def: &AttributeDef) -> Vec<&str> {
+    def.values.iter().map(|(k, _)| k.as_str()).collect()
+}
+
+/// One of the choices' keys, alone.
+fn one_of(def: &AttributeDef, given: &[&String]) -> Result<Value, FieldError> {
+    let keys = keys(def);
+    if given.len() != 1 || !keys.contains(&given[0].as_str()) {
+        return Err(answer_error(
+            ErrorCode::InvalidAttribute,
+            format!(
+                "attribute `{}` must be one of {}",
+                def.code,
+                keys.join(", ")
+            ),
+        ));
+    }
+    Ok(Value::String(given[0].clone()))
+}
+
+/// Keys of the choices, each a known one.
+fn some_of(def: &AttributeDef, given: &[&String]) -> Result<Value, FieldError> {
+    let keys = keys(def);
+    if let Some(bad) = given.iter().find(|g| !keys.contains(&g.as_str())) {
+        return Err(answer_error(
+            ErrorCode::InvalidAttribute,
+            format!(
+                "attribute `{}`: `{bad}` is not one of {}",
+                def.code,
+                keys.join(", ")
+            ),
+        ));
+    }
+    Ok(Value::Array(
+        given.iter().map(|g| Value::String((*g).clone())).collect(),
+    ))
+}
+
+/// A finite number.
+fn number(def: &AttributeDef, given: &str) -> Result<Value, FieldError> {
+    let n: f64 = given.trim().parse().map_err(|_| {
+        answer_error(
+            ErrorCode::InvalidAttribute,
+            format!("attribute `{}` must be a number", def.code),
+        )
+    })?;
+    serde_json::Number::from_f64(n)
+        .map(Value::Number)
+        .ok_or_else(|| {
+            answer_error(
+                ErrorCode::InvalidAttribute,
+                format!("attribute `{}` must be a finite number", def.code),
+            )
+        })
+}
+
+/// An RFC 3339 date-time, kept as written (trimmed).
+fn datetime(def: &AttributeDef, given: &str) -> Result<Value, FieldError> {
+    chrono::DateTime::parse_from_rfc3339(given.trim()).map_err(|_| {
+        answer_error(
+            ErrorCode::InvalidAttribute,
+            format!("attribute `{}` must be an RFC 3339 date-time", def.code),
+        )
+    })?;
+    Ok(Value::String(given.trim().to_string()))
+}
+
+/// Free text: printable, at most 4000 characters.
+fn text(def: &AttributeDef, given: &str) -> Result<Value, FieldError> {
+    if !given.chars().all(super::validate::allowed_char) {
+        return Err(answer_error(
+            ErrorCode::InvalidAttribute,
+            format!(
+                "attribute `{}` contains characters that are not allowed",
+                def.code
+            ),
+        ));
+    }
+    if given.chars().count() > 4000 {
+        return Err(answer_error(
+            ErrorCode::InvalidAttribute,
+            format!("attribute `{}` is too long", def.code),
+        ));
+    }
+    Ok(Value::String(given.to_string()))
 }
 
 /// Checks the questions an administrator defines for a category: codes of
@@ -148,92 +177,115 @@ pub fn validate(
 /// question of 1-200 characters; for the list types, at least one choice,
 /// keys unique, names given.
 pub fn check_definitions(defs: &[AttributeDef]) -> Result<(), FieldError> {
-    let err = |code: ErrorCode, message: String| FieldError::new("questions", code, message);
     if defs.len() > 20 {
-        return Err(err(
+        return Err(question_error(
             ErrorCode::TooManyQuestions,
             "at most 20 questions".into(),
         ));
     }
     for (i, d) in defs.iter().enumerate() {
-        let well_formed = !d.code.is_empty()
-            && d.code.len() <= 64
-            && d.code
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
-        if !well_formed {
-            return Err(err(
+        check_code(i, d, &defs[..i])?;
+        check_question(d)?;
+        check_choices(d)?;
+    }
+    Ok(())
+}
+
+fn question_error(code: ErrorCode, message: String) -> FieldError {
+    FieldError::new("questions", code, message)
+}
+
+/// The `i`th question's code: well formed, and not one of the `earlier`
+/// questions'.
+fn check_code(i: usize, d: &AttributeDef, earlier: &[AttributeDef]) -> Result<(), FieldError> {
+    let well_formed = !d.code.is_empty()
+        && d.code.len() <= 64
+        && d.code
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+    if !well_formed {
+        return Err(question_error(
+            ErrorCode::InvalidQuestion,
+            format!(
+                "question {}: the code is 1-64 lower-case letters, digits or `_`",
+                i + 1
+            ),
+        ));
+    }
+    if earlier.iter().any(|o| o.code == d.code) {
+        return Err(question_error(
+            ErrorCode::DuplicateQuestion,
+            format!("question code `{}` is used twice", d.code),
+        ));
+    }
+    Ok(())
+}
+
+/// A question's or a choice's words: 1-200 printable characters.
+fn is_question_text(t: &str) -> bool {
+    !t.trim().is_empty() && t.chars().count() <= 200 && t.chars().all(super::validate::allowed_char)
+}
+
+/// A known datatype, and the question's words.
+fn check_question(d: &AttributeDef) -> Result<(), FieldError> {
+    if !DATATYPES.contains(&d.datatype.as_str()) {
+        return Err(question_error(
+            ErrorCode::InvalidQuestion,
+            format!(
+                "question `{}`: the type is one of {}",
+                d.code,
+                DATATYPES.join(", ")
+            ),
+        ));
+    }
+    if !is_question_text(&d.description) {
+        return Err(question_error(
+            ErrorCode::InvalidQuestion,
+            format!(
+                "question `{}`: the question is 1-200 printable characters",
+                d.code
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Choices for a list question (and only for one), each with a key used
+/// once and a name.
+fn check_choices(d: &AttributeDef) -> Result<(), FieldError> {
+    let list = d.datatype.ends_with("valuelist");
+    if list && d.values.is_empty() {
+        return Err(question_error(
+            ErrorCode::InvalidQuestion,
+            format!("question `{}`: a list needs at least one choice", d.code),
+        ));
+    }
+    if !list && !d.values.is_empty() {
+        return Err(question_error(
+            ErrorCode::InvalidQuestion,
+            format!("question `{}`: only list questions have choices", d.code),
+        ));
+    }
+    for (j, (key, name)) in d.values.iter().enumerate() {
+        if key.trim().is_empty()
+            || key.chars().count() > 64
+            || !is_question_text(name)
+            || !key.chars().all(super::validate::allowed_char)
+        {
+            return Err(question_error(
                 ErrorCode::InvalidQuestion,
                 format!(
-                    "question {}: the code is 1-64 lower-case letters, digits or `_`",
-                    i + 1
-                ),
-            ));
-        }
-        if defs[..i].iter().any(|o| o.code == d.code) {
-            return Err(err(
-                ErrorCode::DuplicateQuestion,
-                format!("question code `{}` is used twice", d.code),
-            ));
-        }
-        if !DATATYPES.contains(&d.datatype.as_str()) {
-            return Err(err(
-                ErrorCode::InvalidQuestion,
-                format!(
-                    "question `{}`: the type is one of {}",
+                    "question `{}`: choice {} needs a key (1-64) and a name (1-200)",
                     d.code,
-                    DATATYPES.join(", ")
+                    j + 1
                 ),
             ));
         }
-        let text_ok = |t: &str| {
-            !t.trim().is_empty()
-                && t.chars().count() <= 200
-                && t.chars().all(super::validate::allowed_char)
-        };
-        if !text_ok(&d.description) {
-            return Err(err(
-                ErrorCode::InvalidQuestion,
-                format!(
-                    "question `{}`: the question is 1-200 printable characters",
-                    d.code
-                ),
+        if d.values[..j].iter().any(|(k, _)| k == key) {
+            return Err(question_error(
+                ErrorCode::DuplicateQuestion,
+                format!("question `{}`: choice `{key}` is given twice", d.code),
             ));
-        }
-        let list = d.datatype.ends_with("valuelist");
-        if list && d.values.is_empty() {
-            return Err(err(
-                ErrorCode::InvalidQuestion,
-                format!("question `{}`: a list needs at least one choice", d.code),
-            ));
-        }
-        if !list && !d.values.is_empty() {
-            return Err(err(
-                ErrorCode::InvalidQuestion,
-                format!("question `{}`: only list questions have choices", d.code),
-            ));
-        }
-        for (j, (key, name)) in d.values.iter().enumerate() {
-            if key.trim().is_empty()
-                || key.chars().count() > 64
-                || !text_ok(name)
-                || !key.chars().all(super::validate::allowed_char)
-            {
-                return Err(err(
-                    ErrorCode::InvalidQuestion,
-                    format!(
-                        "question `{}`: choice {} needs a key (1-64) and a name (1-200)",
-                        d.code,
-                        j + 1
-                    ),
-                ));
-            }
-            if d.values[..j].iter().any(|(k, _)| k == key) {
-                return Err(err(
-                    ErrorCode::DuplicateQuestion,
-                    format!("question `{}`: choice `{key}` is given twice", d.code),
-                ));
-            }
         }
     }
     Ok(())

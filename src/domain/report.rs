@@ -347,23 +347,7 @@ pub fn validate_new_report(
         validate::optional_text("address", draft.address.as_deref(), ADDRESS_MAX),
     )
     .flatten();
-    let name = ok(
-        &mut errors,
-        validate::optional_text("reporter.name", draft.reporter_name.as_deref(), NAME_MAX),
-    )
-    .flatten();
-    let email = draft
-        .reporter_email
-        .as_deref()
-        .filter(|e| !e.trim().is_empty())
-        .and_then(|e| ok(&mut errors, validate::Email::parse("reporter.email", e)))
-        .map(validate::Email::into_string);
-    let phone = draft
-        .reporter_phone
-        .as_deref()
-        .filter(|p| !p.trim().is_empty())
-        .and_then(|p| ok(&mut errors, validate::Phone::parse("reporter.phone", p)))
-        .map(validate::Phone::into_string);
+    let (name, email, phone) = reporter_of(draft, &mut errors);
     let language = ok(&mut errors, language_of(draft));
     let contact = ok(
         &mut errors,
@@ -406,6 +390,32 @@ pub fn validate_new_report(
         }),
         _ => Err(errors),
     }
+}
+
+/// The reporter's name, e-mail and phone, each optional (a blank e-mail or
+/// phone is none given); the errors of those given but invalid go to `errors`.
+fn reporter_of(
+    draft: &ReportDraft,
+    errors: &mut Vec<FieldError>,
+) -> (Option<String>, Option<String>, Option<String>) {
+    let name = ok(
+        errors,
+        validate::optional_text("reporter.name", draft.reporter_name.as_deref(), NAME_MAX),
+    )
+    .flatten();
+    let email = draft
+        .reporter_email
+        .as_deref()
+        .filter(|e| !e.trim().is_empty())
+        .and_then(|e| ok(errors, validate::Email::parse("reporter.email", e)))
+        .map(validate::Email::into_string);
+    let phone = draft
+        .reporter_phone
+        .as_deref()
+        .filter(|p| !p.trim().is_empty())
+        .and_then(|p| ok(errors, validate::Phone::parse("reporter.phone", p)))
+        .map(validate::Phone::into_string);
+    (name, email, phone)
 }
 
 /// The citizen's language: Italian unless English is asked for.

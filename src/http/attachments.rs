@@ -10,7 +10,7 @@ use futures_util::StreamExt;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
-use super::auth::MaybeStaff;
+use super::auth::{MaybeStaff, Staff};
 use super::dto::{attachment_view, AttachmentView};
 use super::params::limited;
 use super::AppState;
@@ -19,7 +19,8 @@ use crate::domain::permissions::{Action, Scope};
 use crate::domain::publication::PhotoPublication;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::media::{self, MediaError};
-use crate::store::{attachments, naive, reports};
+use crate::store::reports::{self, ReportRow};
+use crate::store::{attachments, naive};
 
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -80,25 +81,7 @@ pub async fn upload(
     let code = code.into_inner();
     let token = token_from(&req, &q);
     let report = state.read(move |conn| find_by_code(conn, &code)).await?;
-    // Staff who may write on the report attach files to it (a photo of the
-    // fix, a document brought to the counter); the citizen needs the token.
-    let uploaded_by: String = match (&staff.0, token) {
-        (Some(staff), _) => {
-            let scope = Scope::report(&report.municipality_id, report.office_id.as_deref());
-            staff.require(Action::AddNote, scope, ErrorCode::ReportNotFound)?;
-            staff.actor.user_id.clone()
-        }
-        (None, Some(token)) => {
-            require_token(&report, &token)?;
-            "citizen".into()
-        }
-        (None, None) => {
-            return Err(AppError::Forbidden {
-                code: ErrorCode::TokenRequired,
-                message: "attaching files needs the report's tracking token".into(),
-            })
-        }
-    };
+    let uploaded_by = uploader(&report, staff.0.as_ref(), token)?;
 
     // A client uploads a couple of files at a time; memory for the body
     // comes from a budget shared by every upload in flight, taken by what the
@@ -113,24 +96,77 @@ pub async fn upload(
                 .enter(&state.clients.key(&req))?,
         ),
     };
-    let declared = req
-        .headers()
-        .get(actix_web::http::header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok())
-        .unwrap_or(MAX_BODY_BYTES as u64)
-        .min(MAX_BODY_BYTES as u64);
+    let declared = declared_size(&req);
     let _budget = state
         .gates
         .upload_kib
         .enter_weighted(declared.div_ceil(1024) as u32)
         .await?;
+    let (bytes, filename) = receive_in_time(&state, &req, payload, declared, report.id).await?;
+    let processed = decode(&state, bytes).await?;
+    let store = state.store.clone();
+    let dir = state.config.attachments_dir();
+    let row = web::block(move || {
+        attachments::add(
+            &store,
+            &dir,
+            report.id,
+            processed,
+            filename,
+            &uploaded_by,
+            naive(Utc::now()),
+        )
+    })
+    .await??;
+    Ok(HttpResponse::Created().json(attachment_view(&row)))
+}
+
+/// Who attaches the file: staff who may write on the report (a photo of the
+/// fix, a document brought to the counter), or the citizen with the
+/// report's token.
+fn uploader(report: &ReportRow, staff: Option<&Staff>, token: Option<String>) -> AppResult<String> {
+    match (staff, token) {
+        (Some(staff), _) => {
+            let scope = Scope::report(&report.municipality_id, report.office_id.as_deref());
+            staff.require(Action::AddNote, scope, ErrorCode::ReportNotFound)?;
+            Ok(staff.actor.user_id.clone())
+        }
+        (None, Some(token)) => {
+            require_token(report, &token)?;
+            Ok("citizen".into())
+        }
+        (None, None) => Err(AppError::Forbidden {
+            code: ErrorCode::TokenRequired,
+            message: "attaching files needs the report's tracking token".into(),
+        }),
+    }
+}
+
+/// The body's size as the request declares it, and at most what one file
+/// and its framing may be (that much if it declares nothing).
+fn declared_size(req: &HttpRequest) -> u64 {
+    req.headers()
+        .get(actix_web::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok())
+        .unwrap_or(MAX_BODY_BYTES as u64)
+        .min(MAX_BODY_BYTES as u64)
+}
+
+/// The file and its name, if they arrive within [`UPLOAD_DEADLINE`] and the
+/// report has room for one more of the file's kind.
+async fn receive_in_time(
+    state: &web::Data<AppState>,
+    req: &HttpRequest,
+    payload: web::Payload,
+    declared: u64,
+    report_id: i64,
+) -> AppResult<(Vec<u8>, Option<String>)> {
     // The body is cut off at what was budgeted, whatever its framing (a part
     // header that never ends would otherwise be buffered without limit).
     let mut payload = Multipart::new(req.headers(), limited(payload, declared as usize));
     let limits = state.clone();
-    let report_id = report.id;
-    let received = actix_web::rt::time::timeout(
+    actix_web::rt::time::timeout(
         UPLOAD_DEADLINE,
         receive(&mut payload, declared as usize, move |kind| {
             let state = limits.clone();
@@ -149,37 +185,24 @@ pub async fn upload(
             "the file did not arrive within {} seconds: retry on a faster connection",
             UPLOAD_DEADLINE.as_secs()
         ),
-    })??;
-    let (bytes, filename) = received;
-    // What the headers declare is checked first (cheap, with small chunk
-    // limits); then decoding takes a place among a few (one per core), off
-    // the async workers. The place goes with the work: a client that hangs
-    // up does not free it while the decode runs on.
+    })?
+}
+
+/// The file checked and re-encoded. What the headers declare is checked
+/// first (cheap, with small chunk limits); then decoding takes a place among
+/// a few (one per core), off the async workers. The place goes with the
+/// work: a client that hangs up does not free it while the decode runs on.
+async fn decode(state: &AppState, bytes: Vec<u8>) -> AppResult<media::Processed> {
     let bytes = web::block(move || media::probe(&bytes).map(|_| bytes))
         .await?
         .map_err(media_error)?;
     let decoding = state.gates.decode.enter().await?;
-    let processed = web::block(move || {
+    web::block(move || {
         let _decoding = decoding;
         media::process(&bytes)
     })
     .await?
-    .map_err(media_error)?;
-    let store = state.store.clone();
-    let dir = state.config.attachments_dir();
-    let row = web::block(move || {
-        attachments::add(
-            &store,
-            &dir,
-            report.id,
-            processed,
-            filename,
-            &uploaded_by,
-            naive(Utc::now()),
-        )
-    })
-    .await??;
-    Ok(HttpResponse::Created().json(attachment_view(&row)))
+    .map_err(media_error)
 }
 
 /// The most a request body may be: one file and its multipart framing.

@@ -410,16 +410,7 @@ pub async fn login(
     let address = state.clients.key(&req);
     let keys = std::sync::Arc::new(LoginKeys::new(&username, &address));
     let now = Utc::now();
-    let k = keys.clone();
-    let refused = state
-        .read(move |c| refused_already(c, &k, naive(now)))
-        .await?;
-    let k = keys.clone();
-    let admission = match refused {
-        Some(e) => Admission::Refused(e),
-        None => state.write(move |c| admit(c, &k, naive(now))).await?,
-    };
-    let delay = match admission {
+    let delay = match admission(&state, &keys, now).await? {
         Admission::Verify(delay) => delay,
         Admission::Refused(e) => {
             tracing::warn!(auth.username = ?username, client.address = %address, error.code = e.code().as_str(), "login refused");
@@ -427,7 +418,46 @@ pub async fn login(
         }
     };
     actix_web::rt::time::sleep(delay).await;
-    let name = username.clone();
+    if let Some(user) = verified_user(&state, &username, password).await? {
+        return signed_in(&state, keys, user, now).await;
+    }
+    let window = Duration::minutes(LOGIN_WINDOW_MINUTES);
+    let failures = state
+        .write(move |c| rate_limits::hit(c, &keys.account, window, naive(now)))
+        .await?
+        .count;
+    tracing::warn!(auth.username = ?username, client.address = %address, auth.account_failures = failures, "login failed");
+    Err(unauthorized(
+        ErrorCode::InvalidCredentials,
+        "wrong username or password",
+    ))
+}
+
+/// Whether the attempt goes on to its password: refused on a read when the
+/// limits are already reached, else counted (see [`admit`]).
+async fn admission(
+    state: &AppState,
+    keys: &std::sync::Arc<LoginKeys>,
+    now: chrono::DateTime<Utc>,
+) -> AppResult<Admission> {
+    let k = keys.clone();
+    let refused = state
+        .read(move |c| refused_already(c, &k, naive(now)))
+        .await?;
+    if let Some(e) = refused {
+        return Ok(Admission::Refused(e));
+    }
+    let k = keys.clone();
+    state.write(move |c| admit(c, &k, naive(now))).await
+}
+
+/// The user `username`, if `password` is theirs and they are active.
+async fn verified_user(
+    state: &AppState,
+    username: &str,
+    password: String,
+) -> AppResult<Option<User>> {
+    let name = username.to_string();
     let user = state.read(move |c| users::by_username(c, &name)).await?;
     // Unknown users are checked against a dummy hash (same parameters), so
     // that neither the answer nor its timing tells which usernames exist.
@@ -439,53 +469,45 @@ pub async fn login(
     let ok = web::block(move || verify_password(&hash, &password)).await?
         && user.as_ref().is_some_and(|u| u.row.active);
     drop(verifying);
+    Ok(user.filter(|_| ok))
+}
 
-    let k = keys.clone();
-    match user {
-        Some(user) if ok => {
-            state
-                .write(move |c| {
-                    // A good attempt is not held against the account, nor
-                    // against the address (a URP office behind one address
-                    // signs in all morning) — up to a bound, so that one
-                    // valid account cannot clear the address's count forever.
-                    let window = Duration::minutes(LOGIN_WINDOW_MINUTES);
-                    if rate_limits::hit(c, &k.ok, window, naive(now))?.count <= ADDRESS_GIVE_BACKS {
-                        rate_limits::give_back(c, &k.address)?;
-                    }
-                    rate_limits::clear(c, &k.pair)?;
-                    rate_limits::clear(c, &k.account)
-                })
-                .await?;
-            let token = state.keys.issue(
-                &user.row.id,
-                user.row.role.as_str(),
-                user.row.token_version,
-                now,
-            )?;
-            tracing::info!(auth.username = ?user.row.username, auth.role = %user.row.role, "login succeeded");
-            Ok(HttpResponse::Ok()
-                .insert_header(("Cache-Control", "no-store"))
-                .json(LoginResponse {
-                    access_token: token,
-                    token_type: "Bearer".into(),
-                    expires_in: state.keys.ttl_seconds,
-                    user: staff_view(&user)?,
-                }))
-        }
-        _ => {
+/// A good attempt: what it counted is given back, and the user gets a token.
+async fn signed_in(
+    state: &AppState,
+    keys: std::sync::Arc<LoginKeys>,
+    user: User,
+    now: chrono::DateTime<Utc>,
+) -> AppResult<HttpResponse> {
+    state
+        .write(move |c| {
+            // A good attempt is not held against the account, nor
+            // against the address (a URP office behind one address
+            // signs in all morning) — up to a bound, so that one
+            // valid account cannot clear the address's count forever.
             let window = Duration::minutes(LOGIN_WINDOW_MINUTES);
-            let failures = state
-                .write(move |c| rate_limits::hit(c, &k.account, window, naive(now)))
-                .await?
-                .count;
-            tracing::warn!(auth.username = ?username, client.address = %address, auth.account_failures = failures, "login failed");
-            Err(unauthorized(
-                ErrorCode::InvalidCredentials,
-                "wrong username or password",
-            ))
-        }
-    }
+            if rate_limits::hit(c, &keys.ok, window, naive(now))?.count <= ADDRESS_GIVE_BACKS {
+                rate_limits::give_back(c, &keys.address)?;
+            }
+            rate_limits::clear(c, &keys.pair)?;
+            rate_limits::clear(c, &keys.account)
+        })
+        .await?;
+    let token = state.keys.issue(
+        &user.row.id,
+        user.row.role.as_str(),
+        user.row.token_version,
+        now,
+    )?;
+    tracing::info!(auth.username = ?user.row.username, auth.role = %user.row.role, "login succeeded");
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(LoginResponse {
+            access_token: token,
+            token_type: "Bearer".into(),
+            expires_in: state.keys.ttl_seconds,
+            user: staff_view(&user)?,
+        }))
 }
 
 #[utoipa::path(

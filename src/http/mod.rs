@@ -185,6 +185,7 @@ async fn not_found(
 }
 
 /// Registers every route and extractor configuration.
+// Long on purpose: the route table reads best whole, in the order actix matches it.
 pub fn configure(cfg: &mut aweb::ServiceConfig) {
     cfg.app_data(
         aweb::JsonConfig::default()

@@ -23,10 +23,12 @@ use futures_util::StreamExt;
 use serde_json::{json, Value};
 
 use super::AppState;
-use crate::app::reports::{filing, Filing};
+use crate::app::reports::{filing, Filed, Filing};
 use crate::domain::attributes;
 use crate::domain::publication::{public_address, public_text};
-use crate::domain::report::{validate_new_report, Actor, ActorKind, Filer, ReportDraft, Status};
+use crate::domain::report::{
+    validate_new_report, Actor, ActorKind, Filer, ReportDraft, Status, ValidReport,
+};
 use crate::error::{AppError, ErrorCode};
 use crate::store::{api_keys, attachments, catalog, events, municipalities, reports, utc, DbConn};
 
@@ -406,50 +408,12 @@ async fn list_requests(
 ) -> Result<HttpResponse, O311Error> {
     let m = jurisdiction(&state, &p).await?;
     let base = base_url(&state);
-    let split = |k: &str| {
-        first(&p, k).map(|v| {
-            v.split(',')
-                .map(|s| s.trim().to_string())
-                .filter(|s| !s.is_empty())
-                .collect::<Vec<_>>()
-        })
-    };
-    let ids = split("service_request_id");
-    let codes = split("service_code");
-    let statuses = match split("status") {
-        None => None,
-        Some(list) => {
-            let mut out = Vec::new();
-            for s in list {
-                let internal: &[&str] = match s.as_str() {
-                    "open" => &["new", "taken_in", "in_progress", "not_competent"],
-                    "closed" => &["resolved", "closed", "rejected"],
-                    other => return Err(err(400, format!("status `{other}`: use open or closed"))),
-                };
-                out.extend(internal.iter().map(|s| s.to_string()));
-            }
-            Some(out)
-        }
-    };
-    let now = Utc::now();
-    let end = first(&p, "end_date")
-        .map(|s| parse_date("end_date", s))
+    let ids = comma_list(&p, "service_request_id");
+    let codes = comma_list(&p, "service_code");
+    let statuses = comma_list(&p, "status")
+        .map(internal_statuses)
         .transpose()?;
-    let start = first(&p, "start_date")
-        .map(|s| parse_date("start_date", s))
-        .transpose()?;
-    let (start, end) = match (start, end) {
-        (Some(s), Some(e)) => (s, e),
-        (Some(s), None) => (s, (s + Duration::days(90)).min(now.max(s))),
-        (None, Some(e)) => (e - Duration::days(90), e),
-        (None, None) => (now - Duration::days(90), now),
-    };
-    if end < start {
-        return Err(err(400, "end_date is before start_date"));
-    }
-    if ids.is_none() && end - start > Duration::days(90) {
-        return Err(err(400, "start_date and end_date may span at most 90 days"));
-    }
+    let (start, end) = requested_period(&p, Utc::now(), ids.is_some())?;
     let body = state
         .read_public(move |c| {
             let rows = match &ids {
@@ -480,6 +444,59 @@ async fn list_requests(
         })
         .await?;
     Ok(respond(format, StatusCode::OK, "service_requests", &body))
+}
+
+/// The values of parameter `k` as a comma-separated list (blanks dropped).
+fn comma_list(p: &Params, k: &str) -> Option<Vec<String>> {
+    first(p, k).map(|v| {
+        v.split(',')
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()
+    })
+}
+
+/// The internal statuses that Open311's `open` and `closed` stand for.
+fn internal_statuses(list: Vec<String>) -> Result<Vec<String>, O311Error> {
+    let mut out = Vec::new();
+    for s in list {
+        let internal: &[&str] = match s.as_str() {
+            "open" => &["new", "taken_in", "in_progress", "not_competent"],
+            "closed" => &["resolved", "closed", "rejected"],
+            other => return Err(err(400, format!("status `{other}`: use open or closed"))),
+        };
+        out.extend(internal.iter().map(|s| s.to_string()));
+    }
+    Ok(out)
+}
+
+/// `start_date` and `end_date`, the one missing 90 days from the other
+/// (both: the last 90 days); at most 90 days apart unless the requests are
+/// asked for by id.
+fn requested_period(
+    p: &Params,
+    now: DateTime<Utc>,
+    by_id: bool,
+) -> Result<(DateTime<Utc>, DateTime<Utc>), O311Error> {
+    let end = first(p, "end_date")
+        .map(|s| parse_date("end_date", s))
+        .transpose()?;
+    let start = first(p, "start_date")
+        .map(|s| parse_date("start_date", s))
+        .transpose()?;
+    let (start, end) = match (start, end) {
+        (Some(s), Some(e)) => (s, e),
+        (Some(s), None) => (s, (s + Duration::days(90)).min(now.max(s))),
+        (None, Some(e)) => (e - Duration::days(90), e),
+        (None, None) => (now - Duration::days(90), now),
+    };
+    if end < start {
+        return Err(err(400, "end_date is before start_date"));
+    }
+    if !by_id && end - start > Duration::days(90) {
+        return Err(err(400, "start_date and end_date may span at most 90 days"));
+    }
+    Ok((start, end))
 }
 
 /// The request with this id in the call's jurisdiction, or a 404.
@@ -737,75 +754,84 @@ async fn create_request(
     let (token, token_hash) = reports::new_tracking_token();
     let st = state.clone();
     let links = state.config.links();
-    let municipality_id = m.id.clone();
     // Reads first, on a read connection; the write only writes (see
     // `app::reports::filing`).
     let (prepared, checked, valid) = state
         .read(move |c| {
-            let place = crate::app::reports::locate(&st.territory, c, valid.lat, valid.lon)?;
-            if place.id != municipality_id {
-                return Err(AppError::unprocessable(
-                    ErrorCode::OutsideTerritory,
-                    format!("the point is in {}, not in this jurisdiction", place.name),
-                ));
-            }
-            let category = catalog::category_by_code(c, &municipality_id, &valid.category)?
-                .ok_or_else(|| {
-                    AppError::bad_request(
-                        ErrorCode::UnknownService,
-                        format!("service_code {} is not offered here", valid.category),
-                    )
-                })?;
-            let defs: Vec<_> = catalog::attributes_of(c, std::slice::from_ref(&category.id))?
-                .iter()
-                .map(|a| a.def())
-                .collect();
-            let checked =
-                attributes::validate(&defs, &answers).map_err(|e| AppError::Validation(vec![e]))?;
-            let prepared = filing::prepare(&st.catalog, c, &municipality_id, &valid)?;
+            let checked = place_and_answers(&st, c, &m.id, &valid, &answers)?;
+            let prepared = filing::prepare(&st.catalog, c, &m.id, &valid)?;
             Ok((prepared, checked, valid))
         })
         .await?;
+    let filing = Filing {
+        token_hash,
+        token,
+        entered_by: None,
+        actor: Actor {
+            kind: ActorKind::Integration,
+            id: Some(api.id.clone()),
+        },
+        now,
+        attributes: (!checked.is_empty()).then_some(Value::Object(checked)),
+        media_url,
+    };
     let filed = state
-        .write_batched(move |c| {
-            filing::write(
-                c,
-                prepared,
-                &valid,
-                Filing {
-                    token_hash,
-                    token,
-                    entered_by: None,
-                    actor: Actor {
-                        kind: ActorKind::Integration,
-                        id: Some(api.id.clone()),
-                    },
-                    now,
-                    attributes: (!checked.is_empty()).then_some(Value::Object(checked)),
-                    media_url,
-                },
-                &links,
-            )
-        })
+        .write_batched(move |c| filing::write(c, prepared, &valid, filing, &links))
         .await?;
     crate::metrics::METRICS.report_created("open311");
     tracing::info!(report.code = %filed.report.code, api_key = %api.name, "report created through Open311");
+    Ok(respond(
+        format,
+        StatusCode::CREATED,
+        "service_requests",
+        &created_json(&filed),
+    ))
+}
+
+/// Checks that the point is in the jurisdiction `municipality_id` and the
+/// service offered there, and the answers to the service's questions;
+/// returns the answers to store.
+fn place_and_answers(
+    st: &AppState,
+    c: &mut DbConn,
+    municipality_id: &str,
+    valid: &ValidReport,
+    answers: &BTreeMap<String, Vec<String>>,
+) -> crate::error::AppResult<serde_json::Map<String, Value>> {
+    let place = crate::app::reports::locate(&st.territory, c, valid.lat, valid.lon)?;
+    if place.id != municipality_id {
+        return Err(AppError::unprocessable(
+            ErrorCode::OutsideTerritory,
+            format!("the point is in {}, not in this jurisdiction", place.name),
+        ));
+    }
+    let category =
+        catalog::category_by_code(c, municipality_id, &valid.category)?.ok_or_else(|| {
+            AppError::bad_request(
+                ErrorCode::UnknownService,
+                format!("service_code {} is not offered here", valid.category),
+            )
+        })?;
+    let defs: Vec<_> = catalog::attributes_of(c, std::slice::from_ref(&category.id))?
+        .iter()
+        .map(|a| a.def())
+        .collect();
+    attributes::validate(&defs, answers).map_err(|e| AppError::Validation(vec![e]))
+}
+
+/// The answer to a filing: the request's id, and a notice of who takes it
+/// in charge, by when.
+fn created_json(filed: &Filed) -> Value {
     let due = filed
         .report
         .take_in_due_at
         .map(|d| crate::notify::plan::format_when(utc(d), "it"))
         .unwrap_or_default();
-    let body = json!([{
+    json!([{
         "service_request_id": filed.report.code,
         "service_notice": format!("Segnalazione ricevuta: {} la prenderà in carico entro {due}.", filed.office.as_ref().map(|o| o.name.as_str()).unwrap_or("il Comune")),
         "account_id": Value::Null,
-    }]);
-    Ok(respond(
-        format,
-        StatusCode::CREATED,
-        "service_requests",
-        &body,
-    ))
+    }])
 }
 
 /// Every Open311 route: dispatches on the path, always answering in the

@@ -2,6 +2,8 @@
 //! taken in within the deadline, median and 90th-percentile take-in time, open
 //! backlog and the oldest open report. JSON, or CSV with `format=csv`.
 
+use std::collections::BTreeMap;
+
 use actix_web::{get, web, HttpResponse};
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
@@ -11,7 +13,7 @@ use super::auth::Staff;
 use super::dto::OfficeRef;
 use super::AppState;
 use crate::domain::permissions::Action;
-use crate::domain::stats::{by_office, public_counts, ReportFacts};
+use crate::domain::stats::{by_office, public_counts, OfficeStats, ReportFacts};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::store::municipalities::{self, Chosen};
 use crate::store::reports::{self, StatRow};
@@ -208,18 +210,60 @@ pub async fn offices(
 ) -> AppResult<HttpResponse> {
     staff.require_here(Action::Supervise)?;
     let q = q.into_inner();
-    let csv = match q.format.as_deref() {
-        None | Some("json") => false,
-        Some("csv") => true,
-        Some(other) => {
-            return Err(AppError::bad_request(
-                ErrorCode::InvalidFormat,
-                format!("format `{other}`: use json or csv"),
-            ))
-        }
-    };
+    let csv = wants_csv(q.format.as_deref())?;
     let now = Utc::now();
-    // Whole days are the municipality's days.
+    let (from, to) = period(&state, &staff, &q, now).await?;
+    let municipality = staff.actor.municipality_id.clone();
+    let (offices, received, open, rating, pages) = state
+        .read(move |conn| {
+            municipalities::find(conn, &municipality)?
+                .ok_or_else(|| AppError::internal("staff without municipality"))?;
+            Ok((
+                catalog::list_offices(conn, &municipality)?,
+                reports::received_between(conn, &municipality, naive(from), naive(to))?,
+                reports::open_backlog(conn, &municipality)?,
+                crate::store::ratings::summary(conn, &municipality, naive(from), naive(to))?,
+                crate::store::page_feedback::summary(conn, naive(from), naive(to), 20)?,
+            ))
+        })
+        .await?;
+    let rows = office_rows(&offices, by_office(&facts(received), &facts(open), now));
+    if csv {
+        return Ok(csv_answer(from, rows));
+    }
+    Ok(HttpResponse::Ok().json(OfficeStatsResponse {
+        from,
+        to,
+        offices: rows,
+        service_rating: RatingSummary {
+            count: rating.0,
+            average: rating.1,
+            histogram: rating.2,
+        },
+        page_feedback: page_feedback_view(pages),
+    }))
+}
+
+/// Whether `format` asks for CSV rather than JSON.
+fn wants_csv(format: Option<&str>) -> AppResult<bool> {
+    match format {
+        None | Some("json") => Ok(false),
+        Some("csv") => Ok(true),
+        Some(other) => Err(AppError::bad_request(
+            ErrorCode::InvalidFormat,
+            format!("format `{other}`: use json or csv"),
+        )),
+    }
+}
+
+/// The period asked for (by default the last 30 days up to `now`), whole
+/// days being the comune's: in order, and at most [`MAX_DAYS`] long.
+async fn period(
+    state: &AppState,
+    staff: &Staff,
+    q: &StatsQuery,
+    now: DateTime<Utc>,
+) -> AppResult<(DateTime<Utc>, DateTime<Utc>)> {
     let m = staff.actor.municipality_id.clone();
     let tz = state
         .read(move |c| Ok(municipalities::find(c, &m)?.map(|m| m.timezone)))
@@ -249,59 +293,46 @@ pub async fn offices(
             format!("at most {MAX_DAYS} days per call"),
         ));
     }
-    let municipality = staff.actor.municipality_id.clone();
-    let (offices, received, open, rating, pages) = state
-        .read(move |conn| {
-            municipalities::find(conn, &municipality)?
-                .ok_or_else(|| AppError::internal("staff without municipality"))?;
-            Ok((
-                catalog::list_offices(conn, &municipality)?,
-                reports::received_between(conn, &municipality, naive(from), naive(to))?,
-                reports::open_backlog(conn, &municipality)?,
-                crate::store::ratings::summary(conn, &municipality, naive(from), naive(to))?,
-                crate::store::page_feedback::summary(conn, naive(from), naive(to), 20)?,
-            ))
+    Ok((from, to))
+}
+
+/// A row per office, in the catalog's order (an office with no reports
+/// too), then triage's if reports wait there.
+fn office_rows(
+    listed: &[catalog::OfficeRow],
+    mut stats: BTreeMap<Option<String>, OfficeStats>,
+) -> Vec<OfficeStatsView> {
+    let mut rows: Vec<OfficeStatsView> = listed
+        .iter()
+        .map(|office| {
+            let s = stats.remove(&Some(office.id.clone())).unwrap_or_default();
+            office_view(Some(office.into()), s)
         })
-        .await?;
-    let mut stats = by_office(&facts(received), &facts(open), now);
-    let mut rows: Vec<OfficeStatsView> = Vec::new();
-    let mut push = |office: Option<OfficeRef>, s: crate::domain::stats::OfficeStats| {
-        rows.push(OfficeStatsView {
-            office,
-            received: s.received,
-            taken_in: s.taken_in,
-            taken_in_within_deadline: s.taken_in_within_deadline,
-            within_deadline_pct: s.within_deadline_pct,
-            median_take_in_hours: hours(s.median_take_in_seconds),
-            p90_take_in_hours: hours(s.p90_take_in_seconds),
-            open_backlog: s.open_backlog,
-            overdue_now: s.overdue_now,
-            oldest_open_code: s.oldest_open.as_ref().map(|(c, _)| c.clone()),
-            oldest_open_received_at: s.oldest_open.map(|(_, at)| at),
-        })
-    };
-    for office in &offices {
-        push(
-            Some(office.into()),
-            stats.remove(&Some(office.id.clone())).unwrap_or_default(),
-        );
-    }
+        .collect();
     if let Some(triage) = stats.remove(&None) {
-        push(None, triage);
+        rows.push(office_view(None, triage));
     }
-    if !csv {
-        return Ok(HttpResponse::Ok().json(OfficeStatsResponse {
-            from,
-            to,
-            offices: rows,
-            service_rating: RatingSummary {
-                count: rating.0,
-                average: rating.1,
-                histogram: rating.2,
-            },
-            page_feedback: page_feedback_view(pages),
-        }));
+    rows
+}
+
+fn office_view(office: Option<OfficeRef>, s: OfficeStats) -> OfficeStatsView {
+    OfficeStatsView {
+        office,
+        received: s.received,
+        taken_in: s.taken_in,
+        taken_in_within_deadline: s.taken_in_within_deadline,
+        within_deadline_pct: s.within_deadline_pct,
+        median_take_in_hours: hours(s.median_take_in_seconds),
+        p90_take_in_hours: hours(s.p90_take_in_seconds),
+        open_backlog: s.open_backlog,
+        overdue_now: s.overdue_now,
+        oldest_open_code: s.oldest_open.as_ref().map(|(c, _)| c.clone()),
+        oldest_open_received_at: s.oldest_open.map(|(_, at)| at),
     }
+}
+
+/// The rows as a CSV attachment named after the period's first day.
+fn csv_answer(from: DateTime<Utc>, rows: Vec<OfficeStatsView>) -> HttpResponse {
     let mut out = String::from(
         "office_code,office_name,received,taken_in,taken_in_within_deadline,within_deadline_pct,median_take_in_hours,p90_take_in_hours,open_backlog,overdue_now,oldest_open_code,oldest_open_received_at\r\n",
     );
@@ -329,7 +360,7 @@ pub async fn offices(
                 .unwrap_or_default(),
         ));
     }
-    Ok(HttpResponse::Ok()
+    HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
         .insert_header((
             "Content-Disposition",
@@ -338,7 +369,7 @@ pub async fn offices(
                 from.format("%Y%m%d")
             ),
         ))
-        .body(out))
+        .body(out)
 }
 
 /// Quotes a CSV field when needed, and defuses spreadsheet formulas.

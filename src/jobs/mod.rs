@@ -266,9 +266,25 @@ impl Jobs {
 
 /// Starts the periodic jobs of a `serve` process on their own threads.
 pub fn spawn(store: Store, schedule: Schedule, dispatcher: dispatch::Dispatcher) -> Jobs {
-    let every = schedule.dispatch_every;
     let stopping = dispatcher.stop_switch();
     let (wake, sleep) = std::sync::mpsc::channel::<()>();
+    let dispatcher = start_dispatcher(dispatcher, schedule.dispatch_every, sleep);
+    start_sweeper(store.clone(), &schedule);
+    start_retention(store, &schedule);
+    Jobs {
+        dispatcher,
+        wake,
+        stopping,
+    }
+}
+
+/// Delivers the outbox every `every`, until a message (or its sender's
+/// end) on `sleep` stops it; `None` if its thread could not start.
+fn start_dispatcher(
+    dispatcher: dispatch::Dispatcher,
+    every: StdDuration,
+    sleep: std::sync::mpsc::Receiver<()>,
+) -> Option<std::thread::JoinHandle<()>> {
     let started = std::thread::Builder::new()
         .name("segnala-dispatcher".into())
         .spawn(move || loop {
@@ -288,19 +304,20 @@ pub fn spawn(store: Store, schedule: Schedule, dispatcher: dispatch::Dispatcher)
                 Ok(()) | Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => return,
             }
         });
-    let dispatcher = started
+    started
         .map_err(|e| tracing::error!(error.cause = %e, "cannot start the notification dispatcher"))
-        .ok();
-    let sweeper = store.clone();
+        .ok()
+}
+
+/// Sweeps for overdue reports (and notifies) every `schedule.sweep_every`.
+fn start_sweeper(store: Store, schedule: &Schedule) {
     let links = schedule.links.clone();
     let policy = schedule.policy;
     let sweep_every = schedule.sweep_every;
-    let retention_days = schedule.retention_days;
-    let keep = schedule.keep;
     let started = std::thread::Builder::new()
         .name("segnala-sweeper".into())
         .spawn(move || loop {
-            match sweep_and_notify(&sweeper, Utc::now(), policy, &links) {
+            match sweep_and_notify(&store, Utc::now(), policy, &links) {
                 Ok(o) if o.total() == 0 => {}
                 Ok(o) => tracing::info!(
                     escalated.level1 = o.level1,
@@ -314,47 +331,58 @@ pub fn spawn(store: Store, schedule: Schedule, dispatcher: dispatch::Dispatcher)
     if let Err(e) = started {
         tracing::error!(error.cause = %e, "cannot start the escalation sweeper");
     }
+}
+
+/// Every six hours: housekeeping, retention and the attachment sweep.
+fn start_retention(store: Store, schedule: &Schedule) {
     let data_dir = schedule.data_dir.clone();
+    let keep = schedule.keep;
+    let retention_days = schedule.retention_days;
     let started = std::thread::Builder::new()
         .name("segnala-retention".into())
         .spawn(move || loop {
-            match METRICS.job("housekeeping", || housekeeping(&store, &data_dir, keep, Utc::now())) {
-                Ok(h) if h == Housekeeping::default() => {}
-                Ok(h) => tracing::info!(
-                    outbox.sent_pruned = h.sent,
-                    outbox.dead_pruned = h.dead,
-                    mail.files_pruned = h.mail_files,
-                    "housekeeping"
-                ),
-                Err(e) => tracing::error!(error.cause = %e, "housekeeping failed"),
-            }
-            match retention(&store, &data_dir, retention_days, Utc::now()) {
-                Ok(0) => {}
-                Ok(n) => tracing::info!(reports = n, "retention: reporters' personal data erased"),
-                Err(e) => tracing::error!(error.cause = %e, "retention job failed"),
-            }
-            match sweep_attachments(&store, &data_dir.join("attachments"), ORPHAN_GRACE) {
-                Ok(s) if s.orphans_removed == 0 && s.missing.is_empty() => {}
-                Ok(s) if s.missing.is_empty() => {
-                    tracing::info!(attachments.orphans_removed = s.orphans_removed, "attachment files no row points to removed")
-                }
-                Ok(s) => tracing::error!(
-                    attachments.orphans_removed = s.orphans_removed,
-                    attachments.missing = s.missing.len(),
-                    attachments.missing_ids = %s.missing.iter().take(20).cloned().collect::<Vec<_>>().join(","),
-                    "attachment rows whose file is missing"
-                ),
-                Err(e) => tracing::error!(error.cause = %e, "attachment sweep failed"),
-            }
+            tidy(&store, &data_dir, keep, retention_days);
             std::thread::sleep(StdDuration::from_secs(6 * 3600));
         });
     if let Err(e) = started {
         tracing::error!(error.cause = %e, "cannot start the retention job");
     }
-    Jobs {
-        dispatcher,
-        wake,
-        stopping,
+}
+
+/// One pass of the retention thread, each job's outcome logged.
+fn tidy(store: &Store, data_dir: &Path, keep: Keep, retention_days: i64) {
+    match METRICS.job("housekeeping", || {
+        housekeeping(store, data_dir, keep, Utc::now())
+    }) {
+        Ok(h) if h == Housekeeping::default() => {}
+        Ok(h) => tracing::info!(
+            outbox.sent_pruned = h.sent,
+            outbox.dead_pruned = h.dead,
+            mail.files_pruned = h.mail_files,
+            "housekeeping"
+        ),
+        Err(e) => tracing::error!(error.cause = %e, "housekeeping failed"),
+    }
+    match retention(store, data_dir, retention_days, Utc::now()) {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(reports = n, "retention: reporters' personal data erased"),
+        Err(e) => tracing::error!(error.cause = %e, "retention job failed"),
+    }
+    match sweep_attachments(store, &data_dir.join("attachments"), ORPHAN_GRACE) {
+        Ok(s) if s.orphans_removed == 0 && s.missing.is_empty() => {}
+        Ok(s) if s.missing.is_empty() => {
+            tracing::info!(
+                attachments.orphans_removed = s.orphans_removed,
+                "attachment files no row points to removed"
+            )
+        }
+        Ok(s) => tracing::error!(
+            attachments.orphans_removed = s.orphans_removed,
+            attachments.missing = s.missing.len(),
+            attachments.missing_ids = %s.missing.iter().take(20).cloned().collect::<Vec<_>>().join(","),
+            "attachment rows whose file is missing"
+        ),
+        Err(e) => tracing::error!(error.cause = %e, "attachment sweep failed"),
     }
 }
 

@@ -7,15 +7,15 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::app::reports::{filing, locate, Filing};
+use crate::app::reports::{filing, locate, Filed, Filing};
 use crate::domain::permissions::{Action, Scope};
 use crate::domain::report::{validate_new_report, Actor, Filer, ReportDraft, Status};
 use crate::error::{AppError, AppResult, ErrorCode};
-use crate::http::auth::MaybeStaff;
+use crate::http::auth::{MaybeStaff, Staff};
 use crate::http::dto::{CategoryRef, OfficeRef};
 use crate::http::AppState;
 use crate::store::reports;
-use crate::store::{naive, rate_limits, utc};
+use crate::store::{naive, rate_limits, utc, DbConn};
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -108,14 +108,69 @@ pub async fn create(
     staff: MaybeStaff,
     body: web::Json<CreateReportRequest>,
 ) -> AppResult<HttpResponse> {
-    let body = body.into_inner();
+    let draft = draft_from(body.into_inner());
+    let now = Utc::now();
+    let staff = staff.0;
+    let filer = if staff.is_some() {
+        Filer::OnBehalf
+    } else {
+        Filer::Citizen
+    };
+    let valid = validate_new_report(&draft, filer, now).map_err(AppError::Validation)?;
+    let limit = staff.is_none().then(|| AddressLimit {
+        key: format!("report:{}", state.clients.key(&req)),
+        per_hour: state.config.reports_per_ip_per_hour,
+    });
+    let (token, token_hash) = reports::new_tracking_token();
+    // Everything the filing reads comes first, on a read connection, side by
+    // side with other filings: an address already past its limit is refused
+    // before any write; the place, the permission and the catalog are
+    // checked. The write then only writes (see `app::reports::filing`).
+    let st = state.clone();
+    let read_limit = limit.clone();
+    let (prepared, actor, entered_by, valid) = state
+        .read(move |c| {
+            refuse_past_limit(c, read_limit.as_ref(), now)?;
+            let place = locate(&st.territory, c, valid.lat, valid.lon)?;
+            let (actor, entered_by) = filed_by(staff.as_ref(), &place.id)?;
+            let prepared = filing::prepare(&st.catalog, c, &place.id, &valid)?;
+            Ok((prepared, actor, entered_by, valid))
+        })
+        .await?;
+    let links = state.config.links();
+    let filing = Filing {
+        token_hash,
+        token: token.clone(),
+        entered_by,
+        actor,
+        now,
+        attributes: None,
+        media_url: None,
+    };
+    let filed = state
+        .write_batched(move |conn| {
+            let filed = filing::write(conn, prepared, &valid, filing, &links)?;
+            count_against_limit(conn, limit.as_ref(), now)?;
+            Ok(filed)
+        })
+        .await?;
+    crate::metrics::METRICS.report_created(filed.report.channel.as_str());
+    tracing::info!(report.code = %filed.report.code, report.municipality = %filed.report.municipality_id, "report created");
+    let body = created_view(&state.config.public_base_url, filed, token);
+    Ok(HttpResponse::Created()
+        .insert_header(("Location", format!("/api/v1/reports/{}", body.code)))
+        .json(body))
+}
+
+/// The request as the domain validates it.
+fn draft_from(body: CreateReportRequest) -> ReportDraft {
     let reporter = body.reporter.unwrap_or(ReporterInput {
         name: None,
         email: None,
         phone: None,
         contact: None,
     });
-    let draft = ReportDraft {
+    ReportDraft {
         category: body.category,
         title: body.title,
         description: body.description,
@@ -129,89 +184,82 @@ pub async fn create(
         language: body.language,
         channel: body.channel,
         received_at: body.received_at,
+    }
+}
+
+/// How many reports an anonymous client address may file in an hour, and
+/// the key it is counted under.
+#[derive(Clone)]
+struct AddressLimit {
+    key: String,
+    per_hour: i32,
+}
+
+/// Refuses an address already past its limit, without a write (`None`:
+/// staff, not limited).
+fn refuse_past_limit(
+    c: &mut DbConn,
+    limit: Option<&AddressLimit>,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    let Some(limit) = limit else {
+        return Ok(());
     };
-    let now = Utc::now();
-    let staff = staff.0;
-    let filer = if staff.is_some() {
-        Filer::OnBehalf
-    } else {
-        Filer::Citizen
-    };
-    let valid = validate_new_report(&draft, filer, now).map_err(AppError::Validation)?;
-    let rate_key = format!("report:{}", state.clients.key(&req));
-    let max_per_hour = state.config.reports_per_ip_per_hour;
-    let (token, token_hash) = reports::new_tracking_token();
-    let anonymous = staff.is_none();
-    // Everything the filing reads comes first, on a read connection, side by
-    // side with other filings: an address already past its limit is refused
-    // before any write; the place, the permission and the catalog are
-    // checked. The write then only writes (see `app::reports::filing`).
-    let st = state.clone();
-    let key = rate_key.clone();
-    let (prepared, actor, entered_by, valid) = state
-        .read(move |c| {
-            if anonymous {
-                let seen = rate_limits::current(c, &key, Duration::hours(1), naive(now))?;
-                if seen.count >= max_per_hour {
-                    return Err(too_many_reports(seen.resets_in));
-                }
-            }
-            let place = locate(&st.territory, c, valid.lat, valid.lon)?;
-            let (actor, entered_by) = match &staff {
-                Some(s) => {
-                    s.require(
-                        Action::CreateOnBehalf,
-                        Scope::municipality(&place.id),
-                        ErrorCode::NotFound,
-                    )?;
-                    (Actor::user(&s.actor.user_id), Some(s.actor.user_id.clone()))
-                }
-                None => (Actor::citizen(), None),
-            };
-            let prepared = filing::prepare(&st.catalog, c, &place.id, &valid)?;
-            Ok((prepared, actor, entered_by, valid))
-        })
-        .await?;
-    let links = state.config.links();
-    let token_for_mail = token.clone();
-    // Anonymous filing is limited per client address, counted in the
-    // filing's own transaction after the report is written: the comune's code
-    // counter is always locked before an address's counter, so batches of
-    // two instances never wait on each other in a circle (a deadlock), and a
-    // refusal undoes the report with its code.
-    let created = state
-        .write_batched(move |conn| {
-            let filed = filing::write(
-                conn,
-                prepared,
-                &valid,
-                Filing {
-                    token_hash,
-                    token: token_for_mail,
-                    entered_by,
-                    actor,
-                    now,
-                    attributes: None,
-                    media_url: None,
-                },
-                &links,
+    let seen = rate_limits::current(c, &limit.key, Duration::hours(1), naive(now))?;
+    if seen.count >= limit.per_hour {
+        return Err(too_many_reports(seen.resets_in));
+    }
+    Ok(())
+}
+
+/// Who files in comune `municipality_id`: the citizen, or staff who may
+/// file on a citizen's behalf there (and are recorded as having entered it).
+fn filed_by(staff: Option<&Staff>, municipality_id: &str) -> AppResult<(Actor, Option<String>)> {
+    match staff {
+        Some(s) => {
+            s.require(
+                Action::CreateOnBehalf,
+                Scope::municipality(municipality_id),
+                ErrorCode::NotFound,
             )?;
-            if anonymous {
-                // Count (atomically), and refuse past the limit: the
-                // savepoint's rollback takes back the count and the report.
-                let hit = rate_limits::hit(conn, &rate_key, Duration::hours(1), naive(now))?;
-                if hit.count > max_per_hour {
-                    return Err(too_many_reports(hit.resets_in));
-                }
-            }
-            Ok((filed.report, filed.category, filed.office))
-        })
-        .await?;
-    let (row, category, office) = created;
-    crate::metrics::METRICS.report_created(row.channel.as_str());
-    tracing::info!(report.code = %row.code, report.municipality = %row.municipality_id, "report created");
-    let base = state.config.public_base_url.trim_end_matches('/');
-    let body = CreatedReport {
+            Ok((Actor::user(&s.actor.user_id), Some(s.actor.user_id.clone())))
+        }
+        None => Ok((Actor::citizen(), None)),
+    }
+}
+
+/// Anonymous filing is limited per client address, counted in the filing's
+/// own transaction after the report is written: the comune's code counter
+/// is always locked before an address's counter, so batches of two
+/// instances never wait on each other in a circle (a deadlock), and a
+/// refusal undoes the report with its code.
+fn count_against_limit(
+    conn: &mut DbConn,
+    limit: Option<&AddressLimit>,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    let Some(limit) = limit else {
+        return Ok(());
+    };
+    // Count (atomically), and refuse past the limit: the savepoint's
+    // rollback takes back the count and the report.
+    let hit = rate_limits::hit(conn, &limit.key, Duration::hours(1), naive(now))?;
+    if hit.count > limit.per_hour {
+        return Err(too_many_reports(hit.resets_in));
+    }
+    Ok(())
+}
+
+/// The answer: the report as filed, with the tracking token (shown only
+/// now) and the follow-up link under `base_url`.
+fn created_view(base_url: &str, filed: Filed, token: String) -> CreatedReport {
+    let Filed {
+        report: row,
+        category,
+        office,
+    } = filed;
+    let base = base_url.trim_end_matches('/');
+    CreatedReport {
         follow_up_url: format!("{base}/segnalazioni/{}?token={token}", row.code),
         code: row.code,
         status: Status::New,
@@ -223,10 +271,7 @@ pub async fn create(
         take_in_due_at: row.take_in_due_at.map(utc),
         expected_resolution_at: row.expected_resolution_at.map(utc),
         created_at: utc(row.created_at),
-    };
-    Ok(HttpResponse::Created()
-        .insert_header(("Location", format!("/api/v1/reports/{}", body.code)))
-        .json(body))
+    }
 }
 
 fn too_many_reports(retry_after: i64) -> AppError {
