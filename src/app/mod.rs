@@ -5,6 +5,7 @@
 //! with the callers; SQL stays in `store`.
 
 pub mod admin;
+pub mod attachments;
 pub mod callbacks;
 pub mod platform;
 pub mod reports;

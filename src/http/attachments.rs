@@ -107,7 +107,7 @@ pub async fn upload(
     let store = state.store.clone();
     let dir = state.config.attachments_dir();
     let row = web::block(move || {
-        attachments::add(
+        crate::app::attachments::attach(
             &store,
             &dir,
             report.id,

@@ -107,7 +107,13 @@ pub async fn moderate(
             moderation::set_public_text(conn, &report, &text, &actor, reason, now)?;
             for p in &b.photos {
                 let to = decide_photo(p.decision);
-                moderation::set_photo(conn, &report, &p.id, to, &actor, reason, now)?;
+                if !moderation::set_photo(conn, &report, &p.id, to, &actor, reason, now)? {
+                    return Err(AppError::field(
+                        "photos",
+                        ErrorCode::UnknownPhoto,
+                        format!("{} is not a photo of {}", p.id, report.code),
+                    ));
+                }
             }
             if let Some(next) = next {
                 moderation::set_report(conn, &report, next, &actor, reason, now)?;

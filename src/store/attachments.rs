@@ -6,13 +6,12 @@ use std::path::{Path, PathBuf};
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use sha2::{Digest, Sha256};
 
 use super::schema::{attachments, reports};
-use super::{new_id, DbConn};
-use crate::domain::publication::{photo_on_upload, PhotoPublication};
-use crate::error::{AppError, AppResult, ErrorCode};
-use crate::media::{self, Kind, Processed};
+use super::DbConn;
+use crate::domain::publication::PhotoPublication;
+use crate::error::AppResult;
+use crate::media::Kind;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = attachments)]
@@ -68,105 +67,44 @@ fn extension(content_type: &str) -> &'static str {
     }
 }
 
-/// Writes the file durably, then its row in a write transaction that also
-/// enforces the per-report limits.
-pub fn add(
-    store: &super::Store,
-    dir: &Path,
+/// How many attachments of `kind` the report has, counted after taking the
+/// report's row (PostgreSQL row lock; SQLite has one writer), so that
+/// concurrent uploads to one report count one after another.
+pub fn count_locked(
+    conn: &mut DbConn,
     report_id: i64,
-    file: Processed,
-    original_name: Option<String>,
-    uploaded_by: &str,
+    kind: &str,
     now: NaiveDateTime,
-) -> AppResult<AttachmentRow> {
-    let id = new_id();
-    crate::files::create_private_dir(dir).map_err(|e| AppError::from_io("attachments dir", e))?;
-    let path = dir.join(format!("{id}.{}", file.extension));
-    let tmp = dir.join(format!(".{id}.tmp"));
-    if let Err(e) = crate::files::write_durably(&tmp, &path, &file.bytes) {
-        // A half-written file is removed at once, not left for the sweep.
-        let _ = std::fs::remove_file(&tmp);
-        return Err(AppError::from_io("writing attachment", e));
-    }
-    let row = AttachmentRow {
-        id,
-        report_id,
-        kind: file.kind.as_str().to_string(),
-        content_type: file.content_type.to_string(),
-        size_bytes: file.bytes.len() as i64,
-        sha256: hex::encode(Sha256::digest(&file.bytes)),
-        width: file.width.map(|w| w as i32),
-        height: file.height.map(|h| h as i32),
-        original_name,
-        uploaded_by: uploaded_by.to_string(),
-        created_at: now,
-        // Documents are never public; a citizen's photo waits for a review.
-        publication: match file.kind {
-            Kind::Image => photo_on_upload(uploaded_by != "citizen"),
-            _ => PhotoPublication::Hidden,
-        }
-        .as_str()
-        .to_string(),
-    };
-    let inserted = store.write(|conn| {
-        // Serialise uploads to the same report (PostgreSQL row lock; SQLite has one writer).
-        diesel::update(reports::table.find(report_id))
-            .set(reports::updated_at.eq(now))
-            .execute(conn)?;
-        let count: i64 = attachments::table
-            .filter(attachments::report_id.eq(report_id))
-            .filter(attachments::kind.eq(&row.kind))
-            .count()
-            .get_result(conn)?;
-        let max = media::max_per_report(file.kind);
-        if count >= max {
-            return Err(AppError::unprocessable(
-                ErrorCode::AttachmentLimitReached,
-                format!("a report can have at most {max} {}s", row.kind),
-            ));
-        }
-        diesel::insert_into(attachments::table)
-            .values((
-                attachments::id.eq(&row.id),
-                attachments::report_id.eq(row.report_id),
-                attachments::kind.eq(&row.kind),
-                attachments::content_type.eq(&row.content_type),
-                attachments::size_bytes.eq(row.size_bytes),
-                attachments::sha256.eq(&row.sha256),
-                attachments::width.eq(row.width),
-                attachments::height.eq(row.height),
-                attachments::original_name.eq(&row.original_name),
-                attachments::uploaded_by.eq(&row.uploaded_by),
-                attachments::created_at.eq(row.created_at),
-                attachments::publication.eq(&row.publication),
-            ))
-            .execute(conn)?;
-        super::events::append(
-            conn,
-            super::events::NewEvent::new(
-                report_id,
-                now,
-                &actor_of(uploaded_by),
-                crate::domain::report::EventKind::AttachmentAdded,
-            )
-            .data(serde_json::json!({"attachment_id": row.id, "kind": row.kind}))
-            .public(row.publication == PhotoPublication::Published.as_str()),
-        )?;
-        Ok(())
-    });
-    if let Err(e) = inserted {
-        let _ = std::fs::remove_file(&path);
-        return Err(e);
-    }
-    Ok(row)
+) -> AppResult<i64> {
+    diesel::update(reports::table.find(report_id))
+        .set(reports::updated_at.eq(now))
+        .execute(conn)?;
+    Ok(attachments::table
+        .filter(attachments::report_id.eq(report_id))
+        .filter(attachments::kind.eq(kind))
+        .count()
+        .get_result(conn)?)
 }
 
-fn actor_of(uploaded_by: &str) -> crate::domain::report::Actor {
-    use crate::domain::report::Actor;
-    match uploaded_by {
-        "citizen" => Actor::citizen(),
-        user => Actor::user(user),
-    }
+/// Inserts the row of an attachment whose file is written.
+pub fn insert(conn: &mut DbConn, row: &AttachmentRow) -> AppResult<()> {
+    diesel::insert_into(attachments::table)
+        .values((
+            attachments::id.eq(&row.id),
+            attachments::report_id.eq(row.report_id),
+            attachments::kind.eq(&row.kind),
+            attachments::content_type.eq(&row.content_type),
+            attachments::size_bytes.eq(row.size_bytes),
+            attachments::sha256.eq(&row.sha256),
+            attachments::width.eq(row.width),
+            attachments::height.eq(row.height),
+            attachments::original_name.eq(&row.original_name),
+            attachments::uploaded_by.eq(&row.uploaded_by),
+            attachments::created_at.eq(row.created_at),
+            attachments::publication.eq(&row.publication),
+        ))
+        .execute(conn)?;
+    Ok(())
 }
 
 /// How many files of `kind` a report has.

@@ -12,7 +12,7 @@ use super::schema::{attachments, categories, reports as reports_t};
 use super::DbConn;
 use crate::domain::publication::{event_for, PhotoPublication, Policy, ReportPublication};
 use crate::domain::report::{Actor, EventKind};
-use crate::error::{AppError, AppResult, ErrorCode};
+use crate::error::AppResult;
 
 /// Sets whether the public sees the report; records it unless unchanged.
 pub fn set_report(
@@ -80,8 +80,9 @@ pub fn set_public_text(
     events::append(conn, e)
 }
 
-/// Sets whether the public sees one photo of the report (404 for an id
-/// that is not one of its photos); records it unless unchanged.
+/// Sets whether the public sees one photo of the report; records it unless
+/// unchanged. `false` if `attachment_id` is not one of its photos (nothing
+/// is written then).
 pub fn set_photo(
     conn: &mut DbConn,
     report: &ReportRow,
@@ -90,7 +91,7 @@ pub fn set_photo(
     actor: &Actor,
     reason: Option<&str>,
     now: NaiveDateTime,
-) -> AppResult<()> {
+) -> AppResult<bool> {
     let from: Option<String> = attachments::table
         .find(attachment_id)
         .filter(attachments::report_id.eq(report.id))
@@ -99,14 +100,10 @@ pub fn set_photo(
         .first(conn)
         .optional()?;
     let Some(from) = from else {
-        return Err(AppError::field(
-            "photos",
-            ErrorCode::UnknownPhoto,
-            format!("{attachment_id} is not a photo of {}", report.code),
-        ));
+        return Ok(false);
     };
     if from == to.as_str() {
-        return Ok(());
+        return Ok(true);
     }
     diesel::update(attachments::table.find(attachment_id))
         .set(attachments::publication.eq(to.as_str()))
@@ -120,7 +117,8 @@ pub fn set_photo(
     if let Some(r) = reason {
         e = e.message(r);
     }
-    events::append(conn, e)
+    events::append(conn, e)?;
+    Ok(true)
 }
 
 /// The reports of `scope` waiting for a review — the report itself, or one

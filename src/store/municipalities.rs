@@ -11,7 +11,7 @@ use super::schema::{annual_holidays, holidays, municipalities};
 use super::DbConn;
 use crate::domain::calendar::{parse_office_hours, parse_weekdays, Calendar, DeadlineMode};
 use crate::domain::territory::{self, Area, Territory};
-use crate::error::{AppError, AppResult, ErrorCode};
+use crate::error::{AppError, AppResult};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = municipalities)]
@@ -407,12 +407,9 @@ pub fn calendar_settings(conn: &mut DbConn, municipality_id: &str) -> AppResult<
         ))
         .first(conn)
         .optional()?
-        .ok_or_else(|| {
-            AppError::not_found(
-                ErrorCode::MunicipalityNotFound,
-                format!("no municipality {municipality_id}"),
-            )
-        })
+        // Asked for the comune of a signed-in staff member or of a row
+        // that names it: its absence is a broken invariant, not a 404.
+        .ok_or_else(|| AppError::internal(format!("no municipality {municipality_id}")))
 }
 
 pub fn set_calendar_settings(
