@@ -71,9 +71,28 @@ pub fn escape_controls(text: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(out)
 }
 
+/// Whether retention deletes an attachment of a report whose personal data
+/// is erased: documents (identity papers, letters) always, and photos the
+/// public never saw (withheld, hidden or never reviewed: they may show
+/// people); published photos of a published report stay, without names.
+pub fn erased_with_reporter(kind: &str, photo_published: bool, report_published: bool) -> bool {
+    kind == "document" || !report_published || !photo_published
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn retention_keeps_only_the_published_photos_of_a_published_report() {
+        assert!(!erased_with_reporter("image", true, true));
+        assert!(erased_with_reporter("image", false, true), "never seen");
+        assert!(
+            erased_with_reporter("image", true, false),
+            "report withheld"
+        );
+        assert!(erased_with_reporter("document", true, true));
+    }
 
     #[test]
     fn email_addresses_are_redacted() {

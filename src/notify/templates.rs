@@ -28,6 +28,11 @@ pub fn already_reported_event(original: &str) -> String {
     )
 }
 
+/// Why the reports of a deactivated office moved, on their timelines.
+pub fn office_deactivated(office: &str) -> String {
+    format!("Ufficio {office} disattivato")
+}
+
 /// What a re-routed report's timeline says of its new category.
 pub fn category_changed_event(from: &str, to: &str) -> String {
     format!("Categoria aggiornata: {from} → {to}")

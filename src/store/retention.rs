@@ -13,6 +13,7 @@ use super::schema::{
     report_events, reports,
 };
 use super::DbConn;
+use crate::domain::privacy;
 use crate::domain::publication::{PhotoPublication, ReportPublication};
 use crate::domain::report::{Actor, ActorKind, EventKind};
 use crate::error::AppResult;
@@ -87,17 +88,24 @@ fn erase_report(
     if changed == 0 {
         return Ok(false);
     }
-    // Documents (identity papers, letters) go, and so do the photos the
-    // public never saw (withheld, hidden or never reviewed: they may show
-    // people); published photos stay, without names.
+    erase_files(conn, id, erased)?;
+    erase_free_text(conn, id)?;
+    super::events::append(
+        conn,
+        super::events::NewEvent::new(id, now, &Actor::system(), EventKind::Anonymised),
+    )?;
+    Ok(true)
+}
+
+/// Deletes the report's attachments that go with its reporter
+/// ([`privacy::erased_with_reporter`]), listing their files in `erased`, and
+/// the names the kept ones were uploaded under.
+fn erase_files(conn: &mut DbConn, id: i64, erased: &mut Erased) -> AppResult<()> {
     let report_public: bool = reports::table
         .find(id)
         .select(reports::publication.eq(ReportPublication::Published.as_str()))
         .first(conn)?;
     let published = PhotoPublication::Published.as_str();
-    let private = |kind: &str, publication: &str| {
-        kind == "document" || !report_public || publication != published
-    };
     let files: Vec<(String, String, String, String)> = attachments::table
         .filter(attachments::report_id.eq(id))
         .select((
@@ -109,7 +117,9 @@ fn erase_report(
         .load(conn)?;
     let documents: Vec<(String, String)> = files
         .into_iter()
-        .filter(|(_, _, kind, publication)| private(kind, publication))
+        .filter(|(_, _, kind, publication)| {
+            privacy::erased_with_reporter(kind, publication == published, report_public)
+        })
         .map(|(id, content_type, _, _)| (id, content_type))
         .collect();
     let doomed: Vec<&String> = documents.iter().map(|(id, _)| id).collect();
@@ -118,6 +128,14 @@ fn erase_report(
     diesel::update(attachments::table.filter(attachments::report_id.eq(id)))
         .set(attachments::original_name.eq(None::<String>))
         .execute(conn)?;
+    Ok(())
+}
+
+/// Empties what people wrote about the report after filing it: the
+/// callbacks' messages and notes, the citizen's words and the calls' notes
+/// on the timeline, the rating's comment; and drops its notifications
+/// (addresses, the follow-up link, error texts).
+fn erase_free_text(conn: &mut DbConn, id: i64) -> AppResult<()> {
     // Callbacks: what to tell the citizen, and what each call noted.
     let callback_ids = callbacks::table
         .filter(callbacks::report_id.eq(id))
@@ -148,11 +166,7 @@ fn erase_report(
         .execute(conn)?;
     // Notifications: addresses, the follow-up link, error texts.
     diesel::delete(outbox::table.filter(outbox::report_id.eq(Some(id)))).execute(conn)?;
-    super::events::append(
-        conn,
-        super::events::NewEvent::new(id, now, &Actor::system(), EventKind::Anonymised),
-    )?;
-    Ok(true)
+    Ok(())
 }
 
 /// The answers to a report's extra questions without the free-text ones

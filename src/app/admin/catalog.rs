@@ -135,32 +135,7 @@ pub fn update_category(
     u: CategoryUpdate,
 ) -> AppResult<()> {
     let m = &who.municipality;
-    if let Some(Some(mode)) = &u.deadline_mode {
-        mode.parse::<DeadlineMode>().map_err(|e| {
-            AppError::field(
-                "deadline_mode",
-                ErrorCode::InvalidDeadlineMode,
-                e.to_string(),
-            )
-        })?;
-    }
-    if let Some(Some(policy)) = &u.publication {
-        policy.parse::<Policy>().map_err(|_| {
-            AppError::field(
-                "publication",
-                ErrorCode::InvalidPublication,
-                "use immediate, after_review, never, or null for the comune's policy",
-            )
-        })?;
-    }
-    let templates = u
-        .message_templates
-        .map(templates::validate)
-        .transpose()
-        .map_err(|e| AppError::Validation(vec![e]))?;
-    if let Some(q) = &u.questions {
-        attributes::check_definitions(q).map_err(|e| AppError::Validation(vec![e]))?;
-    }
+    let templates = check_update(&u)?;
     let name_it = u.name_it.map(|n| text("name_it", &n, 120)).transpose()?;
     let name_en = u.name_en.map(|n| text("name_en", &n, 120)).transpose()?;
     let category = catalog::category_by_code(conn, m, code)?.ok_or_else(|| {
@@ -179,11 +154,8 @@ pub fn update_category(
             catalog::office_by_code(conn, m, o)?
                 .filter(|o| o.active)
                 .ok_or_else(|| {
-                    AppError::field(
-                        "office",
-                        ErrorCode::UnknownOffice,
-                        format!("no active office `{o}`"),
-                    )
+                    let message = format!("no active office `{o}`");
+                    AppError::field("office", ErrorCode::UnknownOffice, message)
                 })?
                 .id,
         ),
@@ -221,6 +193,40 @@ pub fn update_category(
         .ok_or_else(|| AppError::internal("the category went away"))?;
     let after = audited(&after, &questions_of(conn, &category.id)?);
     who.record(conn, "category.updated", code, Some(before), Some(after))
+}
+
+/// The checks of a category change that need nothing stored: its deadline
+/// mode, its publication policy, its message templates (returned, checked)
+/// and its questions' definitions.
+fn check_update(u: &CategoryUpdate) -> AppResult<Option<Vec<MessageTemplate>>> {
+    if let Some(Some(mode)) = &u.deadline_mode {
+        mode.parse::<DeadlineMode>().map_err(|e| {
+            AppError::field(
+                "deadline_mode",
+                ErrorCode::InvalidDeadlineMode,
+                e.to_string(),
+            )
+        })?;
+    }
+    if let Some(Some(policy)) = &u.publication {
+        policy.parse::<Policy>().map_err(|_| {
+            AppError::field(
+                "publication",
+                ErrorCode::InvalidPublication,
+                "use immediate, after_review, never, or null for the comune's policy",
+            )
+        })?;
+    }
+    let templates = u
+        .message_templates
+        .clone()
+        .map(templates::validate)
+        .transpose()
+        .map_err(|e| AppError::Validation(vec![e]))?;
+    if let Some(q) = &u.questions {
+        attributes::check_definitions(q).map_err(|e| AppError::Validation(vec![e]))?;
+    }
+    Ok(templates)
 }
 
 /// A routing zone, as drawn or uploaded.

@@ -8,6 +8,7 @@ use crate::app::reports::routing::{reroute, Reroute};
 use crate::domain::catalog as rules;
 use crate::domain::validate::{Email, Phone};
 use crate::error::{AppError, AppResult, ErrorCode};
+use crate::notify::templates;
 use crate::store::catalog::{self, NewOffice, OfficeChanges, OfficeLoad, OfficeRow};
 use crate::store::reports;
 use crate::store::DbConn;
@@ -211,6 +212,34 @@ pub struct Deactivated {
     pub move_to: Option<String>,
 }
 
+/// Hands what `office` has over to `target`: its open reports go back to
+/// `new` there (their new office hears of each), its categories and zones
+/// route there.
+fn hand_over(
+    conn: &mut DbConn,
+    who: &Admin,
+    office: &OfficeRow,
+    target: &OfficeRow,
+    links: &crate::notify::plan::Links,
+) -> AppResult<()> {
+    let ids = catalog::open_report_ids(conn, &office.id)?;
+    for report in reports::by_ids(conn, &ids)? {
+        let updated = reroute(
+            conn,
+            &report,
+            Reroute {
+                category: None,
+                office_id: Some(target.id.clone()),
+                reason: templates::office_deactivated(&office.name),
+                actor: who.actor.clone(),
+                now: who.now,
+            },
+        )?;
+        crate::notify::plan::assigned(conn, &updated, links)?;
+    }
+    catalog::move_routing(conn, &office.id, &target.id)
+}
+
 /// Deactivates an office. When open reports, categories or zones depend on
 /// it, `move_to` (another active office) takes them over: its open reports go
 /// back to `new` there with a fresh deadline, and their citizens are told.
@@ -259,22 +288,7 @@ pub fn deactivate(
     let moved_to = match target.filter(|_| in_use) {
         None => None,
         Some(target) => {
-            let ids = catalog::open_report_ids(conn, &office.id)?;
-            for report in reports::by_ids(conn, &ids)? {
-                let updated = reroute(
-                    conn,
-                    &report,
-                    Reroute {
-                        category: None,
-                        office_id: Some(target.id.clone()),
-                        reason: format!("Ufficio {} disattivato", office.name),
-                        actor: who.actor.clone(),
-                        now: who.now,
-                    },
-                )?;
-                crate::notify::plan::assigned(conn, &updated, links)?;
-            }
-            catalog::move_routing(conn, &office.id, &target.id)?;
+            hand_over(conn, who, &office, &target, links)?;
             Some(target.code)
         }
     };
