@@ -341,6 +341,19 @@ impl AppError {
     }
 }
 
+impl From<crate::store::StoreError> for AppError {
+    fn from(e: crate::store::StoreError) -> Self {
+        use crate::store::StoreError;
+        match e {
+            StoreError::Db(e) => e.into(),
+            StoreError::Pool(e) => e.into(),
+            StoreError::Unavailable(why) => Self::Unavailable(why),
+            StoreError::Io { what, source } => Self::from_io(what, source),
+            StoreError::Internal(why) => Self::Internal(why),
+        }
+    }
+}
+
 impl From<diesel::r2d2::PoolError> for AppError {
     fn from(e: diesel::r2d2::PoolError) -> Self {
         Self::Unavailable(format!("database pool: {e}"))

@@ -308,7 +308,7 @@ impl Metrics {
                 Some((at, s)) if at.elapsed() < max_age => s.clone(),
                 _ => {
                     let started = Instant::now();
-                    let s = store.read(|c| crate::store::ops::snapshot(c, Utc::now()))?;
+                    let s = store.read(|c| Ok(crate::store::ops::snapshot(c, Utc::now())?))?;
                     self.scrape_duration.set(started.elapsed().as_secs_f64());
                     *cached = Some((Instant::now(), s.clone()));
                     s

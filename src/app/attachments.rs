@@ -47,7 +47,7 @@ pub fn attach(
             ));
         }
         attachments::insert(conn, &row)?;
-        events::append(
+        Ok(events::append(
             conn,
             NewEvent::new(
                 report_id,
@@ -57,7 +57,7 @@ pub fn attach(
             )
             .data(serde_json::json!({"attachment_id": row.id, "kind": row.kind}))
             .public(row.publication == PhotoPublication::Published.as_str()),
-        )
+        )?)
     });
     if let Err(e) = inserted {
         let _ = std::fs::remove_file(&path);

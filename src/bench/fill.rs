@@ -143,7 +143,7 @@ impl Fill {
         }
         let now = Utc::now();
         let reopen_days = store
-            .read(|c| crate::store::municipalities::find(c, m))?
+            .read(|c| Ok(crate::store::municipalities::find(c, m)?))?
             .map_or(0, |p| i64::from(p.reopen_days.max(0)));
         let start: i64 = store.read(|c| {
             Ok(crate::store::schema::reports::table

@@ -49,7 +49,7 @@ pub fn sla(store: &Store, total: i64, overdue: i64) -> AppResult<()> {
     };
     crate::demo::setup(store)?;
     let started = Instant::now();
-    store.read(|c| seed::reports(c, crate::demo::PISA_ISTAT, total))?;
+    store.read(|c| Ok(seed::reports(c, crate::demo::PISA_ISTAT, total)?))?;
     println!(
         "[{backend}] seeded {total} reports in {:.1} s",
         started.elapsed().as_secs_f64()
@@ -58,7 +58,7 @@ pub fn sla(store: &Store, total: i64, overdue: i64) -> AppResult<()> {
     let policy = Policy {
         level2_after_hours: None,
     };
-    let baseline = time(51, || store.read(|c| reports::by_ids(c, &[total / 2])))?;
+    let baseline = time(51, || store.read(|c| Ok(reports::by_ids(c, &[total / 2])?)))?;
     let idle = time(51, || {
         let o = jobs::sweep(store, Utc::now(), policy)?;
         assert_eq!(o.total(), 0, "nothing should be due");
@@ -73,7 +73,7 @@ pub fn sla(store: &Store, total: i64, overdue: i64) -> AppResult<()> {
     );
 
     let now = Utc::now();
-    let made = store.write(|c| seed::make_overdue(c, overdue, naive(now)))?;
+    let made = store.write(|c| Ok(seed::make_overdue(c, overdue, naive(now))?))?;
     let started = Instant::now();
     let outcome = jobs::sweep(store, now, policy)?;
     let took = started.elapsed();
@@ -104,7 +104,7 @@ pub fn ops(store: &Store, total: usize) -> AppResult<()> {
         "[{backend}] filled {n} reports in {:.1} s",
         started.elapsed().as_secs_f64()
     );
-    let before = store.read(crate::store::ops::footprint)?;
+    let before = store.read(|c| Ok(crate::store::ops::footprint(c)?))?;
     println!(
         "[{backend}] as filled (a year of delivered notification rows): {:.0} bytes per report",
         before.per_report().unwrap_or(0.0)
@@ -127,7 +127,7 @@ pub fn ops(store: &Store, total: usize) -> AppResult<()> {
         h.sent
     );
     store.vacuum()?;
-    let f = store.read(crate::store::ops::footprint)?;
+    let f = store.read(|c| Ok(crate::store::ops::footprint(c)?))?;
     for (name, bytes) in f.tables.iter().take(8) {
         println!(
             "[{backend}]   {name:<22} {:>8.1} MB {:>7.0} B/report",
@@ -142,7 +142,9 @@ pub fn ops(store: &Store, total: usize) -> AppResult<()> {
         f.per_report().unwrap_or(0.0)
     );
     let now = Utc::now();
-    let snapshot = time(5, || store.read(|c| crate::store::ops::snapshot(c, now)))?;
+    let snapshot = time(5, || {
+        store.read(|c| Ok(crate::store::ops::snapshot(c, now)?))
+    })?;
     let lookup = time(5, || {
         store.read(|c| {
             use diesel::prelude::*;
@@ -153,7 +155,7 @@ pub fn ops(store: &Store, total: usize) -> AppResult<()> {
                 .optional()?)
         })
     })?;
-    let s = store.read(|c| crate::store::ops::snapshot(c, now))?;
+    let s = store.read(|c| Ok(crate::store::ops::snapshot(c, now)?))?;
     println!(
         "[{backend}] /metrics database gauges: {:.2} ms (median of 5; {} overdue, {} pending) vs a primary-key lookup {:.3} ms",
         ms(snapshot),

@@ -41,7 +41,7 @@ pub fn run(cmd: ApikeyCmd, config: &Config) -> AppResult<()> {
         }
         ApikeyCmd::Revoke { id } => {
             let municipality = store
-                .read(|c| api_keys::municipality_of(c, &id))?
+                .read(|c| Ok(api_keys::municipality_of(c, &id)?))?
                 .ok_or_else(|| {
                     AppError::not_found(ErrorCode::ApiKeyNotFound, format!("no key {id}"))
                 })?;
@@ -50,7 +50,7 @@ pub fn run(cmd: ApikeyCmd, config: &Config) -> AppResult<()> {
             println!("{id} revoked");
         }
         ApikeyCmd::List { municipality } => {
-            for k in store.read(|c| api_keys::list(c, &municipality))? {
+            for k in store.read(|c| Ok(api_keys::list(c, &municipality)?))? {
                 let state = if k.revoked_at.is_some() {
                     "revoked"
                 } else {

@@ -134,7 +134,8 @@ pub fn run(cmd: CategoryCmd, config: &Config) -> AppResult<()> {
             println!("category {code} updated");
         }
         CategoryCmd::List { municipality } => {
-            let rows = store.read(|c| segnala::store::catalog::all_categories(c, &municipality))?;
+            let rows =
+                store.read(|c| Ok(segnala::store::catalog::all_categories(c, &municipality)?))?;
             for r in &rows {
                 let parent = r
                     .parent_id

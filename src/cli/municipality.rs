@@ -83,7 +83,7 @@ pub fn run(cmd: MunicipalityCmd, config: &Config) -> AppResult<()> {
         }
         MunicipalityCmd::Search { query } => search(&query),
         MunicipalityCmd::List => {
-            for m in store.read(municipalities::list)? {
+            for m in store.read(|c| Ok(municipalities::list(c)?))? {
                 println!("{}  {:4}  {}", m.id, m.code_prefix, m.name);
             }
             Ok(())

@@ -119,7 +119,7 @@ pub fn run(cmd: OfficeCmd, config: &Config) -> AppResult<()> {
             println!("office {} updated", changed.office.code);
         }
         OfficeCmd::List { municipality } => {
-            for o in store.read(|c| catalog::list_offices(c, &municipality))? {
+            for o in store.read(|c| Ok(catalog::list_offices(c, &municipality)?))? {
                 let state = if o.active { "active" } else { "inactive" };
                 println!("{:16} {:8} {:8} {}", o.code, o.kind, state, o.name);
             }

@@ -11,7 +11,7 @@ use segnala::error::AppResult;
 /// Bytes on disk per table and per report, and the data directory's size.
 pub fn storage(config: &Config) -> AppResult<()> {
     let store = super::open(config)?;
-    let f = store.read(segnala::store::ops::footprint)?;
+    let f = store.read(|c| Ok(segnala::store::ops::footprint(c)?))?;
     println!("{:<24} {:>14} {:>12}", "table", "bytes", "per report");
     let per = |b: i64| {
         if f.reports > 0 {

@@ -27,7 +27,7 @@ pub fn run(cmd: OutboxCmd, config: &Config) -> AppResult<()> {
             println!("{} sent, {} to retry, {} dead", o.sent, o.retrying, o.dead);
         }
         OutboxCmd::Dead => {
-            for row in store.read(|c| outbox::dead(c, 1000))? {
+            for row in store.read(|c| Ok(outbox::dead(c, 1000)?))? {
                 println!(
                     "{}  {:8} {:3} attempts  {}  {}",
                     row.id,

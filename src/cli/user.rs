@@ -66,7 +66,7 @@ pub fn run(cmd: UserCmd, config: &Config) -> AppResult<()> {
     // The account, and its comune's administrator at the shell.
     let find = |username: &str| -> AppResult<(users::User, Admin)> {
         let user = store
-            .read(|c| users::by_username(c, username))?
+            .read(|c| Ok(users::by_username(c, username)?))?
             .ok_or_else(|| {
                 AppError::not_found(ErrorCode::UserNotFound, format!("no user {username}"))
             })?;
@@ -119,7 +119,7 @@ pub fn run(cmd: UserCmd, config: &Config) -> AppResult<()> {
         UserCmd::Disable { username } => set_active(&store, find(&username)?, false)?,
         UserCmd::Enable { username } => set_active(&store, find(&username)?, true)?,
         UserCmd::List { municipality } => {
-            for u in store.read(|c| users::list(c, &municipality))? {
+            for u in store.read(|c| Ok(users::list(c, &municipality)?))? {
                 let offices: Vec<_> = u.offices.iter().map(|(_, code)| code.as_str()).collect();
                 println!(
                     "{:20} {:11} {:8} {}",

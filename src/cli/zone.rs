@@ -65,8 +65,8 @@ pub fn run(cmd: ZoneCmd, config: &Config) -> AppResult<()> {
         }
         ZoneCmd::List { municipality } => {
             let offices =
-                store.read(|c| segnala::store::catalog::list_offices(c, &municipality))?;
-            for z in store.read(|c| segnala::store::catalog::zone_rows(c, &municipality))? {
+                store.read(|c| Ok(segnala::store::catalog::list_offices(c, &municipality)?))?;
+            for z in store.read(|c| Ok(segnala::store::catalog::zone_rows(c, &municipality)?))? {
                 let office = offices
                     .iter()
                     .find(|o| o.id == z.office_id)

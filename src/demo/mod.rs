@@ -309,7 +309,7 @@ fn add_pothole_question(conn: &mut DbConn, municipality_id: &str) -> AppResult<(
     let Some(buche) = catalog::category_by_code(conn, municipality_id, "buche")? else {
         return Ok(());
     };
-    catalog::add_attribute(
+    Ok(catalog::add_attribute(
         conn,
         &buche.id,
         &crate::domain::attributes::AttributeDef {
@@ -320,7 +320,7 @@ fn add_pothole_question(conn: &mut DbConn, municipality_id: &str) -> AppResult<(
             values: vec![("si".into(), "Sì".into()), ("no".into(), "No".into())],
         },
         0,
-    )
+    )?)
 }
 
 /// Public-message templates staff pick from when changing a status.
@@ -486,7 +486,7 @@ pub fn setup_accounts(
         .collect();
     let now = naive(Utc::now());
     for (username, name, role, offices) in ACCOUNTS {
-        if let Some(existing) = store.read(|c| users::by_username(c, username))? {
+        if let Some(existing) = store.read(|c| Ok(users::by_username(c, username)?))? {
             // Earlier versions gave demo accounts guessable passwords
             // (`torre-arno-1234`): replace any such one that is still known.
             let weak = known
@@ -498,7 +498,7 @@ pub fn setup_accounts(
                     password_hash: Some(crate::auth::hash_password(&password)?),
                     ..Default::default()
                 };
-                store.write(|c| users::update(c, &existing.row.id, &update, now))?;
+                store.write(|c| Ok(users::update(c, &existing.row.id, &update, now)?))?;
                 for entry in known.iter_mut().filter(|(u, _, _)| u == username) {
                     entry.1 = password.clone();
                 }
@@ -512,7 +512,7 @@ pub fn setup_accounts(
                 .iter()
                 .map(|o| demo_id(catalog::office_by_code(c, PISA_ISTAT, o)?.map(|o| o.id)))
                 .collect::<AppResult<_>>()?;
-            users::create(
+            Ok(users::create(
                 c,
                 &NewUser {
                     username: (*username).into(),
@@ -524,7 +524,7 @@ pub fn setup_accounts(
                     email: Some(format!("{username}@comune.pisa.example")),
                 },
                 now,
-            )
+            )?)
         })?;
         known.retain(|(u, _, _)| u != username);
         known.push(((*username).into(), password, role.as_str().into()));

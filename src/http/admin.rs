@@ -26,7 +26,9 @@ use crate::store::users;
 pub async fn list_users(state: web::Data<AppState>, staff: Staff) -> AppResult<HttpResponse> {
     staff.require_here(Action::Administer)?;
     let municipality = staff.actor.municipality_id.clone();
-    let users = state.read(move |c| users::list(c, &municipality)).await?;
+    let users = state
+        .read(move |c| Ok(users::list(c, &municipality)?))
+        .await?;
     let views = users
         .iter()
         .map(staff_view)
@@ -238,7 +240,7 @@ pub async fn dead_notifications(
     staff.require_here(Action::Administer)?;
     let m = staff.actor.municipality_id.clone();
     let rows = state
-        .read(move |c| crate::store::outbox::dead_for(c, &m, 1000))
+        .read(move |c| Ok(crate::store::outbox::dead_for(c, &m, 1000)?))
         .await?;
     let body: Vec<DeadNotification> = rows
         .into_iter()

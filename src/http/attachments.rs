@@ -172,7 +172,7 @@ async fn receive_in_time(
             let state = limits.clone();
             async move {
                 let count = state
-                    .read(move |c| attachments::count(c, report_id, kind))
+                    .read(move |c| Ok(attachments::count(c, report_id, kind)?))
                     .await?;
                 check_room(kind, count)
             }

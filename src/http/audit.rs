@@ -98,7 +98,7 @@ pub async fn list(
     };
     let m = staff.actor.municipality_id.clone();
     let rows = state
-        .read(move |c| audit::recent(c, &m, after, limit + 1))
+        .read(move |c| Ok(audit::recent(c, &m, after, limit + 1)?))
         .await?;
     let more = rows.len() as i64 > limit;
     let mut items: Vec<AuditRow> = rows;

@@ -140,7 +140,7 @@ async fn authenticate(state: web::Data<AppState>, token: String) -> AppResult<St
         .verify(&token)
         .ok_or_else(|| unauthorized(ErrorCode::InvalidToken, "the token is invalid or expired"))?;
     let user = state
-        .read(move |c| users::by_id(c, &claims.sub).map(|u| u.map(|u| (u, claims.ver))))
+        .read(move |c| Ok(users::by_id(c, &claims.sub).map(|u| u.map(|u| (u, claims.ver)))?))
         .await?
         .filter(|(u, ver)| u.row.active && u.row.token_version == *ver)
         .map(|(u, _)| u)
@@ -160,7 +160,7 @@ async fn authenticate(state: web::Data<AppState>, token: String) -> AppResult<St
 
 async fn authenticate_key(state: web::Data<AppState>, key: String) -> AppResult<Staff> {
     let row = state
-        .read(move |c| api_keys::find_active(c, &key))
+        .read(move |c| Ok(api_keys::find_active(c, &key)?))
         .await?
         .ok_or_else(|| {
             unauthorized(
@@ -423,7 +423,7 @@ pub async fn login(
     }
     let window = Duration::minutes(LOGIN_WINDOW_MINUTES);
     let failures = state
-        .write(move |c| rate_limits::hit(c, &keys.account, window, naive(now)))
+        .write(move |c| Ok(rate_limits::hit(c, &keys.account, window, naive(now))?))
         .await?
         .count;
     tracing::warn!(auth.username = ?username, client.address = %address, auth.account_failures = failures, "login failed");
@@ -458,7 +458,9 @@ async fn verified_user(
     password: String,
 ) -> AppResult<Option<User>> {
     let name = username.to_string();
-    let user = state.read(move |c| users::by_username(c, &name)).await?;
+    let user = state
+        .read(move |c| Ok(users::by_username(c, &name)?))
+        .await?;
     // Unknown users are checked against a dummy hash (same parameters), so
     // that neither the answer nor its timing tells which usernames exist.
     let hash = user
@@ -490,7 +492,7 @@ async fn signed_in(
                 rate_limits::give_back(c, &keys.address)?;
             }
             rate_limits::clear(c, &keys.pair)?;
-            rate_limits::clear(c, &keys.account)
+            Ok(rate_limits::clear(c, &keys.account)?)
         })
         .await?;
     let token = state.keys.issue(

@@ -70,7 +70,7 @@ pub async fn create(
                     retry_after: hit.resets_in,
                 });
             }
-            page_feedback::insert(conn, &valid, now)
+            Ok(page_feedback::insert(conn, &valid, now)?)
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())

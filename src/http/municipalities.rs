@@ -45,7 +45,9 @@ pub struct UrpView {
 )]
 #[get("/municipalities")]
 pub async fn list(state: web::Data<AppState>) -> AppResult<HttpResponse> {
-    let rows = state.read_public(municipalities::directory).await?;
+    let rows = state
+        .read_public(|c| Ok(municipalities::directory(c)?))
+        .await?;
     let body: Vec<MunicipalityView> = rows
         .into_iter()
         .map(|d| {

@@ -22,7 +22,9 @@ use crate::store::catalog;
 #[get("/offices")]
 pub async fn list(state: web::Data<AppState>, staff: Staff) -> AppResult<HttpResponse> {
     let m = staff.actor.municipality_id.clone();
-    let offices = state.read(move |c| catalog::list_offices(c, &m)).await?;
+    let offices = state
+        .read(move |c| Ok(catalog::list_offices(c, &m)?))
+        .await?;
     let body: Vec<OfficeRef> = offices.iter().map(Into::into).collect();
     Ok(HttpResponse::Ok().json(body))
 }

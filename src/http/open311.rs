@@ -200,7 +200,7 @@ async fn jurisdiction(
     use municipalities::Chosen;
     let wanted = first(p, "jurisdiction_id").map(str::to_string);
     match state
-        .read(move |c| municipalities::choose(c, wanted.as_deref()))
+        .read(move |c| Ok(municipalities::choose(c, wanted.as_deref())?))
         .await?
     {
         Chosen::One(m) => Ok(m),
@@ -508,7 +508,7 @@ async fn existing(
     let m = jurisdiction(state, p).await?;
     let code = id.to_string();
     let lookup = move |c: &mut crate::store::DbConn| {
-        reports::by_codes(c, &m.id, std::slice::from_ref(&code))
+        Ok(reports::by_codes(c, &m.id, std::slice::from_ref(&code))?)
     };
     let mut rows = state.read_public(lookup.clone()).await?;
     if rows.is_empty() {
@@ -560,7 +560,7 @@ async fn verified_key(
 ) -> Result<crate::store::api_keys::ApiKeyRow, O311Error> {
     let key = key.to_string();
     state
-        .read(move |c| api_keys::find_active(c, &key))
+        .read(move |c| Ok(api_keys::find_active(c, &key)?))
         .await?
         .ok_or_else(|| err(403, "invalid api_key"))
 }

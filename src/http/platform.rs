@@ -40,7 +40,7 @@ pub struct ServedComune {
 #[get("/platform/municipalities")]
 pub async fn list(state: web::Data<AppState>, staff: Staff) -> AppResult<HttpResponse> {
     staff.require_here(Action::ManagePlatform)?;
-    let served = state.read(municipalities::list).await?;
+    let served = state.read(|c| Ok(municipalities::list(c)?)).await?;
     let body: Vec<ServedComune> = served
         .into_iter()
         .map(|m| ServedComune {
@@ -103,7 +103,7 @@ pub async fn search(
     })
     .await??;
     let served: Vec<String> = state
-        .read(municipalities::list)
+        .read(|c| Ok(municipalities::list(c)?))
         .await?
         .into_iter()
         .map(|m| m.id)

@@ -235,7 +235,9 @@ pub async fn triage(
         state,
         staff,
         q.into_inner(),
-        |conn, municipality, after, limit, _now| queues::triage(conn, &municipality, after, limit),
+        |conn, municipality, after, limit, _now| {
+            Ok(queues::triage(conn, &municipality, after, limit)?)
+        },
     )
     .await
 }
@@ -385,7 +387,7 @@ pub async fn escalations(
                 after,
                 limit,
             };
-            queues::queue(conn, &filter)
+            Ok(queues::queue(conn, &filter)?)
         },
     )
     .await

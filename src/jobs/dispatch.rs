@@ -137,13 +137,13 @@ impl Dispatcher {
     /// Claims one batch (in its own transaction).
     pub fn claim(&self, now: DateTime<Utc>) -> AppResult<Vec<OutboxRow>> {
         self.store.write(|c| {
-            outbox::claim(
+            Ok(outbox::claim(
                 c,
                 &self.owner,
                 naive(now),
                 Duration::seconds(self.lease_seconds),
                 BATCH,
-            )
+            )?)
         })
     }
 
@@ -173,7 +173,12 @@ impl Dispatcher {
                     })?;
                 let office = self
                     .store
-                    .read(|c| catalog::offices_by_ids(c, std::slice::from_ref(&hook.office_id)))
+                    .read(|c| {
+                        Ok(catalog::offices_by_ids(
+                            c,
+                            std::slice::from_ref(&hook.office_id),
+                        )?)
+                    })
                     .map_err(|e| DeliveryError {
                         permanent: false,
                         peer_failed: false,
@@ -225,9 +230,15 @@ impl Dispatcher {
             max_attempts: self.max_attempts,
             dead_payload: &dead_payload,
         };
-        let state = self
-            .store
-            .write(|c| outbox::mark_failed(c, row, &self.owner, &failure, naive(now)))?;
+        let state = self.store.write(|c| {
+            Ok(outbox::mark_failed(
+                c,
+                row,
+                &self.owner,
+                &failure,
+                naive(now),
+            )?)
+        })?;
         if state == "lost" {
             tracing::warn!(outbox.id = %row.id, "failed after the lease was lost");
         } else if state == "dead" {
@@ -270,7 +281,7 @@ impl Dispatcher {
             .collect();
         let marked = self
             .store
-            .write(|c| outbox::mark_sent_all(c, &pairs, &self.owner, naive(now)))?;
+            .write(|c| Ok(outbox::mark_sent_all(c, &pairs, &self.owner, naive(now))?))?;
         for (row, marked) in rows.iter().zip(marked) {
             if !marked {
                 tracing::warn!(outbox.id = %row.id, "delivered after the lease was lost");
@@ -362,7 +373,7 @@ impl Dispatcher {
                 let ids: Vec<&str> = rows[i..].iter().map(|r| r.id.as_str()).collect();
                 let due = naive(cooling_until.unwrap_or_else(clock));
                 self.store
-                    .write(|c| outbox::release(c, &ids, &self.owner, due))?;
+                    .write(|c| Ok(outbox::release(c, &ids, &self.owner, due)?))?;
                 outcome.deferred += ids.len();
                 break;
             }
@@ -373,7 +384,7 @@ impl Dispatcher {
                 let until = naive(clock() + lease);
                 let ids: Vec<&str> = rows[i..].iter().map(|r| r.id.as_str()).collect();
                 self.store
-                    .write(|c| outbox::renew(c, &ids, &self.owner, until))?;
+                    .write(|c| Ok(outbox::renew(c, &ids, &self.owner, until)?))?;
                 held_until = Some(until);
             }
             match self.deliver(row, clock()) {

@@ -45,8 +45,14 @@ fn retention_run(
     let attachments_dir = data_dir.join("attachments");
     let mut total = 0;
     loop {
-        let erased =
-            store.write(|c| retention::erase_closed(c, before, naive(now), RETENTION_BATCH))?;
+        let erased = store.write(|c| {
+            Ok(retention::erase_closed(
+                c,
+                before,
+                naive(now),
+                RETENTION_BATCH,
+            )?)
+        })?;
         // Files go once the rows that point to them are gone for good; a crash
         // in between leaves orphans, which the attachment sweep removes.
         for (id, content_type) in &erased.documents {
@@ -62,7 +68,7 @@ fn retention_run(
     }
     // The page feedback's free text could hold what a citizen should not have
     // written there: it goes after the same period (the stars stay).
-    store.write(|c| crate::store::page_feedback::erase_details(c, before))?;
+    store.write(|c| Ok(crate::store::page_feedback::erase_details(c, before)?))?;
     // SQLite keeps old page images (erased reports, delivered messages) in
     // its write-ahead log until a checkpoint.
     store.checkpoint()?;
@@ -94,10 +100,10 @@ fn remove_dir(path: &Path) {
 /// (`data/mail/*.eml`, each with its token). Run once at start; cheap when
 /// there is nothing to do.
 pub fn scrub_legacy(store: &Store, data_dir: &Path) -> AppResult<usize> {
-    let dead = store.read(crate::store::outbox::dead_with_tokens)?;
+    let dead = store.read(|c| Ok(crate::store::outbox::dead_with_tokens(c)?))?;
     for (id, payload) in &dead {
         let kept = crate::notify::deliver::without_token(payload);
-        store.write(|c| crate::store::outbox::set_payload(c, id, &kept))?;
+        store.write(|c| Ok(crate::store::outbox::set_payload(c, id, &kept)?))?;
     }
     let mut files = 0;
     if let Ok(entries) = std::fs::read_dir(data_dir.join("mail")) {
@@ -128,7 +134,7 @@ pub fn close_expired(
     links: &crate::notify::plan::Links,
 ) -> AppResult<usize> {
     let mut total = 0;
-    for m in store.read(municipalities::list)? {
+    for m in store.read(|c| Ok(municipalities::list(c)?))? {
         // Resolved before this instant: the window (see `reopen_window_ends`) has passed.
         let before = naive(now - Duration::days(i64::from(m.reopen_days.max(0))));
         loop {
@@ -170,7 +176,7 @@ pub fn sweep_attachments(
 ) -> AppResult<AttachmentSweep> {
     let mut outcome = AttachmentSweep::default();
     // The rows first: a file written after this read is young, and kept.
-    let ids: Vec<String> = store.read(attachments::all_ids)?;
+    let ids: Vec<String> = store.read(|c| Ok(attachments::all_ids(c)?))?;
     let entries = match std::fs::read_dir(dir) {
         Ok(entries) => entries,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(outcome),
@@ -422,9 +428,14 @@ pub fn housekeeping(
 ) -> AppResult<Housekeeping> {
     let days = |d: i64| naive(now - Duration::days(d.max(0)));
     let done = Housekeeping {
-        rate_limits: store.write(|c| rate_limits::prune(c, days(1)))?,
-        sent: store.write(|c| crate::store::outbox::prune_sent(c, days(keep.sent_days)))?,
-        dead: store.write(|c| crate::store::outbox::prune_dead(c, days(keep.sent_days * 3)))?,
+        rate_limits: store.write(|c| Ok(rate_limits::prune(c, days(1))?))?,
+        sent: store.write(|c| Ok(crate::store::outbox::prune_sent(c, days(keep.sent_days))?))?,
+        dead: store.write(|c| {
+            Ok(crate::store::outbox::prune_dead(
+                c,
+                days(keep.sent_days * 3),
+            )?)
+        })?,
         mail_files: crate::notify::deliver::prune_mail_files(
             data_dir,
             std::time::SystemTime::from(now - Duration::days(keep.mail_file_days.max(0))),
@@ -519,7 +530,7 @@ fn sweep_with(
 ) -> AppResult<Outcome> {
     let mut total = Outcome::default();
     // The common case, nothing due, costs one indexed read and no write lock.
-    if store.read(|c| escalations::due(c, now, 1))?.is_empty() {
+    if store.read(|c| Ok(escalations::due(c, now, 1)?))?.is_empty() {
         return Ok(total);
     }
     loop {

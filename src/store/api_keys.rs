@@ -6,8 +6,8 @@ use diesel::prelude::*;
 use rand::RngCore;
 
 use super::schema::api_keys;
+use super::StoreResult;
 use super::{new_id, DbConn};
-use crate::error::AppResult;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = api_keys)]
@@ -33,7 +33,7 @@ pub fn issue(
     name: &str,
     office_id: Option<&str>,
     now: NaiveDateTime,
-) -> AppResult<(String, String)> {
+) -> StoreResult<(String, String)> {
     let mut bytes = [0u8; 24];
     rand::thread_rng().fill_bytes(&mut bytes);
     let key = format!("sk_{}", hex::encode(bytes));
@@ -52,7 +52,7 @@ pub fn issue(
 }
 
 /// The active key matching `key`, if any.
-pub fn find_active(conn: &mut DbConn, key: &str) -> AppResult<Option<ApiKeyRow>> {
+pub fn find_active(conn: &mut DbConn, key: &str) -> StoreResult<Option<ApiKeyRow>> {
     Ok(api_keys::table
         .filter(api_keys::key_hash.eq(hash(key)))
         .filter(api_keys::revoked_at.is_null())
@@ -62,7 +62,7 @@ pub fn find_active(conn: &mut DbConn, key: &str) -> AppResult<Option<ApiKeyRow>>
 }
 
 /// Revokes a key; whether it was active.
-pub fn revoke(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> AppResult<bool> {
+pub fn revoke(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> StoreResult<bool> {
     let n = diesel::update(
         api_keys::table
             .find(id)
@@ -74,7 +74,7 @@ pub fn revoke(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> AppResult<bool
 }
 
 /// The comune a key belongs to.
-pub fn municipality_of(conn: &mut DbConn, id: &str) -> AppResult<Option<String>> {
+pub fn municipality_of(conn: &mut DbConn, id: &str) -> StoreResult<Option<String>> {
     if !super::could_match(id) {
         return Ok(None);
     }
@@ -85,7 +85,7 @@ pub fn municipality_of(conn: &mut DbConn, id: &str) -> AppResult<Option<String>>
         .optional()?)
 }
 
-pub fn list(conn: &mut DbConn, municipality_id: &str) -> AppResult<Vec<ApiKeyRow>> {
+pub fn list(conn: &mut DbConn, municipality_id: &str) -> StoreResult<Vec<ApiKeyRow>> {
     Ok(api_keys::table
         .filter(api_keys::municipality_id.eq(municipality_id))
         .order(api_keys::created_at)

@@ -9,8 +9,8 @@ use diesel::prelude::*;
 
 use super::schema::{attachments, reports};
 use super::DbConn;
+use super::StoreResult;
 use crate::domain::publication::PhotoPublication;
-use crate::error::AppResult;
 use crate::media::Kind;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -43,12 +43,12 @@ pub fn file_path(dir: &Path, id: &str, content_type: &str) -> PathBuf {
 }
 
 /// Every attachment's id (the attachment sweep compares them with the files).
-pub fn all_ids(conn: &mut DbConn) -> AppResult<Vec<String>> {
+pub fn all_ids(conn: &mut DbConn) -> StoreResult<Vec<String>> {
     Ok(attachments::table.select(attachments::id).load(conn)?)
 }
 
 /// Every attachment's file name under the attachments directory.
-pub fn all_file_names(conn: &mut DbConn) -> AppResult<Vec<String>> {
+pub fn all_file_names(conn: &mut DbConn) -> StoreResult<Vec<String>> {
     Ok(attachments::table
         .select((attachments::id, attachments::content_type))
         .order(attachments::id)
@@ -75,7 +75,7 @@ pub fn count_locked(
     report_id: i64,
     kind: &str,
     now: NaiveDateTime,
-) -> AppResult<i64> {
+) -> StoreResult<i64> {
     diesel::update(reports::table.find(report_id))
         .set(reports::updated_at.eq(now))
         .execute(conn)?;
@@ -87,7 +87,7 @@ pub fn count_locked(
 }
 
 /// Inserts the row of an attachment whose file is written.
-pub fn insert(conn: &mut DbConn, row: &AttachmentRow) -> AppResult<()> {
+pub fn insert(conn: &mut DbConn, row: &AttachmentRow) -> StoreResult<()> {
     diesel::insert_into(attachments::table)
         .values((
             attachments::id.eq(&row.id),
@@ -108,7 +108,7 @@ pub fn insert(conn: &mut DbConn, row: &AttachmentRow) -> AppResult<()> {
 }
 
 /// How many files of `kind` a report has.
-pub fn count(conn: &mut DbConn, report_id: i64, kind: Kind) -> AppResult<i64> {
+pub fn count(conn: &mut DbConn, report_id: i64, kind: Kind) -> StoreResult<i64> {
     Ok(attachments::table
         .filter(attachments::report_id.eq(report_id))
         .filter(attachments::kind.eq(kind.as_str()))
@@ -116,7 +116,7 @@ pub fn count(conn: &mut DbConn, report_id: i64, kind: Kind) -> AppResult<i64> {
         .get_result(conn)?)
 }
 
-pub fn for_report(conn: &mut DbConn, report_id: i64) -> AppResult<Vec<AttachmentRow>> {
+pub fn for_report(conn: &mut DbConn, report_id: i64) -> StoreResult<Vec<AttachmentRow>> {
     Ok(attachments::table
         .filter(attachments::report_id.eq(report_id))
         .order(attachments::created_at)
@@ -124,7 +124,7 @@ pub fn for_report(conn: &mut DbConn, report_id: i64) -> AppResult<Vec<Attachment
         .load(conn)?)
 }
 
-pub fn find(conn: &mut DbConn, id: &str) -> AppResult<Option<AttachmentRow>> {
+pub fn find(conn: &mut DbConn, id: &str) -> StoreResult<Option<AttachmentRow>> {
     if !super::could_match(id) {
         return Ok(None);
     }
@@ -139,7 +139,7 @@ pub fn find(conn: &mut DbConn, id: &str) -> AppResult<Option<AttachmentRow>> {
 pub fn first_images(
     conn: &mut DbConn,
     report_ids: &[i64],
-) -> AppResult<std::collections::HashMap<i64, AttachmentRow>> {
+) -> StoreResult<std::collections::HashMap<i64, AttachmentRow>> {
     let rows: Vec<AttachmentRow> = attachments::table
         .filter(attachments::report_id.eq_any(report_ids))
         .filter(attachments::kind.eq("image"))

@@ -6,8 +6,8 @@ use diesel::prelude::*;
 use serde_json::Value;
 
 use super::schema::admin_audit;
+use super::StoreResult;
 use super::{new_id, DbConn};
-use crate::error::AppResult;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = admin_audit)]
@@ -33,7 +33,7 @@ pub struct Change<'a> {
     pub after: Option<Value>,
 }
 
-pub fn record(conn: &mut DbConn, change: Change<'_>, now: NaiveDateTime) -> AppResult<()> {
+pub fn record(conn: &mut DbConn, change: Change<'_>, now: NaiveDateTime) -> StoreResult<()> {
     diesel::insert_into(admin_audit::table)
         .values(&AuditRow {
             id: new_id(),
@@ -55,7 +55,7 @@ pub fn recent(
     municipality_id: &str,
     after: Option<(NaiveDateTime, String)>,
     limit: i64,
-) -> AppResult<Vec<AuditRow>> {
+) -> StoreResult<Vec<AuditRow>> {
     let mut q = admin_audit::table
         .filter(admin_audit::municipality_id.eq(municipality_id))
         .into_boxed();

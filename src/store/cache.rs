@@ -16,7 +16,7 @@ use diesel::prelude::*;
 
 use super::schema::cache_versions;
 use super::DbConn;
-use crate::error::{AppError, AppResult};
+use super::{StoreError, StoreResult};
 
 /// Most entries kept; past it the cache starts over (a few comuni with a few
 /// dozen categories each stay far below it).
@@ -39,15 +39,15 @@ impl<K: Eq + Hash + Clone, V> Versioned<K, V> {
     /// The value of `key` and the version it was read at: cached if the
     /// version has not changed since it was loaded, else loaded with `load`
     /// (an error is not cached).
-    pub fn get(
+    pub fn get<E: From<StoreError>>(
         &self,
         conn: &mut DbConn,
         key: &K,
-        load: impl FnOnce(&mut DbConn) -> AppResult<V>,
-    ) -> AppResult<(i64, Arc<V>)> {
+        load: impl FnOnce(&mut DbConn) -> Result<V, E>,
+    ) -> Result<(i64, Arc<V>), E> {
         let version = current_version(conn, self.name, false)?;
         {
-            let mut entries = self.entries.lock().map_err(AppError::internal)?;
+            let mut entries = self.entries.lock().map_err(StoreError::internal)?;
             // A reader behind a newer one neither wipes nor fills the cache.
             if version > entries.0 {
                 *entries = (version, HashMap::new());
@@ -59,7 +59,7 @@ impl<K: Eq + Hash + Clone, V> Versioned<K, V> {
             }
         }
         let value = Arc::new(load(conn)?);
-        let mut entries = self.entries.lock().map_err(AppError::internal)?;
+        let mut entries = self.entries.lock().map_err(StoreError::internal)?;
         if entries.0 == version {
             if entries.1.len() >= MAX_ENTRIES {
                 entries.1.clear();
@@ -74,7 +74,7 @@ impl<K: Eq + Hash + Clone, V> Versioned<K, V> {
 /// PostgreSQL, the row is share-locked until commit: a change that has
 /// bumped it but not committed is waited for, and a change that comes later
 /// waits for this transaction (SQLite's single writer excludes both).
-pub fn current_version(conn: &mut DbConn, name: &str, hold: bool) -> AppResult<i64> {
+pub fn current_version(conn: &mut DbConn, name: &str, hold: bool) -> StoreResult<i64> {
     let query = cache_versions::table
         .find(name)
         .select(cache_versions::version);

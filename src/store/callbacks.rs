@@ -7,10 +7,10 @@ use diesel::prelude::*;
 
 use super::events::{self, NewEvent};
 use super::schema::{callback_attempts, callbacks};
+use super::StoreResult;
 use super::{new_id, DbConn};
 use crate::domain::callbacks::{CallbackState, Outcome};
 use crate::domain::report::{Actor, EventKind};
-use crate::error::AppResult;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = callbacks)]
@@ -49,7 +49,7 @@ pub fn open(
     message: Option<&str>,
     due_at: NaiveDateTime,
     now: NaiveDateTime,
-) -> AppResult<bool> {
+) -> StoreResult<bool> {
     let exists: bool = diesel::select(diesel::dsl::exists(
         callbacks::table
             .filter(callbacks::report_id.eq(report_id))
@@ -83,7 +83,7 @@ pub fn queue(
     municipality_id: &str,
     state: CallbackState,
     limit: i64,
-) -> AppResult<Vec<CallbackRow>> {
+) -> StoreResult<Vec<CallbackRow>> {
     Ok(callbacks::table
         .filter(callbacks::municipality_id.eq(municipality_id))
         .filter(callbacks::state.eq(state))
@@ -93,7 +93,7 @@ pub fn queue(
         .load(conn)?)
 }
 
-pub fn find(conn: &mut DbConn, id: &str) -> AppResult<Option<CallbackRow>> {
+pub fn find(conn: &mut DbConn, id: &str) -> StoreResult<Option<CallbackRow>> {
     if !super::could_match(id) {
         return Ok(None);
     }
@@ -104,7 +104,7 @@ pub fn find(conn: &mut DbConn, id: &str) -> AppResult<Option<CallbackRow>> {
         .optional()?)
 }
 
-pub fn attempts(conn: &mut DbConn, callback_id: &str) -> AppResult<Vec<AttemptRow>> {
+pub fn attempts(conn: &mut DbConn, callback_id: &str) -> StoreResult<Vec<AttemptRow>> {
     Ok(callback_attempts::table
         .filter(callback_attempts::callback_id.eq(callback_id))
         .order(callback_attempts::at)
@@ -126,7 +126,7 @@ pub fn record_attempt(
     attempts: i32,
     state: CallbackState,
     now: NaiveDateTime,
-) -> AppResult<Option<CallbackRow>> {
+) -> StoreResult<Option<CallbackRow>> {
     let closed = (state != CallbackState::Open).then_some(now);
     let changed = diesel::update(
         callbacks::table
@@ -168,7 +168,7 @@ pub fn escalate_overdue(
     conn: &mut DbConn,
     now: NaiveDateTime,
     limit: i64,
-) -> AppResult<Vec<CallbackRow>> {
+) -> StoreResult<Vec<CallbackRow>> {
     let due: Vec<CallbackRow> = callbacks::table
         .filter(callbacks::state.eq(CallbackState::Open))
         .filter(callbacks::escalation_level.eq(0))

@@ -6,10 +6,10 @@ use diesel::prelude::*;
 
 use super::schema::{categories, offices, routing_zones};
 use super::{new_id, DbConn};
+use super::{StoreError, StoreResult};
 use crate::domain::publication::Policy;
 use crate::domain::routing::{CategoryRoute, Zone};
 use crate::domain::territory;
-use crate::error::{AppError, AppResult};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = offices)]
@@ -42,7 +42,7 @@ pub fn offices_by_codes(
     conn: &mut DbConn,
     municipality_id: &str,
     codes: &[String],
-) -> AppResult<Vec<OfficeRow>> {
+) -> StoreResult<Vec<OfficeRow>> {
     Ok(offices::table
         .filter(offices::municipality_id.eq(municipality_id))
         .filter(offices::code.eq_any(codes))
@@ -50,7 +50,11 @@ pub fn offices_by_codes(
         .load(conn)?)
 }
 
-pub fn insert_office(conn: &mut DbConn, o: &NewOffice, now: NaiveDateTime) -> AppResult<OfficeRow> {
+pub fn insert_office(
+    conn: &mut DbConn,
+    o: &NewOffice,
+    now: NaiveDateTime,
+) -> StoreResult<OfficeRow> {
     let row = OfficeRow {
         id: new_id(),
         municipality_id: o.municipality_id.clone(),
@@ -74,7 +78,7 @@ pub fn office_by_code(
     conn: &mut DbConn,
     municipality_id: &str,
     code: &str,
-) -> AppResult<Option<OfficeRow>> {
+) -> StoreResult<Option<OfficeRow>> {
     if !super::could_match(code) {
         return Ok(None);
     }
@@ -86,14 +90,14 @@ pub fn office_by_code(
         .optional()?)
 }
 
-pub fn offices_by_ids(conn: &mut DbConn, ids: &[String]) -> AppResult<Vec<OfficeRow>> {
+pub fn offices_by_ids(conn: &mut DbConn, ids: &[String]) -> StoreResult<Vec<OfficeRow>> {
     Ok(offices::table
         .filter(offices::id.eq_any(ids))
         .select(OfficeRow::as_select())
         .load(conn)?)
 }
 
-pub fn list_offices(conn: &mut DbConn, municipality_id: &str) -> AppResult<Vec<OfficeRow>> {
+pub fn list_offices(conn: &mut DbConn, municipality_id: &str) -> StoreResult<Vec<OfficeRow>> {
     Ok(offices::table
         .filter(offices::municipality_id.eq(municipality_id))
         .order(offices::name)
@@ -174,7 +178,7 @@ pub fn insert_category(
     conn: &mut DbConn,
     c: &NewCategory,
     now: NaiveDateTime,
-) -> AppResult<CategoryRow> {
+) -> StoreResult<CategoryRow> {
     let sla = c.take_in_sla_hours.unwrap_or(24);
     let target = c.resolution_target_days.unwrap_or(30);
     let row = CategoryRow {
@@ -208,7 +212,7 @@ pub fn category_by_code(
     conn: &mut DbConn,
     municipality_id: &str,
     code: &str,
-) -> AppResult<Option<CategoryRow>> {
+) -> StoreResult<Option<CategoryRow>> {
     if !super::could_match(code) {
         return Ok(None);
     }
@@ -220,7 +224,7 @@ pub fn category_by_code(
         .optional()?)
 }
 
-pub fn categories_by_ids(conn: &mut DbConn, ids: &[String]) -> AppResult<Vec<CategoryRow>> {
+pub fn categories_by_ids(conn: &mut DbConn, ids: &[String]) -> StoreResult<Vec<CategoryRow>> {
     Ok(categories::table
         .filter(categories::id.eq_any(ids))
         .select(CategoryRow::as_select())
@@ -228,7 +232,7 @@ pub fn categories_by_ids(conn: &mut DbConn, ids: &[String]) -> AppResult<Vec<Cat
 }
 
 /// Whether any municipality has a category with this code.
-pub fn category_code_exists(conn: &mut DbConn, code: &str) -> AppResult<bool> {
+pub fn category_code_exists(conn: &mut DbConn, code: &str) -> StoreResult<bool> {
     Ok(diesel::select(diesel::dsl::exists(
         categories::table.filter(categories::code.eq(code)),
     ))
@@ -236,7 +240,10 @@ pub fn category_code_exists(conn: &mut DbConn, code: &str) -> AppResult<bool> {
 }
 
 /// The categories a citizen may pick, parents first, in display order.
-pub fn public_categories(conn: &mut DbConn, municipality_id: &str) -> AppResult<Vec<CategoryRow>> {
+pub fn public_categories(
+    conn: &mut DbConn,
+    municipality_id: &str,
+) -> StoreResult<Vec<CategoryRow>> {
     Ok(categories::table
         .filter(categories::municipality_id.eq(municipality_id))
         .filter(categories::active.eq(true))
@@ -247,7 +254,7 @@ pub fn public_categories(conn: &mut DbConn, municipality_id: &str) -> AppResult<
 }
 
 /// Every category of the comune, active or not, in display order.
-pub fn all_categories(conn: &mut DbConn, municipality_id: &str) -> AppResult<Vec<CategoryRow>> {
+pub fn all_categories(conn: &mut DbConn, municipality_id: &str) -> StoreResult<Vec<CategoryRow>> {
     Ok(categories::table
         .filter(categories::municipality_id.eq(municipality_id))
         .order((categories::sort_order, categories::name_it))
@@ -259,7 +266,7 @@ pub fn all_categories(conn: &mut DbConn, municipality_id: &str) -> AppResult<Vec
 pub fn open_reports_by_category(
     conn: &mut DbConn,
     municipality_id: &str,
-) -> AppResult<Vec<(String, i64)>> {
+) -> StoreResult<Vec<(String, i64)>> {
     use super::schema::reports;
     let open = crate::domain::report::Status::OPEN.map(|s| s.as_str());
     Ok(reports::table
@@ -271,7 +278,7 @@ pub fn open_reports_by_category(
 }
 
 /// Whether the category groups others (then a report must pick one of those).
-pub fn has_children(conn: &mut DbConn, category_id: &str) -> AppResult<bool> {
+pub fn has_children(conn: &mut DbConn, category_id: &str) -> StoreResult<bool> {
     Ok(diesel::select(diesel::dsl::exists(
         categories::table
             .filter(categories::parent_id.eq(category_id))
@@ -281,7 +288,7 @@ pub fn has_children(conn: &mut DbConn, category_id: &str) -> AppResult<bool> {
 }
 
 /// The category as routing needs it (with its parent's default office).
-pub fn category_route(conn: &mut DbConn, category: &CategoryRow) -> AppResult<CategoryRoute> {
+pub fn category_route(conn: &mut DbConn, category: &CategoryRow) -> StoreResult<CategoryRoute> {
     let parent_default_office_id = match &category.parent_id {
         None => None,
         Some(parent) => categories::table
@@ -309,7 +316,7 @@ pub struct NewZone {
     pub priority: i32,
 }
 
-pub fn insert_zone(conn: &mut DbConn, z: &NewZone, now: NaiveDateTime) -> AppResult<String> {
+pub fn insert_zone(conn: &mut DbConn, z: &NewZone, now: NaiveDateTime) -> StoreResult<String> {
     let id = new_id();
     diesel::insert_into(routing_zones::table)
         .values((
@@ -327,7 +334,7 @@ pub fn insert_zone(conn: &mut DbConn, z: &NewZone, now: NaiveDateTime) -> AppRes
 }
 
 /// The municipality's routing zones, parsed for the routing function.
-pub fn zones(conn: &mut DbConn, municipality_id: &str) -> AppResult<Vec<Zone>> {
+pub fn zones(conn: &mut DbConn, municipality_id: &str) -> StoreResult<Vec<Zone>> {
     let rows: Vec<(String, String, String, Option<String>, String, i32)> = routing_zones::table
         .filter(routing_zones::municipality_id.eq(municipality_id))
         .select((
@@ -342,9 +349,9 @@ pub fn zones(conn: &mut DbConn, municipality_id: &str) -> AppResult<Vec<Zone>> {
     rows.into_iter()
         .map(|(id, name, boundary, category_id, office_id, priority)| {
             let value: serde_json::Value = serde_json::from_str(&boundary)
-                .map_err(|e| AppError::internal(format!("zone {id}: {e}")))?;
+                .map_err(|e| StoreError::internal(format!("zone {id}: {e}")))?;
             let shape = territory::parse_geometry(&value)
-                .map_err(|e| AppError::internal(format!("zone {id}: {e}")))?;
+                .map_err(|e| StoreError::internal(format!("zone {id}: {e}")))?;
             Ok(Zone {
                 id,
                 name,
@@ -358,7 +365,7 @@ pub fn zones(conn: &mut DbConn, municipality_id: &str) -> AppResult<Vec<Zone>> {
 }
 
 /// Ids of the categories with these codes, in any municipality.
-pub fn category_ids_by_codes(conn: &mut DbConn, codes: &[String]) -> AppResult<Vec<String>> {
+pub fn category_ids_by_codes(conn: &mut DbConn, codes: &[String]) -> StoreResult<Vec<String>> {
     let codes: Vec<&String> = codes.iter().filter(|c| super::could_match(c)).collect();
     Ok(categories::table
         .filter(categories::code.eq_any(codes))
@@ -385,7 +392,7 @@ pub struct CategoryChanges {
     pub publication: Option<Option<String>>,
 }
 
-pub fn update_category(conn: &mut DbConn, id: &str, c: &CategoryChanges) -> AppResult<()> {
+pub fn update_category(conn: &mut DbConn, id: &str, c: &CategoryChanges) -> StoreResult<()> {
     let target = categories::table.find(id);
     if let Some(name) = &c.name_it {
         diesel::update(target)
@@ -433,7 +440,7 @@ pub fn update_category(conn: &mut DbConn, id: &str, c: &CategoryChanges) -> AppR
             .execute(conn)?;
     }
     if let Some(templates) = &c.message_templates {
-        let text = serde_json::to_string(templates).map_err(AppError::internal)?;
+        let text = serde_json::to_string(templates).map_err(StoreError::internal)?;
         diesel::update(target)
             .set(categories::message_templates.eq(Some(text)))
             .execute(conn)?;
@@ -446,7 +453,7 @@ pub fn set_webhook(
     conn: &mut DbConn,
     office_id: &str,
     webhook: Option<(&str, &str)>,
-) -> AppResult<()> {
+) -> StoreResult<()> {
     diesel::update(offices::table.find(office_id))
         .set((
             offices::webhook_url.eq(webhook.map(|(u, _)| u.to_string())),
@@ -501,7 +508,7 @@ pub fn add_attribute(
     category_id: &str,
     def: &crate::domain::attributes::AttributeDef,
     order: i32,
-) -> AppResult<()> {
+) -> StoreResult<()> {
     use super::schema::category_attributes as ca;
     let values = (!def.values.is_empty()).then(|| {
         serde_json::json!(def
@@ -532,7 +539,7 @@ pub fn replace_attributes(
     conn: &mut DbConn,
     category_id: &str,
     defs: &[crate::domain::attributes::AttributeDef],
-) -> AppResult<()> {
+) -> StoreResult<()> {
     use super::schema::category_attributes as ca;
     diesel::delete(ca::table.filter(ca::category_id.eq(category_id))).execute(conn)?;
     for (i, def) in defs.iter().enumerate() {
@@ -542,7 +549,7 @@ pub fn replace_attributes(
 }
 
 /// The extra questions of these categories, in order.
-pub fn attributes_of(conn: &mut DbConn, category_ids: &[String]) -> AppResult<Vec<AttributeRow>> {
+pub fn attributes_of(conn: &mut DbConn, category_ids: &[String]) -> StoreResult<Vec<AttributeRow>> {
     use super::schema::category_attributes as ca;
     Ok(ca::table
         .filter(ca::category_id.eq_any(category_ids))
@@ -561,7 +568,7 @@ pub struct OfficeChanges {
     pub phone: Option<Option<String>>,
 }
 
-pub fn update_office(conn: &mut DbConn, id: &str, c: &OfficeChanges) -> AppResult<OfficeRow> {
+pub fn update_office(conn: &mut DbConn, id: &str, c: &OfficeChanges) -> StoreResult<OfficeRow> {
     if let Some(name) = &c.name {
         diesel::update(offices::table.find(id))
             .set(offices::name.eq(name))
@@ -597,7 +604,7 @@ pub struct OfficeLoad {
     pub zones: i64,
 }
 
-pub fn office_load(conn: &mut DbConn, office_id: &str) -> AppResult<OfficeLoad> {
+pub fn office_load(conn: &mut DbConn, office_id: &str) -> StoreResult<OfficeLoad> {
     use super::schema::reports;
     let open = crate::domain::report::Status::OPEN.map(|s| s.as_str());
     Ok(OfficeLoad {
@@ -619,7 +626,7 @@ pub fn office_load(conn: &mut DbConn, office_id: &str) -> AppResult<OfficeLoad> 
 }
 
 /// The ids of an office's open reports, oldest first.
-pub fn open_report_ids(conn: &mut DbConn, office_id: &str) -> AppResult<Vec<i64>> {
+pub fn open_report_ids(conn: &mut DbConn, office_id: &str) -> StoreResult<Vec<i64>> {
     use super::schema::reports;
     let open = crate::domain::report::Status::OPEN.map(|s| s.as_str());
     Ok(reports::table
@@ -631,7 +638,7 @@ pub fn open_report_ids(conn: &mut DbConn, office_id: &str) -> AppResult<Vec<i64>
 }
 
 /// Hands an office's categories and routing zones to another office.
-pub fn move_routing(conn: &mut DbConn, from: &str, to: &str) -> AppResult<()> {
+pub fn move_routing(conn: &mut DbConn, from: &str, to: &str) -> StoreResult<()> {
     diesel::update(categories::table.filter(categories::default_office_id.eq(from)))
         .set(categories::default_office_id.eq(to))
         .execute(conn)?;
@@ -641,7 +648,7 @@ pub fn move_routing(conn: &mut DbConn, from: &str, to: &str) -> AppResult<()> {
     Ok(())
 }
 
-pub fn set_office_active(conn: &mut DbConn, id: &str, active: bool) -> AppResult<()> {
+pub fn set_office_active(conn: &mut DbConn, id: &str, active: bool) -> StoreResult<()> {
     diesel::update(offices::table.find(id))
         .set(offices::active.eq(active))
         .execute(conn)?;
@@ -660,7 +667,7 @@ pub struct ZoneRow {
     pub priority: i32,
 }
 
-pub fn zone_rows(conn: &mut DbConn, municipality_id: &str) -> AppResult<Vec<ZoneRow>> {
+pub fn zone_rows(conn: &mut DbConn, municipality_id: &str) -> StoreResult<Vec<ZoneRow>> {
     Ok(routing_zones::table
         .filter(routing_zones::municipality_id.eq(municipality_id))
         .order((routing_zones::priority.desc(), routing_zones::name))
@@ -670,7 +677,11 @@ pub fn zone_rows(conn: &mut DbConn, municipality_id: &str) -> AppResult<Vec<Zone
 
 /// Deletes a zone of the municipality; `None` when there is no such zone.
 /// The comune's zone `id`, if there is one.
-pub fn zone_row(conn: &mut DbConn, municipality_id: &str, id: &str) -> AppResult<Option<ZoneRow>> {
+pub fn zone_row(
+    conn: &mut DbConn,
+    municipality_id: &str,
+    id: &str,
+) -> StoreResult<Option<ZoneRow>> {
     if !super::could_match(id) {
         return Ok(None);
     }
@@ -686,7 +697,7 @@ pub fn delete_zone(
     conn: &mut DbConn,
     municipality_id: &str,
     id: &str,
-) -> AppResult<Option<ZoneRow>> {
+) -> StoreResult<Option<ZoneRow>> {
     let Some(zone) = zone_row(conn, municipality_id, id)? else {
         return Ok(None);
     };

@@ -10,9 +10,9 @@ use diesel::prelude::*;
 
 use super::events;
 use super::schema::reports;
+use super::StoreResult;
 use super::{naive, utc, DbConn};
 use crate::domain::report::{Actor, EventKind, Status};
-use crate::error::AppResult;
 
 /// A report whose next escalation is due.
 #[derive(Debug, Clone, Queryable)]
@@ -37,7 +37,7 @@ pub struct Escalation {
 }
 
 /// Reports whose next escalation is due, oldest first (index `reports_sweep`).
-pub fn due(conn: &mut DbConn, now: DateTime<Utc>, limit: i64) -> AppResult<Vec<Candidate>> {
+pub fn due(conn: &mut DbConn, now: DateTime<Utc>, limit: i64) -> StoreResult<Vec<Candidate>> {
     Ok(due_query(naive(now), limit)
         .select((
             reports::id,
@@ -74,7 +74,7 @@ pub fn due_query(now: NaiveDateTime, limit: i64) -> DueQuery {
 /// one UPDATE, which keeps round trips per batch constant. SQLite: the
 /// single writer already serialises sweepers; [`claim`] takes each with a
 /// conditional UPDATE, cheap there.
-pub fn lock_due(conn: &mut DbConn, now: DateTime<Utc>, batch: i64) -> AppResult<Vec<Candidate>> {
+pub fn lock_due(conn: &mut DbConn, now: DateTime<Utc>, batch: i64) -> StoreResult<Vec<Candidate>> {
     Ok(match conn {
         DbConn::Pg(c) => due_query(naive(now), batch)
             .select((
@@ -100,7 +100,7 @@ pub fn claim(
     conn: &mut DbConn,
     at: NaiveDateTime,
     planned: &[Escalation],
-) -> AppResult<Vec<usize>> {
+) -> StoreResult<Vec<usize>> {
     let won = match conn {
         DbConn::Pg(_) if planned.is_empty() => Vec::new(),
         DbConn::Pg(c) => {
@@ -141,7 +141,7 @@ fn claim_locked(
     c: &mut diesel::PgConnection,
     at: NaiveDateTime,
     planned: &[Escalation],
-) -> AppResult<()> {
+) -> StoreResult<()> {
     let mut sql = String::from(
         "UPDATE reports AS r SET escalation_level = v.level, escalated_at = $1, next_escalation_at = v.next_at FROM (VALUES ",
     );
@@ -170,7 +170,7 @@ fn claim_locked(
 }
 
 /// SQLite: one conditional UPDATE; whether this sweeper won the report.
-fn claim_one(conn: &mut DbConn, at: NaiveDateTime, p: &Escalation) -> AppResult<bool> {
+fn claim_one(conn: &mut DbConn, at: NaiveDateTime, p: &Escalation) -> StoreResult<bool> {
     let n = diesel::update(
         reports::table
             .find(p.id)

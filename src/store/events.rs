@@ -6,8 +6,8 @@ use diesel::prelude::*;
 
 use super::schema::report_events;
 use super::DbConn;
+use super::StoreResult;
 use crate::domain::report::{Actor, EventKind, Status};
-use crate::error::AppResult;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = report_events)]
@@ -73,12 +73,12 @@ impl NewEvent {
     }
 }
 
-pub fn append(conn: &mut DbConn, e: NewEvent) -> AppResult<()> {
+pub fn append(conn: &mut DbConn, e: NewEvent) -> StoreResult<()> {
     append_many(conn, vec![e])
 }
 
 /// A report's events in order; only the public ones unless `all`.
-pub fn timeline(conn: &mut DbConn, report_id: i64, all: bool) -> AppResult<Vec<EventRow>> {
+pub fn timeline(conn: &mut DbConn, report_id: i64, all: bool) -> StoreResult<Vec<EventRow>> {
     let mut query = report_events::table
         .filter(report_events::report_id.eq(report_id))
         .order(report_events::id)
@@ -91,7 +91,7 @@ pub fn timeline(conn: &mut DbConn, report_id: i64, all: bool) -> AppResult<Vec<E
 }
 
 /// Appends several events with one statement.
-pub fn append_many(conn: &mut DbConn, events: Vec<NewEvent>) -> AppResult<()> {
+pub fn append_many(conn: &mut DbConn, events: Vec<NewEvent>) -> StoreResult<()> {
     if events.is_empty() {
         return Ok(());
     }
@@ -130,7 +130,7 @@ pub fn append_many(conn: &mut DbConn, events: Vec<NewEvent>) -> AppResult<()> {
 pub fn latest_public_messages(
     conn: &mut DbConn,
     report_ids: &[i64],
-) -> AppResult<std::collections::HashMap<i64, String>> {
+) -> StoreResult<std::collections::HashMap<i64, String>> {
     let rows: Vec<(i64, Option<String>)> = report_events::table
         .filter(report_events::report_id.eq_any(report_ids))
         .filter(report_events::public.eq(true))

@@ -8,7 +8,7 @@ use diesel::sqlite::Sqlite;
 use diesel::{QueryResult, RunQueryDsl};
 
 use super::DbConn;
-use crate::error::AppResult;
+use super::StoreResult;
 
 /// `EXPLAIN QUERY PLAN <query>` on SQLite: rows of (id, parent, notused, detail).
 pub struct ExplainSqlite<Q>(pub Q);
@@ -45,7 +45,7 @@ impl<Q, C> RunQueryDsl<C> for ExplainSqlite<Q> {}
 impl<Q, C> RunQueryDsl<C> for ExplainPg<Q> {}
 
 /// The plan of `query` on whichever backend `conn` is, one line per row.
-pub fn plan<Q>(conn: &mut DbConn, query: Q) -> AppResult<Vec<String>>
+pub fn plan<Q>(conn: &mut DbConn, query: Q) -> StoreResult<Vec<String>>
 where
     Q: QueryFragment<Sqlite> + QueryFragment<Pg>,
 {

@@ -33,6 +33,7 @@ pub mod batch;
 pub mod cache;
 pub mod callbacks;
 pub mod catalog;
+mod error;
 pub mod escalations;
 pub mod events;
 pub mod explain;
@@ -52,6 +53,8 @@ pub mod seed;
 pub mod spatial;
 pub mod users;
 pub mod vocab;
+
+pub use error::{StoreError, StoreResult};
 
 use std::path::Path;
 use std::time::Duration;

@@ -10,9 +10,9 @@ use super::queues::QueueScope;
 use super::reports::{self, ReportRow};
 use super::schema::{attachments, categories, reports as reports_t};
 use super::DbConn;
+use super::StoreResult;
 use crate::domain::publication::{event_for, PhotoPublication, Policy, ReportPublication};
 use crate::domain::report::{Actor, EventKind};
-use crate::error::AppResult;
 
 /// Sets whether the public sees the report; records it unless unchanged.
 pub fn set_report(
@@ -22,7 +22,7 @@ pub fn set_report(
     actor: &Actor,
     reason: Option<&str>,
     now: NaiveDateTime,
-) -> AppResult<()> {
+) -> StoreResult<()> {
     let from = report.publication;
     if from == to {
         return Ok(());
@@ -54,7 +54,7 @@ pub fn set_public_text(
     actor: &Actor,
     reason: Option<&str>,
     now: NaiveDateTime,
-) -> AppResult<()> {
+) -> StoreResult<()> {
     let title = text.title.clone().unwrap_or(report.public_title.clone());
     let description = text
         .description
@@ -91,7 +91,7 @@ pub fn set_photo(
     actor: &Actor,
     reason: Option<&str>,
     now: NaiveDateTime,
-) -> AppResult<bool> {
+) -> StoreResult<bool> {
     let from: Option<String> = attachments::table
         .find(attachment_id)
         .filter(attachments::report_id.eq(report.id))
@@ -131,7 +131,7 @@ pub fn queue(
     scope: &QueueScope,
     after: i64,
     limit: i64,
-) -> AppResult<Vec<ReportRow>> {
+) -> StoreResult<Vec<ReportRow>> {
     let pending_photos = attachments::table
         .filter(attachments::publication.eq(PhotoPublication::Pending.as_str()))
         .filter(attachments::kind.eq("image"))
@@ -179,7 +179,7 @@ pub fn apply_policy(
     conn: &mut DbConn,
     category_ids: &[String],
     policy: Policy,
-) -> AppResult<usize> {
+) -> StoreResult<usize> {
     let of = reports_t::table.filter(reports_t::category_id.eq_any(category_ids));
     let withheld = ReportPublication::Withheld.as_str();
     Ok(if policy == Policy::Never {
@@ -197,7 +197,7 @@ pub fn apply_policy(
 pub fn categories_following_comune(
     conn: &mut DbConn,
     municipality_id: &str,
-) -> AppResult<Vec<String>> {
+) -> StoreResult<Vec<String>> {
     Ok(categories::table
         .filter(categories::municipality_id.eq(municipality_id))
         .filter(categories::publication_policy.is_null())

@@ -9,9 +9,9 @@ use diesel::prelude::*;
 use super::cache::Versioned;
 use super::schema::{annual_holidays, holidays, municipalities};
 use super::DbConn;
+use super::{StoreError, StoreResult};
 use crate::domain::calendar::{parse_office_hours, parse_weekdays, Calendar, DeadlineMode};
 use crate::domain::territory::{self, Area, Territory};
-use crate::error::{AppError, AppResult};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = municipalities)]
@@ -66,7 +66,7 @@ pub struct PublicMunicipality {
 }
 
 /// The served comuni for the public directory, by name.
-pub fn directory(conn: &mut DbConn) -> AppResult<Vec<PublicMunicipality>> {
+pub fn directory(conn: &mut DbConn) -> StoreResult<Vec<PublicMunicipality>> {
     Ok(municipalities::table
         .select(PublicMunicipality::as_select())
         .order(municipalities::name)
@@ -101,7 +101,7 @@ pub fn prefix_holder(
     conn: &mut DbConn,
     prefix: &str,
     except_id: &str,
-) -> AppResult<Option<String>> {
+) -> StoreResult<Option<String>> {
     Ok(municipalities::table
         .filter(municipalities::code_prefix.eq(prefix))
         .filter(municipalities::id.ne(except_id))
@@ -116,7 +116,7 @@ pub fn upsert(
     conn: &mut DbConn,
     m: &ImportedMunicipality,
     now: NaiveDateTime,
-) -> AppResult<MunicipalitySummary> {
+) -> StoreResult<MunicipalitySummary> {
     let [min_lon, min_lat, max_lon, max_lat] = m.boundary.bbox();
     let boundary = m.boundary.geometry().to_string();
     let existing = find(conn, &m.id)?;
@@ -154,10 +154,10 @@ pub fn upsert(
             })
             .execute(conn)?;
     }
-    find(conn, &m.id)?.ok_or_else(|| AppError::internal("municipality vanished after upsert"))
+    find(conn, &m.id)?.ok_or_else(|| StoreError::internal("municipality vanished after upsert"))
 }
 
-pub fn find(conn: &mut DbConn, id: &str) -> AppResult<Option<MunicipalitySummary>> {
+pub fn find(conn: &mut DbConn, id: &str) -> StoreResult<Option<MunicipalitySummary>> {
     if !super::could_match(id) {
         return Ok(None);
     }
@@ -168,7 +168,7 @@ pub fn find(conn: &mut DbConn, id: &str) -> AppResult<Option<MunicipalitySummary
         .optional()?)
 }
 
-pub fn list(conn: &mut DbConn) -> AppResult<Vec<MunicipalitySummary>> {
+pub fn list(conn: &mut DbConn) -> StoreResult<Vec<MunicipalitySummary>> {
     Ok(municipalities::table
         .select(MunicipalitySummary::as_select())
         .order(municipalities::name)
@@ -188,7 +188,7 @@ pub enum Chosen {
 
 /// The comune named by `wanted` (an ISTAT code), or the only one served when
 /// none is named.
-pub fn choose(conn: &mut DbConn, wanted: Option<&str>) -> AppResult<Chosen> {
+pub fn choose(conn: &mut DbConn, wanted: Option<&str>) -> StoreResult<Chosen> {
     let mut all = list(conn)?;
     Ok(match wanted {
         Some(id) => match all.iter().position(|m| m.id == id) {
@@ -209,7 +209,7 @@ pub fn set_holiday(
     date: NaiveDate,
     name: &str,
     reopened: bool,
-) -> AppResult<()> {
+) -> StoreResult<()> {
     let kind = if reopened { "reopened" } else { "closure" };
     diesel::delete(holidays::table.find((municipality_id, date))).execute(conn)?;
     diesel::insert_into(holidays::table)
@@ -230,7 +230,7 @@ pub fn set_annual_holiday(
     month: u32,
     day: u32,
     name: &str,
-) -> AppResult<()> {
+) -> StoreResult<()> {
     let key = (municipality_id, month as i32, day as i32);
     diesel::delete(annual_holidays::table.find(key)).execute(conn)?;
     diesel::insert_into(annual_holidays::table)
@@ -249,7 +249,7 @@ pub fn remove_annual_holiday(
     municipality_id: &str,
     month: u32,
     day: u32,
-) -> AppResult<bool> {
+) -> StoreResult<bool> {
     let n =
         diesel::delete(annual_holidays::table.find((municipality_id, month as i32, day as i32)))
             .execute(conn)?;
@@ -260,7 +260,7 @@ pub fn remove_annual_holiday(
 pub fn annual_holidays(
     conn: &mut DbConn,
     municipality_id: &str,
-) -> AppResult<Vec<(u32, u32, String)>> {
+) -> StoreResult<Vec<(u32, u32, String)>> {
     let rows: Vec<(i32, i32, String)> = annual_holidays::table
         .filter(annual_holidays::municipality_id.eq(municipality_id))
         .order((annual_holidays::month, annual_holidays::day))
@@ -280,12 +280,12 @@ pub fn remove_holiday(
     conn: &mut DbConn,
     municipality_id: &str,
     date: NaiveDate,
-) -> AppResult<bool> {
+) -> StoreResult<bool> {
     let n = diesel::delete(holidays::table.find((municipality_id, date))).execute(conn)?;
     Ok(n > 0)
 }
 
-fn touch(conn: &mut DbConn, municipality_id: &str) -> AppResult<()> {
+fn touch(conn: &mut DbConn, municipality_id: &str) -> StoreResult<()> {
     diesel::update(municipalities::table.find(municipality_id))
         .set(municipalities::updated_at.eq(chrono::Utc::now().naive_utc()))
         .execute(conn)?;
@@ -293,7 +293,7 @@ fn touch(conn: &mut DbConn, municipality_id: &str) -> AppResult<()> {
 }
 
 /// The municipality's working calendar, holidays included.
-pub fn calendar(conn: &mut DbConn, municipality_id: &str) -> AppResult<Calendar> {
+pub fn calendar(conn: &mut DbConn, municipality_id: &str) -> StoreResult<Calendar> {
     let (tz, weekdays, hours): (String, String, String) = municipalities::table
         .find(municipality_id)
         .select((
@@ -307,10 +307,10 @@ pub fn calendar(conn: &mut DbConn, municipality_id: &str) -> AppResult<Calendar>
         .select((holidays::date, holidays::kind))
         .load(conn)?;
     let tz = tz.parse::<chrono_tz::Tz>().map_err(|_| {
-        AppError::internal(format!("municipality {municipality_id}: bad timezone {tz}"))
+        StoreError::internal(format!("municipality {municipality_id}: bad timezone {tz}"))
     })?;
     let invalid = |e: crate::domain::calendar::CalendarError| {
-        AppError::internal(format!("municipality {municipality_id}: {e}"))
+        StoreError::internal(format!("municipality {municipality_id}: {e}"))
     };
     let calendar = Calendar::new(
         tz,
@@ -333,7 +333,7 @@ pub fn calendar(conn: &mut DbConn, municipality_id: &str) -> AppResult<Calendar>
 }
 
 /// Every municipality's boundary, parsed.
-pub fn load_areas(conn: &mut DbConn) -> AppResult<Vec<Area>> {
+pub fn load_areas(conn: &mut DbConn) -> StoreResult<Vec<Area>> {
     let rows: Vec<(String, String, String)> = municipalities::table
         .select((
             municipalities::id,
@@ -344,12 +344,12 @@ pub fn load_areas(conn: &mut DbConn) -> AppResult<Vec<Area>> {
     rows.into_iter()
         .map(|(id, name, boundary)| {
             let value: serde_json::Value = serde_json::from_str(&boundary).map_err(|e| {
-                AppError::internal(format!(
+                StoreError::internal(format!(
                     "municipality {id}: stored boundary is not JSON: {e}"
                 ))
             })?;
             let shape = territory::parse_geometry(&value).map_err(|e| {
-                AppError::internal(format!("municipality {id}: stored boundary: {e}"))
+                StoreError::internal(format!("municipality {id}: stored boundary: {e}"))
             })?;
             Ok(Area { id, name, shape })
         })
@@ -367,10 +367,10 @@ impl Default for TerritoryCache {
 }
 
 impl TerritoryCache {
-    pub fn get(&self, conn: &mut DbConn) -> AppResult<Arc<Territory>> {
-        let (_, territory) = self
-            .0
-            .get(conn, &(), |c| Ok(Territory::new(load_areas(c)?)))?;
+    pub fn get(&self, conn: &mut DbConn) -> StoreResult<Arc<Territory>> {
+        let (_, territory) = self.0.get(conn, &(), |c| -> StoreResult<_> {
+            Ok(Territory::new(load_areas(c)?))
+        })?;
         Ok(territory)
     }
 }
@@ -391,7 +391,10 @@ pub struct CalendarSettings {
     pub publication_policy: String,
 }
 
-pub fn calendar_settings(conn: &mut DbConn, municipality_id: &str) -> AppResult<CalendarSettings> {
+pub fn calendar_settings(
+    conn: &mut DbConn,
+    municipality_id: &str,
+) -> StoreResult<CalendarSettings> {
     municipalities::table
         .find(municipality_id)
         .select((
@@ -409,7 +412,7 @@ pub fn calendar_settings(conn: &mut DbConn, municipality_id: &str) -> AppResult<
         .optional()?
         // Asked for the comune of a signed-in staff member or of a row
         // that names it: its absence is a broken invariant, not a 404.
-        .ok_or_else(|| AppError::internal(format!("no municipality {municipality_id}")))
+        .ok_or_else(|| StoreError::internal(format!("no municipality {municipality_id}")))
 }
 
 pub fn set_calendar_settings(
@@ -417,7 +420,7 @@ pub fn set_calendar_settings(
     municipality_id: &str,
     s: &CalendarSettings,
     now: NaiveDateTime,
-) -> AppResult<()> {
+) -> StoreResult<()> {
     diesel::update(municipalities::table.find(municipality_id))
         .set((
             municipalities::timezone.eq(&s.timezone),
@@ -439,7 +442,7 @@ pub fn set_calendar_settings(
 pub fn holidays(
     conn: &mut DbConn,
     municipality_id: &str,
-) -> AppResult<Vec<(NaiveDate, String, String)>> {
+) -> StoreResult<Vec<(NaiveDate, String, String)>> {
     Ok(holidays::table
         .filter(holidays::municipality_id.eq(municipality_id))
         .order(holidays::date)
@@ -451,7 +454,7 @@ pub fn holidays(
 pub fn publication_policy(
     conn: &mut DbConn,
     municipality_id: &str,
-) -> AppResult<crate::domain::publication::Policy> {
+) -> StoreResult<crate::domain::publication::Policy> {
     Ok(find(conn, municipality_id)?
         .map(|m| m.publication())
         .unwrap_or(crate::domain::publication::Policy::AfterReview))

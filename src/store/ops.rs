@@ -8,9 +8,9 @@ use diesel::dsl::{count_star, min};
 use diesel::prelude::*;
 
 use super::schema::{callbacks, municipalities, outbox, reports};
+use super::StoreResult;
 use super::{naive, utc, DbConn};
 use crate::domain::report::Status;
-use crate::error::AppResult;
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Snapshot {
@@ -25,7 +25,7 @@ pub struct Snapshot {
     pub callbacks_overdue: Vec<(String, i64)>,
 }
 
-fn outbox_by_kind(conn: &mut DbConn, state: &str) -> AppResult<Vec<(String, i64)>> {
+fn outbox_by_kind(conn: &mut DbConn, state: &str) -> StoreResult<Vec<(String, i64)>> {
     Ok(outbox::table
         .filter(outbox::state.eq(state))
         .group_by(outbox::kind)
@@ -33,7 +33,7 @@ fn outbox_by_kind(conn: &mut DbConn, state: &str) -> AppResult<Vec<(String, i64)
         .load(conn)?)
 }
 
-pub fn snapshot(conn: &mut DbConn, now: DateTime<Utc>) -> AppResult<Snapshot> {
+pub fn snapshot(conn: &mut DbConn, now: DateTime<Utc>) -> StoreResult<Snapshot> {
     let now = naive(now);
     let served: Vec<String> = municipalities::table
         .select(municipalities::id)
@@ -99,7 +99,7 @@ struct TableBytes {
     bytes: i64,
 }
 
-pub fn footprint(conn: &mut DbConn) -> AppResult<Footprint> {
+pub fn footprint(conn: &mut DbConn) -> StoreResult<Footprint> {
     let tables: Vec<TableBytes> = match conn {
         // dbstat: every b-tree's pages; indexes are counted with their table.
         DbConn::Sqlite(c) => diesel::sql_query(
@@ -136,7 +136,7 @@ pub const COUNTED_TABLES: &[&str] = &[
 ];
 
 /// Rows per table of [`COUNTED_TABLES`].
-pub fn row_counts(conn: &mut DbConn) -> AppResult<Vec<(String, i64)>> {
+pub fn row_counts(conn: &mut DbConn) -> StoreResult<Vec<(String, i64)>> {
     #[derive(QueryableByName)]
     struct N {
         #[diesel(sql_type = diesel::sql_types::BigInt)]

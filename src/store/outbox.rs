@@ -9,8 +9,8 @@ use diesel::prelude::*;
 use rand::Rng;
 
 use super::schema::outbox;
+use super::StoreResult;
 use super::{new_id, DbConn};
-use crate::error::AppResult;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = outbox)]
@@ -39,7 +39,7 @@ pub fn enqueue(
     payload: &serde_json::Value,
     report_id: Option<i64>,
     now: NaiveDateTime,
-) -> AppResult<bool> {
+) -> StoreResult<bool> {
     let row = (
         outbox::id.eq(new_id()),
         outbox::kind.eq(kind),
@@ -63,7 +63,7 @@ pub fn claim(
     now: NaiveDateTime,
     lease: Duration,
     limit: i64,
-) -> AppResult<Vec<OutboxRow>> {
+) -> StoreResult<Vec<OutboxRow>> {
     let due = outbox::table
         .filter(outbox::state.eq("pending"))
         .filter(outbox::next_attempt_at.le(now))
@@ -98,7 +98,12 @@ pub fn claim(
 }
 
 /// Extends `owner`'s lease on the rows `ids` until `until`.
-pub fn renew(conn: &mut DbConn, ids: &[&str], owner: &str, until: NaiveDateTime) -> AppResult<()> {
+pub fn renew(
+    conn: &mut DbConn,
+    ids: &[&str],
+    owner: &str,
+    until: NaiveDateTime,
+) -> StoreResult<()> {
     diesel::update(
         outbox::table
             .filter(outbox::id.eq_any(ids))
@@ -118,7 +123,7 @@ pub fn release(
     ids: &[&str],
     owner: &str,
     until: NaiveDateTime,
-) -> AppResult<usize> {
+) -> StoreResult<usize> {
     Ok(diesel::update(
         outbox::table
             .filter(outbox::id.eq_any(ids))
@@ -141,7 +146,7 @@ pub fn mark_sent(
     owner: &str,
     payload: &str,
     now: NaiveDateTime,
-) -> AppResult<bool> {
+) -> StoreResult<bool> {
     let n = diesel::update(
         outbox::table
             .find(id)
@@ -167,7 +172,7 @@ pub fn mark_sent_all(
     rows: &[(&str, &str)],
     owner: &str,
     now: NaiveDateTime,
-) -> AppResult<Vec<bool>> {
+) -> StoreResult<Vec<bool>> {
     rows.iter()
         .map(|(id, payload)| mark_sent(conn, id, owner, payload, now))
         .collect()
@@ -199,7 +204,7 @@ pub fn mark_failed(
     owner: &str,
     failure: &Failure<'_>,
     now: NaiveDateTime,
-) -> AppResult<&'static str> {
+) -> StoreResult<&'static str> {
     let Failure {
         error,
         permanent,
@@ -232,7 +237,7 @@ pub fn mark_failed(
 
 /// Dead rows whose payload still holds a follow-up token (written by an
 /// earlier version): `(id, payload)`.
-pub fn dead_with_tokens(conn: &mut DbConn) -> AppResult<Vec<(String, String)>> {
+pub fn dead_with_tokens(conn: &mut DbConn) -> StoreResult<Vec<(String, String)>> {
     Ok(outbox::table
         .filter(outbox::state.eq("dead"))
         .filter(outbox::payload.like("%?token=%"))
@@ -241,7 +246,7 @@ pub fn dead_with_tokens(conn: &mut DbConn) -> AppResult<Vec<(String, String)>> {
 }
 
 /// Replaces a row's payload.
-pub fn set_payload(conn: &mut DbConn, id: &str, payload: &str) -> AppResult<()> {
+pub fn set_payload(conn: &mut DbConn, id: &str, payload: &str) -> StoreResult<()> {
     diesel::update(outbox::table.find(id))
         .set(outbox::payload.eq(payload))
         .execute(conn)?;
@@ -249,7 +254,7 @@ pub fn set_payload(conn: &mut DbConn, id: &str, payload: &str) -> AppResult<()> 
 }
 
 /// Dead rows, newest first.
-pub fn dead(conn: &mut DbConn, limit: i64) -> AppResult<Vec<OutboxRow>> {
+pub fn dead(conn: &mut DbConn, limit: i64) -> StoreResult<Vec<OutboxRow>> {
     Ok(outbox::table
         .filter(outbox::state.eq("dead"))
         .order(outbox::created_at.desc())
@@ -259,7 +264,7 @@ pub fn dead(conn: &mut DbConn, limit: i64) -> AppResult<Vec<OutboxRow>> {
 }
 
 /// Puts a dead row back in the queue, due now; whether there was one.
-pub fn retry(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> AppResult<bool> {
+pub fn retry(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> StoreResult<bool> {
     let n = diesel::update(outbox::table.find(id).filter(outbox::state.eq("dead")))
         .set((
             outbox::state.eq("pending"),
@@ -272,7 +277,7 @@ pub fn retry(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> AppResult<bool>
 }
 
 /// Counts by state (for metrics and tests).
-pub fn counts(conn: &mut DbConn) -> AppResult<Vec<(String, i64)>> {
+pub fn counts(conn: &mut DbConn) -> StoreResult<Vec<(String, i64)>> {
     Ok(outbox::table
         .group_by(outbox::state)
         .select((outbox::state, diesel::dsl::count_star()))
@@ -280,7 +285,7 @@ pub fn counts(conn: &mut DbConn) -> AppResult<Vec<(String, i64)>> {
 }
 
 /// Forgets sent rows older than `before` (they hold addresses).
-pub fn prune_sent(conn: &mut DbConn, before: NaiveDateTime) -> AppResult<usize> {
+pub fn prune_sent(conn: &mut DbConn, before: NaiveDateTime) -> StoreResult<usize> {
     Ok(diesel::delete(
         outbox::table
             .filter(outbox::state.eq("sent"))
@@ -289,7 +294,7 @@ pub fn prune_sent(conn: &mut DbConn, before: NaiveDateTime) -> AppResult<usize> 
     .execute(conn)?)
 }
 
-pub fn find(conn: &mut DbConn, id: &str) -> AppResult<Option<OutboxRow>> {
+pub fn find(conn: &mut DbConn, id: &str) -> StoreResult<Option<OutboxRow>> {
     if !super::could_match(id) {
         return Ok(None);
     }
@@ -301,7 +306,11 @@ pub fn find(conn: &mut DbConn, id: &str) -> AppResult<Option<OutboxRow>> {
 }
 
 /// Dead rows of one municipality's reports, newest first.
-pub fn dead_for(conn: &mut DbConn, municipality_id: &str, limit: i64) -> AppResult<Vec<OutboxRow>> {
+pub fn dead_for(
+    conn: &mut DbConn,
+    municipality_id: &str,
+    limit: i64,
+) -> StoreResult<Vec<OutboxRow>> {
     use super::schema::reports;
     Ok(outbox::table
         .inner_join(reports::table.on(reports::id.nullable().eq(outbox::report_id)))
@@ -314,7 +323,7 @@ pub fn dead_for(conn: &mut DbConn, municipality_id: &str, limit: i64) -> AppResu
 }
 
 /// Forgets dead rows older than `before` (they hold addresses too).
-pub fn prune_dead(conn: &mut DbConn, before: NaiveDateTime) -> AppResult<usize> {
+pub fn prune_dead(conn: &mut DbConn, before: NaiveDateTime) -> StoreResult<usize> {
     Ok(diesel::delete(
         outbox::table
             .filter(outbox::state.eq("dead"))

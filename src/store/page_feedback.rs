@@ -8,10 +8,10 @@ use diesel::prelude::*;
 
 use super::schema::page_feedback;
 use super::DbConn;
+use super::StoreResult;
 use crate::domain::feedback::{Answer, PageFeedback};
-use crate::error::AppResult;
 
-pub fn insert(conn: &mut DbConn, f: &PageFeedback, now: NaiveDateTime) -> AppResult<()> {
+pub fn insert(conn: &mut DbConn, f: &PageFeedback, now: NaiveDateTime) -> StoreResult<()> {
     diesel::insert_into(page_feedback::table)
         .values((
             page_feedback::page.eq(f.page),
@@ -25,7 +25,7 @@ pub fn insert(conn: &mut DbConn, f: &PageFeedback, now: NaiveDateTime) -> AppRes
 }
 
 /// Drops the free text of answers given before `before`; returns how many.
-pub fn erase_details(conn: &mut DbConn, before: NaiveDateTime) -> AppResult<usize> {
+pub fn erase_details(conn: &mut DbConn, before: NaiveDateTime) -> StoreResult<usize> {
     Ok(diesel::update(
         page_feedback::table
             .filter(page_feedback::created_at.lt(before))
@@ -65,7 +65,7 @@ pub fn summary(
     from: NaiveDateTime,
     to: NaiveDateTime,
     max_details: usize,
-) -> AppResult<BTreeMap<String, PageSummary>> {
+) -> StoreResult<BTreeMap<String, PageSummary>> {
     type Row = (String, i32, Option<String>, Option<String>, NaiveDateTime);
     let rows: Vec<Row> = page_feedback::table
         .filter(page_feedback::created_at.ge(from))

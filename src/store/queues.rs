@@ -12,8 +12,8 @@ use diesel::prelude::*;
 use super::reports::ReportRow;
 use super::schema::{categories, reports};
 use super::DbConn;
+use super::StoreResult;
 use crate::domain::report::Status;
-use crate::error::AppResult;
 
 #[derive(Debug, Clone)]
 pub enum QueueScope {
@@ -75,7 +75,7 @@ macro_rules! queue_query {
     }};
 }
 
-pub fn queue(conn: &mut DbConn, f: &QueueFilter) -> AppResult<Vec<ReportRow>> {
+pub fn queue(conn: &mut DbConn, f: &QueueFilter) -> StoreResult<Vec<ReportRow>> {
     Ok(queue_query!(f, super::MultiBackend).load(conn)?)
 }
 
@@ -119,7 +119,7 @@ pub fn triage(
     municipality_id: &str,
     after: Option<(NaiveDateTime, i64)>,
     limit: i64,
-) -> AppResult<Vec<ReportRow>> {
+) -> StoreResult<Vec<ReportRow>> {
     let triage_categories: Vec<String> = categories::table
         .filter(categories::municipality_id.eq(municipality_id))
         .filter(categories::triage.eq(true))
@@ -139,7 +139,7 @@ pub fn explain(
     conn: &mut DbConn,
     f: &QueueFilter,
     t: &TriageFilter,
-) -> AppResult<Vec<Vec<String>>> {
+) -> StoreResult<Vec<Vec<String>>> {
     use super::explain::{ExplainPg, ExplainSqlite};
     Ok(match conn {
         DbConn::Sqlite(c) => vec![

@@ -7,7 +7,7 @@ use diesel::prelude::*;
 
 use super::schema::rate_limits;
 use super::DbConn;
-use crate::error::AppResult;
+use super::StoreResult;
 
 /// A key's count in its current window, and the seconds until it ends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,7 +21,7 @@ pub struct Hit {
 /// when the old one has ended: concurrent hits on PostgreSQL are all
 /// counted, each sees a different count, and the row is locked for no
 /// longer than the statement (plus the rest of its transaction).
-pub fn hit(conn: &mut DbConn, key: &str, window: Duration, now: NaiveDateTime) -> AppResult<Hit> {
+pub fn hit(conn: &mut DbConn, key: &str, window: Duration, now: NaiveDateTime) -> StoreResult<Hit> {
     use diesel::sql_types::{Integer, Text, Timestamp};
     #[derive(QueryableByName)]
     struct Counted {
@@ -63,7 +63,7 @@ pub fn current(
     key: &str,
     window: Duration,
     now: NaiveDateTime,
-) -> AppResult<Hit> {
+) -> StoreResult<Hit> {
     let row: Option<(NaiveDateTime, i32)> = rate_limits::table
         .find(key)
         .select((rate_limits::window_start, rate_limits::count))
@@ -82,7 +82,12 @@ pub fn current(
 }
 
 /// The count of `key` in its current window (0 if the window has ended).
-pub fn count(conn: &mut DbConn, key: &str, window: Duration, now: NaiveDateTime) -> AppResult<i32> {
+pub fn count(
+    conn: &mut DbConn,
+    key: &str,
+    window: Duration,
+    now: NaiveDateTime,
+) -> StoreResult<i32> {
     let row: Option<(NaiveDateTime, i32)> = rate_limits::table
         .find(key)
         .select((rate_limits::window_start, rate_limits::count))
@@ -95,7 +100,7 @@ pub fn count(conn: &mut DbConn, key: &str, window: Duration, now: NaiveDateTime)
 }
 
 /// Takes one hit back (an attempt that turned out well).
-pub fn give_back(conn: &mut DbConn, key: &str) -> AppResult<()> {
+pub fn give_back(conn: &mut DbConn, key: &str) -> StoreResult<()> {
     diesel::update(
         rate_limits::table
             .find(key)
@@ -107,13 +112,13 @@ pub fn give_back(conn: &mut DbConn, key: &str) -> AppResult<()> {
 }
 
 /// Forgets a key's count.
-pub fn clear(conn: &mut DbConn, key: &str) -> AppResult<()> {
+pub fn clear(conn: &mut DbConn, key: &str) -> StoreResult<()> {
     diesel::delete(rate_limits::table.find(key)).execute(conn)?;
     Ok(())
 }
 
 /// Forgets windows that ended long ago.
-pub fn prune(conn: &mut DbConn, older_than: NaiveDateTime) -> AppResult<usize> {
+pub fn prune(conn: &mut DbConn, older_than: NaiveDateTime) -> StoreResult<usize> {
     Ok(
         diesel::delete(rate_limits::table.filter(rate_limits::window_start.lt(older_than)))
             .execute(conn)?,

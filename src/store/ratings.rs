@@ -6,7 +6,7 @@ use diesel::prelude::*;
 
 use super::schema::ratings;
 use super::DbConn;
-use crate::error::AppResult;
+use super::StoreResult;
 
 /// Records (or replaces) the rating of a report.
 pub fn set(
@@ -16,7 +16,7 @@ pub fn set(
     score: i32,
     comment: Option<&str>,
     now: NaiveDateTime,
-) -> AppResult<()> {
+) -> StoreResult<()> {
     diesel::delete(ratings::table.find(report_id)).execute(conn)?;
     diesel::insert_into(ratings::table)
         .values((
@@ -36,7 +36,7 @@ pub fn summary(
     municipality_id: &str,
     from: NaiveDateTime,
     to: NaiveDateTime,
-) -> AppResult<(i64, Option<f64>, [i64; 5])> {
+) -> StoreResult<(i64, Option<f64>, [i64; 5])> {
     let scores: Vec<i32> = ratings::table
         .filter(ratings::municipality_id.eq(municipality_id))
         .filter(ratings::created_at.ge(from))

@@ -12,13 +12,13 @@ use super::events::{self, NewEvent};
 use super::schema::{report_counters, reports};
 use super::spatial::{self, Bbox};
 use super::{naive, DbConn};
+use super::{StoreError, StoreResult};
 use crate::domain::calendar::DeadlineMode;
 use crate::domain::publication::{self, ReportPublication};
 use crate::domain::report::{
     self, Actor, Channel, ContactPreference, EventKind, Language, Status, ValidReport,
 };
 use crate::domain::routing::{self, MatchedRule};
-use crate::error::{AppError, AppResult};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = reports)]
@@ -117,7 +117,7 @@ pub struct CreateReport<'a> {
 /// deadline, and writes the `created` and `routed` events. Three statements
 /// (two more for a comune's first report of the year): intake runs them one
 /// filing after another, so each one counts.
-pub fn create(conn: &mut DbConn, c: CreateReport<'_>) -> AppResult<ReportRow> {
+pub fn create(conn: &mut DbConn, c: CreateReport<'_>) -> StoreResult<ReportRow> {
     let r = c.report;
     let decision = c.decision;
     let seq = next_code_number(conn, c.municipality_id, c.year)?;
@@ -187,8 +187,8 @@ pub fn create(conn: &mut DbConn, c: CreateReport<'_>) -> AppResult<ReportRow> {
 /// is locked (PostgreSQL) or the database is (SQLite) until commit, so
 /// concurrent creations get consecutive numbers, and a rollback gives the
 /// number back: no gaps, no duplicates.
-fn next_code_number(conn: &mut DbConn, municipality_id: &str, year: i32) -> AppResult<i64> {
-    let bump = |conn: &mut DbConn| -> AppResult<Option<i64>> {
+fn next_code_number(conn: &mut DbConn, municipality_id: &str, year: i32) -> StoreResult<i64> {
+    let bump = |conn: &mut DbConn| -> StoreResult<Option<i64>> {
         let update = diesel::update(report_counters::table.find((municipality_id, year)))
             .set(report_counters::last_value.eq(report_counters::last_value + 1))
             .returning(report_counters::last_value);
@@ -201,12 +201,12 @@ fn next_code_number(conn: &mut DbConn, municipality_id: &str, year: i32) -> AppR
         return Ok(seq);
     }
     ensure_counter(conn, municipality_id, year)?;
-    bump(conn)?.ok_or_else(|| AppError::internal("the code counter vanished"))
+    bump(conn)?.ok_or_else(|| StoreError::internal("the code counter vanished"))
 }
 
 /// Creates the year's counter at zero unless it exists; with two first reports
 /// of the year racing on PostgreSQL, the second waits and then does nothing.
-fn ensure_counter(conn: &mut DbConn, municipality_id: &str, year: i32) -> AppResult<()> {
+fn ensure_counter(conn: &mut DbConn, municipality_id: &str, year: i32) -> StoreResult<()> {
     let row = (
         report_counters::municipality_id.eq(municipality_id),
         report_counters::year.eq(year),
@@ -216,7 +216,7 @@ fn ensure_counter(conn: &mut DbConn, municipality_id: &str, year: i32) -> AppRes
     Ok(())
 }
 
-pub fn by_code(conn: &mut DbConn, code: &str) -> AppResult<Option<ReportRow>> {
+pub fn by_code(conn: &mut DbConn, code: &str) -> StoreResult<Option<ReportRow>> {
     if !super::could_match(code) {
         return Ok(None);
     }
@@ -230,7 +230,7 @@ pub fn by_code(conn: &mut DbConn, code: &str) -> AppResult<Option<ReportRow>> {
 /// Like [`by_code`], locking the row until the end of the write transaction
 /// on PostgreSQL (SQLite's single writer already excludes others), so that
 /// a permission checked on it still holds when the change is written.
-pub fn by_code_for_update(conn: &mut DbConn, code: &str) -> AppResult<Option<ReportRow>> {
+pub fn by_code_for_update(conn: &mut DbConn, code: &str) -> StoreResult<Option<ReportRow>> {
     if !super::could_match(code) {
         return Ok(None);
     }
@@ -245,7 +245,7 @@ pub fn by_code_for_update(conn: &mut DbConn, code: &str) -> AppResult<Option<Rep
     }
 }
 
-pub fn by_token_hash(conn: &mut DbConn, hash: &str) -> AppResult<Option<ReportRow>> {
+pub fn by_token_hash(conn: &mut DbConn, hash: &str) -> StoreResult<Option<ReportRow>> {
     Ok(reports::table
         .filter(reports::tracking_token_hash.eq(hash))
         .select(ReportRow::as_select())
@@ -273,7 +273,7 @@ pub struct ReportBrief {
 }
 
 /// [`ReportBrief`]s in the order of `ids`.
-pub fn briefs_by_ids(conn: &mut DbConn, ids: &[i64]) -> AppResult<Vec<ReportBrief>> {
+pub fn briefs_by_ids(conn: &mut DbConn, ids: &[i64]) -> StoreResult<Vec<ReportBrief>> {
     let rows = reports::table
         .filter(reports::id.eq_any(ids))
         .select(ReportBrief::as_select())
@@ -282,7 +282,7 @@ pub fn briefs_by_ids(conn: &mut DbConn, ids: &[i64]) -> AppResult<Vec<ReportBrie
 }
 
 /// Reports in the order of `ids`.
-pub fn by_ids(conn: &mut DbConn, ids: &[i64]) -> AppResult<Vec<ReportRow>> {
+pub fn by_ids(conn: &mut DbConn, ids: &[i64]) -> StoreResult<Vec<ReportRow>> {
     let rows = reports::table
         .filter(reports::id.eq_any(ids))
         .select(ReportRow::as_select())
@@ -309,7 +309,7 @@ pub struct ListFilter {
 
 /// One page of the map/list, newest first; ordered by id, so pages are stable
 /// while new reports arrive.
-pub fn list_in_bbox(conn: &mut DbConn, filter: &ListFilter) -> AppResult<Vec<ReportBrief>> {
+pub fn list_in_bbox(conn: &mut DbConn, filter: &ListFilter) -> StoreResult<Vec<ReportBrief>> {
     let ids = spatial::bbox_ids(conn, filter)?;
     briefs_by_ids(conn, &ids)
 }
@@ -328,7 +328,7 @@ pub fn nearby(
     radius_m: f64,
     category_ids: Option<Vec<String>>,
     limit: usize,
-) -> AppResult<Vec<Nearby>> {
+) -> StoreResult<Vec<Nearby>> {
     let mut candidates = spatial::nearby_candidates(conn, lat, lon, radius_m, category_ids)?;
     candidates.retain(|c| c.distance_m <= radius_m);
     candidates.sort_by(|a, b| a.distance_m.total_cmp(&b.distance_m).then(b.id.cmp(&a.id)));
@@ -366,7 +366,7 @@ pub fn apply_transition(
     conn: &mut DbConn,
     current: &ReportRow,
     t: &Transition,
-) -> AppResult<Option<ReportRow>> {
+) -> StoreResult<Option<ReportRow>> {
     let report_id = current.id;
     let from = current.status;
     let now = naive(t.now);
@@ -428,7 +428,7 @@ pub fn apply_transition(
     reread(conn, report_id).map(Some)
 }
 
-fn reread(conn: &mut DbConn, report_id: i64) -> AppResult<ReportRow> {
+fn reread(conn: &mut DbConn, report_id: i64) -> StoreResult<ReportRow> {
     Ok(reports::table
         .find(report_id)
         .select(ReportRow::as_select())
@@ -462,7 +462,7 @@ pub fn reroute(
     conn: &mut DbConn,
     current: &ReportRow,
     r: &Rerouting<'_>,
-) -> AppResult<Option<ReportRow>> {
+) -> StoreResult<Option<ReportRow>> {
     let now = naive(r.now);
     let changed = diesel::update(
         reports::table
@@ -538,7 +538,7 @@ fn rerouting_events(current: &ReportRow, r: &Rerouting<'_>, now: NaiveDateTime) 
 
 /// Records that `report_id` duplicates `original_id` (its status is the
 /// caller's to change, in the same transaction).
-pub fn set_duplicate_of(conn: &mut DbConn, report_id: i64, original_id: i64) -> AppResult<()> {
+pub fn set_duplicate_of(conn: &mut DbConn, report_id: i64, original_id: i64) -> StoreResult<()> {
     diesel::update(reports::table.find(report_id))
         .set(reports::duplicate_of.eq(Some(original_id)))
         .execute(conn)?;
@@ -552,7 +552,7 @@ pub fn resolved_before(
     municipality_id: &str,
     before: NaiveDateTime,
     limit: i64,
-) -> AppResult<Vec<i64>> {
+) -> StoreResult<Vec<i64>> {
     Ok(reports::table
         .filter(reports::status.eq(Status::Resolved))
         .filter(reports::resolved_at.lt(before))
@@ -581,7 +581,7 @@ pub fn received_between(
     municipality_id: &str,
     from: NaiveDateTime,
     to: NaiveDateTime,
-) -> AppResult<Vec<StatRow>> {
+) -> StoreResult<Vec<StatRow>> {
     Ok(reports::table
         .filter(reports::municipality_id.eq(municipality_id))
         .filter(reports::created_at.ge(from))
@@ -591,7 +591,7 @@ pub fn received_between(
 }
 
 /// Every open report of a municipality (the backlog), whenever received.
-pub fn open_backlog(conn: &mut DbConn, municipality_id: &str) -> AppResult<Vec<StatRow>> {
+pub fn open_backlog(conn: &mut DbConn, municipality_id: &str) -> StoreResult<Vec<StatRow>> {
     let open = Status::OPEN.map(|s| s.as_str());
     Ok(reports::table
         .filter(reports::municipality_id.eq(municipality_id))
@@ -610,7 +610,7 @@ pub fn requested_between(
     category_ids: Option<Vec<String>>,
     statuses: Option<Vec<String>>,
     limit: i64,
-) -> AppResult<Vec<ReportRow>> {
+) -> StoreResult<Vec<ReportRow>> {
     let mut q = reports::table
         .filter(reports::municipality_id.eq(municipality_id))
         .filter(reports::created_at.ge(from))
@@ -633,7 +633,7 @@ pub fn by_codes(
     conn: &mut DbConn,
     municipality_id: &str,
     codes: &[String],
-) -> AppResult<Vec<ReportRow>> {
+) -> StoreResult<Vec<ReportRow>> {
     let codes: Vec<&String> = codes.iter().filter(|c| super::could_match(c)).collect();
     Ok(reports::table
         .filter(reports::municipality_id.eq(municipality_id))
@@ -650,7 +650,7 @@ pub fn claim_late(
     now: NaiveDateTime,
     limit: i64,
     message: &str,
-) -> AppResult<Vec<ReportRow>> {
+) -> StoreResult<Vec<ReportRow>> {
     let open: Vec<&str> = Status::ACTIVE.iter().map(|s| s.as_str()).collect();
     let ids: Vec<i64> = reports::table
         .filter(reports::status.eq_any(&open))
@@ -694,7 +694,7 @@ pub fn resolved_since(
     conn: &mut DbConn,
     municipality_id: &str,
     since: NaiveDateTime,
-) -> AppResult<i64> {
+) -> StoreResult<i64> {
     Ok(reports::table
         .filter(reports::municipality_id.eq(municipality_id))
         .filter(reports::resolved_at.ge(since))
@@ -708,7 +708,7 @@ pub fn resolved_since(
 pub fn count_by_category_status(
     conn: &mut DbConn,
     municipality_id: &str,
-) -> AppResult<Vec<(String, String, i64)>> {
+) -> StoreResult<Vec<(String, String, i64)>> {
     use diesel::dsl::count_star;
     Ok(reports::table
         .filter(reports::municipality_id.eq(municipality_id))
@@ -718,7 +718,7 @@ pub fn count_by_category_status(
 }
 
 /// Marks a report as changed now (the citizen added information).
-pub fn touch(conn: &mut DbConn, report_id: i64, now: NaiveDateTime) -> AppResult<()> {
+pub fn touch(conn: &mut DbConn, report_id: i64, now: NaiveDateTime) -> StoreResult<()> {
     diesel::update(reports::table.find(report_id))
         .set(reports::updated_at.eq(now))
         .execute(conn)?;

@@ -13,10 +13,10 @@ use super::schema::{
     report_events, reports,
 };
 use super::DbConn;
+use super::StoreResult;
 use crate::domain::privacy;
 use crate::domain::publication::{PhotoPublication, ReportPublication};
 use crate::domain::report::{Actor, ActorKind, EventKind};
-use crate::error::AppResult;
 
 /// What a pass erased in the database, and the files to remove once it commits.
 #[derive(Debug, Default)]
@@ -37,7 +37,7 @@ pub fn erase_closed(
     closed_before: NaiveDateTime,
     now: NaiveDateTime,
     batch: i64,
-) -> AppResult<Erased> {
+) -> StoreResult<Erased> {
     let due: Vec<(i64, String, String)> = reports::table
         .filter(reports::closed_at.lt(closed_before))
         .filter(reports::anonymised_at.is_null())
@@ -62,7 +62,7 @@ fn erase_report(
     category_id: &str,
     now: NaiveDateTime,
     erased: &mut Erased,
-) -> AppResult<bool> {
+) -> StoreResult<bool> {
     let attributes: Option<String> = reports::table
         .find(id)
         .select(reports::attributes)
@@ -100,7 +100,7 @@ fn erase_report(
 /// Deletes the report's attachments that go with its reporter
 /// ([`privacy::erased_with_reporter`]), listing their files in `erased`, and
 /// the names the kept ones were uploaded under.
-fn erase_files(conn: &mut DbConn, id: i64, erased: &mut Erased) -> AppResult<()> {
+fn erase_files(conn: &mut DbConn, id: i64, erased: &mut Erased) -> StoreResult<()> {
     let report_public: bool = reports::table
         .find(id)
         .select(reports::publication.eq(ReportPublication::Published.as_str()))
@@ -135,7 +135,7 @@ fn erase_files(conn: &mut DbConn, id: i64, erased: &mut Erased) -> AppResult<()>
 /// callbacks' messages and notes, the citizen's words and the calls' notes
 /// on the timeline, the rating's comment; and drops its notifications
 /// (addresses, the follow-up link, error texts).
-fn erase_free_text(conn: &mut DbConn, id: i64) -> AppResult<()> {
+fn erase_free_text(conn: &mut DbConn, id: i64) -> StoreResult<()> {
     // Callbacks: what to tell the citizen, and what each call noted.
     let callback_ids = callbacks::table
         .filter(callbacks::report_id.eq(id))
@@ -176,7 +176,7 @@ fn kept_attributes(
     conn: &mut DbConn,
     category_id: &str,
     answers: Option<String>,
-) -> AppResult<Option<String>> {
+) -> StoreResult<Option<String>> {
     let Some(serde_json::Value::Object(mut map)) =
         answers.and_then(|a| serde_json::from_str::<serde_json::Value>(&a).ok())
     else {

@@ -7,18 +7,18 @@ use diesel::prelude::*;
 
 use super::schema::{categories, reports};
 use super::DbConn;
-use crate::error::{AppError, AppResult};
+use super::{StoreError, StoreResult};
 
 /// Inserts `count` reports for `municipality_id` (ids after the current
 /// maximum), spread over Pisa, 40% still `new` with a deadline a week ahead:
 /// none is due.
-pub fn reports(conn: &mut DbConn, municipality_id: &str, count: i64) -> AppResult<()> {
+pub fn reports(conn: &mut DbConn, municipality_id: &str, count: i64) -> StoreResult<()> {
     let (category, office): (String, Option<String>) = categories::table
         .filter(categories::municipality_id.eq(municipality_id))
         .filter(categories::code.eq("buche"))
         .select((categories::id, categories::default_office_id))
         .first(conn)?;
-    let office = office.ok_or_else(|| AppError::internal("the bench category has no office"))?;
+    let office = office.ok_or_else(|| StoreError::internal("the bench category has no office"))?;
     let start: i64 = reports::table
         .select(diesel::dsl::max(reports::id))
         .first::<Option<i64>>(conn)?
@@ -78,7 +78,11 @@ pub fn reports(conn: &mut DbConn, municipality_id: &str, count: i64) -> AppResul
 }
 
 /// Makes `count` of the `new` reports overdue by an hour at `now`.
-pub fn make_overdue(conn: &mut DbConn, count: i64, now: chrono::NaiveDateTime) -> AppResult<usize> {
+pub fn make_overdue(
+    conn: &mut DbConn,
+    count: i64,
+    now: chrono::NaiveDateTime,
+) -> StoreResult<usize> {
     let ids: Vec<i64> = reports::table
         .filter(reports::status.eq("new"))
         .filter(reports::escalation_level.eq(0))

@@ -19,9 +19,9 @@ use geo::{Distance, Haversine, Point};
 
 use super::reports::ListFilter;
 use super::DbConn;
+use super::StoreResult;
 use crate::domain::grid;
 use crate::domain::report::Status;
-use crate::error::AppResult;
 
 /// A bounding box in WGS84 degrees.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -197,7 +197,7 @@ struct IdRow {
 }
 
 /// Ids of one page of reports inside the box, newest first.
-pub fn bbox_ids(conn: &mut DbConn, f: &ListFilter) -> AppResult<Vec<i64>> {
+pub fn bbox_ids(conn: &mut DbConn, f: &ListFilter) -> StoreResult<Vec<i64>> {
     let rows: Vec<IdRow> = match conn {
         DbConn::Sqlite(c) => load_raw!(c, Sqlite, &bbox_query(false, f))?,
         DbConn::Pg(c) => with_ordered_plan(c, |c| load_raw!(c, Pg, &bbox_query(true, f)))?,
@@ -289,7 +289,7 @@ pub fn nearby_candidates(
     lon: f64,
     radius_m: f64,
     category_ids: Option<Vec<String>>,
-) -> AppResult<Vec<Candidate>> {
+) -> StoreResult<Vec<Candidate>> {
     let rows: Vec<PointRow> = match conn {
         DbConn::Sqlite(c) => load_raw!(
             c,
@@ -381,7 +381,7 @@ pub fn cell_counts(
     b: Bbox,
     statuses: &[Status],
     category_ids: &Option<Vec<String>>,
-) -> AppResult<Vec<CellCount>> {
+) -> StoreResult<Vec<CellCount>> {
     let rows: Vec<CellRow> = match conn {
         DbConn::Sqlite(c) => load_raw!(
             c,
@@ -420,7 +420,7 @@ fn explain(
     conn: &mut DbConn,
     ordered: bool,
     build: impl Fn(bool) -> RawQuery,
-) -> AppResult<Vec<String>> {
+) -> StoreResult<Vec<String>> {
     Ok(match conn {
         DbConn::Sqlite(c) => {
             let mut q = build(false);
@@ -442,7 +442,7 @@ fn explain(
 }
 
 /// The query plan of the map query (for the index tests).
-pub fn explain_bbox(conn: &mut DbConn, f: &ListFilter) -> AppResult<Vec<String>> {
+pub fn explain_bbox(conn: &mut DbConn, f: &ListFilter) -> StoreResult<Vec<String>> {
     explain(conn, true, |pg| bbox_query(pg, f))
 }
 
@@ -452,7 +452,7 @@ pub fn explain_cells(
     level: grid::Level,
     b: Bbox,
     statuses: &[Status],
-) -> AppResult<Vec<String>> {
+) -> StoreResult<Vec<String>> {
     explain(conn, false, |pg| cells_query(pg, level, b, statuses, &None))
 }
 
@@ -462,7 +462,7 @@ pub fn explain_nearby(
     lat: f64,
     lon: f64,
     radius_m: f64,
-) -> AppResult<Vec<String>> {
+) -> StoreResult<Vec<String>> {
     explain(conn, false, |pg| {
         nearby_query(pg, lat, lon, radius_m, &None)
     })

@@ -6,9 +6,9 @@ use diesel::prelude::*;
 
 use super::schema::{offices, user_offices, users};
 use super::{new_id, DbConn};
+use super::{StoreError, StoreResult};
 use crate::domain::accounts;
 use crate::domain::permissions::{Role, StaffActor};
-use crate::error::{AppError, AppResult};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = users)]
@@ -61,7 +61,7 @@ pub struct NewUser {
     pub email: Option<String>,
 }
 
-pub fn create(conn: &mut DbConn, u: &NewUser, now: NaiveDateTime) -> AppResult<User> {
+pub fn create(conn: &mut DbConn, u: &NewUser, now: NaiveDateTime) -> StoreResult<User> {
     let id = new_id();
     diesel::insert_into(users::table)
         .values((
@@ -80,10 +80,10 @@ pub fn create(conn: &mut DbConn, u: &NewUser, now: NaiveDateTime) -> AppResult<U
         ))
         .execute(conn)?;
     set_offices(conn, &id, &u.office_ids)?;
-    by_id(conn, &id)?.ok_or_else(|| AppError::internal("user vanished after insert"))
+    by_id(conn, &id)?.ok_or_else(|| StoreError::internal("user vanished after insert"))
 }
 
-fn set_offices(conn: &mut DbConn, user_id: &str, office_ids: &[String]) -> AppResult<()> {
+fn set_offices(conn: &mut DbConn, user_id: &str, office_ids: &[String]) -> StoreResult<()> {
     diesel::delete(user_offices::table.filter(user_offices::user_id.eq(user_id))).execute(conn)?;
     for office in office_ids {
         diesel::insert_into(user_offices::table)
@@ -96,7 +96,7 @@ fn set_offices(conn: &mut DbConn, user_id: &str, office_ids: &[String]) -> AppRe
     Ok(())
 }
 
-fn with_offices(conn: &mut DbConn, row: UserRow) -> AppResult<User> {
+fn with_offices(conn: &mut DbConn, row: UserRow) -> StoreResult<User> {
     let offices: Vec<(String, String)> = user_offices::table
         .inner_join(offices::table.on(offices::id.eq(user_offices::office_id)))
         .filter(user_offices::user_id.eq(&row.id))
@@ -106,7 +106,7 @@ fn with_offices(conn: &mut DbConn, row: UserRow) -> AppResult<User> {
     Ok(User { row, offices })
 }
 
-pub fn by_id(conn: &mut DbConn, id: &str) -> AppResult<Option<User>> {
+pub fn by_id(conn: &mut DbConn, id: &str) -> StoreResult<Option<User>> {
     if !super::could_match(id) {
         return Ok(None);
     }
@@ -121,7 +121,7 @@ pub fn by_id(conn: &mut DbConn, id: &str) -> AppResult<Option<User>> {
     }
 }
 
-pub fn by_username(conn: &mut DbConn, username: &str) -> AppResult<Option<User>> {
+pub fn by_username(conn: &mut DbConn, username: &str) -> StoreResult<Option<User>> {
     if !super::could_match(username) {
         return Ok(None);
     }
@@ -136,7 +136,7 @@ pub fn by_username(conn: &mut DbConn, username: &str) -> AppResult<Option<User>>
     }
 }
 
-pub fn list(conn: &mut DbConn, municipality_id: &str) -> AppResult<Vec<User>> {
+pub fn list(conn: &mut DbConn, municipality_id: &str) -> StoreResult<Vec<User>> {
     let rows: Vec<UserRow> = users::table
         .filter(users::municipality_id.eq(municipality_id))
         .order(users::username)
@@ -161,8 +161,13 @@ pub struct UserUpdate {
 /// Applies an update to an account that exists. A change that ends the
 /// account's sessions ([`accounts::ends_sessions`]) bumps the token version,
 /// so tokens issued before stop working at once.
-pub fn update(conn: &mut DbConn, id: &str, u: &UserUpdate, now: NaiveDateTime) -> AppResult<User> {
-    let user = by_id(conn, id)?.ok_or_else(|| AppError::internal(format!("no user {id}")))?;
+pub fn update(
+    conn: &mut DbConn,
+    id: &str,
+    u: &UserUpdate,
+    now: NaiveDateTime,
+) -> StoreResult<User> {
+    let user = by_id(conn, id)?.ok_or_else(|| StoreError::internal(format!("no user {id}")))?;
     let invalidate =
         accounts::ends_sessions(u.password_hash.is_some(), u.active, u.role, user.row.role);
     if let Some(name) = &u.display_name {
@@ -205,11 +210,11 @@ pub fn update(conn: &mut DbConn, id: &str, u: &UserUpdate, now: NaiveDateTime) -
     diesel::update(users::table.find(id))
         .set((users::token_version.eq(version), users::updated_at.eq(now)))
         .execute(conn)?;
-    by_id(conn, id)?.ok_or_else(|| AppError::internal("user vanished after update"))
+    by_id(conn, id)?.ok_or_else(|| StoreError::internal("user vanished after update"))
 }
 
 /// The supervisors of a municipality (escalation and triage notices).
-pub fn supervisors(conn: &mut DbConn, municipality_id: &str) -> AppResult<Vec<UserRow>> {
+pub fn supervisors(conn: &mut DbConn, municipality_id: &str) -> StoreResult<Vec<UserRow>> {
     Ok(users::table
         .filter(users::municipality_id.eq(municipality_id))
         .filter(users::role.eq(Role::Supervisor.as_str()))

@@ -350,7 +350,7 @@ pub fn create_user(
                         .id)
                 })
                 .collect::<segnala::error::AppResult<_>>()?;
-            users::create(
+            Ok(users::create(
                 c,
                 &NewUser {
                     username: username.into(),
@@ -362,7 +362,7 @@ pub fn create_user(
                     email: Some(format!("{username}@staff.example")),
                 },
                 naive(Utc::now()),
-            )
+            )?)
         })
         .expect("create user");
     password
@@ -494,7 +494,7 @@ impl TestApp {
         let now = naive(Utc::now());
         self.store
             .write(|c| {
-                municipalities::upsert(
+                Ok(municipalities::upsert(
                     c,
                     &ImportedMunicipality {
                         id: istat.into(),
@@ -504,7 +504,7 @@ impl TestApp {
                             .expect("boundary"),
                     },
                     now,
-                )
+                )?)
             })
             .expect("import");
     }

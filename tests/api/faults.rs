@@ -589,7 +589,9 @@ async fn a_backup_taken_under_load_restores_the_same_rows_and_files() {
     let store = Store::open(&restored.url, 1).unwrap();
     assert_eq!(store.integrity_check().unwrap(), "ok");
     assert_eq!(
-        store.read(segnala::store::ops::row_counts).unwrap(),
+        store
+            .read(|c| Ok(segnala::store::ops::row_counts(c)?))
+            .unwrap(),
         manifest.rows
     );
     let copy = report_rows(&restored.url);
@@ -648,7 +650,7 @@ async fn a_pg_dump_taken_under_load_restores_the_same_rows() {
     assert!(out.status.success(), "{stderr}");
     let counts = Store::open(&restored.url, 1)
         .unwrap()
-        .read(segnala::store::ops::row_counts)
+        .read(|c| Ok(segnala::store::ops::row_counts(c)?))
         .unwrap();
     let reports_restored = counts.iter().find(|(t, _)| t == "reports").unwrap().1 as usize;
     assert!(reports_restored >= filed_before && reports_restored < filed);
@@ -1055,7 +1057,11 @@ async fn a_stuck_smtp_server_or_webhook_receiver_never_holds_up_the_others() {
             let roads = catalog::office_by_code(c, PISA, "manutenzioni")?.unwrap();
             catalog::set_webhook(c, &roads.id, Some((&quick_hook, secret)))?;
             let waste = catalog::office_by_code(c, PISA, "igiene-urbana")?.unwrap();
-            catalog::set_webhook(c, &waste.id, Some((&stuck_hook, secret)))
+            Ok(catalog::set_webhook(
+                c,
+                &waste.id,
+                Some((&stuck_hook, secret)),
+            )?)
         })
         .unwrap();
     for _ in 0..3 {
@@ -1120,7 +1126,11 @@ async fn a_stuck_smtp_server_or_webhook_receiver_never_holds_up_the_others() {
     app.store
         .write(|c| {
             let waste = catalog::office_by_code(c, PISA, "igiene-urbana")?.unwrap();
-            catalog::set_webhook(c, &waste.id, Some((&quick_hook, secret)))
+            Ok(catalog::set_webhook(
+                c,
+                &waste.id,
+                Some((&quick_hook, secret)),
+            )?)
         })
         .unwrap();
     let mut config = app.config.clone();

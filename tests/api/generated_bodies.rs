@@ -296,7 +296,13 @@ async fn generated_open311_forms_and_multiparts_get_open311_errors_or_a_whole_re
     let key = app
         .store
         .write(|c| {
-            segnala::store::api_keys::issue(c, PISA, "client", None, chrono::Utc::now().naive_utc())
+            Ok(segnala::store::api_keys::issue(
+                c,
+                PISA,
+                "client",
+                None,
+                chrono::Utc::now().naive_utc(),
+            )?)
         })
         .unwrap()
         .1;

@@ -764,11 +764,11 @@ async fn webhook_dead_letter(app: &TestApp, url: &str) -> String {
             let office =
                 segnala::store::catalog::office_by_code(c, crate::common::PISA, "igiene-urbana")?
                     .unwrap();
-            segnala::store::catalog::set_webhook(
+            Ok(segnala::store::catalog::set_webhook(
                 c,
                 &office.id,
                 Some((&u, "a-long-shared-webhook-secret")),
-            )
+            )?)
         })
         .unwrap();
     app.file("rifiuti-abbandonati", PISA_CENTRE).await;
@@ -783,7 +783,7 @@ async fn webhook_dead_letter(app: &TestApp, url: &str) -> String {
     .unwrap();
     let dead = app
         .store
-        .read(|c| segnala::store::outbox::dead(c, 10))
+        .read(|c| Ok(segnala::store::outbox::dead(c, 10)?))
         .unwrap();
     assert_eq!(dead.len(), 1, "the webhook is a dead letter at once");
     assert_eq!(dead[0].kind, "webhook");
@@ -855,13 +855,13 @@ async fn text_that_xml_cannot_carry_is_refused() {
     let key = app
         .store
         .write(|c| {
-            segnala::store::api_keys::issue(
+            Ok(segnala::store::api_keys::issue(
                 c,
                 crate::common::PISA,
                 "app",
                 None,
                 chrono::Utc::now().naive_utc(),
-            )
+            )?)
         })
         .unwrap()
         .1;
@@ -946,13 +946,13 @@ async fn open311_multipart_checks_the_key_before_keeping_anything() {
     let key = app
         .store
         .write(|c| {
-            segnala::store::api_keys::issue(
+            Ok(segnala::store::api_keys::issue(
                 c,
                 crate::common::PISA,
                 "app",
                 None,
                 chrono::Utc::now().naive_utc(),
-            )
+            )?)
         })
         .unwrap()
         .1;
@@ -1078,7 +1078,7 @@ async fn weak_demo_passwords_from_an_earlier_version_are_replaced() {
     app.store
         .write(|c| {
             let u = segnala::store::users::by_username(c, &user)?.unwrap();
-            segnala::store::users::update(
+            Ok(segnala::store::users::update(
                 c,
                 &u.row.id,
                 &segnala::store::users::UserUpdate {
@@ -1087,7 +1087,7 @@ async fn weak_demo_passwords_from_an_earlier_version_are_replaced() {
                 },
                 chrono::Utc::now().naive_utc(),
             )
-            .map(|_| ())
+            .map(|_| ())?)
         })
         .unwrap();
     let file = dir.join("demo-accounts.txt");

@@ -199,7 +199,7 @@ async fn routing_zones_override_the_default_office_and_the_rule_is_recorded() {
         .store
         .read(|c| {
             let r = segnala::store::reports::by_code(c, verde["code"].as_str().unwrap())?.unwrap();
-            segnala::store::events::timeline(c, r.id, true)
+            Ok(segnala::store::events::timeline(c, r.id, true)?)
         })
         .unwrap();
     let routed = matched.iter().find(|e| e.kind == "routed").unwrap();

@@ -92,7 +92,7 @@ async fn a_report_moves_through_the_workflow_and_every_step_is_recorded() {
         .store
         .read(|c| {
             let id = by_code(c, &code)?.unwrap().id;
-            timeline(c, id, true)
+            Ok(timeline(c, id, true)?)
         })
         .unwrap();
     let note = all.iter().find(|e| e.kind == "internal_note").unwrap();

@@ -39,7 +39,7 @@ async fn dispatch(store: Store, config: segnala::config::Config, at: DateTime<Ut
 
 fn pending(app: &TestApp) -> i64 {
     app.store
-        .read(outbox::counts)
+        .read(|c| Ok(outbox::counts(c)?))
         .unwrap()
         .into_iter()
         .find(|(s, _)| s == "pending")
@@ -225,7 +225,11 @@ async fn temporary_failures_are_retried_and_rejections_are_dead_but_retryable() 
     // dead letter's payload keeps anything it need not.
     assert!(!dead[0].to_string().contains("bruno@"), "{dead:?}");
     let id = dead[0]["id"].as_str().unwrap();
-    let row = app.store.read(|c| outbox::find(c, id)).unwrap().unwrap();
+    let row = app
+        .store
+        .read(|c| Ok(outbox::find(c, id)?))
+        .unwrap()
+        .unwrap();
     assert!(!row.last_error.unwrap_or_default().contains("bruno@"));
     assert!(!row.payload.contains("token="), "{}", row.payload);
     // A delivered row keeps neither the address nor the body.
@@ -489,7 +493,7 @@ fn hook_igiene_urbana(app: &TestApp, url: &str, secret: &str) {
     app.store
         .write(|c| {
             let office = catalog::office_by_code(c, PISA, "igiene-urbana")?.unwrap();
-            catalog::set_webhook(c, &office.id, Some((url, secret)))
+            Ok(catalog::set_webhook(c, &office.id, Some((url, secret)))?)
         })
         .unwrap();
 }

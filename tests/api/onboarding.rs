@@ -58,7 +58,7 @@ async fn a_comune_is_found_added_with_the_starter_catalogue_and_takes_a_routed_r
     let app = TestApp::with_db(db, |_| {}).await;
     let m = app
         .store
-        .read(|c| segnala::store::municipalities::find(c, "004089"))
+        .read(|c| Ok(segnala::store::municipalities::find(c, "004089")?))
         .unwrap()
         .expect("served");
     assert_eq!(m.name, "Fossano");

@@ -31,13 +31,13 @@ fn assert_items_valid(body: &Value, item_schema: &str) {
 fn key(app: &TestApp, municipality: &str) -> String {
     app.store
         .write(|c| {
-            segnala::store::api_keys::issue(
+            Ok(segnala::store::api_keys::issue(
                 c,
                 municipality,
                 "client",
                 None,
                 chrono::Utc::now().naive_utc(),
-            )
+            )?)
         })
         .unwrap()
         .1

@@ -132,7 +132,7 @@ fn ask_where_for_potholes(app: &TestApp) {
     app.store
         .write(|c| {
             let buche = catalog::category_by_code(c, PISA, "buche")?.unwrap();
-            catalog::add_attribute(
+            Ok(catalog::add_attribute(
                 c,
                 &buche.id,
                 &AttributeDef {
@@ -143,7 +143,7 @@ fn ask_where_for_potholes(app: &TestApp) {
                     values: vec![],
                 },
                 9,
-            )
+            )?)
         })
         .unwrap();
 }
@@ -270,7 +270,15 @@ async fn filed_by_phone_and_called_back(app: &TestApp, urp: &str, strade: &str) 
 async fn filed_through_open311_and_rejected(app: &TestApp, strade: &str) -> String {
     let key = app
         .store
-        .write(|c| segnala::store::api_keys::issue(c, PISA, "app", None, Utc::now().naive_utc()))
+        .write(|c| {
+            Ok(segnala::store::api_keys::issue(
+                c,
+                PISA,
+                "app",
+                None,
+                Utc::now().naive_utc(),
+            )?)
+        })
         .unwrap()
         .1;
     let answer = format!("davanti a casa {SURNAME}-attributo");
@@ -496,7 +504,7 @@ async fn a_resolved_report_closes_by_itself_when_its_reopen_window_passes() {
         .store
         .read(|c| {
             let r = segnala::store::reports::by_code(c, code)?.unwrap();
-            segnala::store::events::timeline(c, r.id, true)
+            Ok(segnala::store::events::timeline(c, r.id, true)?)
         })
         .unwrap()
         .pop()
@@ -524,7 +532,7 @@ async fn a_resolved_report_closes_by_itself_when_its_reopen_window_passes() {
     // And nothing is pending for it any more.
     assert!(app
         .store
-        .read(outbox::counts)
+        .read(|c| Ok(outbox::counts(c)?))
         .unwrap()
         .iter()
         .all(|(s, _)| s != "pending"));
@@ -643,7 +651,7 @@ async fn what_an_earlier_version_left_at_rest_is_scrubbed_at_start() {
     std::fs::write(mail.join("old-format.eml"), format!("link ?token={token}")).unwrap();
     let n = segnala::jobs::scrub_legacy(&app.store, &app.config.data_dir).unwrap();
     assert_eq!(n, 2);
-    let dead = app.store.read(|c| outbox::dead(c, 10)).unwrap();
+    let dead = app.store.read(|c| Ok(outbox::dead(c, 10)?)).unwrap();
     assert!(!dead[0].payload.contains(token) && dead[0].payload.contains("x@example.it"));
     assert!(!mail.join("old-format.eml").exists());
     assert_eq!(

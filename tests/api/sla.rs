@@ -441,7 +441,12 @@ async fn a_patron_saint_is_a_holiday_every_year_and_a_closure_only_on_its_date()
     // Deadlines honour both, in any year.
     let cal = app
         .store
-        .read(|c| segnala::store::municipalities::calendar(c, segnala::demo::PISA_ISTAT))
+        .read(|c| {
+            Ok(segnala::store::municipalities::calendar(
+                c,
+                segnala::demo::PISA_ISTAT,
+            )?)
+        })
         .unwrap();
     for y in [2031, 2045] {
         assert!(
@@ -466,7 +471,12 @@ async fn a_patron_saint_is_a_holiday_every_year_and_a_closure_only_on_its_date()
     assert_eq!(resp.status().as_u16(), 204);
     let cal = app
         .store
-        .read(|c| segnala::store::municipalities::calendar(c, segnala::demo::PISA_ISTAT))
+        .read(|c| {
+            Ok(segnala::store::municipalities::calendar(
+                c,
+                segnala::demo::PISA_ISTAT,
+            )?)
+        })
         .unwrap();
     assert!(!cal.is_holiday(NaiveDate::from_ymd_opt(2031, 1, 31).unwrap()));
     assert!(cal.is_holiday(NaiveDate::from_ymd_opt(2031, 6, 17).unwrap()));

@@ -244,7 +244,13 @@ async fn the_map_reads_the_grid_and_the_active_reports_index_never_the_table() {
 fn queue_filters(app: &TestApp) -> (QueueFilter, QueueFilter, TriageFilter) {
     let office = app
         .store
-        .read(|c| segnala::store::catalog::office_by_code(c, PISA, "manutenzioni"))
+        .read(|c| {
+            Ok(segnala::store::catalog::office_by_code(
+                c,
+                PISA,
+                "manutenzioni",
+            )?)
+        })
         .unwrap()
         .map(|o| o.id);
     let queue = QueueFilter {
@@ -327,7 +333,7 @@ async fn a_map_request_costs_what_its_box_holds_not_what_the_table_holds() {
     // 200k 0.016°. The box below is full (over a page) at both sizes.
     let fill = |n: i64| {
         app.store
-            .read(|c| segnala::store::seed::reports(c, PISA, n))
+            .read(|c| Ok(segnala::store::seed::reports(c, PISA, n)?))
             .unwrap()
     };
     let filter = ListFilter {
@@ -348,13 +354,13 @@ async fn a_map_request_costs_what_its_box_holds_not_what_the_table_holds() {
     };
     let page = |app: &TestApp| {
         app.store
-            .read(|c| segnala::store::reports::list_in_bbox(c, &filter))
+            .read(|c| Ok(segnala::store::reports::list_in_bbox(c, &filter)?))
             .unwrap()
     };
     let clusters = |app: &TestApp| {
         app.store
             .read(|c| {
-                segnala::store::spatial::cell_counts(
+                Ok(segnala::store::spatial::cell_counts(
                     c,
                     Level::Fine,
                     Bbox {
@@ -365,7 +371,7 @@ async fn a_map_request_costs_what_its_box_holds_not_what_the_table_holds() {
                     },
                     &[Status::New, Status::TakenIn, Status::Closed],
                     &None,
-                )
+                )?)
             })
             .unwrap()
     };

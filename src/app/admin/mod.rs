@@ -59,7 +59,7 @@ impl Admin {
         before: Option<Value>,
         after: Option<Value>,
     ) -> AppResult<()> {
-        audit::record(
+        Ok(audit::record(
             conn,
             Change {
                 municipality_id: &self.municipality,
@@ -70,7 +70,7 @@ impl Admin {
                 after,
             },
             self.at(),
-        )
+        )?)
     }
 }
 

@@ -237,7 +237,7 @@ fn hand_over(
         )?;
         crate::notify::plan::assigned(conn, &updated, links)?;
     }
-    catalog::move_routing(conn, &office.id, &target.id)
+    Ok(catalog::move_routing(conn, &office.id, &target.id)?)
 }
 
 /// Deactivates an office. When open reports, categories or zones depend on

@@ -171,7 +171,7 @@ pub(crate) fn insert(conn: &mut DbConn, new: &NewUser, now: NaiveDateTime) -> Ap
             format!("the username {} is taken", new.username),
         ));
     }
-    users::create(conn, new, now)
+    Ok(users::create(conn, new, now)?)
 }
 
 /// The ids of the comune's offices `codes`, or a field error naming the

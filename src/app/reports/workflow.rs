@@ -111,10 +111,10 @@ pub fn add_note(
     now: DateTime<Utc>,
 ) -> AppResult<()> {
     let report = find_to_act_on(conn, actor, Action::AddNote, code)?;
-    events::append(
+    Ok(events::append(
         conn,
         NewEvent::new(report.id, naive(now), by, EventKind::InternalNote).message(note),
-    )
+    )?)
 }
 
 /// A re-routing as a supervisor asks for it.

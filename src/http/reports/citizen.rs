@@ -221,14 +221,14 @@ pub async fn rating(
     state
         .write(move |conn| {
             let report = find_for_update(conn, &code)?;
-            crate::store::ratings::set(
+            Ok(crate::store::ratings::set(
                 conn,
                 report.id,
                 &report.municipality_id,
                 score,
                 comment.as_deref(),
                 crate::store::naive(Utc::now()),
-            )
+            )?)
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())

@@ -95,7 +95,13 @@ pub async fn clusters(
                 None => None,
                 Some(codes) => Some(catalog::category_ids_by_codes(conn, codes)?),
             };
-            spatial::cell_counts(conn, grid.level, bbox, &statuses, &category_ids)
+            Ok(spatial::cell_counts(
+                conn,
+                grid.level,
+                bbox,
+                &statuses,
+                &category_ids,
+            )?)
         })
         .await?;
     let clusters: Vec<ClusterItem> = grid::clusters(
