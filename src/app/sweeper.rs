@@ -30,21 +30,27 @@ pub fn escalate_due(
 ) -> AppResult<Outcome> {
     let candidates = escalations::lock_due(conn, now, limit)?;
     let planned = plan_escalations(conn, candidates, policy)?;
+    let won = escalations::claim(conn, naive(now), &planned)?;
     let mut outcome = Outcome::default();
-    for i in escalations::claim(conn, naive(now), &planned)? {
-        let p = &planned[i];
-        outcome.add(p.level);
-        if let Some(links) = links {
-            if let Some(r) = reports::by_ids(conn, &[p.id])?.pop() {
-                // A reassigned report starts over: its escalation instant tells them apart.
-                let cause = format!(
-                    "escalated-{}",
-                    r.escalated_at
-                        .map(|t| t.and_utc().timestamp_micros())
-                        .unwrap_or_default()
-                );
-                plan::escalated(conn, &r, p.level, &cause, links)?;
-            }
+    for &i in &won {
+        outcome.add(planned[i].level);
+    }
+    if let Some(links) = links {
+        // The escalated reports in one read, not one per report.
+        let levels: HashMap<i64, i32> = won
+            .iter()
+            .map(|&i| (planned[i].id, planned[i].level))
+            .collect();
+        let ids: Vec<i64> = won.iter().map(|&i| planned[i].id).collect();
+        for r in reports::by_ids(conn, &ids)? {
+            // A reassigned report starts over: its escalation instant tells them apart.
+            let cause = format!(
+                "escalated-{}",
+                r.escalated_at
+                    .map(|t| t.and_utc().timestamp_micros())
+                    .unwrap_or_default()
+            );
+            plan::escalated(conn, &r, levels[&r.id], &cause, links)?;
         }
     }
     Ok(outcome)

@@ -311,7 +311,7 @@ pub fn delete_zone(conn: &mut DbConn, who: &Admin, id: &str) -> AppResult<ZoneRo
 }
 
 fn unknown(field: &'static str, code: ErrorCode, what: &str) -> AppError {
-    let kind = if field == "category" || field == "parent" {
+    let kind = if code == ErrorCode::UnknownCategory {
         "category"
     } else {
         "office"
