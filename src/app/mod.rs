@@ -7,6 +7,7 @@
 pub mod admin;
 pub mod attachments;
 pub mod callbacks;
+pub mod moderation;
 pub mod platform;
 pub mod reports;
 pub mod sweeper;

@@ -3,8 +3,6 @@
 //! /api/v1/staff/moderation` (the queue of what waits for a review). Office
 //! staff moderate their office's reports, supervisors all of the comune's.
 
-use std::collections::HashMap;
-
 use actix_web::{get, post, web, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -16,18 +14,14 @@ use super::dto::{
 };
 use super::dto::{public_version, PublicVersion};
 use super::AppState;
-use crate::app::reports::{bundle, categories_of, find_for_update};
-use crate::domain::permissions::{Action, Role, Scope};
-use crate::domain::publication::{
-    decide, decide_photo, effective, Decision, NeverPublished, ReportPublication,
-};
+use crate::app::moderation::{self, Moderation};
+use crate::app::reports::bundle;
+use crate::domain::publication::{Decision, ReportPublication};
 use crate::domain::report::{Status, DESCRIPTION_MAX, TITLE_MAX};
 use crate::domain::validate;
 use crate::error::{AppError, AppResult, ErrorCode};
-use crate::store::moderation::{self, PublicText};
-use crate::store::queues::QueueScope;
-use crate::store::reports::ReportRow;
-use crate::store::{attachments, catalog, municipalities, naive, utc, DbConn};
+use crate::store::moderation::PublicText;
+use crate::store::utc;
 
 const REASON_MAX: usize = 500;
 
@@ -92,95 +86,20 @@ pub async fn moderate(
         title: edit("public_title", b.public_title, TITLE_MAX)?,
         description: edit("public_description", b.public_description, DESCRIPTION_MAX)?,
     };
-    check_asked(b.report, &b.photos, &text, reason.as_deref())?;
+    let photos = b.photos.into_iter().map(|p| (p.id, p.decision)).collect();
+    let asked = Moderation::new(b.report, text, photos, reason)?;
     let code = code.into_inner();
     let view = state
         .write(move |conn| {
-            let report = find_for_update(conn, &code)?;
-            let scope = Scope::report(&report.municipality_id, report.office_id.as_deref());
-            staff.require(Action::Moderate, scope, ErrorCode::ReportNotFound)?;
-            // Refused before anything is written.
-            let next = next_publication(conn, &report, b.report)?;
-            let actor = staff.event_actor();
-            let now = naive(Utc::now());
-            let reason = reason.as_deref();
-            moderation::set_public_text(conn, &report, &text, &actor, reason, now)?;
-            for p in &b.photos {
-                let to = decide_photo(p.decision);
-                if !moderation::set_photo(conn, &report, &p.id, to, &actor, reason, now)? {
-                    return Err(AppError::field(
-                        "photos",
-                        ErrorCode::UnknownPhoto,
-                        format!("{} is not a photo of {}", p.id, report.code),
-                    ));
-                }
-            }
-            if let Some(next) = next {
-                moderation::set_report(conn, &report, next, &actor, reason, now)?;
-            }
-            let fresh = crate::app::reports::find_by_code(conn, &code)?;
+            let by = staff.event_actor();
+            let report = moderation::moderate(conn, &staff.actor, &by, &code, &asked, Utc::now())?;
             Ok(report_view(
-                &bundle(conn, fresh, false)?,
+                &bundle(conn, report, false)?,
                 Audience::Staff { personal: false },
             ))
         })
         .await?;
     Ok(HttpResponse::Ok().json(view))
-}
-
-/// A request says what to do, and why when it hides or rewrites something.
-fn check_asked(
-    report: Option<Decision>,
-    photos: &[PhotoDecision],
-    text: &PublicText,
-    reason: Option<&str>,
-) -> AppResult<()> {
-    let hides =
-        report == Some(Decision::Hide) || photos.iter().any(|p| p.decision == Decision::Hide);
-    let rewrites = text.title.is_some() || text.description.is_some();
-    if report.is_none() && photos.is_empty() && !rewrites {
-        return Err(AppError::unprocessable(
-            ErrorCode::NothingToChange,
-            "say what to do: report, public_title, public_description or photos",
-        ));
-    }
-    if (hides || rewrites) && reason.is_none() {
-        return Err(AppError::field(
-            "reason",
-            ErrorCode::Required,
-            "say why: the reason is kept on the staff timeline",
-        ));
-    }
-    Ok(())
-}
-
-/// The report's publication after `decision` (none: left as it is), under
-/// the policy of its category and comune: refused for a category never
-/// published.
-fn next_publication(
-    conn: &mut DbConn,
-    report: &ReportRow,
-    decision: Option<Decision>,
-) -> AppResult<Option<ReportPublication>> {
-    let category = catalog::categories_by_ids(conn, std::slice::from_ref(&report.category_id))?
-        .pop()
-        .ok_or_else(|| AppError::internal("report without category"))?;
-    let policy = effective(
-        municipalities::publication_policy(conn, &report.municipality_id)?,
-        category.publication(),
-    );
-    decision
-        .map(|d| decide(report.publication, policy, d))
-        .transpose()
-        .map_err(|NeverPublished| {
-            AppError::conflict(
-                ErrorCode::NeverPublished,
-                format!(
-                    "reports of the category {} are never published",
-                    category.code
-                ),
-            )
-        })
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -238,16 +157,7 @@ pub async fn queue(
     q: web::Query<ModerationQuery>,
 ) -> AppResult<HttpResponse> {
     let q = q.into_inner();
-    let scope = match staff.role() {
-        Role::Office => QueueScope::Offices(staff.actor.office_ids.clone()),
-        Role::Supervisor => QueueScope::Municipality(staff.actor.municipality_id.clone()),
-        Role::Urp | Role::Admin | Role::Platform => {
-            return Err(AppError::Forbidden {
-                code: ErrorCode::Forbidden,
-                message: "moderation is for office staff and supervisors".into(),
-            })
-        }
-    };
+    let scope = moderation::queue_scope(&staff.actor)?;
     let limit = super::dto::page_limit(q.limit, 20, 100)?;
     let after = match q.cursor.as_deref().filter(|c| !c.is_empty()) {
         None => 0,
@@ -260,74 +170,36 @@ pub async fn queue(
     };
     let municipality = staff.actor.municipality_id.clone();
     let page = state
-        .read(move |conn| queue_page(conn, &scope, &municipality, after, limit))
+        .read(move |conn| {
+            let page = moderation::queue(conn, &municipality, &scope, after, limit)?;
+            Ok(queue_view(&page))
+        })
         .await?;
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
         .json(page))
 }
 
-/// Up to `limit` reports of the queue after cursor `after`, each with its
-/// photos, and the cursor of the next page if there is one.
-fn queue_page(
-    conn: &mut DbConn,
-    scope: &QueueScope,
-    municipality: &str,
-    after: i64,
-    limit: i64,
-) -> AppResult<ModerationPage> {
-    let rows = moderation::queue(conn, scope, after, limit + 1)?;
-    let more = rows.len() as i64 > limit;
-    let rows: Vec<ReportRow> = rows.into_iter().take(limit as usize).collect();
-    let comune = municipalities::publication_policy(conn, municipality)?;
-    let categories = categories_of(conn, rows.iter().map(|r| &r.category_id))?;
-    let offices = offices_of(conn, &rows)?;
-    let mut items = Vec::with_capacity(rows.len());
-    for r in &rows {
-        let Some(category) = categories.get(&r.category_id) else {
-            continue;
-        };
-        let photos = attachments::for_report(conn, r.id)?
-            .iter()
-            .filter(|a| a.kind == "image")
-            .map(attachment_view)
-            .collect();
-        items.push(ModerationItem {
-            code: r.code.clone(),
-            status: r.status,
-            publication: r.publication,
-            category: category.into(),
-            office: r
-                .office_id
-                .as_ref()
-                .and_then(|o| offices.get(o))
-                .map(Into::into),
-            received_at: utc(r.received_at),
-            address: r.address.clone(),
-            title: r.title.clone(),
-            description: r.description.clone(),
-            public: public_version(r, comune, category),
-            photos,
-        });
+/// The queue's page as the API shows it.
+fn queue_view(page: &moderation::QueuePage) -> ModerationPage {
+    let items = page
+        .items()
+        .map(|i| ModerationItem {
+            code: i.report.code.clone(),
+            status: i.report.status,
+            publication: i.report.publication,
+            category: i.category.into(),
+            office: i.office.map(Into::into),
+            received_at: utc(i.report.received_at),
+            address: i.report.address.clone(),
+            title: i.report.title.clone(),
+            description: i.report.description.clone(),
+            public: public_version(i.report, page.comune, i.category),
+            photos: i.photos.iter().map(attachment_view).collect(),
+        })
+        .collect();
+    ModerationPage {
+        items,
+        next_cursor: page.next_cursor.map(|id| id.to_string()),
     }
-    let next_cursor = if more {
-        rows.last().map(|r| r.id.to_string())
-    } else {
-        None
-    };
-    Ok(ModerationPage { items, next_cursor })
-}
-
-/// The offices the `rows` are assigned to, by id.
-fn offices_of(
-    conn: &mut DbConn,
-    rows: &[ReportRow],
-) -> AppResult<HashMap<String, catalog::OfficeRow>> {
-    let mut office_ids: Vec<String> = rows.iter().filter_map(|r| r.office_id.clone()).collect();
-    office_ids.sort();
-    office_ids.dedup();
-    Ok(catalog::offices_by_ids(conn, &office_ids)?
-        .into_iter()
-        .map(|o| (o.id.clone(), o))
-        .collect())
 }
