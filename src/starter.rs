@@ -7,6 +7,7 @@ use std::collections::HashMap;
 
 use chrono::NaiveDateTime;
 
+use crate::domain::ids::{CategoryId, OfficeId};
 use crate::domain::publication::Policy;
 use crate::error::{AppError, AppResult};
 use crate::store::catalog::{self, NewCategory, NewOffice};
@@ -296,12 +297,12 @@ pub fn add_categories(
     categories: &[CategorySpec],
     now: NaiveDateTime,
 ) -> AppResult<()> {
-    let offices: HashMap<String, String> = catalog::list_offices(conn, municipality_id)?
+    let offices: HashMap<String, OfficeId> = catalog::list_offices(conn, municipality_id)?
         .into_iter()
         .map(|o| (o.code, o.id))
         .collect();
-    let mut ids: HashMap<&str, String> = HashMap::new();
-    let known = |map: &HashMap<_, String>, what: &str, code: &str| -> AppResult<String> {
+    let mut ids: HashMap<&str, CategoryId> = HashMap::new();
+    let known = |map: &HashMap<_, OfficeId>, what: &str, code: &str| -> AppResult<OfficeId> {
         map.get(code)
             .cloned()
             .ok_or_else(|| AppError::internal(format!("starter catalogue: no {what} `{code}`")))

@@ -8,7 +8,8 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 
-use super::reports::{categories_of, find_by_code, find_for_update};
+use super::reports::{categories_of, find_by_code, find_for_update, offices_of};
+use crate::domain::ids::{CategoryId, OfficeId};
 use crate::domain::permissions::{Action, Role, Scope, StaffActor};
 use crate::domain::publication::{
     decide, decide_photo, effective, Decision, NeverPublished, Policy, ReportPublication,
@@ -158,8 +159,8 @@ pub struct QueueItem<'a> {
 pub struct QueuePage {
     pub rows: Vec<ReportRow>,
     pub comune: Policy,
-    categories: HashMap<String, CategoryRow>,
-    offices: HashMap<String, OfficeRow>,
+    categories: HashMap<CategoryId, CategoryRow>,
+    offices: HashMap<OfficeId, OfficeRow>,
     photos: HashMap<i64, Vec<AttachmentRow>>,
     pub next_cursor: Option<i64>,
 }
@@ -215,15 +216,4 @@ pub fn queue(
         photos,
         next_cursor,
     })
-}
-
-/// The offices the `rows` are assigned to, by id.
-fn offices_of(conn: &mut DbConn, rows: &[ReportRow]) -> AppResult<HashMap<String, OfficeRow>> {
-    let mut office_ids: Vec<String> = rows.iter().filter_map(|r| r.office_id.clone()).collect();
-    office_ids.sort();
-    office_ids.dedup();
-    Ok(catalog::offices_by_ids(conn, &office_ids)?
-        .into_iter()
-        .map(|o| (o.id.clone(), o))
-        .collect())
 }

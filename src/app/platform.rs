@@ -47,7 +47,7 @@ pub fn serve_comune(
             display_name: admin.display_name,
             password_hash: admin.password_hash,
             role: Role::Admin,
-            municipality_id: m.id.clone(),
+            municipality_id: m.id.clone().into(),
             office_ids: Vec::new(),
             email: None,
         },

@@ -11,6 +11,7 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use super::reports::routing::change_status;
 use crate::domain::calendar::{Calendar, DeadlineMode};
 use crate::domain::escalation::{next_step, Outcome, Policy};
+use crate::domain::ids::MunicipalityId;
 use crate::domain::report::{Actor, Status};
 use crate::error::{AppError, AppResult};
 use crate::notify::plan::{self, Links};
@@ -64,7 +65,7 @@ fn plan_escalations(
     candidates: Vec<escalations::Candidate>,
     policy: Policy,
 ) -> AppResult<Vec<escalations::Escalation>> {
-    let mut calendars: HashMap<String, (Calendar, DeadlineMode)> = HashMap::new();
+    let mut calendars: HashMap<MunicipalityId, (Calendar, DeadlineMode)> = HashMap::new();
     let mut planned = Vec::with_capacity(candidates.len());
     for c in candidates {
         let step = next_step(c.level, policy.level2_after_hours);

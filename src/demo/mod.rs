@@ -550,7 +550,7 @@ fn is_generated(password: &str) -> bool {
 }
 
 /// The id of a row the demo set up itself.
-fn demo_id(id: Option<String>) -> AppResult<String> {
+fn demo_id<T>(id: Option<T>) -> AppResult<T> {
     id.ok_or_else(|| crate::error::AppError::internal("the demo's own catalogue is incomplete"))
 }
 

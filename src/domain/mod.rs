@@ -42,6 +42,7 @@ pub mod escalation;
 pub mod feedback;
 pub mod grid;
 pub mod holidays;
+pub mod ids;
 pub mod masking;
 pub mod permissions;
 pub mod privacy;

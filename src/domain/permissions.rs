@@ -13,6 +13,7 @@
 use std::fmt;
 use std::str::FromStr;
 
+use super::ids::{MunicipalityId, OfficeId};
 use super::report::UnknownValue;
 
 #[derive(
@@ -67,8 +68,8 @@ impl FromStr for Role {
 pub struct StaffActor {
     pub user_id: String,
     pub role: Role,
-    pub municipality_id: String,
-    pub office_ids: Vec<String>,
+    pub municipality_id: MunicipalityId,
+    pub office_ids: Vec<OfficeId>,
     /// Another system acting with an API key (an external office's own
     /// system): it works its office's reports but never sees citizens'
     /// personal data.

@@ -6,13 +6,15 @@
 use geo::{Contains, MultiPolygon, Point};
 use serde::Serialize;
 
+use super::ids::{CategoryId, OfficeId};
+
 /// The category as routing sees it.
 #[derive(Debug, Clone)]
 pub struct CategoryRoute {
-    pub id: String,
-    pub parent_id: Option<String>,
-    pub default_office_id: Option<String>,
-    pub parent_default_office_id: Option<String>,
+    pub id: CategoryId,
+    pub parent_id: Option<CategoryId>,
+    pub default_office_id: Option<OfficeId>,
+    pub parent_default_office_id: Option<OfficeId>,
 }
 
 /// A routing zone: inside `shape`, reports of `category_id` (or of every
@@ -22,8 +24,8 @@ pub struct Zone {
     pub id: String,
     pub name: String,
     pub shape: MultiPolygon<f64>,
-    pub category_id: Option<String>,
-    pub office_id: String,
+    pub category_id: Option<CategoryId>,
+    pub office_id: OfficeId,
     pub priority: i32,
 }
 
@@ -36,10 +38,10 @@ pub enum MatchedRule {
         zone_name: String,
     },
     CategoryDefault {
-        category_id: String,
+        category_id: CategoryId,
     },
     ParentCategoryDefault {
-        category_id: String,
+        category_id: CategoryId,
     },
     /// No office is competent: the report waits in the supervisor's triage.
     Unrouted,
@@ -47,7 +49,7 @@ pub enum MatchedRule {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RouteDecision {
-    pub office_id: Option<String>,
+    pub office_id: Option<OfficeId>,
     pub rule: MatchedRule,
 }
 

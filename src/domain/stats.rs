@@ -5,12 +5,13 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 
+use super::ids::{CategoryId, OfficeId};
 use super::report::Status;
 
 /// What the statistics need of one report.
 #[derive(Debug, Clone)]
 pub struct ReportFacts {
-    pub office_id: Option<String>,
+    pub office_id: Option<OfficeId>,
     pub code: String,
     pub status: Status,
     pub received_at: DateTime<Utc>,
@@ -53,8 +54,8 @@ pub fn by_office(
     received: &[ReportFacts],
     open: &[ReportFacts],
     now: DateTime<Utc>,
-) -> BTreeMap<Option<String>, OfficeStats> {
-    let mut out: BTreeMap<Option<String>, (OfficeStats, Vec<i64>, u64)> = BTreeMap::new();
+) -> BTreeMap<Option<OfficeId>, OfficeStats> {
+    let mut out: BTreeMap<Option<OfficeId>, (OfficeStats, Vec<i64>, u64)> = BTreeMap::new();
     for r in received {
         let (s, durations, decided) = out.entry(r.office_id.clone()).or_default();
         s.received += 1;
@@ -100,9 +101,9 @@ pub fn by_office(
 /// Reports on the public map per category id, as `(total, open)`, from
 /// counts per category and status: rejected reports are not on the map.
 pub fn public_counts(
-    rows: impl IntoIterator<Item = (String, Status, i64)>,
-) -> BTreeMap<String, (i64, i64)> {
-    let mut per: BTreeMap<String, (i64, i64)> = BTreeMap::new();
+    rows: impl IntoIterator<Item = (CategoryId, Status, i64)>,
+) -> BTreeMap<CategoryId, (i64, i64)> {
+    let mut per: BTreeMap<CategoryId, (i64, i64)> = BTreeMap::new();
     for (category, status, n) in rows {
         if status == Status::Rejected {
             continue;
@@ -168,7 +169,7 @@ mod tests {
             received[4].clone(),
         ];
         let stats = by_office(&received, &open, at(48));
-        let strade = &stats[&Some("strade".to_string())];
+        let strade = &stats[&Some(OfficeId::new("strade"))];
         assert_eq!(
             (
                 strade.received,
@@ -189,17 +190,17 @@ mod tests {
             strade.oldest_open.as_ref().map(|(c, _)| c.as_str()),
             Some("A")
         );
-        let verde = &stats[&Some("verde".to_string())];
+        let verde = &stats[&Some(OfficeId::new("verde"))];
         assert_eq!(verde.within_deadline_pct, Some(100.0));
     }
 
     #[test]
     fn public_counts_leave_rejected_reports_out() {
         let per = public_counts([
-            ("buche".to_string(), Status::New, 2),
-            ("buche".to_string(), Status::Resolved, 3),
-            ("buche".to_string(), Status::Rejected, 4),
-            ("graffiti".to_string(), Status::Rejected, 1),
+            (CategoryId::new("buche"), Status::New, 2),
+            (CategoryId::new("buche"), Status::Resolved, 3),
+            (CategoryId::new("buche"), Status::Rejected, 4),
+            (CategoryId::new("graffiti"), Status::Rejected, 1),
         ]);
         assert_eq!(per.get("buche"), Some(&(5, 2)));
         assert_eq!(per.get("graffiti"), None);

@@ -15,6 +15,7 @@ use super::dto::{CategoryRef, OfficeRef};
 use super::AppState;
 use crate::app::admin::catalog::{self as admin_catalog, CategoryInput, ZoneInput};
 use crate::domain::attributes::AttributeDef;
+use crate::domain::ids::{CategoryId, OfficeId};
 use crate::domain::permissions::Action;
 use crate::domain::publication::Policy;
 use crate::domain::validate;
@@ -194,14 +195,14 @@ pub async fn list_categories(state: web::Data<AppState>, staff: Staff) -> AppRes
             let rows = catalog::all_categories(c, &m)?;
             let offices = catalog::list_offices(c, &m)?;
             let open = catalog::open_reports_by_category(c, &m)?;
-            let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+            let ids: Vec<CategoryId> = rows.iter().map(|r| r.id.clone()).collect();
             let questions = catalog::attributes_of(c, &ids)?;
-            let code_of = |id: &Option<String>| {
+            let code_of = |id: &Option<CategoryId>| {
                 id.as_ref()
                     .and_then(|id| rows.iter().find(|r| &r.id == id))
                     .map(|r| r.code.clone())
             };
-            let office_of = |id: &Option<String>| {
+            let office_of = |id: &Option<OfficeId>| {
                 id.as_ref()
                     .and_then(|id| offices.iter().find(|o| &o.id == id))
                     .map(|o| o.code.clone())
@@ -344,7 +345,7 @@ fn zone_views(
     rows: Vec<ZoneRow>,
 ) -> AppResult<Vec<ZoneView>> {
     let offices = catalog::list_offices(conn, municipality)?;
-    let category_ids: Vec<String> = rows.iter().filter_map(|z| z.category_id.clone()).collect();
+    let category_ids: Vec<CategoryId> = rows.iter().filter_map(|z| z.category_id.clone()).collect();
     let categories = catalog::categories_by_ids(conn, &category_ids)?;
     rows.into_iter()
         .map(|z| {

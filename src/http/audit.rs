@@ -11,6 +11,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::auth::Staff;
 use super::AppState;
 use crate::app::admin::keys;
+use crate::domain::ids::OfficeId;
 use crate::domain::permissions::Action;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::store::audit::{self, AuditRow};
@@ -140,7 +141,7 @@ pub async fn list_keys(state: web::Data<AppState>, staff: Staff) -> AppResult<Ht
     let views = state
         .read(move |c| {
             let offices = catalog::list_offices(c, &m)?;
-            let code = |id: &Option<String>| {
+            let code = |id: &Option<OfficeId>| {
                 id.as_ref()
                     .and_then(|id| offices.iter().find(|o| &o.id == id))
                     .map(|o| o.code.clone())

@@ -261,7 +261,7 @@ pub fn staff_view(u: &User) -> AppResult<StaffView> {
         username: u.row.username.clone(),
         display_name: u.row.display_name.clone(),
         role: u.row.role,
-        municipality: u.row.municipality_id.clone(),
+        municipality: u.row.municipality_id.to_string(),
         offices: u.offices.iter().map(|(_, code)| code.clone()).collect(),
         active: u.row.active,
     })

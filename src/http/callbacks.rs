@@ -70,7 +70,7 @@ fn view(
     Ok(CallbackView {
         overdue: c.state == CallbackState::Open && utc(c.due_at) < now,
         id: c.id,
-        report_code: report.code,
+        report_code: report.code.into_string(),
         report_title: report.title,
         reason: c.reason,
         message: c.message,

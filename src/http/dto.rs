@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::domain::ids::CategoryId;
 use crate::domain::publication::{
     public_address, public_text, PhotoPublication, ReportPublication,
 };
@@ -72,11 +73,11 @@ pub struct ReportSummary {
 
 pub fn summary(
     r: &crate::store::reports::ReportBrief,
-    categories: &HashMap<String, CategoryRow>,
+    categories: &HashMap<CategoryId, CategoryRow>,
 ) -> Option<ReportSummary> {
     let category = categories.get(&r.category_id)?;
     Some(ReportSummary {
-        code: r.code.clone(),
+        code: r.code.to_string(),
         status: r.status,
         title: public_text(&r.title, r.public_title.as_deref()),
         category: category.into(),
@@ -227,7 +228,7 @@ pub fn report_view(b: &ReportBundle, audience: Audience) -> ReportView {
         (r.title.clone(), r.description.clone(), r.address.clone())
     };
     ReportView {
-        code: r.code.clone(),
+        code: r.code.to_string(),
         status,
         open311_status: if status.is_open() { "open" } else { "closed" }.into(),
         title,
@@ -245,7 +246,7 @@ pub fn report_view(b: &ReportBundle, audience: Audience) -> ReportView {
         expected_resolution_at: r.expected_resolution_at.map(utc),
         resolved_at: r.resolved_at.map(utc),
         closed_at: r.closed_at.map(utc),
-        duplicate_of: b.duplicate_of.clone(),
+        duplicate_of: b.duplicate_of.as_ref().map(ToString::to_string),
         photos: photos.into_iter().map(attachment_view).collect(),
         timeline: b
             .events

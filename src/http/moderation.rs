@@ -185,7 +185,7 @@ fn queue_view(page: &moderation::QueuePage) -> ModerationPage {
     let items = page
         .items()
         .map(|i| ModerationItem {
-            code: i.report.code.clone(),
+            code: i.report.code.to_string(),
             status: i.report.status,
             publication: i.report.publication,
             category: i.category.into(),

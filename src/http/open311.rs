@@ -25,6 +25,7 @@ use serde_json::{json, Value};
 use super::AppState;
 use crate::app::reports::{filing, Filed, Filing};
 use crate::domain::attributes;
+use crate::domain::ids::CategoryId;
 use crate::domain::publication::{public_address, public_text};
 use crate::domain::report::{
     validate_new_report, Actor, ActorKind, Filer, ReportDraft, Status, ValidReport,
@@ -242,13 +243,7 @@ fn requests_json(
 ) -> crate::error::AppResult<Value> {
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let categories = crate::app::reports::categories_of(conn, rows.iter().map(|r| &r.category_id))?;
-    let mut office_ids: Vec<String> = rows.iter().filter_map(|r| r.office_id.clone()).collect();
-    office_ids.sort();
-    office_ids.dedup();
-    let offices: HashMap<String, String> = catalog::offices_by_ids(conn, &office_ids)?
-        .into_iter()
-        .map(|o| (o.id, o.name))
-        .collect();
+    let offices = crate::app::reports::offices_of(conn, &rows)?;
     let notes = events::latest_public_messages(conn, &ids)?;
     let photos = attachments::first_images(conn, &ids)?;
     let items = rows
@@ -269,7 +264,7 @@ fn requests_json(
                 "service_name": category.map(|c| c.name_it.clone()),
                 "service_code": category.map(|c| c.code.clone()).unwrap_or_default(),
                 "description": public_text(&r.description, r.public_description.as_deref()),
-                "agency_responsible": r.office_id.as_ref().and_then(|o| offices.get(o)),
+                "agency_responsible": r.office_id.as_ref().and_then(|o| offices.get(o)).map(|o| &o.name),
                 "service_notice": Value::Null,
                 "requested_datetime": rome(utc(r.created_at)),
                 "updated_datetime": rome(utc(r.updated_at)),
@@ -312,11 +307,11 @@ async fn services(
     let body = state
         .read_public(move |c| {
             let cats = catalog::public_categories(c, &m.id)?;
-            let ids: Vec<String> = cats.iter().map(|c| c.id.clone()).collect();
-            let with_attributes: std::collections::HashSet<String> =
+            let ids: Vec<CategoryId> = cats.iter().map(|c| c.id.clone()).collect();
+            let with_attributes: std::collections::HashSet<CategoryId> =
                 catalog::attributes_of(c, &ids)?.into_iter().map(|a| a.category_id).collect();
-            let names: HashMap<String, String> = cats.iter().map(|c| (c.id.clone(), c.name_it.clone())).collect();
-            let parents: std::collections::HashSet<String> = cats.iter().filter_map(|c| c.parent_id.clone()).collect();
+            let names: HashMap<CategoryId, String> = cats.iter().map(|c| (c.id.clone(), c.name_it.clone())).collect();
+            let parents: std::collections::HashSet<CategoryId> = cats.iter().filter_map(|c| c.parent_id.clone()).collect();
             Ok(Value::Array(
                 cats.iter()
                     .filter(|c| !parents.contains(&c.id))

@@ -11,7 +11,8 @@ use utoipa::{IntoParams, ToSchema};
 use super::auth::Staff;
 use super::dto::{report_view, Audience, CategoryRef, OfficeRef, ReportView, TimelineEntry};
 use super::AppState;
-use crate::app::reports::{bundle, categories_of, find_by_code};
+use crate::app::reports::{bundle, categories_of, find_by_code, offices_of};
+use crate::domain::ids::MunicipalityId;
 use crate::domain::permissions::{Action, Role, Scope};
 use crate::domain::report::{Channel, EventKind, Status};
 use crate::error::{AppError, AppResult, ErrorCode};
@@ -98,10 +99,7 @@ fn page(
     let more = rows.len() as i64 > limit;
     let rows: Vec<ReportRow> = rows.into_iter().take(limit as usize).collect();
     let categories = categories_of(conn, rows.iter().map(|r| &r.category_id))?;
-    let mut office_ids: Vec<String> = rows.iter().filter_map(|r| r.office_id.clone()).collect();
-    office_ids.sort();
-    office_ids.dedup();
-    let offices = catalog::offices_by_ids(conn, &office_ids)?;
+    let offices = offices_of(conn, &rows)?;
     let next_cursor = if more {
         rows.last().and_then(cursor_of)
     } else {
@@ -113,14 +111,14 @@ fn page(
             let due = r.take_in_due_at.map(utc);
             let status: Status = r.status;
             Some(QueueItem {
-                code: r.code.clone(),
+                code: r.code.to_string(),
                 status,
                 title: r.title.clone(),
                 category: categories.get(&r.category_id)?.into(),
                 office: r
                     .office_id
                     .as_ref()
-                    .and_then(|id| offices.iter().find(|o| &o.id == id))
+                    .and_then(|id| offices.get(id))
                     .map(Into::into),
                 channel: r.channel,
                 address: r.address.clone(),
@@ -400,7 +398,7 @@ async fn supervisor_page(
     q: PageQuery,
     fetch: impl FnOnce(
             &mut crate::store::DbConn,
-            String,
+            MunicipalityId,
             Option<(chrono::NaiveDateTime, i64)>,
             i64,
             DateTime<Utc>,

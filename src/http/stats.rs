@@ -12,6 +12,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::auth::Staff;
 use super::dto::OfficeRef;
 use super::AppState;
+use crate::domain::ids::{CategoryId, OfficeId};
 use crate::domain::permissions::Action;
 use crate::domain::stats::{by_office, public_counts, OfficeStats, ReportFacts};
 use crate::error::{AppError, AppResult, ErrorCode};
@@ -300,7 +301,7 @@ async fn period(
 /// too), then triage's if reports wait there.
 fn office_rows(
     listed: &[catalog::OfficeRow],
-    mut stats: BTreeMap<Option<String>, OfficeStats>,
+    mut stats: BTreeMap<Option<OfficeId>, OfficeStats>,
 ) -> Vec<OfficeStatsView> {
     let mut rows: Vec<OfficeStatsView> = listed
         .iter()
@@ -461,18 +462,19 @@ pub async fn public(
                     .into_iter()
                     .filter_map(|(category, status, n)| Some((category, status.parse().ok()?, n))),
             );
-            let ids: Vec<String> = per.keys().cloned().collect();
+            let ids: Vec<CategoryId> = per.keys().cloned().collect();
             let cats = catalog::categories_by_ids(conn, &ids)?;
-            let parents: std::collections::HashMap<String, String> = catalog::categories_by_ids(
-                conn,
-                &cats
-                    .iter()
-                    .filter_map(|c| c.parent_id.clone())
-                    .collect::<Vec<_>>(),
-            )?
-            .into_iter()
-            .map(|p| (p.id, p.code))
-            .collect();
+            let parents: std::collections::HashMap<CategoryId, String> =
+                catalog::categories_by_ids(
+                    conn,
+                    &cats
+                        .iter()
+                        .filter_map(|c| c.parent_id.clone())
+                        .collect::<Vec<_>>(),
+                )?
+                .into_iter()
+                .map(|p| (p.id, p.code))
+                .collect();
             let mut categories: Vec<CategoryCount> = cats
                 .iter()
                 .map(|c| {

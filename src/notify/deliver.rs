@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use sha2::Digest;
 
 use crate::config::Config;
+use crate::domain::ids::{OfficeId, ReportCode};
 use crate::domain::privacy::redact_emails;
 use crate::error::{AppError, AppResult};
 
@@ -21,7 +22,7 @@ pub struct EmailPayload {
     /// The report's public code, if the message is about one (the file
     /// transport keeps a report's messages together, for retention).
     #[serde(default)]
-    pub report: Option<String>,
+    pub report: Option<ReportCode>,
     pub to: String,
     pub subject: String,
     pub text: String,
@@ -33,7 +34,7 @@ pub struct EmailPayload {
 /// delivery time) and the JSON body.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct WebhookPayload {
-    pub office_id: String,
+    pub office_id: OfficeId,
     pub body: serde_json::Value,
 }
 

@@ -8,6 +8,7 @@ use rand::RngCore;
 use super::schema::api_keys;
 use super::StoreResult;
 use super::{new_id, DbConn};
+use crate::domain::ids::{MunicipalityId, OfficeId};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = api_keys)]
@@ -15,8 +16,8 @@ pub struct ApiKeyRow {
     pub id: String,
     pub name: String,
     pub key_hash: String,
-    pub municipality_id: String,
-    pub office_id: Option<String>,
+    pub municipality_id: MunicipalityId,
+    pub office_id: Option<OfficeId>,
     pub created_at: NaiveDateTime,
     pub revoked_at: Option<NaiveDateTime>,
 }

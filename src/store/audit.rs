@@ -8,12 +8,13 @@ use serde_json::Value;
 use super::schema::admin_audit;
 use super::StoreResult;
 use super::{new_id, DbConn};
+use crate::domain::ids::MunicipalityId;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = admin_audit)]
 pub struct AuditRow {
     pub id: String,
-    pub municipality_id: String,
+    pub municipality_id: MunicipalityId,
     pub actor: String,
     pub action: String,
     pub target: String,
@@ -37,7 +38,7 @@ pub fn record(conn: &mut DbConn, change: Change<'_>, now: NaiveDateTime) -> Stor
     diesel::insert_into(admin_audit::table)
         .values(&AuditRow {
             id: new_id(),
-            municipality_id: change.municipality_id.to_string(),
+            municipality_id: change.municipality_id.into(),
             actor: change.actor.to_string(),
             action: change.action.to_string(),
             target: change.target.to_string(),

@@ -10,6 +10,7 @@ use super::schema::{callback_attempts, callbacks};
 use super::StoreResult;
 use super::{new_id, DbConn};
 use crate::domain::callbacks::{CallbackState, Outcome};
+use crate::domain::ids::MunicipalityId;
 use crate::domain::report::{Actor, EventKind};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -17,7 +18,7 @@ use crate::domain::report::{Actor, EventKind};
 pub struct CallbackRow {
     pub id: String,
     pub report_id: i64,
-    pub municipality_id: String,
+    pub municipality_id: MunicipalityId,
     pub reason: String,
     pub message: Option<String>,
     pub state: CallbackState,

@@ -7,6 +7,7 @@ use diesel::prelude::*;
 use super::schema::{categories, offices, routing_zones};
 use super::{new_id, DbConn};
 use super::{StoreError, StoreResult};
+use crate::domain::ids::{CategoryId, MunicipalityId, OfficeId};
 use crate::domain::publication::Policy;
 use crate::domain::routing::{CategoryRoute, Zone};
 use crate::domain::territory;
@@ -14,8 +15,8 @@ use crate::domain::territory;
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = offices)]
 pub struct OfficeRow {
-    pub id: String,
-    pub municipality_id: String,
+    pub id: OfficeId,
+    pub municipality_id: MunicipalityId,
     pub code: String,
     pub name: String,
     pub kind: String,
@@ -29,7 +30,7 @@ pub struct OfficeRow {
 
 #[derive(Debug, Clone)]
 pub struct NewOffice {
-    pub municipality_id: String,
+    pub municipality_id: MunicipalityId,
     pub code: String,
     pub name: String,
     pub kind: String,
@@ -56,7 +57,7 @@ pub fn insert_office(
     now: NaiveDateTime,
 ) -> StoreResult<OfficeRow> {
     let row = OfficeRow {
-        id: new_id(),
+        id: new_id().into(),
         municipality_id: o.municipality_id.clone(),
         code: o.code.clone(),
         name: o.name.clone(),
@@ -90,7 +91,7 @@ pub fn office_by_code(
         .optional()?)
 }
 
-pub fn offices_by_ids(conn: &mut DbConn, ids: &[String]) -> StoreResult<Vec<OfficeRow>> {
+pub fn offices_by_ids(conn: &mut DbConn, ids: &[OfficeId]) -> StoreResult<Vec<OfficeRow>> {
     Ok(offices::table
         .filter(offices::id.eq_any(ids))
         .select(OfficeRow::as_select())
@@ -108,15 +109,15 @@ pub fn list_offices(conn: &mut DbConn, municipality_id: &str) -> StoreResult<Vec
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = categories)]
 pub struct CategoryRow {
-    pub id: String,
-    pub municipality_id: String,
+    pub id: CategoryId,
+    pub municipality_id: MunicipalityId,
     pub code: String,
     pub name_it: String,
     pub name_en: String,
     pub description_it: Option<String>,
     pub description_en: Option<String>,
-    pub parent_id: Option<String>,
-    pub default_office_id: Option<String>,
+    pub parent_id: Option<CategoryId>,
+    pub default_office_id: Option<OfficeId>,
     pub take_in_sla_hours: i32,
     pub resolution_target_days: i32,
     pub deadline_mode: Option<String>,
@@ -159,14 +160,14 @@ impl CategoryRow {
 
 #[derive(Debug, Clone, Default)]
 pub struct NewCategory {
-    pub municipality_id: String,
+    pub municipality_id: MunicipalityId,
     pub code: String,
     pub name_it: String,
     pub name_en: String,
     pub description_it: Option<String>,
     pub description_en: Option<String>,
-    pub parent_id: Option<String>,
-    pub default_office_id: Option<String>,
+    pub parent_id: Option<CategoryId>,
+    pub default_office_id: Option<OfficeId>,
     pub take_in_sla_hours: Option<i32>,
     pub resolution_target_days: Option<i32>,
     pub triage: bool,
@@ -182,7 +183,7 @@ pub fn insert_category(
     let sla = c.take_in_sla_hours.unwrap_or(24);
     let target = c.resolution_target_days.unwrap_or(30);
     let row = CategoryRow {
-        id: new_id(),
+        id: new_id().into(),
         municipality_id: c.municipality_id.clone(),
         code: c.code.clone(),
         name_it: c.name_it.clone(),
@@ -224,7 +225,7 @@ pub fn category_by_code(
         .optional()?)
 }
 
-pub fn categories_by_ids(conn: &mut DbConn, ids: &[String]) -> StoreResult<Vec<CategoryRow>> {
+pub fn categories_by_ids(conn: &mut DbConn, ids: &[CategoryId]) -> StoreResult<Vec<CategoryRow>> {
     Ok(categories::table
         .filter(categories::id.eq_any(ids))
         .select(CategoryRow::as_select())
@@ -266,7 +267,7 @@ pub fn all_categories(conn: &mut DbConn, municipality_id: &str) -> StoreResult<V
 pub fn open_reports_by_category(
     conn: &mut DbConn,
     municipality_id: &str,
-) -> StoreResult<Vec<(String, i64)>> {
+) -> StoreResult<Vec<(CategoryId, i64)>> {
     use super::schema::reports;
     let open = crate::domain::report::Status::OPEN.map(|s| s.as_str());
     Ok(reports::table
@@ -294,7 +295,7 @@ pub fn category_route(conn: &mut DbConn, category: &CategoryRow) -> StoreResult<
         Some(parent) => categories::table
             .find(parent)
             .select(categories::default_office_id)
-            .first::<Option<String>>(conn)
+            .first::<Option<OfficeId>>(conn)
             .optional()?
             .flatten(),
     };
@@ -308,11 +309,11 @@ pub fn category_route(conn: &mut DbConn, category: &CategoryRow) -> StoreResult<
 
 #[derive(Debug, Clone)]
 pub struct NewZone {
-    pub municipality_id: String,
+    pub municipality_id: MunicipalityId,
     pub name: String,
     pub geometry: serde_json::Value,
-    pub category_id: Option<String>,
-    pub office_id: String,
+    pub category_id: Option<CategoryId>,
+    pub office_id: OfficeId,
     pub priority: i32,
 }
 
@@ -335,17 +336,18 @@ pub fn insert_zone(conn: &mut DbConn, z: &NewZone, now: NaiveDateTime) -> StoreR
 
 /// The municipality's routing zones, parsed for the routing function.
 pub fn zones(conn: &mut DbConn, municipality_id: &str) -> StoreResult<Vec<Zone>> {
-    let rows: Vec<(String, String, String, Option<String>, String, i32)> = routing_zones::table
-        .filter(routing_zones::municipality_id.eq(municipality_id))
-        .select((
-            routing_zones::id,
-            routing_zones::name,
-            routing_zones::boundary,
-            routing_zones::category_id,
-            routing_zones::office_id,
-            routing_zones::priority,
-        ))
-        .load(conn)?;
+    let rows: Vec<(String, String, String, Option<CategoryId>, OfficeId, i32)> =
+        routing_zones::table
+            .filter(routing_zones::municipality_id.eq(municipality_id))
+            .select((
+                routing_zones::id,
+                routing_zones::name,
+                routing_zones::boundary,
+                routing_zones::category_id,
+                routing_zones::office_id,
+                routing_zones::priority,
+            ))
+            .load(conn)?;
     rows.into_iter()
         .map(|(id, name, boundary, category_id, office_id, priority)| {
             let value: serde_json::Value = serde_json::from_str(&boundary)
@@ -365,7 +367,7 @@ pub fn zones(conn: &mut DbConn, municipality_id: &str) -> StoreResult<Vec<Zone>>
 }
 
 /// Ids of the categories with these codes, in any municipality.
-pub fn category_ids_by_codes(conn: &mut DbConn, codes: &[String]) -> StoreResult<Vec<String>> {
+pub fn category_ids_by_codes(conn: &mut DbConn, codes: &[String]) -> StoreResult<Vec<CategoryId>> {
     let codes: Vec<&String> = codes.iter().filter(|c| super::could_match(c)).collect();
     Ok(categories::table
         .filter(categories::code.eq_any(codes))
@@ -385,7 +387,7 @@ pub struct CategoryChanges {
     /// `Some(None)`: back to the municipality's default mode.
     pub deadline_mode: Option<Option<String>>,
     pub active: Option<bool>,
-    pub default_office_id: Option<String>,
+    pub default_office_id: Option<OfficeId>,
     /// Already validated.
     pub message_templates: Option<Vec<crate::domain::templates::MessageTemplate>>,
     /// Already validated; `Some(None)`: back to the comune's policy.
@@ -467,7 +469,7 @@ pub fn set_webhook(
 #[diesel(table_name = super::schema::category_attributes)]
 pub struct AttributeRow {
     pub id: String,
-    pub category_id: String,
+    pub category_id: CategoryId,
     pub code: String,
     pub datatype: String,
     pub required: bool,
@@ -549,7 +551,10 @@ pub fn replace_attributes(
 }
 
 /// The extra questions of these categories, in order.
-pub fn attributes_of(conn: &mut DbConn, category_ids: &[String]) -> StoreResult<Vec<AttributeRow>> {
+pub fn attributes_of(
+    conn: &mut DbConn,
+    category_ids: &[CategoryId],
+) -> StoreResult<Vec<AttributeRow>> {
     use super::schema::category_attributes as ca;
     Ok(ca::table
         .filter(ca::category_id.eq_any(category_ids))
@@ -662,8 +667,8 @@ pub struct ZoneRow {
     pub id: String,
     pub name: String,
     pub boundary: String,
-    pub category_id: Option<String>,
-    pub office_id: String,
+    pub category_id: Option<CategoryId>,
+    pub office_id: OfficeId,
     pub priority: i32,
 }
 

@@ -12,16 +12,17 @@ use super::events;
 use super::schema::reports;
 use super::StoreResult;
 use super::{naive, utc, DbConn};
+use crate::domain::ids::{MunicipalityId, OfficeId};
 use crate::domain::report::{Actor, EventKind, Status};
 
 /// A report whose next escalation is due.
 #[derive(Debug, Clone, Queryable)]
 pub struct Candidate {
     pub id: i64,
-    pub municipality_id: String,
+    pub municipality_id: MunicipalityId,
     pub level: i32,
     pub due_at: Option<NaiveDateTime>,
-    pub office_id: Option<String>,
+    pub office_id: Option<OfficeId>,
 }
 
 /// One escalation to attempt: the report, the level it is claimed from and
@@ -33,7 +34,7 @@ pub struct Escalation {
     pub level: i32,
     pub next_at: Option<NaiveDateTime>,
     pub due_at: Option<NaiveDateTime>,
-    pub office_id: Option<String>,
+    pub office_id: Option<OfficeId>,
 }
 
 /// Reports whose next escalation is due, oldest first (index `reports_sweep`).

@@ -11,6 +11,7 @@ use super::reports::{self, ReportRow};
 use super::schema::{attachments, categories, reports as reports_t};
 use super::DbConn;
 use super::StoreResult;
+use crate::domain::ids::CategoryId;
 use crate::domain::publication::{event_for, PhotoPublication, Policy, ReportPublication};
 use crate::domain::report::{Actor, EventKind};
 
@@ -177,7 +178,7 @@ pub fn queue(
 /// Returns how many reports changed.
 pub fn apply_policy(
     conn: &mut DbConn,
-    category_ids: &[String],
+    category_ids: &[CategoryId],
     policy: Policy,
 ) -> StoreResult<usize> {
     let of = reports_t::table.filter(reports_t::category_id.eq_any(category_ids));
@@ -197,7 +198,7 @@ pub fn apply_policy(
 pub fn categories_following_comune(
     conn: &mut DbConn,
     municipality_id: &str,
-) -> StoreResult<Vec<String>> {
+) -> StoreResult<Vec<CategoryId>> {
     Ok(categories::table
         .filter(categories::municipality_id.eq(municipality_id))
         .filter(categories::publication_policy.is_null())

@@ -11,12 +11,13 @@ use super::schema::{annual_holidays, holidays, municipalities};
 use super::DbConn;
 use super::{StoreError, StoreResult};
 use crate::domain::calendar::{parse_office_hours, parse_weekdays, Calendar, DeadlineMode};
+use crate::domain::ids::MunicipalityId;
 use crate::domain::territory::{self, Area, Territory};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = municipalities)]
 pub struct MunicipalityRow {
-    pub id: String,
+    pub id: MunicipalityId,
     pub name: String,
     pub code_prefix: String,
     pub boundary: String,
@@ -136,7 +137,7 @@ pub fn upsert(
     } else {
         diesel::insert_into(municipalities::table)
             .values(MunicipalityRow {
-                id: m.id.clone(),
+                id: m.id.clone().into(),
                 name: m.name.clone(),
                 code_prefix: m.code_prefix.clone(),
                 boundary,

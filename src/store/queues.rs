@@ -13,22 +13,23 @@ use super::reports::ReportRow;
 use super::schema::{categories, reports};
 use super::DbConn;
 use super::StoreResult;
+use crate::domain::ids::{CategoryId, MunicipalityId, OfficeId};
 use crate::domain::report::Status;
 
 #[derive(Debug, Clone)]
 pub enum QueueScope {
     /// The reports routed to these offices.
-    Offices(Vec<String>),
+    Offices(Vec<OfficeId>),
     /// Every report of the municipality.
-    Municipality(String),
+    Municipality(MunicipalityId),
 }
 
 #[derive(Debug, Clone)]
 pub struct QueueFilter {
     pub scope: QueueScope,
     pub statuses: Vec<Status>,
-    pub category_ids: Option<Vec<String>>,
-    pub office_id: Option<String>,
+    pub category_ids: Option<Vec<CategoryId>>,
+    pub office_id: Option<OfficeId>,
     /// Only reports whose take-in deadline is before this instant.
     pub overdue_at: Option<NaiveDateTime>,
     /// Keyset cursor: after this (due time, id).
@@ -80,8 +81,8 @@ pub fn queue(conn: &mut DbConn, f: &QueueFilter) -> StoreResult<Vec<ReportRow>> 
 }
 
 pub struct TriageFilter {
-    pub municipality_id: String,
-    pub triage_categories: Vec<String>,
+    pub municipality_id: MunicipalityId,
+    pub triage_categories: Vec<CategoryId>,
     pub after: Option<(NaiveDateTime, i64)>,
     pub limit: i64,
 }
@@ -120,13 +121,13 @@ pub fn triage(
     after: Option<(NaiveDateTime, i64)>,
     limit: i64,
 ) -> StoreResult<Vec<ReportRow>> {
-    let triage_categories: Vec<String> = categories::table
+    let triage_categories: Vec<CategoryId> = categories::table
         .filter(categories::municipality_id.eq(municipality_id))
         .filter(categories::triage.eq(true))
         .select(categories::id)
         .load(conn)?;
     let f = TriageFilter {
-        municipality_id: municipality_id.to_string(),
+        municipality_id: municipality_id.into(),
         triage_categories,
         after,
         limit,

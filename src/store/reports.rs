@@ -14,6 +14,7 @@ use super::spatial::{self, Bbox};
 use super::{naive, DbConn};
 use super::{StoreError, StoreResult};
 use crate::domain::calendar::DeadlineMode;
+use crate::domain::ids::{CategoryId, MunicipalityId, OfficeId, ReportCode};
 use crate::domain::publication::{self, ReportPublication};
 use crate::domain::report::{
     self, Actor, Channel, ContactPreference, EventKind, Language, Status, ValidReport,
@@ -24,10 +25,10 @@ use crate::domain::routing::{self, MatchedRule};
 #[diesel(table_name = reports)]
 pub struct ReportRow {
     pub id: i64,
-    pub code: String,
-    pub municipality_id: String,
-    pub category_id: String,
-    pub office_id: Option<String>,
+    pub code: ReportCode,
+    pub municipality_id: MunicipalityId,
+    pub category_id: CategoryId,
+    pub office_id: Option<OfficeId>,
     pub status: Status,
     pub title: String,
     pub description: String,
@@ -260,8 +261,8 @@ pub fn by_token_hash(conn: &mut DbConn, hash: &str) -> StoreResult<Option<Report
 #[diesel(table_name = reports)]
 pub struct ReportBrief {
     pub id: i64,
-    pub code: String,
-    pub category_id: String,
+    pub code: ReportCode,
+    pub category_id: CategoryId,
     pub status: Status,
     pub title: String,
     pub public_title: Option<String>,
@@ -301,7 +302,7 @@ fn in_order<T>(ids: &[i64], mut rows: Vec<T>, id: impl Fn(&T) -> i64) -> Vec<T> 
 pub struct ListFilter {
     pub bbox: Bbox,
     pub statuses: Vec<Status>,
-    pub category_ids: Option<Vec<String>>,
+    pub category_ids: Option<Vec<CategoryId>>,
     /// Only reports with a smaller id (the cursor of the previous page).
     pub before_id: Option<i64>,
     pub limit: i64,
@@ -326,7 +327,7 @@ pub fn nearby(
     lat: f64,
     lon: f64,
     radius_m: f64,
-    category_ids: Option<Vec<String>>,
+    category_ids: Option<Vec<CategoryId>>,
     limit: usize,
 ) -> StoreResult<Vec<Nearby>> {
     let mut candidates = spatial::nearby_candidates(conn, lat, lon, radius_m, category_ids)?;
@@ -440,7 +441,7 @@ fn reread(conn: &mut DbConn, report_id: i64) -> StoreResult<ReportRow> {
 pub struct Rerouting<'a> {
     pub from_category: &'a CategoryRow,
     pub category: &'a CategoryRow,
-    pub office_id: Option<String>,
+    pub office_id: Option<OfficeId>,
     /// How routing chose the office, for the timeline.
     pub matched: serde_json::Value,
     pub due: DateTime<Utc>,
@@ -567,7 +568,7 @@ pub fn resolved_before(
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = reports)]
 pub struct StatRow {
-    pub office_id: Option<String>,
+    pub office_id: Option<OfficeId>,
     pub code: String,
     pub status: Status,
     pub received_at: NaiveDateTime,
@@ -607,7 +608,7 @@ pub fn requested_between(
     municipality_id: &str,
     from: NaiveDateTime,
     to: NaiveDateTime,
-    category_ids: Option<Vec<String>>,
+    category_ids: Option<Vec<CategoryId>>,
     statuses: Option<Vec<String>>,
     limit: i64,
 ) -> StoreResult<Vec<ReportRow>> {
@@ -708,7 +709,7 @@ pub fn resolved_since(
 pub fn count_by_category_status(
     conn: &mut DbConn,
     municipality_id: &str,
-) -> StoreResult<Vec<(String, String, i64)>> {
+) -> StoreResult<Vec<(CategoryId, String, i64)>> {
     use diesel::dsl::count_star;
     Ok(reports::table
         .filter(reports::municipality_id.eq(municipality_id))

@@ -21,6 +21,7 @@ use super::reports::ListFilter;
 use super::DbConn;
 use super::StoreResult;
 use crate::domain::grid;
+use crate::domain::ids::CategoryId;
 use crate::domain::report::Status;
 
 /// A bounding box in WGS84 degrees.
@@ -79,7 +80,7 @@ impl RawQuery {
         }
         self
     }
-    fn bind_list(&mut self, values: &[String]) -> &mut Self {
+    fn bind_list(&mut self, values: &[CategoryId]) -> &mut Self {
         if values.is_empty() {
             // `IN ()` is not SQL; `IN (NULL)` matches nothing on both backends.
             return self.push("(NULL)");
@@ -89,7 +90,7 @@ impl RawQuery {
             if i > 0 {
                 self.push(", ");
             }
-            self.bind(v.clone());
+            self.bind(v.to_string());
         }
         self.push(")")
     }
@@ -236,7 +237,7 @@ fn nearby_query(
     lat: f64,
     lon: f64,
     radius_m: f64,
-    category_ids: &Option<Vec<String>>,
+    category_ids: &Option<Vec<CategoryId>>,
 ) -> RawQuery {
     let b = Bbox::around(lat, lon, radius_m);
     let mut q = RawQuery::new(pg);
@@ -294,7 +295,7 @@ pub fn nearby_candidates(
     lat: f64,
     lon: f64,
     radius_m: f64,
-    category_ids: Option<Vec<String>>,
+    category_ids: Option<Vec<CategoryId>>,
 ) -> StoreResult<Vec<Candidate>> {
     let rows: Vec<PointRow> = match conn {
         DbConn::Sqlite(c) => load_raw!(
@@ -350,7 +351,7 @@ fn cells_query(
     level: grid::Level,
     b: Bbox,
     statuses: &[Status],
-    category_ids: &Option<Vec<String>>,
+    category_ids: &Option<Vec<CategoryId>>,
 ) -> RawQuery {
     let mut rows = grid::rows(level, b.min_lat, b.min_lon, b.max_lat, b.max_lon);
     if rows.len() > MAX_CELL_ROWS {
@@ -386,7 +387,7 @@ pub fn cell_counts(
     level: grid::Level,
     b: Bbox,
     statuses: &[Status],
-    category_ids: &Option<Vec<String>>,
+    category_ids: &Option<Vec<CategoryId>>,
 ) -> StoreResult<Vec<CellCount>> {
     let rows: Vec<CellRow> = match conn {
         DbConn::Sqlite(c) => load_raw!(

@@ -8,6 +8,7 @@ use super::schema::{offices, user_offices, users};
 use super::{new_id, DbConn};
 use super::{StoreError, StoreResult};
 use crate::domain::accounts;
+use crate::domain::ids::{MunicipalityId, OfficeId};
 use crate::domain::permissions::{Role, StaffActor};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -18,7 +19,7 @@ pub struct UserRow {
     pub display_name: String,
     pub password_hash: String,
     pub role: Role,
-    pub municipality_id: String,
+    pub municipality_id: MunicipalityId,
     pub active: bool,
     pub token_version: i32,
     pub failed_logins: i32,
@@ -33,7 +34,7 @@ pub struct UserRow {
 pub struct User {
     pub row: UserRow,
     /// `(id, code)` of each office.
-    pub offices: Vec<(String, String)>,
+    pub offices: Vec<(OfficeId, String)>,
 }
 
 impl User {
@@ -54,9 +55,9 @@ pub struct NewUser {
     pub display_name: String,
     pub password_hash: String,
     pub role: Role,
-    pub municipality_id: String,
+    pub municipality_id: MunicipalityId,
     /// The ids of the offices the account works for.
-    pub office_ids: Vec<String>,
+    pub office_ids: Vec<OfficeId>,
     /// Where escalations reach a supervisor.
     pub email: Option<String>,
 }
@@ -83,7 +84,7 @@ pub fn create(conn: &mut DbConn, u: &NewUser, now: NaiveDateTime) -> StoreResult
     by_id(conn, &id)?.ok_or_else(|| StoreError::internal("user vanished after insert"))
 }
 
-fn set_offices(conn: &mut DbConn, user_id: &str, office_ids: &[String]) -> StoreResult<()> {
+fn set_offices(conn: &mut DbConn, user_id: &str, office_ids: &[OfficeId]) -> StoreResult<()> {
     diesel::delete(user_offices::table.filter(user_offices::user_id.eq(user_id))).execute(conn)?;
     for office in office_ids {
         diesel::insert_into(user_offices::table)
@@ -97,7 +98,7 @@ fn set_offices(conn: &mut DbConn, user_id: &str, office_ids: &[String]) -> Store
 }
 
 fn with_offices(conn: &mut DbConn, row: UserRow) -> StoreResult<User> {
-    let offices: Vec<(String, String)> = user_offices::table
+    let offices: Vec<(OfficeId, String)> = user_offices::table
         .inner_join(offices::table.on(offices::id.eq(user_offices::office_id)))
         .filter(user_offices::user_id.eq(&row.id))
         .select((offices::id, offices::code))
@@ -151,7 +152,7 @@ pub struct UserUpdate {
     pub display_name: Option<String>,
     pub role: Option<Role>,
     /// The ids of the offices the account works for.
-    pub office_ids: Option<Vec<String>>,
+    pub office_ids: Option<Vec<OfficeId>>,
     pub active: Option<bool>,
     pub password_hash: Option<String>,
     /// `Some(None)` clears it.

@@ -10,6 +10,7 @@ use diesel::serialize::{self, Output, ToSql};
 use diesel::sql_types::{Nullable, Text};
 
 use crate::domain::callbacks::{CallbackState, Outcome};
+use crate::domain::ids::{CategoryId, MunicipalityId, OfficeId, ReportCode};
 use crate::domain::permissions::Role;
 use crate::domain::publication::ReportPublication;
 use crate::domain::report::{Channel, ContactPreference, Language, Status};
@@ -87,6 +88,80 @@ text_columns!(
     Outcome,
 );
 
+/// The ids: stored as their text, read back as it is (any text is an id;
+/// whether it names something is the query's answer).
+macro_rules! id_columns {
+    ($($t:ty),+ $(,)?) => {$(
+        impl<DB: Backend> FromSql<Text, DB> for $t
+        where
+            String: FromSql<Text, DB>,
+        {
+            fn from_sql(bytes: DB::RawValue<'_>) -> deserialize::Result<Self> {
+                Ok(Self::from(String::from_sql(bytes)?))
+            }
+        }
+
+        impl<DB: Backend> ToSql<Text, DB> for $t
+        where
+            str: ToSql<Text, DB>,
+        {
+            fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, DB>) -> serialize::Result {
+                self.as_str().to_sql(out)
+            }
+        }
+
+        /// A list of ids compared with a nullable column (`eq_any`).
+        impl<DB: Backend> ToSql<Nullable<Text>, DB> for $t
+        where
+            str: ToSql<Text, DB>,
+        {
+            fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, DB>) -> serialize::Result {
+                self.as_str().to_sql(out)
+            }
+        }
+
+        impl<DB: Backend> Queryable<Text, DB> for $t
+        where
+            Self: FromSql<Text, DB>,
+        {
+            type Row = Self;
+            fn build(row: Self) -> deserialize::Result<Self> {
+                Ok(row)
+            }
+        }
+
+        impl AsExpression<Text> for $t {
+            type Expression = <String as AsExpression<Text>>::Expression;
+            fn as_expression(self) -> Self::Expression {
+                AsExpression::<Text>::as_expression(self.into_string())
+            }
+        }
+
+        impl<'a> AsExpression<Text> for &'a $t {
+            type Expression = <&'a str as AsExpression<Text>>::Expression;
+            fn as_expression(self) -> Self::Expression {
+                AsExpression::<Text>::as_expression(self.as_str())
+            }
+        }
+
+        impl AsExpression<Nullable<Text>> for $t {
+            type Expression = <String as AsExpression<Nullable<Text>>>::Expression;
+            fn as_expression(self) -> Self::Expression {
+                AsExpression::<Nullable<Text>>::as_expression(self.into_string())
+            }
+        }
+
+        impl<'a> AsExpression<Nullable<Text>> for &'a $t {
+            type Expression = <&'a str as AsExpression<Nullable<Text>>>::Expression;
+            fn as_expression(self) -> Self::Expression {
+                AsExpression::<Nullable<Text>>::as_expression(self.as_str())
+            }
+        }
+    )+};
+}
+
+id_columns!(MunicipalityId, OfficeId, CategoryId, ReportCode);
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -116,6 +191,10 @@ mod tests {
             .get_result(&mut conn)
             .unwrap();
         assert_eq!(text, "taken_in");
+        let id: OfficeId = diesel::select(OfficeId::new("strade").into_sql::<Text>())
+            .get_result(&mut conn)
+            .unwrap();
+        assert_eq!(id, "strade");
     }
 
     #[test]

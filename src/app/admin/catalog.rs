@@ -7,6 +7,7 @@ use super::{given, invalid, text, Admin};
 use crate::domain::attributes::{self, AttributeDef};
 use crate::domain::calendar::DeadlineMode;
 use crate::domain::catalog as rules;
+use crate::domain::ids::{CategoryId, OfficeId};
 use crate::domain::publication::{effective, Policy};
 use crate::domain::templates::{self, MessageTemplate};
 use crate::domain::territory;
@@ -122,7 +123,7 @@ fn audited(c: &CategoryRow, questions: &[AttributeDef]) -> Value {
 }
 
 fn questions_of(conn: &mut DbConn, category_id: &str) -> AppResult<Vec<AttributeDef>> {
-    Ok(catalog::attributes_of(conn, &[category_id.to_string()])?
+    Ok(catalog::attributes_of(conn, &[category_id.into()])?
         .iter()
         .map(|a| a.def())
         .collect())
@@ -321,7 +322,7 @@ fn unknown(field: &'static str, code: ErrorCode, what: &str) -> AppError {
 
 /// The id of the comune's top-level category `code`, for a new category's
 /// parent: categories have two levels.
-fn parent_id(conn: &mut DbConn, municipality_id: &str, code: &str) -> AppResult<String> {
+fn parent_id(conn: &mut DbConn, municipality_id: &str, code: &str) -> AppResult<CategoryId> {
     let parent = catalog::category_by_code(conn, municipality_id, code)?
         .ok_or_else(|| unknown("parent", ErrorCode::UnknownCategory, code))?;
     if parent.parent_id.is_some() {
@@ -335,7 +336,7 @@ fn parent_id(conn: &mut DbConn, municipality_id: &str, code: &str) -> AppResult<
 }
 
 /// The id of the comune's active office `code`.
-fn active_office_id(conn: &mut DbConn, municipality_id: &str, code: &str) -> AppResult<String> {
+fn active_office_id(conn: &mut DbConn, municipality_id: &str, code: &str) -> AppResult<OfficeId> {
     Ok(catalog::office_by_code(conn, municipality_id, code)?
         .filter(|o| o.active)
         .ok_or_else(|| unknown("office", ErrorCode::UnknownOffice, code))?

@@ -13,6 +13,7 @@ pub mod users;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use serde_json::Value;
 
+use crate::domain::ids::MunicipalityId;
 use crate::domain::report::Actor;
 use crate::domain::validate::{self, FieldError};
 use crate::error::{AppError, AppResult};
@@ -23,7 +24,7 @@ use crate::store::{naive, DbConn};
 #[derive(Debug, Clone)]
 pub struct Admin {
     /// The comune changed (ISTAT code): an administrator reaches no other.
-    pub municipality: String,
+    pub municipality: MunicipalityId,
     /// The name the audit log keeps: a username, `apikey:…`, or `cli`.
     pub name: String,
     /// Who the reports' histories name when a change moves a report.
@@ -37,7 +38,7 @@ impl Admin {
     /// An operator at the server's shell: full powers on the comune, audited as `cli`.
     pub fn cli(municipality: &str) -> Self {
         Self {
-            municipality: municipality.to_string(),
+            municipality: municipality.into(),
             name: "cli".into(),
             actor: Actor::system(),
             platform: true,

@@ -7,6 +7,7 @@ use serde_json::{json, Value};
 
 use super::{invalid, text, Admin};
 use crate::domain::accounts;
+use crate::domain::ids::OfficeId;
 use crate::domain::permissions::Role;
 use crate::domain::validate::Email;
 use crate::error::{AppError, AppResult, ErrorCode};
@@ -180,7 +181,7 @@ fn office_ids(
     conn: &mut DbConn,
     municipality_id: &str,
     codes: &[String],
-) -> AppResult<Vec<String>> {
+) -> AppResult<Vec<OfficeId>> {
     let found = catalog::offices_by_codes(conn, municipality_id, codes)?;
     codes
         .iter()

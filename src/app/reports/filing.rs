@@ -22,6 +22,7 @@ use std::sync::Arc;
 use chrono::{Datelike, Utc};
 
 use crate::domain::calendar::Calendar;
+use crate::domain::ids::OfficeId;
 use crate::domain::publication;
 use crate::domain::report::{self, Actor, ValidReport};
 use crate::domain::routing::{self, CategoryRoute, RouteDecision, Zone};
@@ -72,7 +73,7 @@ pub struct CatalogEntry {
     rule: CategoryRoute,
     zones: Vec<Zone>,
     /// The comune's offices, by id (where a rule or a zone may route).
-    offices: HashMap<String, OfficeRow>,
+    offices: HashMap<OfficeId, OfficeRow>,
 }
 
 /// The catalog as filings read it, by comune and category code.

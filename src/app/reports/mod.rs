@@ -16,6 +16,7 @@ use super::permit;
 
 use std::collections::HashMap;
 
+use crate::domain::ids::{CategoryId, OfficeId, ReportCode};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::store::attachments::AttachmentRow;
 use crate::store::catalog::{CategoryRow, OfficeRow};
@@ -31,7 +32,7 @@ pub struct ReportBundle {
     pub office: Option<OfficeRow>,
     pub events: Vec<EventRow>,
     pub attachments: Vec<AttachmentRow>,
-    pub duplicate_of: Option<String>,
+    pub duplicate_of: Option<ReportCode>,
 }
 
 /// The served comune a point lies in, as `(istat, name)`.
@@ -100,11 +101,25 @@ pub fn bundle(conn: &mut DbConn, report: ReportRow, all_events: bool) -> AppResu
 }
 
 /// Categories of a set of reports, by id.
+/// The offices the `rows` are assigned to, by id.
+pub fn offices_of(
+    conn: &mut DbConn,
+    rows: &[ReportRow],
+) -> AppResult<HashMap<OfficeId, catalog::OfficeRow>> {
+    let mut ids: Vec<OfficeId> = rows.iter().filter_map(|r| r.office_id.clone()).collect();
+    ids.sort();
+    ids.dedup();
+    Ok(catalog::offices_by_ids(conn, &ids)?
+        .into_iter()
+        .map(|o| (o.id.clone(), o))
+        .collect())
+}
+
 pub fn categories_of<'a>(
     conn: &mut DbConn,
-    category_ids: impl IntoIterator<Item = &'a String>,
-) -> AppResult<HashMap<String, catalog::CategoryRow>> {
-    let mut ids: Vec<String> = category_ids.into_iter().cloned().collect();
+    category_ids: impl IntoIterator<Item = &'a CategoryId>,
+) -> AppResult<HashMap<CategoryId, catalog::CategoryRow>> {
+    let mut ids: Vec<CategoryId> = category_ids.into_iter().cloned().collect();
     ids.sort();
     ids.dedup();
     Ok(catalog::categories_by_ids(conn, &ids)?

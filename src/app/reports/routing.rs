@@ -7,6 +7,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::domain::calendar::{Calendar, DeadlineMode};
+use crate::domain::ids::OfficeId;
 use crate::domain::publication;
 use crate::domain::report::{self, check_transition, Actor};
 use crate::domain::routing::{self, RouteDecision};
@@ -89,7 +90,7 @@ pub struct Reroute<'a> {
     /// A new category; otherwise the report keeps its own.
     pub category: Option<&'a CategoryRow>,
     /// An explicit office; otherwise routing decides for the (new) category.
-    pub office_id: Option<String>,
+    pub office_id: Option<OfficeId>,
     pub reason: String,
     pub actor: Actor,
     pub now: DateTime<Utc>,

@@ -163,7 +163,7 @@ pub async fn receipt(
             fields.push(("Dettagli".to_string(), masked(&r.description)));
             let receipt = crate::receipt::Receipt {
                 municipality: format!("Comune di {m}"),
-                code: r.code.clone(),
+                code: r.code.to_string(),
                 fields,
                 footer: "Le informazioni fornite hanno valore di dichiarazione. Conservi questa ricevuta e il link personale ricevuto: con essi può seguire la segnalazione, aggiungere informazioni e confermare la risoluzione.".into(),
             };

@@ -261,10 +261,10 @@ fn created_view(base_url: &str, filed: Filed, token: String) -> CreatedReport {
     let base = base_url.trim_end_matches('/');
     CreatedReport {
         follow_up_url: format!("{base}/segnalazioni/{}?token={token}", row.code),
-        code: row.code,
+        code: row.code.into_string(),
         status: Status::New,
         tracking_token: token,
-        municipality: row.municipality_id,
+        municipality: row.municipality_id.into_string(),
         category: (&category).into(),
         title: row.title,
         office: office.as_ref().map(Into::into),
