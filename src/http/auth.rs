@@ -10,13 +10,16 @@ use chrono::{Duration, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::dto::{report_view, Audience};
 use super::AppState;
+use crate::app::reports::bundle;
 use crate::auth::{dummy_hash, verify_password};
 use crate::domain::permissions::{Action, Role, Scope, StaffActor};
 use crate::domain::report::{Actor, ActorKind};
 use crate::error::{AppError, AppResult, ErrorCode};
+use crate::store::reports::ReportRow;
 use crate::store::users::{self, User};
-use crate::store::{api_keys, naive, rate_limits};
+use crate::store::{api_keys, naive, rate_limits, DbConn};
 
 /// Sign-in attempts counted per window (minutes).
 const LOGIN_WINDOW_MINUTES: i64 = 15;
@@ -94,6 +97,28 @@ impl Staff {
             Scope::municipality(&self.actor.municipality_id),
             ErrorCode::NotFound,
         )
+    }
+
+    /// Does `act` to a report in one write transaction, as this staff member
+    /// (recorded on the timeline as whom [`Staff::event_actor`] names), and
+    /// answers with the report as staff see it, without the citizen's
+    /// personal data.
+    pub async fn act_on_report(
+        self,
+        state: &AppState,
+        act: impl FnOnce(&mut DbConn, &StaffActor, &Actor) -> AppResult<ReportRow> + Send + 'static,
+    ) -> AppResult<HttpResponse> {
+        let view = state
+            .write(move |conn| {
+                let by = self.event_actor();
+                let report = act(conn, &self.actor, &by)?;
+                Ok(report_view(
+                    &bundle(conn, report, false)?,
+                    Audience::Staff { personal: false },
+                ))
+            })
+            .await?;
+        Ok(HttpResponse::Ok().json(view))
     }
 
     /// Checks a permission: hidden things are 404 (`not_found_code`), forbidden ones 403.

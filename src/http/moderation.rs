@@ -9,13 +9,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::auth::Staff;
-use super::dto::{
-    attachment_view, report_view, AttachmentView, Audience, CategoryRef, OfficeRef, ReportView,
-};
+use super::dto::{attachment_view, AttachmentView, CategoryRef, OfficeRef, ReportView};
 use super::dto::{public_version, PublicVersion};
 use super::AppState;
 use crate::app::moderation::{self, Moderation};
-use crate::app::reports::bundle;
 use crate::domain::publication::{Decision, ReportPublication};
 use crate::domain::report::{Status, DESCRIPTION_MAX, TITLE_MAX};
 use crate::domain::validate;
@@ -89,17 +86,11 @@ pub async fn moderate(
     let photos = b.photos.into_iter().map(|p| (p.id, p.decision)).collect();
     let asked = Moderation::new(b.report, text, photos, reason)?;
     let code = code.into_inner();
-    let view = state
-        .write(move |conn| {
-            let by = staff.event_actor();
-            let report = moderation::moderate(conn, &staff.actor, &by, &code, &asked, Utc::now())?;
-            Ok(report_view(
-                &bundle(conn, report, false)?,
-                Audience::Staff { personal: false },
-            ))
+    staff
+        .act_on_report(&state, move |conn, actor, by| {
+            moderation::moderate(conn, actor, by, &code, &asked, Utc::now())
         })
-        .await?;
-    Ok(HttpResponse::Ok().json(view))
+        .await
 }
 
 #[derive(Deserialize, IntoParams)]

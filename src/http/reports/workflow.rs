@@ -7,16 +7,16 @@ use chrono::Utc;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
+use crate::app::reports::mark_duplicate;
 use crate::app::reports::workflow::{
     add_note, reassign as reassign_report, transition as transition_report, ReassignInput,
     TransitionInput, MESSAGE_MAX,
 };
-use crate::app::reports::{bundle, mark_duplicate};
 use crate::domain::report::{RejectionReason, Status};
 use crate::domain::validate;
 use crate::error::{AppError, AppResult};
 use crate::http::auth::Staff;
-use crate::http::dto::{report_view, Audience, ReportView};
+use crate::http::dto::ReportView;
 use crate::http::AppState;
 
 #[derive(Deserialize, ToSchema)]
@@ -68,18 +68,11 @@ pub async fn transition(
     .validate()?;
     let code = code.into_inner();
     let links = state.config.links();
-    let view = state
-        .write(move |conn| {
-            let by = staff.event_actor();
-            let updated =
-                transition_report(conn, &staff.actor, &by, &code, change, Utc::now(), &links)?;
-            Ok(report_view(
-                &bundle(conn, updated, false)?,
-                Audience::Staff { personal: false },
-            ))
+    staff
+        .act_on_report(&state, move |conn, actor, by| {
+            transition_report(conn, actor, by, &code, change, Utc::now(), &links)
         })
-        .await?;
-    Ok(HttpResponse::Ok().json(view))
+        .await
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -161,18 +154,11 @@ pub async fn reassign(
     .validate()?;
     let code = code.into_inner();
     let links = state.config.links();
-    let view = state
-        .write(move |conn| {
-            let by = staff.event_actor();
-            let updated =
-                reassign_report(conn, &staff.actor, &by, &code, change, Utc::now(), &links)?;
-            Ok(report_view(
-                &bundle(conn, updated, false)?,
-                Audience::Staff { personal: false },
-            ))
+    staff
+        .act_on_report(&state, move |conn, actor, by| {
+            reassign_report(conn, actor, by, &code, change, Utc::now(), &links)
         })
-        .await?;
-    Ok(HttpResponse::Ok().json(view))
+        .await
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -207,22 +193,9 @@ pub async fn duplicate(
     let code = code.into_inner();
     let original_code = body.into_inner().of;
     let links = state.config.links();
-    let view = state
-        .write(move |conn| {
-            let updated = mark_duplicate(
-                conn,
-                &staff.actor,
-                &staff.event_actor(),
-                &code,
-                &original_code,
-                Utc::now(),
-                &links,
-            )?;
-            Ok(report_view(
-                &bundle(conn, updated, false)?,
-                Audience::Staff { personal: false },
-            ))
+    staff
+        .act_on_report(&state, move |conn, actor, by| {
+            mark_duplicate(conn, actor, by, &code, &original_code, Utc::now(), &links)
         })
-        .await?;
-    Ok(HttpResponse::Ok().json(view))
+        .await
 }
