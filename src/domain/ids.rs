@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 macro_rules! id_types {
     ($($(#[$doc:meta])* $name:ident;)+) => {$(
         $(#[$doc])*
-        #[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[derive(Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
         #[serde(transparent)]
         pub struct $name(String);
 
@@ -52,9 +52,26 @@ macro_rules! id_types {
             }
         }
 
+        /// Debugged as its text (`"strade"`), as it was before it had a type:
+        /// the command line prints ids so.
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                fmt::Debug::fmt(&self.0, f)
+            }
+        }
+
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str(&self.0)
+            }
+        }
+
+        /// Any text is an id: parsing never fails (the database's column
+        /// reads through it, as the vocabularies' do).
+        impl std::str::FromStr for $name {
+            type Err = std::convert::Infallible;
+            fn from_str(text: &str) -> Result<Self, Self::Err> {
+                Ok(Self(text.to_owned()))
             }
         }
 
@@ -141,5 +158,6 @@ mod tests {
         assert_eq!(map.get("strade"), Some(&1));
         assert_eq!(id, "strade");
         assert_eq!(id.to_string(), "strade");
+        assert_eq!(format!("{:?}", Some(&id)), r#"Some("strade")"#);
     }
 }

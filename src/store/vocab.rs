@@ -1,7 +1,8 @@
-//! The domain's closed vocabularies (a report's status, channel, …) as
-//! columns: stored as their text, read back into the enum when the row is
-//! read, so no caller parses a status late or drops a row it cannot parse. A
-//! stored value the enum does not know fails the read, loudly.
+//! The domain's closed vocabularies (a report's status, channel, …) and its
+//! ids as columns: stored as their text, read back into the enum or the id
+//! type when the row is read, so no caller parses a status late or drops a
+//! row it cannot parse. A stored value the enum does not know fails the
+//! read, loudly.
 
 use diesel::backend::Backend;
 use diesel::deserialize::{self, FromSql, Queryable};
@@ -15,8 +16,10 @@ use crate::domain::permissions::Role;
 use crate::domain::publication::ReportPublication;
 use crate::domain::report::{Channel, ContactPreference, Language, Status};
 
-macro_rules! text_columns {
-    ($($t:ty),+ $(,)?) => {$(
+/// What every text column type has: read by parsing its text, written as
+/// its text, compared by reference.
+macro_rules! text_column {
+    ($t:ty) => {
         impl<DB: Backend> FromSql<Text, DB> for $t
         where
             String: FromSql<Text, DB>,
@@ -37,80 +40,7 @@ macro_rules! text_columns {
             }
         }
 
-        impl<DB: Backend> Queryable<Text, DB> for $t
-        where
-            Self: FromSql<Text, DB>,
-        {
-            type Row = Self;
-            fn build(row: Self) -> deserialize::Result<Self> {
-                Ok(row)
-            }
-        }
-
-        impl AsExpression<Text> for $t {
-            type Expression = <&'static str as AsExpression<Text>>::Expression;
-            fn as_expression(self) -> Self::Expression {
-                AsExpression::<Text>::as_expression(self.as_str())
-            }
-        }
-
-        impl AsExpression<Text> for &$t {
-            type Expression = <&'static str as AsExpression<Text>>::Expression;
-            fn as_expression(self) -> Self::Expression {
-                AsExpression::<Text>::as_expression(self.as_str())
-            }
-        }
-
-        impl AsExpression<Nullable<Text>> for $t {
-            type Expression = <&'static str as AsExpression<Nullable<Text>>>::Expression;
-            fn as_expression(self) -> Self::Expression {
-                AsExpression::<Nullable<Text>>::as_expression(self.as_str())
-            }
-        }
-
-        impl AsExpression<Nullable<Text>> for &$t {
-            type Expression = <&'static str as AsExpression<Nullable<Text>>>::Expression;
-            fn as_expression(self) -> Self::Expression {
-                AsExpression::<Nullable<Text>>::as_expression(self.as_str())
-            }
-        }
-    )+};
-}
-
-text_columns!(
-    Status,
-    ReportPublication,
-    Channel,
-    ContactPreference,
-    Language,
-    Role,
-    CallbackState,
-    Outcome,
-);
-
-/// The ids: stored as their text, read back as it is (any text is an id;
-/// whether it names something is the query's answer).
-macro_rules! id_columns {
-    ($($t:ty),+ $(,)?) => {$(
-        impl<DB: Backend> FromSql<Text, DB> for $t
-        where
-            String: FromSql<Text, DB>,
-        {
-            fn from_sql(bytes: DB::RawValue<'_>) -> deserialize::Result<Self> {
-                Ok(Self::from(String::from_sql(bytes)?))
-            }
-        }
-
-        impl<DB: Backend> ToSql<Text, DB> for $t
-        where
-            str: ToSql<Text, DB>,
-        {
-            fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, DB>) -> serialize::Result {
-                self.as_str().to_sql(out)
-            }
-        }
-
-        /// A list of ids compared with a nullable column (`eq_any`).
+        /// A list of values compared with a nullable column (`eq_any`).
         impl<DB: Backend> ToSql<Nullable<Text>, DB> for $t
         where
             str: ToSql<Text, DB>,
@@ -130,24 +60,10 @@ macro_rules! id_columns {
             }
         }
 
-        impl AsExpression<Text> for $t {
-            type Expression = <String as AsExpression<Text>>::Expression;
-            fn as_expression(self) -> Self::Expression {
-                AsExpression::<Text>::as_expression(self.into_string())
-            }
-        }
-
         impl<'a> AsExpression<Text> for &'a $t {
             type Expression = <&'a str as AsExpression<Text>>::Expression;
             fn as_expression(self) -> Self::Expression {
                 AsExpression::<Text>::as_expression(self.as_str())
-            }
-        }
-
-        impl AsExpression<Nullable<Text>> for $t {
-            type Expression = <String as AsExpression<Nullable<Text>>>::Expression;
-            fn as_expression(self) -> Self::Expression {
-                AsExpression::<Nullable<Text>>::as_expression(self.into_string())
             }
         }
 
@@ -157,10 +73,65 @@ macro_rules! id_columns {
                 AsExpression::<Nullable<Text>>::as_expression(self.as_str())
             }
         }
+    };
+}
+
+/// The closed vocabularies: a value is its `&'static str`, so a query that
+/// names one keeps a plain, nameable type.
+macro_rules! vocabularies {
+    ($($t:ty),+ $(,)?) => {$(
+        text_column!($t);
+
+        impl AsExpression<Text> for $t {
+            type Expression = <&'static str as AsExpression<Text>>::Expression;
+            fn as_expression(self) -> Self::Expression {
+                AsExpression::<Text>::as_expression(self.as_str())
+            }
+        }
+
+        impl AsExpression<Nullable<Text>> for $t {
+            type Expression = <&'static str as AsExpression<Nullable<Text>>>::Expression;
+            fn as_expression(self) -> Self::Expression {
+                AsExpression::<Nullable<Text>>::as_expression(self.as_str())
+            }
+        }
     )+};
 }
 
-id_columns!(MunicipalityId, OfficeId, CategoryId, ReportCode);
+/// The ids: any text is an id (whether it names something is the query's
+/// answer); an owned one is bound as its `String`.
+macro_rules! ids {
+    ($($t:ty),+ $(,)?) => {$(
+        text_column!($t);
+
+        impl AsExpression<Text> for $t {
+            type Expression = <String as AsExpression<Text>>::Expression;
+            fn as_expression(self) -> Self::Expression {
+                AsExpression::<Text>::as_expression(self.into_string())
+            }
+        }
+
+        impl AsExpression<Nullable<Text>> for $t {
+            type Expression = <String as AsExpression<Nullable<Text>>>::Expression;
+            fn as_expression(self) -> Self::Expression {
+                AsExpression::<Nullable<Text>>::as_expression(self.into_string())
+            }
+        }
+    )+};
+}
+
+vocabularies!(
+    Status,
+    ReportPublication,
+    Channel,
+    ContactPreference,
+    Language,
+    Role,
+    CallbackState,
+    Outcome,
+);
+
+ids!(MunicipalityId, OfficeId, CategoryId, ReportCode);
 
 #[cfg(test)]
 mod tests {
