@@ -394,60 +394,53 @@ pub struct CategoryChanges {
     pub publication: Option<Option<String>>,
 }
 
+/// The columns a [`CategoryChanges`] sets (a `None` field is left out).
+#[derive(AsChangeset)]
+#[diesel(table_name = categories)]
+struct CategoryChangeset<'a> {
+    name_it: Option<&'a str>,
+    name_en: Option<&'a str>,
+    triage: Option<bool>,
+    take_in_sla_hours: Option<i32>,
+    resolution_target_days: Option<i32>,
+    deadline_mode: Option<Option<&'a str>>,
+    publication_policy: Option<Option<&'a str>>,
+    active: Option<bool>,
+    default_office_id: Option<Option<&'a OfficeId>>,
+    message_templates: Option<Option<String>>,
+}
+
+/// Writes the changes to a category in one statement.
 pub fn update_category(conn: &mut DbConn, id: &str, c: &CategoryChanges) -> StoreResult<()> {
-    let target = categories::table.find(id);
-    if let Some(name) = &c.name_it {
-        diesel::update(target)
-            .set(categories::name_it.eq(name))
-            .execute(conn)?;
+    let changes = CategoryChangeset {
+        name_it: c.name_it.as_deref(),
+        name_en: c.name_en.as_deref(),
+        triage: c.triage,
+        take_in_sla_hours: c.take_in_sla_hours,
+        resolution_target_days: c.resolution_target_days,
+        deadline_mode: c.deadline_mode.as_ref().map(Option::as_deref),
+        publication_policy: c.publication.as_ref().map(Option::as_deref),
+        active: c.active,
+        default_office_id: c.default_office_id.as_ref().map(Some),
+        message_templates: c
+            .message_templates
+            .as_ref()
+            .map(|t| serde_json::to_string(t).map(Some))
+            .transpose()
+            .map_err(StoreError::internal)?,
+    };
+    match diesel::update(categories::table.find(id))
+        .set(&changes)
+        .execute(conn)
+    {
+        // Nothing to change: nothing to write.
+        Err(diesel::result::Error::QueryBuilderError(e))
+            if e.is::<diesel::result::EmptyChangeset>() =>
+        {
+            Ok(())
+        }
+        done => Ok(done.map(drop)?),
     }
-    if let Some(name) = &c.name_en {
-        diesel::update(target)
-            .set(categories::name_en.eq(name))
-            .execute(conn)?;
-    }
-    if let Some(triage) = c.triage {
-        diesel::update(target)
-            .set(categories::triage.eq(triage))
-            .execute(conn)?;
-    }
-    if let Some(h) = c.take_in_sla_hours {
-        diesel::update(target)
-            .set(categories::take_in_sla_hours.eq(h))
-            .execute(conn)?;
-    }
-    if let Some(d) = c.resolution_target_days {
-        diesel::update(target)
-            .set(categories::resolution_target_days.eq(d))
-            .execute(conn)?;
-    }
-    if let Some(mode) = &c.deadline_mode {
-        diesel::update(target)
-            .set(categories::deadline_mode.eq(mode))
-            .execute(conn)?;
-    }
-    if let Some(policy) = &c.publication {
-        diesel::update(target)
-            .set(categories::publication_policy.eq(policy))
-            .execute(conn)?;
-    }
-    if let Some(active) = c.active {
-        diesel::update(target)
-            .set(categories::active.eq(active))
-            .execute(conn)?;
-    }
-    if let Some(office) = &c.default_office_id {
-        diesel::update(target)
-            .set(categories::default_office_id.eq(Some(office)))
-            .execute(conn)?;
-    }
-    if let Some(templates) = &c.message_templates {
-        let text = serde_json::to_string(templates).map_err(StoreError::internal)?;
-        diesel::update(target)
-            .set(categories::message_templates.eq(Some(text)))
-            .execute(conn)?;
-    }
-    Ok(())
 }
 
 /// Sets (or, with `None`, removes) an office's webhook.
