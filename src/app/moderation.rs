@@ -180,7 +180,7 @@ impl QueuePage {
     }
 }
 
-/// Up to `limit` reports of the queue of `actor`'s comune in `scope` after
+/// Up to `limit` reports of the queue of the comune `municipality_id` in `scope` after
 /// the report id `after`, oldest first.
 pub fn queue(
     conn: &mut DbConn,

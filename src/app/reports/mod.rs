@@ -100,7 +100,6 @@ pub fn bundle(conn: &mut DbConn, report: ReportRow, all_events: bool) -> AppResu
     })
 }
 
-/// Categories of a set of reports, by id.
 /// The offices the `rows` are assigned to, by id.
 pub fn offices_of(
     conn: &mut DbConn,
@@ -115,6 +114,7 @@ pub fn offices_of(
         .collect())
 }
 
+/// Categories of a set of reports, by id.
 pub fn categories_of<'a>(
     conn: &mut DbConn,
     category_ids: impl IntoIterator<Item = &'a CategoryId>,
