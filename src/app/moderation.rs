@@ -195,14 +195,8 @@ pub fn queue(
     let comune = municipalities::publication_policy(conn, municipality_id)?;
     let categories = categories_of(conn, rows.iter().map(|r| &r.category_id))?;
     let offices = offices_of(conn, &rows)?;
-    let mut photos = HashMap::new();
-    for r in &rows {
-        let images: Vec<AttachmentRow> = attachments::for_report(conn, r.id)?
-            .into_iter()
-            .filter(|a| a.kind == "image")
-            .collect();
-        photos.insert(r.id, images);
-    }
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let photos = attachments::images_of(conn, &ids)?;
     let next_cursor = if more {
         rows.last().map(|r| r.id)
     } else {

@@ -135,6 +135,25 @@ pub fn find(conn: &mut DbConn, id: &str) -> StoreResult<Option<AttachmentRow>> {
         .optional()?)
 }
 
+/// Every photo of these reports, whatever its state, oldest first, by
+/// report: one query for a page of reports.
+pub fn images_of(
+    conn: &mut DbConn,
+    report_ids: &[i64],
+) -> StoreResult<std::collections::HashMap<i64, Vec<AttachmentRow>>> {
+    let rows: Vec<AttachmentRow> = attachments::table
+        .filter(attachments::report_id.eq_any(report_ids))
+        .filter(attachments::kind.eq("image"))
+        .order((attachments::report_id, attachments::created_at))
+        .select(AttachmentRow::as_select())
+        .load(conn)?;
+    let mut by_report = std::collections::HashMap::<i64, Vec<AttachmentRow>>::new();
+    for a in rows {
+        by_report.entry(a.report_id).or_default().push(a);
+    }
+    Ok(by_report)
+}
+
 /// The first public photo of each report.
 pub fn first_images(
     conn: &mut DbConn,

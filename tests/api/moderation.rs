@@ -384,6 +384,12 @@ async fn the_queue_holds_what_waits_for_a_review_in_the_callers_scope() {
         .await;
     assert_eq!(codes(&page), vec![code(&public)]);
     assert_eq!(page["items"][0]["photos"][0]["publication"], "pending");
+    // One page: each report with its own photos (read for the page at once).
+    let (_, both) = app.get_as(&sup, "/api/v1/staff/moderation").await;
+    assert_eq!(codes(&both), vec![code(&pending), code(&public)]);
+    assert_eq!(both["items"][0]["photos"], json!([]), "{both}");
+    assert_eq!(both["items"][1]["photos"].as_array().unwrap().len(), 1);
+    assert_eq!(both["items"][1]["photos"][0]["id"], photo["id"]);
     let (_, mine) = app.get_as(&office, "/api/v1/staff/moderation").await;
     assert_eq!(codes(&mine), vec![code(&public)], "an office sees its own");
     let urp = app.staff("urp", Role::Urp, &[]).await;
