@@ -11,9 +11,7 @@ use super::{StoreError, StoreResult};
 
 /// Inserts `count` reports for `municipality_id` (ids after the current
 /// maximum), spread over Pisa, 40% still `new` with a deadline a week ahead:
-/// none is due. The table is then analysed (and, on PostgreSQL, vacuumed,
-/// as autovacuum would have done to a table that grew so: its visibility map
-/// is what makes an index-only scan of the map's cells cheap to the planner).
+/// none is due.
 pub fn reports(conn: &mut DbConn, municipality_id: &str, count: i64) -> StoreResult<()> {
     let (category, office): (String, Option<String>) = categories::table
         .filter(categories::municipality_id.eq(municipality_id))
@@ -71,14 +69,10 @@ pub fn reports(conn: &mut DbConn, municipality_id: &str, count: i64) -> StoreRes
     }
     match conn {
         DbConn::Sqlite(c) => c.batch_execute("ANALYZE")?,
-        DbConn::Pg(c) => {
-            c.batch_execute(&format!(
-                "SELECT setval(pg_get_serial_sequence('reports', 'id'), {})",
-                start + count
-            ))?;
-            // Alone: VACUUM runs outside a transaction block.
-            c.batch_execute("VACUUM ANALYZE reports")?
-        }
+        DbConn::Pg(c) => c.batch_execute(&format!(
+            "SELECT setval(pg_get_serial_sequence('reports', 'id'), {}); ANALYZE reports;",
+            start + count
+        ))?,
     }
     Ok(())
 }

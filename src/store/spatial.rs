@@ -141,8 +141,19 @@ fn list_conditions(q: &mut RawQuery, f: &ListFilter) {
     if let Some(categories) = &f.category_ids {
         q.push(" AND category_id IN ").bind_list(categories);
     }
-    if let Some(before) = f.before_id {
-        q.push(&format!(" AND id < {before}"));
+}
+
+/// The cursor's condition, spelled as the index that reads the rows orders
+/// them: by `id`, or (a PostgreSQL cell index) by `-id`.
+fn before_condition(q: &mut RawQuery, f: &ListFilter, by_negated_id: bool) {
+    match (f.before_id, by_negated_id) {
+        (None, _) => {}
+        (Some(before), false) => {
+            q.push(&format!(" AND id < {before}"));
+        }
+        (Some(before), true) => {
+            q.push(&format!(" AND -id > {}", -before));
+        }
     }
 }
 
@@ -152,6 +163,11 @@ fn list_conditions(q: &mut RawQuery, f: &ListFilter) {
 /// through its index (which carries status, category and coordinates, so
 /// nothing else is read), stopping at `limit`; the cells' pages are merged by
 /// id. A larger box is read newest first by primary key.
+///
+/// On PostgreSQL the cell indexes are ordered by `(cell, -id)` and the query
+/// asks for `-id`: an order the primary key cannot give, so the planner
+/// cannot trade the cell's index for a walk of the whole table's newest
+/// reports (migration `map_cell_newest_first`).
 fn bbox_query(pg: bool, f: &ListFilter) -> RawQuery {
     let b = f.bbox;
     let mut q = RawQuery::new(pg);
@@ -163,8 +179,13 @@ fn bbox_query(pg: bool, f: &ListFilter) -> RawQuery {
             "SELECT id FROM reports NOT INDEXED WHERE true"
         });
         list_conditions(&mut q, f);
+        before_condition(&mut q, f, false);
         q.push(&format!(" ORDER BY id DESC LIMIT {}", f.limit));
         return q;
+    };
+    let (column, index) = match level {
+        grid::Level::Street => ("map_cell_street", "reports_map_cell_street"),
+        _ => ("map_cell", "reports_map_cell"),
     };
     q.push("SELECT id FROM (");
     for (i, cell) in grid::cells(level, b.min_lat, b.min_lon, b.max_lat, b.max_lon)
@@ -174,20 +195,19 @@ fn bbox_query(pg: bool, f: &ListFilter) -> RawQuery {
         if i > 0 {
             q.push(" UNION ALL ");
         }
-        let (column, index) = match level {
-            grid::Level::Street => ("map_cell_street", "reports_map_cell_street"),
-            _ => ("map_cell", "reports_map_cell"),
-        };
         q.push(&if pg {
-            "(SELECT id FROM reports".to_string()
+            "(SELECT id, -id AS newest FROM reports".to_string()
         } else {
             format!("SELECT id FROM (SELECT id FROM reports INDEXED BY {index}")
         });
         q.push(&format!(" WHERE {column} = {cell}"));
         list_conditions(&mut q, f);
-        q.push(&format!(" ORDER BY id DESC LIMIT {})", f.limit));
+        before_condition(&mut q, f, pg);
+        let order = if pg { "-id" } else { "id DESC" };
+        q.push(&format!(" ORDER BY {order} LIMIT {})", f.limit));
     }
-    q.push(&format!(") AS cells ORDER BY id DESC LIMIT {}", f.limit));
+    let order = if pg { "newest" } else { "id DESC" };
+    q.push(&format!(") AS cells ORDER BY {order} LIMIT {}", f.limit));
     q
 }
 
@@ -211,13 +231,9 @@ pub fn bbox_ids(conn: &mut DbConn, f: &ListFilter) -> StoreResult<Vec<i64>> {
 /// cell means reading all of them. The map list must walk each cell's index
 /// newest first and stop at the page (and merge the cells without a sort):
 /// bitmap scans and sorts are turned off for that one query. (SQLite is told
-/// with `INDEXED BY`.) One more plan tempts it for a district cell holding a
-/// few percent of the table: the primary key backwards, filtered by cell,
-/// as if the table's newest reports were the cell's too (at 200k reports,
-/// 81,000 rows read for a page, 29 ms). It wins only while the table's
-/// visibility map is stale (right after a bulk load, before autovacuum):
-/// then the cell index's index-only scan looks dear. `storage.rs` checks the
-/// plan on a vacuumed table.
+/// with `INDEXED BY`.) The primary key cannot stand in for a cell's index:
+/// the list asks for `-id`, which only the cell indexes give (see
+/// [`bbox_query`]).
 fn with_ordered_plan<T>(
     c: &mut diesel::PgConnection,
     run: impl FnOnce(&mut diesel::PgConnection) -> Result<T, diesel::result::Error>,

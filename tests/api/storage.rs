@@ -188,10 +188,13 @@ async fn the_map_reads_the_grid_and_the_active_reports_index_never_the_table() {
             "bbox list must search reports_map_cell_street by cell and cursor:\n{bbox_text}"
         ),
         Backend::Postgres => {
-            // (An index-only scan once the table is vacuumed.)
+            // In (cell, -id) order: newest first, an order the primary
+            // key cannot give. (An index-only scan once the table is vacuumed.)
             assert!(
-                bbox_text.contains("Scan Backward using reports_map_cell_street"),
-                "bbox list must walk reports_map_cell_street backwards:\n{bbox_text}"
+                bbox_text.contains("Scan using reports_map_cell_street")
+                    && bbox_text.contains("Index Cond: ((map_cell_street =")
+                    && bbox_text.contains("((- id)) >"),
+                "bbox list must search reports_map_cell_street by cell and cursor:\n{bbox_text}"
             );
             let sorts = bbox
                 .iter()
@@ -417,7 +420,9 @@ async fn a_map_request_costs_what_its_box_holds_not_what_the_table_holds() {
     assert!(big.windows(2).all(|w| w[0].id > w[1].id), "newest first");
     assert!(big[0].id > first[0].id, "the newest reports of the box");
     // The district cell's index drives, not the primary key (which finds the
-    // newest reports of the table, then filters them by cell).
+    // newest reports of the table, then filters them by cell: 81,000 rows
+    // for this page on PostgreSQL when the index was on (cell, id) and the
+    // table not yet vacuumed, as it is not here).
     let plan = app
         .store
         .read(|c| Ok(explain_bbox(c, &filter)?))
@@ -425,7 +430,7 @@ async fn a_map_request_costs_what_its_box_holds_not_what_the_table_holds() {
         .join("\n");
     let cell_index = match backend() {
         Backend::Sqlite => "USING COVERING INDEX reports_map_cell (map_cell=?",
-        Backend::Postgres => "Index Only Scan Backward using reports_map_cell on",
+        Backend::Postgres => "Scan using reports_map_cell on",
     };
     assert!(
         plan.contains(cell_index)
