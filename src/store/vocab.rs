@@ -88,13 +88,6 @@ macro_rules! vocabularies {
                 AsExpression::<Text>::as_expression(self.as_str())
             }
         }
-
-        impl AsExpression<Nullable<Text>> for $t {
-            type Expression = <&'static str as AsExpression<Nullable<Text>>>::Expression;
-            fn as_expression(self) -> Self::Expression {
-                AsExpression::<Nullable<Text>>::as_expression(self.as_str())
-            }
-        }
     )+};
 }
 
