@@ -269,25 +269,50 @@ pub fn install(
     urp_email: Option<&str>,
     now: NaiveDateTime,
 ) -> AppResult<(usize, usize)> {
-    for (code, name, kind) in OFFICES {
+    let offices = OFFICES.iter().map(|(code, name, kind)| OfficeSpec {
+        code,
+        name,
+        kind,
+        email: (*code == "urp").then_some(urp_email).flatten(),
+        phone: None,
+    });
+    add_offices(conn, municipality_id, offices, now)?;
+    add_categories(conn, municipality_id, CATEGORIES, now)?;
+    set_publication(conn, municipality_id, PUBLICATION)?;
+    Ok((OFFICES.len(), CATEGORIES.len()))
+}
+
+/// An office to add: its code, name, kind and contacts.
+pub struct OfficeSpec<'a> {
+    pub code: &'a str,
+    pub name: &'a str,
+    pub kind: &'a str,
+    pub email: Option<&'a str>,
+    pub phone: Option<&'a str>,
+}
+
+/// Adds offices to `municipality_id`.
+pub fn add_offices<'a>(
+    conn: &mut DbConn,
+    municipality_id: &str,
+    offices: impl IntoIterator<Item = OfficeSpec<'a>>,
+    now: NaiveDateTime,
+) -> AppResult<()> {
+    for o in offices {
         catalog::insert_office(
             conn,
             &NewOffice {
                 municipality_id: municipality_id.into(),
-                code: (*code).into(),
-                name: (*name).into(),
-                kind: (*kind).into(),
-                email: (*code == "urp")
-                    .then(|| urp_email.map(str::to_string))
-                    .flatten(),
-                phone: None,
+                code: o.code.into(),
+                name: o.name.into(),
+                kind: o.kind.into(),
+                email: o.email.map(Into::into),
+                phone: o.phone.map(Into::into),
             },
             now,
         )?;
     }
-    add_categories(conn, municipality_id, CATEGORIES, now)?;
-    set_publication(conn, municipality_id, PUBLICATION)?;
-    Ok((OFFICES.len(), CATEGORIES.len()))
+    Ok(())
 }
 
 /// Adds a category tree (parents before children), triage categories last.

@@ -11,7 +11,7 @@ use crate::domain::publication::Policy;
 use crate::domain::report::Status;
 use crate::domain::territory::{pick_feature, Boundary};
 use crate::error::{AppError, AppResult};
-use crate::store::catalog::{self, NewOffice, NewZone};
+use crate::store::catalog::{self, NewZone};
 use crate::store::municipalities::{self, ImportedMunicipality, MunicipalitySummary};
 use crate::store::{naive, DbConn, Store};
 
@@ -287,21 +287,16 @@ fn add_pisa(
 }
 
 fn add_offices(conn: &mut DbConn, municipality_id: &str, now: NaiveDateTime) -> AppResult<()> {
-    for (code, name, kind, email) in OFFICES {
-        catalog::insert_office(
-            conn,
-            &NewOffice {
-                municipality_id: municipality_id.into(),
-                code: (*code).into(),
-                name: (*name).into(),
-                kind: (*kind).into(),
-                email: Some((*email).into()),
-                phone: Some("+39050910111".into()),
-            },
-            now,
-        )?;
-    }
-    Ok(())
+    let offices = OFFICES
+        .iter()
+        .map(|(code, name, kind, email)| crate::starter::OfficeSpec {
+            code,
+            name,
+            kind,
+            email: Some(email),
+            phone: Some("+39050910111"),
+        });
+    crate::starter::add_offices(conn, municipality_id, offices, now)
 }
 
 /// Potholes ask whether they endanger traffic (an Open311 attribute).
