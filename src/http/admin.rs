@@ -84,7 +84,7 @@ pub async fn create_user(
     staff: Staff,
     body: web::Json<CreateUserRequest>,
 ) -> AppResult<HttpResponse> {
-    staff.require_here(Action::Administer)?;
+    let who = staff.admin()?;
     let body = body.into_inner();
     // Refused before the (slow) hash; the use case checks it again.
     if body.role == Role::Platform {
@@ -104,7 +104,6 @@ pub async fn create_user(
         offices: body.offices,
         email: body.email,
     };
-    let who = staff.admin();
     let user = state
         .write(move |c| admin_users::create(c, &who, input))
         .await?;
@@ -150,7 +149,7 @@ pub async fn update_user(
     id: web::Path<String>,
     body: web::Json<UpdateUserRequest>,
 ) -> AppResult<HttpResponse> {
-    staff.require_here(Action::Administer)?;
+    let who = staff.admin()?;
     let body = body.into_inner();
     if body.role == Some(Role::Platform) {
         staff.require_here(Action::ManagePlatform)?;
@@ -167,7 +166,6 @@ pub async fn update_user(
         password_hash,
         email: body.email,
     };
-    let who = staff.admin();
     let id = id.into_inner();
     let user = state
         .write(move |c| admin_users::update(c, &who, &id, changes))
@@ -200,13 +198,12 @@ pub async fn reset_password(
     staff: Staff,
     id: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    staff.require_here(Action::Administer)?;
+    let who = staff.admin()?;
     let password = crate::auth::random_password();
     let hash = {
         let password = password.clone();
         web::block(move || hash_password(&password)).await??
     };
-    let who = staff.admin();
     let id = id.into_inner();
     state
         .write(move |c| admin_users::set_password(c, &who, &id, hash))
@@ -270,8 +267,7 @@ pub async fn retry_notification(
     staff: Staff,
     id: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    staff.require_here(Action::Administer)?;
-    let who = staff.admin();
+    let who = staff.admin()?;
     let id = id.into_inner();
     state
         .write(move |c| crate::app::admin::outbox::retry(c, &who, &id))

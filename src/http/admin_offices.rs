@@ -110,7 +110,7 @@ pub async fn create(
     staff: Staff,
     body: web::Json<CreateOfficeRequest>,
 ) -> AppResult<HttpResponse> {
-    staff.require_here(Action::Administer)?;
+    let who = staff.admin()?;
     let b = body.into_inner();
     let input = offices::OfficeInput {
         code: b.code,
@@ -119,7 +119,6 @@ pub async fn create(
         email: b.email,
         phone: b.phone,
     };
-    let who = staff.admin();
     let office = state
         .write(move |c| offices::create(c, &who, input))
         .await?;
@@ -173,7 +172,7 @@ pub async fn update(
     code: web::Path<String>,
     body: web::Json<UpdateOfficeRequest>,
 ) -> AppResult<HttpResponse> {
-    staff.require_here(Action::Administer)?;
+    let who = staff.admin()?;
     let b = body.into_inner();
     let update = offices::OfficeUpdate {
         name: b.name,
@@ -188,7 +187,6 @@ pub async fn update(
             },
         }),
     };
-    let who = staff.admin();
     let changed = state
         .write(move |c| offices::update(c, &who, &code, update))
         .await?;
@@ -214,8 +212,7 @@ pub async fn rotate_secret(
     staff: Staff,
     code: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    staff.require_here(Action::Administer)?;
-    let who = staff.admin();
+    let who = staff.admin()?;
     let changed = state
         .write(move |c| offices::rotate_secret(c, &who, &code))
         .await?;
@@ -261,8 +258,7 @@ pub async fn deactivate(
     code: web::Path<String>,
     body: web::Json<DeactivateRequest>,
 ) -> AppResult<HttpResponse> {
-    staff.require_here(Action::Administer)?;
-    let who = staff.admin();
+    let who = staff.admin()?;
     let move_to = body.into_inner().move_to;
     let links = state.config.links();
     let done = state

@@ -71,7 +71,7 @@ pub async fn create_category(
     staff: Staff,
     body: web::Json<CreateCategoryRequest>,
 ) -> AppResult<HttpResponse> {
-    staff.require_here(Action::Administer)?;
+    let who = staff.admin()?;
     let b = body.into_inner();
     let input = CategoryInput {
         code: b.code,
@@ -84,7 +84,6 @@ pub async fn create_category(
         triage: b.triage,
         publication: b.publication,
     };
-    let who = staff.admin();
     let row = state
         .write(move |c| admin_catalog::create_category(c, &who, input))
         .await?;
@@ -186,9 +185,7 @@ impl From<QuestionDef> for AttributeDef {
 )]
 #[get("/admin/categories")]
 pub async fn list_categories(state: web::Data<AppState>, staff: Staff) -> AppResult<HttpResponse> {
-    if staff.require_here(Action::Administer).is_err() {
-        staff.require_here(Action::Supervise)?;
-    }
+    staff.require_any_here(&[Action::Administer, Action::Supervise])?;
     let m = staff.actor.municipality_id.clone();
     let views = state
         .read(move |c| {
@@ -300,7 +297,7 @@ pub async fn update_category(
     code: web::Path<String>,
     body: web::Json<CategoryUpdate>,
 ) -> AppResult<HttpResponse> {
-    staff.require_here(Action::Administer)?;
+    let who = staff.admin()?;
     let b = body.into_inner();
     let update = admin_catalog::CategoryUpdate {
         name_it: b.name_it,
@@ -317,7 +314,6 @@ pub async fn update_category(
             .questions
             .map(|q| q.into_iter().map(AttributeDef::from).collect()),
     };
-    let who = staff.admin();
     let code = code.into_inner();
     state
         .write(move |c| admin_catalog::update_category(c, &who, &code, update))
@@ -382,9 +378,7 @@ fn zone_views(
 )]
 #[get("/admin/zones")]
 pub async fn list_zones(state: web::Data<AppState>, staff: Staff) -> AppResult<HttpResponse> {
-    if staff.require_here(Action::Administer).is_err() {
-        staff.require_here(Action::Supervise)?;
-    }
+    staff.require_any_here(&[Action::Administer, Action::Supervise])?;
     let m = staff.actor.municipality_id.clone();
     let views = state
         .read(move |c| {
@@ -431,7 +425,7 @@ pub async fn create_zone(
     staff: Staff,
     body: web::Json<CreateZoneRequest>,
 ) -> AppResult<HttpResponse> {
-    staff.require_here(Action::Administer)?;
+    let who = staff.admin()?;
     let b = body.into_inner();
     let input = ZoneInput {
         name: b.name,
@@ -440,7 +434,6 @@ pub async fn create_zone(
         category: b.category,
         priority: b.priority,
     };
-    let who = staff.admin();
     let view = state
         .write(move |c| {
             let row = admin_catalog::create_zone(c, &who, input)?;
@@ -468,8 +461,7 @@ pub async fn delete_zone(
     staff: Staff,
     id: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    staff.require_here(Action::Administer)?;
-    let who = staff.admin();
+    let who = staff.admin()?;
     let id = id.into_inner();
     state
         .write(move |c| admin_catalog::delete_zone(c, &who, &id))
@@ -526,9 +518,7 @@ pub async fn preview(
     staff: Staff,
     q: web::Query<PreviewQuery>,
 ) -> AppResult<HttpResponse> {
-    if staff.require_here(Action::Administer).is_err() {
-        staff.require_here(Action::Supervise)?;
-    }
+    staff.require_any_here(&[Action::Administer, Action::Supervise])?;
     let q = q.into_inner();
     validate::coordinates(q.lat, q.lon).map_err(|e| AppError::Validation(vec![e]))?;
     let m = staff.actor.municipality_id.clone();

@@ -78,9 +78,7 @@ pub async fn list(
     staff: Staff,
     q: web::Query<AuditQuery>,
 ) -> AppResult<HttpResponse> {
-    if staff.require_here(Action::Administer).is_err() {
-        staff.require_here(Action::Supervise)?;
-    }
+    staff.require_any_here(&[Action::Administer, Action::Supervise])?;
     let limit = super::dto::page_limit(q.limit, 50, 200)?;
     let bad = || {
         AppError::bad_request(
@@ -197,9 +195,8 @@ pub async fn issue_key(
     staff: Staff,
     body: web::Json<IssueKeyRequest>,
 ) -> AppResult<HttpResponse> {
-    staff.require_here(Action::Administer)?;
+    let who = staff.admin()?;
     let b = body.into_inner();
-    let who = staff.admin();
     let (id, key) = state
         .write(move |c| keys::issue(c, &who, &b.name, b.office))
         .await?;
@@ -224,8 +221,7 @@ pub async fn revoke_key(
     staff: Staff,
     id: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    staff.require_here(Action::Administer)?;
-    let who = staff.admin();
+    let who = staff.admin()?;
     let id = id.into_inner();
     state.write(move |c| keys::revoke(c, &who, &id)).await?;
     Ok(HttpResponse::NoContent().finish())

@@ -63,18 +63,20 @@ impl Staff {
         }
     }
 
-    /// The administrator this account is, for a change to its comune, now.
-    /// Call after checking `Action::Administer`.
-    pub fn admin(&self) -> crate::app::admin::Admin {
-        crate::app::admin::Admin {
+    /// The administrator this account is, for a change to its comune, now:
+    /// the one way to make an [`Admin`](crate::app::admin::Admin) from a
+    /// request, so no admin change runs without `Action::Administer`.
+    pub fn admin(&self) -> AppResult<crate::app::admin::Admin> {
+        self.require_here(Action::Administer)?;
+        Ok(crate::app::admin::Admin {
             municipality: self.actor.municipality_id.clone(),
             name: self.name(),
             actor: self.event_actor(),
             platform: self
-                .require_here(crate::domain::permissions::Action::ManagePlatform)
+                .require_here(Action::ManagePlatform)
                 .is_ok(),
             now: chrono::Utc::now(),
-        }
+        })
     }
 
     /// A name for logs.
@@ -97,6 +99,20 @@ impl Staff {
             Scope::municipality(&self.actor.municipality_id),
             ErrorCode::NotFound,
         )
+    }
+
+    /// Checks that the staff member may do at least one of `actions` on
+    /// their own municipality (say, read the configuration: administrators
+    /// and supervisors); the last one's refusal is the answer otherwise.
+    pub fn require_any_here(&self, actions: &[Action]) -> AppResult<()> {
+        let mut refused = Ok(());
+        for &action in actions {
+            refused = self.require_here(action);
+            if refused.is_ok() {
+                break;
+            }
+        }
+        refused
     }
 
     /// Does `act` to a report in one write transaction, as this staff member

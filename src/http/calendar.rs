@@ -104,8 +104,7 @@ fn view(conn: &mut crate::store::DbConn, municipality_id: &str) -> AppResult<Cal
 )]
 #[get("/admin/calendar")]
 pub async fn get_calendar(state: web::Data<AppState>, staff: Staff) -> AppResult<HttpResponse> {
-    let scope_ok = staff.require_here(Action::Administer);
-    scope_ok.or_else(|_| staff.require_here(Action::Supervise))?;
+    staff.require_any_here(&[Action::Administer, Action::Supervise])?;
     let m = staff.actor.municipality_id.clone();
     Ok(HttpResponse::Ok().json(state.read(move |c| view(c, &m)).await?))
 }
@@ -226,8 +225,7 @@ pub async fn put_calendar(
     staff: Staff,
     body: web::Json<CalendarUpdate>,
 ) -> AppResult<HttpResponse> {
-    staff.require_here(Action::Administer)?;
-    let who = staff.admin();
+    let who = staff.admin()?;
     let m = who.municipality.clone();
     let update = body.into_inner();
     let v = state
@@ -291,7 +289,7 @@ pub async fn add_holiday(
     staff: Staff,
     body: web::Json<HolidayRequest>,
 ) -> AppResult<HttpResponse> {
-    staff.require_here(Action::Administer)?;
+    let who = staff.admin()?;
     let b = body.into_inner();
     let holiday = HolidayInput {
         date: b.date,
@@ -299,7 +297,6 @@ pub async fn add_holiday(
         reopened: b.reopened,
         every_year: b.every_year,
     };
-    let who = staff.admin();
     let v = state
         .write(move |c| {
             admin_calendar::add_holiday(c, &who, holiday)?;
@@ -324,10 +321,9 @@ pub async fn remove_holiday(
     date: web::Path<String>,
     query: web::Query<HolidayRemoval>,
 ) -> AppResult<HttpResponse> {
-    staff.require_here(Action::Administer)?;
+    let who = staff.admin()?;
     let date = NaiveDate::parse_from_str(&date, "%Y-%m-%d")
         .map_err(|_| AppError::not_found(ErrorCode::HolidayNotFound, "no such date"))?;
-    let who = staff.admin();
     let every_year = query.every_year;
     state
         .write(move |c| admin_calendar::remove_holiday(c, &who, date, every_year))
