@@ -88,15 +88,7 @@ pub fn count(
     window: Duration,
     now: NaiveDateTime,
 ) -> StoreResult<i32> {
-    let row: Option<(NaiveDateTime, i32)> = rate_limits::table
-        .find(key)
-        .select((rate_limits::window_start, rate_limits::count))
-        .first(conn)
-        .optional()?;
-    Ok(match row {
-        Some((start, count)) if start + window > now => count,
-        _ => 0,
-    })
+    Ok(current(conn, key, window, now)?.count)
 }
 
 /// Takes one hit back (an attempt that turned out well).
