@@ -16,11 +16,14 @@ use crate::domain::ids::{MunicipalityId, OfficeId};
 use crate::domain::report::{Actor, EventKind, Status};
 
 /// A report whose next escalation is due.
-#[derive(Debug, Clone, Queryable)]
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = reports)]
 pub struct Candidate {
     pub id: i64,
     pub municipality_id: MunicipalityId,
+    #[diesel(column_name = escalation_level)]
     pub level: i32,
+    #[diesel(column_name = take_in_due_at)]
     pub due_at: Option<NaiveDateTime>,
     pub office_id: Option<OfficeId>,
 }
@@ -40,13 +43,7 @@ pub struct Escalation {
 /// Reports whose next escalation is due, oldest first (index `reports_sweep`).
 pub fn due(conn: &mut DbConn, now: DateTime<Utc>, limit: i64) -> StoreResult<Vec<Candidate>> {
     Ok(due_query(naive(now), limit)
-        .select((
-            reports::id,
-            reports::municipality_id,
-            reports::escalation_level,
-            reports::take_in_due_at,
-            reports::office_id,
-        ))
+        .select(Candidate::as_select())
         .load(conn)?)
 }
 
@@ -78,13 +75,7 @@ pub fn due_query(now: NaiveDateTime, limit: i64) -> DueQuery {
 pub fn lock_due(conn: &mut DbConn, now: DateTime<Utc>, batch: i64) -> StoreResult<Vec<Candidate>> {
     Ok(match conn {
         DbConn::Pg(c) => due_query(naive(now), batch)
-            .select((
-                reports::id,
-                reports::municipality_id,
-                reports::escalation_level,
-                reports::take_in_due_at,
-                reports::office_id,
-            ))
+            .select(Candidate::as_select())
             .for_update()
             .skip_locked()
             .load(c)?,
