@@ -72,9 +72,7 @@ impl Staff {
             municipality: self.actor.municipality_id.clone(),
             name: self.name(),
             actor: self.event_actor(),
-            platform: self
-                .require_here(Action::ManagePlatform)
-                .is_ok(),
+            platform: self.require_here(Action::ManagePlatform).is_ok(),
             now: chrono::Utc::now(),
         })
     }

@@ -37,6 +37,23 @@ pub struct QueueFilter {
     pub limit: i64,
 }
 
+/// A queue's page: ordered by take-in deadline then id, after the cursor
+/// `(due time, id)` when there is one (both inboxes page the same way).
+macro_rules! by_due_time {
+    ($q:expr, $after:expr, $limit:expr) => {{
+        let mut q = $q;
+        if let Some((due, id)) = $after {
+            q = q.filter(
+                reports::take_in_due_at
+                    .gt(due)
+                    .or(reports::take_in_due_at.eq(due).and(reports::id.gt(id))),
+            );
+        }
+        q.order((reports::take_in_due_at.asc(), reports::id.asc()))
+            .limit($limit)
+    }};
+}
+
 macro_rules! queue_query {
     ($f:expr, $db:ty) => {{
         let f: &QueueFilter = $f;
@@ -47,14 +64,7 @@ macro_rules! queue_query {
             QueueScope::Offices(ids) => q.filter(reports::office_id.eq_any(ids.clone())),
             QueueScope::Municipality(m) => q.filter(reports::municipality_id.eq(m.clone())),
         };
-        q = q.filter(
-            reports::status.eq_any(
-                f.statuses
-                    .iter()
-                    .map(|s| s.as_str().to_string())
-                    .collect::<Vec<_>>(),
-            ),
-        );
+        q = q.filter(reports::status.eq_any(f.statuses.clone()));
         if let Some(ids) = &f.category_ids {
             q = q.filter(reports::category_id.eq_any(ids.clone()));
         }
@@ -64,15 +74,7 @@ macro_rules! queue_query {
         if let Some(at) = f.overdue_at {
             q = q.filter(reports::take_in_due_at.lt(at));
         }
-        if let Some((due, id)) = f.after {
-            q = q.filter(
-                reports::take_in_due_at
-                    .gt(due)
-                    .or(reports::take_in_due_at.eq(due).and(reports::id.gt(id))),
-            );
-        }
-        q.order((reports::take_in_due_at.asc(), reports::id.asc()))
-            .limit(f.limit)
+        by_due_time!(q, f.after, f.limit)
     }};
 }
 
@@ -90,7 +92,7 @@ pub struct TriageFilter {
 macro_rules! triage_query {
     ($f:expr, $db:ty) => {{
         let f: &TriageFilter = $f;
-        let mut q = reports::table
+        let q = reports::table
             .select(ReportRow::as_select())
             .filter(reports::municipality_id.eq(f.municipality_id.clone()))
             .filter(reports::status.eq_any([Status::NotCompetent, Status::New]))
@@ -101,15 +103,7 @@ macro_rules! triage_query {
                     .or(reports::category_id.eq_any(f.triage_categories.clone())),
             )
             .into_boxed::<$db>();
-        if let Some((due, id)) = f.after {
-            q = q.filter(
-                reports::take_in_due_at
-                    .gt(due)
-                    .or(reports::take_in_due_at.eq(due).and(reports::id.gt(id))),
-            );
-        }
-        q.order((reports::take_in_due_at.asc(), reports::id.asc()))
-            .limit(f.limit)
+        by_due_time!(q, f.after, f.limit)
     }};
 }
 
