@@ -31,39 +31,44 @@ pub fn reports(conn: &mut DbConn, municipality_id: &str, count: i64) -> StoreRes
         let n = chunk.min(count - done);
         let from = start + done + 1;
         let to = from + n - 1;
-        let sql = match conn {
-            DbConn::Sqlite(_) => format!(
-                "BEGIN IMMEDIATE;
-                 WITH RECURSIVE seq(i) AS (SELECT {from} UNION ALL SELECT i + 1 FROM seq WHERE i < {to})
-                 INSERT INTO reports (id, code, municipality_id, category_id, office_id, status, title, description,
-                     lat, lon, channel, contact_preference, language, tracking_token_hash, received_at, created_at,
-                     updated_at, take_in_due_at, escalation_level, next_escalation_at)
-                 SELECT i, 'BN-' || i, '{m}', '{category}', '{office}',
-                     CASE WHEN i % 5 < 2 THEN 'new' WHEN i % 5 = 2 THEN 'taken_in' ELSE 'closed' END,
-                     'Segnalazione di prova', 'Generata per il benchmark',
-                     43.66 + (i % 1000) * 0.00008, 10.36 + ((i / 1000) % 1000) * 0.00008,
-                     'web', 'none', 'it', 'bench-' || i,
-                     strftime('%Y-%m-%d %H:%M:%S', 'now', '-1 day'), strftime('%Y-%m-%d %H:%M:%S', 'now', '-1 day'),
-                     strftime('%Y-%m-%d %H:%M:%S', 'now', '-1 day'), strftime('%Y-%m-%d %H:%M:%S', 'now', '+7 days'), 0,
-                     CASE WHEN i % 5 < 2 THEN strftime('%Y-%m-%d %H:%M:%S', 'now', '+7 days') END
-                 FROM seq;
-                 COMMIT;"
+        // What differs between the backends: how the ids are generated, how
+        // the transaction is opened, and how "now" is written.
+        let (head, series, tail, day_ago, week_ahead, next_at) = match conn {
+            DbConn::Sqlite(_) => (
+                format!(
+                    "BEGIN IMMEDIATE;
+                     WITH RECURSIVE seq(i) AS (SELECT {from} UNION ALL SELECT i + 1 FROM seq WHERE i < {to})"
+                ),
+                "seq".to_string(),
+                "COMMIT;",
+                "strftime('%Y-%m-%d %H:%M:%S', 'now', '-1 day')",
+                "strftime('%Y-%m-%d %H:%M:%S', 'now', '+7 days')",
+                "strftime('%Y-%m-%d %H:%M:%S', 'now', '+7 days')",
             ),
-            DbConn::Pg(_) => format!(
-                "INSERT INTO reports (id, code, municipality_id, category_id, office_id, status, title, description,
-                     lat, lon, channel, contact_preference, language, tracking_token_hash, received_at, created_at,
-                     updated_at, take_in_due_at, escalation_level, next_escalation_at)
-                 SELECT i, 'BN-' || i, '{m}', '{category}', '{office}',
-                     CASE WHEN i % 5 < 2 THEN 'new' WHEN i % 5 = 2 THEN 'taken_in' ELSE 'closed' END,
-                     'Segnalazione di prova', 'Generata per il benchmark',
-                     43.66 + (i % 1000) * 0.00008, 10.36 + ((i / 1000) % 1000) * 0.00008,
-                     'web', 'none', 'it', 'bench-' || i,
-                     now() - interval '1 day', now() - interval '1 day', now() - interval '1 day',
-                     now() + interval '7 days', 0,
-                     CASE WHEN i % 5 < 2 THEN (now() at time zone 'utc') + interval '7 days' END
-                 FROM generate_series({from}::bigint, {to}::bigint) AS i;"
+            DbConn::Pg(_) => (
+                String::new(),
+                format!("generate_series({from}::bigint, {to}::bigint) AS i"),
+                "",
+                "now() - interval '1 day'",
+                "now() + interval '7 days'",
+                "(now() at time zone 'utc') + interval '7 days'",
             ),
         };
+        let sql = format!(
+            "{head}
+             INSERT INTO reports (id, code, municipality_id, category_id, office_id, status, title, description,
+                 lat, lon, channel, contact_preference, language, tracking_token_hash, received_at, created_at,
+                 updated_at, take_in_due_at, escalation_level, next_escalation_at)
+             SELECT i, 'BN-' || i, '{m}', '{category}', '{office}',
+                 CASE WHEN i % 5 < 2 THEN 'new' WHEN i % 5 = 2 THEN 'taken_in' ELSE 'closed' END,
+                 'Segnalazione di prova', 'Generata per il benchmark',
+                 43.66 + (i % 1000) * 0.00008, 10.36 + ((i / 1000) % 1000) * 0.00008,
+                 'web', 'none', 'it', 'bench-' || i,
+                 {day_ago}, {day_ago}, {day_ago}, {week_ahead}, 0,
+                 CASE WHEN i % 5 < 2 THEN {next_at} END
+             FROM {series};
+             {tail}"
+        );
         conn.batch_execute(&sql)?;
         done += n;
     }
