@@ -12,6 +12,46 @@ use crate::domain::publication::Policy;
 use crate::domain::routing::{CategoryRoute, Zone};
 use crate::domain::territory;
 
+/// Offices and categories are found the same way: by code within their
+/// comune (a code no row could have is not looked up), or by ids.
+macro_rules! catalogue_lookups {
+    ($table:ident, $row:ty, $id:ty, $by_code:ident, $by_ids:ident) => {
+        #[doc = concat!("The comune's `", stringify!($table), "` row with this code, if any.")]
+        pub fn $by_code(
+            conn: &mut DbConn,
+            municipality_id: &str,
+            code: &str,
+        ) -> StoreResult<Option<$row>> {
+            if !super::could_match(code) {
+                return Ok(None);
+            }
+            Ok($table::table
+                .filter($table::municipality_id.eq(municipality_id))
+                .filter($table::code.eq(code))
+                .select(<$row>::as_select())
+                .first(conn)
+                .optional()?)
+        }
+
+        #[doc = concat!("The `", stringify!($table), "` rows with these ids (those that exist).")]
+        pub fn $by_ids(conn: &mut DbConn, ids: &[$id]) -> StoreResult<Vec<$row>> {
+            Ok($table::table
+                .filter($table::id.eq_any(ids))
+                .select(<$row>::as_select())
+                .load(conn)?)
+        }
+    };
+}
+
+catalogue_lookups!(offices, OfficeRow, OfficeId, office_by_code, offices_by_ids);
+catalogue_lookups!(
+    categories,
+    CategoryRow,
+    CategoryId,
+    category_by_code,
+    categories_by_ids
+);
+
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = offices)]
 pub struct OfficeRow {
@@ -73,29 +113,6 @@ pub fn insert_office(
         .values(&row)
         .execute(conn)?;
     Ok(row)
-}
-
-pub fn office_by_code(
-    conn: &mut DbConn,
-    municipality_id: &str,
-    code: &str,
-) -> StoreResult<Option<OfficeRow>> {
-    if !super::could_match(code) {
-        return Ok(None);
-    }
-    Ok(offices::table
-        .filter(offices::municipality_id.eq(municipality_id))
-        .filter(offices::code.eq(code))
-        .select(OfficeRow::as_select())
-        .first(conn)
-        .optional()?)
-}
-
-pub fn offices_by_ids(conn: &mut DbConn, ids: &[OfficeId]) -> StoreResult<Vec<OfficeRow>> {
-    Ok(offices::table
-        .filter(offices::id.eq_any(ids))
-        .select(OfficeRow::as_select())
-        .load(conn)?)
 }
 
 pub fn list_offices(conn: &mut DbConn, municipality_id: &str) -> StoreResult<Vec<OfficeRow>> {
@@ -207,29 +224,6 @@ pub fn insert_category(
         .values(&row)
         .execute(conn)?;
     Ok(row)
-}
-
-pub fn category_by_code(
-    conn: &mut DbConn,
-    municipality_id: &str,
-    code: &str,
-) -> StoreResult<Option<CategoryRow>> {
-    if !super::could_match(code) {
-        return Ok(None);
-    }
-    Ok(categories::table
-        .filter(categories::municipality_id.eq(municipality_id))
-        .filter(categories::code.eq(code))
-        .select(CategoryRow::as_select())
-        .first(conn)
-        .optional()?)
-}
-
-pub fn categories_by_ids(conn: &mut DbConn, ids: &[CategoryId]) -> StoreResult<Vec<CategoryRow>> {
-    Ok(categories::table
-        .filter(categories::id.eq_any(ids))
-        .select(CategoryRow::as_select())
-        .load(conn)?)
 }
 
 /// Whether any municipality has a category with this code.
