@@ -20,7 +20,7 @@ use std::collections::VecDeque;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::{Arc, Condvar, Mutex};
 
-use diesel::Connection;
+use diesel::connection::SimpleConnection;
 
 use super::{DbConn, Store};
 use crate::error::{AppError, AppResult};
@@ -28,11 +28,26 @@ use crate::error::{AppError, AppResult};
 /// Most pieces of work in one transaction.
 pub const MAX_BATCH: usize = 64;
 
+/// What a batch holds for all its pieces of work: read once, as it begins,
+/// outside any piece's savepoint, so that no piece's failure lets it go.
+#[derive(Debug, Clone, Copy)]
+pub struct Held {
+    /// The catalog's version, share-locked on PostgreSQL until the commit
+    /// (SQLite's single writer excludes a change as well): a filing compares
+    /// what it read before with this, instead of reading it again.
+    pub catalog_version: i64,
+}
+
 /// Gives a piece of work its outcome once the commit is known.
 type Finish = Box<dyn FnOnce(Result<(), String>) + Send>;
 /// A piece of work: runs on the leader's connection (or is told why there
 /// is none) and returns how to finish it.
-type Job = Box<dyn FnOnce(Result<&mut DbConn, String>) -> Finish + Send>;
+type Job = Box<dyn FnOnce(Result<(&mut DbConn, Held), String>) -> Finish + Send>;
+
+/// The savepoint each piece of work runs in. It is never released: the
+/// next piece's savepoint of the same name nests inside it, and a rollback
+/// goes back to the innermost one, so a piece costs one statement less.
+const SAVEPOINT: &str = "batched";
 
 enum State<T> {
     Waiting,
@@ -95,7 +110,7 @@ impl Batcher {
     pub fn write<T: Send + 'static>(
         &self,
         store: &Store,
-        f: impl FnOnce(&mut DbConn) -> AppResult<T> + Send + 'static,
+        f: impl FnOnce(&mut DbConn, Held) -> AppResult<T> + Send + 'static,
     ) -> AppResult<T> {
         let slot = Arc::new(Slot::<T> {
             state: Mutex::new(State::Waiting),
@@ -103,14 +118,10 @@ impl Batcher {
         });
         let job: Job = {
             let slot = Arc::clone(&slot);
-            Box::new(move |conn: Result<&mut DbConn, String>| -> Finish {
+            Box::new(move |conn: Result<(&mut DbConn, Held), String>| -> Finish {
                 let outcome: AppResult<T> = match conn {
                     Err(why) => Err(AppError::Unavailable(why)),
-                    // A savepoint: this work's writes are undone alone if it fails.
-                    Ok(conn) => catch_unwind(AssertUnwindSafe(|| {
-                        conn.transaction::<T, AppError, _>(|c| f(c))
-                    }))
-                    .unwrap_or_else(|_| Err(AppError::internal("a batched write panicked"))),
+                    Ok((conn, held)) => in_savepoint(conn, |c| f(c, held)),
                 };
                 Box::new(move |commit: Result<(), String>| {
                     slot.finish(match (outcome, commit) {
@@ -193,7 +204,21 @@ fn run(store: &Store, batch: Vec<Job>) {
         }
         return;
     }
-    let finishers: Vec<Finish> = batch.into_iter().map(|job| job(Ok(&mut *conn))).collect();
+    let held = match super::cache::current_version(conn, "catalog", true) {
+        Ok(catalog_version) => Held { catalog_version },
+        Err(e) => {
+            let why = format!("cannot read the catalog's version: {e}");
+            let _ = super::end_write(conn, false);
+            for job in batch {
+                job(Err(why.clone()))(Err(why.clone()));
+            }
+            return;
+        }
+    };
+    let finishers: Vec<Finish> = batch
+        .into_iter()
+        .map(|job| job(Ok((&mut *conn, held))))
+        .collect();
     let commit = super::end_write(conn, true).map_err(|e| format!("the commit failed: {e}"));
     if let Err(why) = &commit {
         tracing::error!(error.cause = %why, jobs = finishers.len(), "batched commit failed");
@@ -201,4 +226,17 @@ fn run(store: &Store, batch: Vec<Job>) {
     for finish in finishers {
         finish(commit.clone());
     }
+}
+
+/// Runs `f` in a savepoint of its own: its writes are undone alone if it
+/// fails (or panics); the rest of the batch goes on.
+fn in_savepoint<T>(conn: &mut DbConn, f: impl FnOnce(&mut DbConn) -> AppResult<T>) -> AppResult<T> {
+    conn.batch_execute(&format!("SAVEPOINT {SAVEPOINT}"))?;
+    let outcome = catch_unwind(AssertUnwindSafe(|| f(&mut *conn)))
+        .unwrap_or_else(|_| Err(AppError::internal("a batched write panicked")));
+    if outcome.is_err() {
+        // Should this fail too, the commit fails, and every piece is told.
+        let _ = conn.batch_execute(&format!("ROLLBACK TO SAVEPOINT {SAVEPOINT}"));
+    }
+    outcome
 }

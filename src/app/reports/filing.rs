@@ -138,13 +138,16 @@ fn routed(
     })
 }
 
-/// `p` as the write transaction sees the catalog: the same when its version
-/// has not moved (one primary-key read, which on PostgreSQL holds off a
-/// catalog change until the commit), else read again here — so that a
-/// category withdrawn or closed to the public, or an office handed over,
-/// while the filing waited is not ignored.
-fn current(conn: &mut DbConn, p: Prepared, valid: &ValidReport) -> AppResult<Prepared> {
-    let version = cache::current_version(conn, "catalog", true)?;
+/// `p` as the write transaction sees the catalog, whose version there is
+/// `version` (held: see [`write`]): the same when the version has not moved,
+/// else read again here — so that a category withdrawn or closed to the
+/// public, or an office handed over, while the filing waited is not ignored.
+fn current(
+    conn: &mut DbConn,
+    version: i64,
+    p: Prepared,
+    valid: &ValidReport,
+) -> AppResult<Prepared> {
     if version == p.version {
         return Ok(p);
     }
@@ -193,7 +196,10 @@ fn load_entry(conn: &mut DbConn, municipality_id: &str, code: &str) -> AppResult
 
 /// Creates the report `p` was prepared for (code, deadline, events) and
 /// writes its notifications, in the caller's write transaction, after
-/// checking that the catalog has not changed since (see [`current`]).
+/// checking that the catalog has not changed since (see [`current`]). The
+/// catalog's version is read holding it (one primary-key read, which on
+/// PostgreSQL holds off a catalog change until the commit; SQLite's single
+/// writer does the same).
 pub fn write(
     conn: &mut DbConn,
     p: Prepared,
@@ -201,7 +207,22 @@ pub fn write(
     f: Filing,
     links: &crate::notify::plan::Links,
 ) -> AppResult<Filed> {
-    let p = current(conn, p, valid)?;
+    let version = cache::current_version(conn, "catalog", true)?;
+    write_held(conn, version, p, valid, f, links)
+}
+
+/// [`write`] in a transaction that already holds the catalog's version,
+/// `version`: an intake batch reads it once for all its filings
+/// (`store::batch`), so each filing writes and reads nothing.
+pub fn write_held(
+    conn: &mut DbConn,
+    version: i64,
+    p: Prepared,
+    valid: &ValidReport,
+    f: Filing,
+    links: &crate::notify::plan::Links,
+) -> AppResult<Filed> {
+    let p = current(conn, version, p, valid)?;
     let (municipality, category) = (&p.entry.municipality, &p.entry.category);
     let (take_in_due, deadline_mode) = super::routing::take_in_deadline(
         &p.entry.calendar,

@@ -148,8 +148,9 @@ pub async fn create(
         media_url: None,
     };
     let filed = state
-        .write_batched(move |conn| {
-            let filed = filing::write(conn, prepared, &valid, filing, &links)?;
+        .write_batched(move |conn, held| {
+            let version = held.catalog_version;
+            let filed = filing::write_held(conn, version, prepared, &valid, filing, &links)?;
             count_against_limit(conn, limit.as_ref(), now)?;
             Ok(filed)
         })
