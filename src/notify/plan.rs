@@ -168,27 +168,20 @@ fn email(
         html: rendered.html,
         message_id: super::message_id(&key),
     };
-    outbox::enqueue(
-        conn,
-        "email",
-        &key,
-        &serde_json::to_value(&payload).map_err(AppError::internal)?,
-        Some(r.id),
-        r.updated_at,
-    )?;
-    Ok(())
+    enqueue(conn, r, "email", &key, &payload)
 }
 
+/// Tells the report's office's own system of `event`, if it has one.
 fn webhook(
     conn: &mut DbConn,
     r: &ReportRow,
-    office: &OfficeRow,
+    office: Option<&OfficeRow>,
     event: &str,
     links: &Links,
 ) -> AppResult<()> {
-    if office.webhook_url.is_none() {
+    let Some(office) = office.filter(|o| o.webhook_url.is_some()) else {
         return Ok(());
-    }
+    };
     let body = json!({
         "event": event,
         "occurred_at": utc(r.updated_at),
@@ -211,14 +204,19 @@ fn webhook(
         body,
     };
     let key = format!("{}:{event}:{}:webhook:{}", r.code, stamp(r), office.id);
-    outbox::enqueue(
-        conn,
-        "webhook",
-        &key,
-        &serde_json::to_value(&payload).map_err(AppError::internal)?,
-        Some(r.id),
-        r.updated_at,
-    )?;
+    enqueue(conn, r, "webhook", &key, &payload)
+}
+
+/// Puts a message about `r` in the outbox, as of the report's last change.
+fn enqueue(
+    conn: &mut DbConn,
+    r: &ReportRow,
+    kind: &str,
+    key: &str,
+    payload: &impl serde::Serialize,
+) -> AppResult<()> {
+    let payload = serde_json::to_value(payload).map_err(AppError::internal)?;
+    outbox::enqueue(conn, kind, key, &payload, Some(r.id), r.updated_at)?;
     Ok(())
 }
 
@@ -257,10 +255,7 @@ pub fn created(
             ctx,
         )?;
     }
-    if let Some(office) = &f.office {
-        webhook(conn, r, office, "report.created", links)?;
-    }
-    Ok(())
+    webhook(conn, r, f.office.as_ref(), "report.created", links)
 }
 
 /// A report changed status or got a public message. The citizen with an email
@@ -312,19 +307,13 @@ pub fn changed(
             r.updated_at,
         )?;
     }
-    if let Some(office) = &f.office {
-        webhook(conn, r, office, "report.status_changed", links)?;
-    }
-    Ok(())
+    webhook(conn, r, f.office.as_ref(), "report.status_changed", links)
 }
 
 /// A report was routed to a (new) office: its system is told.
 pub fn assigned(conn: &mut DbConn, r: &ReportRow, links: &Links) -> AppResult<()> {
     let f = facts(conn, r)?;
-    if let Some(office) = &f.office {
-        webhook(conn, r, office, "report.assigned", links)?;
-    }
-    Ok(())
+    webhook(conn, r, f.office.as_ref(), "report.assigned", links)
 }
 
 /// A report (or a callback) is overdue: every supervisor with an email is told.
