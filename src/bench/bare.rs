@@ -130,6 +130,22 @@ fn q(pg: bool, sql: &str) -> String {
     out
 }
 
+/// The bare service's one select: the reports whose point lies in the box
+/// (served by its one index), then `rest` (a condition, a limit).
+fn in_box(bare: &Bare, lat: (f64, f64), lon: (f64, f64), rest: &str) -> AppResult<Vec<Row>> {
+    let mut conn = bare.read.get()?;
+    let sql = q(
+        bare.pg,
+        &format!("SELECT {COLUMNS} FROM reports WHERE lat BETWEEN ? AND ? AND lon BETWEEN ? AND ? {rest}"),
+    );
+    Ok(diesel::sql_query(sql)
+        .bind::<Double, _>(lat.0)
+        .bind::<Double, _>(lat.1)
+        .bind::<Double, _>(lon.0)
+        .bind::<Double, _>(lon.1)
+        .load(&mut *conn)?)
+}
+
 #[derive(Deserialize)]
 struct ListQuery {
     bbox: String,
@@ -151,18 +167,13 @@ async fn list(
     };
     let limit = query.limit.unwrap_or(100).clamp(1, 200);
     let bare = bare.into_inner();
-    let rows: Vec<Row> = web::block(move || -> AppResult<Vec<Row>> {
-        let mut conn = bare.read.get()?;
-        let sql = q(bare.pg, &format!(
-            "SELECT {COLUMNS} FROM reports WHERE lat BETWEEN ? AND ? AND lon BETWEEN ? AND ? LIMIT ?"
-        ));
-        Ok(diesel::sql_query(sql)
-            .bind::<Double, _>(min_lat)
-            .bind::<Double, _>(max_lat)
-            .bind::<Double, _>(min_lon)
-            .bind::<Double, _>(max_lon)
-            .bind::<BigInt, _>(limit)
-            .load(&mut *conn)?)
+    let rows = web::block(move || {
+        in_box(
+            &bare,
+            (min_lat, max_lat),
+            (min_lon, max_lon),
+            &format!("LIMIT {limit}"),
+        )
     })
     .await??;
     Ok(HttpResponse::Ok().json(serde_json::json!({ "items": rows })))
@@ -185,21 +196,14 @@ async fn nearby(
     let dlat = radius / 111_000.0;
     let dlon = dlat / lat.to_radians().cos();
     let bare = bare.into_inner();
-    let rows: Vec<Row> = web::block(move || -> AppResult<Vec<Row>> {
-        let mut conn = bare.read.get()?;
-        let sql = q(
-            bare.pg,
-            &format!(
-                "SELECT {COLUMNS} FROM reports WHERE lat BETWEEN ? AND ? AND lon BETWEEN ? AND ? \
-             AND status IN ('new', 'taken_in', 'in_progress')"
-            ),
-        );
-        Ok(diesel::sql_query(sql)
-            .bind::<Double, _>(lat - dlat)
-            .bind::<Double, _>(lat + dlat)
-            .bind::<Double, _>(lon - dlon)
-            .bind::<Double, _>(lon + dlon)
-            .load(&mut *conn)?)
+    let rows = web::block(move || {
+        let active = "AND status IN ('new', 'taken_in', 'in_progress')";
+        in_box(
+            &bare,
+            (lat - dlat, lat + dlat),
+            (lon - dlon, lon + dlon),
+            active,
+        )
     })
     .await??;
     let distance = |r: &Row| {
