@@ -359,6 +359,11 @@ pub struct CellCount {
     pub sum_lon: f64,
 }
 
+/// The category under which `report_cells` also counts each cell's reports
+/// of every category (kept by the same triggers), so that a map with no
+/// category filter reads one row per cell and status.
+const ALL_CATEGORIES: &str = "*";
+
 /// Most rows of the grid read one by one; a taller box reads one range.
 const MAX_CELL_ROWS: usize = 200;
 
@@ -388,9 +393,11 @@ fn cells_query(
             row.last,
             status_list(statuses)
         ));
-        if let Some(categories) = category_ids {
-            q.push(" AND category_id IN ").bind_list(categories);
-        }
+        match category_ids {
+            Some(categories) => q.push(" AND category_id IN ").bind_list(categories),
+            // Every category at once: the rows that count them all.
+            None => q.push(&format!(" AND category_id = '{ALL_CATEGORIES}'")),
+        };
     }
     q.push(") AS counted GROUP BY cell, status HAVING SUM(n) > 0");
     q

@@ -342,6 +342,52 @@ async fn clusters_count_the_reports_of_each_square_by_status() {
     }
 }
 
+/// The clusters with no category filter read the rows that count every
+/// category at once: they stay the sum of the per-category counts when a
+/// report changes category or status.
+#[tokio::test]
+async fn unfiltered_clusters_are_the_sum_of_the_categories_after_a_move() {
+    let app = TestApp::pisa().await;
+    let mut codes = Vec::new();
+    for (i, category) in ["buche", "buche", "illuminazione"].iter().enumerate() {
+        let body = app
+            .file(category, offset(PISA_CENTRE, i as f64 * 20.0))
+            .await;
+        codes.push(body["code"].as_str().unwrap().to_string());
+    }
+    let sup = app.supervisor("sup-cells").await;
+    let (status, body) = sup
+        .reassign(
+            &codes[0],
+            serde_json::json!({"category": "illuminazione", "reason": "è un lampione"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    sup.take_in(&codes[1]).await;
+    let bbox = "10.30,43.65,10.50,43.80";
+    let total = |query: String| {
+        let app = &app;
+        async move {
+            let (status, page) = app
+                .get(&format!(
+                    "/api/v1/reports/clusters?bbox={bbox}&zoom=13{query}"
+                ))
+                .await;
+            assert_eq!(status, 200, "{page}");
+            page
+        }
+    };
+    let all = total(String::new()).await;
+    let potholes = total("&category=buche".into()).await;
+    let lights = total("&category=illuminazione".into()).await;
+    assert_eq!(cluster_total(&potholes), 1, "{potholes}");
+    assert_eq!(cluster_total(&lights), 2, "{lights}");
+    assert_eq!(cluster_total(&all), 3, "{all}");
+    let square = &all["clusters"][0];
+    assert_eq!(square["by_status"]["new"], 2, "{all}");
+    assert_eq!(square["by_status"]["taken_in"], 1, "{all}");
+}
+
 #[tokio::test]
 async fn street_district_and_city_boxes_page_alike() {
     let app = TestApp::pisa().await;

@@ -1,0 +1,40 @@
+-- Back to counts per category only.
+DELETE FROM report_cells WHERE category_id = '*';
+DROP TRIGGER report_cells_insert;
+DROP TRIGGER report_cells_delete;
+DROP TRIGGER report_cells_update;
+CREATE TRIGGER report_cells_insert AFTER INSERT ON reports WHEN new.publication = 'published' BEGIN
+    INSERT INTO report_cells VALUES (2, CAST((new.lat + 90.0) * 100.0 AS INTEGER) * 36001 + CAST((new.lon + 180.0) * 100.0 AS INTEGER), new.status, new.category_id, 1, new.lat, new.lon)
+        ON CONFLICT (level, cell, status, category_id) DO UPDATE
+        SET n = n + 1, sum_lat = sum_lat + excluded.sum_lat, sum_lon = sum_lon + excluded.sum_lon;
+    INSERT INTO report_cells VALUES (1,
+        CAST((new.lat + 90.0) * 10.0 AS INTEGER) * 3601 + CAST((new.lon + 180.0) * 10.0 AS INTEGER),
+        new.status, new.category_id, 1, new.lat, new.lon)
+        ON CONFLICT (level, cell, status, category_id) DO UPDATE
+        SET n = n + 1, sum_lat = sum_lat + excluded.sum_lat, sum_lon = sum_lon + excluded.sum_lon;
+END;
+CREATE TRIGGER report_cells_delete AFTER DELETE ON reports WHEN old.publication = 'published' BEGIN
+    UPDATE report_cells SET n = n - 1, sum_lat = sum_lat - old.lat, sum_lon = sum_lon - old.lon
+    WHERE status = old.status AND category_id = old.category_id AND (
+        (level = 2 AND cell = CAST((old.lat + 90.0) * 100.0 AS INTEGER) * 36001 + CAST((old.lon + 180.0) * 100.0 AS INTEGER)) OR
+        (level = 1 AND cell = CAST((old.lat + 90.0) * 10.0 AS INTEGER) * 3601 + CAST((old.lon + 180.0) * 10.0 AS INTEGER)));
+END;
+CREATE TRIGGER report_cells_update AFTER UPDATE OF status, category_id, lat, lon, publication ON reports
+WHEN old.status IS NOT new.status OR old.category_id IS NOT new.category_id
+    OR old.lat IS NOT new.lat OR old.lon IS NOT new.lon OR old.publication IS NOT new.publication
+BEGIN
+    UPDATE report_cells SET n = n - 1, sum_lat = sum_lat - old.lat, sum_lon = sum_lon - old.lon
+    WHERE old.publication = 'published' AND status = old.status AND category_id = old.category_id AND (
+        (level = 2 AND cell = CAST((old.lat + 90.0) * 100.0 AS INTEGER) * 36001 + CAST((old.lon + 180.0) * 100.0 AS INTEGER)) OR
+        (level = 1 AND cell = CAST((old.lat + 90.0) * 10.0 AS INTEGER) * 3601 + CAST((old.lon + 180.0) * 10.0 AS INTEGER)));
+    INSERT INTO report_cells
+        SELECT 2, CAST((new.lat + 90.0) * 100.0 AS INTEGER) * 36001 + CAST((new.lon + 180.0) * 100.0 AS INTEGER), new.status, new.category_id, 1, new.lat, new.lon
+        WHERE new.publication = 'published'
+        ON CONFLICT (level, cell, status, category_id) DO UPDATE
+        SET n = n + 1, sum_lat = sum_lat + excluded.sum_lat, sum_lon = sum_lon + excluded.sum_lon;
+    INSERT INTO report_cells
+        SELECT 1, CAST((new.lat + 90.0) * 10.0 AS INTEGER) * 3601 + CAST((new.lon + 180.0) * 10.0 AS INTEGER), new.status, new.category_id, 1, new.lat, new.lon
+        WHERE new.publication = 'published'
+        ON CONFLICT (level, cell, status, category_id) DO UPDATE
+        SET n = n + 1, sum_lat = sum_lat + excluded.sum_lat, sum_lon = sum_lon + excluded.sum_lon;
+END;
