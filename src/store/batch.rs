@@ -41,8 +41,9 @@ pub struct Held {
 /// Gives a piece of work its outcome once the commit is known.
 type Finish = Box<dyn FnOnce(Result<(), String>) + Send>;
 /// A piece of work: runs on the leader's connection (or is told why there
-/// is none) and returns how to finish it.
-type Job = Box<dyn FnOnce(Result<(&mut DbConn, Held), String>) -> Finish + Send>;
+/// is none) and returns how to finish it, and whether the shared
+/// transaction is still sound (its writes, if it failed, were undone).
+type Job = Box<dyn FnOnce(Result<(&mut DbConn, Held), String>) -> (Finish, bool) + Send>;
 
 /// The savepoint each piece of work runs in. It is never released: the
 /// next piece's savepoint of the same name nests inside it, and a rollback
@@ -118,18 +119,19 @@ impl Batcher {
         });
         let job: Job = {
             let slot = Arc::clone(&slot);
-            Box::new(move |conn: Result<(&mut DbConn, Held), String>| -> Finish {
-                let outcome: AppResult<T> = match conn {
-                    Err(why) => Err(AppError::Unavailable(why)),
+            Box::new(move |conn: Result<(&mut DbConn, Held), String>| {
+                let (outcome, sound): (AppResult<T>, bool) = match conn {
+                    Err(why) => (Err(AppError::Unavailable(why)), true),
                     Ok((conn, held)) => in_savepoint(conn, |c| f(c, held)),
                 };
-                Box::new(move |commit: Result<(), String>| {
+                let finish: Finish = Box::new(move |commit: Result<(), String>| {
                     slot.finish(match (outcome, commit) {
                         (Ok(value), Ok(())) => Ok(value),
                         (Ok(_), Err(why)) => Err(AppError::Unavailable(why)),
                         (Err(e), _) => Err(e),
                     })
-                })
+                });
+                (finish, sound)
             })
         };
         let lead_now = {
@@ -190,36 +192,41 @@ fn run(store: &Store, batch: Vec<Job>) {
         Ok(c) => c,
         Err(e) => {
             let why = format!("no database connection: {e}");
-            for job in batch {
-                job(Err(why.clone()))(Err(why.clone()));
-            }
+            fail(batch, why);
             return;
         }
     };
     let conn: &mut DbConn = &mut pooled;
     if let Err(e) = super::begin_write(conn) {
-        let why = format!("cannot begin a transaction: {e}");
-        for job in batch {
-            job(Err(why.clone()))(Err(why.clone()));
-        }
+        fail(batch, format!("cannot begin a transaction: {e}"));
         return;
     }
     let held = match super::cache::current_version(conn, "catalog", true) {
         Ok(catalog_version) => Held { catalog_version },
         Err(e) => {
-            let why = format!("cannot read the catalog's version: {e}");
             let _ = super::end_write(conn, false);
-            for job in batch {
-                job(Err(why.clone()))(Err(why.clone()));
-            }
+            fail(batch, format!("cannot read the catalog's version: {e}"));
             return;
         }
     };
+    let mut sound = true;
     let finishers: Vec<Finish> = batch
         .into_iter()
-        .map(|job| job(Ok((&mut *conn, held))))
+        .map(|job| {
+            let (finish, undone) = job(Ok((&mut *conn, held)));
+            sound &= undone;
+            finish
+        })
         .collect();
-    let commit = super::end_write(conn, true).map_err(|e| format!("the commit failed: {e}"));
+    // A failed piece whose writes could not be undone spoils the whole
+    // transaction (PostgreSQL would even answer its COMMIT with a silent
+    // ROLLBACK): nothing is committed, and every piece is told.
+    let commit = if sound {
+        super::end_write(conn, true).map_err(|e| format!("the commit failed: {e}"))
+    } else {
+        let _ = super::end_write(conn, false);
+        Err("a failed write could not be undone: nothing was committed".to_string())
+    };
     if let Err(why) = &commit {
         tracing::error!(error.cause = %why, jobs = finishers.len(), "batched commit failed");
     }
@@ -228,15 +235,30 @@ fn run(store: &Store, batch: Vec<Job>) {
     }
 }
 
+/// Tells every piece of `batch` that it could not run, and why.
+fn fail(batch: Vec<Job>, why: String) {
+    for job in batch {
+        let (finish, _) = job(Err(why.clone()));
+        finish(Err(why.clone()));
+    }
+}
+
 /// Runs `f` in a savepoint of its own: its writes are undone alone if it
-/// fails (or panics); the rest of the batch goes on.
-fn in_savepoint<T>(conn: &mut DbConn, f: impl FnOnce(&mut DbConn) -> AppResult<T>) -> AppResult<T> {
-    conn.batch_execute(&format!("SAVEPOINT {SAVEPOINT}"))?;
+/// fails (or panics), and the rest of the batch goes on. Also says whether
+/// the transaction is still sound: `false` when the savepoint could not be
+/// set or rolled back to.
+fn in_savepoint<T>(
+    conn: &mut DbConn,
+    f: impl FnOnce(&mut DbConn) -> AppResult<T>,
+) -> (AppResult<T>, bool) {
+    if let Err(e) = conn.batch_execute(&format!("SAVEPOINT {SAVEPOINT}")) {
+        return (Err(e.into()), false);
+    }
     let outcome = catch_unwind(AssertUnwindSafe(|| f(&mut *conn)))
         .unwrap_or_else(|_| Err(AppError::internal("a batched write panicked")));
-    if outcome.is_err() {
-        // Should this fail too, the commit fails, and every piece is told.
-        let _ = conn.batch_execute(&format!("ROLLBACK TO SAVEPOINT {SAVEPOINT}"));
-    }
-    outcome
+    let sound = outcome.is_ok()
+        || conn
+            .batch_execute(&format!("ROLLBACK TO SAVEPOINT {SAVEPOINT}"))
+            .is_ok();
+    (outcome, sound)
 }

@@ -1,7 +1,10 @@
 -- The clusters of a map with no category filter (the citizens' map, the
 -- city view) read one row per cell and status instead of one per category
 -- too: each cell and status also counts all its categories under the
--- category '*', which no category id can be.
+-- category '*', which no category id can be. Reports are locked while the
+-- rows are counted and the trigger replaced, so that no report written
+-- meanwhile by another instance is missed.
+LOCK TABLE reports IN SHARE ROW EXCLUSIVE MODE;
 INSERT INTO report_cells
 SELECT level, cell, status, '*', sum(n), sum(sum_lat), sum(sum_lon)
 FROM report_cells
