@@ -290,6 +290,15 @@ pub enum Filer {
     Integration,
 }
 
+/// Who the citizen is, as far as they chose to say: each part optional, the
+/// e-mail and phone checked and normalised.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Reporter {
+    pub name: Option<String>,
+    pub email: Option<validate::Email>,
+    pub phone: Option<validate::Phone>,
+}
+
 /// A new report that passed validation.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ValidReport {
@@ -299,9 +308,7 @@ pub struct ValidReport {
     pub lat: f64,
     pub lon: f64,
     pub address: Option<String>,
-    pub reporter_name: Option<String>,
-    pub reporter_email: Option<String>,
-    pub reporter_phone: Option<String>,
+    pub reporter: Reporter,
     pub contact: ContactPreference,
     pub language: Language,
     pub channel: Channel,
@@ -347,11 +354,11 @@ pub fn validate_new_report(
         validate::optional_text("address", draft.address.as_deref(), ADDRESS_MAX),
     )
     .flatten();
-    let (name, email, phone) = reporter_of(draft, &mut errors);
+    let reporter = reporter_of(draft, &mut errors);
     let language = ok(&mut errors, language_of(draft));
     let contact = ok(
         &mut errors,
-        contact_of(draft, email.is_some(), phone.is_some()),
+        contact_of(draft, reporter.email.is_some(), reporter.phone.is_some()),
     );
     let channel = ok(&mut errors, channel_of(draft, filer));
     let received_at = ok(&mut errors, received_at_of(draft, filer, now));
@@ -380,9 +387,7 @@ pub fn validate_new_report(
             lat,
             lon,
             address,
-            reporter_name: name,
-            reporter_email: email,
-            reporter_phone: phone,
+            reporter,
             contact,
             language,
             channel,
@@ -394,10 +399,7 @@ pub fn validate_new_report(
 
 /// The reporter's name, e-mail and phone, each optional (a blank e-mail or
 /// phone is none given); the errors of those given but invalid go to `errors`.
-fn reporter_of(
-    draft: &ReportDraft,
-    errors: &mut Vec<FieldError>,
-) -> (Option<String>, Option<String>, Option<String>) {
+fn reporter_of(draft: &ReportDraft, errors: &mut Vec<FieldError>) -> Reporter {
     let name = ok(
         errors,
         validate::optional_text("reporter.name", draft.reporter_name.as_deref(), NAME_MAX),
@@ -407,15 +409,13 @@ fn reporter_of(
         .reporter_email
         .as_deref()
         .filter(|e| !e.trim().is_empty())
-        .and_then(|e| ok(errors, validate::Email::parse("reporter.email", e)))
-        .map(validate::Email::into_string);
+        .and_then(|e| ok(errors, validate::Email::parse("reporter.email", e)));
     let phone = draft
         .reporter_phone
         .as_deref()
         .filter(|p| !p.trim().is_empty())
-        .and_then(|p| ok(errors, validate::Phone::parse("reporter.phone", p)))
-        .map(validate::Phone::into_string);
-    (name, email, phone)
+        .and_then(|p| ok(errors, validate::Phone::parse("reporter.phone", p)));
+    Reporter { name, email, phone }
 }
 
 /// The citizen's language: Italian unless English is asked for.

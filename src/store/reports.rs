@@ -20,6 +20,7 @@ use crate::domain::report::{
     self, Actor, Channel, ContactPreference, EventKind, Language, Status, ValidReport,
 };
 use crate::domain::routing::{self, MatchedRule};
+use crate::domain::validate::{Email, Phone};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = reports)]
@@ -140,9 +141,9 @@ pub fn create(conn: &mut DbConn, c: CreateReport<'_>) -> StoreResult<ReportRow> 
         reports::lon.eq(r.lon),
         reports::address.eq(&r.address),
         reports::channel.eq(r.channel.as_str()),
-        reports::reporter_name.eq(&r.reporter_name),
-        reports::reporter_email.eq(&r.reporter_email),
-        reports::reporter_phone.eq(&r.reporter_phone),
+        reports::reporter_name.eq(&r.reporter.name),
+        reports::reporter_email.eq(r.reporter.email.as_ref().map(Email::as_str)),
+        reports::reporter_phone.eq(r.reporter.phone.as_ref().map(Phone::as_str)),
         reports::contact_preference.eq(r.contact.as_str()),
         reports::language.eq(r.language.as_str()),
         reports::entered_by.eq(&c.entered_by),
