@@ -6,7 +6,8 @@ use chrono::{DateTime, Duration, Utc};
 use crate::config::Config;
 use crate::error::{AppError, AppResult};
 use crate::notify::deliver::{
-    delivered_payload, post_webhook, without_token, EmailPayload, Mailer, WebhookPayload,
+    delivered_payload, post_webhook, without_token, DeliveryError, EmailPayload, Mailer,
+    WebhookPayload,
 };
 use crate::notify::destinations;
 use crate::store::outbox::{self, OutboxRow};
@@ -71,6 +72,13 @@ pub struct Outcome {
     /// Given back untried: their peer failed moments before, or the
     /// dispatcher is stopping.
     pub deferred: usize,
+}
+
+/// An outbox row's payload as its kind's type; one that does not read as
+/// such is never retried.
+fn payload<T: serde::de::DeserializeOwned>(row: &OutboxRow) -> Result<T, DeliveryError> {
+    serde_json::from_str(&row.payload)
+        .map_err(|e| DeliveryError::permanent(format!("bad payload: {e}")))
 }
 
 impl Outcome {
@@ -153,24 +161,13 @@ impl Dispatcher {
         row: &OutboxRow,
         now: DateTime<Utc>,
     ) -> Result<(), crate::notify::deliver::DeliveryError> {
-        use crate::notify::deliver::DeliveryError;
         match row.kind.as_str() {
             "email" => {
-                let email: EmailPayload =
-                    serde_json::from_str(&row.payload).map_err(|e| DeliveryError {
-                        permanent: true,
-                        peer_failed: false,
-                        message: format!("bad payload: {e}"),
-                    })?;
+                let email: EmailPayload = payload(row)?;
                 self.mailer.send(&self.from, &email)
             }
             "webhook" => {
-                let hook: WebhookPayload =
-                    serde_json::from_str(&row.payload).map_err(|e| DeliveryError {
-                        permanent: true,
-                        peer_failed: false,
-                        message: format!("bad payload: {e}"),
-                    })?;
+                let hook: WebhookPayload = payload(row)?;
                 let office = self
                     .store
                     .read(|c| {
@@ -193,26 +190,16 @@ impl Dispatcher {
                             .then(|| destinations::refusal(&url))
                             .flatten()
                         {
-                            return Err(DeliveryError {
-                                permanent: true,
-                                peer_failed: false,
-                                message: reason,
-                            });
+                            return Err(DeliveryError::permanent(reason));
                         }
                         post_webhook(&self.http, &url, &secret, &hook.body, now.timestamp())
                     }
-                    None => Err(DeliveryError {
-                        permanent: true,
-                        peer_failed: false,
-                        message: "the office no longer has a webhook".into(),
-                    }),
+                    None => Err(DeliveryError::permanent(
+                        "the office no longer has a webhook",
+                    )),
                 }
             }
-            other => Err(DeliveryError {
-                permanent: true,
-                peer_failed: false,
-                message: format!("unknown kind {other}"),
-            }),
+            other => Err(DeliveryError::permanent(format!("unknown kind {other}"))),
         }
     }
 

@@ -58,7 +58,7 @@ impl DeliveryError {
             message: redact_emails(&message.into()),
         }
     }
-    fn permanent(message: impl Into<String>) -> Self {
+    pub(crate) fn permanent(message: impl Into<String>) -> Self {
         Self {
             permanent: true,
             peer_failed: false,
