@@ -105,13 +105,11 @@ pub fn offices_of(
     conn: &mut DbConn,
     rows: &[ReportRow],
 ) -> AppResult<HashMap<OfficeId, catalog::OfficeRow>> {
-    let mut ids: Vec<OfficeId> = rows.iter().filter_map(|r| r.office_id.clone()).collect();
-    ids.sort();
-    ids.dedup();
-    Ok(catalog::offices_by_ids(conn, &ids)?
-        .into_iter()
-        .map(|o| (o.id.clone(), o))
-        .collect())
+    by_id(
+        rows.iter().filter_map(|r| r.office_id.clone()),
+        |ids| catalog::offices_by_ids(conn, ids),
+        |o| o.id.clone(),
+    )
 }
 
 /// Categories of a set of reports, by id.
@@ -119,13 +117,23 @@ pub fn categories_of<'a>(
     conn: &mut DbConn,
     category_ids: impl IntoIterator<Item = &'a CategoryId>,
 ) -> AppResult<HashMap<CategoryId, catalog::CategoryRow>> {
-    let mut ids: Vec<CategoryId> = category_ids.into_iter().cloned().collect();
+    by_id(
+        category_ids.into_iter().cloned(),
+        |ids| catalog::categories_by_ids(conn, ids),
+        |c| c.id.clone(),
+    )
+}
+
+/// The rows `load` finds for `ids` (each asked for once), by their `id`.
+fn by_id<K: Ord + std::hash::Hash, R>(
+    ids: impl IntoIterator<Item = K>,
+    load: impl FnOnce(&[K]) -> crate::store::StoreResult<Vec<R>>,
+    id: impl Fn(&R) -> K,
+) -> AppResult<HashMap<K, R>> {
+    let mut ids: Vec<K> = ids.into_iter().collect();
     ids.sort();
     ids.dedup();
-    Ok(catalog::categories_by_ids(conn, &ids)?
-        .into_iter()
-        .map(|c| (c.id.clone(), c))
-        .collect())
+    Ok(load(&ids)?.into_iter().map(|r| (id(&r), r)).collect())
 }
 
 /// Finds a report by code, or 404 `report_not_found`.
