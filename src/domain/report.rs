@@ -134,6 +134,15 @@ impl Status {
     /// shows these: a citizen may follow one instead of filing a duplicate).
     pub const ACTIVE: [Status; 3] = [Status::New, Status::TakenIn, Status::InProgress];
 
+    /// The statuses the map and the list show unless asked for others:
+    /// all but `rejected`.
+    pub fn listed() -> impl Iterator<Item = Status> {
+        Status::ALL
+            .iter()
+            .copied()
+            .filter(|s| *s != Status::Rejected)
+    }
+
     /// The statuses [`Status::is_open`] accepts.
     pub const OPEN: [Status; 4] = [
         Status::New,

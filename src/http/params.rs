@@ -43,11 +43,7 @@ pub fn parse_bbox(s: &str) -> AppResult<Bbox> {
 
 pub fn parse_statuses(s: Option<&str>) -> AppResult<Vec<Status>> {
     match s {
-        None => Ok(Status::ALL
-            .iter()
-            .copied()
-            .filter(|s| *s != Status::Rejected)
-            .collect()),
+        None => Ok(Status::listed().collect()),
         Some(items) => items
             .split(',')
             .map(|p| p.trim().parse::<Status>())

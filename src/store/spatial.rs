@@ -11,10 +11,10 @@
 //! R*Tree and the cluster counts hold no others (their triggers), and the
 //! PostgreSQL nearby index is partial on it.
 
-use diesel::pg::Pg;
 use diesel::prelude::*;
+use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
+use diesel::serialize::ToSql;
 use diesel::sql_types::{BigInt, Double, Text};
-use diesel::sqlite::Sqlite;
 use geo::{Distance, Haversine, Point};
 
 use super::reports::ListFilter;
@@ -50,34 +50,44 @@ impl Bbox {
 /// Most candidates the nearby search considers before sorting by distance.
 pub const NEARBY_CANDIDATES: i64 = 2_000;
 
-/// A raw query with its parameters, spelled for one backend. Numbers and
-/// statuses this code computed are written into the SQL; only text that came
-/// from a request (category ids) is bound.
+/// A raw query with its parameters. Every number is bound, so that the
+/// text of a query depends on its shape only (how many cells, which
+/// statuses, how many categories). A query of a common shape (see
+/// [`common_shape`]) is prepared once per connection and kept: PostgreSQL
+/// then plans it once, not on every map request; any other is prepared
+/// each time, so that no client can fill a connection with statements.
 struct RawQuery {
-    sql: String,
-    binds: Vec<String>,
-    pg: bool,
+    parts: Vec<Part>,
+    keep: bool,
+}
+
+enum Part {
+    Sql(String),
+    Text(String),
+    Int(i64),
+    Real(f64),
 }
 
 impl RawQuery {
-    fn new(pg: bool) -> Self {
+    fn new(keep: bool) -> Self {
         Self {
-            sql: String::new(),
-            binds: Vec::new(),
-            pg,
+            parts: Vec::new(),
+            keep,
         }
     }
     fn push(&mut self, sql: &str) -> &mut Self {
-        self.sql.push_str(sql);
+        match self.parts.last_mut() {
+            Some(Part::Sql(last)) => last.push_str(sql),
+            _ => self.parts.push(Part::Sql(sql.to_string())),
+        }
         self
     }
-    fn bind(&mut self, value: String) -> &mut Self {
-        self.binds.push(value);
-        if self.pg {
-            self.sql.push_str(&format!("${}", self.binds.len()));
-        } else {
-            self.sql.push('?');
-        }
+    fn int(&mut self, value: i64) -> &mut Self {
+        self.parts.push(Part::Int(value));
+        self
+    }
+    fn real(&mut self, value: f64) -> &mut Self {
+        self.parts.push(Part::Real(value));
         self
     }
     fn bind_list(&mut self, values: &[CategoryId]) -> &mut Self {
@@ -90,21 +100,73 @@ impl RawQuery {
             if i > 0 {
                 self.push(", ");
             }
-            self.bind(v.to_string());
+            self.parts.push(Part::Text(v.to_string()));
         }
         self.push(")")
     }
+    /// ` AND {column} BETWEEN {low} AND {high}`.
+    fn between(&mut self, column: &str, low: f64, high: f64) -> &mut Self {
+        self.push(&format!(" AND {column} BETWEEN "))
+            .real(low)
+            .push(" AND ")
+            .real(high)
+    }
+    /// The query with `prefix` before it (`EXPLAIN`), never kept.
+    fn prefixed(mut self, prefix: &str) -> Self {
+        self.parts.insert(0, Part::Sql(prefix.to_string()));
+        self.keep = false;
+        self
+    }
 }
 
-macro_rules! load_raw {
-    ($conn:expr, $db:ty, $query:expr) => {{
-        let q: &RawQuery = $query;
-        let mut boxed = diesel::sql_query(q.sql.clone()).into_boxed::<$db>();
-        for b in &q.binds {
-            boxed = boxed.bind::<Text, _>(b.clone());
+impl QueryId for RawQuery {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl Query for RawQuery {
+    type SqlType = diesel::sql_types::Untyped;
+}
+
+impl<DB: diesel::backend::Backend> QueryFragment<DB> for RawQuery
+where
+    String: ToSql<Text, DB>,
+    i64: ToSql<BigInt, DB>,
+    f64: ToSql<Double, DB>,
+{
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
+        if !self.keep {
+            out.unsafe_to_cache_prepared();
         }
-        boxed.load($conn)
-    }};
+        for part in &self.parts {
+            match part {
+                Part::Sql(sql) => out.push_sql(sql),
+                Part::Text(v) => out.push_bind_param::<Text, _>(v)?,
+                Part::Int(v) => out.push_bind_param::<BigInt, _>(v)?,
+                Part::Real(v) => out.push_bind_param::<Double, _>(v)?,
+            }
+        }
+        Ok(())
+    }
+}
+
+impl<Conn> RunQueryDsl<Conn> for RawQuery {}
+
+/// Most branches (cells, rows of cells) a query kept prepared may have.
+const MAX_KEPT_BRANCHES: usize = 16;
+
+/// Whether a map query of `branches` cells or rows is of a shape nearly
+/// every request has (the default statuses, no category, a view of a town
+/// or less): only such queries are kept prepared (see [`RawQuery`]), so a
+/// connection keeps a hundred small statements at most.
+fn common_shape(
+    statuses: &[Status],
+    category_ids: &Option<Vec<CategoryId>>,
+    branches: usize,
+) -> bool {
+    category_ids.is_none()
+        && statuses.iter().copied().eq(Status::listed())
+        && branches <= MAX_KEPT_BRANCHES
 }
 
 /// Most cells the map list reads one by one; a box larger than that many
@@ -125,19 +187,15 @@ fn status_list(statuses: &[Status]) -> String {
     format!("({})", quoted.join(", "))
 }
 
-/// The conditions of one box and the list's filters (the coordinates and
-/// ids are numbers this code computed, written into the SQL; categories are
-/// bound).
+/// The conditions of one box and the list's filters.
 fn list_conditions(q: &mut RawQuery, f: &ListFilter) {
     let b = f.bbox;
-    q.push(&format!(
-        " AND lat BETWEEN {} AND {} AND lon BETWEEN {} AND {} AND status IN {} AND publication = 'published'",
-        b.min_lat,
-        b.max_lat,
-        b.min_lon,
-        b.max_lon,
-        status_list(&f.statuses)
-    ));
+    q.between("lat", b.min_lat, b.max_lat)
+        .between("lon", b.min_lon, b.max_lon)
+        .push(&format!(
+            " AND status IN {} AND publication = 'published'",
+            status_list(&f.statuses)
+        ));
     if let Some(categories) = &f.category_ids {
         q.push(" AND category_id IN ").bind_list(categories);
     }
@@ -149,10 +207,10 @@ fn before_condition(q: &mut RawQuery, f: &ListFilter, by_negated_id: bool) {
     match (f.before_id, by_negated_id) {
         (None, _) => {}
         (Some(before), false) => {
-            q.push(&format!(" AND id < {before}"));
+            q.push(" AND id < ").int(before);
         }
         (Some(before), true) => {
-            q.push(&format!(" AND -id > {}", -before));
+            q.push(" AND -id > ").int(-before);
         }
     }
 }
@@ -170,9 +228,9 @@ fn before_condition(q: &mut RawQuery, f: &ListFilter, by_negated_id: bool) {
 /// reports (migration `map_cell_newest_first`).
 fn bbox_query(pg: bool, f: &ListFilter) -> RawQuery {
     let b = f.bbox;
-    let mut q = RawQuery::new(pg);
     let Some(level) = grid::list_level(MAX_LIST_CELLS, b.min_lat, b.min_lon, b.max_lat, b.max_lon)
     else {
+        let mut q = RawQuery::new(common_shape(&f.statuses, &f.category_ids, 1));
         q.push(if pg {
             "SELECT id FROM reports WHERE true"
         } else {
@@ -180,18 +238,17 @@ fn bbox_query(pg: bool, f: &ListFilter) -> RawQuery {
         });
         list_conditions(&mut q, f);
         before_condition(&mut q, f, false);
-        q.push(&format!(" ORDER BY id DESC LIMIT {}", f.limit));
+        q.push(" ORDER BY id DESC LIMIT ").int(f.limit);
         return q;
     };
     let (column, index) = match level {
         grid::Level::Street => ("map_cell_street", "reports_map_cell_street"),
         _ => ("map_cell", "reports_map_cell"),
     };
+    let cells = grid::cells(level, b.min_lat, b.min_lon, b.max_lat, b.max_lon);
+    let mut q = RawQuery::new(common_shape(&f.statuses, &f.category_ids, cells.len()));
     q.push("SELECT id FROM (");
-    for (i, cell) in grid::cells(level, b.min_lat, b.min_lon, b.max_lat, b.max_lon)
-        .into_iter()
-        .enumerate()
-    {
+    for (i, cell) in cells.into_iter().enumerate() {
         if i > 0 {
             q.push(" UNION ALL ");
         }
@@ -200,14 +257,17 @@ fn bbox_query(pg: bool, f: &ListFilter) -> RawQuery {
         } else {
             format!("SELECT id FROM (SELECT id FROM reports INDEXED BY {index}")
         });
-        q.push(&format!(" WHERE {column} = {cell}"));
+        q.push(&format!(" WHERE {column} = ")).int(cell);
         list_conditions(&mut q, f);
         before_condition(&mut q, f, pg);
         let order = if pg { "-id" } else { "id DESC" };
-        q.push(&format!(" ORDER BY {order} LIMIT {})", f.limit));
+        q.push(&format!(" ORDER BY {order} LIMIT "))
+            .int(f.limit)
+            .push(")");
     }
     let order = if pg { "newest" } else { "id DESC" };
-    q.push(&format!(") AS cells ORDER BY {order} LIMIT {}", f.limit));
+    q.push(&format!(") AS cells ORDER BY {order} LIMIT "))
+        .int(f.limit);
     q
 }
 
@@ -220,8 +280,8 @@ struct IdRow {
 /// Ids of one page of reports inside the box, newest first.
 pub fn bbox_ids(conn: &mut DbConn, f: &ListFilter) -> StoreResult<Vec<i64>> {
     let rows: Vec<IdRow> = match conn {
-        DbConn::Sqlite(c) => load_raw!(c, Sqlite, &bbox_query(false, f))?,
-        DbConn::Pg(c) => with_ordered_plan(c, |c| load_raw!(c, Pg, &bbox_query(true, f)))?,
+        DbConn::Sqlite(c) => bbox_query(false, f).load(c)?,
+        DbConn::Pg(c) => with_ordered_plan(c, |c| bbox_query(true, f).load(c))?,
     };
     Ok(rows.into_iter().map(|r| r.id).collect())
 }
@@ -256,36 +316,46 @@ fn nearby_query(
     category_ids: &Option<Vec<CategoryId>>,
 ) -> RawQuery {
     let b = Bbox::around(lat, lon, radius_m);
-    let mut q = RawQuery::new(pg);
+    let mut q = RawQuery::new(category_ids.is_none());
     if pg {
         q.push(&format!(
             "SELECT id, lat, lon FROM reports WHERE status IN {} AND publication = 'published' \
-             AND point(lon, lat) <@ box(point({}, {}), point({}, {}))",
+             AND point(lon, lat) <@ box(point(",
             status_list(&Status::ACTIVE),
-            b.min_lon,
-            b.min_lat,
-            b.max_lon,
-            b.max_lat
-        ));
+        ))
+        .real(b.min_lon)
+        .push(", ")
+        .real(b.min_lat)
+        .push("), point(")
+        .real(b.max_lon)
+        .push(", ")
+        .real(b.max_lat)
+        .push("))");
     } else {
         // R*Tree boxes are 32-bit floats rounded outwards: select by overlap,
         // then refine on the exact coordinates.
-        q.push(&format!(
-            "SELECT id, lat, lon FROM reports_active_rtree WHERE max_lon >= {0} AND min_lon <= {2} \
-             AND max_lat >= {1} AND min_lat <= {3} \
-             AND lon BETWEEN {0} AND {2} AND lat BETWEEN {1} AND {3}",
-            b.min_lon, b.min_lat, b.max_lon, b.max_lat
-        ));
+        q.push("SELECT id, lat, lon FROM reports_active_rtree WHERE max_lon >= ")
+            .real(b.min_lon)
+            .push(" AND min_lon <= ")
+            .real(b.max_lon)
+            .push(" AND max_lat >= ")
+            .real(b.min_lat)
+            .push(" AND min_lat <= ")
+            .real(b.max_lat)
+            .between("lon", b.min_lon, b.max_lon)
+            .between("lat", b.min_lat, b.max_lat);
     }
     if let Some(categories) = category_ids {
         q.push(" AND category_id IN ").bind_list(categories);
     }
     if pg {
-        q.push(&format!(
-            " ORDER BY point(lon, lat) <-> point({lon}, {lat})"
-        ));
+        q.push(" ORDER BY point(lon, lat) <-> point(")
+            .real(lon)
+            .push(", ")
+            .real(lat)
+            .push(")");
     }
-    q.push(&format!(" LIMIT {NEARBY_CANDIDATES}"));
+    q.push(" LIMIT ").int(NEARBY_CANDIDATES);
     q
 }
 
@@ -314,16 +384,8 @@ pub fn nearby_candidates(
     category_ids: Option<Vec<CategoryId>>,
 ) -> StoreResult<Vec<Candidate>> {
     let rows: Vec<PointRow> = match conn {
-        DbConn::Sqlite(c) => load_raw!(
-            c,
-            Sqlite,
-            &nearby_query(false, lat, lon, radius_m, &category_ids)
-        )?,
-        DbConn::Pg(c) => load_raw!(
-            c,
-            Pg,
-            &nearby_query(true, lat, lon, radius_m, &category_ids)
-        )?,
+        DbConn::Sqlite(c) => nearby_query(false, lat, lon, radius_m, &category_ids).load(c)?,
+        DbConn::Pg(c) => nearby_query(true, lat, lon, radius_m, &category_ids).load(c)?,
     };
     let origin = Point::new(lon, lat);
     Ok(rows
@@ -368,7 +430,6 @@ const ALL_CATEGORIES: &str = "*";
 const MAX_CELL_ROWS: usize = 200;
 
 fn cells_query(
-    pg: bool,
     level: grid::Level,
     b: Bbox,
     statuses: &[Status],
@@ -379,20 +440,19 @@ fn cells_query(
         let (first, last) = (rows[0].first, rows[rows.len() - 1].last);
         rows = vec![grid::RowSpan { first, last }];
     }
-    let mut q = RawQuery::new(pg);
+    let mut q = RawQuery::new(common_shape(statuses, category_ids, rows.len()));
     q.push("SELECT cell, status, CAST(SUM(n) AS BIGINT) AS n, SUM(sum_lat) AS sum_lat, SUM(sum_lon) AS sum_lon FROM (");
     for (i, row) in rows.iter().enumerate() {
         if i > 0 {
             q.push(" UNION ALL ");
         }
-        q.push(&format!(
-            "SELECT cell, status, n, sum_lat, sum_lon FROM report_cells \
-             WHERE level = {} AND cell BETWEEN {} AND {} AND status IN {}",
-            level as i32,
-            row.first,
-            row.last,
-            status_list(statuses)
-        ));
+        q.push("SELECT cell, status, n, sum_lat, sum_lon FROM report_cells WHERE level = ")
+            .int(level as i64)
+            .push(" AND cell BETWEEN ")
+            .int(row.first)
+            .push(" AND ")
+            .int(row.last)
+            .push(&format!(" AND status IN {}", status_list(statuses)));
         match category_ids {
             Some(categories) => q.push(" AND category_id IN ").bind_list(categories),
             // Every category at once: the rows that count them all.
@@ -412,13 +472,10 @@ pub fn cell_counts(
     statuses: &[Status],
     category_ids: &Option<Vec<CategoryId>>,
 ) -> StoreResult<Vec<CellCount>> {
+    let query = cells_query(level, b, statuses, category_ids);
     let rows: Vec<CellRow> = match conn {
-        DbConn::Sqlite(c) => load_raw!(
-            c,
-            Sqlite,
-            &cells_query(false, level, b, statuses, category_ids)
-        )?,
-        DbConn::Pg(c) => load_raw!(c, Pg, &cells_query(true, level, b, statuses, category_ids))?,
+        DbConn::Sqlite(c) => query.load(c)?,
+        DbConn::Pg(c) => query.load(c)?,
     };
     Ok(rows
         .into_iter()
@@ -453,18 +510,16 @@ fn explain(
 ) -> StoreResult<Vec<String>> {
     Ok(match conn {
         DbConn::Sqlite(c) => {
-            let mut q = build(false);
-            q.sql = format!("EXPLAIN QUERY PLAN {}", q.sql);
-            let rows: Vec<SqlitePlanRow> = load_raw!(c, Sqlite, &q)?;
+            let q = build(false).prefixed("EXPLAIN QUERY PLAN ");
+            let rows: Vec<SqlitePlanRow> = q.load(c)?;
             rows.into_iter().map(|r| r.detail).collect()
         }
         DbConn::Pg(c) => {
-            let mut q = build(true);
-            q.sql = format!("EXPLAIN {}", q.sql);
+            let q = build(true).prefixed("EXPLAIN ");
             let rows: Vec<PgPlanRow> = if ordered {
-                with_ordered_plan(c, |c| load_raw!(c, Pg, &q))?
+                with_ordered_plan(c, |c| q.load(c))?
             } else {
-                load_raw!(c, Pg, &q)?
+                q.load(c)?
             };
             rows.into_iter().map(|r| r.plan).collect()
         }
@@ -483,7 +538,7 @@ pub fn explain_cells(
     b: Bbox,
     statuses: &[Status],
 ) -> StoreResult<Vec<String>> {
-    explain(conn, false, |pg| cells_query(pg, level, b, statuses, &None))
+    explain(conn, false, |_| cells_query(level, b, statuses, &None))
 }
 
 /// The query plan of the nearby query (for the index tests).

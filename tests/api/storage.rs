@@ -455,3 +455,78 @@ async fn a_map_request_costs_what_its_box_holds_not_what_the_table_holds() {
         "clusters: {small_clusters:?} at 10k reports, {large_clusters:?} at 200k"
     );
 }
+
+/// The map's queries of the shape nearly every request has (the default
+/// statuses, no category, a town's view or less) are prepared once per
+/// connection and kept, whatever the box: PostgreSQL then stops planning
+/// them on every request. Filtered ones, and views of many cells, are not
+/// kept, so that no client can fill a connection with statements.
+#[tokio::test]
+async fn common_map_queries_are_prepared_once_per_connection() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+
+    use diesel::connection::{Instrumentation, InstrumentationEvent};
+    use diesel::Connection;
+    use segnala::store::spatial::{bbox_ids, cell_counts, nearby_candidates};
+
+    let app = TestApp::pisa().await;
+    let kept = Arc::new(AtomicUsize::new(0));
+    let seen = Arc::clone(&kept);
+    let town = |i: f64| Bbox {
+        min_lon: 10.39 + i * 0.001,
+        min_lat: 43.70,
+        max_lon: 10.405 + i * 0.001,
+        max_lat: 43.715,
+    };
+    let list = |bbox: Bbox, category_ids| ListFilter {
+        bbox,
+        statuses: Status::listed().collect(),
+        category_ids,
+        before_id: None,
+        limit: 51,
+    };
+    let (common, filtered, wide) = app
+        .store
+        .read(move |c| {
+            c.set_instrumentation(move |e: InstrumentationEvent<'_>| {
+                if matches!(e, InstrumentationEvent::CacheQuery { .. }) {
+                    kept.fetch_add(1, Ordering::SeqCst);
+                }
+            });
+            let listed: Vec<Status> = Status::listed().collect();
+            for i in 0..3 {
+                let (i, b) = (f64::from(i), town(f64::from(i)));
+                bbox_ids(c, &list(b, None))?;
+                cell_counts(c, Level::Fine, b, &listed, &None)?;
+                nearby_candidates(c, 43.71 + i * 0.001, 10.40, 200.0, None)?;
+            }
+            let common = seen.load(Ordering::SeqCst);
+            let some = Some(Vec::new());
+            for i in 0..3 {
+                let b = town(f64::from(i));
+                bbox_ids(c, &list(b, some.clone()))?;
+                cell_counts(c, Level::Fine, b, &[Status::New], &None)?;
+                nearby_candidates(c, 43.71, 10.40, 200.0, some.clone())?;
+            }
+            let filtered = seen.load(Ordering::SeqCst) - common;
+            // A box of 17 rows of cells (a province at the finest level).
+            let tall = Bbox {
+                max_lat: 43.70 + 0.165,
+                ..town(0.0)
+            };
+            cell_counts(c, Level::Fine, tall, &listed, &None)?;
+            let wide = seen.load(Ordering::SeqCst) - common - filtered;
+            c.set_instrumentation(
+                Box::new(|_: InstrumentationEvent<'_>| {}) as Box<dyn Instrumentation>
+            );
+            Ok((common, filtered, wide))
+        })
+        .unwrap();
+    assert_eq!(
+        common, 3,
+        "the list, the clusters and nearby, each kept once"
+    );
+    assert_eq!(filtered, 0, "filtered queries are not kept");
+    assert_eq!(wide, 0, "a query of many cells is not kept");
+}
