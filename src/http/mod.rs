@@ -96,7 +96,7 @@ impl AppState {
     /// the blocking pool: see `store::batch`.
     pub async fn write_batched<T: Send + 'static>(
         &self,
-        f: impl FnOnce(&mut DbConn, crate::store::batch::Held) -> AppResult<T> + Send + 'static,
+        f: impl FnOnce(&mut DbConn, &mut crate::store::batch::Held) -> AppResult<T> + Send + 'static,
     ) -> AppResult<T> {
         let store = self.store.clone();
         aweb::block(move || store.write_batched(f)).await?

@@ -771,9 +771,7 @@ async fn create_request(
         media_url,
     };
     let filed = state
-        .write_batched(move |c, held| {
-            filing::write_held(c, held.catalog_version, prepared, &valid, filing, &links)
-        })
+        .write_batched(move |c, held| filing::write(c, held, prepared, &valid, filing, &links))
         .await?;
     crate::metrics::METRICS.report_created("open311");
     tracing::info!(report.code = %filed.report.code, api_key = %api.name, "report created through Open311");

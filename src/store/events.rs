@@ -74,7 +74,7 @@ impl NewEvent {
 }
 
 pub fn append(conn: &mut DbConn, e: NewEvent) -> StoreResult<()> {
-    append_many(conn, vec![e])
+    append_all(conn, [e])
 }
 
 /// A report's events in order; only the public ones unless `all`.
@@ -90,39 +90,64 @@ pub fn timeline(conn: &mut DbConn, report_id: i64, all: bool) -> StoreResult<Vec
     Ok(query.load(conn)?)
 }
 
-/// Appends several events with one statement.
-pub fn append_many(conn: &mut DbConn, events: Vec<NewEvent>) -> StoreResult<()> {
-    if events.is_empty() {
-        return Ok(());
-    }
-    let rows: Vec<_> = events
-        .into_iter()
-        .map(|e| {
-            (
-                report_events::report_id.eq(e.report_id),
-                report_events::at.eq(e.at),
-                report_events::actor_kind.eq(e.actor.kind.as_str()),
-                report_events::actor_id.eq(e.actor.id),
-                report_events::kind.eq(e.kind.as_str()),
-                report_events::from_status.eq(e.from.map(|s| s.as_str())),
-                report_events::to_status.eq(e.to.map(|s| s.as_str())),
-                report_events::public.eq(e.public.unwrap_or_else(|| e.kind.is_public())),
-                report_events::message.eq(e.message),
-                report_events::data.eq(e.data.map(|d| d.to_string())),
-            )
-        })
-        .collect();
-    // Backend-specific: SQLite's batch insert needs the inner connection.
-    for chunk in rows.chunks(500) {
-        match conn {
+/// An event's row as written: each column equal to its value (a `None` is
+/// NULL), which both backends insert many at a time in one statement.
+type EventValues = (
+    diesel::dsl::Eq<report_events::report_id, i64>,
+    diesel::dsl::Eq<report_events::at, NaiveDateTime>,
+    diesel::dsl::Eq<report_events::actor_kind, &'static str>,
+    diesel::dsl::Eq<report_events::actor_id, Option<String>>,
+    diesel::dsl::Eq<report_events::kind, &'static str>,
+    diesel::dsl::Eq<report_events::from_status, Option<&'static str>>,
+    diesel::dsl::Eq<report_events::to_status, Option<&'static str>>,
+    diesel::dsl::Eq<report_events::public, bool>,
+    diesel::dsl::Eq<report_events::message, Option<String>>,
+    diesel::dsl::Eq<report_events::data, Option<String>>,
+);
+
+fn values(e: NewEvent) -> EventValues {
+    (
+        report_events::report_id.eq(e.report_id),
+        report_events::at.eq(e.at),
+        report_events::actor_kind.eq(e.actor.kind.as_str()),
+        report_events::actor_id.eq(e.actor.id),
+        report_events::kind.eq(e.kind.as_str()),
+        report_events::from_status.eq(e.from.map(|s| s.as_str())),
+        report_events::to_status.eq(e.to.map(|s| s.as_str())),
+        report_events::public.eq(e.public.unwrap_or_else(|| e.kind.is_public())),
+        report_events::message.eq(e.message),
+        report_events::data.eq(e.data.map(|d| d.to_string())),
+    )
+}
+
+/// Inserts rows of [`EventValues`] (a slice, or an array) in one statement.
+macro_rules! insert_events {
+    ($conn:expr, $rows:expr) => {
+        match $conn {
             DbConn::Pg(c) => diesel::insert_into(report_events::table)
-                .values(chunk)
+                .values($rows)
                 .execute(c)?,
             DbConn::Sqlite(c) => diesel::insert_into(report_events::table)
-                .values(chunk)
+                .values($rows)
                 .execute(c)?,
-        };
+        }
+    };
+}
+
+/// Appends several events, five hundred to a statement.
+pub fn append_many(conn: &mut DbConn, events: Vec<NewEvent>) -> StoreResult<()> {
+    let rows: Vec<EventValues> = events.into_iter().map(values).collect();
+    for chunk in rows.chunks(500) {
+        insert_events!(conn, chunk);
     }
+    Ok(())
+}
+
+/// Appends a fixed number of events with one statement which, unlike a
+/// list's, is prepared once per connection and not parsed again each time
+/// (every filing appends two).
+pub fn append_all<const N: usize>(conn: &mut DbConn, events: [NewEvent; N]) -> StoreResult<()> {
+    insert_events!(conn, events.map(values));
     Ok(())
 }
 

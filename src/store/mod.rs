@@ -423,7 +423,7 @@ impl Store {
     /// independent writes arriving at once — citizens filing reports.
     pub fn write_batched<T: Send + 'static>(
         &self,
-        f: impl FnOnce(&mut DbConn, batch::Held) -> AppResult<T> + Send + 'static,
+        f: impl FnOnce(&mut DbConn, &mut batch::Held) -> AppResult<T> + Send + 'static,
     ) -> AppResult<T> {
         self.batcher.write(self, f)
     }

@@ -56,6 +56,83 @@ pub fn hit(conn: &mut DbConn, key: &str, window: Duration, now: NaiveDateTime) -
     })
 }
 
+/// A key's window as stored: when it began, and the hits counted in it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window {
+    pub start: NaiveDateTime,
+    pub count: i32,
+}
+
+impl Window {
+    /// The window after one more hit at `now`: the same one counting one
+    /// more, or a new one if it has ended (the rule [`hit`] applies in SQL).
+    pub fn hit(self, window: Duration, now: NaiveDateTime) -> Self {
+        if self.ended(window, now) {
+            Self {
+                start: now,
+                count: 1,
+            }
+        } else {
+            Self {
+                count: self.count + 1,
+                ..self
+            }
+        }
+    }
+
+    /// Whether a window of `window` that began at `start` has ended by `now`.
+    pub fn ended(self, window: Duration, now: NaiveDateTime) -> bool {
+        self.start <= now - window
+    }
+
+    /// The count and the seconds until the window ends.
+    pub fn as_hit(self, window: Duration, now: NaiveDateTime) -> Hit {
+        Hit {
+            count: self.count,
+            resets_in: (self.start + window - now).num_seconds().max(1),
+        }
+    }
+}
+
+/// `key`'s window (an empty, ended one is made if it has none), locked
+/// until the end of the write transaction on PostgreSQL (SQLite's single
+/// writer excludes others): the caller counts hits on it with
+/// [`Window::hit`] and stores the result with [`set_window`] before it
+/// commits, and no other writer counts in between.
+pub fn locked_window(conn: &mut DbConn, key: &str) -> StoreResult<Window> {
+    let read = |conn: &mut DbConn| -> StoreResult<Option<(NaiveDateTime, i32)>> {
+        let query = rate_limits::table
+            .find(key)
+            .select((rate_limits::window_start, rate_limits::count));
+        Ok(match conn {
+            DbConn::Pg(c) => query.for_update().first(c).optional()?,
+            DbConn::Sqlite(c) => query.first(c).optional()?,
+        })
+    };
+    if read(conn)?.is_none() {
+        let row = (
+            rate_limits::key.eq(key),
+            rate_limits::window_start.eq(chrono::DateTime::UNIX_EPOCH.naive_utc()),
+            rate_limits::count.eq(0),
+        );
+        super::insert_unless_present!(conn, rate_limits::table, row)?;
+    }
+    let (start, count) =
+        read(conn)?.ok_or_else(|| super::StoreError::internal("the rate-limit row vanished"))?;
+    Ok(Window { start, count })
+}
+
+/// Stores `key`'s window (read, and locked, with [`locked_window`]).
+pub fn set_window(conn: &mut DbConn, key: &str, w: Window) -> StoreResult<()> {
+    diesel::update(rate_limits::table.find(key))
+        .set((
+            rate_limits::window_start.eq(w.start),
+            rate_limits::count.eq(w.count),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
 /// A key's count and the seconds until its window ends (0 and the whole
 /// window if it has ended or never began).
 pub fn current(
@@ -69,11 +146,8 @@ pub fn current(
         .select((rate_limits::window_start, rate_limits::count))
         .first(conn)
         .optional()?;
-    Ok(match row {
-        Some((start, count)) if start + window > now => Hit {
-            count,
-            resets_in: (start + window - now).num_seconds().max(1),
-        },
+    Ok(match row.map(|(start, count)| Window { start, count }) {
+        Some(w) if !w.ended(window, now) => w.as_hit(window, now),
         _ => Hit {
             count: 0,
             resets_in: window.num_seconds(),

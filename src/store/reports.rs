@@ -95,9 +95,12 @@ pub fn hash_token(token: &str) -> String {
 pub struct CreateReport<'a> {
     pub report: &'a ValidReport,
     pub municipality_id: &'a str,
-    /// The comune's code prefix and the (local) year the code is numbered in.
+    /// The comune's code prefix, the (local) year the code is numbered in,
+    /// and its number in that year (given by the caller: see
+    /// [`code_counter`]).
     pub code_prefix: &'a str,
     pub year: i32,
+    pub number: i64,
     pub category_id: &'a str,
     pub decision: &'a routing::RouteDecision,
     pub take_in_due: DateTime<Utc>,
@@ -114,16 +117,14 @@ pub struct CreateReport<'a> {
     pub media_url: Option<String>,
 }
 
-/// Creates a report in the caller's write transaction: allocates the next
-/// gap-free public code of the municipality and year, computes the take-in
-/// deadline, and writes the `created` and `routed` events. Three statements
-/// (two more for a comune's first report of the year): intake runs them one
-/// filing after another, so each one counts.
+/// Creates a report in the caller's write transaction under the code its
+/// number makes, with the take-in deadline, and writes the `created` and
+/// `routed` events. Two statements: intake runs them one filing after
+/// another, so each one counts.
 pub fn create(conn: &mut DbConn, c: CreateReport<'_>) -> StoreResult<ReportRow> {
     let r = c.report;
     let decision = c.decision;
-    let seq = next_code_number(conn, c.municipality_id, c.year)?;
-    let code = report::format_code(c.code_prefix, c.year, seq);
+    let code = report::format_code(c.code_prefix, c.year, c.number);
     // The take-in clock runs from when the citizen actually reported.
     // Unrouted reports keep the clock too: triage must happen in time.
     let due = Some(c.take_in_due);
@@ -178,32 +179,49 @@ pub fn create(conn: &mut DbConn, c: CreateReport<'_>) -> StoreResult<ReportRow> 
             "deadline_mode": c.deadline_mode.as_str(),
             "take_in_due_at": due,
         }));
-    events::append_many(conn, vec![created, routed])?;
+    events::append_all(conn, [created, routed])?;
     if decision.rule == MatchedRule::Unrouted {
         tracing::warn!(report.code = %code, "no office is competent for the category: report left for triage");
     }
     Ok(row)
 }
 
-/// The next number of the comune's year, in one statement. The counter row
-/// is locked (PostgreSQL) or the database is (SQLite) until commit, so
-/// concurrent creations get consecutive numbers, and a rollback gives the
-/// number back: no gaps, no duplicates.
-fn next_code_number(conn: &mut DbConn, municipality_id: &str, year: i32) -> StoreResult<i64> {
-    let bump = |conn: &mut DbConn| -> StoreResult<Option<i64>> {
-        let update = diesel::update(report_counters::table.find((municipality_id, year)))
-            .set(report_counters::last_value.eq(report_counters::last_value + 1))
-            .returning(report_counters::last_value);
+/// The last code number given in the comune's year (the counter is made at
+/// zero if the year has none), locked until the end of the write
+/// transaction on PostgreSQL (SQLite's single writer excludes others): the
+/// numbers that follow are the caller's to give, one after another, and to
+/// store with [`set_code_counter`] before it commits — so concurrent writers
+/// get consecutive numbers, and a rollback gives them back: no gaps, no
+/// duplicates.
+pub fn code_counter(conn: &mut DbConn, municipality_id: &str, year: i32) -> StoreResult<i64> {
+    let read = |conn: &mut DbConn| -> StoreResult<Option<i64>> {
+        let query = report_counters::table
+            .find((municipality_id, year))
+            .select(report_counters::last_value);
         Ok(match conn {
-            DbConn::Pg(c) => update.get_result(c).optional()?,
-            DbConn::Sqlite(c) => update.get_result(c).optional()?,
+            DbConn::Pg(c) => query.for_update().first(c).optional()?,
+            DbConn::Sqlite(c) => query.first(c).optional()?,
         })
     };
-    if let Some(seq) = bump(conn)? {
-        return Ok(seq);
+    if let Some(last) = read(conn)? {
+        return Ok(last);
     }
     ensure_counter(conn, municipality_id, year)?;
-    bump(conn)?.ok_or_else(|| StoreError::internal("the code counter vanished"))
+    read(conn)?.ok_or_else(|| StoreError::internal("the code counter vanished"))
+}
+
+/// Stores the last number given in the comune's year (read, and locked,
+/// with [`code_counter`]).
+pub fn set_code_counter(
+    conn: &mut DbConn,
+    municipality_id: &str,
+    year: i32,
+    last: i64,
+) -> StoreResult<()> {
+    diesel::update(report_counters::table.find((municipality_id, year)))
+        .set(report_counters::last_value.eq(last))
+        .execute(conn)?;
+    Ok(())
 }
 
 /// Creates the year's counter at zero unless it exists; with two first reports

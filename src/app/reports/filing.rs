@@ -29,7 +29,8 @@ use crate::domain::routing::{self, CategoryRoute, RouteDecision, Zone};
 use crate::domain::validate::FieldError;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::notify::plan::{self, Facts};
-use crate::store::cache::{self, Versioned};
+use crate::store::batch::Held;
+use crate::store::cache::Versioned;
 use crate::store::catalog::{self, CategoryRow, OfficeRow};
 use crate::store::municipalities::{self, MunicipalitySummary};
 use crate::store::reports::{self, CreateReport, ReportRow};
@@ -196,33 +197,21 @@ fn load_entry(conn: &mut DbConn, municipality_id: &str, code: &str) -> AppResult
 
 /// Creates the report `p` was prepared for (code, deadline, events) and
 /// writes its notifications, in the caller's write transaction, after
-/// checking that the catalog has not changed since (see [`current`]). The
-/// catalog's version is read holding it (one primary-key read, which on
-/// PostgreSQL holds off a catalog change until the commit; SQLite's single
-/// writer does the same).
+/// checking that the catalog has not changed since (see [`current`]).
+/// `held` is what the transaction holds: the catalog's version, read
+/// holding it (on PostgreSQL a catalog change waits for the commit;
+/// SQLite's single writer does the same), and the comune's code numbers.
+/// An intake batch reads them once for all its filings (`store::batch`), so
+/// each filing only writes the report, its events and its notifications.
 pub fn write(
     conn: &mut DbConn,
+    held: &mut Held,
     p: Prepared,
     valid: &ValidReport,
     f: Filing,
     links: &crate::notify::plan::Links,
 ) -> AppResult<Filed> {
-    let version = cache::current_version(conn, "catalog", true)?;
-    write_held(conn, version, p, valid, f, links)
-}
-
-/// [`write`] in a transaction that already holds the catalog's version,
-/// `version`: an intake batch reads it once for all its filings
-/// (`store::batch`), so each filing writes and reads nothing.
-pub fn write_held(
-    conn: &mut DbConn,
-    version: i64,
-    p: Prepared,
-    valid: &ValidReport,
-    f: Filing,
-    links: &crate::notify::plan::Links,
-) -> AppResult<Filed> {
-    let p = current(conn, version, p, valid)?;
+    let p = current(conn, held.catalog_version, p, valid)?;
     let (municipality, category) = (&p.entry.municipality, &p.entry.category);
     let (take_in_due, deadline_mode) = super::routing::take_in_deadline(
         &p.entry.calendar,
@@ -231,13 +220,16 @@ pub fn write_held(
         valid.received_at,
     );
     let policy = publication::effective(municipality.publication(), category.publication());
+    let year = f.now.with_timezone(&p.entry.calendar.timezone()).year();
+    let number = held.next_code_number(conn, &municipality.id, year)?;
     let row = reports::create(
         conn,
         CreateReport {
             report: valid,
             municipality_id: &municipality.id,
             code_prefix: &municipality.code_prefix,
-            year: f.now.with_timezone(&p.entry.calendar.timezone()).year(),
+            year,
+            number,
             category_id: &category.id,
             decision: &p.decision,
             take_in_due,

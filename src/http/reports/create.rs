@@ -14,6 +14,7 @@ use crate::error::{AppError, AppResult, ErrorCode};
 use crate::http::auth::{MaybeStaff, Staff};
 use crate::http::dto::{CategoryRef, OfficeRef};
 use crate::http::AppState;
+use crate::store::batch::Held;
 use crate::store::reports;
 use crate::store::{naive, rate_limits, utc, DbConn};
 
@@ -149,9 +150,8 @@ pub async fn create(
     };
     let filed = state
         .write_batched(move |conn, held| {
-            let version = held.catalog_version;
-            let filed = filing::write_held(conn, version, prepared, &valid, filing, &links)?;
-            count_against_limit(conn, limit.as_ref(), now)?;
+            let filed = filing::write(conn, held, prepared, &valid, filing, &links)?;
+            count_against_limit(conn, held, limit.as_ref(), now)?;
             Ok(filed)
         })
         .await?;
@@ -236,6 +236,7 @@ fn filed_by(staff: Option<&Staff>, municipality_id: &str) -> AppResult<(Actor, O
 /// refusal undoes the report with its code.
 fn count_against_limit(
     conn: &mut DbConn,
+    held: &mut Held,
     limit: Option<&AddressLimit>,
     now: DateTime<Utc>,
 ) -> AppResult<()> {
@@ -244,7 +245,7 @@ fn count_against_limit(
     };
     // Count (atomically), and refuse past the limit: the savepoint's
     // rollback takes back the count and the report.
-    let hit = rate_limits::hit(conn, &limit.key, Duration::hours(1), naive(now))?;
+    let hit = held.hit(conn, &limit.key, Duration::hours(1), naive(now))?;
     if hit.count > limit.per_hour {
         return Err(too_many_reports(hit.resets_in));
     }
