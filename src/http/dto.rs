@@ -75,18 +75,34 @@ pub fn summary(
     r: &crate::store::reports::ReportBrief,
     categories: &HashMap<CategoryId, CategoryRow>,
 ) -> Option<ReportSummary> {
-    let category = categories.get(&r.category_id)?;
-    Some(ReportSummary {
+    Some(summary_in(r, categories.get(&r.category_id)?.into()))
+}
+
+/// The summary of a report read with its category's names (the map's and
+/// nearby's one statement).
+pub fn map_summary(item: &crate::store::reports::MapItem) -> ReportSummary {
+    summary_in(
+        &item.report,
+        CategoryRef {
+            code: item.category_code.clone(),
+            name_it: item.category_name_it.clone(),
+            name_en: item.category_name_en.clone(),
+        },
+    )
+}
+
+fn summary_in(r: &crate::store::reports::ReportBrief, category: CategoryRef) -> ReportSummary {
+    ReportSummary {
         code: r.code.to_string(),
         status: r.status,
         title: public_text(&r.title, r.public_title.as_deref()),
-        category: category.into(),
+        category,
         lat: r.lat,
         lon: r.lon,
         address: public_address(r.address.as_deref()),
         created_at: utc(r.created_at),
         updated_at: utc(r.updated_at),
-    })
+    }
 }
 
 /// One step of the timeline.

@@ -276,7 +276,7 @@ pub fn by_token_hash(conn: &mut DbConn, hash: &str) -> StoreResult<Option<Report
 /// A report as the public map, list and nearby search show it: the columns
 /// of its summary, not the 37 of [`ReportRow`] (on SQLite each timestamp is
 /// text to parse; a page of 100 rows read a thousand of them).
-#[derive(Debug, Clone, Queryable, Selectable)]
+#[derive(Debug, Clone, Queryable, QueryableByName, Selectable)]
 #[diesel(table_name = reports)]
 pub struct ReportBrief {
     pub id: i64,
@@ -290,15 +290,6 @@ pub struct ReportBrief {
     pub address: Option<String>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
-}
-
-/// [`ReportBrief`]s in the order of `ids`.
-pub fn briefs_by_ids(conn: &mut DbConn, ids: &[i64]) -> StoreResult<Vec<ReportBrief>> {
-    let rows = reports::table
-        .filter(reports::id.eq_any(ids))
-        .select(ReportBrief::as_select())
-        .load(conn)?;
-    Ok(in_order(ids, rows, |r| r.id))
 }
 
 /// Reports in the order of `ids`.
@@ -327,16 +318,54 @@ pub struct ListFilter {
     pub limit: i64,
 }
 
+/// A report as the public map, list and nearby search show it, with its
+/// category's public names: read in the same statement.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct MapItem {
+    #[diesel(embed)]
+    pub report: ReportBrief,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub category_code: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub category_name_it: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub category_name_en: String,
+}
+
 /// One page of the map/list, newest first; ordered by id, so pages are stable
-/// while new reports arrive.
-pub fn list_in_bbox(conn: &mut DbConn, filter: &ListFilter) -> StoreResult<Vec<ReportBrief>> {
-    let ids = spatial::bbox_ids(conn, filter)?;
-    briefs_by_ids(conn, &ids)
+/// while new reports arrive. One statement (see [`spatial::bbox_page`]).
+pub fn list_in_bbox(conn: &mut DbConn, filter: &ListFilter) -> StoreResult<Vec<MapItem>> {
+    spatial::bbox_page(conn, filter)
+}
+
+/// [`MapItem`]s in the order of `ids`, in one statement.
+pub fn map_items_by_ids(conn: &mut DbConn, ids: &[i64]) -> StoreResult<Vec<MapItem>> {
+    use super::schema::categories;
+    let rows: Vec<(ReportBrief, String, String, String)> = reports::table
+        .inner_join(categories::table)
+        .filter(reports::id.eq_any(ids))
+        .select((
+            ReportBrief::as_select(),
+            categories::code,
+            categories::name_it,
+            categories::name_en,
+        ))
+        .load(conn)?;
+    let items = rows
+        .into_iter()
+        .map(|(report, code, name_it, name_en)| MapItem {
+            report,
+            category_code: code,
+            category_name_it: name_it,
+            category_name_en: name_en,
+        })
+        .collect();
+    Ok(in_order(ids, items, |i| i.report.id))
 }
 
 /// A report near a point, with its distance.
 pub struct Nearby {
-    pub report: ReportBrief,
+    pub item: MapItem,
     pub distance_m: f64,
 }
 
@@ -354,13 +383,14 @@ pub fn nearby(
     candidates.sort_by(|a, b| a.distance_m.total_cmp(&b.distance_m).then(b.id.cmp(&a.id)));
     candidates.truncate(limit);
     let ids: Vec<i64> = candidates.iter().map(|c| c.id).collect();
-    let rows = briefs_by_ids(conn, &ids)?;
-    Ok(rows
+    let items = map_items_by_ids(conn, &ids)?;
+    let distances: std::collections::HashMap<i64, f64> =
+        candidates.iter().map(|c| (c.id, c.distance_m)).collect();
+    Ok(items
         .into_iter()
-        .zip(candidates)
-        .map(|(report, c)| Nearby {
-            report,
-            distance_m: c.distance_m,
+        .map(|item| Nearby {
+            distance_m: distances[&item.report.id],
+            item,
         })
         .collect())
 }

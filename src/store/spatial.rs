@@ -6,7 +6,9 @@
 //!   `reports` by triggers (see the SQLite migration);
 //! - PostgreSQL: a GiST index on the built-in `point(lon, lat)` expression.
 //!
-//! Both return only ids (and coordinates); rows are then loaded by primary key.
+//! The map list reads its page's ids from the grid's indexes, then (in the
+//! same statement) their rows by primary key; nearby returns ids and
+//! coordinates, and its closest rows are read by primary key after.
 //! Only published reports are on the map: the list's conditions say so, the
 //! R*Tree and the cluster counts hold no others (their triggers), and the
 //! PostgreSQL nearby index is partial on it.
@@ -17,7 +19,7 @@ use diesel::serialize::ToSql;
 use diesel::sql_types::{BigInt, Double, Text};
 use geo::{Distance, Haversine, Point};
 
-use super::reports::ListFilter;
+use super::reports::{ListFilter, MapItem};
 use super::DbConn;
 use super::StoreResult;
 use crate::domain::grid;
@@ -220,7 +222,9 @@ fn before_condition(q: &mut RawQuery, f: &ListFilter, by_negated_id: bool) {
 /// [`MAX_LIST_CELLS`] cells (streets, then districts), each cell newest first
 /// through its index (which carries status, category and coordinates, so
 /// nothing else is read), stopping at `limit`; the cells' pages are merged by
-/// id. A larger box is read newest first by primary key.
+/// id. A larger box is read newest first by primary key. Only then are the
+/// page's rows read, by primary key, with their category's names: one
+/// statement in all.
 ///
 /// On PostgreSQL the cell indexes are ordered by `(cell, -id)` and the query
 /// asks for `-id`: an order the primary key cannot give, so the planner
@@ -228,26 +232,62 @@ fn before_condition(q: &mut RawQuery, f: &ListFilter, by_negated_id: bool) {
 /// reports (migration `map_cell_newest_first`).
 fn bbox_query(pg: bool, f: &ListFilter) -> RawQuery {
     let b = f.bbox;
-    let Some(level) = grid::list_level(MAX_LIST_CELLS, b.min_lat, b.min_lon, b.max_lat, b.max_lon)
-    else {
-        let mut q = RawQuery::new(common_shape(&f.statuses, &f.category_ids, 1));
-        q.push(if pg {
-            "SELECT id FROM reports WHERE true"
-        } else {
-            "SELECT id FROM reports NOT INDEXED WHERE true"
+    let cells =
+        grid::list_level(MAX_LIST_CELLS, b.min_lat, b.min_lon, b.max_lat, b.max_lon).map(|level| {
+            (
+                level,
+                grid::cells(level, b.min_lat, b.min_lon, b.max_lat, b.max_lon),
+            )
         });
-        list_conditions(&mut q, f);
-        before_condition(&mut q, f, false);
-        q.push(" ORDER BY id DESC LIMIT ").int(f.limit);
-        return q;
+    let branches = cells.as_ref().map_or(1, |(_, cells)| cells.len());
+    let mut q = RawQuery::new(common_shape(&f.statuses, &f.category_ids, branches));
+    q.push(
+        "SELECT r.id, r.code, r.category_id, r.status, r.title, r.public_title, r.lat, r.lon, \
+         r.address, r.created_at, r.updated_at, c.code AS category_code, \
+         c.name_it AS category_name_it, c.name_en AS category_name_en FROM (",
+    );
+    // The page's order, as the ids below come out: the outer query keeps it
+    // (each row is then found by primary key), so nothing is sorted.
+    let order = match cells {
+        Some((level, cells)) => {
+            cell_pages(&mut q, pg, f, level, cells);
+            if pg {
+                "p.newest"
+            } else {
+                "p.id DESC"
+            }
+        }
+        None => {
+            q.push(if pg {
+                "SELECT id FROM reports WHERE true"
+            } else {
+                "SELECT id FROM reports NOT INDEXED WHERE true"
+            });
+            list_conditions(&mut q, f);
+            before_condition(&mut q, f, false);
+            q.push(" ORDER BY id DESC LIMIT ").int(f.limit);
+            "p.id DESC"
+        }
     };
+    q.push(&format!(
+        ") AS p JOIN reports r ON r.id = p.id JOIN categories c ON c.id = r.category_id \
+         ORDER BY {order}"
+    ));
+    q
+}
+
+/// The newest `limit` ids of the box, cell by cell, merged newest first
+/// (on PostgreSQL with their `newest`, `-id`).
+fn cell_pages(q: &mut RawQuery, pg: bool, f: &ListFilter, level: grid::Level, cells: Vec<i64>) {
     let (column, index) = match level {
         grid::Level::Street => ("map_cell_street", "reports_map_cell_street"),
         _ => ("map_cell", "reports_map_cell"),
     };
-    let cells = grid::cells(level, b.min_lat, b.min_lon, b.max_lat, b.max_lon);
-    let mut q = RawQuery::new(common_shape(&f.statuses, &f.category_ids, cells.len()));
-    q.push("SELECT id FROM (");
+    q.push(if pg {
+        "SELECT id, newest FROM ("
+    } else {
+        "SELECT id FROM ("
+    });
     for (i, cell) in cells.into_iter().enumerate() {
         if i > 0 {
             q.push(" UNION ALL ");
@@ -258,8 +298,8 @@ fn bbox_query(pg: bool, f: &ListFilter) -> RawQuery {
             format!("SELECT id FROM (SELECT id FROM reports INDEXED BY {index}")
         });
         q.push(&format!(" WHERE {column} = ")).int(cell);
-        list_conditions(&mut q, f);
-        before_condition(&mut q, f, pg);
+        list_conditions(q, f);
+        before_condition(q, f, pg);
         let order = if pg { "-id" } else { "id DESC" };
         q.push(&format!(" ORDER BY {order} LIMIT "))
             .int(f.limit)
@@ -268,22 +308,14 @@ fn bbox_query(pg: bool, f: &ListFilter) -> RawQuery {
     let order = if pg { "newest" } else { "id DESC" };
     q.push(&format!(") AS cells ORDER BY {order} LIMIT "))
         .int(f.limit);
-    q
 }
 
-#[derive(QueryableByName)]
-struct IdRow {
-    #[diesel(sql_type = BigInt)]
-    id: i64,
-}
-
-/// Ids of one page of reports inside the box, newest first.
-pub fn bbox_ids(conn: &mut DbConn, f: &ListFilter) -> StoreResult<Vec<i64>> {
-    let rows: Vec<IdRow> = match conn {
+/// One page of the map list, newest first (see [`bbox_query`]).
+pub fn bbox_page(conn: &mut DbConn, f: &ListFilter) -> StoreResult<Vec<MapItem>> {
+    Ok(match conn {
         DbConn::Sqlite(c) => bbox_query(false, f).load(c)?,
         DbConn::Pg(c) => with_ordered_plan(c, |c| bbox_query(true, f).load(c))?,
-    };
-    Ok(rows.into_iter().map(|r| r.id).collect())
+    })
 }
 
 /// PostgreSQL's planner, estimating a handful of rows per cell, prefers to

@@ -5,9 +5,8 @@ use actix_web::{get, web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::app::reports::categories_of;
 use crate::error::{AppError, AppResult, ErrorCode};
-use crate::http::dto::{summary, ReportSummary};
+use crate::http::dto::{map_summary, ReportSummary};
 use crate::http::params::{parse_bbox, parse_codes, parse_statuses};
 use crate::http::AppState;
 use crate::store::reports::{self, ListFilter};
@@ -85,17 +84,13 @@ pub async fn list(state: web::Data<AppState>, q: web::Query<ListQuery>) -> AppRe
             let mut rows = reports::list_in_bbox(conn, &filter)?;
             let more = rows.len() as i64 > limit;
             rows.truncate(limit as usize);
-            let categories = categories_of(conn, rows.iter().map(|r| &r.category_id))?;
             let next_cursor = if more {
-                rows.last().map(|r| r.id.to_string())
+                rows.last().map(|r| r.report.id.to_string())
             } else {
                 None
             };
             Ok(ReportPage {
-                items: rows
-                    .iter()
-                    .filter_map(|r| summary(r, &categories))
-                    .collect(),
+                items: rows.iter().map(map_summary).collect(),
                 next_cursor,
             })
         })

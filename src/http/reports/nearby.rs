@@ -5,10 +5,9 @@ use actix_web::{get, web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::app::reports::categories_of;
 use crate::domain::validate;
 use crate::error::{AppError, AppResult, ErrorCode};
-use crate::http::dto::{summary, ReportSummary};
+use crate::http::dto::{map_summary, ReportSummary};
 use crate::http::params::parse_codes;
 use crate::http::AppState;
 use crate::store::{catalog, reports};
@@ -86,14 +85,11 @@ pub async fn nearby(
                 Some(codes) => Some(catalog::category_ids_by_codes(conn, codes)?),
             };
             let found = reports::nearby(conn, q.lat, q.lon, radius, category_ids, limit)?;
-            let categories = categories_of(conn, found.iter().map(|n| &n.report.category_id))?;
             let items = found
                 .iter()
-                .filter_map(|n| {
-                    summary(&n.report, &categories).map(|report| NearbyReport {
-                        report,
-                        distance_m: n.distance_m.round(),
-                    })
+                .map(|n| NearbyReport {
+                    report: map_summary(&n.item),
+                    distance_m: n.distance_m.round(),
                 })
                 .collect();
             Ok(NearbyResponse { items })
