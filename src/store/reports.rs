@@ -14,6 +14,7 @@ use super::spatial::{self, Bbox};
 use super::{naive, DbConn};
 use super::{StoreError, StoreResult};
 use crate::domain::calendar::DeadlineMode;
+use crate::domain::grid;
 use crate::domain::ids::{CategoryId, MunicipalityId, OfficeId, ReportCode};
 use crate::domain::publication::{self, ReportPublication};
 use crate::domain::report::{
@@ -160,10 +161,21 @@ pub fn create(conn: &mut DbConn, c: CreateReport<'_>) -> StoreResult<ReportRow> 
         reports::media_url.eq(&c.media_url),
         reports::publication.eq(c.publication.as_str()),
     );
-    let insert = diesel::insert_into(reports::table).values(values);
     let row: ReportRow = match conn {
-        DbConn::Pg(c) => insert.returning(ReportRow::as_returning()).get_result(c)?,
-        DbConn::Sqlite(c) => insert.returning(ReportRow::as_returning()).get_result(c)?,
+        // The cells are generated columns there.
+        DbConn::Pg(c) => diesel::insert_into(reports::table)
+            .values(values)
+            .returning(ReportRow::as_returning())
+            .get_result(c)?,
+        // Written with the row: else a trigger updates the row just inserted.
+        DbConn::Sqlite(c) => diesel::insert_into(reports::table)
+            .values((
+                values,
+                reports::map_cell.eq(Some(grid::Level::Fine.cell(r.lat, r.lon))),
+                reports::map_cell_street.eq(Some(grid::Level::Street.cell(r.lat, r.lon))),
+            ))
+            .returning(ReportRow::as_returning())
+            .get_result(c)?,
     };
 
     let mut created = NewEvent::new(row.id, now, &c.actor, EventKind::Created)

@@ -158,6 +158,11 @@ diesel::table! {
         publication -> Text,
         public_title -> Nullable<Text>,
         public_description -> Nullable<Text>,
+        /// The report's grid cells (src/domain/grid.rs): generated columns
+        /// on PostgreSQL, never written there; written with the report on
+        /// SQLite (a trigger mends a row that comes without them).
+        map_cell -> Nullable<BigInt>,
+        map_cell_street -> Nullable<BigInt>,
     }
 }
 

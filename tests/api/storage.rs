@@ -550,3 +550,70 @@ async fn common_map_queries_are_prepared_once_per_connection() {
     assert_eq!(filtered, 0, "filtered queries are not kept");
     assert_eq!(wide, 0, "a query of many cells is not kept");
 }
+
+/// A filed report carries its grid cells as the database computes them (on
+/// PostgreSQL generated columns; on SQLite written with the row by intake,
+/// which spells the SQL's operations in Rust). Here the SQLite trigger that
+/// mends a row arriving without them is dropped first, so only intake's
+/// own values are checked — at points on and around cell edges.
+#[tokio::test]
+async fn filed_reports_carry_the_cells_the_database_computes() {
+    use diesel::connection::SimpleConnection;
+    use diesel::sql_types::BigInt;
+
+    let app = TestApp::pisa().await;
+    if backend() == Backend::Sqlite {
+        with_conn(&app, |c| {
+            let DbConn::Sqlite(c) = c else { unreachable!() };
+            c.batch_execute("DROP TRIGGER reports_map_cell_insert")
+                .unwrap()
+        });
+    }
+    let points = [
+        (43.71, 10.40),
+        (43.72, 10.41),
+        (43.715, 10.395),
+        (43.7001, 10.3999),
+        (43.709999999, 10.390000001),
+        (43.7169, 10.4011),
+        (43.7225, 10.3875),
+        (43.70, 10.38),
+    ];
+    for p in points {
+        app.file("buche", p).await;
+    }
+    #[derive(diesel::QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = BigInt)]
+        n: i64,
+    }
+    // The migrations' expressions: truncation on SQLite, floor on PostgreSQL.
+    let cell = |per_degree: &str| {
+        match backend() {
+        Backend::Sqlite => format!(
+            "CAST((lat + 90.0) * {per_degree}.0 AS INTEGER) * (360 * {per_degree} + 1) \
+             + CAST((lon + 180.0) * {per_degree}.0 AS INTEGER)"
+        ),
+        Backend::Postgres => format!(
+            "floor((lat + 90.0::float8) * {per_degree}.0::float8)::bigint * (360 * {per_degree} + 1) \
+             + floor((lon + 180.0::float8) * {per_degree}.0::float8)::bigint"
+        ),
+    }
+    };
+    let mismatched = with_conn(&app, |c| {
+        diesel::sql_query(format!(
+            "SELECT COUNT(*) AS n FROM reports WHERE map_cell IS NULL OR map_cell_street IS NULL \
+             OR map_cell <> {} OR map_cell_street <> {}",
+            cell("100"),
+            cell("1000")
+        ))
+        .get_result::<Count>(c)
+        .unwrap()
+        .n
+    });
+    let filed = with_conn(&app, |c| {
+        reports::table.count().get_result::<i64>(c).unwrap()
+    });
+    assert_eq!(filed, points.len() as i64);
+    assert_eq!(mismatched, 0, "every filed report's cells are the SQL's");
+}
