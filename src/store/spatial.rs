@@ -2,15 +2,16 @@
 //! nearby search.
 //!
 //! BACKEND-SPECIFIC SQL lives here, and only here:
-//! - SQLite: the `reports_rtree` R*Tree virtual table, kept in step with
-//!   `reports` by triggers (see the SQLite migration);
-//! - PostgreSQL: a GiST index on the built-in `point(lon, lat)` expression.
+//! - the map list, and nearby on SQLite, read the grid's cell indexes
+//!   (`map_cell`, `map_cell_street`; `src/domain/grid.rs`);
+//! - nearby on PostgreSQL reads a partial GiST index of active reports on the
+//!   built-in `point(lon, lat)` expression.
 //!
 //! The map list reads its page's ids from the grid's indexes, then (in the
 //! same statement) their rows by primary key; nearby returns ids and
 //! coordinates, and its closest rows are read by primary key after.
-//! Only published reports are on the map: the list's conditions say so, the
-//! R*Tree and the cluster counts hold no others (their triggers), and the
+//! Only published reports are on the map: the list's and nearby's conditions
+//! say so, the cluster counts hold no others (their triggers), and the
 //! PostgreSQL nearby index is partial on it.
 
 use diesel::prelude::*;
@@ -337,9 +338,11 @@ fn with_ordered_plan<T>(
     out
 }
 
-/// Active reports in the box around the circle: SQLite reads its R*Tree of
-/// active reports (exact coordinates and category ride along in it);
-/// PostgreSQL its GiST index of active reports, nearest first.
+/// Active reports in the box around the circle. PostgreSQL reads its GiST
+/// index of active reports, nearest first; SQLite the grid's index (which
+/// carries status, category, coordinates and publication), one range per row
+/// of cells, at the street level unless the circle spans more than
+/// [`MAX_KEPT_BRANCHES`] of its rows (then the district level).
 fn nearby_query(
     pg: bool,
     lat: f64,
@@ -348,45 +351,62 @@ fn nearby_query(
     category_ids: &Option<Vec<CategoryId>>,
 ) -> RawQuery {
     let b = Bbox::around(lat, lon, radius_m);
-    let mut q = RawQuery::new(category_ids.is_none());
-    if pg {
-        q.push(&format!(
-            "SELECT id, lat, lon FROM reports WHERE status IN {} AND publication = 'published' \
-             AND point(lon, lat) <@ box(point(",
-            status_list(&Status::ACTIVE),
-        ))
-        .real(b.min_lon)
-        .push(", ")
-        .real(b.min_lat)
-        .push("), point(")
-        .real(b.max_lon)
-        .push(", ")
-        .real(b.max_lat)
-        .push("))");
-    } else {
-        // R*Tree boxes are 32-bit floats rounded outwards: select by overlap,
-        // then refine on the exact coordinates.
-        q.push("SELECT id, lat, lon FROM reports_active_rtree WHERE max_lon >= ")
-            .real(b.min_lon)
-            .push(" AND min_lon <= ")
-            .real(b.max_lon)
-            .push(" AND max_lat >= ")
-            .real(b.min_lat)
-            .push(" AND min_lat <= ")
-            .real(b.max_lat)
+    let active = status_list(&Status::ACTIVE);
+    let category = |q: &mut RawQuery| {
+        if let Some(categories) = category_ids {
+            q.push(" AND category_id IN ").bind_list(categories);
+        }
+    };
+    if !pg {
+        let rows_at = |level| grid::rows(level, b.min_lat, b.min_lon, b.max_lat, b.max_lon);
+        let (mut level, mut rows) = (grid::Level::Street, rows_at(grid::Level::Street));
+        if rows.len() > MAX_KEPT_BRANCHES {
+            (level, rows) = (grid::Level::Fine, rows_at(grid::Level::Fine));
+        }
+        let (column, index) = match level {
+            grid::Level::Street => ("map_cell_street", "reports_map_cell_street"),
+            _ => ("map_cell", "reports_map_cell"),
+        };
+        let mut q = RawQuery::new(category_ids.is_none() && rows.len() <= MAX_KEPT_BRANCHES);
+        for (i, row) in rows.iter().enumerate() {
+            if i > 0 {
+                q.push(" UNION ALL ");
+            }
+            q.push(&format!(
+                "SELECT id, lat, lon FROM reports INDEXED BY {index} WHERE {column} BETWEEN "
+            ))
+            .int(row.first)
+            .push(" AND ")
+            .int(row.last)
+            .between("lat", b.min_lat, b.max_lat)
             .between("lon", b.min_lon, b.max_lon)
-            .between("lat", b.min_lat, b.max_lat);
+            .push(&format!(
+                " AND status IN {active} AND publication = 'published'"
+            ));
+            category(&mut q);
+        }
+        q.push(" LIMIT ").int(NEARBY_CANDIDATES);
+        return q;
     }
-    if let Some(categories) = category_ids {
-        q.push(" AND category_id IN ").bind_list(categories);
-    }
-    if pg {
-        q.push(" ORDER BY point(lon, lat) <-> point(")
-            .real(lon)
-            .push(", ")
-            .real(lat)
-            .push(")");
-    }
+    let mut q = RawQuery::new(category_ids.is_none());
+    q.push(&format!(
+        "SELECT id, lat, lon FROM reports WHERE status IN {active} AND publication = 'published' \
+         AND point(lon, lat) <@ box(point("
+    ))
+    .real(b.min_lon)
+    .push(", ")
+    .real(b.min_lat)
+    .push("), point(")
+    .real(b.max_lon)
+    .push(", ")
+    .real(b.max_lat)
+    .push("))");
+    category(&mut q);
+    q.push(" ORDER BY point(lon, lat) <-> point(")
+        .real(lon)
+        .push(", ")
+        .real(lat)
+        .push(")");
     q.push(" LIMIT ").int(NEARBY_CANDIDATES);
     q
 }
