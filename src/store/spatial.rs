@@ -343,12 +343,19 @@ fn with_ordered_plan<T>(
 /// carries status, category, coordinates and publication), one range per row
 /// of cells, at the street level unless the circle spans more than
 /// [`MAX_KEPT_BRANCHES`] of its rows (then the district level).
+///
+/// PostgreSQL's candidates are always the closest. SQLite's are any
+/// [`NEARBY_CANDIDATES`] of the box unless `closest` (then ordered by the
+/// plane's distance, scaled for the latitude: the closest ones, sorted by the
+/// true distance after): there are fewer than that in the box, but in a
+/// dense centre at scale, where there are more, the caller asks again.
 fn nearby_query(
     pg: bool,
     lat: f64,
     lon: f64,
     radius_m: f64,
     category_ids: &Option<Vec<CategoryId>>,
+    closest: bool,
 ) -> RawQuery {
     let b = Bbox::around(lat, lon, radius_m);
     let active = status_list(&Status::ACTIVE);
@@ -367,7 +374,11 @@ fn nearby_query(
             grid::Level::Street => ("map_cell_street", "reports_map_cell_street"),
             _ => ("map_cell", "reports_map_cell"),
         };
-        let mut q = RawQuery::new(category_ids.is_none() && rows.len() <= MAX_KEPT_BRANCHES);
+        let keep = category_ids.is_none() && rows.len() <= MAX_KEPT_BRANCHES && !closest;
+        let mut q = RawQuery::new(keep);
+        if closest {
+            q.push("SELECT id, lat, lon FROM (");
+        }
         for (i, row) in rows.iter().enumerate() {
             if i > 0 {
                 q.push(" UNION ALL ");
@@ -384,6 +395,19 @@ fn nearby_query(
                 " AND status IN {active} AND publication = 'published'"
             ));
             category(&mut q);
+        }
+        if closest {
+            let shrink = lat.to_radians().cos().powi(2);
+            q.push(") AS boxed ORDER BY (lat - ")
+                .real(lat)
+                .push(") * (lat - ")
+                .real(lat)
+                .push(") + (lon - ")
+                .real(lon)
+                .push(") * (lon - ")
+                .real(lon)
+                .push(") * ")
+                .real(shrink);
         }
         q.push(" LIMIT ").int(NEARBY_CANDIDATES);
         return q;
@@ -436,8 +460,17 @@ pub fn nearby_candidates(
     category_ids: Option<Vec<CategoryId>>,
 ) -> StoreResult<Vec<Candidate>> {
     let rows: Vec<PointRow> = match conn {
-        DbConn::Sqlite(c) => nearby_query(false, lat, lon, radius_m, &category_ids).load(c)?,
-        DbConn::Pg(c) => nearby_query(true, lat, lon, radius_m, &category_ids).load(c)?,
+        DbConn::Sqlite(c) => {
+            let rows: Vec<PointRow> =
+                nearby_query(false, lat, lon, radius_m, &category_ids, false).load(c)?;
+            if rows.len() < NEARBY_CANDIDATES as usize {
+                rows
+            } else {
+                // The box holds more: its closest, then.
+                nearby_query(false, lat, lon, radius_m, &category_ids, true).load(c)?
+            }
+        }
+        DbConn::Pg(c) => nearby_query(true, lat, lon, radius_m, &category_ids, true).load(c)?,
     };
     let origin = Point::new(lon, lat);
     Ok(rows
@@ -601,6 +634,6 @@ pub fn explain_nearby(
     radius_m: f64,
 ) -> StoreResult<Vec<String>> {
     explain(conn, false, |pg| {
-        nearby_query(pg, lat, lon, radius_m, &None)
+        nearby_query(pg, lat, lon, radius_m, &None, false)
     })
 }

@@ -36,6 +36,18 @@ async fn sqlite_connections_are_durable_and_safe() {
 
 /// Fills the table enough for PostgreSQL's planner to take indexes seriously.
 fn seed(app: &TestApp, n: usize) {
+    seed_with(app, n, |i| {
+        (
+            Status::ALL[i % Status::ALL.len()],
+            43.60 + (i % 100) as f64 * 0.0015,
+            10.30 + (i / 100) as f64 * 0.0015,
+        )
+    })
+}
+
+/// Inserts `n` reports of the given status at the given point, then
+/// ANALYZEs.
+fn seed_with(app: &TestApp, n: usize, report: impl Fn(usize) -> (Status, f64, f64) + Send) {
     let now = Utc::now().naive_utc();
     app.store
         .write(|c| {
@@ -48,18 +60,18 @@ fn seed(app: &TestApp, n: usize) {
                     ))
                     .first(c)?;
             for i in 0..n {
-                let status = Status::ALL[i % Status::ALL.len()].as_str();
+                let (status, lat, lon) = report(i);
                 diesel::insert_into(reports::table)
                     .values((
                         reports::code.eq(format!("PI-1999-{i:06}")),
                         reports::municipality_id.eq(PISA),
                         reports::category_id.eq(&category),
                         reports::office_id.eq(&office),
-                        reports::status.eq(status),
+                        reports::status.eq(status.as_str()),
                         reports::title.eq("t"),
                         reports::description.eq("d"),
-                        reports::lat.eq(43.60 + (i % 100) as f64 * 0.0015),
-                        reports::lon.eq(10.30 + (i / 100) as f64 * 0.0015),
+                        reports::lat.eq(lat),
+                        reports::lon.eq(lon),
                         reports::channel.eq("web"),
                         reports::contact_preference.eq("none"),
                         reports::language.eq("it"),
@@ -618,4 +630,44 @@ async fn filed_reports_carry_the_cells_the_database_computes() {
     });
     assert_eq!(filed, points.len() as i64);
     assert_eq!(mismatched, 0, "every filed report's cells are the SQL's");
+}
+
+/// With more active reports in the searched box than the search takes as
+/// candidates (a dense centre at scale), nearby still finds the closest: a
+/// crowd of reports along the box's southern edge, read first in the index's
+/// order, does not hide the one at the searched point.
+#[tokio::test]
+async fn nearby_finds_the_closest_report_behind_a_crowd() {
+    use segnala::store::spatial::NEARBY_CANDIDATES;
+
+    let app = TestApp::pisa().await;
+    let crowd = NEARBY_CANDIDATES as usize + 100;
+    let (lat, lon) = (43.715, 10.40);
+    seed_with(&app, crowd + 1, |i| {
+        if i == crowd {
+            (Status::New, lat + 0.00001, lon + 0.00001)
+        } else {
+            // About 190 m south, along 300 m of the box's edge.
+            (
+                Status::New,
+                lat - 0.0017,
+                lon - 0.0018 + (i % 300) as f64 * 0.000012,
+            )
+        }
+    });
+    let found = app
+        .store
+        .read(move |c| {
+            Ok(segnala::store::reports::nearby(
+                c, lat, lon, 200.0, None, 3,
+            )?)
+        })
+        .unwrap();
+    assert_eq!(found.len(), 3);
+    assert!(
+        found[0].distance_m < 2.0,
+        "the report at the point comes first: {:?}",
+        found.iter().map(|n| n.distance_m).collect::<Vec<_>>()
+    );
+    assert!(found[1].distance_m > 150.0);
 }
