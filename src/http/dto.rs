@@ -1,13 +1,10 @@
 //! Response shapes shared by several handlers, and their construction from
 //! stored rows. Public shapes never carry personal data (name, email, phone).
 
-use std::collections::HashMap;
-
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::domain::ids::CategoryId;
 use crate::domain::publication::{
     public_address, public_text, PhotoPublication, ReportPublication,
 };
@@ -71,32 +68,19 @@ pub struct ReportSummary {
     pub updated_at: DateTime<Utc>,
 }
 
-pub fn summary(
-    r: &crate::store::reports::ReportBrief,
-    categories: &HashMap<CategoryId, CategoryRow>,
-) -> Option<ReportSummary> {
-    Some(summary_in(r, categories.get(&r.category_id)?.into()))
-}
-
 /// The summary of a report read with its category's names (the map's and
 /// nearby's one statement).
 pub fn map_summary(item: &crate::store::reports::MapItem) -> ReportSummary {
-    summary_in(
-        &item.report,
-        CategoryRef {
-            code: item.category_code.clone(),
-            name_it: item.category_name_it.clone(),
-            name_en: item.category_name_en.clone(),
-        },
-    )
-}
-
-fn summary_in(r: &crate::store::reports::ReportBrief, category: CategoryRef) -> ReportSummary {
+    let r = &item.report;
     ReportSummary {
         code: r.code.to_string(),
         status: r.status,
         title: public_text(&r.title, r.public_title.as_deref()),
-        category,
+        category: CategoryRef {
+            code: item.category_code.clone(),
+            name_it: item.category_name_it.clone(),
+            name_en: item.category_name_en.clone(),
+        },
         lat: r.lat,
         lon: r.lon,
         address: public_address(r.address.as_deref()),

@@ -350,12 +350,16 @@ pub fn list_in_bbox(conn: &mut DbConn, filter: &ListFilter) -> StoreResult<Vec<M
     spatial::bbox_page(conn, filter)
 }
 
-/// [`MapItem`]s in the order of `ids`, in one statement.
-pub fn map_items_by_ids(conn: &mut DbConn, ids: &[i64]) -> StoreResult<Vec<MapItem>> {
+/// The active, published reports among `ids` as [`MapItem`]s, in the order
+/// of `ids`, in one statement: a report withheld or closed since its id was
+/// found is left out.
+pub fn active_items_by_ids(conn: &mut DbConn, ids: &[i64]) -> StoreResult<Vec<MapItem>> {
     use super::schema::categories;
     let rows: Vec<(ReportBrief, String, String, String)> = reports::table
         .inner_join(categories::table)
         .filter(reports::id.eq_any(ids))
+        .filter(reports::status.eq_any(Status::ACTIVE.map(|s| s.as_str())))
+        .filter(reports::publication.eq(ReportPublication::Published.as_str()))
         .select((
             ReportBrief::as_select(),
             categories::code,
@@ -395,7 +399,7 @@ pub fn nearby(
     candidates.sort_by(|a, b| a.distance_m.total_cmp(&b.distance_m).then(b.id.cmp(&a.id)));
     candidates.truncate(limit);
     let ids: Vec<i64> = candidates.iter().map(|c| c.id).collect();
-    let items = map_items_by_ids(conn, &ids)?;
+    let items = active_items_by_ids(conn, &ids)?;
     let distances: std::collections::HashMap<i64, f64> =
         candidates.iter().map(|c| (c.id, c.distance_m)).collect();
     Ok(items

@@ -248,7 +248,8 @@ fn bbox_query(pg: bool, f: &ListFilter) -> RawQuery {
          c.name_it AS category_name_it, c.name_en AS category_name_en FROM (",
     );
     // The page's order, as the ids below come out: the outer query keeps it
-    // (each row is then found by primary key), so nothing is sorted.
+    // (each row is then found by primary key), so at most the page's rows
+    // are sorted again (SQLite), never the box's.
     let order = match cells {
         Some((level, cells)) => {
             cell_pages(&mut q, pg, f, level, cells);
@@ -277,13 +278,19 @@ fn bbox_query(pg: bool, f: &ListFilter) -> RawQuery {
     q
 }
 
+/// The column of `reports` holding a report's cell at `level` (street or
+/// district), and its index.
+fn cell_column(level: grid::Level) -> (&'static str, &'static str) {
+    match level {
+        grid::Level::Street => ("map_cell_street", "reports_map_cell_street"),
+        _ => ("map_cell", "reports_map_cell"),
+    }
+}
+
 /// The newest `limit` ids of the box, cell by cell, merged newest first
 /// (on PostgreSQL with their `newest`, `-id`).
 fn cell_pages(q: &mut RawQuery, pg: bool, f: &ListFilter, level: grid::Level, cells: Vec<i64>) {
-    let (column, index) = match level {
-        grid::Level::Street => ("map_cell_street", "reports_map_cell_street"),
-        _ => ("map_cell", "reports_map_cell"),
-    };
+    let (column, index) = cell_column(level);
     q.push(if pg {
         "SELECT id, newest FROM ("
     } else {
@@ -344,7 +351,8 @@ fn with_ordered_plan<T>(
 /// of cells, at the street level unless the circle spans more than
 /// [`MAX_KEPT_BRANCHES`] of its rows (then the district level).
 ///
-/// PostgreSQL's candidates are always the closest. SQLite's are any
+/// PostgreSQL's candidates come nearest first by the distance in degrees
+/// (a degree of longitude counted as long as one of latitude). SQLite's are any
 /// [`NEARBY_CANDIDATES`] of the box unless `closest` (then ordered by the
 /// plane's distance, scaled for the latitude: the closest ones, sorted by the
 /// true distance after): there are fewer than that in the box, but in a
@@ -370,10 +378,7 @@ fn nearby_query(
         if rows.len() > MAX_KEPT_BRANCHES {
             (level, rows) = (grid::Level::Fine, rows_at(grid::Level::Fine));
         }
-        let (column, index) = match level {
-            grid::Level::Street => ("map_cell_street", "reports_map_cell_street"),
-            _ => ("map_cell", "reports_map_cell"),
-        };
+        let (column, index) = cell_column(level);
         let keep = category_ids.is_none() && rows.len() <= MAX_KEPT_BRANCHES && !closest;
         let mut q = RawQuery::new(keep);
         if closest {
