@@ -50,6 +50,10 @@ impl Bbox {
     }
 }
 
+/// Most rows of street cells nearby reads on SQLite; a taller circle reads
+/// district cells.
+const MAX_NEARBY_ROWS: usize = 16;
+
 /// Most candidates the nearby search considers before sorting by distance.
 pub const NEARBY_CANDIDATES: i64 = 2_000;
 
@@ -192,14 +196,24 @@ fn status_list(statuses: &[Status]) -> String {
 
 /// The conditions of one box and the list's filters.
 fn list_conditions(q: &mut RawQuery, f: &ListFilter) {
-    let b = f.bbox;
+    box_conditions(q, f.bbox, &f.statuses, &f.category_ids);
+}
+
+/// The conditions of a box, its statuses and categories, on published
+/// reports.
+fn box_conditions(
+    q: &mut RawQuery,
+    b: Bbox,
+    statuses: &[Status],
+    category_ids: &Option<Vec<CategoryId>>,
+) {
     q.between("lat", b.min_lat, b.max_lat)
         .between("lon", b.min_lon, b.max_lon)
         .push(&format!(
             " AND status IN {} AND publication = 'published'",
-            status_list(&f.statuses)
+            status_list(statuses)
         ));
-    if let Some(categories) = &f.category_ids {
+    if let Some(categories) = category_ids {
         q.push(" AND category_id IN ").bind_list(categories);
     }
 }
@@ -349,7 +363,7 @@ fn with_ordered_plan<T>(
 /// index of active reports, nearest first; SQLite the grid's index (which
 /// carries status, category, coordinates and publication), one range per row
 /// of cells, at the street level unless the circle spans more than
-/// [`MAX_KEPT_BRANCHES`] of its rows (then the district level).
+/// [`MAX_NEARBY_ROWS`] of its rows (then the district level).
 ///
 /// PostgreSQL's candidates come nearest first by the distance in degrees
 /// (a degree of longitude counted as long as one of latitude). SQLite's are any
@@ -367,15 +381,10 @@ fn nearby_query(
 ) -> RawQuery {
     let b = Bbox::around(lat, lon, radius_m);
     let active = status_list(&Status::ACTIVE);
-    let category = |q: &mut RawQuery| {
-        if let Some(categories) = category_ids {
-            q.push(" AND category_id IN ").bind_list(categories);
-        }
-    };
     if !pg {
         let rows_at = |level| grid::rows(level, b.min_lat, b.min_lon, b.max_lat, b.max_lon);
         let (mut level, mut rows) = (grid::Level::Street, rows_at(grid::Level::Street));
-        if rows.len() > MAX_KEPT_BRANCHES {
+        if rows.len() > MAX_NEARBY_ROWS {
             (level, rows) = (grid::Level::Fine, rows_at(grid::Level::Fine));
         }
         let (column, index) = cell_column(level);
@@ -393,13 +402,8 @@ fn nearby_query(
             ))
             .int(row.first)
             .push(" AND ")
-            .int(row.last)
-            .between("lat", b.min_lat, b.max_lat)
-            .between("lon", b.min_lon, b.max_lon)
-            .push(&format!(
-                " AND status IN {active} AND publication = 'published'"
-            ));
-            category(&mut q);
+            .int(row.last);
+            box_conditions(&mut q, b, &Status::ACTIVE, category_ids);
         }
         if closest {
             let shrink = lat.to_radians().cos().powi(2);
@@ -430,7 +434,9 @@ fn nearby_query(
     .push(", ")
     .real(b.max_lat)
     .push("))");
-    category(&mut q);
+    if let Some(categories) = category_ids {
+        q.push(" AND category_id IN ").bind_list(categories);
+    }
     q.push(" ORDER BY point(lon, lat) <-> point(")
         .real(lon)
         .push(", ")
