@@ -427,14 +427,12 @@ pub fn housekeeping(
     now: DateTime<Utc>,
 ) -> AppResult<Housekeeping> {
     let days = |d: i64| naive(now - Duration::days(d.max(0)));
+    use crate::store::outbox;
     let done = Housekeeping {
-        rate_limits: store.write(|c| Ok(rate_limits::prune(c, days(1))?))?,
-        sent: store.write(|c| Ok(crate::store::outbox::prune_sent(c, days(keep.sent_days))?))?,
-        dead: store.write(|c| {
-            Ok(crate::store::outbox::prune_dead(
-                c,
-                days(keep.sent_days * 3),
-            )?)
+        rate_limits: prune_in_batches(store, |c, n| rate_limits::prune(c, days(1), n))?,
+        sent: prune_in_batches(store, |c, n| outbox::prune_sent(c, days(keep.sent_days), n))?,
+        dead: prune_in_batches(store, |c, n| {
+            outbox::prune_dead(c, days(keep.sent_days * 3), n)
         })?,
         mail_files: crate::notify::deliver::prune_mail_files(
             data_dir,
@@ -447,6 +445,29 @@ pub fn housekeeping(
 
 /// Reports escalated per transaction.
 pub const SWEEP_BATCH: i64 = 500;
+
+/// Rows housekeeping deletes per transaction.
+pub const PRUNE_BATCH: i64 = 2_000;
+
+/// Deletes with `prune` (given how many at most) batch by batch, each batch
+/// a write transaction of its own that leaves the writer alone afterwards as
+/// a sweep's does: a backlog — the first pass after an upgrade, a shorter
+/// keeping period, months of delivered mail — never holds up citizens'
+/// filings for longer than one batch. Returns how many rows went.
+fn prune_in_batches(
+    store: &Store,
+    prune: impl Fn(&mut crate::store::DbConn, i64) -> crate::store::StoreResult<usize>,
+) -> AppResult<usize> {
+    let mut total = 0;
+    loop {
+        let full = |n: &usize| *n as i64 >= PRUNE_BATCH;
+        let n = sweep_batch(store, full, |c| Ok(prune(c, PRUNE_BATCH)?))?;
+        total += n;
+        if !full(&n) {
+            return Ok(total);
+        }
+    }
+}
 
 /// The longest pause between two batches of a sweep.
 const MOST_YIELD: StdDuration = StdDuration::from_secs(1);

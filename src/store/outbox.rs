@@ -284,14 +284,16 @@ pub fn counts(conn: &mut DbConn) -> StoreResult<Vec<(String, i64)>> {
         .load(conn)?)
 }
 
-/// Forgets sent rows older than `before` (they hold addresses).
-pub fn prune_sent(conn: &mut DbConn, before: NaiveDateTime) -> StoreResult<usize> {
-    Ok(diesel::delete(
-        outbox::table
-            .filter(outbox::state.eq("sent"))
-            .filter(outbox::sent_at.lt(before)),
-    )
-    .execute(conn)?)
+/// Forgets at most `limit` sent rows older than `before` (they hold
+/// addresses): how many.
+pub fn prune_sent(conn: &mut DbConn, before: NaiveDateTime, limit: i64) -> StoreResult<usize> {
+    let old = outbox::table
+        .filter(outbox::state.eq("sent"))
+        .filter(outbox::sent_at.lt(before))
+        .select(outbox::id)
+        .limit(limit)
+        .load::<String>(conn)?;
+    Ok(diesel::delete(outbox::table.filter(outbox::id.eq_any(old))).execute(conn)?)
 }
 
 pub fn find(conn: &mut DbConn, id: &str) -> StoreResult<Option<OutboxRow>> {
@@ -322,12 +324,14 @@ pub fn dead_for(
         .load(conn)?)
 }
 
-/// Forgets dead rows older than `before` (they hold addresses too).
-pub fn prune_dead(conn: &mut DbConn, before: NaiveDateTime) -> StoreResult<usize> {
-    Ok(diesel::delete(
-        outbox::table
-            .filter(outbox::state.eq("dead"))
-            .filter(outbox::created_at.lt(before)),
-    )
-    .execute(conn)?)
+/// Forgets at most `limit` dead rows older than `before` (they hold
+/// addresses too): how many.
+pub fn prune_dead(conn: &mut DbConn, before: NaiveDateTime, limit: i64) -> StoreResult<usize> {
+    let old = outbox::table
+        .filter(outbox::state.eq("dead"))
+        .filter(outbox::created_at.lt(before))
+        .select(outbox::id)
+        .limit(limit)
+        .load::<String>(conn)?;
+    Ok(diesel::delete(outbox::table.filter(outbox::id.eq_any(old))).execute(conn)?)
 }

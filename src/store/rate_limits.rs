@@ -183,10 +183,12 @@ pub fn clear(conn: &mut DbConn, key: &str) -> StoreResult<()> {
     Ok(())
 }
 
-/// Forgets windows that ended long ago.
-pub fn prune(conn: &mut DbConn, older_than: NaiveDateTime) -> StoreResult<usize> {
-    Ok(
-        diesel::delete(rate_limits::table.filter(rate_limits::window_start.lt(older_than)))
-            .execute(conn)?,
-    )
+/// Forgets at most `limit` windows that ended long ago: how many.
+pub fn prune(conn: &mut DbConn, older_than: NaiveDateTime, limit: i64) -> StoreResult<usize> {
+    let old = rate_limits::table
+        .filter(rate_limits::window_start.lt(older_than))
+        .select(rate_limits::key)
+        .limit(limit)
+        .load::<String>(conn)?;
+    Ok(diesel::delete(rate_limits::table.filter(rate_limits::key.eq_any(old))).execute(conn)?)
 }

@@ -721,3 +721,87 @@ async fn housekeeping_prunes_delivered_notifications_and_mail_files_and_keeps_wh
     dispatch(&app, Utc::now() + Duration::days(31)).await;
     assert_eq!(rows("pending"), 0);
 }
+
+#[tokio::test]
+async fn housekeeping_prunes_a_backlog_in_bounded_batches() {
+    let app = TestApp::pisa().await;
+    let now = Utc::now();
+    let long_ago = (now - Duration::days(400)).naive_utc();
+    let recent = (now - Duration::days(1)).naive_utc();
+    let backlog = 2 * segnala::jobs::PRUNE_BATCH + 5;
+    // Months of delivered mail, two long-dead messages, and what must stay:
+    // a message still to deliver and one delivered yesterday.
+    app.store
+        .write(|c| {
+            use diesel::prelude::*;
+            use segnala::store::schema::outbox as o;
+            let put =
+                |c: &mut DbConn, key: String, at, state: &str| -> segnala::error::AppResult<()> {
+                    outbox::enqueue(c, "email", &key, &json!({}), None, at)?;
+                    let sent_at = (state == "sent").then_some(at);
+                    diesel::update(o::table.filter(o::dedupe_key.eq(key)))
+                        .set((o::state.eq(state), o::sent_at.eq(sent_at)))
+                        .execute(c)?;
+                    Ok(())
+                };
+            for i in 0..backlog {
+                put(c, format!("old-{i}"), long_ago, "sent")?;
+            }
+            put(c, "dead-1".into(), long_ago, "dead")?;
+            put(c, "dead-2".into(), long_ago, "dead")?;
+            put(c, "to-deliver".into(), long_ago, "pending")?;
+            put(c, "yesterday".into(), recent, "sent")?;
+            Ok(())
+        })
+        .unwrap();
+    let keys = || {
+        app.store
+            .read(|c| {
+                use diesel::prelude::*;
+                use segnala::store::schema::outbox as o;
+                Ok(o::table
+                    .filter(o::dedupe_key.not_like("old-%"))
+                    .select(o::dedupe_key)
+                    .order(o::dedupe_key)
+                    .load::<String>(c)?)
+            })
+            .unwrap()
+    };
+    let old_left = || {
+        app.store
+            .read(|c| {
+                use diesel::prelude::*;
+                use segnala::store::schema::outbox as o;
+                Ok(o::table
+                    .filter(o::dedupe_key.like("old-%"))
+                    .count()
+                    .get_result::<i64>(c)?)
+            })
+            .unwrap()
+    };
+    // One call deletes at most what it is told to, and only what is due.
+    let before = (now - Duration::days(30)).naive_utc();
+    let n = app
+        .store
+        .write(move |c| Ok(outbox::prune_sent(c, before, 7)?))
+        .unwrap();
+    assert_eq!(n, 7);
+    assert_eq!(old_left(), backlog - 7);
+    let n = app
+        .store
+        .write(move |c| Ok(outbox::prune_dead(c, before, 1)?))
+        .unwrap();
+    assert_eq!(n, 1);
+
+    // Housekeeping goes on batch after batch until the backlog is gone.
+    let keep = segnala::jobs::Keep {
+        sent_days: 30,
+        mail_file_days: 30,
+    };
+    let h = segnala::jobs::housekeeping(&app.store, &app.config.data_dir, keep, now).unwrap();
+    assert_eq!(h.sent as i64, backlog - 7);
+    assert_eq!(old_left(), 0);
+    // Dead rows are kept three times as long: 400 days is past that too.
+    assert_eq!(h.dead, 1);
+    assert_eq!(keys(), ["to-deliver", "yesterday"]);
+}
