@@ -709,6 +709,39 @@ pub fn by_codes(
         .load(conn)?)
 }
 
+/// The condition of the partial index `reports_late_unflagged` (migration
+/// 000023) past `late_notified_at IS NULL`: the open statuses, as literals,
+/// so that both planners see the query imply the index's condition (a bound
+/// list they cannot compare). A test checks it against `Status::ACTIVE`
+/// and the migrations.
+const LATE_OPEN: &str = "status IN ('new', 'taken_in', 'in_progress')";
+
+/// The late-notice sweep's lookup: open reports not yet flagged whose
+/// resolution target is past, oldest target first — exactly what
+/// `reports_late_unflagged` holds, read in its order.
+pub type LateQuery = diesel::dsl::Limit<
+    diesel::dsl::Order<
+        diesel::dsl::Filter<
+            diesel::dsl::Filter<
+                diesel::dsl::Filter<reports::table, diesel::dsl::IsNull<reports::late_notified_at>>,
+                diesel::expression::SqlLiteral<diesel::sql_types::Bool>,
+            >,
+            diesel::dsl::LtEq<reports::expected_resolution_at, NaiveDateTime>,
+        >,
+        diesel::dsl::Asc<reports::expected_resolution_at>,
+    >,
+>;
+
+/// [`LateQuery`], shared with the index test.
+pub fn late_query(now: NaiveDateTime, limit: i64) -> LateQuery {
+    reports::table
+        .filter(reports::late_notified_at.is_null())
+        .filter(diesel::dsl::sql::<diesel::sql_types::Bool>(LATE_OPEN))
+        .filter(reports::expected_resolution_at.le(now))
+        .order(reports::expected_resolution_at.asc())
+        .limit(limit)
+}
+
 /// Claims (once each) open reports past their resolution target: marks them
 /// and writes `message` on their public timeline. Returns the claimed reports.
 pub fn claim_late(
@@ -717,15 +750,7 @@ pub fn claim_late(
     limit: i64,
     message: &str,
 ) -> StoreResult<Vec<ReportRow>> {
-    let open: Vec<&str> = Status::ACTIVE.iter().map(|s| s.as_str()).collect();
-    let ids: Vec<i64> = reports::table
-        .filter(reports::status.eq_any(&open))
-        .filter(reports::expected_resolution_at.le(now))
-        .filter(reports::late_notified_at.is_null())
-        .order(reports::expected_resolution_at)
-        .limit(limit)
-        .select(reports::id)
-        .load(conn)?;
+    let ids: Vec<i64> = late_query(now, limit).select(reports::id).load(conn)?;
     let mut claimed = Vec::new();
     for id in ids {
         let n = diesel::update(
@@ -789,4 +814,28 @@ pub fn touch(conn: &mut DbConn, report_id: i64, now: NaiveDateTime) -> StoreResu
         .set(reports::updated_at.eq(now))
         .execute(conn)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_late_condition_is_the_open_statuses_as_the_index_spells_them() {
+        let open: Vec<String> = Status::ACTIVE
+            .iter()
+            .map(|s| format!("'{}'", s.as_str()))
+            .collect();
+        assert_eq!(LATE_OPEN, format!("status IN ({})", open.join(", ")));
+        for up in [
+            include_str!("../../migrations/sqlite/2026-12-07-000023_late_unflagged/up.sql"),
+            include_str!("../../migrations/postgres/2026-12-07-000023_late_unflagged/up.sql"),
+        ] {
+            let condition: String = up.split_whitespace().collect::<Vec<_>>().join(" ");
+            assert!(
+                condition.contains(&format!("WHERE late_notified_at IS NULL AND {LATE_OPEN};")),
+                "{up}"
+            );
+        }
+    }
 }

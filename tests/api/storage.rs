@@ -319,6 +319,30 @@ async fn the_staff_queues_and_the_escalation_sweep_are_served_by_indexes() {
         "the sweep must use {sweep_index}:\n{}",
         sweep.join("\n")
     );
+
+    // The late-notice sweep reads the partial index of what it may claim,
+    // in its order: no report already flagged, nothing to sort.
+    let late = with_conn(&app, |c| {
+        plan(
+            c,
+            segnala::store::reports::late_query(Utc::now().naive_utc(), 500).select(reports::id),
+        )
+        .unwrap()
+    });
+    assert_indexed("late-notice sweep", &late);
+    let late_text = late.join("\n");
+    match backend() {
+        Backend::Sqlite => assert_eq!(
+            late,
+            ["SEARCH reports USING INDEX reports_late_unflagged (expected_resolution_at<?)"],
+            "the late-notice sweep must search reports_late_unflagged alone"
+        ),
+        Backend::Postgres => assert!(
+            late_text.contains("Index Scan using reports_late_unflagged on reports")
+                && !late_text.contains("Sort"),
+            "the late-notice sweep must read reports_late_unflagged in order:\n{late_text}"
+        ),
+    }
 }
 
 /// The median of `runs` timings, in the quietest of five rounds: another

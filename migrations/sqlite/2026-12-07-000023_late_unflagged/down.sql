@@ -1,0 +1,2 @@
+DROP INDEX reports_late_unflagged;
+CREATE INDEX reports_late ON reports (status, expected_resolution_at);
