@@ -447,25 +447,31 @@ pub fn housekeeping(
 pub const SWEEP_BATCH: i64 = 500;
 
 /// Rows housekeeping deletes per transaction.
-pub const PRUNE_BATCH: i64 = 2_000;
+pub const PRUNE_BATCH: i64 = 500;
+
+/// Housekeeping leaves the writer alone this many times as long as its
+/// last batch held it: nothing it removes is urgent, so it takes at most a
+/// quarter of the writer's time (a sweep, which escalates, takes half).
+const PRUNE_YIELD: u32 = 3;
 
 /// Deletes with `prune` (given how many at most) batch by batch, each batch
-/// a write transaction of its own that leaves the writer alone afterwards as
-/// a sweep's does: a backlog — the first pass after an upgrade, a shorter
-/// keeping period, months of delivered mail — never holds up citizens'
-/// filings for longer than one batch. Returns how many rows went.
+/// a write transaction of its own, pausing after each: a backlog — the
+/// first pass after an upgrade, a shorter keeping period, months of
+/// delivered mail — never holds up citizens' filings for longer than one
+/// batch. Returns how many rows went.
 fn prune_in_batches(
     store: &Store,
     prune: impl Fn(&mut crate::store::DbConn, i64) -> crate::store::StoreResult<usize>,
 ) -> AppResult<usize> {
     let mut total = 0;
     loop {
-        let full = |n: &usize| *n as i64 >= PRUNE_BATCH;
-        let n = sweep_batch(store, full, |c| Ok(prune(c, PRUNE_BATCH)?))?;
+        let started = std::time::Instant::now();
+        let n = store.write(|c| Ok(prune(c, PRUNE_BATCH)?))?;
         total += n;
-        if !full(&n) {
+        if (n as i64) < PRUNE_BATCH {
             return Ok(total);
         }
+        std::thread::sleep(started.elapsed().min(MOST_YIELD) * PRUNE_YIELD);
     }
 }
 
