@@ -49,6 +49,13 @@ pub enum BenchCmd {
         #[arg(long)]
         scratch: PathBuf,
     },
+    /// Fills the configured database as the comparison fills its own (its
+    /// reports, events and delivered mail), and stops: a database that no
+    /// service has run on yet (scripts/first-filings, scripts/bench-ab).
+    Fill {
+        #[arg(long, default_value_t = 100_000)]
+        reports: usize,
+    },
     /// Drives one scenario of the comparison against a running service
     /// (for profiling): `bbox`, `nearby`, `clusters` or `post`.
     Load {
@@ -120,6 +127,13 @@ pub fn run(cmd: BenchCmd, config: &Config) -> AppResult<()> {
                     rounds
                 )
             );
+            Ok(())
+        }
+        BenchCmd::Fill { reports } => {
+            let store = super::open(config)?;
+            let filled =
+                segnala::bench::fill::segnala(&store, &segnala::bench::fill::reports(reports, 42))?;
+            println!("{filled} reports filled");
             Ok(())
         }
         BenchCmd::Load {
