@@ -451,7 +451,8 @@ pub const PRUNE_BATCH: i64 = 500;
 
 /// Housekeeping leaves the writer alone this many times as long as its
 /// last batch held it: nothing it removes is urgent, so it takes at most a
-/// quarter of the writer's time (a sweep, which escalates, takes half).
+/// quarter of the writer's time while a batch takes at most [`MOST_YIELD`]
+/// (a sweep, which escalates, takes half).
 const PRUNE_YIELD: u32 = 3;
 
 /// Deletes with `prune` (given how many at most) batch by batch, each batch

@@ -287,13 +287,15 @@ pub fn counts(conn: &mut DbConn) -> StoreResult<Vec<(String, i64)>> {
 /// Forgets at most `limit` sent rows older than `before` (they hold
 /// addresses): how many.
 pub fn prune_sent(conn: &mut DbConn, before: NaiveDateTime, limit: i64) -> StoreResult<usize> {
-    let old = outbox::table
-        .filter(outbox::state.eq("sent"))
-        .filter(outbox::sent_at.lt(before))
-        .select(outbox::id)
-        .limit(limit)
-        .load::<String>(conn)?;
-    Ok(diesel::delete(outbox::table.filter(outbox::id.eq_any(old))).execute(conn)?)
+    let old = || {
+        outbox::table
+            .filter(outbox::state.eq("sent"))
+            .filter(outbox::sent_at.lt(before))
+    };
+    let ids = old().select(outbox::id).limit(limit).load::<String>(conn)?;
+    // The condition again: a row changed since (on PostgreSQL, by another
+    // transaction — a dead message retried) stays.
+    Ok(diesel::delete(old().filter(outbox::id.eq_any(ids))).execute(conn)?)
 }
 
 pub fn find(conn: &mut DbConn, id: &str) -> StoreResult<Option<OutboxRow>> {
@@ -327,11 +329,13 @@ pub fn dead_for(
 /// Forgets at most `limit` dead rows older than `before` (they hold
 /// addresses too): how many.
 pub fn prune_dead(conn: &mut DbConn, before: NaiveDateTime, limit: i64) -> StoreResult<usize> {
-    let old = outbox::table
-        .filter(outbox::state.eq("dead"))
-        .filter(outbox::created_at.lt(before))
-        .select(outbox::id)
-        .limit(limit)
-        .load::<String>(conn)?;
-    Ok(diesel::delete(outbox::table.filter(outbox::id.eq_any(old))).execute(conn)?)
+    let old = || {
+        outbox::table
+            .filter(outbox::state.eq("dead"))
+            .filter(outbox::created_at.lt(before))
+    };
+    let ids = old().select(outbox::id).limit(limit).load::<String>(conn)?;
+    // The condition again: a row changed since (on PostgreSQL, by another
+    // transaction — a dead message retried) stays.
+    Ok(diesel::delete(old().filter(outbox::id.eq_any(ids))).execute(conn)?)
 }

@@ -185,10 +185,12 @@ pub fn clear(conn: &mut DbConn, key: &str) -> StoreResult<()> {
 
 /// Forgets at most `limit` windows that ended long ago: how many.
 pub fn prune(conn: &mut DbConn, older_than: NaiveDateTime, limit: i64) -> StoreResult<usize> {
-    let old = rate_limits::table
-        .filter(rate_limits::window_start.lt(older_than))
+    let old = || rate_limits::table.filter(rate_limits::window_start.lt(older_than));
+    let keys = old()
         .select(rate_limits::key)
         .limit(limit)
         .load::<String>(conn)?;
-    Ok(diesel::delete(rate_limits::table.filter(rate_limits::key.eq_any(old))).execute(conn)?)
+    // The condition again: a window started afresh since (on PostgreSQL, by
+    // another transaction) stays, with its count.
+    Ok(diesel::delete(old().filter(rate_limits::key.eq_any(keys))).execute(conn)?)
 }

@@ -756,7 +756,8 @@ pub fn claim_late(
         let n = diesel::update(
             reports::table
                 .find(id)
-                .filter(reports::late_notified_at.is_null()),
+                .filter(reports::late_notified_at.is_null())
+                .filter(diesel::dsl::sql::<diesel::sql_types::Bool>(LATE_OPEN)),
         )
         .set((
             reports::late_notified_at.eq(Some(now)),

@@ -734,7 +734,7 @@ async fn housekeeping_prunes_a_backlog_in_bounded_batches() {
     app.store
         .write(|c| {
             use diesel::prelude::*;
-            use segnala::store::schema::outbox as o;
+            use segnala::store::schema::{outbox as o, rate_limits};
             let put =
                 |c: &mut DbConn, key: String, at, state: &str| -> segnala::error::AppResult<()> {
                     outbox::enqueue(c, "email", &key, &json!({}), None, at)?;
@@ -747,6 +747,23 @@ async fn housekeeping_prunes_a_backlog_in_bounded_batches() {
             for i in 0..backlog {
                 put(c, format!("old-{i}"), long_ago, "sent")?;
             }
+            // Rate-limit windows ended long ago, and one of this hour.
+            for i in 0..segnala::jobs::PRUNE_BATCH + 3 {
+                diesel::insert_into(rate_limits::table)
+                    .values((
+                        rate_limits::key.eq(format!("ip:old-{i}")),
+                        rate_limits::window_start.eq(long_ago),
+                        rate_limits::count.eq(3),
+                    ))
+                    .execute(c)?;
+            }
+            diesel::insert_into(rate_limits::table)
+                .values((
+                    rate_limits::key.eq("ip:this-hour"),
+                    rate_limits::window_start.eq(recent),
+                    rate_limits::count.eq(1),
+                ))
+                .execute(c)?;
             put(c, "dead-1".into(), long_ago, "dead")?;
             put(c, "dead-2".into(), long_ago, "dead")?;
             put(c, "to-deliver".into(), long_ago, "pending")?;
@@ -804,4 +821,18 @@ async fn housekeeping_prunes_a_backlog_in_bounded_batches() {
     // Dead rows are kept three times as long: 400 days is past that too.
     assert_eq!(h.dead, 1);
     assert_eq!(keys(), ["to-deliver", "yesterday"]);
+    // Old rate-limit windows go too, more than a batch of them; this hour's stays.
+    assert_eq!(h.rate_limits as i64, segnala::jobs::PRUNE_BATCH + 3);
+    let windows = app
+        .store
+        .read(|c| {
+            use diesel::prelude::*;
+            use segnala::store::schema::rate_limits;
+            Ok(rate_limits::table
+                .select(rate_limits::key)
+                .load::<String>(c)?)
+        })
+        .unwrap();
+    assert!(windows.contains(&"ip:this-hour".to_string()), "{windows:?}");
+    assert!(!windows.iter().any(|k| k.starts_with("ip:old-")));
 }

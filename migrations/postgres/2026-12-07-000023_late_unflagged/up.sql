@@ -7,3 +7,7 @@
 DROP INDEX reports_late;
 CREATE INDEX reports_late_unflagged ON reports (expected_resolution_at)
     WHERE late_notified_at IS NULL AND status IN ('new', 'taken_in', 'in_progress');
+-- Upgrading: the index is built inside the migration's transaction, so
+-- filings wait for it once (seconds at a million reports), and an instance
+-- of the previous version still running meanwhile sweeps without an index
+-- until it is replaced.
