@@ -404,7 +404,9 @@ fn fill_both(o: &Options, dbs: &Databases) -> AppResult<f64> {
     {
         let store = Store::open(&dbs.segnala, 2)?;
         store.migrate()?;
-        fill::segnala(&store, &synthetic)?;
+        // As a service that has been running leaves its outbox.
+        let kept = crate::config::Config::default().outbox_keep_sent_days;
+        fill::segnala(&store, &synthetic, fill::Mail::KeptDays(kept))?;
     }
     fill::bare(&dbs.bare, &synthetic)?;
     Ok(started.elapsed().as_secs_f64())

@@ -108,11 +108,25 @@ fn opt(t: Option<NaiveDateTime>) -> String {
     t.map_or_else(|| "NULL".to_string(), ts)
 }
 
+/// Which delivered acknowledgements a fill leaves in the outbox.
+#[derive(Debug, Clone, Copy)]
+pub enum Mail {
+    /// Every one, as if housekeeping had never run (a first start after an
+    /// upgrade, say).
+    All,
+    /// Those of the last so many days, as housekeeping keeps them
+    /// (`SEGNALA_OUTBOX_KEEP_SENT_DAYS`): a service's steady state.
+    KeptDays(i64),
+}
+
 /// Fills segnala's database (Pisa set up as `segnala demo` does) with
-/// `reports`. Returns how many it inserted.
-pub fn segnala(store: &Store, reports: &[Synthetic]) -> AppResult<usize> {
+/// `reports` and their delivered `mail`. Returns how many it inserted.
+pub fn segnala(store: &Store, reports: &[Synthetic], mail: Mail) -> AppResult<usize> {
     crate::demo::setup(store)?;
-    let fill = Fill::new(store, crate::demo::PISA_ISTAT)?;
+    let mut fill = Fill::new(store, crate::demo::PISA_ISTAT)?;
+    if let Mail::KeptDays(days) = mail {
+        fill.mail_since = Some(naive(fill.now - Duration::days(days.max(0))));
+    }
     for (chunk_no, chunk) in reports.chunks(500).enumerate() {
         let sql = fill.insert_sql(chunk_no * 500, chunk);
         store.write(|c| Ok(c.batch_execute(&sql)?))?;
@@ -133,6 +147,8 @@ struct Fill {
     reopen_days: i64,
     /// The largest report id already there: the fill's follow it.
     start: i64,
+    /// Delivered mail before this was pruned (`None`: none was).
+    mail_since: Option<NaiveDateTime>,
 }
 
 impl Fill {
@@ -158,6 +174,7 @@ impl Fill {
             year: now.with_timezone(&chrono_tz::Europe::Rome).year(),
             reopen_days,
             start,
+            mail_since: None,
         })
     }
 
@@ -173,7 +190,7 @@ impl Fill {
             let t = self.timeline(r);
             rows.push(self.report_row(id, &code, r, &t));
             events.extend(event_rows(id, r, &t));
-            if r.email {
+            if r.email && self.mail_since.is_none_or(|since| t.created >= since) {
                 outbox.push(outbox_row(id, &code, t.created));
             }
         }

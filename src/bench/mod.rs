@@ -99,7 +99,7 @@ pub fn ops(store: &Store, total: usize) -> AppResult<()> {
         Backend::Postgres => "postgres",
     };
     let started = Instant::now();
-    let n = fill::segnala(store, &fill::reports(total, 7))?;
+    let n = fill::segnala(store, &fill::reports(total, 7), fill::Mail::All)?;
     println!(
         "[{backend}] filled {n} reports in {:.1} s",
         started.elapsed().as_secs_f64()

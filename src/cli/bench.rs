@@ -55,6 +55,10 @@ pub enum BenchCmd {
     Fill {
         #[arg(long, default_value_t = 100_000)]
         reports: usize,
+        /// Leave every delivered acknowledgement, as if housekeeping had
+        /// never run (by default: those it keeps).
+        #[arg(long)]
+        all_mail: bool,
     },
     /// Drives one scenario of the comparison against a running service
     /// (for profiling): `bbox`, `nearby`, `clusters` or `post`.
@@ -129,10 +133,15 @@ pub fn run(cmd: BenchCmd, config: &Config) -> AppResult<()> {
             );
             Ok(())
         }
-        BenchCmd::Fill { reports } => {
+        BenchCmd::Fill { reports, all_mail } => {
+            use segnala::bench::fill;
             let store = super::open(config)?;
-            let filled =
-                segnala::bench::fill::segnala(&store, &segnala::bench::fill::reports(reports, 42))?;
+            let mail = if all_mail {
+                fill::Mail::All
+            } else {
+                fill::Mail::KeptDays(config.outbox_keep_sent_days)
+            };
+            let filled = fill::segnala(&store, &fill::reports(reports, 42), mail)?;
             println!("{filled} reports filled");
             Ok(())
         }
