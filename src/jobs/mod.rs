@@ -472,8 +472,14 @@ fn prune_in_batches(
         if (n as i64) < PRUNE_BATCH {
             return Ok(total);
         }
-        std::thread::sleep(started.elapsed().min(MOST_YIELD) * PRUNE_YIELD);
+        leave_the_writer(started, PRUNE_YIELD);
     }
+}
+
+/// After a batch that took the writer at `started`, leaves it alone `times`
+/// as long as the batch held it (counting at most [`MOST_YIELD`] of that).
+fn leave_the_writer(started: std::time::Instant, times: u32) {
+    std::thread::sleep(started.elapsed().min(MOST_YIELD) * times);
 }
 
 /// The longest pause between two batches of a sweep.
@@ -494,7 +500,7 @@ fn sweep_batch<T>(
     let started = std::time::Instant::now();
     let value = store.write(batch)?;
     if worked(&value) {
-        std::thread::sleep(started.elapsed().min(MOST_YIELD));
+        leave_the_writer(started, 1);
     }
     Ok(value)
 }

@@ -710,11 +710,16 @@ pub fn by_codes(
 }
 
 /// The condition of the partial index `reports_late_unflagged` (migration
-/// 000023) past `late_notified_at IS NULL`: the open statuses, as literals,
-/// so that both planners see the query imply the index's condition (a bound
-/// list they cannot compare). A test checks it against `Status::ACTIVE`
-/// and the migrations.
-const LATE_OPEN: &str = "status IN ('new', 'taken_in', 'in_progress')";
+/// 000023) past `late_notified_at IS NULL`: the open statuses, as literals
+/// (the map's [`spatial::status_list`]), so that both planners see the query
+/// imply the index's condition (a bound list they cannot compare). A test
+/// checks it against the migrations.
+fn late_open() -> diesel::expression::SqlLiteral<diesel::sql_types::Bool> {
+    diesel::dsl::sql(&format!(
+        "status IN {}",
+        spatial::status_list(&Status::ACTIVE)
+    ))
+}
 
 /// The late-notice sweep's lookup: open reports not yet flagged whose
 /// resolution target is past, oldest target first — exactly what
@@ -736,7 +741,7 @@ pub type LateQuery = diesel::dsl::Limit<
 pub fn late_query(now: NaiveDateTime, limit: i64) -> LateQuery {
     reports::table
         .filter(reports::late_notified_at.is_null())
-        .filter(diesel::dsl::sql::<diesel::sql_types::Bool>(LATE_OPEN))
+        .filter(late_open())
         .filter(reports::expected_resolution_at.le(now))
         .order(reports::expected_resolution_at.asc())
         .limit(limit)
@@ -757,7 +762,7 @@ pub fn claim_late(
             reports::table
                 .find(id)
                 .filter(reports::late_notified_at.is_null())
-                .filter(diesel::dsl::sql::<diesel::sql_types::Bool>(LATE_OPEN)),
+                .filter(late_open()),
         )
         .set((
             reports::late_notified_at.eq(Some(now)),
@@ -823,18 +828,15 @@ mod tests {
 
     #[test]
     fn the_late_condition_is_the_open_statuses_as_the_index_spells_them() {
-        let open: Vec<String> = Status::ACTIVE
-            .iter()
-            .map(|s| format!("'{}'", s.as_str()))
-            .collect();
-        assert_eq!(LATE_OPEN, format!("status IN ({})", open.join(", ")));
+        let late_open = format!("status IN {}", spatial::status_list(&Status::ACTIVE));
+        assert_eq!(late_open, "status IN ('new', 'taken_in', 'in_progress')");
         for up in [
             include_str!("../../migrations/sqlite/2026-12-07-000023_late_unflagged/up.sql"),
             include_str!("../../migrations/postgres/2026-12-07-000023_late_unflagged/up.sql"),
         ] {
             let condition: String = up.split_whitespace().collect::<Vec<_>>().join(" ");
             assert!(
-                condition.contains(&format!("WHERE late_notified_at IS NULL AND {LATE_OPEN};")),
+                condition.contains(&format!("WHERE late_notified_at IS NULL AND {late_open};")),
                 "{up}"
             );
         }

@@ -183,7 +183,7 @@ pub const MAX_LIST_CELLS: i64 = 64;
 
 /// The statuses a search may name, spelled into the SQL (they are the
 /// product's own words, never the client's).
-fn status_list(statuses: &[Status]) -> String {
+pub(super) fn status_list(statuses: &[Status]) -> String {
     if statuses.is_empty() {
         return "(NULL)".into();
     }
