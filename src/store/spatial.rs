@@ -537,7 +537,8 @@ fn cells_query(
         rows = vec![grid::RowSpan { first, last }];
     }
     let mut q = RawQuery::new(common_shape(statuses, category_ids, rows.len()));
-    q.push("SELECT cell, status, CAST(SUM(n) AS BIGINT) AS n, SUM(sum_lat) AS sum_lat, SUM(sum_lon) AS sum_lon FROM (");
+    // Not grouped: a cell comes once per status, or once per category and
+    // status under a category filter, and the clusters add them up.
     for (i, row) in rows.iter().enumerate() {
         if i > 0 {
             q.push(" UNION ALL ");
@@ -554,13 +555,14 @@ fn cells_query(
             // Every category at once: the rows that count them all.
             None => q.push(&format!(" AND category_id = '{ALL_CATEGORIES}'")),
         };
+        q.push(" AND n > 0");
     }
-    q.push(") AS counted GROUP BY cell, status HAVING SUM(n) > 0");
     q
 }
 
 /// The counts of the cells a box overlaps (whole cells: a cell on the edge
-/// counts its reports outside the box too), by status.
+/// counts its reports outside the box too), by status — and by category
+/// under a category filter, so a cell and status may come more than once.
 pub fn cell_counts(
     conn: &mut DbConn,
     level: grid::Level,

@@ -344,12 +344,16 @@ async fn clusters_count_the_reports_of_each_square_by_status() {
 
 /// The clusters with no category filter read the rows that count every
 /// category at once: they stay the sum of the per-category counts when a
-/// report changes category or status.
+/// report changes category or status. Under a filter of two categories, a
+/// square and status counted under each are added up.
 #[tokio::test]
 async fn unfiltered_clusters_are_the_sum_of_the_categories_after_a_move() {
     let app = TestApp::pisa().await;
     let mut codes = Vec::new();
-    for (i, category) in ["buche", "buche", "illuminazione"].iter().enumerate() {
+    for (i, category) in ["buche", "buche", "illuminazione", "buche"]
+        .iter()
+        .enumerate()
+    {
         let body = app
             .file(category, offset(PISA_CENTRE, i as f64 * 20.0))
             .await;
@@ -380,12 +384,20 @@ async fn unfiltered_clusters_are_the_sum_of_the_categories_after_a_move() {
     let all = total(String::new()).await;
     let potholes = total("&category=buche".into()).await;
     let lights = total("&category=illuminazione".into()).await;
-    assert_eq!(cluster_total(&potholes), 1, "{potholes}");
+    assert_eq!(cluster_total(&potholes), 2, "{potholes}");
     assert_eq!(cluster_total(&lights), 2, "{lights}");
-    assert_eq!(cluster_total(&all), 3, "{all}");
+    assert_eq!(cluster_total(&all), 4, "{all}");
     let square = &all["clusters"][0];
-    assert_eq!(square["by_status"]["new"], 2, "{all}");
+    assert_eq!(square["by_status"]["new"], 3, "{all}");
     assert_eq!(square["by_status"]["taken_in"], 1, "{all}");
+    // New: one pothole and two lights, counted on two rows of one square.
+    let both = total("&category=buche,illuminazione".into()).await;
+    assert_eq!(both["clusters"].as_array().unwrap().len(), 1, "{both}");
+    assert_eq!(both["clusters"][0]["count"], 4, "{both}");
+    assert_eq!(both["clusters"][0]["by_status"]["new"], 3, "{both}");
+    assert_eq!(both["clusters"][0]["by_status"]["taken_in"], 1, "{both}");
+    let (lat, all_lat) = (both["clusters"][0]["lat"].as_f64(), square["lat"].as_f64());
+    assert!((lat.unwrap() - all_lat.unwrap()).abs() < 1e-9, "{both}");
 }
 
 #[tokio::test]
