@@ -105,7 +105,6 @@ pub enum Mailer {
     File(std::path::PathBuf),
 }
 
-/// Where the file transport keeps the messages about report `code`.
 /// Removes the `file` transport's `.eml` files last written before `before`
 /// (and the folders left empty); returns how many files went.
 pub fn prune_mail_files(data_dir: &std::path::Path, before: std::time::SystemTime) -> usize {
@@ -136,6 +135,7 @@ pub fn prune_mail_files(data_dir: &std::path::Path, before: std::time::SystemTim
     removed
 }
 
+/// Where the file transport keeps the messages about report `code`.
 pub fn mail_dir(data_dir: &std::path::Path, code: Option<&str>) -> std::path::PathBuf {
     let safe: String = code
         .unwrap_or("other")
