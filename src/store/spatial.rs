@@ -507,7 +507,8 @@ struct CellRow {
     sum_lon: f64,
 }
 
-/// Reports counted in one grid cell with one status.
+/// Reports counted in one grid cell with one status (and one category,
+/// under a category filter).
 #[derive(Debug, Clone, PartialEq)]
 pub struct CellCount {
     pub cell: i64,
