@@ -6,9 +6,11 @@ recipients in an X-Envelope-To header. Recipients choose a behaviour:
   fail451once-...@  answered 451 (try later) the first time, accepted after;
   reject550-...@    always answered 550 (no such user: permanent), quoting
                     the address as real servers do.
+--delay-ms N answers each message's data N ms late (a slow server).
 Prints "ready" once listening; runs until killed.
 """
 import argparse
+import asyncio
 import os
 import time
 
@@ -16,8 +18,9 @@ from aiosmtpd.controller import Controller
 
 
 class Handler:
-    def __init__(self, directory):
+    def __init__(self, directory, delay_ms=0):
         self.directory = directory
+        self.delay_ms = delay_ms
         self.seen = set()
         self.count = 0
 
@@ -33,6 +36,8 @@ class Handler:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        if self.delay_ms:
+            await asyncio.sleep(self.delay_ms / 1000)
         self.count += 1
         name = os.path.join(self.directory, f"{time.time_ns()}-{self.count}.eml")
         header = ("X-Envelope-To: " + ", ".join(envelope.rcpt_tos) + "\r\n").encode()
@@ -46,9 +51,10 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--dir", required=True)
+    parser.add_argument("--delay-ms", type=int, default=0)
     args = parser.parse_args()
     os.makedirs(args.dir, exist_ok=True)
-    controller = Controller(Handler(args.dir), hostname="127.0.0.1", port=args.port)
+    controller = Controller(Handler(args.dir, args.delay_ms), hostname="127.0.0.1", port=args.port)
     controller.start()
     print("ready", flush=True)
     try:

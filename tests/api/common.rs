@@ -690,6 +690,8 @@ pub fn assert_no_personal_data(body: &Value) {
 pub struct SmtpServer {
     pub port: u16,
     pub dir: PathBuf,
+    /// How late it answers each message's data.
+    delay_ms: u64,
     child: Option<std::process::Child>,
 }
 
@@ -705,12 +707,21 @@ impl SmtpServer {
         Self {
             port,
             dir: dir.to_path_buf(),
+            delay_ms: 0,
             child: None,
         }
     }
 
     pub fn start(dir: &Path) -> Self {
         let mut s = Self::reserve(dir);
+        s.listen();
+        s
+    }
+
+    /// A server that answers each message `delay_ms` late: a slow peer.
+    pub fn start_slow(dir: &Path, delay_ms: u64) -> Self {
+        let mut s = Self::reserve(dir);
+        s.delay_ms = delay_ms;
         s.listen();
         s
     }
@@ -723,6 +734,7 @@ impl SmtpServer {
             .arg(script)
             .args(["--port", &self.port.to_string(), "--dir"])
             .arg(&self.dir)
+            .args(["--delay-ms", &self.delay_ms.to_string()])
             .stdout(std::process::Stdio::piped())
             .spawn()
             .expect("python3 with aiosmtpd (scripts/test installs it)");

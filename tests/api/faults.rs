@@ -196,7 +196,9 @@ fn smtp_env(port: &str) -> [(&'static str, &str); 4] {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_stopped_server_hands_back_the_notifications_it_had_claimed_and_not_sent() {
     let mail = tempdir::TempDir::new("segnala-stop-mail");
-    let smtp = SmtpServer::start(mail.path());
+    // A server taking 50 ms a message: a stop comes while the batch is
+    // being delivered, not after it.
+    let smtp = SmtpServer::start_slow(mail.path(), 50);
     let port = smtp.port.to_string();
     // A lease of 8 × 20 + 15 s: what is not handed back waits that long.
     let mut server = Spawned::pisa(
